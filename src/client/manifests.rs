@@ -1,0 +1,322 @@
+//! Manifests: GET, HEAD, PUT (to several tags at once) and DELETE.
+
+use bytes::Bytes;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+
+use super::Client;
+use super::body::{MAX_MANIFEST_SIZE, parse_json, read_bounded};
+use crate::descriptor::ManifestFields;
+use crate::digest::{Digest, Hasher};
+use crate::error::{Error, ErrorKind, Result};
+use crate::media_type::{self, MANIFEST_ACCEPT};
+use crate::reference::Reference;
+use crate::transport::request::{Body, Request, Target, delete_scope, pull_scope, push_scope};
+
+/// The header registries use for the digest of what they serve.
+pub(crate) const DOCKER_CONTENT_DIGEST: &str = "docker-content-digest";
+
+/// A manifest as the registry sent it: the raw bytes are the source of
+/// truth, and `digest` is computed over exactly them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The raw bytes.
+    pub bytes: Bytes,
+    /// The media type (from `Content-Type`, else the manifest's `mediaType`).
+    pub media_type: String,
+    /// The digest of `bytes`.
+    pub digest: Digest,
+}
+
+/// What a manifest HEAD tells: enough to know whether it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestInfo {
+    /// The media type.
+    pub media_type: String,
+    /// The digest.
+    pub digest: Digest,
+    /// The size in bytes.
+    pub size: u64,
+}
+
+impl Client {
+    /// Fetches a manifest or index. A fetch by digest is verified against the
+    /// digest; `Docker-Content-Digest` is checked whenever the registry sends
+    /// it; bodies over 4 MiB and schema 1 manifests are refused.
+    pub async fn get_manifest(&self, reference: &Reference) -> Result<Manifest> {
+        let what = format!("fetching manifest {reference}");
+        let response = self.manifest_request(Method::GET, reference, &what).await?;
+        let header_digest = digest_header(response.headers())?;
+        let content_type = content_type(response.headers());
+        let bytes = read_bounded(response, MAX_MANIFEST_SIZE, &what).await?;
+        let fields: ManifestFields = parse_json(&bytes, &what)?;
+        let media_type = match content_type {
+            Some(ct) if ct != "application/json" && !ct.is_empty() => ct,
+            _ => fields.media_type.clone().unwrap_or_default(),
+        };
+        check_supported(&media_type, &fields, &what)?;
+        let expected = reference.digest().or(header_digest.as_ref());
+        let digest = match expected {
+            Some(expected) => {
+                let mut h = Hasher::new(expected.algorithm());
+                h.update(&bytes);
+                let got = h.finish();
+                got.expect_equal(expected).map_err(|e| e.context(&what))?;
+                if let (Some(by_ref), Some(by_header)) = (reference.digest(), &header_digest)
+                    && by_ref.algorithm() == by_header.algorithm()
+                    && by_ref != by_header
+                {
+                    return Err(Error::new(
+                        ErrorKind::DigestMismatch,
+                        format!(
+                            "{what}: Docker-Content-Digest {by_header} differs from the requested digest"
+                        ),
+                    ));
+                }
+                got
+            }
+            None => Digest::sha256_of(&bytes),
+        };
+        Ok(Manifest {
+            bytes,
+            media_type,
+            digest,
+        })
+    }
+
+    /// The digest, size and media type of a manifest without its body. When
+    /// the registry sends no `Docker-Content-Digest`, falls back to a GET.
+    pub async fn head_manifest(&self, reference: &Reference) -> Result<ManifestInfo> {
+        let what = format!("checking manifest {reference}");
+        let response = self
+            .manifest_request(Method::HEAD, reference, &what)
+            .await?;
+        let headers = response.headers();
+        let digest = digest_header(headers)?;
+        let size = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let media_type = content_type(headers);
+        match (digest, size, media_type) {
+            (Some(digest), Some(size), Some(media_type)) if !media_type.is_empty() => {
+                if media_type::is_schema1(&media_type) {
+                    return Err(schema1_error(&what));
+                }
+                Ok(ManifestInfo {
+                    media_type,
+                    digest,
+                    size,
+                })
+            }
+            _ => {
+                let manifest = self.get_manifest(reference).await?;
+                Ok(ManifestInfo {
+                    size: manifest.bytes.len() as u64,
+                    media_type: manifest.media_type,
+                    digest: manifest.digest,
+                })
+            }
+        }
+    }
+
+    /// Pushes a manifest to the reference's tag (or digest) and returns its
+    /// digest. The bytes are sent exactly as given.
+    pub async fn put_manifest(
+        &self,
+        reference: &Reference,
+        bytes: Bytes,
+        media_type: &str,
+    ) -> Result<Digest> {
+        let target = reference.manifest_reference();
+        self.put_manifest_to(reference, &[target], bytes, media_type)
+            .await
+    }
+
+    /// Pushes one manifest under several tags (by digest when `tags` is
+    /// empty) and returns its digest. When the manifest has a `subject` and
+    /// the registry has no referrers API, the subject's fallback tag index
+    /// is updated.
+    pub async fn put_manifest_tags(
+        &self,
+        reference: &Reference,
+        tags: &[String],
+        bytes: Bytes,
+        media_type: &str,
+    ) -> Result<Digest> {
+        for tag in tags {
+            reference.with_tag(tag)?;
+        }
+        let targets = if tags.is_empty() {
+            vec![Digest::sha256_of(&bytes).to_string()]
+        } else {
+            tags.to_vec()
+        };
+        self.put_manifest_to(reference, &targets, bytes, media_type)
+            .await
+    }
+
+    /// Deletes a manifest. A tag is first resolved to its digest (registries
+    /// delete by digest), which removes every tag pointing at it.
+    pub async fn delete_manifest(&self, reference: &Reference) -> Result<()> {
+        let digest = match reference.digest() {
+            Some(d) => d.clone(),
+            None => self.head_manifest(reference).await?.digest,
+        };
+        let repo = reference.repository();
+        let what = format!("deleting manifest {}@{digest}", reference.repository());
+        let request = Request::new(
+            Method::DELETE,
+            Target::Path(format!("/v2/{repo}/manifests/{digest}")),
+            vec![delete_scope(repo)],
+        );
+        self.transport
+            .send(reference.api_host(), request, &what)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_manifest_to(
+        &self,
+        reference: &Reference,
+        targets: &[String],
+        bytes: Bytes,
+        media_type: &str,
+    ) -> Result<Digest> {
+        if bytes.len() > MAX_MANIFEST_SIZE {
+            return Err(Error::new(
+                ErrorKind::SizeExceeded,
+                format!(
+                    "manifest is {} bytes, more than {MAX_MANIFEST_SIZE}",
+                    bytes.len()
+                ),
+            ));
+        }
+        let fields: ManifestFields = parse_json(&bytes, "manifest to push")?;
+        let content_type = HeaderValue::from_str(media_type).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("invalid media type {media_type:?}"),
+            )
+        })?;
+        let digest = Digest::sha256_of(&bytes);
+        let repo = reference.repository();
+        let mut subject_handled = fields.subject.is_none();
+        for target in targets {
+            let what = format!("pushing manifest {repo}:{target}");
+            let request = Request::new(
+                Method::PUT,
+                Target::Path(format!("/v2/{repo}/manifests/{target}")),
+                vec![push_scope(repo)],
+            )
+            .header(CONTENT_TYPE, content_type.clone())
+            .body(Body::Bytes(bytes.clone()));
+            let response = self
+                .transport
+                .send(reference.api_host(), request, &what)
+                .await?;
+            if let Some(echoed) = digest_header(response.headers())?
+                && echoed.algorithm() == digest.algorithm()
+                && echoed != digest
+            {
+                return Err(Error::new(
+                    ErrorKind::DigestMismatch,
+                    format!("{what}: the registry stored {echoed}, but the manifest is {digest}"),
+                ));
+            }
+            if response.headers().contains_key("oci-subject") {
+                subject_handled = true;
+            }
+        }
+        if !subject_handled && let Some(subject) = &fields.subject {
+            self.add_to_referrers_fallback(
+                reference,
+                subject,
+                &fields,
+                &digest,
+                bytes.len() as u64,
+                media_type,
+            )
+            .await?;
+        }
+        Ok(digest)
+    }
+
+    async fn manifest_request(
+        &self,
+        method: Method,
+        reference: &Reference,
+        what: &str,
+    ) -> Result<reqwest::Response> {
+        let repo = reference.repository();
+        let path = format!("/v2/{repo}/manifests/{}", reference.manifest_reference());
+        let request = Request::new(method, Target::Path(path), vec![pull_scope(repo)])
+            .header(ACCEPT, HeaderValue::from_static(ACCEPT_VALUE));
+        self.transport
+            .send(reference.api_host(), request, what)
+            .await
+    }
+}
+
+/// `MANIFEST_ACCEPT` joined for the `Accept` header.
+const ACCEPT_VALUE: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.oci.artifact.manifest.v1+json";
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| media_type::essence(v).to_string())
+}
+
+/// The `Docker-Content-Digest` header, validated; a malformed one is a protocol error.
+pub(crate) fn digest_header(headers: &HeaderMap) -> Result<Option<Digest>> {
+    match headers.get(DOCKER_CONTENT_DIGEST) {
+        None => Ok(None),
+        Some(v) => {
+            let text = v.to_str().map_err(|_| {
+                Error::new(ErrorKind::Protocol, "Docker-Content-Digest is not ASCII")
+            })?;
+            Digest::parse(text.trim()).map(Some).map_err(|e| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("Docker-Content-Digest: {}", e.message()),
+                )
+            })
+        }
+    }
+}
+
+fn check_supported(media_type: &str, fields: &ManifestFields, what: &str) -> Result<()> {
+    if media_type::is_schema1(media_type) || fields.schema_version == Some(1) {
+        return Err(schema1_error(what));
+    }
+    if !MANIFEST_ACCEPT.contains(&media_type) {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("{what}: unknown manifest media type {media_type:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn schema1_error(what: &str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("{what}: Docker schema 1 manifests are not supported"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_value_lists_every_supported_type() {
+        let listed: Vec<&str> = ACCEPT_VALUE.split(", ").collect();
+        assert_eq!(listed, MANIFEST_ACCEPT.to_vec());
+    }
+}

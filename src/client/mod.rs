@@ -1,0 +1,44 @@
+//! The registry protocol, one module per resource. [`Client`] is the async
+//! entry point; every method is also on [`crate::blocking::Client`].
+
+mod blob_reader;
+mod blobs;
+mod body;
+mod catalog;
+mod manifests;
+mod ping;
+mod referrers;
+mod tags;
+mod uploads;
+
+use std::sync::Arc;
+
+pub use self::blob_reader::BlobReader;
+pub use self::blobs::BlobInfo;
+pub use self::manifests::{Manifest, ManifestInfo};
+pub use self::uploads::{MountResult, UploadSession};
+use crate::error::Result;
+use crate::transport::Transport;
+use crate::transport::config::ClientOptions;
+
+/// An async registry client. Cheap to clone and safe to share between
+/// tasks and threads: clones share one connection pool, one token cache
+/// and what was learned about each registry.
+#[derive(Clone)]
+pub struct Client {
+    transport: Arc<Transport>,
+}
+
+impl Client {
+    /// A client with `options`. Fails on unreadable TLS files or a bad proxy URL.
+    pub fn new(options: ClientOptions) -> Result<Client> {
+        Ok(Client {
+            transport: Arc::new(Transport::new(options)?),
+        })
+    }
+
+    /// The options the client was built with.
+    pub fn options(&self) -> &ClientOptions {
+        self.transport.options()
+    }
+}

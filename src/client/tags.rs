@@ -1,0 +1,99 @@
+//! Tag listing and the pagination that tags and the catalog share.
+
+use std::collections::HashSet;
+
+use reqwest::Method;
+use reqwest::header::LINK;
+use serde::Deserialize;
+
+use super::Client;
+use super::body::{MAX_MANIFEST_SIZE, parse_json, read_bounded};
+use crate::error::{Error, ErrorKind, Result};
+use crate::reference::Reference;
+use crate::transport::headers::next_link;
+use crate::transport::request::{Request, Target, pull_scope};
+
+/// The most pages followed before a listing is declared endless.
+const MAX_PAGES: usize = 10_000;
+
+#[derive(Deserialize)]
+struct TagList {
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
+impl Client {
+    /// Every tag of the repository of `reference`, following `Link` pagination.
+    pub async fn tags(&self, reference: &Reference) -> Result<Vec<String>> {
+        let repo = reference.repository();
+        let path = with_page_size(format!("/v2/{repo}/tags/list"), self.options().page_size);
+        let scopes = vec![pull_scope(repo)];
+        self.paginate(
+            reference.api_host(),
+            path,
+            scopes,
+            "listing tags",
+            |bytes| {
+                let page: TagList = parse_json(bytes, "tag list")?;
+                Ok(page.tags.unwrap_or_default())
+            },
+        )
+        .await
+    }
+
+    /// Follows `Link: <...>; rel="next"` from `first_path`, collecting what
+    /// `parse` finds on each page. A link that repeats is an error, not a loop.
+    pub(crate) async fn paginate<T, F>(
+        &self,
+        registry: &str,
+        first_path: String,
+        scopes: Vec<String>,
+        what: &str,
+        parse: F,
+    ) -> Result<Vec<T>>
+    where
+        F: Fn(&[u8]) -> Result<Vec<T>>,
+    {
+        let mut items = Vec::new();
+        let mut seen = HashSet::new();
+        let mut target = Target::Path(first_path);
+        for _ in 0..MAX_PAGES {
+            let request = Request::new(Method::GET, target, scopes.clone());
+            let response = self.transport.send(registry, request, what).await?;
+            let page_url = response.url().clone();
+            let links: Vec<String> = response
+                .headers()
+                .get_all(LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_string))
+                .collect();
+            let body = read_bounded(response, MAX_MANIFEST_SIZE, what).await?;
+            items.extend(parse(&body)?);
+            let link_refs: Vec<&str> = links.iter().map(String::as_str).collect();
+            match next_link(&link_refs, &page_url)? {
+                None => return Ok(items),
+                Some(next) => {
+                    if !seen.insert(next.to_string()) || next == page_url {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            format!("{what}: the registry's Link pagination repeats ({next})"),
+                        ));
+                    }
+                    target = Target::Url(next);
+                }
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Protocol,
+            format!("{what}: more than {MAX_PAGES} pages"),
+        ))
+    }
+}
+
+/// Appends `?n=` when a page size is set.
+pub(crate) fn with_page_size(path: String, page_size: Option<u32>) -> String {
+    match page_size {
+        Some(n) => format!("{path}?n={n}"),
+        None => path,
+    }
+}

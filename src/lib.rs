@@ -1,0 +1,24 @@
+//! ocireg: a container-registry client for the OCI Distribution Spec v1.1
+//! and the Docker Registry HTTP API V2.
+//!
+//! The async API is [`Client`]; [`blocking::Client`] mirrors it for callers
+//! without an async runtime, and the C ABI is built on that.
+
+pub mod blocking;
+pub mod client;
+pub mod descriptor;
+pub mod digest;
+pub mod error;
+pub mod media_type;
+pub mod reference;
+pub mod transport;
+
+pub use client::{
+    BlobInfo, BlobReader, Client, Manifest, ManifestInfo, MountResult, UploadSession,
+};
+pub use descriptor::Descriptor;
+pub use digest::Digest;
+pub use error::{Error, ErrorKind, Result};
+pub use reference::Reference;
+pub use transport::auth::credentials::Credential;
+pub use transport::config::ClientOptions;

@@ -1,0 +1,1191 @@
+//! Bearer tokens: fetching them from a token server and caching them per
+//! realm, service and scope set, one fetch at a time per key.
+//!
+//! The token server (the challenge's `realm`) may live on another host than
+//! the registry. It is asked with a GET (anonymous or with HTTP basic
+//! credentials, as in Docker's token spec) or, for an identity token, with
+//! the OAuth2 refresh-token POST form. Tokens are reused until less than a
+//! tenth of their lifetime (at least 5 s, at most 30 s) remains.
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::BuildHasher as _;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::{RequestBuilder, Response, StatusCode, Url, header};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::credentials::Credential;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The largest token response read.
+const MAX_BODY: usize = 1 << 20;
+/// The lifetime assumed when `expires_in` is absent, and the minimum (Docker's token spec).
+const MIN_LIFETIME: Duration = Duration::from_secs(60);
+/// Longer lifetimes are cut to this, so a token is re-checked at least daily.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// The least time before expiry at which a token is refreshed.
+const MIN_MARGIN: Duration = Duration::from_secs(5);
+/// The most time before expiry at which a token is refreshed.
+const MAX_MARGIN: Duration = Duration::from_secs(30);
+/// The OAuth2 `client_id` ocireg identifies itself with.
+const CLIENT_ID: &str = "ocireg";
+
+/// One cache entry, shared by every task asking for its key: the mutex is
+/// held across a fetch, which makes concurrent askers wait for it.
+type Slot = Arc<tokio::sync::Mutex<Option<Cached>>>;
+
+/// A process-wide (per client) cache of bearer tokens.
+///
+/// A cached token is reused only with the same credential it was fetched
+/// with (compared by a keyed hash; no credential is stored here).
+pub struct TokenCache {
+    slots: Mutex<HashMap<CacheKey, Slot>>,
+    fingerprints: RandomState,
+}
+
+/// What a token is cached by: realm, service and the sorted, deduplicated scopes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    realm: String,
+    service: Option<String>,
+    scopes: Vec<String>,
+}
+
+impl CacheKey {
+    fn new(realm: &str, service: Option<&str>, scopes: &[String]) -> CacheKey {
+        let mut scopes = scopes.to_vec();
+        scopes.sort();
+        scopes.dedup();
+        CacheKey {
+            realm: realm.to_string(),
+            service: service.map(str::to_string),
+            scopes,
+        }
+    }
+}
+
+/// A fetched token and when to fetch the next one.
+struct Cached {
+    token: String,
+    refresh_at: Instant,
+    credential: u64,
+}
+
+impl TokenCache {
+    /// An empty cache.
+    pub fn new() -> TokenCache {
+        TokenCache {
+            slots: Mutex::new(HashMap::new()),
+            fingerprints: RandomState::new(),
+        }
+    }
+
+    /// A valid token for `scopes` from the token server at `realm`, fetching one
+    /// (GET with basic credentials, or the OAuth2 POST form for an identity
+    /// token) only when none is cached or the cached one nears expiry.
+    ///
+    /// Concurrent calls for the same key share one fetch. Errors: `Network`,
+    /// `Timeout`, `Unauthorized` (401, or an identity token the server does
+    /// not accept), `Denied` (403), `TooManyRequests` (429), `Server` (5xx),
+    /// `Protocol` (other statuses, a bad realm, malformed JSON or no token),
+    /// `SizeExceeded` (a response over 1 MiB).
+    pub async fn token(
+        &self,
+        http: &reqwest::Client,
+        realm: &str,
+        service: Option<&str>,
+        scopes: &[String],
+        credential: Option<&Credential>,
+    ) -> Result<String> {
+        let key = CacheKey::new(realm, service, scopes);
+        let fingerprint = self.fingerprints.hash_one(credential);
+        let slot = self.slot(&key);
+        let mut cached = slot.lock().await;
+        if let Some(token) = usable(cached.as_ref(), fingerprint, Instant::now()) {
+            return Ok(token.to_string());
+        }
+        let fetched = fetch(http, &key, credential).await?;
+        let token = fetched.token.clone();
+        *cached = Some(Cached {
+            token: fetched.token,
+            refresh_at: Instant::now() + fetched.usable_for,
+            credential: fingerprint,
+        });
+        Ok(token)
+    }
+
+    /// Forgets the cached token for this key (after the registry refused it).
+    pub async fn invalidate(&self, realm: &str, service: Option<&str>, scopes: &[String]) {
+        let key = CacheKey::new(realm, service, scopes);
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(slot) = slot {
+            *slot.lock().await = None;
+        }
+    }
+
+    /// The slot of `key`, created on first use.
+    fn slot(&self, key: &CacheKey) -> Slot {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slots.entry(key.clone()).or_default())
+    }
+}
+
+impl Default for TokenCache {
+    fn default() -> TokenCache {
+        TokenCache::new()
+    }
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = self
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("TokenCache")
+            .field("keys", &keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The cached token, if it was fetched with the same credential and is not
+/// yet due for refresh.
+fn usable(cached: Option<&Cached>, fingerprint: u64, now: Instant) -> Option<&str> {
+    cached
+        .filter(|c| c.credential == fingerprint && now < c.refresh_at)
+        .map(|c| c.token.as_str())
+}
+
+/// A token fresh from the server.
+#[derive(Debug)]
+struct Fetched {
+    token: String,
+    /// How long from now it may be used before a new one is fetched.
+    usable_for: Duration,
+}
+
+/// Fetches a token for `key` from its realm.
+async fn fetch(
+    http: &reqwest::Client,
+    key: &CacheKey,
+    credential: Option<&Credential>,
+) -> Result<Fetched> {
+    let realm = parse_realm(&key.realm)?;
+    let shown = display_url(&realm);
+    let response = match credential {
+        Some(Credential::IdentityToken { token }) => {
+            let request = http
+                .post(realm.clone())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(refresh_form(&realm, key, token));
+            let response = send(request, &shown).await?;
+            check_refresh_status(&response, &shown)?;
+            response
+        }
+        Some(Credential::Basic { username, password }) => {
+            let request = http
+                .get(token_url(&realm, key, Some(username)))
+                .basic_auth(username, Some(password));
+            let response = send(request, &shown).await?;
+            check_status(&response, &shown, true)?;
+            response
+        }
+        None => {
+            let response = send(http.get(token_url(&realm, key, None)), &shown).await?;
+            check_status(&response, &shown, false)?;
+            response
+        }
+    };
+    let body = read_body(response, &shown).await?;
+    parse_token_response(&body, &shown, SystemTime::now())
+}
+
+/// The realm as a URL; only http and https are accepted.
+fn parse_realm(realm: &str) -> Result<Url> {
+    Url::parse(realm)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Protocol,
+                "the registry named a token realm that is not an http(s) URL",
+            )
+        })
+}
+
+/// A URL for messages: scheme, host, port and path, without user info or query.
+fn display_url(url: &Url) -> String {
+    format!("{}{}", url.origin().ascii_serialization(), url.path())
+}
+
+/// The GET URL: the realm with `service`, each `scope` and, with basic
+/// credentials, `account` added to its query (as docker and skopeo send).
+fn token_url(realm: &Url, key: &CacheKey, account: Option<&str>) -> Url {
+    let mut url = realm.clone();
+    if key.service.is_none() && key.scopes.is_empty() && account.is_none() {
+        return url;
+    }
+    let mut query = url.query_pairs_mut();
+    if let Some(service) = &key.service {
+        query.append_pair("service", service);
+    }
+    for scope in &key.scopes {
+        query.append_pair("scope", scope);
+    }
+    if let Some(account) = account {
+        query.append_pair("account", account);
+    }
+    drop(query);
+    url
+}
+
+/// The `application/x-www-form-urlencoded` body of the OAuth2 refresh-token
+/// grant. The url crate's query serializer is the form encoder, so the body
+/// is built as the query of a scratch copy of the realm.
+fn refresh_form(realm: &Url, key: &CacheKey, refresh_token: &str) -> String {
+    let mut scratch = realm.clone();
+    scratch.set_query(None);
+    let mut form = scratch.query_pairs_mut();
+    form.append_pair("grant_type", "refresh_token")
+        .append_pair("refresh_token", refresh_token)
+        .append_pair("client_id", CLIENT_ID);
+    if let Some(service) = &key.service {
+        form.append_pair("service", service);
+    }
+    if !key.scopes.is_empty() {
+        form.append_pair("scope", &key.scopes.join(" "));
+    }
+    drop(form);
+    scratch.query().unwrap_or_default().to_string()
+}
+
+/// Sends a request, mapping transport failures to `Network` or `Timeout`.
+async fn send(request: RequestBuilder, realm: &str) -> Result<Response> {
+    request.send().await.map_err(|e| transport_error(e, realm))
+}
+
+/// A reqwest failure as an ocireg error (without the URL, which may carry
+/// a query; the realm is named instead).
+fn transport_error(e: reqwest::Error, realm: &str) -> Error {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Network
+    };
+    let e = e.without_url();
+    let mut message = format!("token request to {realm} failed: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    Error::new(kind, message)
+}
+
+/// Maps a failed status of the token GET to an error.
+fn check_status(response: &Response, realm: &str, with_credentials: bool) -> Result<()> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let (kind, message) = match status {
+        StatusCode::UNAUTHORIZED if with_credentials => (
+            ErrorKind::Unauthorized,
+            format!("token server refused the credentials for {realm}"),
+        ),
+        StatusCode::UNAUTHORIZED => (
+            ErrorKind::Unauthorized,
+            format!("token server at {realm} requires credentials"),
+        ),
+        StatusCode::FORBIDDEN => (
+            ErrorKind::Denied,
+            format!("token server at {realm} denied access"),
+        ),
+        StatusCode::TOO_MANY_REQUESTS => (
+            ErrorKind::TooManyRequests,
+            format!("token server at {realm} is rate-limiting"),
+        ),
+        s if s.is_server_error() => (ErrorKind::Server, format!("token server at {realm} failed")),
+        _ => (
+            ErrorKind::Protocol,
+            format!("token server at {realm} answered with an unexpected status"),
+        ),
+    };
+    Err(Error::new(kind, message)
+        .with_http_status(status.as_u16())
+        .with_retry_after(retry_after_seconds(response)))
+}
+
+/// Maps a failed status of the OAuth2 POST: 400 (OAuth2's `invalid_grant`
+/// and friends), 401, 404 and 405 all mean the identity token cannot be
+/// used here; there is no fallback to an anonymous GET.
+fn check_refresh_status(response: &Response, realm: &str) -> Result<()> {
+    let status = response.status();
+    let message = match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED => {
+            format!("token server refused the identity token for {realm}")
+        }
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => {
+            format!("token server at {realm} does not accept OAuth2 refresh tokens")
+        }
+        _ => return check_status(response, realm, true),
+    };
+    Err(Error::new(ErrorKind::Unauthorized, message).with_http_status(status.as_u16()))
+}
+
+/// A `Retry-After` given in seconds (HTTP-dates are left to the retry layer).
+fn retry_after_seconds(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse().ok().map(Duration::from_secs)
+}
+
+/// Reads a response body of at most [`MAX_BODY`] bytes.
+async fn read_body(mut response: Response, realm: &str) -> Result<Vec<u8>> {
+    let too_large = || {
+        Error::new(
+            ErrorKind::SizeExceeded,
+            format!("token response from {realm} is larger than 1 MiB"),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(e, realm))?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The fields of a token response ocireg uses; others are ignored.
+#[derive(Deserialize)]
+struct TokenResponse {
+    token: Option<String>,
+    access_token: Option<String>,
+    expires_in: Option<Value>,
+    issued_at: Option<Value>,
+}
+
+/// Parses a token response received at `now`. Messages never quote the
+/// body: it may hold a token.
+fn parse_token_response(body: &[u8], realm: &str, now: SystemTime) -> Result<Fetched> {
+    let response: TokenResponse = serde_json::from_slice(body).map_err(|_| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("token server at {realm} sent malformed JSON"),
+        )
+    })?;
+    let token = [response.token, response.access_token]
+        .into_iter()
+        .flatten()
+        .find(|t| !t.is_empty())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Protocol,
+                format!("token server at {realm} sent no token"),
+            )
+        })?;
+    let lifetime = lifetime(response.expires_in.as_ref());
+    let issued_at = response
+        .issued_at
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(parse_rfc3339);
+    Ok(Fetched {
+        token,
+        usable_for: usable_for(lifetime, issued_at, now),
+    })
+}
+
+/// The lifetime `expires_in` gives (seconds as a number or numeric
+/// string), at least [`MIN_LIFETIME`] and at most [`MAX_LIFETIME`].
+fn lifetime(expires_in: Option<&Value>) -> Duration {
+    let seconds = expires_in.and_then(|v| {
+        v.as_u64()
+            .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    });
+    seconds
+        .map(Duration::from_secs)
+        .unwrap_or(MIN_LIFETIME)
+        .clamp(MIN_LIFETIME, MAX_LIFETIME)
+}
+
+/// How long before expiry a token of `lifetime` is refreshed: a tenth of
+/// the lifetime, at least [`MIN_MARGIN`], at most [`MAX_MARGIN`].
+fn refresh_margin(lifetime: Duration) -> Duration {
+    (lifetime / 10).clamp(MIN_MARGIN, MAX_MARGIN)
+}
+
+/// How long from `now` a token of `lifetime` issued at `issued_at` (now
+/// when unknown) may be used. A token that would be due for refresh on
+/// arrival means the clocks disagree; its full lifetime is trusted then.
+fn usable_for(lifetime: Duration, issued_at: Option<SystemTime>, now: SystemTime) -> Duration {
+    let margin = refresh_margin(lifetime);
+    let age = issued_at
+        .and_then(|issued| now.duration_since(issued).ok())
+        .unwrap_or_default();
+    let remaining = lifetime.saturating_sub(age);
+    let remaining = if remaining > margin {
+        remaining
+    } else {
+        lifetime
+    };
+    remaining - margin
+}
+
+/// Parses an RFC 3339 timestamp such as `2024-05-06T07:08:09.123Z` or
+/// `2024-05-06T09:08:09+02:00`. `None` when malformed or before 1970.
+fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let b = text.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let hour = digits(&b[11..13])?;
+    let minute = digits(&b[14..16])?;
+    let second = digits(&b[17..19])?;
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let (nanos, rest) = fraction(&b[19..])?;
+    let offset = utc_offset(rest)?;
+    let seconds = days_from_civil(year, month, day) * 86_400
+        + i64::from(hour * 3600 + minute * 60 + second)
+        - offset;
+    let seconds = u64::try_from(seconds).ok()?;
+    Some(UNIX_EPOCH + Duration::new(seconds, nanos))
+}
+
+/// The value of a run of ASCII digits; `None` if any byte is not a digit.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// An optional `.fraction` of a second: its nanoseconds and what follows.
+fn fraction(b: &[u8]) -> Option<(u32, &[u8])> {
+    let Some(after_dot) = b.strip_prefix(b".") else {
+        return Some((0, b));
+    };
+    let len = after_dot.iter().take_while(|d| d.is_ascii_digit()).count();
+    if len == 0 {
+        return None;
+    }
+    let mut nanos = digits(&after_dot[..len.min(9)])?;
+    for _ in len..9 {
+        nanos *= 10;
+    }
+    Some((nanos, &after_dot[len..]))
+}
+
+/// The seconds east of UTC of `Z` or `±HH:MM`, which must end the text.
+fn utc_offset(b: &[u8]) -> Option<i64> {
+    match b {
+        b"Z" | b"z" => Some(0),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hours = digits(&[*h1, *h2])?;
+            let minutes = digits(&[*m1, *m2])?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = i64::from(hours * 3600 + minutes * 60);
+            Some(if *sign == b'-' { -seconds } else { seconds })
+        }
+        _ => None,
+    }
+}
+
+fn is_leap_year(year: u32) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let m = i64::from(month);
+    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpListener;
+
+    /// One request the test server received.
+    #[derive(Debug, Clone)]
+    struct Recorded {
+        method: String,
+        target: String,
+        headers: Vec<(String, String)>,
+        body: String,
+    }
+
+    impl Recorded {
+        fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+
+        fn query_pairs(&self) -> Vec<(String, String)> {
+            let url = Url::parse(&format!("http://x{}", self.target)).unwrap();
+            url.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        }
+
+        fn form_pairs(&self) -> Vec<(String, String)> {
+            let url = Url::parse(&format!("http://x/?{}", self.body)).unwrap();
+            url.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        }
+    }
+
+    type Handler = Arc<dyn Fn(&Recorded) -> (u16, String) + Send + Sync>;
+
+    /// A tiny HTTP/1.1 server: one request per connection, answered by
+    /// `handler` after `delay`.
+    struct TestServer {
+        base: String,
+        requests: Arc<Mutex<Vec<Recorded>>>,
+        served: Arc<AtomicUsize>,
+    }
+
+    impl TestServer {
+        async fn start(delay: Duration, handler: Handler) -> TestServer {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let served = Arc::new(AtomicUsize::new(0));
+            let (log, count) = (Arc::clone(&requests), Arc::clone(&served));
+            tokio::spawn(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let (log, count, handler) =
+                        (Arc::clone(&log), Arc::clone(&count), Arc::clone(&handler));
+                    tokio::spawn(async move {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        serve_one(stream, delay, handler, log).await;
+                    });
+                }
+            });
+            TestServer {
+                base,
+                requests,
+                served,
+            }
+        }
+
+        fn realm(&self) -> String {
+            format!("{}/token", self.base)
+        }
+
+        fn requests(&self) -> Vec<Recorded> {
+            self.requests.lock().unwrap().clone()
+        }
+
+        fn count(&self) -> usize {
+            self.served.load(Ordering::SeqCst)
+        }
+    }
+
+    async fn serve_one(
+        mut stream: tokio::net::TcpStream,
+        delay: Duration,
+        handler: Handler,
+        log: Arc<Mutex<Vec<Recorded>>>,
+    ) {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let n = stream.read(&mut chunk).await.unwrap();
+            if n == 0 {
+                return;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8(buf[..head_end].to_vec()).unwrap();
+        let mut lines = head.split("\r\n");
+        let mut request_line = lines.next().unwrap().split(' ');
+        let method = request_line.next().unwrap().to_string();
+        let target = request_line.next().unwrap().to_string();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| v.parse().unwrap())
+            .unwrap_or(0);
+        while buf.len() < head_end + length {
+            let n = stream.read(&mut chunk).await.unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let body = String::from_utf8(buf[head_end..head_end + length].to_vec()).unwrap();
+        let request = Recorded {
+            method,
+            target,
+            headers,
+            body,
+        };
+        log.lock().unwrap().push(request.clone());
+        tokio::time::sleep(delay).await;
+        let (status, body) = handler(&request);
+        let response = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nRetry-After: 7\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    }
+
+    fn answer(status: u16, body: &str) -> Handler {
+        let body = body.to_string();
+        Arc::new(move |_| (status, body.clone()))
+    }
+
+    /// Answers with a numbered token so refetches are visible.
+    fn numbered_tokens() -> Handler {
+        let n = Arc::new(AtomicUsize::new(0));
+        Arc::new(move |_| {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            (200, format!(r#"{{"token":"tok-{i}","expires_in":300}}"#))
+        })
+    }
+
+    fn client() -> reqwest::Client {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::builder().no_proxy().build().unwrap()
+    }
+
+    fn scopes(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn basic(username: &str, password: &str) -> Credential {
+        Credential::Basic {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn get_with_basic_auth_and_caching() {
+        let server = TestServer::start(Duration::ZERO, numbered_tokens()).await;
+        let cache = TokenCache::new();
+        let http = client();
+        let cred = basic("bob", "pa:ss wörd");
+        let wanted = scopes(&[
+            "repository:b:pull",
+            "repository:a:pull,push",
+            "repository:b:pull",
+        ]);
+        let token = cache
+            .token(
+                &http,
+                &server.realm(),
+                Some("reg.example"),
+                &wanted,
+                Some(&cred),
+            )
+            .await
+            .unwrap();
+        assert_eq!(token, "tok-0");
+
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1);
+        let request = &requests[0];
+        assert_eq!(request.method, "GET");
+        assert!(request.target.starts_with("/token?"), "{}", request.target);
+        assert_eq!(
+            request.query_pairs(),
+            pairs(&[
+                ("service", "reg.example"),
+                ("scope", "repository:a:pull,push"),
+                ("scope", "repository:b:pull"),
+                ("account", "bob"),
+            ])
+        );
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("bob:pa:ss wörd")
+        );
+        assert_eq!(request.header("authorization"), Some(expected.as_str()));
+
+        // Same key in another order: cached.
+        let reordered = scopes(&["repository:a:pull,push", "repository:b:pull"]);
+        let again = cache
+            .token(
+                &http,
+                &server.realm(),
+                Some("reg.example"),
+                &reordered,
+                Some(&cred),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, "tok-0");
+        assert_eq!(server.count(), 1);
+
+        // Another scope set: another fetch.
+        let other = cache
+            .token(
+                &http,
+                &server.realm(),
+                Some("reg.example"),
+                &scopes(&["repository:c:pull"]),
+                Some(&cred),
+            )
+            .await
+            .unwrap();
+        assert_eq!(other, "tok-1");
+    }
+
+    #[tokio::test]
+    async fn anonymous_get_keeps_realm_query_and_sends_no_authorization() {
+        let server =
+            TestServer::start(Duration::ZERO, answer(200, r#"{"access_token":"anon"}"#)).await;
+        let realm = format!("{}?x=1", server.realm());
+        let token = TokenCache::new()
+            .token(
+                &client(),
+                &realm,
+                Some("svc"),
+                &scopes(&["repository:a b:pull"]),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(token, "anon");
+        let request = &server.requests()[0];
+        assert_eq!(request.header("authorization"), None);
+        assert_eq!(
+            request.query_pairs(),
+            pairs(&[
+                ("x", "1"),
+                ("service", "svc"),
+                ("scope", "repository:a b:pull")
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn get_without_service_or_scopes_adds_no_query() {
+        let server = TestServer::start(Duration::ZERO, answer(200, r#"{"token":"t"}"#)).await;
+        TokenCache::new()
+            .token(&client(), &server.realm(), None, &[], None)
+            .await
+            .unwrap();
+        assert_eq!(server.requests()[0].target, "/token");
+    }
+
+    #[tokio::test]
+    async fn identity_token_uses_the_oauth2_form() {
+        let server = TestServer::start(
+            Duration::ZERO,
+            answer(
+                200,
+                r#"{"access_token":"oauth","expires_in":900,"refresh_token":"new"}"#,
+            ),
+        )
+        .await;
+        let cred = Credential::IdentityToken {
+            token: "refresh+me/=&".into(),
+        };
+        let token = TokenCache::new()
+            .token(
+                &client(),
+                &server.realm(),
+                Some("reg.example"),
+                &scopes(&["repository:b:push", "repository:a:pull"]),
+                Some(&cred),
+            )
+            .await
+            .unwrap();
+        assert_eq!(token, "oauth");
+        let request = &server.requests()[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.target, "/token");
+        assert_eq!(
+            request.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(request.header("authorization"), None);
+        assert_eq!(
+            request.form_pairs(),
+            pairs(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "refresh+me/=&"),
+                ("client_id", "ocireg"),
+                ("service", "reg.example"),
+                ("scope", "repository:a:pull repository:b:push"),
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn identity_token_refused_or_unsupported_is_unauthorized() {
+        let cred = Credential::IdentityToken {
+            token: "SECRET-REFRESH".into(),
+        };
+        for status in [400, 401, 404, 405] {
+            let server = TestServer::start(Duration::ZERO, answer(status, "{}")).await;
+            let err = TokenCache::new()
+                .token(&client(), &server.realm(), Some("s"), &[], Some(&cred))
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unauthorized, "{status}: {err}");
+            assert_eq!(err.http_status(), Some(status));
+            assert!(!err.to_string().contains("SECRET"), "{err}");
+            // No fallback request.
+            assert_eq!(server.count(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn status_mapping() {
+        let cases = [
+            (401, ErrorKind::Unauthorized),
+            (403, ErrorKind::Denied),
+            (429, ErrorKind::TooManyRequests),
+            (500, ErrorKind::Server),
+            (503, ErrorKind::Server),
+            (404, ErrorKind::Protocol),
+            (302, ErrorKind::Protocol),
+        ];
+        for (status, kind) in cases {
+            let server = TestServer::start(Duration::ZERO, answer(status, "{}")).await;
+            let cred = basic("bob", "SECRET-PASSWORD");
+            let err = TokenCache::new()
+                .token(&client(), &server.realm(), Some("s"), &[], Some(&cred))
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), kind, "{status}: {err}");
+            assert_eq!(err.http_status(), Some(status));
+            assert!(!err.to_string().contains("SECRET"), "{err}");
+            if status == 401 {
+                assert!(err.message().contains("refused the credentials"), "{err}");
+                assert!(err.message().contains(&server.realm()), "{err}");
+            }
+            if status == 429 {
+                assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_bodies_are_protocol_errors_without_echo() {
+        for body in [
+            r#"{"token": "SECRET-TOKEN" "#,
+            r#"{"nothing":"SECRET"}"#,
+            r#"{"token":""}"#,
+            "[]",
+        ] {
+            let server = TestServer::start(Duration::ZERO, answer(200, body)).await;
+            let err = TokenCache::new()
+                .token(&client(), &server.realm(), None, &[], None)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{body}");
+            assert!(!err.to_string().contains("SECRET"), "{err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn oversized_body_is_refused() {
+        let big = format!(r#"{{"token":"{}"}}"#, "a".repeat(MAX_BODY));
+        let server = TestServer::start(Duration::ZERO, answer(200, &big)).await;
+        let err = TokenCache::new()
+            .token(&client(), &server.realm(), None, &[], None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::SizeExceeded);
+    }
+
+    #[tokio::test]
+    async fn bad_realm_is_a_protocol_error() {
+        for realm in ["", "not a url", "ftp://x/token", "file:///etc/passwd"] {
+            let err = TokenCache::new()
+                .token(&client(), realm, None, &[], None)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{realm}");
+        }
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_network_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let realm = format!("http://{}/token", listener.local_addr().unwrap());
+        drop(listener);
+        let err = TokenCache::new()
+            .token(&client(), &realm, None, &[], None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    }
+
+    #[tokio::test]
+    async fn slow_server_is_a_timeout() {
+        let server =
+            TestServer::start(Duration::from_secs(3), answer(200, r#"{"token":"t"}"#)).await;
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let err = TokenCache::new()
+            .token(&http, &server.realm(), None, &[], None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    }
+
+    /// Marks every cached token as due, as if its lifetime had passed.
+    async fn age_all(cache: &TokenCache) {
+        let slots: Vec<Slot> = cache.slots.lock().unwrap().values().cloned().collect();
+        for slot in slots {
+            if let Some(cached) = slot.lock().await.as_mut() {
+                cached.refresh_at = Instant::now() - Duration::from_secs(1);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn expiry_and_invalidate_refetch() {
+        let server = TestServer::start(Duration::ZERO, numbered_tokens()).await;
+        let (cache, http) = (TokenCache::default(), client());
+        let (wanted, realm) = (scopes(&["repository:a:pull"]), server.realm());
+        let get = || cache.token(&http, &realm, Some("s"), &wanted, None);
+        assert_eq!(get().await.unwrap(), "tok-0");
+        assert_eq!(get().await.unwrap(), "tok-0");
+        age_all(&cache).await;
+        assert_eq!(get().await.unwrap(), "tok-1");
+        assert_eq!(get().await.unwrap(), "tok-1");
+        cache.invalidate(&server.realm(), Some("s"), &wanted).await;
+        assert_eq!(get().await.unwrap(), "tok-2");
+        // Invalidating an unknown key is harmless.
+        cache.invalidate("http://elsewhere/token", None, &[]).await;
+        assert_eq!(server.count(), 3);
+    }
+
+    #[tokio::test]
+    async fn another_credential_does_not_reuse_the_token() {
+        let server = TestServer::start(Duration::ZERO, numbered_tokens()).await;
+        let (cache, http) = (TokenCache::new(), client());
+        let (alice, realm) = (basic("alice", "1"), server.realm());
+        let get = |cred| cache.token(&http, &realm, Some("s"), &[], cred);
+        assert_eq!(get(None).await.unwrap(), "tok-0");
+        assert_eq!(get(Some(&alice)).await.unwrap(), "tok-1");
+        assert_eq!(get(Some(&alice)).await.unwrap(), "tok-1");
+        assert_eq!(server.count(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_callers_share_one_fetch() {
+        let server = TestServer::start(Duration::from_millis(200), numbered_tokens()).await;
+        let cache = Arc::new(TokenCache::new());
+        let http = client();
+        let realm = server.realm();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (cache, http, realm) = (Arc::clone(&cache), http.clone(), realm.clone());
+                tokio::spawn(async move {
+                    let wanted = scopes(&["repository:a:pull"]);
+                    cache.token(&http, &realm, Some("s"), &wanted, None).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap(), "tok-0");
+        }
+        assert_eq!(server.count(), 1);
+    }
+
+    #[test]
+    fn token_preferred_over_access_token() {
+        let now = SystemTime::now();
+        let fetched =
+            parse_token_response(br#"{"access_token":"b","token":"a"}"#, "r", now).unwrap();
+        assert_eq!(fetched.token, "a");
+        let fetched =
+            parse_token_response(br#"{"access_token":"b","token":""}"#, "r", now).unwrap();
+        assert_eq!(fetched.token, "b");
+    }
+
+    #[test]
+    fn lifetimes() {
+        let secs = Duration::from_secs;
+        assert_eq!(lifetime(None), secs(60));
+        assert_eq!(lifetime(Some(&serde_json::json!(10))), secs(60));
+        assert_eq!(lifetime(Some(&serde_json::json!(300))), secs(300));
+        assert_eq!(lifetime(Some(&serde_json::json!(300.7))), secs(300));
+        assert_eq!(lifetime(Some(&serde_json::json!("600"))), secs(600));
+        assert_eq!(lifetime(Some(&serde_json::json!(-5))), secs(60));
+        assert_eq!(lifetime(Some(&serde_json::json!(null))), secs(60));
+        assert_eq!(lifetime(Some(&serde_json::json!(1e300))), MAX_LIFETIME);
+        assert_eq!(lifetime(Some(&serde_json::json!(u64::MAX))), MAX_LIFETIME);
+    }
+
+    #[test]
+    fn refresh_margins() {
+        let secs = Duration::from_secs;
+        assert_eq!(refresh_margin(secs(60)), secs(6));
+        assert_eq!(refresh_margin(secs(30)), secs(5));
+        assert_eq!(refresh_margin(secs(300)), secs(30));
+        assert_eq!(refresh_margin(secs(3600)), secs(30));
+    }
+
+    #[test]
+    fn usable_durations() {
+        let secs = Duration::from_secs;
+        let now = UNIX_EPOCH + secs(1_700_000_000);
+        // No issued_at: lifetime minus margin.
+        assert_eq!(usable_for(secs(300), None, now), secs(270));
+        assert_eq!(usable_for(secs(60), None, now), secs(54));
+        // Issued 100 s ago: 200 s remain, refresh 30 s before.
+        assert_eq!(usable_for(secs(300), Some(now - secs(100)), now), secs(170));
+        // Issued in the future (server clock ahead): full lifetime.
+        assert_eq!(usable_for(secs(300), Some(now + secs(50)), now), secs(270));
+        // Already due on arrival (our clock ahead): trust the lifetime.
+        assert_eq!(usable_for(secs(300), Some(now - secs(290)), now), secs(270));
+        assert_eq!(
+            usable_for(secs(300), Some(now - secs(9999)), now),
+            secs(270)
+        );
+    }
+
+    #[test]
+    fn issued_at_is_used() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_100);
+        let body = br#"{"token":"t","expires_in":300,"issued_at":"2023-11-14T22:13:20Z"}"#;
+        // 2023-11-14T22:13:20Z is 1_700_000_000: 100 s old.
+        let fetched = parse_token_response(body, "r", now).unwrap();
+        assert_eq!(fetched.usable_for, Duration::from_secs(170));
+        let garbage = br#"{"token":"t","expires_in":300,"issued_at":"yesterday"}"#;
+        let fetched = parse_token_response(garbage, "r", now).unwrap();
+        assert_eq!(fetched.usable_for, Duration::from_secs(270));
+    }
+
+    #[test]
+    fn rfc3339() {
+        let at = |s: u64, n: u32| Some(UNIX_EPOCH + Duration::new(s, n));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), at(0, 0));
+        assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), at(1_700_000_000, 0));
+        assert_eq!(parse_rfc3339("2023-11-14t22:13:20z"), at(1_700_000_000, 0));
+        assert_eq!(parse_rfc3339("2023-11-14 22:13:20Z"), at(1_700_000_000, 0));
+        assert_eq!(
+            parse_rfc3339("2023-11-15T00:13:20+02:00"),
+            at(1_700_000_000, 0)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-11-14T17:13:20-05:00"),
+            at(1_700_000_000, 0)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-11-14T22:13:20.5Z"),
+            at(1_700_000_000, 500_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-11-14T22:13:20.123456789123Z"),
+            at(1_700_000_000, 123_456_789)
+        );
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), at(951_782_400, 0));
+        assert_eq!(parse_rfc3339("2024-12-31T23:59:59Z"), at(1_735_689_599, 0));
+        for bad in [
+            "",
+            "2023-11-14",
+            "2023-11-14T22:13:20",
+            "2023-11-14T22:13:20+0200",
+            "2023-13-14T22:13:20Z",
+            "2023-02-29T22:13:20Z",
+            "2023-11-31T22:13:20Z",
+            "2023-11-14T24:13:20Z",
+            "2023-11-14T22:60:20Z",
+            "2023-11-14T22:13:20.Z",
+            "2023-11-14T22:13:20Zjunk",
+            "2023-1a-14T22:13:20Z",
+            "1969-12-31T23:59:59Z",
+            "2023-11-14T22:13:20+24:00",
+            "2023-11-14T22:13:20\u{e9}Z",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn days_from_civil_matches_known_dates() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(1970, 3, 1), 59);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(2400, 2, 29), 157_113);
+    }
+}

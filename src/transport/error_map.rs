@@ -1,0 +1,172 @@
+//! Turning HTTP failures into [`Error`]s: status codes to kinds, the OCI
+//! error body to [`RegistryError`]s, and reqwest's errors to kinds.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::Deserialize;
+
+use super::headers::parse_retry_after;
+use crate::error::{Error, ErrorKind, RegistryError};
+
+/// The largest error body read to find the OCI error entries.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The kind an HTTP error status maps to.
+pub fn kind_for_status(status: StatusCode) -> ErrorKind {
+    match status.as_u16() {
+        401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::Denied,
+        404 => ErrorKind::NotFound,
+        405 => ErrorKind::Unsupported,
+        408 => ErrorKind::Timeout,
+        413 => ErrorKind::SizeExceeded,
+        416 => ErrorKind::InvalidArgument,
+        429 => ErrorKind::TooManyRequests,
+        400 | 409 | 411 | 412 | 415 | 422 => ErrorKind::Rejected,
+        500..=599 => ErrorKind::Server,
+        _ => ErrorKind::Protocol,
+    }
+}
+
+/// The `Retry-After` delay in `headers`, if any.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+}
+
+/// Builds the error for a failed response, reading (a bounded part of) its
+/// body for the registry's OCI error entries. `what` names the operation.
+pub async fn error_from_response(what: &str, mut response: reqwest::Response) -> Error {
+    let status = response.status();
+    let retry = retry_after(response.headers());
+    let mut body = Vec::new();
+    while body.len() < MAX_ERROR_BODY {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let entries = parse_error_body(&body);
+    let mut kind = kind_for_status(status);
+    if entries.iter().any(|e| e.code == "DIGEST_INVALID") && kind == ErrorKind::Rejected {
+        kind = ErrorKind::DigestMismatch;
+    }
+    let reason = status.canonical_reason().unwrap_or("unexpected status");
+    Error::new(kind, format!("{what}: {reason}"))
+        .with_http_status(status.as_u16())
+        .with_registry_errors(entries)
+        .with_retry_after(retry)
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEntry {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    detail: Option<serde_json::Value>,
+}
+
+/// The entries of an OCI error body; empty when the body is not one.
+pub fn parse_error_body(body: &[u8]) -> Vec<RegistryError> {
+    let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) else {
+        return Vec::new();
+    };
+    parsed
+        .errors
+        .into_iter()
+        .map(|e| RegistryError {
+            code: e.code,
+            message: e.message,
+            detail: match e.detail {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(v) => v.to_string(),
+            },
+        })
+        .collect()
+}
+
+/// Maps a reqwest error to an [`Error`]; the URL is left out of the message
+/// because signed storage URLs carry secrets in their query.
+pub fn error_from_reqwest(what: &str, e: reqwest::Error) -> Error {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if is_tls(&e) {
+        ErrorKind::Tls
+    } else if e.is_builder() {
+        ErrorKind::InvalidArgument
+    } else if e.is_redirect() {
+        ErrorKind::Protocol
+    } else {
+        ErrorKind::Network
+    };
+    let e = e.without_url();
+    let mut message = format!("{what}: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::new(kind, message)
+}
+
+fn is_tls(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_entry_of_an_oci_error_body() {
+        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}},{"code":"NAME_UNKNOWN","message":"repo"}]}"#;
+        let entries = parse_error_body(body);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].code, "MANIFEST_UNKNOWN");
+        assert_eq!(entries[0].detail, r#"{"Tag":"x"}"#);
+        assert_eq!(entries[1].detail, "");
+        assert!(parse_error_body(b"<html>").is_empty());
+        assert!(parse_error_body(b"").is_empty());
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(kind_for_status(StatusCode::NOT_FOUND), ErrorKind::NotFound);
+        assert_eq!(
+            kind_for_status(StatusCode::TOO_MANY_REQUESTS),
+            ErrorKind::TooManyRequests
+        );
+        assert_eq!(kind_for_status(StatusCode::BAD_GATEWAY), ErrorKind::Server);
+        assert_eq!(
+            kind_for_status(StatusCode::IM_A_TEAPOT),
+            ErrorKind::Protocol
+        );
+    }
+}

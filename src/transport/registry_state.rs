@@ -1,0 +1,79 @@
+//! What the transport learns about each registry once and remembers: the
+//! base URL (scheme) and how it wants to be authenticated.
+
+use std::sync::RwLock;
+
+use reqwest::Url;
+use tokio::sync::OnceCell;
+
+use super::auth::challenge::Challenge;
+
+/// How a registry wants requests authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// No challenge seen: requests go without credentials.
+    Anonymous,
+    /// HTTP Basic with the registry's credential.
+    Basic,
+    /// Bearer tokens from a token server.
+    Bearer {
+        /// The token endpoint.
+        realm: String,
+        /// The `service` parameter, if the challenge had one.
+        service: Option<String>,
+    },
+}
+
+impl AuthMode {
+    /// The mode a set of challenges asks for: bearer wins over basic.
+    pub fn from_challenges(challenges: &[Challenge]) -> Option<AuthMode> {
+        let bearer = challenges.iter().find(|c| c.scheme == "bearer");
+        if let Some(c) = bearer
+            && let Some(realm) = c.param("realm")
+        {
+            return Some(AuthMode::Bearer {
+                realm: realm.to_string(),
+                service: c.param("service").map(str::to_string),
+            });
+        }
+        if challenges.iter().any(|c| c.scheme == "basic") {
+            return Some(AuthMode::Basic);
+        }
+        None
+    }
+}
+
+/// The remembered facts of one registry.
+#[derive(Debug)]
+pub struct RegistryState {
+    /// `https://host[:port]/` or `http://...`, found by the first ping.
+    pub base: OnceCell<Url>,
+    /// The authentication the registry asked for last.
+    pub auth: RwLock<AuthMode>,
+}
+
+impl RegistryState {
+    /// A registry nothing is known about yet.
+    pub fn new() -> RegistryState {
+        RegistryState {
+            base: OnceCell::new(),
+            auth: RwLock::new(AuthMode::Anonymous),
+        }
+    }
+
+    /// The current auth mode.
+    pub fn auth_mode(&self) -> AuthMode {
+        match self.auth.read() {
+            Ok(mode) => mode.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the auth mode.
+    pub fn set_auth_mode(&self, mode: AuthMode) {
+        match self.auth.write() {
+            Ok(mut m) => *m = mode,
+            Err(poisoned) => *poisoned.into_inner() = mode,
+        }
+    }
+}

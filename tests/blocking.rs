@@ -1,0 +1,99 @@
+//! The blocking facade against a real registry, from plain threads.
+
+mod fixtures;
+mod support;
+
+use std::io::Read;
+
+use bytes::Bytes;
+use fixtures::{bytes, reference};
+use ocireg::blocking::Client;
+use ocireg::{ClientOptions, Digest, ErrorKind, media_type};
+use support::{Mode, Registry};
+
+fn client(host: &str) -> Client {
+    Client::new(ClientOptions {
+        insecure_registries: vec![host.to_string()],
+        upload_chunk_size: 100_000,
+        ..Default::default()
+    })
+    .expect("blocking client")
+}
+
+#[test]
+fn blocking_round_trip() {
+    let reg = Registry::start(Mode::Plain);
+    let c = client(reg.host());
+    c.ping(reg.host()).unwrap();
+    let r = reference(reg.host(), "blocking/app");
+
+    let data = bytes(1, 250_001);
+    let digest = c.push_blob_from_reader(&r, &mut &data[..]).expect("chunked push from Read");
+    assert_eq!(digest, Digest::sha256_of(&data));
+    assert_eq!(c.head_blob(&r, &digest).unwrap().size, data.len() as u64);
+
+    let mut reader = c.get_blob(&r, &digest).unwrap();
+    let mut got = Vec::new();
+    reader.read_to_end(&mut got).expect("verified read");
+    assert_eq!(got, data);
+    let mut range = c.get_blob_range(&r, &digest, 10, Some(20)).unwrap();
+    let mut part = Vec::new();
+    range.read_to_end(&mut part).unwrap();
+    assert_eq!(part, &data[10..30]);
+
+    let config = c.push_blob(&r, Bytes::from_static(b"{}")).unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
+        "config": {"mediaType": media_type::OCI_CONFIG, "digest": config.as_str(), "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest.as_str(), "size": data.len()}]
+    }))
+    .unwrap();
+    let m = c
+        .put_manifest_tags(&r, &["a".into(), "b".into()], Bytes::from(manifest.clone()), media_type::OCI_MANIFEST)
+        .unwrap();
+    let mut tags = c.tags(&r).unwrap();
+    tags.sort();
+    assert_eq!(tags, vec!["a", "b"]);
+    assert_eq!(c.get_manifest(&r.with_tag("a").unwrap()).unwrap().bytes, manifest);
+    assert_eq!(c.head_manifest(&r.with_tag("b").unwrap()).unwrap().digest, m);
+    assert_eq!(c.catalog(reg.host()).unwrap(), vec!["blocking/app"]);
+    assert!(c.referrers(&r.with_digest(m.clone()), None).unwrap().is_empty());
+
+    let mut session = c.start_upload(&r).unwrap();
+    session.write_chunk(Bytes::from_static(b"part one ")).unwrap();
+    let location = session.location().to_string();
+    let mut resumed = c.resume_upload(&r, &location).unwrap();
+    assert_eq!(resumed.offset(), 9);
+    resumed.write_chunk(Bytes::from_static(b"part two")).unwrap();
+    let whole = resumed.finish(Some(&Digest::sha256_of(b"part one part two"))).unwrap();
+    let other = reference(reg.host(), "blocking/other");
+    assert!(c.mount_blob(&other, &whole, r.repository()).unwrap().is_none(), "mounted");
+
+    c.delete_manifest(&r.with_digest(m)).unwrap();
+    c.delete_blob(&r, &digest).unwrap();
+    assert!(!c.blob_exists(&r, &digest).unwrap());
+}
+
+#[test]
+fn a_digest_mismatch_surfaces_through_read() {
+    let reg = Registry::start(Mode::Plain);
+    let c = client(reg.host());
+    let r = reference(reg.host(), "blocking/corrupt");
+    let data = bytes(2, 70_000);
+    let digest = c.push_blob(&r, Bytes::from(data)).unwrap();
+    let hex = digest.hex();
+    let path = reg.storage_dir().join("docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex).join("data");
+    let mut stored = std::fs::read(&path).unwrap();
+    stored[0] ^= 1;
+    std::fs::write(&path, stored).unwrap();
+    let mut reader = c.get_blob(&r, &digest).unwrap();
+    let err = reader.read_to_end(&mut Vec::new()).unwrap_err();
+    let inner = err.get_ref().and_then(|e| e.downcast_ref::<ocireg::Error>()).expect("an ocireg error inside");
+    assert_eq!(inner.kind(), ErrorKind::DigestMismatch);
+}
+
+#[tokio::test]
+async fn calling_the_blocking_api_inside_a_runtime_is_an_error() {
+    let err = Client::new(ClientOptions::default()).err().expect("refused inside a runtime");
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}

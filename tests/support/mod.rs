@@ -1,0 +1,30 @@
+//! Integration-test support for ocireg: a real registry (Debian's
+//! `docker-registry`, distribution 2.8.2) in three modes, a token server, a
+//! fault-injecting reverse proxy, a test PKI and deterministic content.
+//!
+//! ```ignore
+//! mod support;
+//! let reg = support::Registry::start(support::Mode::Token);
+//! let token = reg.token_server().unwrap();
+//! ```
+//!
+//! Everything listens on 127.0.0.1 only; every server and temp dir goes away
+//! on drop.
+
+#![allow(dead_code)]
+
+pub mod certs;
+pub mod content;
+pub mod fault_proxy;
+pub mod http1;
+pub mod registry;
+mod server;
+pub mod tempdir;
+pub mod token_server;
+
+#[allow(unused_imports)]
+pub use fault_proxy::{FaultProxy, RecordedRequest};
+#[allow(unused_imports)]
+pub use registry::{AccessLogEntry, Mode, Registry};
+#[allow(unused_imports)]
+pub use token_server::TokenServer;

@@ -1,0 +1,394 @@
+//! The test registry: Debian's `docker-registry` (distribution 2.8.2) run as
+//! a child process on 127.0.0.1.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::ServerName;
+
+use super::certs;
+use super::http1;
+use super::tempdir::TempDir;
+use super::token_server::{self, TokenServer};
+
+/// The registry binary.
+pub const BINARY: &str = "/usr/bin/docker-registry";
+/// The user with every right (BasicTls and Token modes).
+pub const USER: &str = "testuser";
+/// Its password.
+pub const PASSWORD: &str = "testpass";
+/// The User-Agent of the readiness probe (`GET /v2/` at start), which
+/// [`Registry::access_log`] leaves out.
+pub const PROBE_USER_AGENT: &str = "ocireg-support-readiness-probe";
+/// How long to wait for the registry to answer.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How the registry is exposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// HTTP, no authentication.
+    Plain,
+    /// HTTPS (test CA) with htpasswd basic auth (`testuser`/`testpass`,
+    /// `reader`/`readerpass`, bcrypt cost 4).
+    BasicTls,
+    /// HTTPS (test CA) with token auth from a [`TokenServer`].
+    Token,
+}
+
+/// A running registry. Dropping it kills the process and deletes its files.
+pub struct Registry {
+    mode: Mode,
+    host: String,
+    child: Child,
+    dir: TempDir,
+    storage: PathBuf,
+    log: PathBuf,
+    token_server: Option<TokenServer>,
+}
+
+impl Registry {
+    /// Starts a registry in `mode` and waits until it answers `GET /v2/`.
+    ///
+    /// Panics (with the registry's log) if the binary is missing or the
+    /// registry does not come up within 20 s: tests fail, they never skip.
+    pub fn start(mode: Mode) -> Registry {
+        assert!(
+            Path::new(BINARY).exists(),
+            "{BINARY} not found: install Debian's docker-registry package \
+             (apt-get install docker-registry)"
+        );
+        let dir = TempDir::new("registry");
+        let storage = dir.path().join("storage");
+        std::fs::create_dir_all(&storage).expect("create storage dir");
+        let token_server = (mode == Mode::Token).then(TokenServer::start);
+        if mode == Mode::BasicTls {
+            write_htpasswd(&dir.path().join("htpasswd"));
+        }
+        let tls = (mode != Mode::Plain).then(|| Arc::new(certs::client_config()));
+
+        let mut last_log = String::new();
+        for attempt in 1..=5 {
+            let port = free_port();
+            let host = format!("127.0.0.1:{port}");
+            let config = dir.path().join("config.yml");
+            std::fs::write(
+                &config,
+                config_yaml(mode, &host, dir.path(), &storage, token_server.as_ref()),
+            )
+            .expect("write registry config");
+            let log = dir.path().join(format!("registry-{attempt}.log"));
+            let mut child = spawn(&config, &log);
+            match wait_ready(&mut child, &host, tls.clone()) {
+                Ok(()) => {
+                    return Registry {
+                        mode,
+                        host,
+                        child,
+                        dir,
+                        storage,
+                        log,
+                        token_server,
+                    };
+                }
+                Err(why) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    last_log = std::fs::read_to_string(&log).unwrap_or_default();
+                    if last_log.contains("address already in use") {
+                        continue; // another process took the port: try another
+                    }
+                    panic!(
+                        "docker-registry ({mode:?}) did not come up on {host}: {why}\n\
+                         --- log tail ---\n{}",
+                        tail(&last_log, 40)
+                    );
+                }
+            }
+        }
+        panic!(
+            "docker-registry ({mode:?}) could not find a free port after 5 attempts\n\
+             --- log tail ---\n{}",
+            tail(&last_log, 40)
+        );
+    }
+
+    /// The mode it was started in.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.mode == Mode::Plain {
+            "http"
+        } else {
+            "https"
+        };
+        format!("{scheme}://{}", self.host)
+    }
+
+    /// The PEM file of the test CA (BasicTls and Token modes).
+    pub fn ca_pem_path(&self) -> Option<&Path> {
+        (self.mode != Mode::Plain).then(|| certs::pki().ca_pem.as_path())
+    }
+
+    /// `("testuser", "testpass")` in BasicTls and Token modes.
+    pub fn credentials(&self) -> Option<(&'static str, &'static str)> {
+        (self.mode != Mode::Plain).then_some((USER, PASSWORD))
+    }
+
+    /// The storage root (`storage.filesystem.rootdirectory`). Blobs live under
+    /// `docker/registry/v2/blobs/sha256/<2 hex>/<hex>/data`.
+    pub fn storage_dir(&self) -> &Path {
+        &self.storage
+    }
+
+    /// The path of blob `hex` (a sha256 digest's hex part) in storage.
+    pub fn blob_path(&self, hex: &str) -> PathBuf {
+        self.storage
+            .join("docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
+    }
+
+    /// The token server (Token mode).
+    pub fn token_server(&self) -> Option<&TokenServer> {
+        self.token_server.as_ref()
+    }
+
+    /// The registry's output (stdout and stderr) so far. With level `info`,
+    /// each request logs a "response completed" line and an access-log line
+    /// such as `"GET /v2/ HTTP/1.1" 401`.
+    pub fn log_text(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
+    }
+
+    /// The requests in the registry's access log so far, in order, without
+    /// the readiness probe(s) of [`Registry::start`].
+    ///
+    /// The registry writes the line when its handler returns, which for a
+    /// large body can be just after the client has read the last byte: poll
+    /// (or sleep ~50 ms) before counting exactly.
+    pub fn access_log(&self) -> Vec<AccessLogEntry> {
+        self.log_text()
+            .lines()
+            .filter_map(AccessLogEntry::parse)
+            .filter(|e| e.user_agent != PROBE_USER_AGENT)
+            .collect()
+    }
+
+    /// How many access-log entries have `method` (`"*"` = any) and a URI
+    /// containing `uri_contains` (see [`Registry::access_log`] for timing).
+    pub fn count_requests(&self, method: &str, uri_contains: &str) -> usize {
+        self.access_log()
+            .iter()
+            .filter(|e| {
+                (method == "*" || e.method.eq_ignore_ascii_case(method))
+                    && e.uri.contains(uri_contains)
+            })
+            .count()
+    }
+
+    /// The directory holding config, htpasswd, log and storage.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // `dir` (and the token server) are dropped after this.
+    }
+}
+
+/// One line of the registry's access log (combined log format), e.g.
+/// `127.0.0.1 - - [28/Nov/2026:12:02:50 +0000] "GET /v2/ HTTP/1.1" 200 2 "" "curl/7.88.1"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLogEntry {
+    /// Request method.
+    pub method: String,
+    /// Request URI (path and query).
+    pub uri: String,
+    /// Response status.
+    pub status: u16,
+    /// The client's User-Agent (empty when none).
+    pub user_agent: String,
+}
+
+impl AccessLogEntry {
+    /// Parses an access-log line; `None` for any other log line.
+    pub fn parse(line: &str) -> Option<AccessLogEntry> {
+        if line.starts_with("time=") {
+            return None;
+        }
+        let parts: Vec<&str> = line.split('"').collect();
+        if parts.len() < 6 || !parts[0].ends_with("] ") {
+            return None;
+        }
+        let mut request = parts[1].split(' ');
+        let (method, uri) = (request.next()?, request.next()?);
+        let status = parts[2].split_whitespace().next()?.parse().ok()?;
+        Some(AccessLogEntry {
+            method: method.to_string(),
+            uri: uri.to_string(),
+            status,
+            user_agent: parts[5].to_string(),
+        })
+    }
+}
+
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local_addr").port()
+}
+
+fn spawn(config: &Path, log: &Path) -> Child {
+    let out = File::create(log).expect("create registry log");
+    let err = out.try_clone().expect("clone log handle");
+    Command::new(BINARY)
+        .arg("serve")
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {BINARY}: {e}"))
+}
+
+fn write_htpasswd(path: &Path) {
+    let mut text = String::new();
+    for (user, pass) in token_server::USERS {
+        let hash = bcrypt::hash(pass, 4).expect("bcrypt");
+        writeln!(text, "{user}:{hash}").unwrap();
+    }
+    std::fs::write(path, text).expect("write htpasswd");
+}
+
+fn config_yaml(
+    mode: Mode,
+    host: &str,
+    dir: &Path,
+    storage: &Path,
+    token_server: Option<&TokenServer>,
+) -> String {
+    let pki = (mode != Mode::Plain).then(certs::pki);
+    let mut y = format!(
+        "version: 0.1\n\
+         log:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\n\
+         storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n\
+         http:\n  addr: {host}\n  secret: ocireg-test-secret\n\
+         \x20 headers:\n    X-Content-Type-Options: [nosniff]\n",
+        storage = storage.display(),
+    );
+    if let Some(pki) = pki {
+        writeln!(
+            y,
+            "  tls:\n    certificate: {}\n    key: {}",
+            pki.server_cert.display(),
+            pki.server_key.display()
+        )
+        .unwrap();
+    }
+    match mode {
+        Mode::Plain => {}
+        Mode::BasicTls => writeln!(
+            y,
+            "auth:\n  htpasswd:\n    realm: ocireg-test\n    path: {}",
+            dir.join("htpasswd").display()
+        )
+        .unwrap(),
+        Mode::Token => {
+            let ts = token_server.expect("token server");
+            writeln!(
+                y,
+                "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    \
+                 rootcertbundle: {}",
+                ts.realm(),
+                token_server::SERVICE,
+                token_server::ISSUER,
+                certs::pki().signing_cert.display()
+            )
+            .unwrap();
+        }
+    }
+    y
+}
+
+/// Polls `GET /v2/` until any HTTP answer, the child's exit, or the timeout.
+fn wait_ready(
+    child: &mut Child,
+    host: &str,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<(), String> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the registry exited early ({status})"));
+        }
+        let last_err = match probe(host, tls.clone()) {
+            Ok(_status) => {
+                // Another process may hold the port: make sure ours still runs.
+                std::thread::sleep(Duration::from_millis(20));
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(format!("the registry exited early ({status})"));
+                }
+                return Ok(());
+            }
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() > deadline {
+            return Err(format!(
+                "no answer to GET /v2/ within {START_TIMEOUT:?} (last error: {last_err})"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// One `GET /v2/` over HTTP or HTTPS (verifying the test CA); the status.
+fn probe(host: &str, tls: Option<Arc<rustls::ClientConfig>>) -> std::io::Result<u16> {
+    let addr: SocketAddr = host.parse().map_err(|_| http1::invalid("bad host"))?;
+    let tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+    tcp.set_read_timeout(Some(Duration::from_secs(5)))?;
+    tcp.set_write_timeout(Some(Duration::from_secs(5)))?;
+    let request = format!(
+        "GET /v2/ HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {PROBE_USER_AGENT}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let mut stream: Box<dyn ReadWrite> = match tls {
+        None => Box::new(tcp),
+        Some(config) => {
+            let name = ServerName::try_from("127.0.0.1").expect("server name");
+            let conn =
+                rustls::ClientConnection::new(config, name).map_err(std::io::Error::other)?;
+            Box::new(rustls::StreamOwned::new(conn, tcp))
+        }
+    };
+    stream.write_all(request.as_bytes())?;
+    stream.flush()?;
+    let mut reader = BufReader::new(stream);
+    let head = http1::read_head(&mut reader)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+    head.status()
+}
+
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
