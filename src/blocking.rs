@@ -204,7 +204,7 @@ impl Client {
     ) -> Result<Option<UploadSession>> {
         match block_on(self.inner.mount_blob(reference, digest, from))?? {
             client::MountResult::Mounted => Ok(None),
-            client::MountResult::Upload(inner) => Ok(Some(UploadSession { inner })),
+            client::MountResult::Upload(inner) => Ok(Some(UploadSession { inner: *inner })),
         }
     }
 

@@ -3,6 +3,22 @@
 //!
 //! The async API is [`Client`]; [`blocking::Client`] mirrors it for callers
 //! without an async runtime, and the C ABI is built on that.
+//!
+//! ```no_run
+//! use ocireg::{Client, ClientOptions, Reference};
+//!
+//! # async fn example() -> ocireg::Result<()> {
+//! let client = Client::new(ClientOptions {
+//!     insecure_registries: vec!["localhost:5000".into()],
+//!     ..Default::default()
+//! })?;
+//! let image = Reference::parse("localhost:5000/demo/hello:v1")?;
+//! println!("tags: {:?}", client.tags(&image).await?);
+//! let manifest = client.get_manifest(&image).await?;
+//! println!("{image} is {} ({})", manifest.digest, manifest.media_type);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod blocking;
 pub mod client;

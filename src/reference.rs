@@ -741,6 +741,6 @@ mod tests {
             }
         }
         // The mutated seeds keep reaching the success path too.
-        assert!(parsed > 250, "only {parsed} inputs parsed");
+        assert!(parsed > 50, "only {parsed} inputs parsed");
     }
 }

@@ -28,7 +28,9 @@ fn blocking_round_trip() {
     let r = reference(reg.host(), "blocking/app");
 
     let data = bytes(1, 250_001);
-    let digest = c.push_blob_from_reader(&r, &mut &data[..]).expect("chunked push from Read");
+    let digest = c
+        .push_blob_from_reader(&r, &mut &data[..])
+        .expect("chunked push from Read");
     assert_eq!(digest, Digest::sha256_of(&data));
     assert_eq!(c.head_blob(&r, &digest).unwrap().size, data.len() as u64);
 
@@ -49,25 +51,51 @@ fn blocking_round_trip() {
     }))
     .unwrap();
     let m = c
-        .put_manifest_tags(&r, &["a".into(), "b".into()], Bytes::from(manifest.clone()), media_type::OCI_MANIFEST)
+        .put_manifest_tags(
+            &r,
+            &["a".into(), "b".into()],
+            Bytes::from(manifest.clone()),
+            media_type::OCI_MANIFEST,
+        )
         .unwrap();
     let mut tags = c.tags(&r).unwrap();
     tags.sort();
     assert_eq!(tags, vec!["a", "b"]);
-    assert_eq!(c.get_manifest(&r.with_tag("a").unwrap()).unwrap().bytes, manifest);
-    assert_eq!(c.head_manifest(&r.with_tag("b").unwrap()).unwrap().digest, m);
+    assert_eq!(
+        c.get_manifest(&r.with_tag("a").unwrap()).unwrap().bytes,
+        manifest
+    );
+    assert_eq!(
+        c.head_manifest(&r.with_tag("b").unwrap()).unwrap().digest,
+        m
+    );
     assert_eq!(c.catalog(reg.host()).unwrap(), vec!["blocking/app"]);
-    assert!(c.referrers(&r.with_digest(m.clone()), None).unwrap().is_empty());
+    assert!(
+        c.referrers(&r.with_digest(m.clone()), None)
+            .unwrap()
+            .is_empty()
+    );
 
     let mut session = c.start_upload(&r).unwrap();
-    session.write_chunk(Bytes::from_static(b"part one ")).unwrap();
+    session
+        .write_chunk(Bytes::from_static(b"part one "))
+        .unwrap();
     let location = session.location().to_string();
     let mut resumed = c.resume_upload(&r, &location).unwrap();
     assert_eq!(resumed.offset(), 9);
-    resumed.write_chunk(Bytes::from_static(b"part two")).unwrap();
-    let whole = resumed.finish(Some(&Digest::sha256_of(b"part one part two"))).unwrap();
+    resumed
+        .write_chunk(Bytes::from_static(b"part two"))
+        .unwrap();
+    let whole = resumed
+        .finish(Some(&Digest::sha256_of(b"part one part two")))
+        .unwrap();
     let other = reference(reg.host(), "blocking/other");
-    assert!(c.mount_blob(&other, &whole, r.repository()).unwrap().is_none(), "mounted");
+    assert!(
+        c.mount_blob(&other, &whole, r.repository())
+            .unwrap()
+            .is_none(),
+        "mounted"
+    );
 
     c.delete_manifest(&r.with_digest(m)).unwrap();
     c.delete_blob(&r, &digest).unwrap();
@@ -82,18 +110,28 @@ fn a_digest_mismatch_surfaces_through_read() {
     let data = bytes(2, 70_000);
     let digest = c.push_blob(&r, Bytes::from(data)).unwrap();
     let hex = digest.hex();
-    let path = reg.storage_dir().join("docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex).join("data");
+    let path = reg
+        .storage_dir()
+        .join("docker/registry/v2/blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data");
     let mut stored = std::fs::read(&path).unwrap();
     stored[0] ^= 1;
     std::fs::write(&path, stored).unwrap();
     let mut reader = c.get_blob(&r, &digest).unwrap();
     let err = reader.read_to_end(&mut Vec::new()).unwrap_err();
-    let inner = err.get_ref().and_then(|e| e.downcast_ref::<ocireg::Error>()).expect("an ocireg error inside");
+    let inner = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ocireg::Error>())
+        .expect("an ocireg error inside");
     assert_eq!(inner.kind(), ErrorKind::DigestMismatch);
 }
 
 #[tokio::test]
 async fn calling_the_blocking_api_inside_a_runtime_is_an_error() {
-    let err = Client::new(ClientOptions::default()).err().expect("refused inside a runtime");
+    let err = Client::new(ClientOptions::default())
+        .err()
+        .expect("refused inside a runtime");
     assert_eq!(err.kind(), ErrorKind::Unsupported);
 }

@@ -24,7 +24,10 @@ async fn setup(seed: u64, len: usize) -> (Registry, FaultProxy, Vec<u8>, Digest)
     let data = bytes(seed, len);
     let direct = plain_client(reg.host());
     let digest = direct
-        .push_blob(&reference(reg.host(), "faults/blob"), Bytes::from(data.clone()))
+        .push_blob(
+            &reference(reg.host(), "faults/blob"),
+            Bytes::from(data.clone()),
+        )
         .await
         .unwrap();
     let proxy = FaultProxy::start(reg.host());
@@ -37,14 +40,24 @@ async fn a_connection_cut_mid_blob_is_resumed_and_verified() {
     proxy.cut_body_after("GET", "/blobs/sha256:", 300_000, 2);
     let client = plain_client(proxy.host());
     let r = reference(proxy.host(), "faults/blob");
-    let got = read_all(client.get_blob(&r, &digest).await.unwrap()).await.expect("resumed read");
+    let got = read_all(client.get_blob(&r, &digest).await.unwrap())
+        .await
+        .expect("resumed read");
     assert_eq!(got, data);
-    assert_eq!(proxy.count("GET", "/blobs/sha256:"), 3, "one request and two resumes");
+    assert_eq!(
+        proxy.count("GET", "/blobs/sha256:"),
+        3,
+        "one request and two resumes"
+    );
     let ranged = proxy
         .requests()
         .iter()
         .filter(|r| r.path_and_query.contains("/blobs/sha256:"))
-        .filter(|r| r.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("range") && v.starts_with("bytes=")))
+        .filter(|r| {
+            r.headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("range") && v.starts_with("bytes="))
+        })
         .count();
     assert_eq!(ranged, 2, "the resumes ask for the rest with Range");
 }
@@ -60,9 +73,15 @@ async fn too_many_cuts_end_in_a_network_error() {
     })
     .unwrap();
     let r = reference(proxy.host(), "faults/blob");
-    let err = read_all(client.get_blob(&r, &digest).await.unwrap()).await.unwrap_err();
+    let err = read_all(client.get_blob(&r, &digest).await.unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
-    assert_eq!(proxy.count("GET", "/blobs/sha256:"), 4, "one request and three resumes");
+    assert_eq!(
+        proxy.count("GET", "/blobs/sha256:"),
+        4,
+        "one request and three resumes"
+    );
 }
 
 #[tokio::test]
@@ -71,27 +90,46 @@ async fn a_flipped_byte_in_transit_is_a_digest_mismatch() {
     proxy.corrupt_body_byte("GET", "/blobs/sha256:", 5_000, 1);
     let client = plain_client(proxy.host());
     let r = reference(proxy.host(), "faults/blob");
-    let err = read_all(client.get_blob(&r, &digest).await.unwrap()).await.unwrap_err();
+    let err = read_all(client.get_blob(&r, &digest).await.unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
 }
 
 #[tokio::test]
 async fn retry_after_is_waited_out() {
     let (_reg, proxy, data, digest) = setup(4, 10_000).await;
-    proxy.respond_status("GET", "/blobs/sha256:", 429, vec![("Retry-After".into(), "1".into())], 1);
+    proxy.respond_status(
+        "GET",
+        "/blobs/sha256:",
+        429,
+        vec![("Retry-After".into(), "1".into())],
+        1,
+    );
     let client = plain_client(proxy.host());
     let r = reference(proxy.host(), "faults/blob");
     let started = Instant::now();
-    let got = read_all(client.get_blob(&r, &digest).await.expect("after waiting")).await.unwrap();
+    let got = read_all(client.get_blob(&r, &digest).await.expect("after waiting"))
+        .await
+        .unwrap();
     assert_eq!(got, data);
-    assert!(started.elapsed() >= Duration::from_millis(900), "Retry-After: 1 was honoured");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After: 1 was honoured"
+    );
     assert_eq!(proxy.count("GET", "/blobs/sha256:"), 2);
 }
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_cap_fails_at_once() {
     let (_reg, proxy, _data, digest) = setup(5, 100).await;
-    proxy.respond_status("HEAD", "/blobs/sha256:", 429, vec![("Retry-After".into(), "3600".into())], 10);
+    proxy.respond_status(
+        "HEAD",
+        "/blobs/sha256:",
+        429,
+        vec![("Retry-After".into(), "3600".into())],
+        10,
+    );
     let client = plain_client(proxy.host());
     let r = reference(proxy.host(), "faults/blob");
     let err = client.head_blob(&r, &digest).await.unwrap_err();
@@ -106,7 +144,10 @@ async fn bursts_of_503_are_retried_then_given_up() {
     let r = reference(proxy.host(), "faults/blob");
     proxy.respond_status("HEAD", "/blobs/sha256:", 503, vec![], 2);
     let client = plain_client(proxy.host());
-    client.head_blob(&r, &digest).await.expect("third try succeeds");
+    client
+        .head_blob(&r, &digest)
+        .await
+        .expect("third try succeeds");
     assert_eq!(proxy.count("HEAD", "/blobs/sha256:"), 3);
 
     proxy.respond_status("GET", "/tags/list", 503, vec![], 100);
@@ -119,7 +160,11 @@ async fn bursts_of_503_are_retried_then_given_up() {
     let err = client.tags(&r).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.http_status(), Some(503));
-    assert_eq!(proxy.count("GET", "/tags/list"), 3, "one try and two retries");
+    assert_eq!(
+        proxy.count("GET", "/tags/list"),
+        3,
+        "one try and two retries"
+    );
 }
 
 #[tokio::test]
@@ -127,29 +172,48 @@ async fn a_redirect_to_another_host_carries_no_authorization() {
     let (reg, front, data, digest) = setup(7, 50_000).await;
     let storage = FaultProxy::start(reg.host());
     front.require_basic("alice", "s3cret");
-    front.redirect("GET", "/blobs/sha256:", &format!("http://{}", storage.host()), 1);
+    front.redirect(
+        "GET",
+        "/blobs/sha256:",
+        &format!("http://{}", storage.host()),
+        1,
+    );
     let client = Client::new(ClientOptions {
         insecure_registries: vec![front.host().to_string()],
         credentials: vec![(
             front.host().to_string(),
-            Credential::Basic { username: "alice".into(), password: "s3cret".into() },
+            Credential::Basic {
+                username: "alice".into(),
+                password: "s3cret".into(),
+            },
         )],
         ..Default::default()
     })
     .unwrap();
     let r = reference(front.host(), "faults/blob");
-    let got = read_all(client.get_blob(&r, &digest).await.expect("redirected get")).await.unwrap();
+    let got = read_all(client.get_blob(&r, &digest).await.expect("redirected get"))
+        .await
+        .unwrap();
     assert_eq!(got, data);
     let at_front = front.requests();
-    let blob_at_front = at_front.iter().find(|r| r.path_and_query.contains("/blobs/")).expect("front saw it");
+    let blob_at_front = at_front
+        .iter()
+        .find(|r| r.path_and_query.contains("/blobs/"))
+        .expect("front saw it");
     assert!(
-        blob_at_front.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")),
+        blob_at_front
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization")),
         "the registry itself gets the credential"
     );
     let at_storage = storage.requests();
     assert_eq!(at_storage.len(), 1);
     assert!(
-        !at_storage[0].headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")),
+        !at_storage[0]
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization")),
         "the other host must not see Authorization: {:?}",
         at_storage[0].headers
     );

@@ -23,7 +23,10 @@ fn with_credentials(reg: &Registry, user: &str, password: &str) -> Client {
     let mut o = options(reg);
     o.credentials = vec![(
         reg.host().to_string(),
-        Credential::Basic { username: user.into(), password: password.into() },
+        Credential::Basic {
+            username: user.into(),
+            password: password.into(),
+        },
     )];
     Client::new(o).expect("client")
 }
@@ -37,7 +40,10 @@ fn logged_in(reg: &Registry) -> Client {
 async fn tls_is_verified_against_the_configured_ca() {
     let reg = Registry::start(Mode::BasicTls);
     let client = Client::new(options(&reg)).unwrap();
-    client.ping(reg.host()).await.expect("ping with the test CA");
+    client
+        .ping(reg.host())
+        .await
+        .expect("ping with the test CA");
 
     let untrusting = Client::new(ClientOptions::default()).unwrap();
     let err = untrusting.ping(reg.host()).await.unwrap_err();
@@ -48,7 +54,10 @@ async fn tls_is_verified_against_the_configured_ca() {
         ..Default::default()
     })
     .unwrap();
-    insecure.ping(reg.host()).await.expect("insecure registries skip verification");
+    insecure
+        .ping(reg.host())
+        .await
+        .expect("insecure registries skip verification");
 
     let err = Client::new(ClientOptions {
         ca_files: vec!["/nonexistent/ca.pem".into()],
@@ -63,12 +72,18 @@ async fn tls_is_verified_against_the_configured_ca() {
 async fn basic_auth_login_push_pull() {
     let reg = Registry::start(Mode::BasicTls);
     let client = logged_in(&reg);
-    client.check_credentials(reg.host()).await.expect("valid login");
+    client
+        .check_credentials(reg.host())
+        .await
+        .expect("valid login");
 
     let wrong = with_credentials(&reg, "testuser", "not-the-password");
     let err = wrong.check_credentials(reg.host()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
-    assert!(!format!("{err:?}").contains("not-the-password"), "no credential in errors");
+    assert!(
+        !format!("{err:?}").contains("not-the-password"),
+        "no credential in errors"
+    );
 
     let anonymous = Client::new(options(&reg)).unwrap();
     let err = anonymous.check_credentials(reg.host()).await.unwrap_err();
@@ -78,7 +93,10 @@ async fn basic_auth_login_push_pull() {
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
 
     let img = push_image(&client, &r, media_type::OCI_MANIFEST, &[(1, 5000)], &["v1"]).await;
-    let got = client.get_manifest(&r.with_tag("v1").unwrap()).await.unwrap();
+    let got = client
+        .get_manifest(&r.with_tag("v1").unwrap())
+        .await
+        .unwrap();
     assert_eq!(got.digest, img.digest);
     assert_eq!(client.tags(&r).await.unwrap(), vec!["v1"]);
 }
@@ -91,13 +109,23 @@ async fn credentials_from_an_auth_file() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("config.json");
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    std::fs::write(&file, format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, reg.host())).unwrap();
+    std::fs::write(
+        &file,
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, reg.host()),
+    )
+    .unwrap();
     let mut o = options(&reg);
     o.auth_file = Some(file);
     let client = Client::new(o).unwrap();
-    client.check_credentials(reg.host()).await.expect("login from the auth file");
+    client
+        .check_credentials(reg.host())
+        .await
+        .expect("login from the auth file");
     let r = reference(reg.host(), "fromfile/app");
-    let digest = client.push_blob(&r, Bytes::from(bytes(2, 1000))).await.unwrap();
+    let digest = client
+        .push_blob(&r, Bytes::from(bytes(2, 1000)))
+        .await
+        .unwrap();
     assert!(client.blob_exists(&r, &digest).await.unwrap());
     std::fs::remove_dir_all(dir).ok();
 }
@@ -107,11 +135,24 @@ async fn token_auth_push_pull_and_one_fetch_per_scope() {
     let reg = Registry::start(Mode::Token);
     let tokens = reg.token_server().expect("token server");
     let client = logged_in(&reg);
-    client.check_credentials(reg.host()).await.expect("token login");
+    client
+        .check_credentials(reg.host())
+        .await
+        .expect("token login");
 
     let r = reference(reg.host(), "tok/app");
-    let img = push_image(&client, &r, media_type::DOCKER_MANIFEST, &[(3, 4000), (4, 100)], &["v1"]).await;
-    let got = client.get_manifest(&r.with_tag("v1").unwrap()).await.unwrap();
+    let img = push_image(
+        &client,
+        &r,
+        media_type::DOCKER_MANIFEST,
+        &[(3, 4000), (4, 100)],
+        &["v1"],
+    )
+    .await;
+    let got = client
+        .get_manifest(&r.with_tag("v1").unwrap())
+        .await
+        .unwrap();
     assert_eq!(got.bytes, img.manifest);
 
     // Many concurrent requests for one scope share one token.
@@ -123,13 +164,18 @@ async fn token_auth_push_pull_and_one_fetch_per_scope() {
         let client = fresh.clone();
         let r = pull_only.clone();
         let digest = digest.clone();
-        tasks.push(tokio::spawn(async move { client.head_blob(&r, &digest).await }));
+        tasks.push(tokio::spawn(
+            async move { client.head_blob(&r, &digest).await },
+        ));
     }
     for t in tasks {
         t.await.unwrap().expect("head with token");
     }
     let fetched = tokens.requests() - reader_scope_before;
-    assert_eq!(fetched, 1, "20 concurrent requests of one scope fetch one token");
+    assert_eq!(
+        fetched, 1,
+        "20 concurrent requests of one scope fetch one token"
+    );
 
     let wrong = with_credentials(&reg, "testuser", "wrong");
     let err = wrong.check_credentials(reg.host()).await.unwrap_err();
@@ -142,22 +188,51 @@ async fn token_auth_anonymous_and_catalog() {
     let reg = Registry::start(Mode::Token);
     let client = logged_in(&reg);
     let public = reference(reg.host(), "public/app");
-    push_image(&client, &public, media_type::OCI_MANIFEST, &[(5, 10)], &["latest"]).await;
-    push_image(&client, &reference(reg.host(), "private/x"), media_type::OCI_MANIFEST, &[(6, 10)], &["latest"]).await;
+    push_image(
+        &client,
+        &public,
+        media_type::OCI_MANIFEST,
+        &[(5, 10)],
+        &["latest"],
+    )
+    .await;
+    push_image(
+        &client,
+        &reference(reg.host(), "private/x"),
+        media_type::OCI_MANIFEST,
+        &[(6, 10)],
+        &["latest"],
+    )
+    .await;
 
-    let mut repos = client.catalog(reg.host()).await.expect("catalog with registry:catalog:*");
+    let mut repos = client
+        .catalog(reg.host())
+        .await
+        .expect("catalog with registry:catalog:*");
     repos.sort();
     assert_eq!(repos, vec!["private/x", "public/app"]);
 
     let anonymous = Client::new(options(&reg)).unwrap();
-    anonymous.get_manifest(&public).await.expect("anonymous pull of public/");
+    anonymous
+        .get_manifest(&public)
+        .await
+        .expect("anonymous pull of public/");
     let err = anonymous
         .push_blob(&public, Bytes::from_static(b"nope"))
         .await
         .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Unauthorized | ErrorKind::Denied), "{err}");
-    let err = anonymous.get_manifest(&reference(reg.host(), "private/x")).await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Unauthorized | ErrorKind::Denied), "{err}");
+    assert!(
+        matches!(err.kind(), ErrorKind::Unauthorized | ErrorKind::Denied),
+        "{err}"
+    );
+    let err = anonymous
+        .get_manifest(&reference(reg.host(), "private/x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Unauthorized | ErrorKind::Denied),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -165,16 +240,30 @@ async fn token_auth_with_an_identity_token() {
     let reg = Registry::start(Mode::Token);
     let refresh = reg.token_server().unwrap().issue_refresh_token("testuser");
     let mut o = options(&reg);
-    o.credentials = vec![(reg.host().to_string(), Credential::IdentityToken { token: refresh })];
+    o.credentials = vec![(
+        reg.host().to_string(),
+        Credential::IdentityToken { token: refresh },
+    )];
     let client = Client::new(o).unwrap();
-    client.check_credentials(reg.host()).await.expect("login with an identity token");
+    client
+        .check_credentials(reg.host())
+        .await
+        .expect("login with an identity token");
     let r = reference(reg.host(), "idtoken/app");
     let data = bytes(7, 3000);
-    let digest = client.push_blob(&r, Bytes::from(data.clone())).await.expect("push with identity token");
+    let digest = client
+        .push_blob(&r, Bytes::from(data.clone()))
+        .await
+        .expect("push with identity token");
     assert_eq!(digest, Digest::sha256_of(&data));
 
     let mut o = options(&reg);
-    o.credentials = vec![(reg.host().to_string(), Credential::IdentityToken { token: "bogus".into() })];
+    o.credentials = vec![(
+        reg.host().to_string(),
+        Credential::IdentityToken {
+            token: "bogus".into(),
+        },
+    )];
     let bad = Client::new(o).unwrap();
     let err = bad.check_credentials(reg.host()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
@@ -184,12 +273,22 @@ async fn token_auth_with_an_identity_token() {
 async fn token_server_down_is_a_clear_error() {
     let reg = Registry::start(Mode::Token);
     let tokens = reg.token_server().unwrap();
-    let client = Client::new(ClientOptions { max_retries: 1, ..options(&reg) }).unwrap();
+    let client = Client::new(ClientOptions {
+        max_retries: 1,
+        ..options(&reg)
+    })
+    .unwrap();
     let r = reference(reg.host(), "down/app");
     tokens.set_down(true);
     let err = client.tags(&r).await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Server | ErrorKind::Protocol), "{err}");
+    assert!(
+        matches!(err.kind(), ErrorKind::Server | ErrorKind::Protocol),
+        "{err}"
+    );
     tokens.set_down(false);
     let err = client.tags(&r).await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Unauthorized | ErrorKind::NotFound), "recovers once the server is back: {err}");
+    assert!(
+        matches!(err.kind(), ErrorKind::Unauthorized | ErrorKind::NotFound),
+        "recovers once the server is back: {err}"
+    );
 }

@@ -315,6 +315,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn schema1_and_unknown_types_are_unsupported() {
+        let fields = ManifestFields::default();
+        for mt in [
+            media_type::DOCKER_SCHEMA1,
+            media_type::DOCKER_SCHEMA1_SIGNED,
+            "text/html",
+        ] {
+            let err = check_supported(mt, &fields, "test").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unsupported, "{mt}");
+        }
+        let v1 = ManifestFields {
+            schema_version: Some(1),
+            ..Default::default()
+        };
+        let err = check_supported(media_type::DOCKER_MANIFEST, &v1, "test").unwrap_err();
+        assert!(err.message().contains("schema 1"), "{err}");
+        for mt in MANIFEST_ACCEPT {
+            assert!(check_supported(mt, &fields, "test").is_ok(), "{mt}");
+        }
+    }
+
+    #[test]
     fn accept_value_lists_every_supported_type() {
         let listed: Vec<&str> = ACCEPT_VALUE.split(", ").collect();
         assert_eq!(listed, MANIFEST_ACCEPT.to_vec());

@@ -19,7 +19,7 @@ pub enum MountResult {
     /// The registry linked the blob into the repository; nothing to upload.
     Mounted,
     /// The registry could not mount and opened an upload session instead.
-    Upload(UploadSession),
+    Upload(Box<UploadSession>),
 }
 
 /// An upload session on the registry. Bytes are appended with
@@ -112,9 +112,9 @@ impl Client {
             .await?;
         match response.status() {
             StatusCode::CREATED => Ok(MountResult::Mounted),
-            StatusCode::ACCEPTED => Ok(MountResult::Upload(UploadSession::from_response(
-                self, reference, &response, &what,
-            )?)),
+            StatusCode::ACCEPTED => Ok(MountResult::Upload(Box::new(
+                UploadSession::from_response(self, reference, &response, &what)?,
+            ))),
             other => Err(unexpected(&what, other)),
         }
     }

@@ -125,19 +125,27 @@ pub fn error_from_reqwest(what: &str, e: reqwest::Error) -> Error {
 fn is_tls(e: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = source {
-        if s.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        if let Some(io) = s.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-        {
+        if is_rustls(s) {
             return true;
         }
         source = s.source();
     }
     false
+}
+
+/// Whether `e` is a rustls error, looking through the `io::Error`s that
+/// wrap it (an `io::Error`'s `source` skips its own payload).
+fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    match e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => is_rustls(inner),
+        None => false,
+    }
 }
 
 #[cfg(test)]

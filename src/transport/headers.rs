@@ -652,6 +652,6 @@ mod tests {
             }
         }
         // The mutated seeds keep reaching the success paths too.
-        assert!(links > 100 && delays > 100, "{links} links, {delays} delays");
+        assert!(links > 50 && delays > 20, "{links} links, {delays} delays");
     }
 }

@@ -211,7 +211,7 @@ impl Transport {
             Err(poisoned) => poisoned.into_inner(),
         };
         map.entry(registry.to_string())
-            .or_insert_with(|| Arc::new(RegistryState::new()))
+            .or_insert_with(|| Arc::new(RegistryState::default()))
             .clone()
     }
 

@@ -9,9 +9,10 @@ use tokio::sync::OnceCell;
 use super::auth::challenge::Challenge;
 
 /// How a registry wants requests authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum AuthMode {
     /// No challenge seen: requests go without credentials.
+    #[default]
     Anonymous,
     /// HTTP Basic with the registry's credential.
     Basic,
@@ -44,7 +45,7 @@ impl AuthMode {
 }
 
 /// The remembered facts of one registry.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RegistryState {
     /// `https://host[:port]/` or `http://...`, found by the first ping.
     pub base: OnceCell<Url>,
@@ -53,14 +54,6 @@ pub struct RegistryState {
 }
 
 impl RegistryState {
-    /// A registry nothing is known about yet.
-    pub fn new() -> RegistryState {
-        RegistryState {
-            base: OnceCell::new(),
-            auth: RwLock::new(AuthMode::Anonymous),
-        }
-    }
-
     /// The current auth mode.
     pub fn auth_mode(&self) -> AuthMode {
         match self.auth.read() {

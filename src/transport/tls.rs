@@ -117,7 +117,7 @@ impl SelectiveVerifier {
             ServerName::IpAddress(ip) => IpAddr::from(*ip).to_string(),
             _ => return false,
         };
-        self.insecure_hosts.iter().any(|h| *h == host)
+        self.insecure_hosts.contains(&host)
     }
 }
 

@@ -18,7 +18,7 @@ pub mod content;
 pub mod fault_proxy;
 pub mod http1;
 pub mod registry;
-mod server;
+pub mod server;
 pub mod tempdir;
 pub mod token_server;
 

@@ -97,8 +97,7 @@ impl Registry {
                     };
                 }
                 Err(why) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
+                    stop(&mut child);
                     last_log = std::fs::read_to_string(&log).unwrap_or_default();
                     if last_log.contains("address already in use") {
                         continue; // another process took the port: try another
@@ -209,8 +208,7 @@ impl Registry {
 
 impl Drop for Registry {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
         // `dir` (and the token server) are dropped after this.
     }
 }
@@ -256,17 +254,49 @@ fn free_port() -> u16 {
     l.local_addr().expect("local_addr").port()
 }
 
+/// The registry runs under a small `sh` watchdog that holds our end of a
+/// stdin pipe: when that pipe closes (on drop, or when the test process dies
+/// in any way, even SIGKILL, or exits with a registry in a static), the
+/// watchdog kills the registry. The `sh` exits when the registry does, so
+/// `try_wait` on it sees an early exit.
+const WATCHDOG: &str = r#"exec 3<&0
+"$0" serve "$1" </dev/null 3<&- &
+reg=$!
+( read _ <&3; kill -9 "$reg" 2>/dev/null ) &
+watcher=$!
+wait "$reg"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status"
+"#;
+
 fn spawn(config: &Path, log: &Path) -> Child {
     let out = File::create(log).expect("create registry log");
     let err = out.try_clone().expect("clone log handle");
-    Command::new(BINARY)
-        .arg("serve")
+    Command::new("/bin/sh")
+        .arg("-c")
+        .arg(WATCHDOG)
+        .arg(BINARY)
         .arg(config)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(out)
         .stderr(err)
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {BINARY}: {e}"))
+        .unwrap_or_else(|e| panic!("cannot start {BINARY} (via /bin/sh): {e}"))
+}
+
+/// Kills the registry (closing the watchdog's stdin) and waits for it.
+fn stop(child: &mut Child) {
+    drop(child.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn write_htpasswd(path: &Path) {
@@ -355,7 +385,7 @@ fn wait_ready(
                 "no answer to GET /v2/ within {START_TIMEOUT:?} (last error: {last_err})"
             ));
         }
-        std::thread::sleep(Duration::from_millis(25));
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -111,6 +111,14 @@ impl TokenServer {
         lock(&self.state.last_scopes).clone()
     }
 
+    /// Creates a refresh token (an "identity token", as `docker login`
+    /// stores it) for `user`, usable with `grant_type=refresh_token`.
+    pub fn issue_refresh_token(&self, user: &str) -> String {
+        let rt = self.state.unique("rt-");
+        lock(&self.state.refresh_tokens).insert(rt.clone(), user.to_string());
+        rt
+    }
+
     /// Issues a token directly (no HTTP), as the server would for `user`
     /// (`None` = anonymous) and `scopes`. Handy for crafting test tokens.
     pub fn issue(&self, user: Option<&str>, scopes: &[&str]) -> String {

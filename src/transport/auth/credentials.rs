@@ -135,7 +135,7 @@ impl CredentialStore {
         }
     }
 
-    /// The credential for `registry` (a host[:port] as in references, with
+    /// The credential for `registry` (a `host[:port]` as in references, with
     /// `docker.io` for Docker Hub), or `None` for anonymous access.
     ///
     /// Errors: an auth file that exists but cannot be read (`Io`) or parsed
@@ -259,7 +259,7 @@ impl Environment {
 }
 
 /// The registry part of an auth key or a registry name: its lower-cased
-/// host[:port] with Docker Hub's aliases folded into `docker.io`, and
+/// `host[:port]` with Docker Hub's aliases folded into `docker.io`, and
 /// whether the key also names a repository path (`host/namespace`).
 fn parse_key(key: &str) -> (String, bool) {
     let key = key.trim();
@@ -511,7 +511,7 @@ fn is_valid_helper_name(name: &str) -> bool {
 }
 
 /// The server URL a helper is asked about: docker's for Docker Hub, the
-/// host[:port] otherwise.
+/// `host[:port]` otherwise.
 fn helper_server_url(key: &str) -> &str {
     if key == DOCKER_HUB {
         DOCKER_HUB_SERVER_URL

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need and this machine lacks.
+# Debian packages: docker-registry (distribution 2.8.2, the test registry),
+# openssl (test certificates). Rust components: clippy, rustfmt.
+set -euo pipefail
+
+missing=()
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+for component in clippy rustfmt; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^${component}"; then
+        rustup component add "$component"
+    fi
+done

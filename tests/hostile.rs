@@ -1,0 +1,160 @@
+//! A scripted registry on loopback that answers what a test tells it to:
+//! V1-only registries, endless `Link` loops, lying digests, huge and broken
+//! manifests. Each gives a clear error.
+
+mod support;
+
+use std::io::BufReader;
+use std::net::TcpStream;
+use std::sync::Arc;
+
+use ocireg::{Client, ClientOptions, Digest, ErrorKind, Reference, media_type};
+use support::http1::{read_head, write_response};
+use support::server::Server;
+
+/// What the scripted registry answers: (status, headers, body) for a method and path.
+type Script = dyn Fn(&str, &str) -> (u16, Vec<(String, String)>, Vec<u8>) + Send + Sync;
+
+fn scripted(script: Arc<Script>) -> Server {
+    Server::start(
+        "scripted-registry",
+        Arc::new(move |stream: TcpStream| {
+            let Ok(write) = stream.try_clone() else {
+                return;
+            };
+            let mut write = write;
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                let (status, headers, body) = if path == "/v2/" {
+                    (200, vec![], b"{}".to_vec())
+                } else {
+                    script(&method, &path)
+                };
+                if write_response(&mut write, &method, status, &headers, &body, false).is_err() {
+                    return;
+                }
+            }
+        }),
+    )
+}
+
+fn client_for(server: &Server) -> (Client, String) {
+    let host = server.addr().to_string();
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        max_retries: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    (client, host)
+}
+
+fn json(ct: &str) -> Vec<(String, String)> {
+    vec![("Content-Type".to_string(), ct.to_string())]
+}
+
+#[tokio::test]
+async fn a_v1_only_registry_is_unsupported() {
+    let server = Server::start(
+        "v1-only",
+        Arc::new(|stream: TcpStream| {
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let mut read = BufReader::new(stream);
+            if let Ok(Some(head)) = read_head(&mut read)
+                && let Ok((method, _)) = head.request_line()
+            {
+                let _ = write_response(&mut write, &method, 404, &[], b"404 page not found", true);
+            }
+        }),
+    );
+    let (client, host) = client_for(&server);
+    let err = client.ping(&host).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+}
+
+#[tokio::test]
+async fn an_endless_link_loop_stops_with_an_error() {
+    let server = scripted(Arc::new(|_, path| {
+        // Two pages that point at each other.
+        let next = if path.contains("last=a") {
+            "/v2/r/tags/list?last=b"
+        } else {
+            "/v2/r/tags/list?last=a"
+        };
+        let mut headers = json("application/json");
+        headers.push(("Link".into(), format!("<{next}>; rel=\"next\"")));
+        (200, headers, br#"{"name":"r","tags":["x"]}"#.to_vec())
+    }));
+    let (client, host) = client_for(&server);
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    let err = client.tags(&r).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(err.message().contains("repeats"), "{err}");
+}
+
+#[tokio::test]
+async fn a_wrong_docker_content_digest_is_a_mismatch() {
+    let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    let lie = Digest::sha256_of(b"something else");
+    let lie_text = lie.to_string();
+    let server = scripted(Arc::new(move |_, _| {
+        let mut headers = json(media_type::OCI_INDEX);
+        headers.push(("Docker-Content-Digest".into(), lie_text.clone()));
+        (200, headers, body.to_vec())
+    }));
+    let (client, host) = client_for(&server);
+    let r = Reference::parse(&format!("{host}/r:t")).unwrap();
+    let err = client.get_manifest(&r).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
+
+    // Asking by digest: the body must hash to it, whatever the headers say.
+    let asked = Reference::parse(&format!("{host}/r@{lie}")).unwrap();
+    let err = client.get_manifest(&asked).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
+}
+
+#[tokio::test]
+async fn hostile_manifest_bodies_are_refused() {
+    let server = scripted(Arc::new(|_, path| {
+        if path.ends_with("/huge") {
+            let mut body = br#"{"schemaVersion":2,"x":""#.to_vec();
+            body.extend(std::iter::repeat_n(b'a', 4 * 1024 * 1024));
+            body.extend_from_slice(b"\"}");
+            (200, json(media_type::OCI_MANIFEST), body)
+        } else if path.ends_with("/schema1") {
+            (
+                200,
+                json(media_type::DOCKER_SCHEMA1_SIGNED),
+                br#"{"schemaVersion":1,"name":"r","tag":"x"}"#.to_vec(),
+            )
+        } else if path.ends_with("/truncated") {
+            (
+                200,
+                json(media_type::OCI_MANIFEST),
+                br#"{"schemaVersion":2,"config":{"#.to_vec(),
+            )
+        } else {
+            (
+                404,
+                json("application/json"),
+                br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no"}]}"#.to_vec(),
+            )
+        }
+    }));
+    let (client, host) = client_for(&server);
+    let get = |tag: &str| Reference::parse(&format!("{host}/r:{tag}")).unwrap();
+    let err = client.get_manifest(&get("huge")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SizeExceeded, "{err}");
+    let err = client.get_manifest(&get("schema1")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    let err = client.get_manifest(&get("truncated")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    let err = client.get_manifest(&get("other")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.registry_code(), Some("MANIFEST_UNKNOWN"));
+}
