@@ -1,11 +1,15 @@
 # ocireg: `make demo` walks through the main job on a throwaway registry;
 # `make test` installs what is missing, builds, lints and runs every test.
 
-CARGO ?= cargo
+CARGO   ?= cargo
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
+LIBDIR  := build/lib
 
-.PHONY: all build deps lint test demo clean
+.PHONY: all build lib header deps lint test test-rust demo install clean
 
-all: build
+all: lib
 
 deps:
 	@scripts/install-deps.sh
@@ -13,12 +17,38 @@ deps:
 build:
 	$(CARGO) build --release
 
+# libocireg.so (SONAME libocireg.so.MAJOR, -z nodelete), libocireg.a and
+# ocireg.pc under build/, from the release build.
+lib: build
+	@mkdir -p $(LIBDIR)/pkgconfig
+	cp target/release/libocireg.so $(LIBDIR)/libocireg.so.$(VERSION)
+	ln -sf libocireg.so.$(VERSION) $(LIBDIR)/libocireg.so.$(MAJOR)
+	ln -sf libocireg.so.$(MAJOR) $(LIBDIR)/libocireg.so
+	cp target/release/libocireg.a $(LIBDIR)/libocireg.a
+	sed -e 's|@PREFIX@|$(abspath build)|' -e 's|@VERSION@|$(VERSION)|' ocireg.pc.in > $(LIBDIR)/pkgconfig/ocireg.pc
+
+# Regenerates include/ocireg.h from src/ffi (a unit test fails when stale).
+header:
+	$(CARGO) build
+	cp "$$(ls -t target/debug/build/ocireg-*/out/ocireg.h | head -1)" include/ocireg.h
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 include/ocireg.h $(DESTDIR)$(PREFIX)/include/ocireg.h
+	install -m 755 $(LIBDIR)/libocireg.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libocireg.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libocireg.so.$(MAJOR)
+	ln -sf libocireg.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libocireg.so
+	install -m 644 $(LIBDIR)/libocireg.a $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ocireg.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ocireg.pc
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-test: deps lint
+test-rust:
 	$(CARGO) test
+
+test: deps lint test-rust
 
 demo: deps
 	@scripts/demo.sh

@@ -6,10 +6,12 @@
 
 use std::future::Future;
 use std::io::Read;
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use bytes::{Bytes, BytesMut};
 use tokio::runtime::Runtime;
+use tokio::sync::Notify;
 
 use crate::client::{self, BlobInfo, Manifest, ManifestInfo};
 use crate::descriptor::Descriptor;
@@ -43,11 +45,79 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
     Ok(runtime.block_on(future))
 }
 
+/// A cancellation signal, raised from any thread with [`CancelToken::cancel`].
+#[derive(Clone, Default)]
+pub struct CancelToken {
+    inner: Arc<CancelState>,
+}
+
+#[derive(Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> CancelToken {
+        CancelToken::default()
+    }
+
+    /// Cancels every call running or started with this token.
+    pub fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::SeqCst);
+        self.inner.notify.notify_waiters();
+    }
+
+    /// Whether [`CancelToken::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        loop {
+            let notified = self.inner.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+fn cancelled_error() -> Error {
+    Error::new(ErrorKind::Cancelled, "the operation was cancelled")
+}
+
+/// Runs `future`, stopping it with `CANCELLED` when `cancel` fires.
+fn run_cancellable<T>(
+    cancel: Option<&CancelToken>,
+    future: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match cancel {
+        None => block_on(future)?,
+        Some(token) => {
+            if token.is_cancelled() {
+                return Err(cancelled_error());
+            }
+            block_on(async {
+                tokio::select! {
+                    result = future => result,
+                    () = token.cancelled() => Err(cancelled_error()),
+                }
+            })?
+        }
+    }
+}
+
 /// A blocking registry client; see [`crate::Client`] for each operation.
 /// Cheap to clone and safe to share between threads.
 #[derive(Clone)]
 pub struct Client {
     inner: client::Client,
+    cancel: Option<CancelToken>,
 }
 
 impl Client {
@@ -55,7 +125,24 @@ impl Client {
     pub fn new(options: ClientOptions) -> Result<Client> {
         // Built inside the runtime: reqwest's pool needs its timer and I/O driver.
         let inner = block_on(async move { client::Client::new(options) })??;
-        Ok(Client { inner })
+        Ok(Client {
+            inner,
+            cancel: None,
+        })
+    }
+
+    /// The same client (sharing its connections and tokens) whose calls, and
+    /// the readers and uploads they return, stop with `CANCELLED` once
+    /// `token` is cancelled.
+    pub fn with_cancel(&self, token: &CancelToken) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            cancel: Some(token.clone()),
+        }
+    }
+
+    fn run<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
+        run_cancellable(self.cancel.as_ref(), future)
     }
 
     /// The async client underneath.
@@ -65,32 +152,32 @@ impl Client {
 
     /// See [`crate::Client::ping`].
     pub fn ping(&self, registry: &str) -> Result<()> {
-        block_on(self.inner.ping(registry))?
+        self.run(self.inner.ping(registry))
     }
 
     /// See [`crate::Client::check_credentials`].
     pub fn check_credentials(&self, registry: &str) -> Result<()> {
-        block_on(self.inner.check_credentials(registry))?
+        self.run(self.inner.check_credentials(registry))
     }
 
     /// See [`crate::Client::catalog`].
     pub fn catalog(&self, registry: &str) -> Result<Vec<String>> {
-        block_on(self.inner.catalog(registry))?
+        self.run(self.inner.catalog(registry))
     }
 
     /// See [`crate::Client::tags`].
     pub fn tags(&self, reference: &Reference) -> Result<Vec<String>> {
-        block_on(self.inner.tags(reference))?
+        self.run(self.inner.tags(reference))
     }
 
     /// See [`crate::Client::get_manifest`].
     pub fn get_manifest(&self, reference: &Reference) -> Result<Manifest> {
-        block_on(self.inner.get_manifest(reference))?
+        self.run(self.inner.get_manifest(reference))
     }
 
     /// See [`crate::Client::head_manifest`].
     pub fn head_manifest(&self, reference: &Reference) -> Result<ManifestInfo> {
-        block_on(self.inner.head_manifest(reference))?
+        self.run(self.inner.head_manifest(reference))
     }
 
     /// See [`crate::Client::put_manifest`].
@@ -100,7 +187,7 @@ impl Client {
         bytes: Bytes,
         media_type: &str,
     ) -> Result<Digest> {
-        block_on(self.inner.put_manifest(reference, bytes, media_type))?
+        self.run(self.inner.put_manifest(reference, bytes, media_type))
     }
 
     /// See [`crate::Client::put_manifest_tags`].
@@ -111,21 +198,50 @@ impl Client {
         bytes: Bytes,
         media_type: &str,
     ) -> Result<Digest> {
-        block_on(
+        self.run(
             self.inner
                 .put_manifest_tags(reference, tags, bytes, media_type),
-        )?
+        )
     }
 
     /// See [`crate::Client::delete_manifest`].
     pub fn delete_manifest(&self, reference: &Reference) -> Result<()> {
-        block_on(self.inner.delete_manifest(reference))?
+        self.run(self.inner.delete_manifest(reference))
     }
 
     /// See [`crate::Client::get_blob`].
     pub fn get_blob(&self, reference: &Reference, digest: &Digest) -> Result<BlobReader> {
-        let inner = block_on(self.inner.get_blob(reference, digest))??;
-        Ok(BlobReader::new(inner))
+        let inner = self.run(self.inner.get_blob(reference, digest))?;
+        Ok(BlobReader::new(inner, self.cancel.clone()))
+    }
+
+    /// Streams blob `digest` into `sink` chunk by chunk, reporting
+    /// `progress(done, total or 0)` after each; returns the byte count once
+    /// the digest verified. A sink error or a `false` from `progress` stops
+    /// the download (use `ABORTED` for a caller's own stop).
+    pub fn get_blob_to(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<u64> {
+        let mut reader = self.get_blob(reference, digest)?;
+        drain(&mut reader, sink, progress)
+    }
+
+    /// Like [`Client::get_blob_to`] for `length` bytes (to the end when
+    /// `None`) from `offset`; partial reads are not verified.
+    pub fn get_blob_range_to(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        offset: u64,
+        length: Option<u64>,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<u64> {
+        let mut reader = self.get_blob_range(reference, digest, offset, length)?;
+        drain(&mut reader, sink, &mut |_, _| true)
     }
 
     /// See [`crate::Client::get_blob_range`].
@@ -136,28 +252,28 @@ impl Client {
         offset: u64,
         length: Option<u64>,
     ) -> Result<BlobReader> {
-        let inner = block_on(self.inner.get_blob_range(reference, digest, offset, length))??;
-        Ok(BlobReader::new(inner))
+        let inner = self.run(self.inner.get_blob_range(reference, digest, offset, length))?;
+        Ok(BlobReader::new(inner, self.cancel.clone()))
     }
 
     /// See [`crate::Client::head_blob`].
     pub fn head_blob(&self, reference: &Reference, digest: &Digest) -> Result<BlobInfo> {
-        block_on(self.inner.head_blob(reference, digest))?
+        self.run(self.inner.head_blob(reference, digest))
     }
 
     /// See [`crate::Client::blob_exists`].
     pub fn blob_exists(&self, reference: &Reference, digest: &Digest) -> Result<bool> {
-        block_on(self.inner.blob_exists(reference, digest))?
+        self.run(self.inner.blob_exists(reference, digest))
     }
 
     /// See [`crate::Client::delete_blob`].
     pub fn delete_blob(&self, reference: &Reference, digest: &Digest) -> Result<()> {
-        block_on(self.inner.delete_blob(reference, digest))?
+        self.run(self.inner.delete_blob(reference, digest))
     }
 
     /// See [`crate::Client::push_blob`].
     pub fn push_blob(&self, reference: &Reference, data: Bytes) -> Result<Digest> {
-        block_on(self.inner.push_blob(reference, data))?
+        self.run(self.inner.push_blob(reference, data))
     }
 
     /// Uploads everything `reader` yields in chunks; see
@@ -167,14 +283,40 @@ impl Client {
         reference: &Reference,
         reader: &mut R,
     ) -> Result<Digest> {
+        self.push_blob_with_progress(reference, reader, &mut |_| true)
+    }
+
+    /// Like [`Client::push_blob_from_reader`], reporting `progress(bytes
+    /// sent)` after each chunk; `false` stops the upload with `ABORTED` and
+    /// cancels the session.
+    pub fn push_blob_with_progress<R: Read>(
+        &self,
+        reference: &Reference,
+        reader: &mut R,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<Digest> {
         let mut session = self.start_upload(reference)?;
         let chunk_size = session
             .inner
             .chunk_size(self.inner.options().upload_chunk_size);
         loop {
-            let chunk = read_up_to(reader, chunk_size)?;
+            let chunk = match read_up_to(reader, chunk_size) {
+                Ok(c) => c,
+                Err(e) => {
+                    // Best effort: the registry also expires abandoned sessions.
+                    let _ = session.cancel();
+                    return Err(e);
+                }
+            };
             let last = chunk.len() < chunk_size;
             session.write_chunk(chunk)?;
+            if !progress(session.offset()) {
+                let _ = session.cancel();
+                return Err(Error::new(
+                    ErrorKind::Aborted,
+                    "the progress callback stopped the upload",
+                ));
+            }
             if last {
                 break;
             }
@@ -184,14 +326,20 @@ impl Client {
 
     /// See [`crate::Client::start_upload`].
     pub fn start_upload(&self, reference: &Reference) -> Result<UploadSession> {
-        let inner = block_on(self.inner.start_upload(reference))??;
-        Ok(UploadSession { inner })
+        let inner = self.run(self.inner.start_upload(reference))?;
+        Ok(UploadSession {
+            inner,
+            cancel: self.cancel.clone(),
+        })
     }
 
     /// See [`crate::Client::resume_upload`].
     pub fn resume_upload(&self, reference: &Reference, location: &str) -> Result<UploadSession> {
-        let inner = block_on(self.inner.resume_upload(reference, location))??;
-        Ok(UploadSession { inner })
+        let inner = self.run(self.inner.resume_upload(reference, location))?;
+        Ok(UploadSession {
+            inner,
+            cancel: self.cancel.clone(),
+        })
     }
 
     /// See [`crate::Client::mount_blob`]: `Ok(None)` when mounted, else the
@@ -202,9 +350,12 @@ impl Client {
         digest: &Digest,
         from: &str,
     ) -> Result<Option<UploadSession>> {
-        match block_on(self.inner.mount_blob(reference, digest, from))?? {
+        match self.run(self.inner.mount_blob(reference, digest, from))? {
             client::MountResult::Mounted => Ok(None),
-            client::MountResult::Upload(inner) => Ok(Some(UploadSession { inner: *inner })),
+            client::MountResult::Upload(inner) => Ok(Some(UploadSession {
+                inner: *inner,
+                cancel: self.cancel.clone(),
+            })),
         }
     }
 
@@ -214,8 +365,29 @@ impl Client {
         reference: &Reference,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
-        block_on(self.inner.referrers(reference, artifact_type))?
+        self.run(self.inner.referrers(reference, artifact_type))
     }
+}
+
+/// Feeds every chunk of `reader` to `sink`, with progress after each.
+fn drain(
+    reader: &mut BlobReader,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<u64> {
+    let total = reader.size().unwrap_or(0);
+    let mut done = 0u64;
+    while let Some(chunk) = reader.chunk()? {
+        sink(&chunk)?;
+        done += chunk.len() as u64;
+        if !progress(done, total) {
+            return Err(Error::new(
+                ErrorKind::Aborted,
+                "the progress callback stopped the download",
+            ));
+        }
+    }
+    Ok(done)
 }
 
 /// Reads until `limit` bytes or the end of `reader`.
@@ -240,13 +412,15 @@ fn read_up_to<R: Read>(reader: &mut R, limit: usize) -> Result<Bytes> {
 pub struct BlobReader {
     inner: client::BlobReader,
     pending: Bytes,
+    cancel: Option<CancelToken>,
 }
 
 impl BlobReader {
-    fn new(inner: client::BlobReader) -> BlobReader {
+    fn new(inner: client::BlobReader, cancel: Option<CancelToken>) -> BlobReader {
         BlobReader {
             inner,
             pending: Bytes::new(),
+            cancel,
         }
     }
 
@@ -255,7 +429,25 @@ impl BlobReader {
         if !self.pending.is_empty() {
             return Ok(Some(std::mem::take(&mut self.pending)));
         }
-        block_on(self.inner.chunk())?
+        run_cancellable(self.cancel.as_ref(), self.inner.chunk())
+    }
+
+    /// Copies the next bytes into `buf`; 0 only at the verified end (or
+    /// for an empty `buf`).
+    pub fn read_into(&mut self, buf: &mut [u8]) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.pending.is_empty() {
+            match self.chunk()? {
+                Some(bytes) => self.pending = bytes,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        let _ = self.pending.split_to(n);
+        Ok(n)
     }
 
     /// See [`crate::BlobReader::expect_size`].
@@ -276,26 +468,14 @@ impl BlobReader {
 
 impl Read for BlobReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        if self.pending.is_empty() {
-            match self.chunk() {
-                Ok(Some(bytes)) => self.pending = bytes,
-                Ok(None) => return Ok(0),
-                Err(e) => return Err(std::io::Error::other(e)),
-            }
-        }
-        let n = buf.len().min(self.pending.len());
-        buf[..n].copy_from_slice(&self.pending[..n]);
-        let _ = self.pending.split_to(n);
-        Ok(n)
+        self.read_into(buf).map_err(std::io::Error::other)
     }
 }
 
 /// A blocking upload session; see [`crate::UploadSession`].
 pub struct UploadSession {
     inner: client::UploadSession,
+    cancel: Option<CancelToken>,
 }
 
 impl UploadSession {
@@ -316,21 +496,21 @@ impl UploadSession {
 
     /// Appends a chunk.
     pub fn write_chunk(&mut self, data: Bytes) -> Result<()> {
-        block_on(self.inner.write_chunk(data))?
+        run_cancellable(self.cancel.as_ref(), self.inner.write_chunk(data))
     }
 
     /// Asks the registry how many bytes it holds.
     pub fn refresh(&mut self) -> Result<u64> {
-        block_on(self.inner.refresh())?
+        run_cancellable(self.cancel.as_ref(), self.inner.refresh())
     }
 
     /// Completes the upload; see [`crate::UploadSession::finish`].
     pub fn finish(self, digest: Option<&Digest>) -> Result<Digest> {
-        block_on(self.inner.finish(digest))?
+        run_cancellable(self.cancel.as_ref(), self.inner.finish(digest))
     }
 
     /// Abandons the session.
     pub fn cancel(self) -> Result<()> {
-        block_on(self.inner.cancel())?
+        run_cancellable(self.cancel.as_ref(), self.inner.cancel())
     }
 }

@@ -218,8 +218,13 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
+    /// An I/O error, unless it carries an ocireg [`Error`] (from a reader
+    /// or writer of ours), which comes back out unchanged.
     fn from(e: std::io::Error) -> Error {
-        Error::new(ErrorKind::Io, e.to_string())
+        match e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+            Some(inner) => inner.clone(),
+            None => Error::new(ErrorKind::Io, e.to_string()),
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub mod client;
 pub mod descriptor;
 pub mod digest;
 pub mod error;
+pub mod ffi;
 pub mod media_type;
 pub mod reference;
 pub mod transport;

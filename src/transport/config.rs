@@ -55,6 +55,8 @@ pub struct ClientOptions {
     /// The chunk size of chunked uploads (raised to the registry's
     /// `OCI-Chunk-Min-Length` when that is larger).
     pub upload_chunk_size: usize,
+    /// How many blobs whole-image operations move at once.
+    pub concurrency: usize,
 }
 
 impl Default for ClientOptions {
@@ -76,6 +78,7 @@ impl Default for ClientOptions {
             page_size: None,
             max_resumes: 5,
             upload_chunk_size: 8 * 1024 * 1024,
+            concurrency: 4,
         }
     }
 }

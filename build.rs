@@ -1,0 +1,50 @@
+//! Generates the C header from `src/ffi` into `$OUT_DIR/ocireg.h`. The
+//! checked-in `include/ocireg.h` must equal it (a unit test checks);
+//! `make header` copies it over.
+
+use std::path::PathBuf;
+
+fn main() {
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
+    // The shared library names its ABI (SONAME) and stays loaded once loaded:
+    // unloading a Rust cdylib with live threads and TLS destructors crashes.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libocireg.so.{major}");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("ocireg.h");
+    let mut config = match cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")) {
+        Ok(c) => c,
+        Err(e) => panic!("cbindgen.toml: {e}"),
+    };
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let parts: Vec<&str> = version.split('.').collect();
+    if let Some(text) = config.after_includes.as_mut() {
+        *text = text
+            .replace("@MAJOR@", parts.first().copied().unwrap_or("0"))
+            .replace("@MINOR@", parts.get(1).copied().unwrap_or("0"))
+            .replace(
+                "@PATCH@",
+                parts
+                    .get(2)
+                    .map(|p| p.split('-').next().unwrap_or("0"))
+                    .unwrap_or("0"),
+            )
+            .replace("@VERSION@", &version);
+    }
+    let mut builder = cbindgen::Builder::new().with_config(config);
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(crate_dir.join("src/ffi"))
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    sources.sort();
+    for source in sources {
+        builder = builder.with_src(source);
+    }
+    match builder.generate() {
+        Ok(bindings) => {
+            bindings.write_to_file(&out);
+        }
+        Err(e) => panic!("generating the C header: {e}"),
+    }
+}

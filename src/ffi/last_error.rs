@@ -1,0 +1,121 @@
+//! The detail of the last failing call, per thread (libgit2's model).
+
+use std::cell::RefCell;
+use std::ffi::{CString, c_char};
+use std::ptr;
+
+use super::status::ocireg_status;
+use crate::error::Error;
+
+struct LastError {
+    status: ocireg_status,
+    message: CString,
+    registry_code: Option<CString>,
+    http_status: u16,
+    retry_after_ms: u64,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<LastError>> = const { RefCell::new(None) };
+}
+
+/// Text without interior NULs, as a C string.
+pub fn c_string(text: &str) -> CString {
+    CString::new(text.replace('\0', " ")).unwrap_or_default()
+}
+
+/// Records `error` as this thread's last error and returns its status.
+pub fn set_error(error: &Error) -> ocireg_status {
+    let status = ocireg_status::from_kind(error.kind());
+    store(LastError {
+        status,
+        message: c_string(&error.to_string()),
+        registry_code: error.registry_code().map(c_string),
+        http_status: error.http_status().unwrap_or(0),
+        retry_after_ms: error
+            .retry_after()
+            .map(|d| d.as_millis().min(u64::MAX as u128) as u64)
+            .unwrap_or(0),
+    });
+    status
+}
+
+/// Records a failure that has no core [`Error`] (NULL, bad UTF-8, panic).
+pub fn set_plain(status: ocireg_status, message: &str) -> ocireg_status {
+    store(LastError {
+        status,
+        message: c_string(&format!("{}: {message}", status.name())),
+        registry_code: None,
+        http_status: 0,
+        retry_after_ms: 0,
+    });
+    status
+}
+
+fn store(error: LastError) {
+    LAST_ERROR.with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            *slot = Some(error);
+        }
+    });
+}
+
+fn with_last<T>(f: impl FnOnce(&LastError) -> T, default: T) -> T {
+    LAST_ERROR.with(|cell| match cell.try_borrow() {
+        Ok(slot) => slot.as_ref().map(f).unwrap_or(default),
+        Err(_) => default,
+    })
+}
+
+/// The status of the last failing call on this thread (`OCIREG_OK` if none).
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_status() -> ocireg_status {
+    with_last(|e| e.status, ocireg_status::OCIREG_OK)
+}
+
+/// The message of the last failing call on this thread, or NULL if none.
+/// The string belongs to the library and stays valid until the next
+/// failing call on this thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_message() -> *const c_char {
+    with_last(|e| e.message.as_ptr(), ptr::null())
+}
+
+/// The registry's OCI error code (such as `MANIFEST_UNKNOWN`) of the last
+/// failing call on this thread, or NULL. Valid like
+/// `ocireg_last_error_message`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_registry_code() -> *const c_char {
+    with_last(
+        |e| {
+            e.registry_code
+                .as_ref()
+                .map(|c| c.as_ptr())
+                .unwrap_or(ptr::null())
+        },
+        ptr::null(),
+    )
+}
+
+/// The HTTP status of the last failing call on this thread, or 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_http_status() -> u16 {
+    with_last(|e| e.http_status, 0)
+}
+
+/// The `Retry-After` the registry asked for in the last failing call on
+/// this thread, in milliseconds, or 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_retry_after_ms() -> u64 {
+    with_last(|e| e.retry_after_ms, 0)
+}
+
+/// Forgets this thread's last error.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_clear() {
+    LAST_ERROR.with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            *slot = None;
+        }
+    });
+}
