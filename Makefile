@@ -9,6 +9,9 @@ LIBDIR  := build/lib
 
 .PHONY: all build lib header deps lint test test-rust demo install clean
 
+# The C tests, the CLI and the Python binding bring their own targets.
+-include mk/*.mk
+
 all: lib
 
 deps:

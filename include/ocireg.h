@@ -94,11 +94,13 @@ typedef struct ocireg_cancel ocireg_cancel;
 // after every call on it returned.
 typedef struct ocireg_client ocireg_client;
 
+// A document as the registry sent it (a content, an index or an image
+// config): the raw bytes, their media type and their digest. One thread
+// at a time.
+typedef struct ocireg_content ocireg_content;
+
 // A list of descriptors (referrers). One thread at a time.
 typedef struct ocireg_descriptor_list ocireg_descriptor_list;
-
-// A manifest as the registry sent it: raw bytes, media type and digest.
-typedef struct ocireg_manifest ocireg_manifest;
 
 // Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
 // by the setters, freed by `ocireg_options_free`. Not thread-safe while
@@ -205,7 +207,7 @@ ocireg_status ocireg_client_tags(const ocireg_client *client,
 ocireg_status ocireg_client_manifest_get(const ocireg_client *client,
                                          const char *reference,
                                          const ocireg_cancel *cancel,
-                                         ocireg_manifest **manifest_out);
+                                         ocireg_content **manifest_out);
 
 // The digest (freed with `ocireg_string_free`), size and media type (freed
 // likewise) of manifest `reference`, without its body. Any of the three
@@ -350,29 +352,29 @@ const char *ocireg_string_list_get(const ocireg_string_list *list, size_t index)
 void ocireg_string_list_free(ocireg_string_list *list);
 
 // The raw bytes (not NUL-terminated); `*len_out` gets their length.
-// Owned by the manifest. NULL if `manifest` or `len_out` is NULL.
+// Owned by the content. NULL if `content` or `len_out` is NULL.
 //
 // # Safety
-// `manifest` is NULL or live; `len_out` is NULL or writable.
-const uint8_t *ocireg_manifest_bytes(const ocireg_manifest *manifest, size_t *len_out);
+// `content` is NULL or live; `len_out` is NULL or writable.
+const uint8_t *ocireg_content_bytes(const ocireg_content *content, size_t *len_out);
 
-// The media type. Owned by the manifest; NULL for NULL.
+// The media type. Owned by the content; NULL for NULL.
 //
 // # Safety
-// `manifest` is NULL or live.
-const char *ocireg_manifest_media_type(const ocireg_manifest *manifest);
+// `content` is NULL or live.
+const char *ocireg_content_media_type(const ocireg_content *content);
 
-// The digest of the raw bytes. Owned by the manifest; NULL for NULL.
+// The digest of the raw bytes. Owned by the content; NULL for NULL.
 //
 // # Safety
-// `manifest` is NULL or live.
-const char *ocireg_manifest_digest(const ocireg_manifest *manifest);
+// `content` is NULL or live.
+const char *ocireg_content_digest(const ocireg_content *content);
 
-// Frees a manifest; NULL is a no-op.
+// Frees a content; NULL is a no-op.
 //
 // # Safety
-// `manifest` is NULL or live and not used afterwards.
-void ocireg_manifest_free(ocireg_manifest *manifest);
+// `content` is NULL or live and not used afterwards.
+void ocireg_content_free(ocireg_content *content);
 
 // The number of descriptors; 0 for NULL.
 //
@@ -488,7 +490,7 @@ ocireg_status ocireg_client_tags(const ocireg_client *client,
 ocireg_status ocireg_client_manifest_get(const ocireg_client *client,
                                          const char *reference,
                                          const ocireg_cancel *cancel,
-                                         ocireg_manifest **manifest_out);
+                                         ocireg_content **manifest_out);
 
 // The digest (freed with `ocireg_string_free`), size and media type (freed
 // likewise) of manifest `reference`, without its body. Any of the three
@@ -633,29 +635,29 @@ const char *ocireg_string_list_get(const ocireg_string_list *list, size_t index)
 void ocireg_string_list_free(ocireg_string_list *list);
 
 // The raw bytes (not NUL-terminated); `*len_out` gets their length.
-// Owned by the manifest. NULL if `manifest` or `len_out` is NULL.
+// Owned by the content. NULL if `content` or `len_out` is NULL.
 //
 // # Safety
-// `manifest` is NULL or live; `len_out` is NULL or writable.
-const uint8_t *ocireg_manifest_bytes(const ocireg_manifest *manifest, size_t *len_out);
+// `content` is NULL or live; `len_out` is NULL or writable.
+const uint8_t *ocireg_content_bytes(const ocireg_content *content, size_t *len_out);
 
-// The media type. Owned by the manifest; NULL for NULL.
+// The media type. Owned by the content; NULL for NULL.
 //
 // # Safety
-// `manifest` is NULL or live.
-const char *ocireg_manifest_media_type(const ocireg_manifest *manifest);
+// `content` is NULL or live.
+const char *ocireg_content_media_type(const ocireg_content *content);
 
-// The digest of the raw bytes. Owned by the manifest; NULL for NULL.
+// The digest of the raw bytes. Owned by the content; NULL for NULL.
 //
 // # Safety
-// `manifest` is NULL or live.
-const char *ocireg_manifest_digest(const ocireg_manifest *manifest);
+// `content` is NULL or live.
+const char *ocireg_content_digest(const ocireg_content *content);
 
-// Frees a manifest; NULL is a no-op.
+// Frees a content; NULL is a no-op.
 //
 // # Safety
-// `manifest` is NULL or live and not used afterwards.
-void ocireg_manifest_free(ocireg_manifest *manifest);
+// `content` is NULL or live and not used afterwards.
+void ocireg_content_free(ocireg_content *content);
 
 // The number of descriptors; 0 for NULL.
 //

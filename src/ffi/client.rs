@@ -9,7 +9,7 @@ use super::cancel::ocireg_cancel;
 use super::guard::{
     FfiResult, bytes_arg, guard, guard_value, opt_str_arg, out_arg, ref_arg, str_arg, write_out,
 };
-use super::lists::{into_c_string, ocireg_descriptor_list, ocireg_manifest, ocireg_string_list};
+use super::lists::{into_c_string, ocireg_descriptor_list, ocireg_content, ocireg_string_list};
 use super::options::ocireg_options;
 use super::status::ocireg_status;
 use crate::blocking::Client;
@@ -192,7 +192,7 @@ pub unsafe extern "C" fn ocireg_client_manifest_get(
     client: *const ocireg_client,
     reference: *const c_char,
     cancel: *const ocireg_cancel,
-    manifest_out: *mut *mut ocireg_manifest,
+    manifest_out: *mut *mut ocireg_content,
 ) -> ocireg_status {
     guard(|| {
         out_arg(manifest_out, "manifest_out")?;
@@ -205,7 +205,7 @@ pub unsafe extern "C" fn ocireg_client_manifest_get(
         };
         let m = c.get_manifest(&r)?;
         // SAFETY: checked non-NULL above.
-        unsafe { write_out(manifest_out, ocireg_manifest::boxed(m)) };
+        unsafe { write_out(manifest_out, ocireg_content::boxed(m)) };
         Ok(())
     })
 }

@@ -1,5 +1,5 @@
-//! Values the library hands out: strings, string lists, manifests and
-//! descriptor lists. Each goes back through its own `_free`.
+//! Values the library hands out: strings, string lists, contents
+//! (manifests and configs) and descriptor lists. Each goes back through its own `_free`.
 
 use std::ffi::{CString, c_char};
 use std::ptr;
@@ -88,17 +88,19 @@ pub unsafe extern "C" fn ocireg_string_list_free(list: *mut ocireg_string_list) 
     })
 }
 
-/// A manifest as the registry sent it: raw bytes, media type and digest.
-pub struct ocireg_manifest {
+/// A document as the registry sent it (a content, an index or an image
+/// config): the raw bytes, their media type and their digest. One thread
+/// at a time.
+pub struct ocireg_content {
     bytes: Bytes,
     media_type: CString,
     digest: CString,
 }
 
-impl ocireg_manifest {
-    /// A boxed manifest for C.
-    pub fn boxed(m: Manifest) -> *mut ocireg_manifest {
-        Box::into_raw(Box::new(ocireg_manifest {
+impl ocireg_content {
+    /// A boxed content for C.
+    pub fn boxed(m: Manifest) -> *mut ocireg_content {
+        Box::into_raw(Box::new(ocireg_content {
             media_type: c_string(&m.media_type),
             digest: c_string(m.digest.as_str()),
             bytes: m.bytes,
@@ -107,18 +109,18 @@ impl ocireg_manifest {
 }
 
 /// The raw bytes (not NUL-terminated); `*len_out` gets their length.
-/// Owned by the manifest. NULL if `manifest` or `len_out` is NULL.
+/// Owned by the content. NULL if `content` or `len_out` is NULL.
 ///
 /// # Safety
-/// `manifest` is NULL or live; `len_out` is NULL or writable.
+/// `content` is NULL or live; `len_out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_manifest_bytes(
-    manifest: *const ocireg_manifest,
+pub unsafe extern "C" fn ocireg_content_bytes(
+    content: *const ocireg_content,
     len_out: *mut usize,
 ) -> *const u8 {
     guard_value(ptr::null(), || {
         // SAFETY: NULL or live / writable, as promised.
-        match (unsafe { manifest.as_ref() }, unsafe { len_out.as_mut() }) {
+        match (unsafe { content.as_ref() }, unsafe { len_out.as_mut() }) {
             (Some(m), Some(len)) => {
                 *len = m.bytes.len();
                 m.bytes.as_ptr()
@@ -128,46 +130,46 @@ pub unsafe extern "C" fn ocireg_manifest_bytes(
     })
 }
 
-/// The media type. Owned by the manifest; NULL for NULL.
+/// The media type. Owned by the content; NULL for NULL.
 ///
 /// # Safety
-/// `manifest` is NULL or live.
+/// `content` is NULL or live.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_manifest_media_type(
-    manifest: *const ocireg_manifest,
+pub unsafe extern "C" fn ocireg_content_media_type(
+    content: *const ocireg_content,
 ) -> *const c_char {
     // SAFETY: NULL or live.
     guard_value(ptr::null(), || {
-        unsafe { manifest.as_ref() }
+        unsafe { content.as_ref() }
             .map(|m| m.media_type.as_ptr())
             .unwrap_or(ptr::null())
     })
 }
 
-/// The digest of the raw bytes. Owned by the manifest; NULL for NULL.
+/// The digest of the raw bytes. Owned by the content; NULL for NULL.
 ///
 /// # Safety
-/// `manifest` is NULL or live.
+/// `content` is NULL or live.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_manifest_digest(manifest: *const ocireg_manifest) -> *const c_char {
+pub unsafe extern "C" fn ocireg_content_digest(content: *const ocireg_content) -> *const c_char {
     // SAFETY: NULL or live.
     guard_value(ptr::null(), || {
-        unsafe { manifest.as_ref() }
+        unsafe { content.as_ref() }
             .map(|m| m.digest.as_ptr())
             .unwrap_or(ptr::null())
     })
 }
 
-/// Frees a manifest; NULL is a no-op.
+/// Frees a content; NULL is a no-op.
 ///
 /// # Safety
-/// `manifest` is NULL or live and not used afterwards.
+/// `content` is NULL or live and not used afterwards.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_manifest_free(manifest: *mut ocireg_manifest) {
+pub unsafe extern "C" fn ocireg_content_free(content: *mut ocireg_content) {
     guard_value((), || {
-        if !manifest.is_null() {
+        if !content.is_null() {
             // SAFETY: made by Box::into_raw in boxed; freed once.
-            drop(unsafe { Box::from_raw(manifest) });
+            drop(unsafe { Box::from_raw(content) });
         }
     })
 }
