@@ -38,9 +38,15 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let stall_addr = stall.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let stall_addr = stall
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let (user, pass) = tls.credentials().unwrap_or(("", ""));
-    let ca = tls.ca_pem_path().map(|p| p.display().to_string()).unwrap_or_default();
+    let ca = tls
+        .ca_pem_path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let status = Command::new(program)
         .args(rest)
         .env("OCIREG_TEST_PLAIN", plain.host())

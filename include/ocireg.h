@@ -209,6 +209,18 @@ ocireg_status ocireg_client_manifest_get(const ocireg_client *client,
                                          const ocireg_cancel *cancel,
                                          ocireg_content **manifest_out);
 
+// Fetches the config of image `reference` into `*config_out`: through an
+// index, the image for `platform` (`os/arch[/variant]`; NULL for this
+// machine's) is chosen. The config is verified against its digest.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_config_get(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *platform,
+                                       const ocireg_cancel *cancel,
+                                       ocireg_content **config_out);
+
 // The digest (freed with `ocireg_string_free`), size and media type (freed
 // likewise) of manifest `reference`, without its body. Any of the three
 // outputs may be NULL when not wanted.
@@ -491,6 +503,18 @@ ocireg_status ocireg_client_manifest_get(const ocireg_client *client,
                                          const char *reference,
                                          const ocireg_cancel *cancel,
                                          ocireg_content **manifest_out);
+
+// Fetches the config of image `reference` into `*config_out`: through an
+// index, the image for `platform` (`os/arch[/variant]`; NULL for this
+// machine's) is chosen. The config is verified against its digest.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_config_get(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *platform,
+                                       const ocireg_cancel *cancel,
+                                       ocireg_content **config_out);
 
 // The digest (freed with `ocireg_string_free`), size and media type (freed
 // likewise) of manifest `reference`, without its body. Any of the three

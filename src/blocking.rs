@@ -17,6 +17,7 @@ use crate::client::{self, BlobInfo, Manifest, ManifestInfo};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
+use crate::image::{ImageConfig, Platform};
 use crate::reference::Reference;
 use crate::transport::config::ClientOptions;
 
@@ -357,6 +358,16 @@ impl Client {
                 cancel: self.cancel.clone(),
             })),
         }
+    }
+
+    /// See [`crate::Client::image_manifest`].
+    pub fn image_manifest(&self, reference: &Reference, platform: &Platform) -> Result<Manifest> {
+        self.run(self.inner.image_manifest(reference, platform))
+    }
+
+    /// See [`crate::Client::image_config`].
+    pub fn image_config(&self, reference: &Reference, platform: &Platform) -> Result<ImageConfig> {
+        self.run(self.inner.image_config(reference, platform))
     }
 
     /// See [`crate::Client::referrers`].

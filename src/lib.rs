@@ -26,6 +26,7 @@ pub mod descriptor;
 pub mod digest;
 pub mod error;
 pub mod ffi;
+pub mod image;
 pub mod media_type;
 pub mod reference;
 pub mod transport;

@@ -9,11 +9,12 @@ use super::cancel::ocireg_cancel;
 use super::guard::{
     FfiResult, bytes_arg, guard, guard_value, opt_str_arg, out_arg, ref_arg, str_arg, write_out,
 };
-use super::lists::{into_c_string, ocireg_descriptor_list, ocireg_content, ocireg_string_list};
+use super::lists::{into_c_string, ocireg_content, ocireg_descriptor_list, ocireg_string_list};
 use super::options::ocireg_options;
 use super::status::ocireg_status;
 use crate::blocking::Client;
 use crate::digest::Digest;
+use crate::image::Platform;
 use crate::reference::Reference;
 use crate::transport::config::ClientOptions;
 
@@ -204,8 +205,45 @@ pub unsafe extern "C" fn ocireg_client_manifest_get(
             )
         };
         let m = c.get_manifest(&r)?;
+        let content = ocireg_content::boxed(m.bytes, &m.media_type, &m.digest);
         // SAFETY: checked non-NULL above.
-        unsafe { write_out(manifest_out, ocireg_content::boxed(m)) };
+        unsafe { write_out(manifest_out, content) };
+        Ok(())
+    })
+}
+
+/// Fetches the config of image `reference` into `*config_out`: through an
+/// index, the image for `platform` (`os/arch[/variant]`; NULL for this
+/// machine's) is chosen. The config is verified against its digest.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_client_config_get(
+    client: *const ocireg_client,
+    reference: *const c_char,
+    platform: *const c_char,
+    cancel: *const ocireg_cancel,
+    config_out: *mut *mut ocireg_content,
+) -> ocireg_status {
+    guard(|| {
+        out_arg(config_out, "config_out")?;
+        // SAFETY: forwarded from the caller.
+        let (c, r, platform) = unsafe {
+            (
+                client_for(client, cancel)?,
+                reference_arg(reference, "reference")?,
+                opt_str_arg(platform, "platform")?,
+            )
+        };
+        let platform = match platform {
+            Some(p) => Platform::parse(p)?,
+            None => Platform::host(),
+        };
+        let config = c.image_config(&r, &platform)?;
+        let content = ocireg_content::boxed(config.bytes, &config.media_type, &config.digest);
+        // SAFETY: checked non-NULL above.
+        unsafe { write_out(config_out, content) };
         Ok(())
     })
 }

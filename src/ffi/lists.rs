@@ -8,8 +8,8 @@ use bytes::Bytes;
 
 use super::guard::guard_value;
 use super::last_error::c_string;
-use crate::client::Manifest;
 use crate::descriptor::Descriptor;
+use crate::digest::Digest;
 
 /// Moves `text` into a C string the caller frees with `ocireg_string_free`.
 pub fn into_c_string(text: &str) -> *mut c_char {
@@ -99,11 +99,11 @@ pub struct ocireg_content {
 
 impl ocireg_content {
     /// A boxed content for C.
-    pub fn boxed(m: Manifest) -> *mut ocireg_content {
+    pub fn boxed(bytes: Bytes, media_type: &str, digest: &Digest) -> *mut ocireg_content {
         Box::into_raw(Box::new(ocireg_content {
-            media_type: c_string(&m.media_type),
-            digest: c_string(m.digest.as_str()),
-            bytes: m.bytes,
+            media_type: c_string(media_type),
+            digest: c_string(digest.as_str()),
+            bytes,
         }))
     }
 }

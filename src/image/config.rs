@@ -1,0 +1,87 @@
+//! The image config: resolving a reference (through an index, by
+//! platform) to its image manifest and fetching the config it names.
+
+use bytes::{Bytes, BytesMut};
+
+use super::platform::Platform;
+use crate::client::{Client, Manifest};
+use crate::descriptor::{Index, ManifestFields};
+use crate::digest::Digest;
+use crate::error::{Error, ErrorKind, Result};
+use crate::media_type;
+use crate::reference::Reference;
+
+/// The largest config accepted.
+const MAX_CONFIG_SIZE: u64 = 16 * 1024 * 1024;
+
+/// An image config as stored: raw bytes, media type, digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageConfig {
+    /// The raw bytes (verified against `digest`).
+    pub bytes: Bytes,
+    /// The config media type.
+    pub media_type: String,
+    /// The config digest.
+    pub digest: Digest,
+}
+
+impl Client {
+    /// The image manifest of `reference` for `platform`: the manifest
+    /// itself when it is one, else the index entry chosen by platform.
+    pub async fn image_manifest(
+        &self,
+        reference: &Reference,
+        platform: &Platform,
+    ) -> Result<Manifest> {
+        let manifest = self.get_manifest(reference).await?;
+        if !media_type::is_index(&manifest.media_type) {
+            return Ok(manifest);
+        }
+        let index: Index = serde_json::from_slice(&manifest.bytes)
+            .map_err(|e| Error::new(ErrorKind::Protocol, format!("index of {reference}: {e}")))?;
+        let entry = platform.choose(&index.manifests).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("{reference} has no image for platform {platform}"),
+            )
+        })?;
+        let digest = Digest::parse(&entry.digest).map_err(|e| e.context("index entry"))?;
+        self.get_manifest(&reference.with_digest(digest)).await
+    }
+
+    /// The config of the image `reference` for `platform`, verified.
+    pub async fn image_config(
+        &self,
+        reference: &Reference,
+        platform: &Platform,
+    ) -> Result<ImageConfig> {
+        let manifest = self.image_manifest(reference, platform).await?;
+        let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
+            Error::new(ErrorKind::Protocol, format!("manifest of {reference}: {e}"))
+        })?;
+        let config = fields.config.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                format!("{reference} ({}) has no config", manifest.media_type),
+            )
+        })?;
+        if config.size > MAX_CONFIG_SIZE {
+            return Err(Error::new(
+                ErrorKind::SizeExceeded,
+                format!("config of {reference} is {} bytes", config.size),
+            ));
+        }
+        let digest = Digest::parse(&config.digest).map_err(|e| e.context("config descriptor"))?;
+        let mut reader = self.get_blob(reference, &digest).await?;
+        reader.expect_size(config.size)?;
+        let mut bytes = BytesMut::with_capacity(config.size as usize);
+        while let Some(chunk) = reader.chunk().await? {
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(ImageConfig {
+            bytes: bytes.freeze(),
+            media_type: config.media_type,
+            digest,
+        })
+    }
+}
