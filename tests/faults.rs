@@ -237,3 +237,32 @@ async fn a_stalled_server_times_out() {
     assert!(started.elapsed() < Duration::from_secs(20), "no hang");
     drop(listener);
 }
+
+#[tokio::test]
+async fn an_explicit_proxy_carries_the_requests() {
+    let (reg, proxy, data, digest) = setup(8, 20_000).await;
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![reg.host().to_string()],
+        proxy: Some(format!("http://{}", proxy.host())),
+        ..Default::default()
+    })
+    .unwrap();
+    let r = reference(reg.host(), "faults/blob");
+    let got = read_all(client.get_blob(&r, &digest).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(got, data);
+    assert!(
+        proxy.count("GET", "/blobs/sha256:") >= 1,
+        "{:?}",
+        proxy.requests()
+    );
+
+    let err = Client::new(ClientOptions {
+        proxy: Some("not a url".into()),
+        ..Default::default()
+    })
+    .err()
+    .expect("bad proxy URL");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}

@@ -158,3 +158,75 @@ async fn hostile_manifest_bodies_are_refused() {
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.registry_code(), Some("MANIFEST_UNKNOWN"));
 }
+
+#[tokio::test]
+async fn insufficient_scope_is_retried_once_with_the_wider_scope() {
+    use std::sync::Mutex;
+    let token_requests: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = token_requests.clone();
+    let server = Server::start(
+        "scoped-registry",
+        Arc::new(move |stream: TcpStream| {
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let host = stream
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                let auth = head.header("authorization").unwrap_or("").to_string();
+                let challenge = |extra: &str| {
+                    vec![(
+                        "WWW-Authenticate".to_string(),
+                        format!("Bearer realm=\"http://{host}/token\",service=\"svc\"{extra}"),
+                    )]
+                };
+                let (status, headers, body) = if path.starts_with("/token") {
+                    seen.lock().unwrap().push(path.clone());
+                    let wide = path.contains("other");
+                    let token = if wide { "wide" } else { "narrow" };
+                    (
+                        200,
+                        json("application/json"),
+                        format!(r#"{{"token":"{token}"}}"#).into_bytes(),
+                    )
+                } else if path == "/v2/" {
+                    (401, challenge(""), Vec::new())
+                } else if auth == "Bearer wide" {
+                    (
+                        200,
+                        json("application/json"),
+                        br#"{"name":"r","tags":["ok"]}"#.to_vec(),
+                    )
+                } else {
+                    let extra = ",error=\"insufficient_scope\",scope=\"repository:r:pull repository:other:pull\"";
+                    (401, challenge(extra), Vec::new())
+                };
+                if write_response(&mut write, &method, status, &headers, &body, false).is_err() {
+                    return;
+                }
+            }
+        }),
+    );
+    let (client, host) = client_for(&server);
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    assert_eq!(
+        client.tags(&r).await.expect("retried with the wider scope"),
+        vec!["ok"]
+    );
+    let requests = token_requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(
+        !requests[0].contains("other"),
+        "first token for the scope we computed: {requests:?}"
+    );
+    assert!(
+        requests[1].contains("repository%3Aother%3Apull"),
+        "then the wider one: {requests:?}"
+    );
+}
