@@ -9,7 +9,7 @@ use super::manifests::digest_header;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reference::Reference;
-use crate::transport::request::{Request, Target, delete_scope, pull_scope};
+use crate::transport::request::{Request, Target, pull_scope};
 
 /// What a blob HEAD tells.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,16 +98,6 @@ impl Client {
 
     /// Deletes blob `digest` from the repository of `reference`.
     pub async fn delete_blob(&self, reference: &Reference, digest: &Digest) -> Result<()> {
-        let repo = reference.repository();
-        let what = format!("deleting blob {repo}@{digest}");
-        let request = Request::new(
-            Method::DELETE,
-            Target::Path(format!("/v2/{repo}/blobs/{digest}")),
-            vec![delete_scope(repo)],
-        );
-        self.transport
-            .send(reference.api_host(), request, &what)
-            .await?;
-        Ok(())
+        self.delete_content(reference, "blobs", digest).await
     }
 }

@@ -11,7 +11,7 @@ use crate::digest::{Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type::{self, MANIFEST_ACCEPT};
 use crate::reference::Reference;
-use crate::transport::request::{Body, Request, Target, delete_scope, pull_scope, push_scope};
+use crate::transport::request::{Body, Request, Target, pull_scope, push_scope};
 
 /// The header registries use for the digest of what they serve.
 pub(crate) const DOCKER_CONTENT_DIGEST: &str = "docker-content-digest";
@@ -163,17 +163,7 @@ impl Client {
             Some(d) => d.clone(),
             None => self.head_manifest(reference).await?.digest,
         };
-        let repo = reference.repository();
-        let what = format!("deleting manifest {}@{digest}", reference.repository());
-        let request = Request::new(
-            Method::DELETE,
-            Target::Path(format!("/v2/{repo}/manifests/{digest}")),
-            vec![delete_scope(repo)],
-        );
-        self.transport
-            .send(reference.api_host(), request, &what)
-            .await?;
-        Ok(())
+        self.delete_content(reference, "manifests", &digest).await
     }
 
     async fn put_manifest_to(

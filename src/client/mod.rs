@@ -17,9 +17,14 @@ pub use self::blob_reader::BlobReader;
 pub use self::blobs::BlobInfo;
 pub use self::manifests::{Manifest, ManifestInfo};
 pub use self::uploads::{MountResult, UploadSession};
+use reqwest::Method;
+
+use crate::digest::Digest;
 use crate::error::Result;
+use crate::reference::Reference;
 use crate::transport::Transport;
 use crate::transport::config::ClientOptions;
+use crate::transport::request::{Request, Target, delete_scope};
 
 /// An async registry client. Cheap to clone and safe to share between
 /// tasks and threads: clones share one connection pool, one token cache
@@ -40,5 +45,25 @@ impl Client {
     /// The options the client was built with.
     pub fn options(&self) -> &ClientOptions {
         self.transport.options()
+    }
+
+    /// `DELETE /v2/<repo>/<kind>/<digest>` (`kind`: `blobs` or `manifests`).
+    async fn delete_content(
+        &self,
+        reference: &Reference,
+        kind: &str,
+        digest: &Digest,
+    ) -> Result<()> {
+        let repo = reference.repository();
+        let what = format!("deleting {kind} {repo}@{digest}");
+        let request = Request::new(
+            Method::DELETE,
+            Target::Path(format!("/v2/{repo}/{kind}/{digest}")),
+            vec![delete_scope(repo)],
+        );
+        self.transport
+            .send(reference.api_host(), request, &what)
+            .await?;
+        Ok(())
     }
 }

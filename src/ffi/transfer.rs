@@ -35,6 +35,21 @@ pub type ocireg_read_cb = Option<
 pub type ocireg_progress_cb =
     Option<unsafe extern "C" fn(userdata: *mut c_void, done: u64, total: u64) -> c_int>;
 
+/// A write callback as a sink of byte slices.
+fn write_sink(
+    write: unsafe extern "C" fn(*mut c_void, *const u8, usize) -> c_int,
+    userdata: *mut c_void,
+) -> impl FnMut(&[u8]) -> crate::error::Result<()> {
+    move |data: &[u8]| {
+        // SAFETY: the caller's callback, called with its userdata and a
+        // buffer that lives for the call.
+        match unsafe { write(userdata, data.as_ptr(), data.len()) } {
+            0 => Ok(()),
+            _ => Err(aborted("write")),
+        }
+    }
+}
+
 fn aborted(what: &str) -> Error {
     Error::new(
         ErrorKind::Aborted,
@@ -69,14 +84,7 @@ pub unsafe extern "C" fn ocireg_client_blob_get(
                 digest_arg(digest, "digest")?,
             )
         };
-        let mut sink = |data: &[u8]| {
-            // SAFETY: the caller's callback, called with its userdata and a
-            // buffer that lives for the call.
-            match unsafe { write(write_userdata, data.as_ptr(), data.len()) } {
-                0 => Ok(()),
-                _ => Err(aborted("write")),
-            }
-        };
+        let mut sink = write_sink(write, write_userdata);
         let mut report = |done: u64, total: u64| match progress {
             // SAFETY: the caller's callback with its userdata.
             Some(p) => (unsafe { p(progress_userdata, done, total) }) == 0,
@@ -113,13 +121,7 @@ pub unsafe extern "C" fn ocireg_client_blob_get_range(
                 digest_arg(digest, "digest")?,
             )
         };
-        let mut sink = |data: &[u8]| {
-            // SAFETY: the caller's callback with its userdata.
-            match unsafe { write(write_userdata, data.as_ptr(), data.len()) } {
-                0 => Ok(()),
-                _ => Err(aborted("write")),
-            }
-        };
+        let mut sink = write_sink(write, write_userdata);
         c.get_blob_range_to(&r, &d, offset, (length > 0).then_some(length), &mut sink)?;
         Ok(())
     })

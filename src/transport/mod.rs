@@ -133,12 +133,7 @@ impl Transport {
     ) -> Result<reqwest::Response> {
         let base = self.base_url(registry).await?;
         let state = self.state(registry);
-        let url = match &request.target {
-            Target::Path(path) => base.join(path).map_err(|e| {
-                Error::new(ErrorKind::InvalidArgument, format!("{what}: bad path: {e}"))
-            })?,
-            Target::Url(url) => url.clone(),
-        };
+        let url = resolve(&base, &request.target, what)?;
         let same_origin = url.origin() == base.origin();
         let mut auth_retried = false;
         let mut attempt = 0u32;
@@ -443,12 +438,7 @@ impl Transport {
         let len = *len;
         let base = self.base_url(registry).await?;
         let state = self.state(registry);
-        let url = match &request.target {
-            Target::Path(path) => base.join(path).map_err(|e| {
-                Error::new(ErrorKind::InvalidArgument, format!("{what}: bad path: {e}"))
-            })?,
-            Target::Url(url) => url.clone(),
-        };
+        let url = resolve(&base, &request.target, what)?;
         let authorization = if url.origin() == base.origin() {
             self.authorization(registry, &state, &request.scopes)
                 .await?
@@ -469,6 +459,16 @@ impl Transport {
         } else {
             Err(error_from_response(what, response).await)
         }
+    }
+}
+
+/// The URL a request target names, relative to the registry's base.
+fn resolve(base: &Url, target: &Target, what: &str) -> Result<Url> {
+    match target {
+        Target::Path(path) => base
+            .join(path)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: bad path: {e}"))),
+        Target::Url(url) => Ok(url.clone()),
     }
 }
 
