@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and this machine lacks.
 # Debian packages: docker-registry (distribution 2.8.2, the test registry),
-# openssl (test certificates), curl, valgrind (the C tests), pkg-config and
+# openssl (test certificates), curl, skopeo and umoci (the image peers), valgrind (the C tests), pkg-config and
 # a C/C++ compiler. Rust components: clippy, rustfmt.
 set -euo pipefail
 
@@ -9,6 +9,8 @@ missing=()
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+command -v umoci >/dev/null 2>&1 || missing+=(umoci)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)

@@ -6,13 +6,12 @@
 
 use std::future::Future;
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use bytes::{Bytes, BytesMut};
 use tokio::runtime::Runtime;
-use tokio::sync::Notify;
 
+pub use crate::cancel::CancelToken;
 use crate::client::{self, BlobInfo, Manifest, ManifestInfo};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -46,52 +45,6 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
     Ok(runtime.block_on(future))
 }
 
-/// A cancellation signal, raised from any thread with [`CancelToken::cancel`].
-#[derive(Clone, Default)]
-pub struct CancelToken {
-    inner: Arc<CancelState>,
-}
-
-#[derive(Default)]
-struct CancelState {
-    cancelled: AtomicBool,
-    notify: Notify,
-}
-
-impl CancelToken {
-    /// A token not yet cancelled.
-    pub fn new() -> CancelToken {
-        CancelToken::default()
-    }
-
-    /// Cancels every call running or started with this token.
-    pub fn cancel(&self) {
-        self.inner.cancelled.store(true, Ordering::SeqCst);
-        self.inner.notify.notify_waiters();
-    }
-
-    /// Whether [`CancelToken::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
-        self.inner.cancelled.load(Ordering::SeqCst)
-    }
-
-    async fn cancelled(&self) {
-        loop {
-            let notified = self.inner.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.is_cancelled() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-fn cancelled_error() -> Error {
-    Error::new(ErrorKind::Cancelled, "the operation was cancelled")
-}
-
 /// Runs `future`, stopping it with `CANCELLED` when `cancel` fires.
 fn run_cancellable<T>(
     cancel: Option<&CancelToken>,
@@ -101,12 +54,12 @@ fn run_cancellable<T>(
         None => block_on(future)?,
         Some(token) => {
             if token.is_cancelled() {
-                return Err(cancelled_error());
+                return Err(CancelToken::error());
             }
             block_on(async {
                 tokio::select! {
                     result = future => result,
-                    () = token.cancelled() => Err(cancelled_error()),
+                    () = token.cancelled() => Err(CancelToken::error()),
                 }
             })?
         }

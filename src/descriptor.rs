@@ -42,6 +42,15 @@ pub struct ManifestFields {
     /// `config`, for image manifests.
     #[serde(default)]
     pub config: Option<Descriptor>,
+    /// `layers`, for image manifests.
+    #[serde(default)]
+    pub layers: Option<Vec<Descriptor>>,
+    /// `blobs`, for artifact manifests of the withdrawn 1.1 draft.
+    #[serde(default)]
+    pub blobs: Option<Vec<Descriptor>>,
+    /// `manifests`, for indexes.
+    #[serde(default)]
+    pub manifests: Option<Vec<Descriptor>>,
     /// `subject`, for manifests that refer to another.
     #[serde(default)]
     pub subject: Option<Descriptor>,

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod blocking;
+pub mod cancel;
 pub mod client;
 pub mod descriptor;
 pub mod digest;
@@ -31,6 +32,7 @@ pub mod media_type;
 pub mod reference;
 pub mod transport;
 
+pub use cancel::CancelToken;
 pub use client::{
     BlobInfo, BlobReader, Client, Manifest, ManifestInfo, MountResult, UploadSession,
 };

@@ -56,6 +56,15 @@ impl Client {
         platform: &Platform,
     ) -> Result<ImageConfig> {
         let manifest = self.image_manifest(reference, platform).await?;
+        self.config_of(reference, &manifest).await
+    }
+
+    /// The config an image manifest of `reference`'s repository names, verified.
+    pub(crate) async fn config_of(
+        &self,
+        reference: &Reference,
+        manifest: &Manifest,
+    ) -> Result<ImageConfig> {
         let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
             Error::new(ErrorKind::Protocol, format!("manifest of {reference}: {e}"))
         })?;

@@ -1,8 +1,24 @@
-//! Whole images on top of the registry client: platform choice and the
-//! image config. (Pull, push, copy and layouts build on this.)
+//! Whole images on top of the registry client: platform choice, OCI image
+//! layouts, pull, push, copy, inspect and save.
 
+mod concurrent;
 mod config;
+mod copy;
+mod inspect;
+mod layout;
+mod options;
+mod plan;
 mod platform;
+mod progress;
+mod pull;
+mod push;
+mod save;
+mod stream;
+mod tar;
 
 pub use self::config::ImageConfig;
+pub use self::inspect::{ImageInfo, LayerData};
+pub use self::layout::{LayoutIndex, OciLayout, REF_NAME};
+pub use self::options::ImageOptions;
 pub use self::platform::Platform;
+pub use self::progress::{Progress, ProgressFn};

@@ -1,0 +1,75 @@
+//! Copy: an image from one registry (or repository) to another, streaming
+//! blobs through without touching disk. Digests stay identical.
+
+use std::sync::Arc;
+
+use super::concurrent::run_all;
+use super::options::ImageOptions;
+use super::plan::BlobRef;
+use super::progress::Tracker;
+use super::stream::download_body;
+use crate::client::Client;
+use crate::digest::Digest;
+use crate::error::Result;
+use crate::reference::Reference;
+
+impl Client {
+    /// Copies `source` to `target`: one platform's image, or with
+    /// `options.all_platforms` the whole index (same digest). Within one
+    /// registry, blobs are mounted from the source repository instead of
+    /// uploaded. Returns the digest of what was tagged.
+    pub async fn copy(
+        &self,
+        source: &Reference,
+        target: &Reference,
+        options: &ImageOptions,
+    ) -> Result<Digest> {
+        let plan = self.plan(source, options).await?;
+        let tracker = Tracker::new(options.progress.clone());
+        tracker.add_total(plan.blob_bytes());
+        let same_registry = source.api_host() == target.api_host();
+        let mut mounts = options.mount_from.clone();
+        if same_registry {
+            mounts.insert(0, source.repository().to_string());
+        }
+        let (client, from, to) = (self.clone(), source.clone(), target.clone());
+        run_all(
+            plan.blobs.clone(),
+            self.options().concurrency,
+            options.cancel.as_ref(),
+            move |blob| {
+                let (client, from, to, tracker, mounts) = (
+                    client.clone(),
+                    from.clone(),
+                    to.clone(),
+                    tracker.clone(),
+                    mounts.clone(),
+                );
+                async move { copy_blob(&client, &from, &to, &blob, &mounts, tracker).await }
+            },
+        )
+        .await?;
+        self.push_manifests(target, &plan).await
+    }
+}
+
+async fn copy_blob(
+    client: &Client,
+    source: &Reference,
+    target: &Reference,
+    blob: &BlobRef,
+    mounts: &[String],
+    tracker: Arc<Tracker>,
+) -> Result<()> {
+    if client.blob_present_or_mounted(target, blob, mounts).await? {
+        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
+        return Ok(());
+    }
+    let mut reader = client.get_blob(source, &blob.digest).await?;
+    reader.expect_size(blob.size)?;
+    let body = download_body(reader, blob.clone(), tracker);
+    client
+        .push_blob_stream(target, &blob.digest, blob.size, body)
+        .await?;
+    Ok(())
+}

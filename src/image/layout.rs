@@ -1,0 +1,387 @@
+//! OCI image layout directories: `oci-layout`, `index.json` and
+//! `blobs/<alg>/<hex>`, as skopeo and umoci read and write them.
+//!
+//! Paths come only from validated digests, so nothing read from a hostile
+//! `index.json` or manifest can point outside the directory. Blobs are
+//! written to a temporary file and renamed into place only after their
+//! digest checked out; an interrupted write leaves nothing but a temporary
+//! file that the next write of the same blob replaces.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::descriptor::Descriptor;
+use crate::digest::{Digest, Hasher};
+use crate::error::{Error, ErrorKind, Result};
+use crate::media_type::OCI_INDEX;
+
+/// The annotation naming an image in `index.json`.
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// The content of `oci-layout`.
+const LAYOUT_FILE: &str = r#"{"imageLayoutVersion":"1.0.0"}"#;
+/// The largest `index.json` read.
+const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
+
+/// An OCI image layout directory.
+#[derive(Debug, Clone)]
+pub struct OciLayout {
+    root: PathBuf,
+}
+
+/// `index.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayoutIndex {
+    /// Always 2.
+    pub schema_version: u32,
+    /// The index media type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// The images of the layout.
+    #[serde(default)]
+    pub manifests: Vec<Descriptor>,
+    /// Annotations of the index itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+impl OciLayout {
+    /// Opens an existing layout (it must have `oci-layout` and `index.json`).
+    pub async fn open(root: impl Into<PathBuf>) -> Result<OciLayout> {
+        let layout = OciLayout { root: root.into() };
+        let marker = layout.root.join("oci-layout");
+        if !tokio::fs::try_exists(&marker).await.unwrap_or(false) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "{} is not an OCI image layout (no oci-layout file)",
+                    layout.root.display()
+                ),
+            ));
+        }
+        Ok(layout)
+    }
+
+    /// Opens a layout, creating the directory, `oci-layout` and an empty
+    /// `index.json` when missing.
+    pub async fn create(root: impl Into<PathBuf>) -> Result<OciLayout> {
+        let layout = OciLayout { root: root.into() };
+        tokio::fs::create_dir_all(layout.root.join("blobs"))
+            .await
+            .map_err(|e| io_error(&layout.root, e))?;
+        let marker = layout.root.join("oci-layout");
+        if !tokio::fs::try_exists(&marker).await.unwrap_or(false) {
+            write_atomically(&marker, LAYOUT_FILE.as_bytes()).await?;
+        }
+        if !tokio::fs::try_exists(layout.root.join("index.json"))
+            .await
+            .unwrap_or(false)
+        {
+            layout
+                .write_index(&LayoutIndex {
+                    schema_version: 2,
+                    media_type: Some(OCI_INDEX.to_string()),
+                    manifests: Vec::new(),
+                    annotations: None,
+                })
+                .await?;
+        }
+        Ok(layout)
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where blob `digest` lives: `blobs/<alg>/<hex>` (safe: digests are validated).
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.root
+            .join("blobs")
+            .join(digest.algorithm().name())
+            .join(digest.hex())
+    }
+
+    /// Whether blob `digest` is present with `size` bytes and hashes to its digest.
+    pub async fn has_verified_blob(&self, digest: &Digest, size: u64) -> Result<bool> {
+        let path = self.blob_path(digest);
+        let meta = match tokio::fs::metadata(&path).await {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(io_error(&path, e)),
+        };
+        if meta.len() != size {
+            return Ok(false);
+        }
+        let mut file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| io_error(&path, e))?;
+        let mut hasher = Hasher::new(digest.algorithm());
+        let mut buffer = vec![0u8; 1024 * 1024];
+        loop {
+            let n = file
+                .read(&mut buffer)
+                .await
+                .map_err(|e| io_error(&path, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+        }
+        Ok(&hasher.finish() == digest)
+    }
+
+    /// Starts writing blob `digest` into a temporary file; the bytes are
+    /// hashed and checked on commit.
+    pub async fn blob_writer(&self, digest: &Digest) -> Result<BlobWriter> {
+        self.writer(digest, true).await
+    }
+
+    /// Like [`OciLayout::blob_writer`] for bytes the caller already
+    /// verified as they passed (a verified download): no second hash.
+    pub async fn blob_writer_trusted(&self, digest: &Digest) -> Result<BlobWriter> {
+        self.writer(digest, false).await
+    }
+
+    async fn writer(&self, digest: &Digest, verify: bool) -> Result<BlobWriter> {
+        let dir = self.root.join("blobs").join(digest.algorithm().name());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| io_error(&dir, e))?;
+        let temp = temp_path(&dir, digest.hex());
+        let file = tokio::fs::File::create(&temp)
+            .await
+            .map_err(|e| io_error(&temp, e))?;
+        Ok(BlobWriter {
+            file: Some(file),
+            temp,
+            target: self.blob_path(digest),
+            digest: digest.clone(),
+            hasher: verify.then(|| Hasher::new(digest.algorithm())),
+            written: 0,
+            committed: false,
+        })
+    }
+
+    /// Writes a small blob held in memory (manifests, configs), verified.
+    pub async fn write_blob(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
+        let mut writer = self.blob_writer(digest).await?;
+        writer.write(bytes).await?;
+        writer.commit().await
+    }
+
+    /// Reads a small blob (manifest, config) whole, verified, up to `limit` bytes.
+    pub async fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Bytes> {
+        let path = self.blob_path(digest);
+        let meta = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| io_error(&path, e))?;
+        if meta.len() > limit {
+            return Err(Error::new(
+                ErrorKind::SizeExceeded,
+                format!(
+                    "{} is {} bytes, more than {limit}",
+                    path.display(),
+                    meta.len()
+                ),
+            ));
+        }
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| io_error(&path, e))?;
+        digest
+            .verify(&bytes)
+            .map_err(|e| e.context(path.display()))?;
+        Ok(Bytes::from(bytes))
+    }
+
+    /// Opens blob `digest` for streaming (not verified here; the registry
+    /// verifies what is pushed).
+    pub async fn open_blob(&self, digest: &Digest) -> Result<(tokio::fs::File, u64)> {
+        let path = self.blob_path(digest);
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| io_error(&path, e))?;
+        let len = file.metadata().await.map_err(|e| io_error(&path, e))?.len();
+        Ok((file, len))
+    }
+
+    /// Reads `index.json`.
+    pub async fn read_index(&self) -> Result<LayoutIndex> {
+        let path = self.root.join("index.json");
+        let meta = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| io_error(&path, e))?;
+        if meta.len() > MAX_INDEX_SIZE {
+            return Err(Error::new(
+                ErrorKind::SizeExceeded,
+                format!("{} is too large", path.display()),
+            ));
+        }
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| io_error(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{}: {e}", path.display()),
+            )
+        })
+    }
+
+    /// Writes `index.json` atomically.
+    pub async fn write_index(&self, index: &LayoutIndex) -> Result<()> {
+        let bytes = serde_json::to_vec(index)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("serializing index.json: {e}")))?;
+        write_atomically(&self.root.join("index.json"), &bytes).await
+    }
+
+    /// Names `descriptor` `name` in `index.json`, replacing an image of the
+    /// same name (or, without a name, the same digest).
+    pub async fn set_image(&self, mut descriptor: Descriptor, name: Option<&str>) -> Result<()> {
+        let mut index = self.read_index().await?;
+        match name {
+            Some(name) => {
+                index.manifests.retain(|d| ref_name(d) != Some(name));
+                descriptor
+                    .annotations
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(REF_NAME.to_string(), name.to_string());
+            }
+            None => index
+                .manifests
+                .retain(|d| d.digest != descriptor.digest || ref_name(d).is_some()),
+        }
+        index.manifests.push(descriptor);
+        self.write_index(&index).await
+    }
+
+    /// The image named `name` in `index.json`, or the only image when `name`
+    /// is `None`.
+    pub async fn find_image(&self, name: Option<&str>) -> Result<Descriptor> {
+        let index = self.read_index().await?;
+        let found: Vec<&Descriptor> = match name {
+            Some(name) => index
+                .manifests
+                .iter()
+                .filter(|d| ref_name(d) == Some(name))
+                .collect(),
+            None => index.manifests.iter().collect(),
+        };
+        match found.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::new(
+                ErrorKind::NotFound,
+                match name {
+                    Some(n) => format!("{} has no image named {n:?}", self.root.display()),
+                    None => format!("{} has no image", self.root.display()),
+                },
+            )),
+            _ => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{} has several images; name one", self.root.display()),
+            )),
+        }
+    }
+}
+
+/// The `ref.name` annotation of an index entry.
+pub fn ref_name(d: &Descriptor) -> Option<&str> {
+    d.annotations
+        .as_ref()
+        .and_then(|a| a.get(REF_NAME))
+        .map(String::as_str)
+}
+
+/// A blob being written: bytes go to a temporary file and are hashed; the
+/// file is renamed into place by [`BlobWriter::commit`] only when the digest
+/// matches, and removed if the writer is dropped first.
+pub struct BlobWriter {
+    file: Option<tokio::fs::File>,
+    temp: PathBuf,
+    target: PathBuf,
+    digest: Digest,
+    hasher: Option<Hasher>,
+    written: u64,
+    committed: bool,
+}
+
+impl BlobWriter {
+    /// Appends bytes.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "blob writer already committed"))?;
+        file.write_all(bytes)
+            .await
+            .map_err(|e| io_error(&self.temp, e))?;
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(bytes);
+        }
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// How many bytes were written.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Verifies the digest (unless trusted), flushes and renames the file
+    /// into place.
+    pub async fn commit(mut self) -> Result<()> {
+        if let Some(hasher) = self.hasher.take() {
+            hasher.finish().expect_equal(&self.digest)?;
+        }
+        if let Some(mut file) = self.file.take() {
+            file.flush().await.map_err(|e| io_error(&self.temp, e))?;
+            file.sync_all().await.map_err(|e| io_error(&self.temp, e))?;
+        }
+        tokio::fs::rename(&self.temp, &self.target)
+            .await
+            .map_err(|e| io_error(&self.target, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Not committed: the temporary file must not stay behind.
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+fn temp_path(dir: &Path, hex: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".tmp-{hex}-{}-{n}", std::process::id()))
+}
+
+async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temp = temp_path(dir, name);
+    tokio::fs::write(&temp, bytes)
+        .await
+        .map_err(|e| io_error(&temp, e))?;
+    match tokio::fs::rename(&temp, path).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&temp).await;
+            Err(io_error(path, e))
+        }
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
+}

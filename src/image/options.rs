@@ -1,0 +1,34 @@
+//! What whole-image operations can be told.
+
+use super::platform::Platform;
+use super::progress::ProgressFn;
+use crate::cancel::CancelToken;
+
+/// Options of pull, push, copy, inspect and save. Concurrency is the
+/// client's (`ClientOptions::concurrency`).
+#[derive(Clone, Default)]
+pub struct ImageOptions {
+    /// The platform chosen from an index (default: this machine's).
+    pub platform: Option<Platform>,
+    /// Keep the whole index and every platform's image (pull, push, copy).
+    pub all_platforms: bool,
+    /// The name of the image in an OCI layout (`org.opencontainers.image.ref.name`):
+    /// what a pull writes (default: the reference's tag) and what a push reads
+    /// (default: the layout's only image).
+    pub layout_name: Option<String>,
+    /// Repositories of the destination registry to try mounting blobs
+    /// from before uploading them (push; copy mounts from its source).
+    pub mount_from: Vec<String>,
+    /// Progress observer.
+    pub progress: Option<ProgressFn>,
+    /// Stops the operation (all its transfers, removing temporary files)
+    /// with `CANCELLED` once cancelled.
+    pub cancel: Option<CancelToken>,
+}
+
+impl ImageOptions {
+    /// The platform to choose: the option's or this machine's.
+    pub fn platform(&self) -> Platform {
+        self.platform.clone().unwrap_or_else(Platform::host)
+    }
+}

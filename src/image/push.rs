@@ -1,0 +1,155 @@
+//! Push: an image (or a whole index) from an OCI image layout to a registry.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::concurrent::run_all;
+use super::layout::OciLayout;
+use super::options::ImageOptions;
+use super::plan::{BlobRef, Plan};
+use super::progress::Tracker;
+use super::stream::file_body;
+use crate::client::{Client, Manifest, MountResult};
+use crate::digest::Digest;
+use crate::error::{Error, ErrorKind, Result};
+use crate::reference::Reference;
+
+/// The largest manifest read from a layout.
+const MAX_MANIFEST: u64 = 4 * 1024 * 1024;
+
+impl Client {
+    /// Pushes the image of the layout at `dir` (`options.layout_name`, or
+    /// its only image) to `reference` (its tag, or by digest). Blobs the
+    /// registry has are skipped, blobs in `options.mount_from` repositories
+    /// are mounted, manifests go children first. Returns the digest of
+    /// what was tagged.
+    pub async fn push(
+        &self,
+        dir: &Path,
+        reference: &Reference,
+        options: &ImageOptions,
+    ) -> Result<Digest> {
+        let layout = OciLayout::open(dir).await?;
+        let top_desc = layout.find_image(options.layout_name.as_deref()).await?;
+        let top = read_manifest(&layout, &top_desc.digest, &top_desc.media_type).await?;
+        let plan = Plan::build(top, options, |digest, media_type| {
+            let layout = layout.clone();
+            async move {
+                let bytes = layout.read_blob(&digest, MAX_MANIFEST).await?;
+                Ok(Manifest {
+                    bytes,
+                    media_type,
+                    digest,
+                })
+            }
+        })
+        .await?;
+        let tracker = Tracker::new(options.progress.clone());
+        tracker.add_total(plan.blob_bytes());
+        let (client, target, source) = (self.clone(), reference.clone(), layout.clone());
+        let mounts = options.mount_from.clone();
+        run_all(
+            plan.blobs.clone(),
+            self.options().concurrency,
+            options.cancel.as_ref(),
+            move |blob| {
+                let (client, target, layout) = (client.clone(), target.clone(), source.clone());
+                let (tracker, mounts) = (tracker.clone(), mounts.clone());
+                async move { push_blob(&client, &layout, &target, &blob, &mounts, tracker).await }
+            },
+        )
+        .await?;
+        self.push_manifests(reference, &plan).await
+    }
+
+    /// Pushes the plan's child manifests by digest, then the top one under
+    /// the reference's tag (or by digest).
+    pub(crate) async fn push_manifests(
+        &self,
+        reference: &Reference,
+        plan: &Plan,
+    ) -> Result<Digest> {
+        for child in &plan.children {
+            self.put_manifest(
+                &reference.with_digest(child.digest.clone()),
+                child.bytes.clone(),
+                &child.media_type,
+            )
+            .await?;
+        }
+        let target = match reference.tag() {
+            Some(tag) => reference.with_tag(tag)?,
+            None => reference.with_digest(plan.top.digest.clone()),
+        };
+        self.put_manifest(&target, plan.top.bytes.clone(), &plan.top.media_type)
+            .await
+    }
+
+    /// Makes sure `target` has `blob`: already there, mounted from one of
+    /// `mounts`, or `None` when it must be uploaded.
+    pub(crate) async fn blob_present_or_mounted(
+        &self,
+        target: &Reference,
+        blob: &BlobRef,
+        mounts: &[String],
+    ) -> Result<bool> {
+        if self.blob_exists(target, &blob.digest).await? {
+            return Ok(true);
+        }
+        for from in mounts.iter().filter(|m| m.as_str() != target.repository()) {
+            match self.mount_blob(target, &blob.digest, from).await {
+                Ok(MountResult::Mounted) => return Ok(true),
+                // Best effort: an unused session expires on the registry anyway.
+                Ok(MountResult::Upload(session)) => {
+                    let _ = session.cancel().await;
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::NotFound | ErrorKind::Denied | ErrorKind::Unauthorized
+                    ) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
+}
+
+async fn push_blob(
+    client: &Client,
+    layout: &OciLayout,
+    target: &Reference,
+    blob: &BlobRef,
+    mounts: &[String],
+    tracker: Arc<Tracker>,
+) -> Result<()> {
+    if client.blob_present_or_mounted(target, blob, mounts).await? {
+        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
+        return Ok(());
+    }
+    let (file, len) = layout.open_blob(&blob.digest).await?;
+    if len != blob.size {
+        return Err(Error::new(
+            ErrorKind::SizeExceeded,
+            format!(
+                "blob {} is {len} bytes in the layout, the manifest says {}",
+                blob.digest, blob.size
+            ),
+        ));
+    }
+    let body = file_body(file, blob.clone(), tracker);
+    client
+        .push_blob_stream(target, &blob.digest, blob.size, body)
+        .await?;
+    Ok(())
+}
+
+async fn read_manifest(layout: &OciLayout, digest: &str, media_type: &str) -> Result<Manifest> {
+    let digest = Digest::parse(digest).map_err(|e| e.context("index.json"))?;
+    let bytes = layout.read_blob(&digest, MAX_MANIFEST).await?;
+    Ok(Manifest {
+        bytes,
+        media_type: media_type.to_string(),
+        digest,
+    })
+}
