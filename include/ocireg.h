@@ -102,6 +102,10 @@ typedef struct ocireg_content ocireg_content;
 // A list of descriptors (referrers). One thread at a time.
 typedef struct ocireg_descriptor_list ocireg_descriptor_list;
 
+// Options of the image operations. Made by `ocireg_image_options_new`,
+// freed by `ocireg_image_options_free`. One thread at a time.
+typedef struct ocireg_image_options ocireg_image_options;
+
 // Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
 // by the setters, freed by `ocireg_options_free`. Not thread-safe while
 // being changed; a client copies what it needs, so the options can be
@@ -117,6 +121,17 @@ typedef struct ocireg_string_list ocireg_string_list;
 // `ocireg_client_upload_resume`, and `ocireg_upload_free` of an upload that
 // was neither committed nor suspended cancels it. One thread at a time.
 typedef struct ocireg_upload ocireg_upload;
+
+// Reports image progress: blob `digest` is at `blob_done` of `blob_total`
+// bytes, the whole operation at `done` of `total`. `digest` is borrowed for
+// the call. Called on the caller's thread; non-zero stops the operation with
+// `OCIREG_ERR_ABORTED` (its temporary files are removed).
+typedef int (*ocireg_image_progress_cb)(void *userdata,
+                                        const char *digest,
+                                        uint64_t blob_done,
+                                        uint64_t blob_total,
+                                        uint64_t done,
+                                        uint64_t total);
 
 // Receives downloaded bytes: `data` holds `len` bytes, borrowed for the
 // call. Return 0 to go on, non-zero to stop with `OCIREG_ERR_ABORTED`.
@@ -315,6 +330,116 @@ ocireg_status ocireg_client_blob_push(const ocireg_client *client,
                                       size_t len,
                                       const ocireg_cancel *cancel,
                                       char **digest_out);
+
+// New image options: this machine's platform, one platform, no progress.
+// Returns NULL only on a panic.
+ocireg_image_options *ocireg_image_options_new(void);
+
+// Frees image options; NULL is a no-op.
+//
+// # Safety
+// `options` is NULL or live and not used afterwards.
+void ocireg_image_options_free(ocireg_image_options *options);
+
+// Chooses the platform (`os/arch[/variant]`) taken from an index.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_image_options_set_platform(ocireg_image_options *options,
+                                                const char *platform);
+
+// Non-zero: keep a whole index and every platform's image.
+//
+// # Safety
+// `options` is NULL or live.
+ocireg_status ocireg_image_options_set_all_platforms(ocireg_image_options *options, int all);
+
+// The image's name in an OCI layout (`org.opencontainers.image.ref.name`):
+// what a pull writes and what a push reads.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options, const char *name);
+
+// Adds a repository of the destination registry to mount blobs from
+// before uploading them (push).
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_image_options_add_mount_from(ocireg_image_options *options,
+                                                  const char *repository);
+
+// Sets the progress callback (NULL for none) and its userdata.
+//
+// # Safety
+// `options` is NULL or live; the callback is safe to call with `userdata`.
+ocireg_status ocireg_image_options_set_progress(ocireg_image_options *options,
+                                                ocireg_image_progress_cb progress,
+                                                void *userdata);
+
+// Pulls image `reference` into the OCI layout directory `dir` (created if
+// needed); `*digest_out` (may be NULL) gets the digest named in
+// `index.json`. Blobs already there and verified are not fetched again.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_pull(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *dir,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Pushes the image of the OCI layout `dir` (the options' layout name, or
+// its only image) to `reference`; `*digest_out` (may be NULL) gets the
+// digest of what was tagged.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_push(const ocireg_client *client,
+                                       const char *dir,
+                                       const char *reference,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Copies image `source` to `target` (registry to registry, mounting
+// within one registry); `*digest_out` (may be NULL) gets the digest.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_copy(const ocireg_client *client,
+                                       const char *source,
+                                       const char *target,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Writes image `reference` to `path` as a docker-archive tarball (the
+// file appears only when complete); `*digest_out` (may be NULL) gets the
+// manifest digest.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_save(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *path,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// The facts of image `reference` as JSON in `*json_out` (free with
+// `ocireg_string_free`), with skopeo inspect's field names; with
+// `with_tags` non-zero, `RepoTags` lists the repository's tags.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_inspect(const ocireg_client *client,
+                                          const char *reference,
+                                          const ocireg_image_options *options,
+                                          int with_tags,
+                                          const ocireg_cancel *cancel,
+                                          char **json_out);
 
 // The status of the last failing call on this thread (`OCIREG_OK` if none).
 ocireg_status ocireg_last_error_status(void);
@@ -610,6 +735,116 @@ ocireg_status ocireg_client_blob_push(const ocireg_client *client,
                                       size_t len,
                                       const ocireg_cancel *cancel,
                                       char **digest_out);
+
+// New image options: this machine's platform, one platform, no progress.
+// Returns NULL only on a panic.
+ocireg_image_options *ocireg_image_options_new(void);
+
+// Frees image options; NULL is a no-op.
+//
+// # Safety
+// `options` is NULL or live and not used afterwards.
+void ocireg_image_options_free(ocireg_image_options *options);
+
+// Chooses the platform (`os/arch[/variant]`) taken from an index.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_image_options_set_platform(ocireg_image_options *options,
+                                                const char *platform);
+
+// Non-zero: keep a whole index and every platform's image.
+//
+// # Safety
+// `options` is NULL or live.
+ocireg_status ocireg_image_options_set_all_platforms(ocireg_image_options *options, int all);
+
+// The image's name in an OCI layout (`org.opencontainers.image.ref.name`):
+// what a pull writes and what a push reads.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options, const char *name);
+
+// Adds a repository of the destination registry to mount blobs from
+// before uploading them (push).
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_image_options_add_mount_from(ocireg_image_options *options,
+                                                  const char *repository);
+
+// Sets the progress callback (NULL for none) and its userdata.
+//
+// # Safety
+// `options` is NULL or live; the callback is safe to call with `userdata`.
+ocireg_status ocireg_image_options_set_progress(ocireg_image_options *options,
+                                                ocireg_image_progress_cb progress,
+                                                void *userdata);
+
+// Pulls image `reference` into the OCI layout directory `dir` (created if
+// needed); `*digest_out` (may be NULL) gets the digest named in
+// `index.json`. Blobs already there and verified are not fetched again.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_pull(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *dir,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Pushes the image of the OCI layout `dir` (the options' layout name, or
+// its only image) to `reference`; `*digest_out` (may be NULL) gets the
+// digest of what was tagged.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_push(const ocireg_client *client,
+                                       const char *dir,
+                                       const char *reference,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Copies image `source` to `target` (registry to registry, mounting
+// within one registry); `*digest_out` (may be NULL) gets the digest.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_copy(const ocireg_client *client,
+                                       const char *source,
+                                       const char *target,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Writes image `reference` to `path` as a docker-archive tarball (the
+// file appears only when complete); `*digest_out` (may be NULL) gets the
+// manifest digest.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_save(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *path,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// The facts of image `reference` as JSON in `*json_out` (free with
+// `ocireg_string_free`), with skopeo inspect's field names; with
+// `with_tags` non-zero, `RepoTags` lists the repository's tags.
+//
+// # Safety
+// Pointers are NULL or valid; strings NUL-terminated.
+ocireg_status ocireg_client_image_inspect(const ocireg_client *client,
+                                          const char *reference,
+                                          const ocireg_image_options *options,
+                                          int with_tags,
+                                          const ocireg_cancel *cancel,
+                                          char **json_out);
 
 // The status of the last failing call on this thread (`OCIREG_OK` if none).
 ocireg_status ocireg_last_error_status(void);

@@ -6,6 +6,8 @@
 
 use std::future::Future;
 use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 use bytes::{Bytes, BytesMut};
@@ -16,7 +18,7 @@ use crate::client::{self, BlobInfo, Manifest, ManifestInfo};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
-use crate::image::{ImageConfig, Platform};
+use crate::image::{ImageConfig, ImageInfo, ImageOptions, Platform, Progress};
 use crate::reference::Reference;
 use crate::transport::config::ClientOptions;
 
@@ -323,6 +325,124 @@ impl Client {
         self.run(self.inner.image_config(reference, platform))
     }
 
+    /// See [`crate::Client::pull`]. `progress` is called on this thread;
+    /// `false` stops the pull with `ABORTED` (temporary files removed).
+    pub fn pull(
+        &self,
+        reference: &Reference,
+        dir: &Path,
+        options: &ImageOptions,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+    ) -> Result<Descriptor> {
+        self.run_image(options, progress, |o| async move {
+            self.inner.pull(reference, dir, &o).await
+        })
+    }
+
+    /// See [`crate::Client::push`]; `progress` as for [`Client::pull`].
+    pub fn push(
+        &self,
+        dir: &Path,
+        reference: &Reference,
+        options: &ImageOptions,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+    ) -> Result<Digest> {
+        self.run_image(options, progress, |o| async move {
+            self.inner.push(dir, reference, &o).await
+        })
+    }
+
+    /// See [`crate::Client::copy`]; `progress` as for [`Client::pull`].
+    pub fn copy(
+        &self,
+        source: &Reference,
+        target: &Reference,
+        options: &ImageOptions,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+    ) -> Result<Digest> {
+        self.run_image(options, progress, |o| async move {
+            self.inner.copy(source, target, &o).await
+        })
+    }
+
+    /// See [`crate::Client::save`]; `progress` as for [`Client::pull`].
+    pub fn save(
+        &self,
+        reference: &Reference,
+        file: &Path,
+        options: &ImageOptions,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+    ) -> Result<Digest> {
+        self.run_image(options, progress, |o| async move {
+            self.inner.save(reference, file, &o).await
+        })
+    }
+
+    /// See [`crate::Client::inspect`].
+    pub fn inspect(
+        &self,
+        reference: &Reference,
+        options: &ImageOptions,
+        with_tags: bool,
+    ) -> Result<ImageInfo> {
+        self.run(self.inner.inspect(reference, options, with_tags))
+    }
+
+    /// Runs an image operation with progress reported on this thread and
+    /// cancellation (this client's token, or `progress` returning `false`)
+    /// handed to the operation so that it winds down cleanly.
+    fn run_image<T, F, Fut>(
+        &self,
+        options: &ImageOptions,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+        op: F,
+    ) -> Result<T>
+    where
+        F: FnOnce(ImageOptions) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+        let stop = CancelToken::new();
+        let mut options = options.clone();
+        let outer = options.cancel.replace(stop.clone());
+        let observer = options.progress.take();
+        options.progress = Some(Arc::new(move |p: &Progress| {
+            if let Some(o) = &observer {
+                o(p);
+            }
+            let _ = sender.send(p.clone());
+        }));
+        let external = [self.cancel.clone(), outer]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        block_on(async {
+            let operation = op(options);
+            tokio::pin!(operation);
+            let mut aborted = false;
+            loop {
+                tokio::select! {
+                    result = &mut operation => {
+                        return match result {
+                            Err(e) if aborted && e.kind() == ErrorKind::Cancelled => Err(Error::new(
+                                ErrorKind::Aborted,
+                                "the progress callback stopped the operation",
+                            )),
+                            other => other,
+                        };
+                    }
+                    Some(p) = receiver.recv() => {
+                        if !aborted && !progress(&p) {
+                            aborted = true;
+                            stop.cancel();
+                        }
+                    }
+                    () = any_cancelled(&external), if !stop.is_cancelled() => stop.cancel(),
+                }
+            }
+        })?
+    }
+
     /// See [`crate::Client::referrers`].
     pub fn referrers(
         &self,
@@ -352,6 +472,15 @@ fn drain(
         }
     }
     Ok(done)
+}
+
+/// Completes when any of `tokens` is cancelled (never, for none).
+async fn any_cancelled(tokens: &[CancelToken]) {
+    if tokens.is_empty() {
+        std::future::pending::<()>().await;
+    }
+    let waits = tokens.iter().map(|t| Box::pin(t.cancelled()));
+    futures_util::future::select_all(waits).await;
 }
 
 /// Reads until `limit` bytes or the end of `reader`.

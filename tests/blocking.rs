@@ -135,3 +135,69 @@ async fn calling_the_blocking_api_inside_a_runtime_is_an_error() {
         .expect("refused inside a runtime");
     assert_eq!(err.kind(), ErrorKind::Unsupported);
 }
+
+#[test]
+fn image_operations_report_progress_on_the_calling_thread_and_abort_cleanly() {
+    use ocireg::image::ImageOptions;
+    let reg = Registry::start(Mode::Plain);
+    let c = client(reg.host());
+    let r = reference(reg.host(), "blocking/image:v1");
+    let layer = bytes(3, 300_000);
+    let layer_digest = c.push_blob(&r, Bytes::from(layer.clone())).unwrap();
+    let config = c.push_blob(&r, Bytes::from_static(b"{}")).unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
+        "config": {"mediaType": media_type::OCI_CONFIG, "digest": config.as_str(), "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest.as_str(), "size": layer.len()}]
+    }))
+    .unwrap();
+    let digest = c
+        .put_manifest(&r, Bytes::from(manifest), media_type::OCI_MANIFEST)
+        .unwrap();
+
+    let dir = reg.dir().join("pulled");
+    let caller = std::thread::current().id();
+    let mut reports = 0;
+    let pulled = c
+        .pull(&r, &dir, &ImageOptions::default(), &mut |p| {
+            assert_eq!(
+                std::thread::current().id(),
+                caller,
+                "progress on the calling thread"
+            );
+            assert!(p.done <= p.total);
+            reports += 1;
+            true
+        })
+        .expect("pull");
+    assert_eq!(pulled.digest, digest.as_str());
+    assert!(reports >= 2, "{reports} reports");
+
+    let copied = c
+        .copy(
+            &r,
+            &reference(reg.host(), "blocking/copy:v1"),
+            &ImageOptions::default(),
+            &mut |_| true,
+        )
+        .unwrap();
+    assert_eq!(copied, digest);
+
+    let other = reg.dir().join("aborted");
+    let err = c
+        .pull(&r, &other, &ImageOptions::default(), &mut |_| false)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Aborted, "{err}");
+    let leftovers: Vec<_> = std::fs::read_dir(other.join("blobs/sha256"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        leftovers
+            .iter()
+            .all(|n| !n.to_string_lossy().starts_with(".tmp")),
+        "{leftovers:?}"
+    );
+
+    let info = c.inspect(&r, &ImageOptions::default(), false).unwrap();
+    assert_eq!(info.digest, digest.as_str());
+}

@@ -11,6 +11,7 @@
 pub mod cancel;
 pub mod client;
 pub mod guard;
+pub mod image;
 pub mod last_error;
 pub mod lists;
 pub mod options;
