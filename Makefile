@@ -1,6 +1,8 @@
 # ocireg: `make demo` walks through the main job on a throwaway registry;
 # `make test` installs what is missing, builds, lints and runs every test.
 
+.DEFAULT_GOAL := all
+
 CARGO   ?= cargo
 PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
@@ -24,10 +26,12 @@ build:
 # ocireg.pc under build/, from the release build.
 lib: build
 	@mkdir -p $(LIBDIR)/pkgconfig
-	cp target/release/libocireg.so $(LIBDIR)/libocireg.so.$(VERSION)
+	# install unlinks first: programs running the old library keep their copy.
+	install -m 755 target/release/libocireg.so $(LIBDIR)/libocireg.so.$(VERSION)
 	ln -sf libocireg.so.$(VERSION) $(LIBDIR)/libocireg.so.$(MAJOR)
 	ln -sf libocireg.so.$(MAJOR) $(LIBDIR)/libocireg.so
-	cp target/release/libocireg.a $(LIBDIR)/libocireg.a
+	install -m 644 target/release/libocireg.a $(LIBDIR)/libocireg.a
+	install -D -m 644 include/ocireg.h build/include/ocireg.h
 	sed -e 's|@PREFIX@|$(abspath build)|' -e 's|@VERSION@|$(VERSION)|' ocireg.pc.in > $(LIBDIR)/pkgconfig/ocireg.pc
 
 # Regenerates include/ocireg.h from src/ffi (a unit test fails when stale).
@@ -51,9 +55,10 @@ lint:
 test-rust:
 	$(CARGO) test
 
-test: deps lint test-rust
+# Every suite; each starts the registries it needs.
+test: deps lint test-rust test-c test-cli test-python test-go
 
-demo: deps
+demo: deps cli
 	@scripts/demo.sh
 
 clean:

@@ -33,14 +33,10 @@ fn main() {
             )
             .replace("@VERSION@", &version);
     }
-    let mut builder = cbindgen::Builder::new().with_config(config);
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(crate_dir.join("src/ffi"))
-        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    sources.sort();
-    for source in sources {
-        builder = builder.with_src(source);
-    }
+    // mod.rs names every submodule; cbindgen follows them from there.
+    let builder = cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(crate_dir.join("src/ffi/mod.rs"));
     match builder.generate() {
         Ok(bindings) => {
             bindings.write_to_file(&out);

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Starts a throwaway registry on loopback, runs the walk-through against it,
-# and stops the registry again.
-set -euo pipefail
+# Starts a throwaway registry on loopback, walks through the main job with
+# the command-line tool (build/bin/ocireg, from `make cli`), and stops the
+# registry again. Installs nothing; exits 0 only if every step worked.
+set -Eeuo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OCIREG=${OCIREG:-$root/build/bin/ocireg}
+if [ ! -x "$OCIREG" ]; then
+    echo "demo: $OCIREG is missing; run 'make lib cli' first" >&2
+    exit 1
+fi
 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -19,12 +27,91 @@ http:
 YAML
 docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+cleanup() {
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    rm -rf "$dir"
+}
 trap cleanup EXIT
+trap 'echo "demo: FAILED (line $LINENO)" >&2' ERR
 
 for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
     sleep 0.1
 done
-echo "registry: 127.0.0.1:$port (throwaway, in $dir)"
-cargo run --quiet --release --example demo -- "127.0.0.1:$port"
+reg=127.0.0.1:$port
+repo=$reg/demo/app
+echo "registry: $reg (throwaway, in $dir)"
+
+# ocireg ARGS...: prints the command (on fd 3, the demo's stdout, so that
+# $(ocireg ...) captures only the output), then runs it against the plain
+# HTTP registry.
+exec 3>&1
+ocireg() {
+    echo "+ ocireg --insecure-registry $reg $*" >&3
+    "$OCIREG" --insecure-registry "$reg" "$@"
+}
+# step TEXT: a heading.
+step() { printf '\n== %s\n' "$1"; }
+sha() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+size() { wc -c <"$1" | tr -d ' '; }
+
+step "The library and the registry"
+echo "+ ocireg version" >&3
+"$OCIREG" version
+ocireg ping "$reg"
+
+step "Push a 4 MiB layer and a config as blobs"
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$dir/layer.bin"
+layer=$(ocireg --progress push-blob "$repo" "$dir/layer.bin")
+echo "$layer"
+[ "$layer" = "$(sha "$dir/layer.bin")" ]
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+    "$layer" >"$dir/config.json"
+config=$(ocireg push-blob "$repo" - <"$dir/config.json")
+echo "$config"
+
+step "Push the image manifest as v1, tag it latest"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+    "$config" "$(size "$dir/config.json")" "$layer" "$(size "$dir/layer.bin")" >"$dir/manifest.json"
+manifest=$(ocireg put-manifest "$repo:v1" "$dir/manifest.json")
+echo "$manifest"
+ocireg tag "$repo:v1" latest
+ocireg tags "$repo"
+
+step "Read it back"
+digest=$(ocireg digest "$repo:latest")
+echo "$digest"
+[ "$digest" = "$manifest" ]
+ocireg manifest "$repo:latest" >"$dir/manifest.out"
+cat "$dir/manifest.out"; echo
+[ "$(sha "$dir/manifest.out")" = "$digest" ]
+echo "verified: the manifest bytes hash to $digest"
+ocireg config "$repo:latest"; echo
+ocireg --progress blob "$repo@$layer" >"$dir/layer.out"
+cmp "$dir/layer.out" "$dir/layer.bin"
+echo "verified: the streamed blob equals the pushed layer ($(size "$dir/layer.out") bytes)"
+
+step "Attach an artifact to the image and list its referrers"
+printf '{}' >"$dir/empty.json"
+ocireg push-blob "$repo" "$dir/empty.json"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.example.sbom.v1","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2},"layers":[{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s}}' \
+    "$(sha "$dir/empty.json")" "$(sha "$dir/empty.json")" "$manifest" "$(size "$dir/manifest.json")" \
+    >"$dir/sbom.json"
+ocireg put-manifest "$repo@$(sha "$dir/sbom.json")" "$dir/sbom.json"
+ocireg referrers "$repo:v1" | tee "$dir/referrers.out"
+grep -q "^$(sha "$dir/sbom.json") application/vnd.example.sbom.v1 " "$dir/referrers.out"
+
+step "Delete the image"
+ocireg delete "$repo:v1"
+if ocireg digest "$repo:latest" 2>"$dir/gone.err"; then
+    echo "demo: the image is still there after delete" >&2
+    exit 1
+fi
+cat "$dir/gone.err"
+echo "deleted: v1 and latest are gone"
+
+step "Stop the registry"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+echo "registry stopped; demo OK"

@@ -597,8 +597,9 @@ impl UploadSession {
         run_cancellable(self.cancel.as_ref(), self.inner.refresh())
     }
 
-    /// Completes the upload; see [`crate::UploadSession::finish`].
-    pub fn finish(self, digest: Option<&Digest>) -> Result<Digest> {
+    /// Completes the upload; see [`crate::UploadSession::finish`]. On
+    /// failure the session is still usable.
+    pub fn finish(&mut self, digest: Option<&Digest>) -> Result<Digest> {
         run_cancellable(self.cancel.as_ref(), self.inner.finish(digest))
     }
 

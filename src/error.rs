@@ -202,16 +202,24 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.name(), self.message)?;
+impl Error {
+    /// The message with the HTTP status and the registry's error entries,
+    /// without the kind's name (what the C API's last-error message gives).
+    pub fn detail(&self) -> String {
+        let mut text = self.message.clone();
         if let Some(status) = self.http_status {
-            write!(f, " (HTTP {status})")?;
+            text.push_str(&format!(" (HTTP {status})"));
         }
         for e in &self.registry_errors {
-            write!(f, " [{}: {}]", e.code, e.message)?;
+            text.push_str(&format!(" [{}: {}]", e.code, e.message));
         }
-        Ok(())
+        text
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.detail())
     }
 }
 

@@ -292,3 +292,31 @@ async fn token_server_down_is_a_clear_error() {
         "recovers once the server is back: {err}"
     );
 }
+
+#[tokio::test]
+async fn a_missing_permission_is_denied_not_unauthorized() {
+    let reg = Registry::start(Mode::Token);
+    let owner = logged_in(&reg);
+    let r = reference(reg.host(), "perm/app");
+    let digest = owner
+        .push_blob(&r, Bytes::from(bytes(9, 100)))
+        .await
+        .unwrap();
+    let reader = with_credentials(&reg, "reader", "readerpass");
+    reader
+        .check_credentials(reg.host())
+        .await
+        .expect("a valid login");
+    assert!(
+        reader
+            .blob_exists(&r, &digest)
+            .await
+            .expect("reader may pull")
+    );
+    let err = reader
+        .push_blob(&r, Bytes::from_static(b"no"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Denied, "{err}");
+    assert_eq!(err.http_status(), Some(401));
+}

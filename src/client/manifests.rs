@@ -49,12 +49,8 @@ impl Client {
         let header_digest = digest_header(response.headers())?;
         let content_type = content_type(response.headers());
         let bytes = read_bounded(response, MAX_MANIFEST_SIZE, &what).await?;
-        let fields: ManifestFields = parse_json(&bytes, &what)?;
-        let media_type = match content_type {
-            Some(ct) if ct != "application/json" && !ct.is_empty() => ct,
-            _ => fields.media_type.clone().unwrap_or_default(),
-        };
-        check_supported(&media_type, &fields, &what)?;
+        // Verified before it is parsed: a corrupted body is a mismatch,
+        // whatever it does to the JSON.
         let expected = reference.digest().or(header_digest.as_ref());
         let digest = match expected {
             Some(expected) => {
@@ -77,6 +73,12 @@ impl Client {
             }
             None => Digest::sha256_of(&bytes),
         };
+        let fields: ManifestFields = parse_json(&bytes, &what)?;
+        let media_type = match content_type {
+            Some(ct) if ct != "application/json" && !ct.is_empty() => ct,
+            _ => fields.media_type.clone().unwrap_or_default(),
+        };
+        check_supported(&media_type, &fields, &what)?;
         Ok(Manifest {
             bytes,
             media_type,
@@ -182,7 +184,12 @@ impl Client {
                 ),
             ));
         }
-        let fields: ManifestFields = parse_json(&bytes, "manifest to push")?;
+        let fields: ManifestFields = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("the manifest to push is not valid JSON: {e}"),
+            )
+        })?;
         let content_type = HeaderValue::from_str(media_type).map_err(|_| {
             Error::new(
                 ErrorKind::InvalidArgument,

@@ -123,7 +123,7 @@ impl Client {
     /// returns its digest. Retried as a whole on transient failures.
     pub async fn push_blob(&self, reference: &Reference, data: Bytes) -> Result<Digest> {
         let digest = Digest::sha256_of(&data);
-        let session = self.start_upload(reference).await?;
+        let mut session = self.start_upload(reference).await?;
         session.finish_with(&digest, Body::Bytes(data)).await
     }
 
@@ -136,7 +136,7 @@ impl Client {
         size: u64,
         body: reqwest::Body,
     ) -> Result<Digest> {
-        let session = self.start_upload(reference).await?;
+        let mut session = self.start_upload(reference).await?;
         session
             .finish_with(digest, Body::Stream(Some(body), Some(size)))
             .await
@@ -329,8 +329,9 @@ impl UploadSession {
 
     /// Completes the upload (`PUT ?digest=`). With `None`, the digest of the
     /// bytes written through this session is used (not possible for a
-    /// resumed session, which did not see the earlier bytes).
-    pub async fn finish(self, digest: Option<&Digest>) -> Result<Digest> {
+    /// resumed session, which did not see the earlier bytes). On failure
+    /// the session is still usable (retry, or finish with a digest).
+    pub async fn finish(&mut self, digest: Option<&Digest>) -> Result<Digest> {
         let digest = match (digest, &self.hasher) {
             (Some(d), _) => d.clone(),
             (None, Some(h)) => h.clone().finish(),
@@ -346,7 +347,7 @@ impl UploadSession {
 
     /// Completes the upload with a last body (the whole blob, for a
     /// monolithic upload).
-    async fn finish_with(mut self, digest: &Digest, body: Body) -> Result<Digest> {
+    async fn finish_with(&mut self, digest: &Digest, body: Body) -> Result<Digest> {
         let what = format!("completing upload of {digest} to {}", self.repository);
         let mut url = self.location.clone();
         url.query_pairs_mut().append_pair("digest", digest.as_str());

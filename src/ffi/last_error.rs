@@ -29,7 +29,7 @@ pub fn set_error(error: &Error) -> ocireg_status {
     let status = ocireg_status::from_kind(error.kind());
     store(LastError {
         status,
-        message: c_string(&error.to_string()),
+        message: c_string(&error.detail()),
         registry_code: error.registry_code().map(c_string),
         http_status: error.http_status().unwrap_or(0),
         retry_after_ms: error
@@ -44,7 +44,7 @@ pub fn set_error(error: &Error) -> ocireg_status {
 pub fn set_plain(status: ocireg_status, message: &str) -> ocireg_status {
     store(LastError {
         status,
-        message: c_string(&format!("{}: {message}", status.name())),
+        message: c_string(message),
         registry_code: None,
         http_status: 0,
         retry_after_ms: 0,
@@ -73,7 +73,9 @@ pub extern "C" fn ocireg_last_error_status() -> ocireg_status {
     with_last(|e| e.status, ocireg_status::OCIREG_OK)
 }
 
-/// The message of the last failing call on this thread, or NULL if none.
+/// The message of the last failing call on this thread, or NULL if none:
+/// what failed, then the HTTP status and the registry's error entries when
+/// there were any (the status name is not repeated; see `ocireg_status_str`).
 /// The string belongs to the library and stays valid until the next
 /// failing call on this thread.
 #[unsafe(no_mangle)]

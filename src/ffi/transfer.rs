@@ -202,7 +202,8 @@ pub unsafe extern "C" fn ocireg_blob_reader_read(
     })
 }
 
-/// The blob's size when known (from the registry), else 0.
+/// The blob's size when known (from the registry), else 0 (which an empty
+/// blob also reports).
 ///
 /// # Safety
 /// `reader` is NULL or live.
@@ -295,7 +296,8 @@ impl std::io::Read for CallbackReader {
 /// Asks the registry to link blob `digest` from repository `from` (same
 /// registry, a repository path) into `repository`. `*mounted_out` is 1 when
 /// it did; otherwise 0 and, when `upload_out` is not NULL, `*upload_out`
-/// gets the upload session the registry opened instead (else it is cancelled).
+/// gets the upload session the registry opened instead (else it is
+/// cancelled, best effort).
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -328,7 +330,10 @@ pub unsafe extern "C" fn ocireg_client_blob_mount(
                 // SAFETY: non-NULL, writable.
                 unsafe { write_out(upload_out, ocireg_upload::boxed(s, chunk)) };
             }
-            Some(s) => s.cancel()?,
+            // Best effort: the registry also expires unused sessions.
+            Some(s) => {
+                let _ = s.cancel();
+            }
             None => {}
         }
         // SAFETY: checked non-NULL above.

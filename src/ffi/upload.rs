@@ -219,7 +219,8 @@ pub unsafe extern "C" fn ocireg_upload_suspend(
 /// Sends what is buffered and creates the blob. `digest` is the expected
 /// digest, or NULL to use the digest of the bytes written through this
 /// handle (not possible for a resumed upload). `*digest_out` (may be NULL)
-/// gets the digest. The handle is spent; free it.
+/// gets the digest. After success the handle is spent (free it); after a
+/// failure it is still usable, so the commit can be tried again.
 ///
 /// # Safety
 /// `upload` is NULL or live; strings NUL-terminated; outputs NULL or writable.
@@ -234,11 +235,10 @@ pub unsafe extern "C" fn ocireg_upload_commit(
         let (u, expected) = unsafe { (mut_arg(upload, "upload")?, opt_str_arg(digest, "digest")?) };
         let expected = expected.map(Digest::parse).transpose()?;
         u.flush()?;
-        let session = u.session.take().ok_or(FfiError::Core(Error::new(
-            ErrorKind::InvalidArgument,
-            "the upload was already committed or suspended",
-        )))?;
-        let digest = session.finish(expected.as_ref())?;
+        // The session stays with the handle until the registry accepted the
+        // commit: a failed commit can be retried (or given a digest).
+        let digest = u.session()?.finish(expected.as_ref())?;
+        u.session = None;
         if !digest_out.is_null() {
             // SAFETY: non-NULL, writable.
             unsafe { write_out(digest_out, into_c_string(digest.as_str())) };

@@ -94,6 +94,11 @@ impl OciLayout {
         Ok(layout)
     }
 
+    /// A layout at `root`, without touching the disk (for computing paths).
+    pub fn at(root: impl Into<PathBuf>) -> OciLayout {
+        OciLayout { root: root.into() }
+    }
+
     /// The directory.
     pub fn root(&self) -> &Path {
         &self.root

@@ -167,6 +167,17 @@ impl Transport {
             if status.as_u16() < 400 {
                 return Ok(response);
             }
+            if status == StatusCode::UNAUTHORIZED
+                && auth_retried
+                && insufficient_scope(&response)
+                && self.has_credential(registry).await
+            {
+                // Authenticated, and still not allowed: a missing permission.
+                let error = error_from_response(what, response).await;
+                return Err(Error::new(ErrorKind::Denied, error.message().to_string())
+                    .with_http_status(401)
+                    .with_registry_errors(error.registry_errors().to_vec()));
+            }
             if status == StatusCode::UNAUTHORIZED && same_origin && !auth_retried && replayable {
                 auth_retried = true;
                 if self
@@ -300,14 +311,14 @@ impl Transport {
         // A retry with the same mode and scopes still helps when the token
         // was refused (it was just invalidated and will be fetched anew),
         // but only when there is a credential to show.
-        changed
-            || self
-                .credentials
-                .lookup(credential_key(registry))
-                .await
-                .ok()
-                .flatten()
-                .is_some()
+        changed || self.has_credential(registry).await
+    }
+
+    async fn has_credential(&self, registry: &str) -> bool {
+        matches!(
+            self.credentials.lookup(credential_key(registry)).await,
+            Ok(Some(_))
+        )
     }
 
     async fn authorization(
@@ -460,6 +471,14 @@ impl Transport {
             Err(error_from_response(what, response).await)
         }
     }
+}
+
+/// Whether a 401 says the token lacked a scope (rather than being absent or bad).
+fn insufficient_scope(response: &reqwest::Response) -> bool {
+    let values = header_values(response.headers(), &WWW_AUTHENTICATE);
+    parse_challenges(&values)
+        .iter()
+        .any(|c| c.param("error") == Some("insufficient_scope"))
 }
 
 /// The URL a request target names, relative to the registry's base.

@@ -1,0 +1,3 @@
+module github.com/ocireg/ocireg/bindings/go
+
+go 1.22

@@ -1,0 +1,50 @@
+"""ocireg: a container-registry client (OCI Distribution v1.1, Docker
+Registry V2), the Python binding of libocireg over ctypes.
+
+    import ocireg
+
+    with ocireg.Client(insecure=["localhost:5000"]) as client:
+        digest = client.push_blob("localhost:5000/demo", b"hello")
+        assert client.get_blob("localhost:5000/demo", digest) == b"hello"
+
+Errors are subclasses of :class:`OciregError`, one per library status
+(:class:`NotFoundError`, :class:`UnauthorizedError`, ...).
+"""
+
+from . import errors as _errors
+from ._lib import library_path
+from .client import (
+    BlobReader,
+    Cancel,
+    Client,
+    Content,
+    Descriptor,
+    ImageProgress,
+    Manifest,
+    ManifestInfo,
+    Upload,
+    version,
+)
+from .errors import OciregError, error_class
+
+# One exception class per status: NotFoundError, UnauthorizedError, ...
+globals().update({name: getattr(_errors, name) for _, _, name, _, _ in _errors.STATUS_CODES})
+
+__version__ = version()
+
+__all__ = [
+    "BlobReader",
+    "Cancel",
+    "Client",
+    "Content",
+    "Descriptor",
+    "ImageProgress",
+    "Manifest",
+    "ManifestInfo",
+    "OciregError",
+    "Upload",
+    "error_class",
+    "library_path",
+    "version",
+    "__version__",
+] + [name for _, _, name, _, _ in _errors.STATUS_CODES]

@@ -1,0 +1,337 @@
+"""Loading libocireg and declaring every C function of include/ocireg.h.
+
+The library is looked for, in order:
+
+1. the path in the ``OCIREG_LIBRARY`` environment variable;
+2. the build tree: ``build/lib/libocireg.so`` in the package's directory or
+   any directory above it (what ``make lib`` produces);
+3. the system, through ``ctypes.util.find_library("ocireg")``.
+
+ctypes.CDLL releases the GIL around every call, so calls on one client from
+many Python threads really run in parallel, and a ``Cancel`` can be
+triggered from another thread while a call blocks.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_char,
+    c_char_p,
+    c_int,
+    c_size_t,
+    c_uint16,
+    c_uint32,
+    c_uint64,
+    c_uint8,
+    c_void_p,
+)
+from pathlib import Path
+
+__all__ = ["lib", "library_path", "missing"]
+
+
+# Opaque handles: distinct pointer types, so ctypes refuses to pass one
+# handle where another is expected.
+class ocireg_blob_reader(Structure):
+    pass
+
+
+class ocireg_cancel(Structure):
+    pass
+
+
+class ocireg_client(Structure):
+    pass
+
+
+class ocireg_content(Structure):
+    pass
+
+
+class ocireg_descriptor_list(Structure):
+    pass
+
+
+class ocireg_image_options(Structure):
+    pass
+
+
+class ocireg_options(Structure):
+    pass
+
+
+class ocireg_string_list(Structure):
+    pass
+
+
+class ocireg_upload(Structure):
+    pass
+
+
+ReaderP = POINTER(ocireg_blob_reader)
+CancelP = POINTER(ocireg_cancel)
+ClientP = POINTER(ocireg_client)
+ContentP = POINTER(ocireg_content)
+DescriptorListP = POINTER(ocireg_descriptor_list)
+ImageOptionsP = POINTER(ocireg_image_options)
+OptionsP = POINTER(ocireg_options)
+StringListP = POINTER(ocireg_string_list)
+UploadP = POINTER(ocireg_upload)
+
+# `ocireg_status` is a uint32_t-sized enum.
+status_t = c_uint32
+# `char *` the caller frees with ocireg_string_free: kept as a raw pointer
+# (c_char_p would turn it into bytes and lose the address to free).
+owned_str = POINTER(c_char)
+bytes_p = POINTER(c_uint8)
+
+write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t)
+progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
+image_progress_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, c_uint64, c_uint64, c_uint64, c_uint64)
+read_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
+
+# name: (restype, argtypes) for every function in include/ocireg.h.
+SIGNATURES = {
+    # version and status names
+    "ocireg_version": (c_char_p, []),
+    "ocireg_status_str": (c_char_p, [c_uint32]),
+    # last error (per thread)
+    "ocireg_last_error_status": (status_t, []),
+    "ocireg_last_error_message": (c_char_p, []),
+    "ocireg_last_error_registry_code": (c_char_p, []),
+    "ocireg_last_error_http_status": (c_uint16, []),
+    "ocireg_last_error_retry_after_ms": (c_uint64, []),
+    "ocireg_last_error_clear": (None, []),
+    # cancel
+    "ocireg_cancel_new": (CancelP, []),
+    "ocireg_cancel_cancel": (None, [CancelP]),
+    "ocireg_cancel_free": (None, [CancelP]),
+    # options
+    "ocireg_options_new": (OptionsP, []),
+    "ocireg_options_free": (None, [OptionsP]),
+    "ocireg_options_add_insecure_registry": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_credentials": (status_t, [OptionsP, c_char_p, c_char_p, c_char_p]),
+    "ocireg_options_set_identity_token": (status_t, [OptionsP, c_char_p, c_char_p]),
+    "ocireg_options_set_auth_file": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_add_ca_file": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_proxy": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_user_agent": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_client_cert": (status_t, [OptionsP, c_char_p, c_char_p]),
+    "ocireg_options_add_header": (status_t, [OptionsP, c_char_p, c_char_p]),
+    "ocireg_options_set_connect_timeout_ms": (status_t, [OptionsP, c_uint64]),
+    "ocireg_options_set_read_timeout_ms": (status_t, [OptionsP, c_uint64]),
+    "ocireg_options_set_request_timeout_ms": (status_t, [OptionsP, c_uint64]),
+    "ocireg_options_set_max_retries": (status_t, [OptionsP, c_uint32]),
+    "ocireg_options_set_max_retry_after_ms": (status_t, [OptionsP, c_uint64]),
+    "ocireg_options_set_page_size": (status_t, [OptionsP, c_uint32]),
+    "ocireg_options_set_max_resumes": (status_t, [OptionsP, c_uint32]),
+    "ocireg_options_set_upload_chunk_size": (status_t, [OptionsP, c_size_t]),
+    "ocireg_options_set_concurrency": (status_t, [OptionsP, c_uint32]),
+    # client
+    "ocireg_client_new": (status_t, [OptionsP, POINTER(ClientP)]),
+    "ocireg_client_free": (None, [ClientP]),
+    "ocireg_client_ping": (status_t, [ClientP, c_char_p, CancelP]),
+    "ocireg_client_check_credentials": (status_t, [ClientP, c_char_p, CancelP]),
+    "ocireg_client_catalog": (status_t, [ClientP, c_char_p, CancelP, POINTER(StringListP)]),
+    "ocireg_client_tags": (status_t, [ClientP, c_char_p, CancelP, POINTER(StringListP)]),
+    "ocireg_client_manifest_get": (status_t, [ClientP, c_char_p, CancelP, POINTER(ContentP)]),
+    "ocireg_client_config_get": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, CancelP, POINTER(ContentP)],
+    ),
+    "ocireg_client_manifest_head": (
+        status_t,
+        [ClientP, c_char_p, CancelP, POINTER(owned_str), POINTER(c_uint64), POINTER(owned_str)],
+    ),
+    "ocireg_client_manifest_put": (
+        status_t,
+        [ClientP, c_char_p, bytes_p, c_size_t, c_char_p, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_manifest_put_tags": (
+        status_t,
+        [
+            ClientP,
+            c_char_p,
+            POINTER(c_char_p),
+            c_size_t,
+            bytes_p,
+            c_size_t,
+            c_char_p,
+            CancelP,
+            POINTER(owned_str),
+        ],
+    ),
+    "ocireg_client_manifest_delete": (status_t, [ClientP, c_char_p, CancelP]),
+    "ocireg_client_referrers": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, CancelP, POINTER(DescriptorListP)],
+    ),
+    "ocireg_client_blob_head": (status_t, [ClientP, c_char_p, c_char_p, CancelP, POINTER(c_uint64)]),
+    "ocireg_client_blob_delete": (status_t, [ClientP, c_char_p, c_char_p, CancelP]),
+    "ocireg_client_blob_push": (
+        status_t,
+        [ClientP, c_char_p, bytes_p, c_size_t, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_blob_get": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, write_cb, c_void_p, progress_cb, c_void_p, CancelP],
+    ),
+    "ocireg_client_blob_get_range": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, c_uint64, c_uint64, write_cb, c_void_p, CancelP],
+    ),
+    "ocireg_client_blob_open": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, CancelP, POINTER(ReaderP)],
+    ),
+    "ocireg_client_blob_push_from": (
+        status_t,
+        [ClientP, c_char_p, read_cb, c_void_p, progress_cb, c_void_p, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_blob_mount": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, c_char_p, CancelP, POINTER(c_int), POINTER(UploadP)],
+    ),
+    "ocireg_client_upload_start": (status_t, [ClientP, c_char_p, CancelP, POINTER(UploadP)]),
+    "ocireg_client_upload_resume": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, CancelP, POINTER(UploadP)],
+    ),
+    # whole images
+    "ocireg_image_options_new": (ImageOptionsP, []),
+    "ocireg_image_options_free": (None, [ImageOptionsP]),
+    "ocireg_image_options_set_platform": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_set_all_platforms": (status_t, [ImageOptionsP, c_int]),
+    "ocireg_image_options_set_layout_name": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_add_mount_from": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_set_progress": (status_t, [ImageOptionsP, image_progress_cb, c_void_p]),
+    "ocireg_client_image_pull": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, ImageOptionsP, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_image_push": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, ImageOptionsP, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_image_copy": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, ImageOptionsP, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_image_save": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, ImageOptionsP, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_image_inspect": (
+        status_t,
+        [ClientP, c_char_p, ImageOptionsP, c_int, CancelP, POINTER(owned_str)],
+    ),
+    # blob reader
+    "ocireg_blob_reader_read": (status_t, [ReaderP, bytes_p, c_size_t, POINTER(c_size_t)]),
+    "ocireg_blob_reader_size": (c_uint64, [ReaderP]),
+    "ocireg_blob_reader_free": (None, [ReaderP]),
+    # upload
+    "ocireg_upload_write": (status_t, [UploadP, bytes_p, c_size_t]),
+    "ocireg_upload_offset": (c_uint64, [UploadP]),
+    "ocireg_upload_location": (c_char_p, [UploadP]),
+    "ocireg_upload_suspend": (status_t, [UploadP, POINTER(owned_str), POINTER(c_uint64)]),
+    "ocireg_upload_commit": (status_t, [UploadP, c_char_p, POINTER(owned_str)]),
+    "ocireg_upload_free": (None, [UploadP]),
+    # values the library hands out
+    "ocireg_string_free": (None, [owned_str]),
+    "ocireg_string_list_len": (c_size_t, [StringListP]),
+    "ocireg_string_list_get": (c_char_p, [StringListP, c_size_t]),
+    "ocireg_string_list_free": (None, [StringListP]),
+    "ocireg_content_bytes": (bytes_p, [ContentP, POINTER(c_size_t)]),
+    "ocireg_content_media_type": (c_char_p, [ContentP]),
+    "ocireg_content_digest": (c_char_p, [ContentP]),
+    "ocireg_content_free": (None, [ContentP]),
+    "ocireg_descriptor_list_len": (c_size_t, [DescriptorListP]),
+    "ocireg_descriptor_list_media_type": (c_char_p, [DescriptorListP, c_size_t]),
+    "ocireg_descriptor_list_digest": (c_char_p, [DescriptorListP, c_size_t]),
+    "ocireg_descriptor_list_size": (c_uint64, [DescriptorListP, c_size_t]),
+    "ocireg_descriptor_list_artifact_type": (c_char_p, [DescriptorListP, c_size_t]),
+    "ocireg_descriptor_list_free": (None, [DescriptorListP]),
+}
+
+
+def _shared_library_name():
+    if sys.platform == "darwin":
+        return "libocireg.dylib"
+    if sys.platform == "win32":
+        return "ocireg.dll"
+    return "libocireg.so"
+
+
+def _candidates():
+    """(path, where it came from) in search order."""
+    env = os.environ.get("OCIREG_LIBRARY")
+    if env:
+        # An explicit choice is the only candidate: silently falling back
+        # to another copy would hide a mistake.
+        return [(env, "OCIREG_LIBRARY")]
+    found = []
+    name = _shared_library_name()
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "build" / "lib" / name
+        if candidate.exists():
+            found.append((str(candidate), "the build tree"))
+            break
+    system = ctypes.util.find_library("ocireg")
+    if system:
+        found.append((system, "the system"))
+    return found
+
+
+def _load():
+    tried = []
+    for path, origin in _candidates():
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as e:
+            tried.append(f"  {path} (from {origin}): {e}")
+    if os.environ.get("OCIREG_LIBRARY"):
+        detail = "\n".join(tried)
+        raise ImportError(f"ocireg: cannot load the library named by OCIREG_LIBRARY:\n{detail}")
+    detail = ("\ntried:\n" + "\n".join(tried)) if tried else ""
+    raise ImportError(
+        "ocireg: libocireg not found. Build it with `make lib` (it lands in "
+        "build/lib/ of the source tree), install it with `make install`, or set "
+        "OCIREG_LIBRARY to the path of libocireg.so." + detail
+    )
+
+
+class _Missing:
+    """Stands in for a function the loaded library lacks (an older
+    libocireg): everything else keeps working, and calling it says why."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, *args):
+        raise NotImplementedError(
+            f"{self.name} is not in the loaded libocireg ({library_path}); it is older than this binding"
+        )
+
+
+def _declare(cdll):
+    missing = []
+    for name, (restype, argtypes) in SIGNATURES.items():
+        try:
+            fn = getattr(cdll, name)
+        except AttributeError:
+            missing.append(name)
+            setattr(cdll, name, _Missing(name))
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return missing
+
+
+lib, library_path = _load()
+# Functions of include/ocireg.h the loaded library does not export.
+missing = _declare(lib)

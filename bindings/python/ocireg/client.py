@@ -1,0 +1,1167 @@
+"""The Pythonic face of libocireg: Client, Cancel, BlobReader, Upload."""
+
+import ctypes
+import io
+import json
+import threading
+from contextlib import contextmanager
+from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_uint8, c_uint64
+from dataclasses import dataclass
+from typing import List, Optional
+
+from . import _lib
+from ._lib import lib
+from .errors import raise_last_error
+
+__all__ = [
+    "BlobReader",
+    "Cancel",
+    "Client",
+    "Content",
+    "Descriptor",
+    "ImageProgress",
+    "Manifest",
+    "ManifestInfo",
+    "Upload",
+    "version",
+]
+
+
+def version():
+    """The version of the loaded libocireg, such as ``"0.1.0"``."""
+    return lib.ocireg_version().decode()
+
+
+# --- small helpers -------------------------------------------------------
+
+
+def _cstr(value, name):
+    """A Python str (or path-like) as NUL-terminated UTF-8 bytes."""
+    if value is None:
+        raise TypeError(f"{name} must be a string, not None")
+    if hasattr(value, "__fspath__"):
+        value = value.__fspath__()
+    if isinstance(value, bytes):
+        raw = value
+    elif isinstance(value, str):
+        raw = value.encode("utf-8")
+    else:
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if b"\0" in raw:
+        raise ValueError(f"{name} contains a NUL character")
+    return raw
+
+
+def _opt_cstr(value, name):
+    return None if value is None else _cstr(value, name)
+
+
+def _text(raw):
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+def _take_string(ptr):
+    """Copies a library-owned `char *` out and frees it."""
+    if not ptr:
+        return None
+    try:
+        return ctypes.string_at(ptr).decode("utf-8", "replace")
+    finally:
+        lib.ocireg_string_free(ptr)
+
+
+def _data_arg(data, name="data"):
+    """(pointer, length, keepalive) for a bytes-like argument, without
+    copying bytes or writable buffers."""
+    if isinstance(data, bytes):
+        n = len(data)
+        return ctypes.cast(c_char_p(data), _lib.bytes_p), n, data
+    if isinstance(data, str):
+        raise TypeError(f"{name} must be bytes-like, not str (encode it first)")
+    view = memoryview(data).cast("B")
+    n = view.nbytes
+    if n == 0:
+        return None, 0, None
+    if view.readonly:
+        copy = bytes(view)
+        return ctypes.cast(c_char_p(copy), _lib.bytes_p), n, copy
+    array = (c_uint8 * n).from_buffer(view)
+    return ctypes.cast(array, _lib.bytes_p), n, array
+
+
+def _ms(seconds, name):
+    if seconds is None:
+        return None
+    ms = int(round(float(seconds) * 1000))
+    if ms < 0:
+        raise ValueError(f"{name} must not be negative")
+    return ms
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        return [value]
+    return list(value)
+
+
+_memory_view = ctypes.pythonapi.PyMemoryView_FromMemory
+_memory_view.restype = ctypes.py_object
+_memory_view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+_PYBUF_READ, _PYBUF_WRITE = 0x100, 0x200
+
+
+def _view(pointer, length, writable):
+    """A memoryview (format "B") over `length` bytes the library lends."""
+    address = ctypes.cast(pointer, ctypes.c_void_p).value
+    return _memory_view(address, length, _PYBUF_WRITE if writable else _PYBUF_READ)
+
+
+class _Callbacks:
+    """Holds the ctypes callback objects of one call (so they stay alive
+    while C may call them) and the first exception a Python callback raised
+    (so it aborts the call and is raised to the caller afterwards)."""
+
+    def __init__(self):
+        self.error = None
+        self.keep = []
+
+    def _fail(self, exc):
+        if self.error is None:
+            self.error = exc
+        return 1
+
+    def write(self, sink):
+        """A write_cb calling ``sink(memoryview)``; the view is only valid
+        during the call."""
+
+        def cb(_userdata, data, length):
+            if self.error is not None:
+                return 1
+            try:
+                if length:
+                    with _view(data, length, False) as view:
+                        sink(view)
+                return 0
+            except BaseException as e:  # noqa: B902 - re-raised after the C call
+                return self._fail(e)
+
+        f = _lib.write_cb(cb)
+        self.keep.append(f)
+        return f
+
+    def progress(self, fn):
+        if fn is None:
+            return _lib.progress_cb()
+
+        def cb(_userdata, done, total):
+            if self.error is not None:
+                return 1
+            try:
+                fn(done, total or None)
+                return 0
+            except BaseException as e:  # noqa: B902
+                return self._fail(e)
+
+        f = _lib.progress_cb(cb)
+        self.keep.append(f)
+        return f
+
+    def image_progress(self, fn):
+        def cb(_userdata, digest, blob_done, blob_total, done, total):
+            if self.error is not None:
+                return 1
+            try:
+                fn(ImageProgress(_text(digest), blob_done, blob_total or None, done, total or None))
+                return 0
+            except BaseException as e:  # noqa: B902
+                return self._fail(e)
+
+        f = _lib.image_progress_cb(cb)
+        self.keep.append(f)
+        return f
+
+    def read(self, fileobj):
+        readinto = getattr(fileobj, "readinto", None)
+        read = getattr(fileobj, "read", None)
+        if readinto is None and read is None:
+            raise TypeError("fileobj must have readinto() or read()")
+
+        def cb(_userdata, buf, cap, len_out):
+            if self.error is not None:
+                return 1
+            try:
+                n = 0
+                if cap:
+                    if readinto is not None:
+                        with _view(buf, cap, True) as view:
+                            n = readinto(view)
+                        if n is None:
+                            raise BlockingIOError("fileobj.readinto() returned None (non-blocking file)")
+                    else:
+                        chunk = read(cap)
+                        if chunk is None:
+                            raise BlockingIOError("fileobj.read() returned None (non-blocking file)")
+                        if isinstance(chunk, str):
+                            raise TypeError("fileobj.read() returned str: open the file in binary mode")
+                        n = len(chunk)
+                        if n > cap:
+                            raise ValueError(f"fileobj.read({cap}) returned {n} bytes")
+                        ctypes.memmove(buf, bytes(chunk), n)
+                    if not 0 <= n <= cap:
+                        raise ValueError(f"fileobj.readinto() returned {n} for a buffer of {cap}")
+                len_out[0] = n
+                return 0
+            except BaseException as e:  # noqa: B902
+                return self._fail(e)
+
+        f = _lib.read_cb(cb)
+        self.keep.append(f)
+        return f
+
+    def check(self, status):
+        """Raises the callback's exception if there was one, else the
+        library's error for a non-zero status."""
+        if status != 0:
+            if self.error is not None:
+                # The library only saw a non-zero return (ABORTED): the
+                # callback's own exception is the real story.
+                lib.ocireg_last_error_clear()
+                err, self.error = self.error, None
+                raise err
+            raise_last_error(status)
+        if self.error is not None:
+            err, self.error = self.error, None
+            raise err
+
+
+def _check(status):
+    if status != 0:
+        raise_last_error(status)
+
+
+class _Handle:
+    """An owned library handle that several threads may use at once.
+
+    ``_use()`` lends the pointer for one call; ``close()`` frees it at once
+    if no call is using it, else the last call to finish frees it. So
+    closing from another thread (or from inside a callback) never frees a
+    handle under a running call."""
+
+    _kind = "handle"
+
+    def __init__(self, ptr, free):
+        self._ptr = ptr
+        self._free_fn = free
+        self._hlock = threading.Lock()
+        self._users = 0
+        self._closing = False
+
+    @property
+    def closed(self):
+        return self._ptr is None or self._closing
+
+    @contextmanager
+    def _use(self):
+        with self._hlock:
+            if self._ptr is None or self._closing:
+                raise ValueError(f"the {self._kind} is closed")
+            self._users += 1
+            ptr = self._ptr
+        try:
+            yield ptr
+        finally:
+            self._release()
+
+    def _lease(self):
+        """Keeps the handle alive until the matching ``_release()`` (for
+        readers and uploads, which go on using the cancel signal they were
+        opened with)."""
+        with self._hlock:
+            if self._ptr is None or self._closing:
+                raise ValueError(f"the {self._kind} is closed")
+            self._users += 1
+
+    def _release(self):
+        with self._hlock:
+            self._users -= 1
+            ptr = self._detach_if_done()
+        if ptr is not None:
+            self._free_fn(ptr)
+
+    def _detach_if_done(self):
+        if self._closing and self._users == 0 and self._ptr is not None:
+            ptr, self._ptr = self._ptr, None
+            return ptr
+        return None
+
+    def _close_handle(self):
+        with self._hlock:
+            self._closing = True
+            ptr = self._detach_if_done()
+        if ptr is not None:
+            self._free_fn(ptr)
+
+
+# --- Cancel --------------------------------------------------------------
+
+
+class Cancel(_Handle):
+    """A cancellation signal (``ocireg_cancel``).
+
+    Pass it as ``cancel=`` to any network call; ``cancel()`` from any thread
+    makes those calls (and the readers and uploads they opened) raise
+    :class:`ocireg.CancelledError`. A cancelled signal stays cancelled:
+    make a new one per operation.
+    """
+
+    _kind = "Cancel"
+
+    def __init__(self):
+        ptr = lib.ocireg_cancel_new()
+        if not ptr:
+            raise MemoryError("ocireg_cancel_new failed")
+        super().__init__(ptr, lib.ocireg_cancel_free)
+        self._cancelled = False
+
+    def cancel(self):
+        """Cancels every call using this signal. Thread-safe; a no-op once closed."""
+        self._cancelled = True
+        try:
+            with self._use() as ptr:
+                lib.ocireg_cancel_cancel(ptr)
+        except ValueError:
+            pass
+
+    @property
+    def cancelled(self):
+        return self._cancelled
+
+    def close(self):
+        self._close_handle()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self._close_handle()
+        except Exception:
+            pass
+
+    def __repr__(self):
+        return f"<ocireg.Cancel cancelled={self._cancelled}>"
+
+
+def _lease(cancel):
+    if cancel is not None:
+        cancel._lease()
+    return cancel
+
+
+def _unlease(cancel):
+    if cancel is not None:
+        cancel._release()
+
+
+@contextmanager
+def _cancel_arg(cancel):
+    """The `ocireg_cancel *` for an optional Cancel, held for the call."""
+    if cancel is None:
+        yield None
+        return
+    if not isinstance(cancel, Cancel):
+        raise TypeError(f"cancel must be an ocireg.Cancel, not {type(cancel).__name__}")
+    with cancel._use() as ptr:
+        yield ptr
+
+
+# --- values --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Content:
+    """A document as the registry sent it (a manifest, an index or an
+    image config): its raw bytes, media type and digest. ``Manifest`` is
+    the same class."""
+
+    data: bytes
+    media_type: str
+    digest: str
+
+    @property
+    def bytes(self):
+        """The raw bytes (same as ``data``)."""
+        return self.data
+
+    def __bytes__(self):
+        return self.data
+
+    def json(self):
+        """The document parsed as JSON."""
+        return json.loads(self.data)
+
+
+Manifest = Content
+
+
+@dataclass(frozen=True)
+class ManifestInfo:
+    """What a manifest HEAD tells: digest, size and media type."""
+
+    digest: str
+    size: int
+    media_type: str
+
+    def __iter__(self):
+        return iter((self.digest, self.size, self.media_type))
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A descriptor of a referrer."""
+
+    media_type: str
+    digest: str
+    size: int
+    artifact_type: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ImageProgress:
+    """A progress report of a whole-image operation: blob ``digest`` is at
+    ``blob_done`` of ``blob_total`` bytes, the operation at ``done`` of
+    ``total`` (totals None when unknown)."""
+
+    digest: Optional[str]
+    blob_done: int
+    blob_total: Optional[int]
+    done: int
+    total: Optional[int]
+
+
+@contextmanager
+def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mount_from=None, progress=None):
+    """An `ocireg_image_options *` for one call, freed afterwards."""
+    opts = lib.ocireg_image_options_new()
+    if not opts:
+        raise MemoryError("ocireg_image_options_new failed")
+    try:
+        if platform is not None:
+            _check(lib.ocireg_image_options_set_platform(opts, _cstr(platform, "platform")))
+        if all_platforms:
+            _check(lib.ocireg_image_options_set_all_platforms(opts, 1))
+        if layout_name is not None:
+            _check(lib.ocireg_image_options_set_layout_name(opts, _cstr(layout_name, "layout_name")))
+        for repo in _as_list(mount_from):
+            _check(lib.ocireg_image_options_add_mount_from(opts, _cstr(repo, "mount_from")))
+        if progress is not None:
+            _check(lib.ocireg_image_options_set_progress(opts, cbs.image_progress(progress), None))
+        yield opts
+    finally:
+        lib.ocireg_image_options_free(opts)
+
+
+def _take_content(ptr):
+    try:
+        n = c_size_t(0)
+        data_ptr = lib.ocireg_content_bytes(ptr, byref(n))
+        data = ctypes.string_at(data_ptr, n.value) if n.value else b""
+        return Content(
+            data=data,
+            media_type=_text(lib.ocireg_content_media_type(ptr)),
+            digest=_text(lib.ocireg_content_digest(ptr)),
+        )
+    finally:
+        lib.ocireg_content_free(ptr)
+
+
+def _take_string_list(ptr):
+    try:
+        n = lib.ocireg_string_list_len(ptr)
+        return [_text(lib.ocireg_string_list_get(ptr, i)) for i in range(n)]
+    finally:
+        lib.ocireg_string_list_free(ptr)
+
+
+# --- BlobReader ----------------------------------------------------------
+
+
+class BlobReader(io.RawIOBase):
+    """A blob download as a read-only binary file (``ocireg_blob_reader``).
+
+    ``read()`` returning ``b""`` means the whole blob arrived and its digest
+    checked out; a corrupted blob raises :class:`ocireg.DigestMismatchError`
+    from the last read. One thread at a time. Close it (or use ``with``).
+    """
+
+    def __init__(self, ptr, client, cancel):
+        super().__init__()
+        self._h = _Handle(ptr, lib.ocireg_blob_reader_free)
+        self._h._kind = "BlobReader"
+        self._lock = threading.Lock()
+        # The reader goes on using the cancel signal: keep it alive.
+        self._client = client
+        self._cancel = _lease(cancel)
+        self._eof = False
+        with self._h._use() as p:
+            size = lib.ocireg_blob_reader_size(p)
+        self._size = size or None
+
+    @property
+    def size(self):
+        """The blob's size as the registry announced it, or None if unknown."""
+        return self._size
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        with memoryview(buffer) as outer, outer.cast("B") as view:
+            if view.readonly:
+                raise TypeError("readinto() needs a writable buffer")
+            cap = view.nbytes
+            if cap == 0 or self._eof:
+                if self.closed:
+                    raise ValueError("I/O operation on closed BlobReader")
+                return 0
+            with self._lock, self._h._use() as ptr:
+                array = (c_uint8 * cap).from_buffer(view)
+                got = c_size_t(0)
+                try:
+                    _check(lib.ocireg_blob_reader_read(ptr, array, cap, byref(got)))
+                finally:
+                    del array
+        n = got.value
+        if n == 0:
+            self._eof = True
+        return n
+
+    def readall(self):
+        chunks = bytearray()
+        chunk = bytearray(1 << 20)
+        while True:
+            n = self.readinto(chunk)
+            if not n:
+                return bytes(chunks)
+            chunks += memoryview(chunk)[:n]
+
+    def close(self):
+        h = getattr(self, "_h", None)
+        if h is not None:
+            h._close_handle()
+        _unlease(getattr(self, "_cancel", None))
+        self._client = None
+        self._cancel = None
+        super().close()
+
+    def __repr__(self):
+        return f"<ocireg.BlobReader size={self._size} closed={self.closed}>"
+
+
+# --- Upload --------------------------------------------------------------
+
+
+class Upload(io.RawIOBase):
+    """An upload session as a writable binary file (``ocireg_upload``).
+
+    ``write()`` buffers and sends full chunks; ``commit()`` creates the blob
+    and returns its digest; ``suspend()`` leaves the session on the registry
+    and returns ``(location, offset)`` for :meth:`Client.resume_upload`;
+    ``close()`` of an upload neither committed nor suspended cancels it.
+    One thread at a time.
+    """
+
+    def __init__(self, ptr, client, cancel, resumed=False):
+        super().__init__()
+        self._h = _Handle(ptr, lib.ocireg_upload_free)
+        self._h._kind = "Upload"
+        self._lock = threading.Lock()
+        self._client = client
+        self._cancel = _lease(cancel)
+        self._resumed = resumed
+        self._written = 0
+        self.digest = None
+        """The digest after a successful commit()."""
+        self.committed = False
+        self.suspended = False
+
+    def writable(self):
+        return True
+
+    def _active(self):
+        if self.committed or self.suspended:
+            raise ValueError("the upload was already " + ("committed" if self.committed else "suspended"))
+
+    def write(self, data):
+        """Appends ``data`` (bytes-like); returns its length."""
+        ptr_data, n, keep = _data_arg(data)
+        with self._lock:
+            self._active()
+            with self._h._use() as ptr:
+                if n:
+                    _check(lib.ocireg_upload_write(ptr, ptr_data, n))
+        del keep
+        self._written += n
+        return n
+
+    @property
+    def written(self):
+        """Bytes given to write() through this object."""
+        return self._written
+
+    @property
+    def offset(self):
+        """How many bytes the registry holds (buffered bytes not included)."""
+        with self._lock, self._h._use() as ptr:
+            return lib.ocireg_upload_offset(ptr)
+
+    @property
+    def location(self):
+        """The session's URL."""
+        with self._lock, self._h._use() as ptr:
+            return _text(lib.ocireg_upload_location(ptr))
+
+    def commit(self, digest=None):
+        """Sends what is buffered and creates the blob; returns its digest.
+
+        ``digest`` is the expected digest; without it, the digest of the
+        bytes written through this object is used (a resumed upload needs
+        ``digest``, since the library did not see the earlier bytes).
+        """
+        raw = _opt_cstr(digest, "digest")
+        if raw is None and self._resumed:
+            # Checked here: the library would spend the handle on this
+            # mistake (no retry with the digest, and no cancel on close).
+            raise ValueError("a resumed upload needs commit(digest=...): the earlier bytes were not seen here")
+        with self._lock:
+            self._active()
+            out = _lib.owned_str()
+            with self._h._use() as ptr:
+                _check(lib.ocireg_upload_commit(ptr, raw, byref(out)))
+            self.digest = _take_string(out)
+            self.committed = True
+        self._h._close_handle()
+        return self.digest
+
+    def suspend(self):
+        """Sends what is buffered and keeps the session on the registry;
+        returns ``(location, offset)`` for :meth:`Client.resume_upload`."""
+        with self._lock:
+            self._active()
+            loc = _lib.owned_str()
+            offset = c_uint64(0)
+            with self._h._use() as ptr:
+                _check(lib.ocireg_upload_suspend(ptr, byref(loc), byref(offset)))
+            location = _take_string(loc)
+            self.suspended = True
+        self._h._close_handle()
+        return location, offset.value
+
+    def close(self):
+        """Frees the session; one neither committed nor suspended is
+        cancelled on the registry (best effort)."""
+        h = getattr(self, "_h", None)
+        if h is not None:
+            h._close_handle()
+        _unlease(getattr(self, "_cancel", None))
+        self._client = None
+        self._cancel = None
+        super().close()
+
+    def __repr__(self):
+        state = "committed" if self.committed else "suspended" if self.suspended else "closed" if self.closed else "open"
+        return f"<ocireg.Upload {state} written={self._written}>"
+
+
+# --- Client --------------------------------------------------------------
+
+
+class Client(_Handle):
+    """A registry client (``ocireg_client``): one connection pool and token
+    cache. Thread-safe: share one client between all threads.
+
+    Durations are in seconds (floats allowed). ``credentials`` maps a
+    registry (``host[:port]``, ``docker.io`` for Docker Hub) to a
+    ``(username, password)`` pair; ``identity_tokens`` maps one to an OAuth2
+    refresh token; ``insecure`` lists registries reached over plain HTTP (or
+    HTTPS without certificate checks); ``client_cert`` is a ``(cert_pem,
+    key_pem)`` pair of paths; ``headers`` is sent with every request.
+
+    Every network method takes ``cancel=`` (an :class:`ocireg.Cancel`) and
+    raises a subclass of :class:`ocireg.OciregError` on failure.
+    """
+
+    _kind = "Client"
+
+    def __init__(
+        self,
+        insecure=None,
+        credentials=None,
+        identity_tokens=None,
+        auth_file=None,
+        ca_files=None,
+        client_cert=None,
+        proxy=None,
+        connect_timeout=None,
+        read_timeout=None,
+        request_timeout=None,
+        max_retries=None,
+        max_retry_after=None,
+        user_agent=None,
+        headers=None,
+        page_size=None,
+        max_resumes=None,
+        upload_chunk_size=None,
+        concurrency=None,
+    ):
+        opts = lib.ocireg_options_new()
+        if not opts:
+            raise MemoryError("ocireg_options_new failed")
+        try:
+            for host in _as_list(insecure):
+                _check(lib.ocireg_options_add_insecure_registry(opts, _cstr(host, "insecure")))
+            for registry, pair in (credentials or {}).items():
+                try:
+                    user, password = pair
+                except (TypeError, ValueError):
+                    raise TypeError("credentials values must be (username, password) pairs") from None
+                _check(
+                    lib.ocireg_options_set_credentials(
+                        opts,
+                        _cstr(registry, "credentials registry"),
+                        _cstr(user, "username"),
+                        _cstr(password, "password"),
+                    )
+                )
+            for registry, token in (identity_tokens or {}).items():
+                _check(
+                    lib.ocireg_options_set_identity_token(
+                        opts, _cstr(registry, "identity_tokens registry"), _cstr(token, "identity token")
+                    )
+                )
+            if auth_file is not None:
+                _check(lib.ocireg_options_set_auth_file(opts, _cstr(auth_file, "auth_file")))
+            for ca in _as_list(ca_files):
+                _check(lib.ocireg_options_add_ca_file(opts, _cstr(ca, "ca_files")))
+            if client_cert is not None:
+                try:
+                    cert, key = client_cert
+                except (TypeError, ValueError):
+                    raise TypeError("client_cert must be a (cert_path, key_path) pair") from None
+                _check(lib.ocireg_options_set_client_cert(opts, _cstr(cert, "cert_path"), _cstr(key, "key_path")))
+            if proxy is not None:
+                _check(lib.ocireg_options_set_proxy(opts, _cstr(proxy, "proxy")))
+            if user_agent is not None:
+                _check(lib.ocireg_options_set_user_agent(opts, _cstr(user_agent, "user_agent")))
+            header_items = headers.items() if hasattr(headers, "items") else (headers or [])
+            for name, value in header_items:
+                _check(lib.ocireg_options_add_header(opts, _cstr(name, "header name"), _cstr(value, "header value")))
+            for setter, value, name in (
+                (lib.ocireg_options_set_connect_timeout_ms, _ms(connect_timeout, "connect_timeout"), None),
+                (lib.ocireg_options_set_read_timeout_ms, _ms(read_timeout, "read_timeout"), None),
+                (lib.ocireg_options_set_request_timeout_ms, _ms(request_timeout, "request_timeout"), None),
+                (lib.ocireg_options_set_max_retry_after_ms, _ms(max_retry_after, "max_retry_after"), None),
+                (lib.ocireg_options_set_max_retries, max_retries, "max_retries"),
+                (lib.ocireg_options_set_page_size, page_size, "page_size"),
+                (lib.ocireg_options_set_max_resumes, max_resumes, "max_resumes"),
+                (lib.ocireg_options_set_upload_chunk_size, upload_chunk_size, "upload_chunk_size"),
+                (lib.ocireg_options_set_concurrency, concurrency, "concurrency"),
+            ):
+                if value is None:
+                    continue
+                if name is not None:
+                    value = int(value)
+                    if value < 0:
+                        raise ValueError(f"{name} must not be negative")
+                _check(setter(opts, value))
+            client = _lib.ClientP()
+            _check(lib.ocireg_client_new(opts, byref(client)))
+        finally:
+            lib.ocireg_options_free(opts)
+        super().__init__(client, lib.ocireg_client_free)
+
+    # lifetime
+
+    def close(self):
+        """Frees the client (after the calls running on it return)."""
+        self._close_handle()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self._close_handle()
+        except Exception:
+            pass
+
+    def __repr__(self):
+        return f"<ocireg.Client{' closed' if self.closed else ''}>"
+
+    @contextmanager
+    def _call(self, cancel):
+        with self._use() as client, _cancel_arg(cancel) as c:
+            yield client, c
+
+    # registries
+
+    def ping(self, registry, *, cancel=None):
+        """Checks that ``registry`` (``host[:port]``) speaks the V2 API."""
+        raw = _cstr(registry, "registry")
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_ping(client, raw, c))
+
+    def check_credentials(self, registry, *, cancel=None):
+        """Validates the configured credentials for ``registry``, like ``docker login``."""
+        raw = _cstr(registry, "registry")
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_check_credentials(client, raw, c))
+
+    def catalog(self, registry, *, cancel=None) -> List[str]:
+        """The repositories of ``registry``."""
+        raw = _cstr(registry, "registry")
+        out = _lib.StringListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_catalog(client, raw, c, byref(out)))
+        return _take_string_list(out)
+
+    def tags(self, repository, *, cancel=None) -> List[str]:
+        """The tags of ``repository`` (``host/path``; a tag in it is ignored)."""
+        raw = _cstr(repository, "repository")
+        out = _lib.StringListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_tags(client, raw, c, byref(out)))
+        return _take_string_list(out)
+
+    # manifests
+
+    def get_manifest(self, reference, *, cancel=None) -> Manifest:
+        """The manifest or index ``reference`` (verified when it has a digest)."""
+        raw = _cstr(reference, "reference")
+        out = _lib.ContentP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_manifest_get(client, raw, c, byref(out)))
+        return _take_content(out)
+
+    def get_config(self, reference, platform=None, *, cancel=None) -> Content:
+        """The config of image ``reference``, verified. Through an index,
+        the image for ``platform`` (``"os/arch[/variant]"``; None for this
+        machine's) is chosen."""
+        raw = _cstr(reference, "reference")
+        plat = _opt_cstr(platform, "platform")
+        out = _lib.ContentP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_config_get(client, raw, plat, c, byref(out)))
+        return _take_content(out)
+
+    def head_manifest(self, reference, *, cancel=None) -> ManifestInfo:
+        """Digest, size and media type of manifest ``reference``, without its body."""
+        raw = _cstr(reference, "reference")
+        digest = _lib.owned_str()
+        media_type = _lib.owned_str()
+        size = c_uint64(0)
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_manifest_head(client, raw, c, byref(digest), byref(size), byref(media_type)))
+        return ManifestInfo(_take_string(digest), size.value, _take_string(media_type))
+
+    def put_manifest(self, reference, data, media_type=None, *, cancel=None) -> str:
+        """Pushes manifest ``data`` to ``reference`` (a tag or digest) and
+        returns its digest. ``media_type`` defaults to the document's
+        ``mediaType`` field."""
+        raw = _cstr(reference, "reference")
+        mt = _cstr(_media_type_of(data, media_type), "media_type")
+        ptr_data, n, keep = _data_arg(data)
+        out = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_manifest_put(client, raw, ptr_data, n, mt, c, byref(out)))
+        del keep
+        return _take_string(out)
+
+    def put_manifest_tags(self, repository, tags, data, media_type=None, *, cancel=None) -> str:
+        """Pushes one manifest under every tag in ``tags`` of ``repository``
+        (by digest only when ``tags`` is empty); returns its digest."""
+        raw = _cstr(repository, "repository")
+        tag_list = [_cstr(t, "tag") for t in _as_list(tags)]
+        mt = _cstr(_media_type_of(data, media_type), "media_type")
+        ptr_data, n, keep = _data_arg(data)
+        array = (c_char_p * max(len(tag_list), 1))(*tag_list)
+        out = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(
+                lib.ocireg_client_manifest_put_tags(
+                    client, raw, array, len(tag_list), ptr_data, n, mt, c, byref(out)
+                )
+            )
+        del keep
+        return _take_string(out)
+
+    def delete_manifest(self, reference, *, cancel=None):
+        """Deletes manifest ``reference`` (a tag is resolved to its digest
+        first, which removes every tag of that manifest)."""
+        raw = _cstr(reference, "reference")
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_manifest_delete(client, raw, c))
+
+    def referrers(self, reference, artifact_type=None, *, cancel=None) -> List[Descriptor]:
+        """The manifests whose ``subject`` is ``reference``, optionally
+        only those of ``artifact_type``."""
+        raw = _cstr(reference, "reference")
+        at = _opt_cstr(artifact_type, "artifact_type")
+        out = _lib.DescriptorListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_referrers(client, raw, at, c, byref(out)))
+        try:
+            return [
+                Descriptor(
+                    media_type=_text(lib.ocireg_descriptor_list_media_type(out, i)),
+                    digest=_text(lib.ocireg_descriptor_list_digest(out, i)),
+                    size=lib.ocireg_descriptor_list_size(out, i),
+                    artifact_type=_text(lib.ocireg_descriptor_list_artifact_type(out, i)),
+                )
+                for i in range(lib.ocireg_descriptor_list_len(out))
+            ]
+        finally:
+            lib.ocireg_descriptor_list_free(out)
+
+    # blobs
+
+    def head_blob(self, repository, digest, *, cancel=None) -> int:
+        """The size of blob ``digest`` (:class:`ocireg.NotFoundError` when absent)."""
+        r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
+        size = c_uint64(0)
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_blob_head(client, r, d, c, byref(size)))
+        return size.value
+
+    def delete_blob(self, repository, digest, *, cancel=None):
+        """Deletes blob ``digest`` from ``repository``."""
+        r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_blob_delete(client, r, d, c))
+
+    def _blob_get(self, repository, digest, sink, progress, cancel):
+        r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
+        cbs = _Callbacks()
+        write = cbs.write(sink)
+        prog = cbs.progress(progress)
+        with self._call(cancel) as (client, c):
+            status = lib.ocireg_client_blob_get(client, r, d, write, None, prog, None, c)
+        cbs.check(status)
+
+    def get_blob(self, repository, digest, progress=None, *, cancel=None) -> bytes:
+        """Blob ``digest`` of ``repository``, verified, as bytes.
+        ``progress(done, total)`` (total None when unknown) is called as it
+        arrives; an exception from it stops the download and is re-raised."""
+        out = bytearray()
+
+        def sink(view):
+            out.extend(view)
+
+        self._blob_get(repository, digest, sink, progress, cancel)
+        return bytes(out)
+
+    def download_blob(self, repository, digest, fileobj, progress=None, *, cancel=None) -> int:
+        """Streams blob ``digest`` into ``fileobj`` (anything with
+        ``write()``), verified; returns the byte count. A failure after
+        some bytes were written leaves them in ``fileobj``."""
+        write = getattr(fileobj, "write", None)
+        if write is None:
+            raise TypeError("fileobj must have write()")
+        total = [0]
+
+        def sink(view):
+            # A copy: the library's buffer is only lent for the callback,
+            # and a file object may keep what it is given.
+            chunk = memoryview(bytes(view))
+            n = len(chunk)
+            done = 0
+            while done < n:
+                w = write(chunk[done:] if done else chunk)
+                if w is None:
+                    raise BlockingIOError("fileobj.write() returned None (non-blocking file)")
+                if w <= 0:
+                    raise OSError("fileobj.write() wrote nothing")
+                done += w
+            total[0] += n
+
+        self._blob_get(repository, digest, sink, progress, cancel)
+        return total[0]
+
+    def get_blob_range(self, repository, digest, offset, length=None, *, cancel=None) -> bytes:
+        """``length`` bytes (None: to the end) from ``offset`` of blob
+        ``digest``. Partial reads are not verified."""
+        offset = int(offset)
+        if offset < 0:
+            raise ValueError("offset must not be negative")
+        if length is not None:
+            length = int(length)
+            if length < 0:
+                raise ValueError("length must not be negative")
+            if length == 0:
+                return b""
+        r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
+        out = bytearray()
+        cbs = _Callbacks()
+        write = cbs.write(out.extend)
+        with self._call(cancel) as (client, c):
+            status = lib.ocireg_client_blob_get_range(client, r, d, offset, length or 0, write, None, c)
+        cbs.check(status)
+        return bytes(out)
+
+    def open_blob(self, repository, digest, *, cancel=None) -> BlobReader:
+        """Blob ``digest`` as a :class:`BlobReader` (a binary file). The
+        reader keeps ``cancel``: cancelling it stops reads."""
+        r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
+        out = _lib.ReaderP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_blob_open(client, r, d, c, byref(out)))
+        return BlobReader(out, self, cancel)
+
+    def push_blob(self, repository, data, *, cancel=None) -> str:
+        """Uploads ``data`` (bytes-like) as one blob; returns its digest."""
+        r = _cstr(repository, "repository")
+        ptr_data, n, keep = _data_arg(data)
+        out = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_blob_push(client, r, ptr_data, n, c, byref(out)))
+        del keep
+        return _take_string(out)
+
+    def push_blob_from(self, repository, fileobj, progress=None, *, cancel=None) -> str:
+        """Uploads everything ``fileobj`` (with ``readinto()`` or ``read()``)
+        yields, in chunks; returns the digest the registry verified.
+        ``progress(done, None)`` is called after each chunk."""
+        r = _cstr(repository, "repository")
+        cbs = _Callbacks()
+        read = cbs.read(fileobj)
+        prog = cbs.progress(progress)
+        out = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            status = lib.ocireg_client_blob_push_from(client, r, read, None, prog, None, c, byref(out))
+        digest = _take_string(out) if status == 0 else None
+        cbs.check(status)
+        return digest
+
+    # whole images
+
+    def _image_call(self, fn, first, second, cancel, **options):
+        cbs = _Callbacks()
+        out = _lib.owned_str()
+        with _image_options(cbs, **options) as opts, self._call(cancel) as (client, c):
+            status = fn(client, first, second, opts, c, byref(out))
+        result = _take_string(out) if status == 0 else None
+        cbs.check(status)
+        return result
+
+    def pull_image(self, reference, directory, *, platform=None, all_platforms=False, layout_name=None,
+                   progress=None, cancel=None) -> str:
+        """Pulls image ``reference`` into the OCI layout ``directory``
+        (created if needed; blobs already there and verified are kept);
+        returns the digest named in its ``index.json``. ``progress`` gets
+        :class:`ImageProgress` reports."""
+        return self._image_call(
+            lib.ocireg_client_image_pull, _cstr(reference, "reference"), _cstr(directory, "directory"), cancel,
+            platform=platform, all_platforms=all_platforms, layout_name=layout_name, progress=progress,
+        )
+
+    def push_image(self, directory, reference, *, layout_name=None, mount_from=None, platform=None,
+                   all_platforms=False, progress=None, cancel=None) -> str:
+        """Pushes the image of OCI layout ``directory`` (``layout_name``, or
+        its only image) to ``reference``; returns the digest tagged.
+        ``mount_from`` lists repositories of the destination registry to
+        mount blobs from."""
+        return self._image_call(
+            lib.ocireg_client_image_push, _cstr(directory, "directory"), _cstr(reference, "reference"), cancel,
+            platform=platform, all_platforms=all_platforms, layout_name=layout_name, mount_from=mount_from,
+            progress=progress,
+        )
+
+    def copy_image(self, source, target, *, platform=None, all_platforms=False, mount_from=None,
+                   progress=None, cancel=None) -> str:
+        """Copies image ``source`` to ``target`` (registry to registry,
+        mounting within one registry); returns the digest."""
+        return self._image_call(
+            lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
+            platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
+        )
+
+    def save_image(self, reference, path, *, platform=None, progress=None, cancel=None) -> str:
+        """Writes image ``reference`` to ``path`` as a docker-archive
+        tarball (the file appears only when complete); returns the
+        manifest digest."""
+        return self._image_call(
+            lib.ocireg_client_image_save, _cstr(reference, "reference"), _cstr(path, "path"), cancel,
+            platform=platform, progress=progress,
+        )
+
+    def inspect_image(self, reference, *, platform=None, with_tags=False, cancel=None) -> dict:
+        """The facts of image ``reference`` (skopeo inspect's field names),
+        parsed from JSON; ``with_tags`` fills ``RepoTags``."""
+        raw = _cstr(reference, "reference")
+        cbs = _Callbacks()
+        out = _lib.owned_str()
+        with _image_options(cbs, platform=platform) as opts, self._call(cancel) as (client, c):
+            status = lib.ocireg_client_image_inspect(client, raw, opts, 1 if with_tags else 0, c, byref(out))
+        text = _take_string(out) if status == 0 else None
+        cbs.check(status)
+        return json.loads(text)
+
+    # uploads
+
+    def start_upload(self, repository, *, cancel=None) -> Upload:
+        """Opens an upload session (an :class:`Upload`). It keeps ``cancel``."""
+        r = _cstr(repository, "repository")
+        out = _lib.UploadP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_upload_start(client, r, c, byref(out)))
+        return Upload(out, self, cancel)
+
+    def resume_upload(self, repository, location, *, cancel=None) -> Upload:
+        """Picks up a session suspended with :meth:`Upload.suspend`."""
+        r, loc = _cstr(repository, "repository"), _cstr(location, "location")
+        out = _lib.UploadP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_upload_resume(client, r, loc, c, byref(out)))
+        return Upload(out, self, cancel, resumed=True)
+
+    def mount_blob(self, repository, digest, from_repository, *, return_upload=False, cancel=None):
+        """Links blob ``digest`` from ``from_repository`` (same registry, a
+        repository path such as ``"team/base"``) into ``repository``.
+
+        Returns True when the registry mounted it. With
+        ``return_upload=True`` returns ``(mounted, upload)`` where
+        ``upload`` is the :class:`Upload` the registry opened instead (None
+        when mounted); otherwise that session is cancelled."""
+        r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
+        f = _cstr(from_repository, "from_repository")
+        mounted = c_int(0)
+        upload = _lib.UploadP()
+        with self._call(cancel) as (client, c):
+            _check(
+                lib.ocireg_client_blob_mount(
+                    client, r, d, f, c, byref(mounted), byref(upload) if return_upload else None
+                )
+            )
+        if not return_upload:
+            return bool(mounted.value)
+        return bool(mounted.value), (Upload(upload, self, cancel) if upload else None)
+
+
+def _media_type_of(data, media_type):
+    if media_type is not None:
+        return media_type
+    try:
+        found = json.loads(bytes(data)).get("mediaType")
+    except (ValueError, AttributeError, TypeError):
+        found = None
+    if not isinstance(found, str) or not found:
+        raise ValueError("media_type is required: the manifest has no mediaType field")
+    return found

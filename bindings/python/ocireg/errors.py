@@ -1,0 +1,151 @@
+"""Exceptions: one class per ``ocireg_status``, generated from a table.
+
+Every failing call raises a subclass of :class:`OciregError` that carries
+the detail the library recorded for it (``ocireg_last_error_*``, read on
+the same thread right after the call)::
+
+    try:
+        client.get_manifest("localhost:5000/app:missing")
+    except ocireg.NotFoundError as e:
+        print(e.http_status, e.registry_code)   # 404 MANIFEST_UNKNOWN
+"""
+
+import builtins
+
+from ._lib import lib
+
+__all__ = ["OciregError", "STATUS_CODES", "error_class", "raise_last_error"]
+
+
+class OciregError(Exception):
+    """A failed ocireg call.
+
+    Attributes: ``status`` (the ``ocireg_status`` number), ``status_name``
+    (such as ``"NOT_FOUND"``), ``message``, ``http_status`` (int or None),
+    ``registry_code`` (the registry's OCI error code such as
+    ``"MANIFEST_UNKNOWN"``, or None) and ``retry_after`` (seconds the
+    registry asked to wait, as a float, or None).
+    """
+
+    status = None
+    status_name = None
+
+    def __init__(self, message, *, status=None, http_status=None, registry_code=None, retry_after=None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+            self.status_name = _status_name(status)
+        self.http_status = http_status
+        self.registry_code = registry_code
+        self.retry_after = retry_after
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        parts = [repr(self.message)]
+        if self.http_status is not None:
+            parts.append(f"http_status={self.http_status}")
+        if self.registry_code is not None:
+            parts.append(f"registry_code={self.registry_code!r}")
+        if self.retry_after is not None:
+            parts.append(f"retry_after={self.retry_after}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __reduce__(self):
+        kwargs = dict(
+            status=self.status,
+            http_status=self.http_status,
+            registry_code=self.registry_code,
+            retry_after=self.retry_after,
+        )
+        return (_rebuild, (type(self), self.message, kwargs))
+
+
+def _rebuild(cls, message, kwargs):
+    return cls(message, **kwargs)
+
+
+def _status_name(status):
+    return lib.ocireg_status_str(status).decode()
+
+
+# (number, NAME, class name, extra built-in base or None, doc). Numbers are
+# those of include/ocireg.h; a test checks the table against the header.
+STATUS_CODES = [
+    (1, "NULL_ARGUMENT", "NullArgumentError", None, "A required pointer argument was NULL."),
+    (2, "INVALID_UTF8", "InvalidUtf8Error", None, "A string argument was not valid UTF-8."),
+    (3, "INVALID_ARGUMENT", "InvalidArgumentError", None, "An argument was malformed or out of range."),
+    (4, "INVALID_REFERENCE", "InvalidReferenceError", None, "An image reference could not be parsed."),
+    (5, "INVALID_DIGEST", "InvalidDigestError", None, "A digest could not be parsed."),
+    (6, "NOT_FOUND", "NotFoundError", None, "The manifest, blob, repository or upload does not exist."),
+    (7, "UNAUTHORIZED", "UnauthorizedError", None, "Authentication is missing or was refused."),
+    (8, "DENIED", "DeniedError", None, "The credentials lack the permission."),
+    (9, "TOO_MANY_REQUESTS", "TooManyRequestsError", None, "The registry rate-limited the request beyond the retries."),
+    (10, "UNSUPPORTED", "UnsupportedError", None, "Something ocireg does not support."),
+    (11, "DIGEST_MISMATCH", "DigestMismatchError", None, "Content did not hash to its digest."),
+    (12, "SIZE_EXCEEDED", "SizeExceededError", None, "Content exceeded a size limit or its declared size."),
+    (13, "PROTOCOL", "ProtocolError", None, "The registry broke the protocol."),
+    (14, "NETWORK", "NetworkError", None, "A connection could not be made or was lost."),
+    (15, "TLS", "TlsError", None, "TLS failed."),
+    # Also a built-in TimeoutError, so `except TimeoutError` catches it.
+    (16, "TIMEOUT", "TimeoutError", builtins.TimeoutError, "The operation ran past its configured time."),
+    (17, "IO", "IoError", None, "A local file could not be read or written."),
+    (18, "ABORTED", "AbortedError", None, "A callback returned non-zero."),
+    (19, "CANCELLED", "CancelledError", None, "The operation was cancelled through its Cancel."),
+    (20, "INTERNAL", "InternalError", None, "A bug in ocireg."),
+    (21, "SERVER", "ServerError", None, "The registry answered with a server error beyond the retries."),
+    (22, "REJECTED", "RejectedError", None, "The registry refused the request as malformed."),
+    (100, "PANIC", "PanicError", None, "ocireg panicked; the call was stopped at the boundary. Please report it."),
+]
+
+_BY_STATUS = {}
+
+
+def _make_classes():
+    made = {}
+    for number, name, class_name, extra_base, doc in STATUS_CODES:
+        bases = (OciregError,) if extra_base is None else (OciregError, extra_base)
+        cls = type(
+            class_name,
+            bases,
+            {"__doc__": doc, "__module__": "ocireg", "status": number, "status_name": name},
+        )
+        _BY_STATUS[number] = cls
+        made[class_name] = cls
+        __all__.append(class_name)
+    return made
+
+
+globals().update(_make_classes())
+
+
+def error_class(status):
+    """The exception class of ``status`` (:class:`OciregError` if unknown)."""
+    return _BY_STATUS.get(status, OciregError)
+
+
+def raise_last_error(status):
+    """Raises the exception for ``status``, with this thread's last-error
+    detail. Call it right after the failing call, on the same thread."""
+    raise last_error(status)
+
+
+def last_error(status):
+    message = lib.ocireg_last_error_message()
+    code = lib.ocireg_last_error_registry_code()
+    http = lib.ocireg_last_error_http_status()
+    retry_ms = lib.ocireg_last_error_retry_after_ms()
+    recorded = lib.ocireg_last_error_status()
+    if recorded != status:
+        # The detail belongs to another call: keep only what is certain.
+        message, code, http, retry_ms = None, None, 0, 0
+    text = message.decode("utf-8", "replace") if message else f"{_status_name(status)} (status {status})"
+    return error_class(status)(
+        text,
+        status=status,
+        http_status=http or None,
+        registry_code=code.decode("utf-8", "replace") if code else None,
+        retry_after=(retry_ms / 1000.0) if retry_ms else None,
+    )

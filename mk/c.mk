@@ -1,0 +1,48 @@
+# The C side: examples/c programs and the C test suite (tests/c).
+#   make c-examples   builds examples/c/*.c (but ocireg.c) into build/examples/
+#   make test-c       header test, install test, then tests/c/run.sh (the C
+#                     tests under valgrind and the examples round trip)
+#                     against the registries of examples/test_registry.rs
+# Uses LIBDIR, VERSION, CARGO and the `lib` target of the main Makefile.
+
+C_STD_FLAGS  := -Wall -Wextra -pedantic -Werror
+C_FLAGS      := -std=c99 $(C_STD_FLAGS) -g -O1 -Iinclude
+C_LINK       := -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -locireg -lpthread
+C_TESTS_DIR  := build/tests/c
+# The tests run on a private copy of the library (see tests/c/snapshot.sh).
+C_SNAPSHOT   := $(abspath $(C_TESTS_DIR)/lib)
+C_EXAMPLES   := $(patsubst examples/c/%.c,build/examples/%,\
+                  $(filter-out examples/c/ocireg.c,$(wildcard examples/c/*.c)))
+C_TEST_SRCS  := $(filter-out tests/c/header_test.c tests/c/install_prog.c,\
+                  $(wildcard tests/c/*.c))
+
+.PHONY: c-examples test-c c-tests-build
+
+c-examples: lib
+	@$(MAKE) --no-print-directory $(C_EXAMPLES)
+
+build/examples/%: examples/c/%.c include/ocireg.h $(LIBDIR)/libocireg.so
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) $< -o $@ $(C_LINK)
+
+$(C_TESTS_DIR)/ocireg_c_tests: $(C_TEST_SRCS) tests/c/check.h include/ocireg.h $(LIBDIR)/libocireg.so
+	@mkdir -p $(@D)
+	$(CC) $(C_FLAGS) $(C_TEST_SRCS) -o $@ $(C_LINK)
+
+$(C_TESTS_DIR)/header_test_c: tests/c/header_test.c include/ocireg.h $(LIBDIR)/libocireg.so
+	@mkdir -p $(@D)
+	$(CC) -std=c99 $(C_STD_FLAGS) -Iinclude -DCARGO_VERSION='"$(VERSION)"' $< -o $@ $(C_LINK)
+
+$(C_TESTS_DIR)/header_test_cpp: tests/c/header_test.c include/ocireg.h $(LIBDIR)/libocireg.so
+	@mkdir -p $(@D)
+	$(CXX) -x c++ -std=c++11 $(C_STD_FLAGS) -Iinclude -DCARGO_VERSION='"$(VERSION)"' $< -x none -o $@ $(C_LINK)
+
+c-tests-build: $(C_TESTS_DIR)/ocireg_c_tests $(C_TESTS_DIR)/header_test_c $(C_TESTS_DIR)/header_test_cpp
+
+test-c: lib c-examples
+	@$(MAKE) --no-print-directory c-tests-build
+	tests/c/snapshot.sh $(LIBDIR) $(C_SNAPSHOT)
+	LD_LIBRARY_PATH=$(C_SNAPSHOT) $(C_TESTS_DIR)/header_test_c
+	LD_LIBRARY_PATH=$(C_SNAPSHOT) $(C_TESTS_DIR)/header_test_cpp
+	tests/c/install_test.sh $(VERSION) "$(MAKE)" "$(CC)"
+	$(CARGO) run --quiet --example test_registry -- tests/c/run.sh build $(C_SNAPSHOT)

@@ -1,0 +1,18 @@
+# The command-line tool (examples/c/ocireg.c -> build/bin/ocireg) and its
+# tests. Included by the Makefile; uses its `lib` target and LIBDIR.
+
+CLI_BIN    := build/bin/ocireg
+CLI_CFLAGS ?= -std=c99 -Wall -Wextra -pedantic -Werror -O2 -g
+# The binary finds build/lib/libocireg.so.0 from build/bin, wherever the tree is.
+CLI_LDFLAGS = -L$(LIBDIR) -Wl,-rpath,'$$ORIGIN/../lib'
+
+.PHONY: cli test-cli
+
+cli: lib
+	@mkdir -p $(dir $(CLI_BIN))
+	$(CC) $(CLI_CFLAGS) -Iinclude -o $(CLI_BIN) examples/c/ocireg.c $(CLI_LDFLAGS) -locireg -lpthread
+
+# Runs tests/cli/test.sh with the three test registries (see
+# examples/test_registry.rs); OCIREG_CLI_VALGRIND=0 skips the valgrind runs.
+test-cli: cli
+	$(CARGO) run --quiet --example test_registry -- tests/cli/test.sh $(abspath $(CLI_BIN))

@@ -1,0 +1,197 @@
+/* test_images.c: the whole-image operations (config, pull, push, copy,
+ * save, inspect) and their options handle. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static char sentinel_object;
+#define SENTINEL ((void *)&sentinel_object)
+#define CHECK_NULL(call) CHECK_STATUS(call, OCIREG_ERR_NULL_ARGUMENT)
+
+struct image_progress { int calls, abort; uint64_t done, total; };
+
+static int image_progress_cb(void *userdata, const char *digest, uint64_t blob_done,
+                             uint64_t blob_total, uint64_t done, uint64_t total)
+{
+    struct image_progress *p = (struct image_progress *)userdata;
+    p->calls++;
+    p->done = done;
+    p->total = total;
+    if (!digest || strncmp(digest, "sha256:", 7) != 0 || blob_done > blob_total) return 1;
+    return p->abort;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A fresh directory under TMPDIR, for layouts and archives. */
+static void temp_dir(char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/ocireg-c-images.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    CHECK(mkdtemp(out) != NULL);
+}
+
+static void remove_tree(const char *dir)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+static void test_image_options(void)
+{
+    ocireg_image_options *o = ocireg_image_options_new();
+    CHECK(o != NULL);
+    ocireg_image_options_free(NULL);
+    CHECK_OK(ocireg_image_options_set_platform(o, "linux/arm64/v8"));
+    CHECK_OK(ocireg_image_options_set_platform(o, "linux/amd64"));
+    CHECK_STATUS(ocireg_image_options_set_platform(o, "linux"), OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK_OK(ocireg_image_options_set_all_platforms(o, 1));
+    CHECK_OK(ocireg_image_options_set_all_platforms(o, 0));
+    CHECK_OK(ocireg_image_options_set_layout_name(o, "app:v1"));
+    CHECK_OK(ocireg_image_options_add_mount_from(o, "other/repo"));
+    CHECK_OK(ocireg_image_options_set_progress(o, image_progress_cb, NULL));
+    CHECK_OK(ocireg_image_options_set_progress(o, NULL, NULL));
+    CHECK_NULL(ocireg_image_options_set_platform(NULL, "linux/amd64"));
+    CHECK_NULL(ocireg_image_options_set_platform(o, NULL));
+    CHECK_NULL(ocireg_image_options_set_all_platforms(NULL, 1));
+    CHECK_NULL(ocireg_image_options_set_layout_name(NULL, "n"));
+    CHECK_NULL(ocireg_image_options_set_layout_name(o, NULL));
+    CHECK_NULL(ocireg_image_options_add_mount_from(NULL, "r"));
+    CHECK_NULL(ocireg_image_options_add_mount_from(o, NULL));
+    CHECK_NULL(ocireg_image_options_set_progress(NULL, NULL, NULL));
+    CHECK_STATUS(ocireg_image_options_set_platform(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
+    CHECK_STATUS(ocireg_image_options_set_layout_name(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
+    CHECK_STATUS(ocireg_image_options_add_mount_from(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
+    ocireg_image_options_free(o);
+}
+
+static void test_image_null_args(void)
+{
+    ocireg_client *c = NULL;
+    ocireg_content *m = (ocireg_content *)SENTINEL;
+    char *dg = (char *)SENTINEL;
+    const char *ref = "r.test/a:t";
+    CHECK_OK(ocireg_client_new(NULL, &c));
+    CHECK_NULL(ocireg_client_config_get(NULL, ref, NULL, NULL, &m));
+    CHECK_NULL(ocireg_client_config_get(c, NULL, NULL, NULL, &m));
+    CHECK_NULL(ocireg_client_config_get(c, ref, NULL, NULL, NULL));
+    CHECK_STATUS(ocireg_client_config_get(c, ref, "\xff", NULL, &m), OCIREG_ERR_INVALID_UTF8);
+    CHECK_STATUS(ocireg_client_config_get(c, ref, "nope", NULL, &m), OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK(m == (ocireg_content *)SENTINEL);
+    CHECK_NULL(ocireg_client_image_pull(NULL, ref, "/tmp/x", NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_pull(c, NULL, "/tmp/x", NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_pull(c, ref, NULL, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_push(NULL, "/tmp/x", ref, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_push(c, NULL, ref, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_push(c, "/tmp/x", NULL, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_copy(NULL, ref, ref, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_copy(c, NULL, ref, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_copy(c, ref, NULL, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_save(NULL, ref, "/tmp/x.tar", NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_save(c, NULL, "/tmp/x.tar", NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_save(c, ref, NULL, NULL, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_inspect(NULL, ref, NULL, 0, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_inspect(c, NULL, NULL, 0, NULL, &dg));
+    CHECK_NULL(ocireg_client_image_inspect(c, ref, NULL, 0, NULL, NULL));
+    CHECK_STATUS(ocireg_client_image_pull(c, ref, "\xff", NULL, NULL, &dg), OCIREG_ERR_INVALID_UTF8);
+    CHECK_STATUS(ocireg_client_image_push(c, "\xff", ref, NULL, NULL, &dg), OCIREG_ERR_INVALID_UTF8);
+    CHECK_STATUS(ocireg_client_image_copy(c, ref, "\xff", NULL, NULL, &dg), OCIREG_ERR_INVALID_UTF8);
+    CHECK_STATUS(ocireg_client_image_save(c, ref, "\xff", NULL, NULL, &dg), OCIREG_ERR_INVALID_UTF8);
+    CHECK_STATUS(ocireg_client_image_inspect(c, "\xff", NULL, 0, NULL, &dg), OCIREG_ERR_INVALID_UTF8);
+    CHECK(dg == (char *)SENTINEL);
+    ocireg_client_free(c);
+}
+
+/* config_get, inspect, pull, push, copy and save of one small image. */
+static void image_round_trip(ocireg_client *c, const struct reg *reg, const char *dir)
+{
+    ocireg_image_options *o = ocireg_image_options_new();
+    struct image_progress p = {0, 0, 0, 0};
+    struct image img;
+    ocireg_content *cfg = NULL;
+    char repo[256], ref[512], target[512], layout[600], path[700], *dg = NULL, *json = NULL;
+    const uint8_t *bytes;
+    size_t len = 0;
+    repo_ref(repo, sizeof repo, reg, "ctest/images");
+    push_image(c, repo, "src", 30, &img);
+    snprintf(ref, sizeof ref, "%s:src", repo);
+    CHECK_OK(ocireg_client_config_get(c, ref, NULL, NULL, &cfg));
+    bytes = ocireg_content_bytes(cfg, &len);
+    CHECK(len == img.config_len && bytes && memcmp(bytes, "{\"architecture\"", 15) == 0);
+    CHECK_STREQ(ocireg_content_digest(cfg), img.config);
+    CHECK_STREQ(ocireg_content_media_type(cfg), "application/vnd.oci.image.config.v1+json");
+    ocireg_content_free(cfg);
+    CHECK_OK(ocireg_client_image_inspect(c, ref, NULL, 1, NULL, &json));
+    CHECK(json && strstr(json, img.manifest) && strstr(json, "\"src\""));
+    ocireg_string_free(json);
+    CHECK_OK(ocireg_image_options_set_progress(o, image_progress_cb, &p));
+    CHECK_OK(ocireg_image_options_set_layout_name(o, "app"));
+    snprintf(layout, sizeof layout, "%.500s/layout-%s", dir, reg->name);
+    CHECK_OK(ocireg_client_image_pull(c, ref, layout, o, NULL, &dg));
+    CHECK_STREQ(dg, img.manifest);
+    ocireg_string_free(dg);
+    CHECK(p.calls > 0 && p.done == p.total);
+    snprintf(path, sizeof path, "%.600s/index.json", layout);
+    CHECK(exists(path));
+    snprintf(target, sizeof target, "%s:pushed", repo);
+    CHECK_OK(ocireg_client_image_push(c, layout, target, o, NULL, &dg));
+    CHECK_STREQ(dg, img.manifest);
+    ocireg_string_free(dg);
+    repo_ref(target, sizeof target, reg, "ctest/images-copy:copied");
+    CHECK_OK(ocireg_client_image_copy(c, ref, target, NULL, NULL, &dg));
+    CHECK_STREQ(dg, img.manifest);
+    ocireg_string_free(dg);
+    CHECK_OK(ocireg_client_manifest_head(c, target, NULL, NULL, NULL, NULL));
+    snprintf(path, sizeof path, "%.500s/saved-%s.tar", dir, reg->name);
+    CHECK_OK(ocireg_client_image_save(c, ref, path, NULL, NULL, NULL));
+    CHECK(exists(path));
+    /* A progress callback returning non-zero aborts the pull. */
+    p.abort = 1;
+    snprintf(layout, sizeof layout, "%.500s/aborted-%s", dir, reg->name);
+    dg = (char *)SENTINEL;
+    CHECK_STATUS(ocireg_client_image_pull(c, ref, layout, o, NULL, &dg), OCIREG_ERR_ABORTED);
+    CHECK(dg == (char *)SENTINEL);
+    ocireg_image_options_free(o);
+}
+
+static void test_images(void)
+{
+    ocireg_client *c = make_client(NULL);
+    char dir[512];
+    int i;
+    temp_dir(dir, sizeof dir);
+    FOR_EACH_REG(i) image_round_trip(c, &registries()[i], dir);
+    remove_tree(dir);
+    ocireg_client_free(c);
+}
+
+static void test_image_not_found(void)
+{
+    ocireg_client *c = make_client(NULL);
+    char ref[512], dir[512], *dg = (char *)SENTINEL;
+    ocireg_content *cfg = (ocireg_content *)SENTINEL;
+    temp_dir(dir, sizeof dir);
+    repo_ref(ref, sizeof ref, reg_pick(0), "ctest/images:missing");
+    CHECK_STATUS(ocireg_client_config_get(c, ref, NULL, NULL, &cfg), OCIREG_ERR_NOT_FOUND);
+    CHECK_STATUS(ocireg_client_image_pull(c, ref, dir, NULL, NULL, &dg), OCIREG_ERR_NOT_FOUND);
+    CHECK_STATUS(ocireg_client_image_inspect(c, ref, NULL, 0, NULL, &dg), OCIREG_ERR_NOT_FOUND);
+    CHECK(dg == (char *)SENTINEL && cfg == (ocireg_content *)SENTINEL);
+    remove_tree(dir);
+    ocireg_client_free(c);
+}
+
+const struct test images_tests[] = {
+    {"image_options", test_image_options, 0},
+    {"image_null_args", test_image_null_args, 0},
+    {"images", test_images, NEEDS_ANY},
+    {"image_not_found", test_image_not_found, NEEDS_ANY},
+    {NULL, NULL, 0},
+};

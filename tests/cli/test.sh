@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# Tests of the command-line tool (build/bin/ocireg) against the three test
+# registries. Run it through the harness, which starts them:
+#
+#   cargo run --quiet --example test_registry -- tests/cli/test.sh [OCIREG]
+#
+# (`make test-cli` does that.) OCIREG defaults to build/bin/ocireg.
+# OCIREG_CLI_VALGRIND=0 skips the runs under valgrind.
+# Prints one `ok N - what` / `not ok N - what` line per check and ends
+# with `N passed, M failed`; exits 0 only when nothing failed.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+OCIREG=${1:-$root/build/bin/ocireg}
+
+for v in OCIREG_TEST_PLAIN OCIREG_TEST_TLS OCIREG_TEST_TOKEN OCIREG_TEST_CA \
+         OCIREG_TEST_USER OCIREG_TEST_PASS OCIREG_TEST_STALL; do
+    if [ -z "${!v:-}" ]; then
+        echo "test.sh: $v is not set; run me through examples/test_registry" >&2
+        exit 2
+    fi
+done
+PLAIN=$OCIREG_TEST_PLAIN TLS=$OCIREG_TEST_TLS TOKEN=$OCIREG_TEST_TOKEN
+CA=$OCIREG_TEST_CA RUSER=$OCIREG_TEST_USER RPASS=$OCIREG_TEST_PASS
+STALL=$OCIREG_TEST_STALL
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# No stray credentials from the machine: the default auth-file search
+# (REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CONFIG, ~/.docker) finds nothing.
+export HOME=$tmp/home
+mkdir -p "$HOME"
+unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR DOCKER_CONFIG
+
+# Run a private copy of the binary and its library (same bin/ + lib/
+# layout, so the $ORIGIN/../lib rpath finds it): `make lib` rewrites
+# build/lib/libocireg.so.* in place, which would SIGBUS a running test.
+if [ -d "$(dirname "$OCIREG")/../lib" ]; then
+    mkdir -p "$tmp/build/bin" "$tmp/build/lib"
+    cp "$OCIREG" "$tmp/build/bin/ocireg"
+    cp -P "$(dirname "$OCIREG")"/../lib/libocireg.so* "$tmp/build/lib/"
+    OCIREG=$tmp/build/bin/ocireg
+fi
+
+start=$(date +%s)
+passed=0
+failed=0
+out=$tmp/stdout
+err=$tmp/stderr
+
+pass() { passed=$((passed + 1)); echo "ok $((passed + failed)) - $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "not ok $((passed + failed)) - $1${2:+ ($2)}"
+    echo "#   exit $rc; stdout: $(head -c 300 "$out" | tr '\n' '|')"
+    sed 's/^/#   stderr: /' "$err" | head -5
+}
+
+# oc ARGS...: runs ocireg; stdout in $out, stderr in $err, status in $rc.
+# With stdin redirected by the caller as needed.
+oc() { "$OCIREG" "$@" >"$out" 2>"$err"; rc=$?; }
+
+# ok NAME [EXPECTED_STDOUT]: the last oc succeeded (and printed that).
+ok() {
+    if [ "$rc" -ne 0 ]; then fail "$1" "exit $rc"; return; fi
+    if [ $# -ge 2 ] && [ "$(cat "$out")" != "$2" ]; then
+        fail "$1" "expected stdout: $(printf %s "$2" | tr '\n' '|')"; return
+    fi
+    pass "$1"
+}
+
+# bad NAME STATUS_NAME EXIT: the last oc failed with that status and code.
+bad() {
+    if [ "$rc" -ne "$3" ]; then fail "$1" "exit $rc, wanted $3"; return; fi
+    if ! head -1 "$err" | grep -q "^ocireg: $2: "; then
+        fail "$1" "stderr does not start with 'ocireg: $2: '"; return
+    fi
+    if [ -s "$out" ]; then fail "$1" "printed on stdout"; return; fi
+    pass "$1"
+}
+
+# usage NAME: the last oc was refused as a usage error (exit 2).
+usage() {
+    if [ "$rc" -ne 2 ]; then fail "$1" "exit $rc, wanted 2"; return; fi
+    if ! head -1 "$err" | grep -q "^ocireg: "; then fail "$1" "no ocireg: line"; return; fi
+    pass "$1"
+}
+
+# check NAME COMMAND...: COMMAND succeeds.
+check() {
+    local name=$1; shift
+    if "$@"; then pass "$name"; else fail "$name" "check failed: $*"; fi
+}
+
+sha() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+size() { wc -c <"$1" | tr -d ' '; }
+
+OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
+OCI_INDEX=application/vnd.oci.image.index.v1+json
+OCI_CONFIG=application/vnd.oci.image.config.v1+json
+OCI_LAYER=application/vnd.oci.image.layer.v1.tar
+OCI_EMPTY=application/vnd.oci.empty.v1+json
+
+# manifest_json CONFIG_FILE LAYER_FILE: an OCI image manifest.
+manifest_json() {
+    printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%s},"layers":[{"mediaType":"%s","digest":"%s","size":%s}]}' \
+        "$OCI_MANIFEST" "$OCI_CONFIG" "$(sha "$1")" "$(size "$1")" \
+        "$OCI_LAYER" "$(sha "$2")" "$(size "$2")"
+}
+
+# config_json ARCH LAYER_FILE: an image config.
+config_json() {
+    printf '{"architecture":"%s","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+        "$1" "$(sha "$2")"
+}
+
+# Test data: a layer of a few MiB, configs, manifests.
+head -c $((3 * 1024 * 1024 + 12345)) /dev/urandom >"$tmp/layer.bin"
+config_json amd64 "$tmp/layer.bin" >"$tmp/config.json"
+manifest_json "$tmp/config.json" "$tmp/layer.bin" >"$tmp/manifest.json"
+config_json arm64 "$tmp/layer.bin" >"$tmp/config-arm64.json"
+manifest_json "$tmp/config-arm64.json" "$tmp/layer.bin" >"$tmp/manifest-arm64.json"
+printf '{"schemaVersion":2,"mediaType":"%s","manifests":[{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]}' \
+    "$OCI_INDEX" \
+    "$OCI_MANIFEST" "$(sha "$tmp/manifest.json")" "$(size "$tmp/manifest.json")" \
+    "$OCI_MANIFEST" "$(sha "$tmp/manifest-arm64.json")" "$(size "$tmp/manifest-arm64.json")" \
+    >"$tmp/index.json"
+printf '{}' >"$tmp/empty.json"
+SIG_TYPE=application/vnd.example.signature.v1
+printf '{"schemaVersion":2,"mediaType":"%s","artifactType":"%s","config":{"mediaType":"%s","digest":"%s","size":2},"layers":[{"mediaType":"%s","digest":"%s","size":2}],"subject":{"mediaType":"%s","digest":"%s","size":%s}}' \
+    "$OCI_MANIFEST" "$SIG_TYPE" "$OCI_EMPTY" "$(sha "$tmp/empty.json")" \
+    "$OCI_EMPTY" "$(sha "$tmp/empty.json")" \
+    "$OCI_MANIFEST" "$(sha "$tmp/manifest.json")" "$(size "$tmp/manifest.json")" \
+    >"$tmp/artifact.json"
+
+# ---- no registry needed ------------------------------------------------
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -1)
+oc version; ok "version prints the crate version" "$version"
+oc --help; ok "--help exits 0"; check "--help shows the usage" grep -q '^usage: ocireg' "$out"
+oc -h; ok "-h exits 0"
+oc; usage "no command is a usage error"
+oc frobnicate; usage "unknown command is a usage error"
+oc tags; usage "missing argument is a usage error"
+oc tags a b; usage "extra argument is a usage error"
+oc --bogus version; usage "unknown option is a usage error"
+oc -j zero version; usage "-j wants a number"
+oc -j 0 version; usage "-j 0 is refused"
+oc --ca-file; usage "option without its value is a usage error"
+oc -u someone tags x/y; usage "-u without a password is a usage error"
+oc -p secret tags x/y; usage "-p without -u is a usage error"
+oc blob "$PLAIN/cli/app"; usage "blob without @DIGEST is a usage error"
+oc --artifact-type x tags "$PLAIN/cli/app"; usage "--artifact-type only with referrers"
+oc -u a --password-stdin push-blob "$PLAIN/x" - </dev/null
+usage "--password-stdin with FILE - is a usage error"
+oc tags 'Not A Reference!'; bad "a malformed reference" INVALID_REFERENCE 4
+
+# ---- the whole job against one registry --------------------------------
+
+# suite LABEL REGISTRY REPO OPTIONS...: every command against REPO of
+# REGISTRY (a fresh one per run), with OPTIONS (transport and credentials)
+# before the command.
+suite() {
+    local label=$1 reg=$2 repo=$2/$3; shift 3
+    local opts=("$@")
+    local mdigest cdigest ldigest adigest idigest
+
+    oc "${opts[@]}" ping "$reg"; ok "$label: ping" "OK"
+    oc "${opts[@]}" login "$reg"; ok "$label: login" "Login Succeeded"
+
+    oc "${opts[@]}" push-blob "$repo" "$tmp/layer.bin"
+    ok "$label: push-blob FILE prints the digest" "$(sha "$tmp/layer.bin")"
+    ldigest=$(sha "$tmp/layer.bin")
+    oc "${opts[@]}" push-blob "$repo" - <"$tmp/config.json"
+    ok "$label: push-blob - reads stdin" "$(sha "$tmp/config.json")"
+    cdigest=$(sha "$tmp/config.json")
+    oc "${opts[@]}" put-manifest "$repo:v1" "$tmp/manifest.json"
+    ok "$label: put-manifest prints the digest" "$(sha "$tmp/manifest.json")"
+    mdigest=$(sha "$tmp/manifest.json")
+
+    oc "${opts[@]}" tags "$repo"; ok "$label: tags lists v1" "v1"
+    oc "${opts[@]}" tag "$repo:v1" latest; ok "$label: tag prints the digest" "$mdigest"
+    oc "${opts[@]}" tags "$repo"
+    ok "$label: tags lists both, one per line" "$(printf 'latest\nv1')"
+    oc "${opts[@]}" digest "$repo:latest"; ok "$label: digest of the new tag" "$mdigest"
+
+    oc "${opts[@]}" manifest "$repo:latest"; ok "$label: manifest"
+    check "$label: manifest bytes are exactly what was pushed" cmp -s "$out" "$tmp/manifest.json"
+    check "$label: manifest bytes hash to the digest" [ "$(sha "$out")" = "$mdigest" ]
+    oc "${opts[@]}" manifest "$repo@$mdigest"; ok "$label: manifest by digest"
+    check "$label: manifest by digest bytes" cmp -s "$out" "$tmp/manifest.json"
+
+    oc "${opts[@]}" config "$repo:v1"; ok "$label: config"
+    check "$label: config bytes are the pushed config" cmp -s "$out" "$tmp/config.json"
+
+    oc "${opts[@]}" blob "$repo@$ldigest"; ok "$label: blob"
+    check "$label: blob bytes equal the pushed file" cmp -s "$out" "$tmp/layer.bin"
+    oc "${opts[@]}" --progress blob "$repo@$cdigest"; ok "$label: blob --progress"
+    check "$label: blob --progress keeps stdout exact" cmp -s "$out" "$tmp/config.json"
+    check "$label: blob --progress reports 100% on stderr" grep -q '(100%)' "$err"
+
+    oc "${opts[@]}" catalog "$reg"; ok "$label: catalog"
+    check "$label: catalog lists the repository" grep -qx "${repo#"$reg"/}" "$out"
+
+    oc "${opts[@]}" manifest "$repo:no-such-tag"; bad "$label: unknown tag" NOT_FOUND 6
+    oc "${opts[@]}" blob "$repo@sha256:$(printf '%064d' 0)"; bad "$label: unknown blob" NOT_FOUND 6
+
+    # Referrers: an artifact whose subject is the image.
+    oc "${opts[@]}" push-blob "$repo" "$tmp/empty.json"; ok "$label: push the empty config"
+    oc "${opts[@]}" put-manifest "$repo@$(sha "$tmp/artifact.json")" "$tmp/artifact.json"
+    ok "$label: put-manifest by digest" "$(sha "$tmp/artifact.json")"
+    adigest=$(sha "$tmp/artifact.json")
+    oc "${opts[@]}" referrers "$repo:v1"
+    ok "$label: referrers lists the artifact" "$adigest $SIG_TYPE $(size "$tmp/artifact.json")"
+    oc "${opts[@]}" referrers "$repo@$mdigest" --artifact-type "$SIG_TYPE"
+    ok "$label: referrers --artifact-type (matching)" "$adigest $SIG_TYPE $(size "$tmp/artifact.json")"
+    oc "${opts[@]}" referrers "$repo:v1" --artifact-type application/other; ok "$label: referrers --artifact-type (other)" ""
+
+    # An index with two platforms; config picks by --platform.
+    oc "${opts[@]}" push-blob "$repo" "$tmp/config-arm64.json"; ok "$label: push the arm64 config"
+    oc "${opts[@]}" put-manifest "$repo@$(sha "$tmp/manifest-arm64.json")" "$tmp/manifest-arm64.json"
+    ok "$label: put the arm64 manifest" "$(sha "$tmp/manifest-arm64.json")"
+    oc "${opts[@]}" put-manifest "$repo:multi" - --media-type "$OCI_INDEX" <"$tmp/index.json"
+    ok "$label: put-manifest - --media-type index" "$(sha "$tmp/index.json")"
+    idigest=$(sha "$tmp/index.json")
+    oc "${opts[@]}" config "$repo:multi" --platform linux/arm64
+    ok "$label: config --platform linux/arm64 (after the command)"
+    check "$label: ... is the arm64 config" cmp -s "$out" "$tmp/config-arm64.json"
+    oc "${opts[@]}" --platform linux/amd64 config "$repo:multi"
+    ok "$label: --platform linux/amd64 config (before the command)"
+    check "$label: ... is the amd64 config" cmp -s "$out" "$tmp/config.json"
+    oc "${opts[@]}" --platform linux/s390x config "$repo:multi"
+    bad "$label: config for a platform the index lacks" NOT_FOUND 6
+    oc "${opts[@]}" --platform linux config "$repo:multi"
+    bad "$label: a malformed --platform" INVALID_ARGUMENT 3
+    oc "${opts[@]}" manifest "$repo:multi"; ok "$label: manifest of the index"
+    check "$label: ... is the pushed index" cmp -s "$out" "$tmp/index.json"
+    oc "${opts[@]}" digest "$repo:multi"; ok "$label: digest of the index" "$idigest"
+
+    oc "${opts[@]}" -j 4 tags "$repo"; ok "$label: -j 4 is accepted"
+    check "$label: tags lists every tag" grep -qx multi "$out"
+
+    oc "${opts[@]}" delete "$repo:v1"; ok "$label: delete" ""
+    oc "${opts[@]}" digest "$repo:latest"; bad "$label: delete removed every tag of the manifest" NOT_FOUND 6
+    oc "${opts[@]}" manifest "$repo@$mdigest"; bad "$label: the deleted manifest is gone" NOT_FOUND 6
+    oc "${opts[@]}" delete "$repo@$idigest"; ok "$label: delete by digest" ""
+}
+
+# ---- plain HTTP --------------------------------------------------------
+
+suite plain "$PLAIN" cli/plain --insecure-registry "$PLAIN"
+oc --insecure-registry="$PLAIN" -j2 ping "$PLAIN"; ok "plain: --opt=VALUE and -jN forms" "OK"
+oc ping "$PLAIN"
+check "plain: without --insecure-registry HTTPS fails" [ "$rc" -ne 0 ]
+check "plain: ... with an ocireg: error line" grep -q '^ocireg: [A-Z_]*: ' "$err"
+
+# ---- HTTPS with basic auth, and with token auth ------------------------
+
+config_auth() {
+    local auth
+    auth=$(printf '%s:%s' "$RUSER" "$RPASS" | base64 | tr -d '\n')
+    printf '{"auths":{"%s":{"auth":"%s"},"https://%s/":{"auth":"%s"}}}\n' \
+        "$TLS" "$auth" "$TOKEN" "$auth"
+}
+mkdir -p "$tmp/docker"
+config_auth >"$tmp/docker/config.json"
+
+for kind in tls token; do
+    if [ $kind = tls ]; then reg=$TLS; else reg=$TOKEN; fi
+    repo=$reg/cli/app
+    suite "$kind -u/-p" "$reg" cli/userpass --ca-file "$CA" -u "$RUSER" -p "$RPASS"
+
+    oc --ca-file "$CA" -u "$RUSER" --password-stdin login "$reg" <<<"$RPASS"
+    ok "$kind: login --password-stdin" "Login Succeeded"
+    oc --ca-file "$CA" -u "$RUSER" --password-stdin push-blob "$repo" "$tmp/empty.json" <<<"$RPASS"
+    ok "$kind: push-blob with --password-stdin" "$(sha "$tmp/empty.json")"
+    oc --ca-file "$CA" --auth-file "$tmp/docker/config.json" login "$reg"
+    ok "$kind: login with --auth-file" "Login Succeeded"
+    suite "$kind --auth-file" "$reg" cli/authfile --ca-file "$CA" --auth-file "$tmp/docker/config.json"
+
+    oc --ca-file "$CA" -u "$RUSER" -p wrong-password tags "$repo"
+    bad "$kind: wrong password" UNAUTHORIZED 7
+    oc --ca-file "$CA" -u "$RUSER" -p wrong-password login "$reg"
+    bad "$kind: login with a wrong password" UNAUTHORIZED 7
+    oc --ca-file "$CA" tags "$repo"
+    bad "$kind: no credentials" UNAUTHORIZED 7
+    oc -u "$RUSER" -p "$RPASS" tags "$repo"
+    bad "$kind: without --ca-file the certificate is refused" TLS 15
+    # The credentials belong to the command's registry only.
+    oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" tags "$PLAIN/other/repo"
+    check "$kind: -u/-p go to the command's registry" [ "$rc" -ne 0 ]
+done
+
+# ---- Ctrl-C ------------------------------------------------------------
+
+# interrupt NAME COMMAND...: starts COMMAND (against the stalling server),
+# sends SIGINT once it runs, and expects CANCELLED within a few seconds.
+interrupt() {
+    local name=$1 pid i; shift
+    "$@" >"$out" 2>"$err" &
+    pid=$!
+    # SIGINT is blocked before any thread starts: wait for the threads.
+    for i in $(seq 1 300); do
+        [ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -ge 3 ] && break
+        sleep 0.05
+    done
+    sleep 0.5
+    kill -INT "$pid"
+    for i in $(seq 1 200); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid"; wait "$pid"; rc=$?
+        fail "$name" "still running 10 s after SIGINT"
+        return
+    fi
+    wait "$pid"; rc=$?
+    bad "$name" CANCELLED 19
+}
+interrupt "Ctrl-C cancels a stalled ping" \
+    "$OCIREG" --insecure-registry "$STALL" ping "$STALL"
+interrupt "Ctrl-C cancels a stalled tags" \
+    "$OCIREG" --insecure-registry "$STALL" tags "$STALL/cli/app"
+
+# ---- valgrind ----------------------------------------------------------
+
+if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+    vg=(valgrind -q --leak-check=full --error-exitcode=1 --suppressions="$here/valgrind.supp"
+        --errors-for-leak-kinds=definite,indirect)
+    repo=$PLAIN/cli/vg
+    P=(--insecure-registry "$PLAIN")
+    # vgok NAME ARGS...: ocireg ARGS under valgrind succeeds with no errors.
+    vgrun() { "${vg[@]}" "$OCIREG" "$@" >"$out" 2>"$err"; rc=$?; }
+    vgrun version; ok "valgrind: version" "$version"
+    vgrun frobnicate; usage "valgrind: a usage error is clean"
+    vgrun "${P[@]}" --progress push-blob "$repo" "$tmp/layer.bin"
+    ok "valgrind: push-blob --progress" "$(sha "$tmp/layer.bin")"
+    vgrun "${P[@]}" push-blob "$repo" - <"$tmp/config.json"; ok "valgrind: push-blob -" "$(sha "$tmp/config.json")"
+    vgrun "${P[@]}" put-manifest "$repo:v1" "$tmp/manifest.json"
+    ok "valgrind: put-manifest" "$(sha "$tmp/manifest.json")"
+    vgrun "${P[@]}" tag "$repo:v1" latest; ok "valgrind: tag" "$(sha "$tmp/manifest.json")"
+    vgrun "${P[@]}" tags "$repo"; ok "valgrind: tags" "$(printf 'latest\nv1')"
+    vgrun "${P[@]}" catalog "$PLAIN"; ok "valgrind: catalog"
+    vgrun "${P[@]}" digest "$repo:v1"; ok "valgrind: digest" "$(sha "$tmp/manifest.json")"
+    vgrun "${P[@]}" manifest "$repo:v1"; ok "valgrind: manifest"
+    vgrun "${P[@]}" config "$repo:v1"; ok "valgrind: config"
+    vgrun "${P[@]}" --progress blob "$repo@$(sha "$tmp/layer.bin")"; ok "valgrind: blob --progress"
+    check "valgrind: blob bytes" cmp -s "$out" "$tmp/layer.bin"
+    vgrun "${P[@]}" referrers "$repo:v1"; ok "valgrind: referrers"
+    vgrun "${P[@]}" manifest "$repo:nope"; bad "valgrind: a NOT_FOUND failure is clean" NOT_FOUND 6
+    vgrun "${P[@]}" delete "$repo:v1"; ok "valgrind: delete"
+    vgrun --ca-file "$CA" -u "$RUSER" --password-stdin push-blob "$TOKEN/cli/vg" "$tmp/config.json" <<<"$RPASS"
+    ok "valgrind: token registry, push-blob with --password-stdin" "$(sha "$tmp/config.json")"
+    vgrun --ca-file "$CA" --auth-file "$tmp/docker/config.json" blob "$TOKEN/cli/vg@$(sha "$tmp/config.json")"
+    ok "valgrind: token registry, blob with --auth-file"
+    check "valgrind: ... the blob bytes" cmp -s "$out" "$tmp/config.json"
+    vgrun --ca-file "$CA" -u "$RUSER" -p wrong tags "$TLS/cli/app"
+    bad "valgrind: an UNAUTHORIZED failure is clean" UNAUTHORIZED 7
+    interrupt "valgrind: Ctrl-C is clean" \
+        "${vg[@]}" "$OCIREG" --insecure-registry "$STALL" ping "$STALL"
+fi
+
+echo "# $(($(date +%s) - start)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
