@@ -141,11 +141,20 @@ async fn chunked_and_resumable_uploads() {
         .await
         .unwrap();
     let location = session.location().to_string();
-    let resumed = client.resume_upload(&r, &location).await.unwrap();
+    let mut resumed = client.resume_upload(&r, &location).await.unwrap();
     assert_eq!(resumed.offset(), 3);
     assert_eq!(
         resumed.finish(None).await.unwrap_err().kind(),
         ErrorKind::InvalidArgument
+    );
+    // The failed finish left the session usable: finish it with the digest.
+    let abc = Digest::sha256_of(b"abc");
+    assert_eq!(
+        resumed
+            .finish(Some(&abc))
+            .await
+            .expect("finish with the digest"),
+        abc
     );
 
     // Finishing with the wrong digest is the registry's DIGEST_INVALID.
