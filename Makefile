@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 LIBDIR  := build/lib
 
-.PHONY: all build lib header deps lint test test-rust demo install clean
+.PHONY: all build lib header deps lint test test-rust demo install clean fuzz
 
 # The C tests, the CLI and the Python binding bring their own targets.
 -include mk/*.mk
@@ -47,6 +47,17 @@ install: lib
 	ln -sf libocireg.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libocireg.so
 	install -m 644 $(LIBDIR)/libocireg.a $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ocireg.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ocireg.pc
+
+# Long fuzzing runs (cargo-fuzz on nightly); the corpus grows in fuzz/corpus.
+# `make test` replays that corpus on stable (tests/fuzz_smoke.rs).
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := reference challenge link manifest layout_index
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t && \
+	  $(CARGO) +nightly fuzz run $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 || exit 1; \
+	done
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -71,7 +71,10 @@ pub fn layout_index(data: &[u8]) {
             if let Ok(digest) = ocireg::Digest::parse(&d.digest) {
                 let path = layout.blob_path(&digest);
                 assert!(path.starts_with("/layout/blobs"), "{}", path.display());
-                assert!(path.components().all(|c| !matches!(c, Component::ParentDir)));
+                assert!(
+                    path.components()
+                        .all(|c| !matches!(c, Component::ParentDir))
+                );
             }
         }
     }
