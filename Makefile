@@ -26,12 +26,13 @@ build:
 # ocireg.pc under build/, from the release build.
 lib: build
 	@mkdir -p $(LIBDIR)/pkgconfig
-	# install unlinks first: programs running the old library keep their copy.
-	install -m 755 target/release/libocireg.so $(LIBDIR)/libocireg.so.$(VERSION)
+	# Copy, then rename into place: programs running the old library keep
+	# their copy, and two builds at once do not trip over each other.
+	cp target/release/libocireg.so $(LIBDIR)/.libocireg.so.$$$$ && mv -f $(LIBDIR)/.libocireg.so.$$$$ $(LIBDIR)/libocireg.so.$(VERSION)
 	ln -sf libocireg.so.$(VERSION) $(LIBDIR)/libocireg.so.$(MAJOR)
 	ln -sf libocireg.so.$(MAJOR) $(LIBDIR)/libocireg.so
-	install -m 644 target/release/libocireg.a $(LIBDIR)/libocireg.a
-	install -D -m 644 include/ocireg.h build/include/ocireg.h
+	cp target/release/libocireg.a $(LIBDIR)/.libocireg.a.$$$$ && mv -f $(LIBDIR)/.libocireg.a.$$$$ $(LIBDIR)/libocireg.a
+	mkdir -p build/include && cp include/ocireg.h build/include/.ocireg.h.$$$$ && mv -f build/include/.ocireg.h.$$$$ build/include/ocireg.h
 	sed -e 's|@PREFIX@|$(abspath build)|' -e 's|@VERSION@|$(VERSION)|' ocireg.pc.in > $(LIBDIR)/pkgconfig/ocireg.pc
 
 # Regenerates include/ocireg.h from src/ffi (a unit test fails when stale).

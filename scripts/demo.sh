@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a throwaway registry on loopback, walks through the main job with
-# the command-line tool (build/bin/ocireg, from `make cli`), and stops the
-# registry again. Installs nothing; exits 0 only if every step worked.
+# the command-line tool (build/bin/ocireg, from `make cli`): push, read back,
+# referrers, copy, pull into an OCI layout, inspect, save, delete; and stops
+# the registry again. Installs nothing (uses skopeo when it is there, to
+# read the pulled layout); exits 0 only if every step worked.
 set -Eeuo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,6 +102,35 @@ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+js
 ocireg put-manifest "$repo@$(sha "$dir/sbom.json")" "$dir/sbom.json"
 ocireg referrers "$repo:v1" | tee "$dir/referrers.out"
 grep -q "^$(sha "$dir/sbom.json") application/vnd.example.sbom.v1 " "$dir/referrers.out"
+
+step "Copy the image to another repository (the registry mounts its blobs)"
+copied=$(ocireg copy "$repo:v1" "$reg/demo/copy:v1")
+echo "$copied"
+[ "$copied" = "$manifest" ]
+echo "verified: the copy has the same digest"
+
+step "Pull it into an OCI image layout"
+pulled=$(ocireg --progress pull "$reg/demo/copy:v1" "$dir/layout:v1")
+echo "$pulled"
+[ "$pulled" = "$manifest" ]
+(cd "$dir/layout" && find . -type f | sort)
+if command -v skopeo >/dev/null; then
+    echo "+ skopeo inspect oci:$dir/layout:v1"
+    seen=$(skopeo inspect --format '{{.Digest}}' "oci:$dir/layout:v1")
+    echo "$seen"
+    [ "$seen" = "$manifest" ]
+    echo "verified: skopeo reads the layout and reports the same digest"
+fi
+
+step "Inspect it (skopeo inspect's fields)"
+ocireg inspect --tags "$repo:v1" | tee "$dir/inspect.json"
+[ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])' <"$dir/inspect.json")" = "$manifest" ]
+
+step "Save it as a docker-archive tarball"
+saved=$(ocireg save "$repo:v1" "$dir/image.tar")
+echo "$saved"
+tar -tvf "$dir/image.tar"
+tar -xOf "$dir/image.tar" manifest.json; echo
 
 step "Delete the image"
 ocireg delete "$repo:v1"

@@ -5,6 +5,10 @@
  *
  * Every command makes one client from the options, runs one or two API
  * calls with one cancel signal, prints the result on stdout and exits 0.
+ * The whole-image commands (pull, push, copy, inspect, save) are one call
+ * each with an ocireg_image_options; their --progress display is drawn
+ * from the image progress callback, which runs on this (the calling)
+ * thread, so it needs no locking.
  * A failure prints `ocireg: STATUS_NAME: message` on stderr and exits with
  * the status value (capped to 1..125); a usage error exits 2.
  *
@@ -63,30 +67,30 @@ static const char usage_text[] =
     "  referrers REF                list manifests whose subject is REF:\n"
     "       [--artifact-type T]     DIGEST ARTIFACT_TYPE SIZE per line\n"
     "\n"
-    "Whole images (print the digest of the image or index moved):\n"
-    "  pull REF DIR[:NAME]          pull into the OCI image layout DIR, named NAME\n"
-    "       [--all]                 (default: REF's tag); --all keeps the whole index\n"
-    "  push DIR[:NAME] REF          push image NAME (default: the only one) of the\n"
-    "       [--all] [--mount-from REPO]...  layout DIR; --all pushes a whole index;\n"
-    "                               blobs are mounted from each REPO when there\n"
-    "  copy SRC DST [--all]         copy an image (or with --all an index) between\n"
-    "                               registries; blobs are mounted within one\n"
-    "  inspect REF [--tags]         print the image's facts as JSON (skopeo inspect's\n"
-    "                               fields); --tags lists the repository's tags\n"
+    "Whole images (pull, push, copy and save print the digest of what they moved):\n"
+    "  pull REF DIR[:NAME]          pull into the OCI image layout DIR as NAME\n"
+    "       [--all]                 (default: REF's tag); --all: the whole index\n"
+    "  push DIR[:NAME] REF          push image NAME of layout DIR (default: its\n"
+    "       [--all]                 only image); --all: a whole index;\n"
+    "       [--mount-from REPO]...  mount blobs from REPO (same registry) first\n"
+    "  copy SRC DST [--all]         registry to registry; blobs are mounted\n"
+    "                               within one registry\n"
+    "  inspect REF [--tags]         the image's facts as JSON (skopeo inspect's\n"
+    "                               fields); --tags adds the repository's tags\n"
     "  save REF FILE                write the image as a docker-archive tarball\n"
     "  DIR[:NAME] splits at the first ':', as skopeo's oci: transport does.\n"
-    "\n"
-    "Options (before or after the command):\n"
+    "\n"    "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
     "  --ca-file PATH               trust the CA certificates in PATH too\n"
     "  -u USER -p PASS              credentials for the command's registry\n"
+    "                               (push and copy: the destination's)\n"
     "  --password-stdin             read the password of -u from stdin\n"
     "  --auth-file PATH             docker config.json / containers auth.json to use\n"
     "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
     "                               machine's; config and the whole-image commands)\n"
     "  -j N                         blobs moved at once by whole-image operations\n"
-    "  --progress                   show transfer progress on stderr\n"
-    "  (-u/-p apply to REF's registry; for push and copy, to the destination's)\n"
+    "  --progress                   show transfer progress on stderr (blob,\n"
+    "                               push-blob and the whole-image commands)\n"
     "  -h, --help                   show this help\n"
     "\n"
     "Errors print `ocireg: STATUS: message` on stderr and exit with the status\n"
@@ -719,7 +723,7 @@ static void image_progress_draw(struct image_progress *p, int final)
     human(t, sizeof t, (double)p->total);
     human(r, sizeof r, elapsed > 0.0 ? (double)p->done / elapsed : 0.0);
     if (!p->tty) {
-        fprintf(stderr, "\r%s / %s (%3d%%) %s/s, %zu blobs done, %zu in flight   ", d, t,
+        fprintf(stderr, "\r%s / %s (%3d%%) %s/s, blobs: %zu done, %zu in flight   ", d, t,
                 percent(p->done, p->total), r, finished, active);
         p->drawn = 1;
         fflush(stderr);
@@ -747,7 +751,7 @@ static void image_progress_draw(struct image_progress *p, int final)
         p->blob_lines++;
         shown++;
     }
-    fprintf(stderr, "%s / %s (%3d%%) %s/s, %zu blobs done, %zu in flight\033[K\033[J", d, t,
+    fprintf(stderr, "%s / %s (%3d%%) %s/s, blobs: %zu done, %zu in flight\033[K\033[J", d, t,
             percent(p->done, p->total), r, finished, active);
     p->drawn = 1;
     fflush(stderr);

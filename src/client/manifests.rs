@@ -45,10 +45,8 @@ impl Client {
     /// it; bodies over 4 MiB and schema 1 manifests are refused.
     pub async fn get_manifest(&self, reference: &Reference) -> Result<Manifest> {
         let what = format!("fetching manifest {reference}");
-        let response = self.manifest_request(Method::GET, reference, &what).await?;
-        let header_digest = digest_header(response.headers())?;
-        let content_type = content_type(response.headers());
-        let bytes = read_bounded(response, MAX_MANIFEST_SIZE, &what).await?;
+        let (header_digest, content_type, bytes) =
+            self.fetch_manifest_body(reference, &what).await?;
         // Verified before it is parsed: a corrupted body is a mismatch,
         // whatever it does to the JSON.
         let expected = reference.digest().or(header_digest.as_ref());
@@ -237,6 +235,31 @@ impl Client {
             .await?;
         }
         Ok(digest)
+    }
+
+    /// GETs a manifest whole: its `Docker-Content-Digest`, content type and
+    /// body. A connection lost while the body arrives is retried (the
+    /// transport already retries failures before the response).
+    async fn fetch_manifest_body(
+        &self,
+        reference: &Reference,
+        what: &str,
+    ) -> Result<(Option<Digest>, Option<String>, Bytes)> {
+        let mut attempt = 0;
+        loop {
+            let response = self.manifest_request(Method::GET, reference, what).await?;
+            let header_digest = digest_header(response.headers())?;
+            let content_type = content_type(response.headers());
+            match read_bounded(response, MAX_MANIFEST_SIZE, what).await {
+                Ok(bytes) => return Ok((header_digest, content_type, bytes)),
+                Err(e)
+                    if e.kind() == ErrorKind::Network && attempt < self.options().max_retries =>
+                {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     async fn manifest_request(

@@ -123,8 +123,24 @@ impl Client {
     /// returns its digest. Retried as a whole on transient failures.
     pub async fn push_blob(&self, reference: &Reference, data: Bytes) -> Result<Digest> {
         let digest = Digest::sha256_of(&data);
-        let mut session = self.start_upload(reference).await?;
-        session.finish_with(&digest, Body::Bytes(data)).await
+        let mut attempt = 0;
+        loop {
+            // A PUT cut in the middle may leave part of the body in the
+            // session, so a retry starts a fresh session.
+            let mut session = self.start_upload(reference).await?;
+            match session
+                .finish_with(&digest, Body::Bytes(data.clone()))
+                .await
+            {
+                Err(e) if may_restart(&e) && attempt < self.options().max_retries => {
+                    attempt += 1;
+                    if self.blob_exists(reference, &digest).await.unwrap_or(false) {
+                        return Ok(digest);
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Uploads a blob of `size` bytes with digest `digest` from a stream in
@@ -265,7 +281,11 @@ impl UploadSession {
                 Ok(()) => break,
                 Err(e) if is_transient(&e) && attempts < self.client.options().max_retries => {
                     attempts += 1;
-                    let held = self.refresh().await?;
+                    let held = match self.refresh().await {
+                        Ok(held) => held,
+                        Err(lost) if is_session_lost(&lost) => return Err(start_over(&lost)),
+                        Err(other) => return Err(other),
+                    };
                     if held < start || held > start + data.len() as u64 {
                         return Err(e.context("the registry's upload offset moved unexpectedly"));
                     }
@@ -274,6 +294,7 @@ impl UploadSession {
                         break;
                     }
                 }
+                Err(e) if is_session_lost(&e) => return Err(start_over(&e)),
                 Err(e) => return Err(e),
             }
         }
@@ -342,7 +363,17 @@ impl UploadSession {
                 ));
             }
         };
-        self.finish_with(&digest, Body::Empty).await
+        match self.finish_with(&digest, Body::Empty).await {
+            // The PUT may have landed with its answer lost: the blob is there.
+            Err(e) if is_transient(&e) || e.kind() == ErrorKind::NotFound => {
+                let repo = Reference::parse(&format!("{}/{}", self.registry, self.repository))?;
+                match self.client.blob_exists(&repo, &digest).await {
+                    Ok(true) => Ok(digest),
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        }
     }
 
     /// Completes the upload with a last body (the whole blob, for a
@@ -401,11 +432,39 @@ impl UploadSession {
     }
 }
 
-fn is_transient(e: &Error) -> bool {
+/// Whether an upload failure may pass on a retry.
+pub(crate) fn is_transient(e: &Error) -> bool {
     matches!(
         e.kind(),
         ErrorKind::Network | ErrorKind::Server | ErrorKind::TooManyRequests
     )
+}
+
+/// Whether the registry dropped the upload session (distribution does
+/// when a request was cut midway): the upload must start over.
+pub(crate) fn is_session_lost(e: &Error) -> bool {
+    e.kind() == ErrorKind::NotFound
+        && matches!(
+            e.registry_code(),
+            Some("BLOB_UPLOAD_INVALID") | Some("BLOB_UPLOAD_UNKNOWN")
+        )
+}
+
+/// The error for a session the registry gave up after a dropped connection.
+fn start_over(lost: &Error) -> Error {
+    Error::new(
+        ErrorKind::Network,
+        format!(
+            "the connection dropped and the registry gave up the upload session ({}); \
+             the upload must start over",
+            lost.detail()
+        ),
+    )
+}
+
+/// Whether a whole upload is worth starting again from its source.
+pub(crate) fn may_restart(e: &Error) -> bool {
+    is_transient(e) || is_session_lost(e)
 }
 
 fn unexpected(what: &str, status: StatusCode) -> Error {

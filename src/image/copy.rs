@@ -7,8 +7,8 @@ use super::concurrent::run_all;
 use super::options::ImageOptions;
 use super::plan::BlobRef;
 use super::progress::Tracker;
-use super::stream::download_body;
-use crate::client::Client;
+use super::stream::{AttemptProgress, download_body};
+use crate::client::{Client, may_restart};
 use crate::digest::Digest;
 use crate::error::Result;
 use crate::reference::Reference;
@@ -24,7 +24,7 @@ impl Client {
         target: &Reference,
         options: &ImageOptions,
     ) -> Result<Digest> {
-        let plan = self.plan(source, options).await?;
+        let plan = options.step(self.plan(source, options)).await?;
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_total(plan.blob_bytes());
         let same_registry = source.api_host() == target.api_host();
@@ -49,7 +49,7 @@ impl Client {
             },
         )
         .await?;
-        self.push_manifests(target, &plan).await
+        options.step(self.push_manifests(target, &plan)).await
     }
 }
 
@@ -65,11 +65,23 @@ async fn copy_blob(
         tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
         return Ok(());
     }
-    let mut reader = client.get_blob(source, &blob.digest).await?;
-    reader.expect_size(blob.size)?;
-    let body = download_body(reader, blob.clone(), tracker);
-    client
-        .push_blob_stream(target, &blob.digest, blob.size, body)
-        .await?;
-    Ok(())
+    let mut attempt = 0;
+    loop {
+        let mut reader = client.get_blob(source, &blob.digest).await?;
+        reader.expect_size(blob.size)?;
+        let progress = AttemptProgress::new(&tracker, blob);
+        let body = download_body(reader, progress.clone());
+        match client
+            .push_blob_stream(target, &blob.digest, blob.size, body)
+            .await
+        {
+            Ok(_) => return Ok(()),
+            // The source can be read again: start the upload over.
+            Err(e) if may_restart(&e) && attempt < client.options().max_retries => {
+                progress.rewind();
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }

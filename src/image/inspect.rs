@@ -19,15 +19,14 @@ pub struct ImageInfo {
     /// The digest of the manifest the reference names (the index, for a
     /// multi-platform image).
     pub digest: String,
-    /// Every tag of the repository, when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repo_tags: Option<Vec<String>>,
+    /// Every tag of the repository when asked for (else empty, as skopeo's
+    /// `--no-tags`).
+    pub repo_tags: Vec<String>,
     /// When the image was built (RFC 3339), if recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    /// The Docker version that built it, if recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub docker_version: Option<String>,
+    /// The Docker version that built it (empty when not recorded).
+    pub docker_version: String,
     /// The config's labels.
     pub labels: BTreeMap<String, String>,
     /// The architecture.
@@ -114,12 +113,12 @@ impl Client {
             name: format!("{}/{}", reference.registry(), reference.repository()),
             digest: top.digest.to_string(),
             repo_tags: if with_tags {
-                Some(self.tags(reference).await?)
+                self.tags(reference).await?
             } else {
-                None
+                Vec::new()
             },
             created: parsed.created,
-            docker_version: parsed.docker_version.filter(|v| !v.is_empty()),
+            docker_version: parsed.docker_version.unwrap_or_default(),
             labels: container.labels.unwrap_or_default(),
             architecture: parsed.architecture,
             os: parsed.os,

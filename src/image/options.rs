@@ -2,7 +2,10 @@
 
 use super::platform::Platform;
 use super::progress::ProgressFn;
+use std::future::Future;
+
 use crate::cancel::CancelToken;
+use crate::error::Result;
 
 /// Options of pull, push, copy, inspect and save. Concurrency is the
 /// client's (`ClientOptions::concurrency`).
@@ -27,6 +30,22 @@ pub struct ImageOptions {
 }
 
 impl ImageOptions {
+    /// Runs a step that holds no temporary files, stopping it with
+    /// `CANCELLED` as soon as the cancel token fires. (Transfers watch the
+    /// token themselves, so that they can remove their temporary files.)
+    pub(crate) async fn step<T>(&self, step: impl Future<Output = Result<T>>) -> Result<T> {
+        match &self.cancel {
+            None => step.await,
+            Some(token) => {
+                token.check()?;
+                tokio::select! {
+                    result = step => result,
+                    () = token.cancelled() => Err(CancelToken::error()),
+                }
+            }
+        }
+    }
+
     /// The platform to choose: the option's or this machine's.
     pub fn platform(&self) -> Platform {
         self.platform.clone().unwrap_or_else(Platform::host)

@@ -45,6 +45,12 @@ impl Tracker {
         self.total.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// Takes back `n` bytes counted for a transfer that has to start over.
+    pub fn rewind(&self, n: u64) {
+        self.done
+            .fetch_sub(n.min(self.done.load(Ordering::Relaxed)), Ordering::Relaxed);
+    }
+
     /// Records `n` more bytes of blob `digest` (now at `blob_done` of `blob_total`).
     pub fn advance(&self, digest: &Digest, n: u64, blob_done: u64, blob_total: u64) {
         let done = self.done.fetch_add(n, Ordering::Relaxed) + n;

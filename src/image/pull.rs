@@ -26,8 +26,8 @@ impl Client {
         dir: &Path,
         options: &ImageOptions,
     ) -> Result<Descriptor> {
-        let layout = OciLayout::create(dir).await?;
-        let plan = self.plan(reference, options).await?;
+        let layout = options.step(OciLayout::create(dir)).await?;
+        let plan = options.step(self.plan(reference, options)).await?;
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_total(plan.blob_bytes());
         let jobs = plan.blobs.clone();
@@ -48,11 +48,15 @@ impl Client {
         )
         .await?;
         for manifest in plan.children.iter().chain([&plan.top]) {
-            layout.write_blob(&manifest.digest, &manifest.bytes).await?;
+            options
+                .step(layout.write_blob(&manifest.digest, &manifest.bytes))
+                .await?;
         }
         let descriptor = descriptor_of(&plan.top);
         let name = options.layout_name.as_deref().or(reference.tag());
-        layout.set_image(descriptor.clone(), name).await?;
+        options
+            .step(layout.set_image(descriptor.clone(), name))
+            .await?;
         Ok(descriptor)
     }
 }

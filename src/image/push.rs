@@ -8,8 +8,8 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
-use super::stream::file_body;
-use crate::client::{Client, Manifest, MountResult};
+use super::stream::{AttemptProgress, file_body};
+use crate::client::{Client, Manifest, MountResult, may_restart};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reference::Reference;
@@ -29,9 +29,17 @@ impl Client {
         reference: &Reference,
         options: &ImageOptions,
     ) -> Result<Digest> {
-        let layout = OciLayout::open(dir).await?;
-        let top_desc = layout.find_image(options.layout_name.as_deref()).await?;
-        let top = read_manifest(&layout, &top_desc.digest, &top_desc.media_type).await?;
+        let layout = options.step(OciLayout::open(dir)).await?;
+        let top_desc = options
+            .step(layout.find_image(options.layout_name.as_deref()))
+            .await?;
+        let top = options
+            .step(read_manifest(
+                &layout,
+                &top_desc.digest,
+                &top_desc.media_type,
+            ))
+            .await?;
         let plan = Plan::build(top, options, |digest, media_type| {
             let layout = layout.clone();
             async move {
@@ -59,7 +67,7 @@ impl Client {
             },
         )
         .await?;
-        self.push_manifests(reference, &plan).await
+        options.step(self.push_manifests(reference, &plan)).await
     }
 
     /// Pushes the plan's child manifests by digest, then the top one under
@@ -127,21 +135,33 @@ async fn push_blob(
         tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
         return Ok(());
     }
-    let (file, len) = layout.open_blob(&blob.digest).await?;
-    if len != blob.size {
-        return Err(Error::new(
-            ErrorKind::SizeExceeded,
-            format!(
-                "blob {} is {len} bytes in the layout, the manifest says {}",
-                blob.digest, blob.size
-            ),
-        ));
+    let mut attempt = 0;
+    loop {
+        let (file, len) = layout.open_blob(&blob.digest).await?;
+        if len != blob.size {
+            return Err(Error::new(
+                ErrorKind::SizeExceeded,
+                format!(
+                    "blob {} is {len} bytes in the layout, the manifest says {}",
+                    blob.digest, blob.size
+                ),
+            ));
+        }
+        let progress = AttemptProgress::new(&tracker, blob);
+        let body = file_body(file, progress.clone());
+        match client
+            .push_blob_stream(target, &blob.digest, blob.size, body)
+            .await
+        {
+            Ok(_) => return Ok(()),
+            // The file can be read again: start the upload over.
+            Err(e) if may_restart(&e) && attempt < client.options().max_retries => {
+                progress.rewind();
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
     }
-    let body = file_body(file, blob.clone(), tracker);
-    client
-        .push_blob_stream(target, &blob.digest, blob.size, body)
-        .await?;
-    Ok(())
 }
 
 async fn read_manifest(layout: &OciLayout, digest: &str, media_type: &str) -> Result<Manifest> {

@@ -33,6 +33,18 @@ impl Client {
         file: &Path,
         options: &ImageOptions,
     ) -> Result<Digest> {
+        // Dropping the write on cancel removes the partial file.
+        options
+            .step(self.write_archive(reference, file, options))
+            .await
+    }
+
+    async fn write_archive(
+        &self,
+        reference: &Reference,
+        file: &Path,
+        options: &ImageOptions,
+    ) -> Result<Digest> {
         let manifest = self.image_manifest(reference, &options.platform()).await?;
         let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
             Error::new(ErrorKind::Protocol, format!("manifest of {reference}: {e}"))
@@ -49,7 +61,9 @@ impl Client {
         tracker.add_total(layers.iter().map(|l| l.size).sum::<u64>() + config.size);
 
         let partial = PartialFile::new(file);
-        let out = tokio::fs::File::create(&partial.path).await?;
+        let out = tokio::fs::File::create(&partial.path)
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", partial.path.display())))?;
         let mut out = BufWriter::with_capacity(1024 * 1024, out);
         let config_bytes = self.config_of(reference, &manifest).await?.bytes;
         let config_name = format!("{}.json", config_digest.hex());
@@ -90,7 +104,10 @@ impl Client {
         tar::write_file(&mut out, "manifest.json", &index).await?;
         tar::finish(&mut out).await?;
         out.into_inner().sync_all().await?;
-        partial.commit().await?;
+        partial
+            .commit()
+            .await
+            .map_err(|e| e.context(file.display()))?;
         Ok(manifest.digest)
     }
 }

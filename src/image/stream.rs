@@ -2,8 +2,9 @@
 //! progress as the bytes leave.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures_util::stream;
 use tokio::io::AsyncReadExt;
 
@@ -15,35 +16,60 @@ use crate::error::{Error, ErrorKind};
 /// The read size when streaming a file.
 const FILE_CHUNK: usize = 256 * 1024;
 
-/// A body streaming `file` (of blob `blob`), reporting to `tracker`.
-pub(crate) fn file_body(
-    file: tokio::fs::File,
-    blob: BlobRef,
+/// Progress of one upload attempt of one blob: what it reported can be
+/// taken back if the attempt fails and the upload starts over.
+#[derive(Clone)]
+pub(crate) struct AttemptProgress {
     tracker: Arc<Tracker>,
-) -> reqwest::Body {
-    let state = (file, 0u64, blob, tracker);
+    blob: BlobRef,
+    sent: Arc<AtomicU64>,
+}
+
+impl AttemptProgress {
+    /// A fresh attempt for `blob`.
+    pub fn new(tracker: &Arc<Tracker>, blob: &BlobRef) -> AttemptProgress {
+        AttemptProgress {
+            tracker: tracker.clone(),
+            blob: blob.clone(),
+            sent: Arc::default(),
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        let done = self.sent.fetch_add(n, Ordering::Relaxed) + n;
+        self.tracker
+            .advance(&self.blob.digest, n, done, self.blob.size);
+    }
+
+    /// Takes back what this attempt reported.
+    pub fn rewind(&self) {
+        self.tracker.rewind(self.sent.swap(0, Ordering::Relaxed));
+    }
+}
+
+/// A body streaming `file` (the bytes of the attempt's blob).
+pub(crate) fn file_body(file: tokio::fs::File, progress: AttemptProgress) -> reqwest::Body {
     reqwest::Body::wrap_stream(stream::unfold(
-        state,
-        |(mut file, done, blob, tracker)| async move {
+        (file, progress, 0u64),
+        |(mut file, progress, done)| async move {
             let mut buffer = BytesMut::with_capacity(FILE_CHUNK);
             match file.read_buf(&mut buffer).await {
-                Ok(0) if done == blob.size => None,
-                Ok(0) => Some((
-                    Err(Error::new(
-                        ErrorKind::Io,
-                        format!(
-                            "blob {} ended at {done} of {} bytes",
-                            blob.digest, blob.size
-                        ),
-                    )),
-                    (file, done, blob, tracker),
-                )),
-                Ok(n) => {
-                    let done = done + n as u64;
-                    tracker.advance(&blob.digest, n as u64, done, blob.size);
-                    Some((Ok(buffer.freeze()), (file, done, blob, tracker)))
+                Ok(0) if done == progress.blob.size => None,
+                Ok(0) => {
+                    let message = format!(
+                        "blob {} ended at {done} of {} bytes",
+                        progress.blob.digest, progress.blob.size
+                    );
+                    Some((
+                        Err(Error::new(ErrorKind::Io, message)),
+                        (file, progress, done),
+                    ))
                 }
-                Err(e) => Some((Err(Error::from(e)), (file, done, blob, tracker))),
+                Ok(n) => {
+                    progress.advance(n as u64);
+                    Some((Ok(buffer.freeze()), (file, progress, done + n as u64)))
+                }
+                Err(e) => Some((Err(Error::from(e)), (file, progress, done))),
             }
         },
     ))
@@ -51,29 +77,20 @@ pub(crate) fn file_body(
 
 /// A body streaming a (verifying) blob download: a digest mismatch at the
 /// end fails the body, so the registry never completes the upload.
-pub(crate) fn download_body(
-    reader: BlobReader,
-    blob: BlobRef,
-    tracker: Arc<Tracker>,
-) -> reqwest::Body {
-    let state = (reader, 0u64, blob, tracker, false);
+pub(crate) fn download_body(reader: BlobReader, progress: AttemptProgress) -> reqwest::Body {
     reqwest::Body::wrap_stream(stream::unfold(
-        state,
-        |(mut reader, done, blob, tracker, failed)| async move {
+        (reader, progress, false),
+        |(mut reader, progress, failed)| async move {
             if failed {
                 return None;
             }
             match reader.chunk().await {
                 Ok(Some(bytes)) => {
-                    let done = done + bytes.len() as u64;
-                    tracker.advance(&blob.digest, bytes.len() as u64, done, blob.size);
-                    Some((Ok(bytes), (reader, done, blob, tracker, false)))
+                    progress.advance(bytes.len() as u64);
+                    Some((Ok(bytes), (reader, progress, false)))
                 }
                 Ok(None) => None,
-                Err(e) => Some((
-                    Err::<bytes::Bytes, Error>(e),
-                    (reader, done, blob, tracker, true),
-                )),
+                Err(e) => Some((Err::<Bytes, Error>(e), (reader, progress, true))),
             }
         },
     ))

@@ -100,6 +100,15 @@ pub fn parse_error_body(body: &[u8]) -> Vec<RegistryError> {
 /// Maps a reqwest error to an [`Error`]; the URL is left out of the message
 /// because signed storage URLs carry secrets in their query.
 pub fn error_from_reqwest(what: &str, e: reqwest::Error) -> Error {
+    // A body stream of ours failed (a download that did not verify, a file
+    // that could not be read): that error is the cause, keep it.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
+    while let Some(s) = source {
+        if let Some(ours) = s.downcast_ref::<Error>() {
+            return ours.clone().context(what);
+        }
+        source = s.source();
+    }
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if is_tls(&e) {

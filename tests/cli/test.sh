@@ -139,6 +139,7 @@ printf '{"schemaVersion":2,"mediaType":"%s","artifactType":"%s","config":{"media
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -1)
 oc version; ok "version prints the crate version" "$version"
 oc --help; ok "--help exits 0"; check "--help shows the usage" grep -q '^usage: ocireg' "$out"
+check "--help shows the whole-image commands" grep -q '^  pull REF DIR\[:NAME\]' "$out"
 oc -h; ok "-h exits 0"
 oc; usage "no command is a usage error"
 oc frobnicate; usage "unknown command is a usage error"
@@ -292,6 +293,232 @@ for kind in tls token; do
     check "$kind: -u/-p go to the command's registry" [ "$rc" -ne 0 ]
 done
 
+# ---- whole images: pull, push, copy, inspect, save ---------------------
+
+P=(--insecure-registry "$PLAIN")
+irepo=$PLAIN/cli/img
+SK=(skopeo --insecure-policy)
+# json_field FIELD: FIELD of the JSON document on stdin (fails if it is not JSON).
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+raw_sha() { echo "sha256:$(sha256sum | cut -d' ' -f1)"; }
+# quiet COMMAND...: COMMAND with its output discarded (for check).
+quiet() { "$@" >/dev/null 2>&1; }
+
+# A small real image: a layer that is the tar of a directory with one file,
+# a config whose diff_id is the layer's digest, a manifest; an arm64 twin
+# and a two-platform index over both.
+img=$tmp/img
+mkdir -p "$img/rootfs/etc"
+echo "hello from ocireg" >"$img/rootfs/etc/ocireg-hello"
+tar -C "$img/rootfs" -cf "$img/layer.tar" .
+# image_config ARCH [VARIANT]
+image_config() {
+    printf '{"created":"2024-05-06T07:08:09Z","architecture":"%s",%s"os":"linux","config":{"Env":["PATH=/usr/bin:/bin"],"Labels":{"org.example.cli":"yes"}},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+        "$1" "${2:+\"variant\":\"$2\",}" "$(sha "$img/layer.tar")"
+}
+image_config amd64 >"$img/config-amd64.json"
+image_config arm64 v8 >"$img/config-arm64.json"
+for arch in amd64 arm64; do
+    manifest_json "$img/config-$arch.json" "$img/layer.tar" >"$img/manifest-$arch.json"
+done
+printf '{"schemaVersion":2,"mediaType":"%s","manifests":[{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]}' \
+    "$OCI_INDEX" \
+    "$OCI_MANIFEST" "$(sha "$img/manifest-amd64.json")" "$(size "$img/manifest-amd64.json")" \
+    "$OCI_MANIFEST" "$(sha "$img/manifest-arm64.json")" "$(size "$img/manifest-arm64.json")" \
+    >"$img/index.json"
+amd=$(sha "$img/manifest-amd64.json") arm=$(sha "$img/manifest-arm64.json") idx=$(sha "$img/index.json")
+for f in layer.tar config-amd64.json config-arm64.json; do
+    oc "${P[@]}" push-blob "$irepo" "$img/$f"; ok "image: push-blob $f" "$(sha "$img/$f")"
+done
+oc "${P[@]}" put-manifest "$irepo:v1" "$img/manifest-amd64.json"; ok "image: put the amd64 manifest as v1" "$amd"
+oc "${P[@]}" put-manifest "$irepo@$arm" "$img/manifest-arm64.json"; ok "image: put the arm64 manifest" "$arm"
+oc "${P[@]}" put-manifest "$irepo:multi" "$img/index.json" --media-type "$OCI_INDEX"
+ok "image: put the index as multi" "$idx"
+
+# pull
+lay=$tmp/layout
+oc "${P[@]}" pull "$irepo:v1" "$lay:one"; ok "pull REF DIR:NAME prints the digest" "$amd"
+check "pull: the layout has oci-layout and index.json" test -f "$lay/oci-layout" -a -f "$lay/index.json"
+oc "${P[@]}" digest "$irepo:v1"
+check "pull: skopeo inspect oci:DIR:NAME reports ocireg digest's digest" \
+    [ "$("${SK[@]}" inspect "oci:$lay:one" 2>/dev/null | json_field Digest)" = "$(cat "$out")" ]
+rm -rf "$tmp/bundle"
+check "pull: umoci unpack --rootless unpacks it" \
+    quiet umoci unpack --rootless --image "$lay:one" "$tmp/bundle"
+check "pull: ... and the file is there" \
+    grep -qx "hello from ocireg" "$tmp/bundle/rootfs/etc/ocireg-hello"
+oc "${P[@]}" pull "$irepo:v1" "$lay"; ok "pull REF DIR (named after the tag)" "$amd"
+check "pull: ... skopeo finds it as oci:DIR:v1" quiet "${SK[@]}" inspect "oci:$lay:v1" -f '{{.Digest}}'
+oc "${P[@]}" pull "$irepo:v1" "$lay:one"; ok "pull: again into the same layout" "$amd"
+oc "${P[@]}" pull --all "$irepo:multi" "$lay:multi"; ok "pull --all keeps the index digest" "$idx"
+check "pull --all: skopeo inspect --raw oci: hashes to it" \
+    [ "$("${SK[@]}" inspect --raw "oci:$lay:multi" | raw_sha)" = "$idx" ]
+check "pull --all: both platforms' configs are in the layout" \
+    test -f "$lay/blobs/sha256/$(sha "$img/config-amd64.json" | cut -d: -f2)" \
+    -a -f "$lay/blobs/sha256/$(sha "$img/config-arm64.json" | cut -d: -f2)"
+oc "${P[@]}" --platform linux/arm64 pull "$irepo:multi" "$lay:arm"; ok "pull --platform linux/arm64" "$arm"
+check "pull --platform: skopeo sees arm64" \
+    [ "$("${SK[@]}" inspect "oci:$lay:arm" | json_field Architecture)" = arm64 ]
+oc "${P[@]}" --platform linux/amd64 pull "$irepo:multi" "$lay:amd"; ok "pull --platform linux/amd64" "$amd"
+oc "${P[@]}" --progress pull "$irepo:v1" "$tmp/layout-progress:v1"
+ok "pull --progress: stdout has only the digest" "$amd"
+check "pull --progress: progress on stderr" grep -q '(100%)' "$err"
+oc "${P[@]}" -j 1 pull --all "$irepo:multi" "$tmp/layout-j1:multi"; ok "pull -j 1 --all" "$idx"
+oc "${P[@]}" pull "$irepo:nope" "$tmp/layout-nope"; bad "pull of an unknown tag" NOT_FOUND 6
+oc "${P[@]}" --platform linux/s390x pull "$irepo:multi" "$tmp/layout-nope"
+bad "pull --platform the index lacks" NOT_FOUND 6
+oc "${P[@]}" --platform linux pull "$irepo:multi" "$tmp/layout-nope"
+bad "pull with a malformed --platform" INVALID_ARGUMENT 3
+oc "${P[@]}" pull "$irepo:v1" ":name"; usage "pull into an empty DIR is a usage error"
+oc "${P[@]}" pull "$irepo:v1" "$lay:"; usage "pull DIR: with an empty NAME is a usage error"
+oc "${P[@]}" --all --platform linux/amd64 pull "$irepo:multi" "$lay"; usage "--all with --platform is a usage error"
+oc "${P[@]}" --all tags "$irepo"; usage "--all only with pull, push, copy"
+oc "${P[@]}" --tags pull "$irepo:v1" "$lay"; usage "--tags only with inspect"
+oc "${P[@]}" --mount-from x/y pull "$irepo:v1" "$lay"; usage "--mount-from only with push"
+oc "${P[@]}" pull "$irepo:v1"; usage "pull without DIR is a usage error"
+
+# push: layouts written by skopeo
+sk=$tmp/skopeo-layout
+"${SK[@]}" copy -q --src-tls-verify=false "docker://$irepo:v1" "oci:$sk:v1" >/dev/null 2>&1
+"${SK[@]}" copy -q --all --src-tls-verify=false "docker://$irepo:multi" "oci:$sk:multi" >/dev/null 2>&1
+check "push: skopeo wrote the layout" quiet "${SK[@]}" inspect "oci:$sk:v1" -f '{{.Digest}}'
+sk_one=$("${SK[@]}" inspect --raw "oci:$sk:v1" | raw_sha)
+sk_all=$("${SK[@]}" inspect --raw "oci:$sk:multi" | raw_sha)
+oc "${P[@]}" push "$sk:v1" "$PLAIN/cli/pushed:v1"; ok "push DIR:NAME REF prints the digest" "$sk_one"
+check "push: skopeo inspect --raw docker:// hashes to it" \
+    [ "$("${SK[@]}" inspect --tls-verify=false --raw "docker://$PLAIN/cli/pushed:v1" | raw_sha)" = "$sk_one" ]
+check "push: skopeo inspect docker:// works" \
+    quiet "${SK[@]}" inspect --tls-verify=false "docker://$PLAIN/cli/pushed:v1" -f '{{.Digest}}'
+oc "${P[@]}" push --all "$sk:multi" "$PLAIN/cli/pushed:multi"; ok "push --all keeps the index digest" "$sk_all"
+check "push --all: the registry serves the same index bytes" \
+    [ "$("${SK[@]}" inspect --tls-verify=false --raw "docker://$PLAIN/cli/pushed:multi" | raw_sha)" = "$sk_all" ]
+oc "${P[@]}" --progress push "$sk:v1" "$PLAIN/cli/pushed:again"; ok "push --progress: stdout has only the digest" "$sk_one"
+check "push --progress: progress on stderr" [ -s "$err" ]
+oc "${P[@]}" push "$sk:v1" "$PLAIN/cli/mounted:v1" --mount-from cli/img --mount-from cli/pushed
+ok "push --mount-from (twice)" "$sk_one"
+oc "${P[@]}" push "$lay:one" "$PLAIN/cli/pushed:ours"; ok "push of a layout ocireg pulled" "$amd"
+oc "${P[@]}" push "$sk" "$PLAIN/cli/pushed:x"; bad "push DIR with several images and no NAME" INVALID_ARGUMENT 3
+oc "${P[@]}" push "$sk:nope" "$PLAIN/cli/pushed:x"; check "push of an unknown NAME fails" [ "$rc" -ne 0 ]
+oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" push "$sk:v1" "$TOKEN/cli/pushed:v1"
+ok "push: -u/-p go to REF's registry (token auth)" "$sk_one"
+
+# copy
+oc "${P[@]}" copy --all "$irepo:multi" "$PLAIN/cli/copy:multi"; ok "copy --all keeps the index digest" "$idx"
+oc "${P[@]}" digest "$PLAIN/cli/copy:multi"; ok "copy --all: digest of the copy" "$idx"
+# Within one registry the blobs are mounted (counted by the Rust tests);
+# here: a second copy to another repository gives the same, and skopeo reads it.
+oc "${P[@]}" copy --all "$PLAIN/cli/copy:multi" "$PLAIN/cli/copy2:multi"
+ok "copy --all to a second repository" "$idx"
+check "copy: skopeo inspect --raw of the second copy is the index" \
+    [ "$("${SK[@]}" inspect --tls-verify=false --raw "docker://$PLAIN/cli/copy2:multi" | raw_sha)" = "$idx" ]
+check "copy: skopeo inspect of the second copy works" \
+    quiet "${SK[@]}" inspect --tls-verify=false --override-arch arm64 "docker://$PLAIN/cli/copy2:multi" -f '{{.Digest}}'
+oc "${P[@]}" copy "$irepo:multi" "$PLAIN/cli/copy:one"; ok "copy without --all: the host platform's image" "$amd"
+oc "${P[@]}" --platform linux/arm64 copy "$irepo:multi" "$PLAIN/cli/copy:arm"; ok "copy --platform" "$arm"
+oc "${P[@]}" --progress copy "$irepo:v1" "$PLAIN/cli/copy:progress"; ok "copy --progress: stdout has only the digest" "$amd"
+check "copy --progress: progress on stderr" [ -s "$err" ]
+oc "${P[@]}" --ca-file "$CA" -u "$RUSER" -p "$RPASS" copy --all "$irepo:multi" "$TLS/cli/copied:multi"
+ok "copy --all between registries (-u/-p for DST)" "$idx"
+oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TLS/cli/copied:multi"; ok "copy: the other registry has it" "$idx"
+oc "${P[@]}" copy "$irepo:nope" "$PLAIN/cli/copy:nope"; bad "copy of an unknown tag" NOT_FOUND 6
+
+# inspect
+oc "${P[@]}" inspect "$irepo:v1"; ok "inspect"
+check "inspect: the output is JSON with the digest" [ "$(json_field Digest <"$out")" = "$amd" ]
+check "inspect: Architecture, Os, Layers" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["Architecture"] == "amd64" and d["Os"] == "linux", d
+assert d["Layers"] == [sys.argv[2]], d["Layers"]
+assert d["Labels"] == {"org.example.cli": "yes"}, d["Labels"]
+assert "PATH=/usr/bin:/bin" in d["Env"], d["Env"]
+' "$out" "$(sha "$img/layer.tar")"
+oc "${P[@]}" inspect "$irepo:v1" --tags; ok "inspect --tags"
+check "inspect --tags: RepoTags has v1 and multi" python3 -c '
+import json, sys
+tags = json.load(open(sys.argv[1]))["RepoTags"]
+assert "v1" in tags and "multi" in tags, tags' "$out"
+oc "${P[@]}" --platform linux/arm64 inspect "$irepo:multi"; ok "inspect --platform linux/arm64"
+check "inspect --platform: Architecture arm64" [ "$(json_field Architecture <"$out")" = arm64 ]
+oc "${P[@]}" inspect "$irepo:multi"; ok "inspect of an index"
+cp "$out" "$tmp/inspect-index.json"
+oc "${P[@]}" digest "$irepo:multi"
+check "inspect of an index: Digest is ocireg digest's" \
+    [ "$(json_field Digest <"$tmp/inspect-index.json")" = "$(cat "$out")" ]
+oc "${P[@]}" inspect "$irepo:nope"; bad "inspect of an unknown tag" NOT_FOUND 6
+
+# save
+oc "${P[@]}" save "$irepo:v1" "$tmp/image.tar"; ok "save prints the digest" "$amd"
+check "save: the tar has manifest.json" sh -c "tar -tf '$tmp/image.tar' | grep -qx manifest.json"
+check "save: manifest.json lists the config and the layer; the tar has both, intact" python3 -c '
+import json, subprocess, sys
+tar = sys.argv[1]
+names = subprocess.run(["tar", "-tf", tar], capture_output=True, text=True, check=True).stdout.split()
+m = json.loads(subprocess.run(["tar", "-xOf", tar, "manifest.json"], capture_output=True, check=True).stdout)
+assert len(m) == 1 and len(m[0]["Layers"]) == 1, m
+for f in [m[0]["Config"]] + m[0]["Layers"]:
+    assert f in names, (f, names)
+def member(name):
+    return subprocess.run(["tar", "-xOf", tar, name], capture_output=True, check=True).stdout
+assert member(m[0]["Config"]) == open(sys.argv[2], "rb").read(), "config bytes"
+assert member(m[0]["Layers"][0]) == open(sys.argv[3], "rb").read(), "layer bytes"
+' "$tmp/image.tar" "$img/config-amd64.json" "$img/layer.tar"
+check "save: skopeo inspect docker-archive: works" \
+    quiet "${SK[@]}" inspect "docker-archive:$tmp/image.tar" -f '{{.Architecture}}'
+oc "${P[@]}" --progress save "$irepo:multi" "$tmp/image-progress.tar"
+ok "save --progress of an index (the host platform)" "$amd"
+oc "${P[@]}" save "$irepo:nope" "$tmp/image-nope.tar"; bad "save of an unknown tag" NOT_FOUND 6
+check "save: a failed save leaves no file" [ ! -e "$tmp/image-nope.tar" ]
+
+# An interrupted pull: 8 layers of 2 MiB, served through a throttling
+# forwarder (tests/cli/throttle.py) so that the pull takes seconds.
+big=$tmp/big
+mkdir -p "$big"
+blayers="" bdiffs=""
+for i in 1 2 3 4 5 6 7 8; do
+    head -c $((2 * 1024 * 1024)) /dev/urandom >"$big/layer$i"
+    "$OCIREG" "${P[@]}" push-blob "$PLAIN/cli/big" "$big/layer$i" >/dev/null
+    blayers="$blayers${blayers:+,}{\"mediaType\":\"$OCI_LAYER\",\"digest\":\"$(sha "$big/layer$i")\",\"size\":$(size "$big/layer$i")}"
+    bdiffs="$bdiffs${bdiffs:+,}\"$(sha "$big/layer$i")\""
+done
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[%s]}}' "$bdiffs" >"$big/config.json"
+oc "${P[@]}" push-blob "$PLAIN/cli/big" "$big/config.json"; ok "big image: config" "$(sha "$big/config.json")"
+printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%s},"layers":[%s]}' \
+    "$OCI_MANIFEST" "$OCI_CONFIG" "$(sha "$big/config.json")" "$(size "$big/config.json")" "$blayers" \
+    >"$big/manifest.json"
+oc "${P[@]}" put-manifest "$PLAIN/cli/big:v1" "$big/manifest.json"; ok "big image: manifest" "$(sha "$big/manifest.json")"
+
+python3 "$here/throttle.py" "$PLAIN" $((1024 * 1024)) >"$tmp/throttle.port" &
+throttle=$!
+for _ in $(seq 1 100); do [ -s "$tmp/throttle.port" ] && break; sleep 0.05; done
+SLOW=127.0.0.1:$(head -1 "$tmp/throttle.port")
+: >"$out"; : >"$err"
+"$OCIREG" --insecure-registry "$SLOW" -j 2 --progress pull "$SLOW/cli/big:v1" "$big/layout:big" >"$out" 2>"$err" &
+pid=$!
+for _ in $(seq 1 200); do grep -q '[0-9] [KM]iB / ' "$err" && break; sleep 0.05; done
+check "interrupted pull: progress shows bytes before the interrupt" grep -q '[0-9] [KM]iB / ' "$err"
+kill -INT "$pid"
+for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+wait "$pid"; rc=$?
+kill "$throttle" 2>/dev/null; wait "$throttle" 2>/dev/null
+if [ "$rc" -eq 19 ] && grep -q '^ocireg: CANCELLED: ' "$err" && [ ! -s "$out" ]; then
+    pass "interrupted pull: exit 19 and ocireg: CANCELLED:"
+else
+    fail "interrupted pull: exit 19 and ocireg: CANCELLED:" "exit $rc"
+fi
+check "interrupted pull: no .tmp-* files left in blobs/sha256" \
+    [ -z "$(find "$big/layout/blobs/sha256" -name '.tmp-*' 2>/dev/null)" ]
+check "interrupted pull: it stopped half-way (not every layer is there)" \
+    [ "$(find "$big/layout/blobs/sha256" -type f | wc -l)" -lt 9 ]
+oc "${P[@]}" pull "$PLAIN/cli/big:v1" "$big/layout:big"; ok "interrupted pull: pulling again succeeds" "$(sha "$big/manifest.json")"
+check "interrupted pull: skopeo inspect oci: of the result" \
+    [ "$("${SK[@]}" inspect "oci:$big/layout:big" | json_field Digest)" = "$(sha "$big/manifest.json")" ]
+check "interrupted pull: every layer is there and intact" sh -c "
+    for i in 1 2 3 4 5 6 7 8; do
+        cmp -s '$big/layer'\$i '$big/layout/blobs/sha256/'\$(sha256sum '$big/layer'\$i | cut -d' ' -f1) || exit 1
+    done"
+
 # ---- Ctrl-C ------------------------------------------------------------
 
 # interrupt NAME COMMAND...: starts COMMAND (against the stalling server),
@@ -323,6 +550,17 @@ interrupt "Ctrl-C cancels a stalled ping" \
     "$OCIREG" --insecure-registry "$STALL" ping "$STALL"
 interrupt "Ctrl-C cancels a stalled tags" \
     "$OCIREG" --insecure-registry "$STALL" tags "$STALL/cli/app"
+
+interrupt "Ctrl-C cancels a stalled pull" \
+    "$OCIREG" --insecure-registry "$STALL" pull "$STALL/cli/app:v1" "$tmp/layout-stalled"
+interrupt "Ctrl-C cancels a stalled copy" \
+    "$OCIREG" --insecure-registry "$STALL" copy "$STALL/cli/app:v1" "$STALL/cli/other:v1"
+interrupt "Ctrl-C cancels a stalled inspect" \
+    "$OCIREG" --insecure-registry "$STALL" inspect "$STALL/cli/app:v1"
+interrupt "Ctrl-C cancels a stalled push" \
+    "$OCIREG" --insecure-registry "$STALL" push "$tmp/layout:one" "$STALL/cli/app:v1"
+interrupt "Ctrl-C cancels a stalled save" \
+    "$OCIREG" --insecure-registry "$STALL" save "$STALL/cli/app:v1" "$tmp/stalled.tar"
 
 # ---- valgrind ----------------------------------------------------------
 
@@ -358,6 +596,8 @@ if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
     check "valgrind: ... the blob bytes" cmp -s "$out" "$tmp/config.json"
     vgrun --ca-file "$CA" -u "$RUSER" -p wrong tags "$TLS/cli/app"
     bad "valgrind: an UNAUTHORIZED failure is clean" UNAUTHORIZED 7
+    vgrun "${P[@]}" pull --all "$irepo:multi" "$tmp/layout-vg:multi"; ok "valgrind: pull --all" "$idx"
+    vgrun "${P[@]}" --progress copy "$irepo:v1" "$PLAIN/cli/vg-copy:v1"; ok "valgrind: copy --progress" "$amd"
     interrupt "valgrind: Ctrl-C is clean" \
         "${vg[@]}" "$OCIREG" --insecure-registry "$STALL" ping "$STALL"
 fi

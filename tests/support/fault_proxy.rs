@@ -38,6 +38,7 @@ impl RecordedRequest {
 #[derive(Debug, Clone)]
 enum Action {
     CutBodyAfter(u64),
+    CutRequestAfter(u64),
     Respond(u16, Vec<(String, String)>),
     Redirect(String),
     CorruptByte(u64),
@@ -141,6 +142,12 @@ impl FaultProxy {
     /// closes the connection (the client sees a truncated body).
     pub fn cut_body_after(&self, method: &str, path_contains: &str, bytes: u64, times: usize) {
         self.add(method, path_contains, times, Action::CutBodyAfter(bytes));
+    }
+
+    /// Forwards only `bytes` bytes of the request body to the upstream,
+    /// then closes both connections (an upload cut in the middle).
+    pub fn cut_request_after(&self, method: &str, path_contains: &str, bytes: u64, times: usize) {
+        self.add(method, path_contains, times, Action::CutRequestAfter(bytes));
     }
 
     /// Answers `status` with `headers` without contacting the upstream. The
@@ -394,11 +401,30 @@ fn forward<R: io::BufRead>(
     let mut body = http1::BodyReader::new(client, req_framing);
     let mut buf = vec![0u8; 64 * 1024];
     let mut upstream_failed = false;
+    let cut_at = match action {
+        Some(Action::CutRequestAfter(limit)) => Some(limit),
+        _ => None,
+    };
+    let mut forwarded = 0u64;
     loop {
         let n = body.read(&mut buf)?;
         if n == 0 {
             break;
         }
+        if let Some(limit) = cut_at
+            && forwarded + n as u64 >= limit
+        {
+            let keep = (limit - forwarded) as usize;
+            let _ = http1::write_body_part(&mut w, req_framing, &buf[..keep]);
+            let _ = w.flush();
+            drop(w);
+            // Let the upstream take in what it got before the cut.
+            std::thread::sleep(Duration::from_millis(50));
+            let _ = up_write.shutdown(Shutdown::Both);
+            let _ = out.shutdown(Shutdown::Both);
+            return Ok(After::Close);
+        }
+        forwarded += n as u64;
         if http1::write_body_part(&mut w, req_framing, &buf[..n]).is_err() {
             upstream_failed = true;
             break;

@@ -7,13 +7,14 @@ use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 
 use super::certs;
 use super::http1;
+use super::server::lock;
 use super::tempdir::TempDir;
 use super::token_server::{self, TokenServer};
 
@@ -45,7 +46,7 @@ pub enum Mode {
 pub struct Registry {
     mode: Mode,
     host: String,
-    child: Child,
+    child: Mutex<Child>,
     dir: TempDir,
     storage: PathBuf,
     log: PathBuf,
@@ -89,7 +90,7 @@ impl Registry {
                     return Registry {
                         mode,
                         host,
-                        child,
+                        child: Mutex::new(child),
                         dir,
                         storage,
                         log,
@@ -200,6 +201,27 @@ impl Registry {
             .count()
     }
 
+    /// Stops the registry, waits `down_for`, and starts it again on the
+    /// same port with the same storage (a registry restart under a client).
+    /// Its log goes on in a new file, which `log_text` does not read.
+    pub fn restart(&self, down_for: Duration) {
+        let mut child = lock(&self.child);
+        stop(&mut child);
+        std::thread::sleep(down_for);
+        let config = self.dir.path().join("config.yml");
+        let log = self.dir.path().join("registry-restarted.log");
+        let tls = (self.mode != Mode::Plain).then(|| Arc::new(certs::client_config()));
+        *child = spawn(&config, &log);
+        if let Err(why) = wait_ready(&mut child, &self.host, tls) {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!(
+                "docker-registry did not come back on {}: {why}\n{}",
+                self.host,
+                tail(&text, 40)
+            );
+        }
+    }
+
     /// The directory holding config, htpasswd, log and storage.
     pub fn dir(&self) -> &Path {
         self.dir.path()
@@ -208,7 +230,7 @@ impl Registry {
 
 impl Drop for Registry {
     fn drop(&mut self) {
-        stop(&mut self.child);
+        stop(&mut lock(&self.child));
         // `dir` (and the token server) are dropped after this.
     }
 }
