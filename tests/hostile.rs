@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::io::BufReader;
+use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
@@ -228,5 +228,149 @@ async fn insufficient_scope_is_retried_once_with_the_wider_scope() {
     assert!(
         requests[1].contains("repository%3Aother%3Apull"),
         "then the wider one: {requests:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_midway_times_out() {
+    let digest = Digest::sha256_of(&[7u8; 1000]);
+    let server = Server::start(
+        "stalling-registry",
+        Arc::new(|stream: TcpStream| {
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                if path == "/v2/" {
+                    let _ = write_response(&mut write, &method, 200, &[], b"{}", false);
+                    continue;
+                }
+                // 100 of the 1000 bytes promised, then silence.
+                let _ = write.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+                let _ = write.write_all(&[7u8; 100]);
+                std::thread::sleep(std::time::Duration::from_secs(30));
+                return;
+            }
+        }),
+    );
+    let host = server.addr().to_string();
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        read_timeout: std::time::Duration::from_millis(500),
+        ..Default::default()
+    })
+    .unwrap();
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    let started = std::time::Instant::now();
+    let mut reader = client.get_blob(&r, &digest).await.expect("headers arrive");
+    let mut got = 0;
+    let err = loop {
+        match reader.chunk().await {
+            Ok(Some(c)) => got += c.len(),
+            Ok(None) => panic!("a stalled body cannot end well"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(got, 100);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "no hang"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_location_on_another_host_gets_no_credentials() {
+    use std::sync::Mutex;
+    let seen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let record = seen.clone();
+    let storage = Server::start(
+        "other-host",
+        Arc::new(move |stream: TcpStream| {
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, _)) = head.request_line() else {
+                    return;
+                };
+                record
+                    .lock()
+                    .unwrap()
+                    .push(head.header("authorization").map(str::to_string));
+                let len: usize = head
+                    .header("content-length")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0u8; len];
+                let _ = std::io::Read::read_exact(&mut read, &mut body);
+                let _ = write_response(&mut write, &method, 201, &[], b"", false);
+            }
+        }),
+    );
+    let other = storage.addr().to_string();
+    let registry = Server::start(
+        "auth-registry",
+        Arc::new(move |stream: TcpStream| {
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                let authed = head.header("authorization").is_some();
+                let (status, headers) = if !authed {
+                    (
+                        401,
+                        vec![(
+                            "WWW-Authenticate".to_string(),
+                            "Basic realm=\"r\"".to_string(),
+                        )],
+                    )
+                } else if path == "/v2/" {
+                    (200, vec![])
+                } else {
+                    (
+                        202,
+                        vec![(
+                            "Location".to_string(),
+                            format!("http://{other}/upload/1?state=x"),
+                        )],
+                    )
+                };
+                let _ = write_response(&mut write, &method, status, &headers, b"", false);
+            }
+        }),
+    );
+    let host = registry.addr().to_string();
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        credentials: vec![(
+            host.clone(),
+            ocireg::Credential::Basic {
+                username: "u".into(),
+                password: "p".into(),
+            },
+        )],
+        ..Default::default()
+    })
+    .unwrap();
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    client
+        .push_blob(&r, bytes::Bytes::from_static(b"data"))
+        .await
+        .expect("upload through the other host");
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(Option::is_none),
+        "credentials went to another host: {seen:?}"
     );
 }

@@ -371,3 +371,48 @@ async fn credentials_never_appear_in_errors() {
     );
     assert!(!debug.contains(SECRET), "{debug}");
 }
+
+#[tokio::test]
+async fn a_blob_larger_than_its_descriptor_is_refused_and_not_written() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let r = reference(reg.host(), "rel/liar:v1");
+    let layer = bytes(9, 1000);
+    let layer_digest = client.push_blob(&r, Bytes::from(layer)).await.unwrap();
+    let config = client
+        .push_blob(&r, Bytes::from_static(b"{}"))
+        .await
+        .unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
+        "config": {"mediaType": media_type::OCI_CONFIG, "digest": config.as_str(), "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest.as_str(), "size": 500}],
+    }))
+    .unwrap();
+    match client
+        .put_manifest(&r, Bytes::from(manifest), media_type::OCI_MANIFEST)
+        .await
+    {
+        // distribution may check sizes itself; then there is nothing to pull.
+        Err(e) => assert!(matches!(e.kind(), ErrorKind::Rejected), "{e}"),
+        Ok(_) => {
+            let dir = reg.dir().join("liar");
+            let err = client
+                .pull(&r, &dir, &ImageOptions::default())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::SizeExceeded, "{err}");
+            let blob = dir.join("blobs/sha256").join(layer_digest.hex());
+            assert!(!blob.exists(), "nothing written for the lying blob");
+            let leftovers: Vec<_> = std::fs::read_dir(dir.join("blobs/sha256"))
+                .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            assert!(
+                leftovers
+                    .iter()
+                    .all(|n| !n.to_string_lossy().starts_with(".tmp")),
+                "{leftovers:?}"
+            );
+        }
+    }
+}

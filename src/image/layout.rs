@@ -159,9 +159,10 @@ impl OciLayout {
             .await
             .map_err(|e| io_error(&dir, e))?;
         let temp = temp_path(&dir, digest.hex());
-        let file = tokio::fs::File::create(&temp)
-            .await
-            .map_err(|e| io_error(&temp, e))?;
+        // Opened without an await, so that a cancelled task cannot leave a
+        // file behind that no writer will remove.
+        let file = std::fs::File::create(&temp).map_err(|e| io_error(&temp, e))?;
+        let file = tokio::fs::File::from_std(file);
         Ok(BlobWriter {
             file: Some(file),
             temp,
@@ -371,20 +372,18 @@ fn temp_path(dir: &Path, hex: &str) -> PathBuf {
     dir.join(format!(".tmp-{hex}-{}-{n}", std::process::id()))
 }
 
+/// Writes a small file (`index.json`, `oci-layout`) under a temporary name
+/// and renames it into place. Done without awaiting, so that a cancelled
+/// operation can never leave the temporary file behind.
 async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temp = temp_path(dir, name);
-    tokio::fs::write(&temp, bytes)
-        .await
-        .map_err(|e| io_error(&temp, e))?;
-    match tokio::fs::rename(&temp, path).await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&temp).await;
-            Err(io_error(path, e))
-        }
-    }
+    std::fs::write(&temp, bytes).map_err(|e| io_error(&temp, e))?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        io_error(path, e)
+    })
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
