@@ -125,7 +125,9 @@ typedef struct ocireg_upload ocireg_upload;
 // Reports image progress: blob `digest` is at `blob_done` of `blob_total`
 // bytes, the whole operation at `done` of `total`. `digest` is borrowed for
 // the call. Called on the caller's thread; non-zero stops the operation with
-// `OCIREG_ERR_ABORTED` (its temporary files are removed).
+// `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it has
+// already finished. It must not call ocireg: such calls fail with
+// `OCIREG_ERR_UNSUPPORTED` (the operation is still running underneath).
 typedef int (*ocireg_image_progress_cb)(void *userdata,
                                         const char *digest,
                                         uint64_t blob_done,

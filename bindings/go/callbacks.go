@@ -18,8 +18,10 @@ type transfer struct {
 	r        io.Reader
 	eof      bool
 	progress func(done, total int64)
-	err      error // from w or r
-	panicked any   // a panic in a callback, re-raised after the call
+	// imageProgress is ImageOptions.Progress; false from it aborts.
+	imageProgress func(ImageProgress) bool
+	err           error // from w or r
+	panicked      any   // a panic in a callback, re-raised after the call
 }
 
 func transferOf(userdata unsafe.Pointer) *transfer {
@@ -91,6 +93,30 @@ func ociregGoProgress(userdata unsafe.Pointer, done, total C.uint64_t) (rc C.int
 	defer t.recoverInto(&rc)
 	if t.progress != nil {
 		t.progress(int64(done), int64(total))
+	}
+	return 0
+}
+
+// ociregGoImageProgress is the ocireg_image_progress_cb; its userdata is
+// the cgo.Handle itself (not a pointer to it), because the image options
+// keep it beyond the call that sets it.
+//
+//export ociregGoImageProgress
+func ociregGoImageProgress(h C.uintptr_t, digest *C.char, blobDone, blobTotal, done, total C.uint64_t) (rc C.int) {
+	t := cgo.Handle(h).Value().(*transfer)
+	defer t.recoverInto(&rc)
+	if t.imageProgress == nil {
+		return 0
+	}
+	ok := t.imageProgress(ImageProgress{
+		Digest:    C.GoString(digest),
+		BlobDone:  int64(blobDone),
+		BlobTotal: int64(blobTotal),
+		Done:      int64(done),
+		Total:     int64(total),
+	})
+	if !ok {
+		return 1
 	}
 	return 0
 }

@@ -24,6 +24,38 @@
 //	defer blob.Close()
 //	io.Copy(os.Stdout, blob) // verified: the last Read fails on a digest mismatch
 //
+// # Whole images
+//
+// Pull, Push, Copy, Save and Inspect move and describe whole images: a
+// manifest (or a multi-platform index and its children), its config and
+// its layers, with independent blobs moving concurrently
+// (Options.Concurrency at a time):
+//
+//	// Into an OCI image layout directory that skopeo and umoci read:
+//	digest, err := client.Pull(ctx, "localhost:5000/library/alpine:3.20", "alpine-oci", nil)
+//
+//	// Registry to registry, every platform, same digests:
+//	digest, err = client.Copy(ctx, "docker.io/library/alpine:3.20", "localhost:5000/library/alpine:3.20",
+//		&ocireg.ImageOptions{
+//			AllPlatforms: true,
+//			Progress: func(p ocireg.ImageProgress) bool {
+//				fmt.Printf("\r%d/%d bytes", p.Done, p.Total)
+//				return true // false stops the copy with ErrAborted
+//			},
+//		})
+//
+//	// Back from the layout, and the image's facts the way skopeo inspect gives them:
+//	digest, err = client.Push(ctx, "alpine-oci", "localhost:5000/copy/alpine:3.20", nil)
+//	info, err := client.Inspect(ctx, "localhost:5000/copy/alpine:3.20", nil, true)
+//	fmt.Println(info.Architecture, info.Os, info.Labels, info.RepoTags)
+//
+// ImageOptions choose the platform taken from an index (or AllPlatforms),
+// the image's name in a layout, repositories to mount blobs from, and a
+// Progress function. A cancelled context, a Progress that returns false
+// and any failure stop every transfer of the operation and remove its
+// temporary files; blobs already verified in a layout stay, so a second
+// Pull finishes the job.
+//
 // # References
 //
 // Methods take references as strings: a repository is
@@ -35,7 +67,8 @@
 //
 // Every method that talks to a registry takes a context.Context.
 // Cancelling it (or its deadline passing) stops the call inside the
-// library, and the error then satisfies both errors.Is(err,
+// library (for a whole-image operation, every one of its transfers), and
+// the error then satisfies both errors.Is(err,
 // ocireg.ErrCancelled) and errors.Is(err, context.Canceled) (or
 // context.DeadlineExceeded). A BlobReader and an Upload keep the context
 // they were opened with, so cancelling it also stops a Read or Write in
@@ -63,9 +96,4 @@
 // For an installed library (`make install PREFIX=...`), build with
 // `-tags ocireg_pkgconfig` so that the flags come from pkg-config's
 // ocireg.pc (set PKG_CONFIG_PATH to PREFIX/lib/pkgconfig if needed).
-//
-// Whole-image operations (pull, push and copy of an image with all its
-// blobs) are not in the C API yet; this package will wrap them when they
-// are. Meanwhile, compose them from the blob and manifest methods as the
-// mirror example of the repository (examples/go/mirror) does.
 package ocireg

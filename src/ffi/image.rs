@@ -16,7 +16,9 @@ use crate::image::{ImageOptions, Platform, Progress};
 /// Reports image progress: blob `digest` is at `blob_done` of `blob_total`
 /// bytes, the whole operation at `done` of `total`. `digest` is borrowed for
 /// the call. Called on the caller's thread; non-zero stops the operation with
-/// `OCIREG_ERR_ABORTED` (its temporary files are removed).
+/// `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it has
+/// already finished. It must not call ocireg: such calls fail with
+/// `OCIREG_ERR_UNSUPPORTED` (the operation is still running underneath).
 pub type ocireg_image_progress_cb = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,

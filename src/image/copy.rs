@@ -7,8 +7,8 @@ use super::concurrent::run_all;
 use super::options::ImageOptions;
 use super::plan::BlobRef;
 use super::progress::Tracker;
-use super::stream::{AttemptProgress, download_body};
-use crate::client::{Client, may_restart};
+use super::stream::{download_body, upload_restartable};
+use crate::client::Client;
 use crate::digest::Digest;
 use crate::error::Result;
 use crate::reference::Reference;
@@ -65,23 +65,10 @@ async fn copy_blob(
         tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
         return Ok(());
     }
-    let mut attempt = 0;
-    loop {
+    upload_restartable(client, target, blob, &tracker, |progress| async move {
         let mut reader = client.get_blob(source, &blob.digest).await?;
         reader.expect_size(blob.size)?;
-        let progress = AttemptProgress::new(&tracker, blob);
-        let body = download_body(reader, progress.clone());
-        match client
-            .push_blob_stream(target, &blob.digest, blob.size, body)
-            .await
-        {
-            Ok(_) => return Ok(()),
-            // The source can be read again: start the upload over.
-            Err(e) if may_restart(&e) && attempt < client.options().max_retries => {
-                progress.rewind();
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+        Ok(download_body(reader, progress))
+    })
+    .await
 }

@@ -8,8 +8,8 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
-use super::stream::{AttemptProgress, file_body};
-use crate::client::{Client, Manifest, MountResult, may_restart};
+use super::stream::{file_body, upload_restartable};
+use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reference::Reference;
@@ -135,8 +135,7 @@ async fn push_blob(
         tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
         return Ok(());
     }
-    let mut attempt = 0;
-    loop {
+    upload_restartable(client, target, blob, &tracker, |progress| async move {
         let (file, len) = layout.open_blob(&blob.digest).await?;
         if len != blob.size {
             return Err(Error::new(
@@ -147,21 +146,9 @@ async fn push_blob(
                 ),
             ));
         }
-        let progress = AttemptProgress::new(&tracker, blob);
-        let body = file_body(file, progress.clone());
-        match client
-            .push_blob_stream(target, &blob.digest, blob.size, body)
-            .await
-        {
-            Ok(_) => return Ok(()),
-            // The file can be read again: start the upload over.
-            Err(e) if may_restart(&e) && attempt < client.options().max_retries => {
-                progress.rewind();
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+        Ok(file_body(file, progress))
+    })
+    .await
 }
 
 async fn read_manifest(layout: &OciLayout, digest: &str, media_type: &str) -> Result<Manifest> {

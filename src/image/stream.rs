@@ -10,8 +10,11 @@ use tokio::io::AsyncReadExt;
 
 use super::plan::BlobRef;
 use super::progress::Tracker;
-use crate::client::BlobReader;
-use crate::error::{Error, ErrorKind};
+use std::future::Future;
+
+use crate::client::{BlobReader, Client, may_restart};
+use crate::error::{Error, ErrorKind, Result};
+use crate::reference::Reference;
 
 /// The read size when streaming a file.
 const FILE_CHUNK: usize = 256 * 1024;
@@ -44,6 +47,38 @@ impl AttemptProgress {
     /// Takes back what this attempt reported.
     pub fn rewind(&self) {
         self.tracker.rewind(self.sent.swap(0, Ordering::Relaxed));
+    }
+}
+
+/// Uploads `blob` to `target` from a body `open` makes for each attempt:
+/// when a cut connection or a lost session fails the upload, the source is
+/// opened again and the upload starts over (bounded by the client's retries).
+pub(crate) async fn upload_restartable<F, Fut>(
+    client: &Client,
+    target: &Reference,
+    blob: &BlobRef,
+    tracker: &Arc<Tracker>,
+    open: F,
+) -> Result<()>
+where
+    F: Fn(AttemptProgress) -> Fut,
+    Fut: Future<Output = Result<reqwest::Body>>,
+{
+    let mut attempt = 0;
+    loop {
+        let progress = AttemptProgress::new(tracker, blob);
+        let body = open(progress.clone()).await?;
+        match client
+            .push_blob_stream(target, &blob.digest, blob.size, body)
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if may_restart(&e) && attempt < client.options().max_retries => {
+                progress.rewind();
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

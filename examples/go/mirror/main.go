@@ -1,24 +1,26 @@
 // Command mirror copies every tag of a repository from one registry to
-// another: manifests, the child manifests of indexes, configs and layers.
+// another, multi-platform indexes whole, with the same digests.
 //
-//	go run ./mirror [-j N] [-insecure HOST] [-ca FILE] [-cred HOST=USER:PASS] SRC-REPO DST-REPO
+//	go run ./mirror [-j N] [-t T] [-q] [-insecure HOST] [-ca FILE] [-cred HOST=USER:PASS] SRC-REPO DST-REPO
 //
-// Blobs move N at a time. A blob the destination already has is skipped;
-// when source and destination are on the same registry, blobs are mounted
-// across repositories instead of copied; otherwise each streams from the
-// source to the destination without touching the disk, verified at both
-// ends. Progress goes to stderr.
+// Each tag is one ocireg Client.Copy with AllPlatforms: blobs stream from
+// the source to the destination without touching the disk, N at a time;
+// a blob the destination already has is skipped, and within one registry
+// blobs are mounted across repositories instead of copied. T tags are
+// copied at once. Progress, from the Copy's Progress function, goes to
+// stderr; each copied tag and its digest to stdout.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +46,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var flags cli.Flags
 	fs := flag.NewFlagSet("mirror", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	jobs := fs.Int("j", 4, "how many blobs to copy at once")
+	jobs := fs.Int("j", 4, "how many blobs to copy at once (per tag)")
+	tagJobs := fs.Int("t", 2, "how many tags to copy at once")
+	retries := fs.Int("retries", 1, "how many times to retry a tag whose copy failed")
 	quiet := fs.Bool("q", false, "no progress display")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mirror [flags] SRC-HOST[:PORT]/REPOSITORY DST-HOST[:PORT]/REPOSITORY")
@@ -54,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 || *jobs < 1 {
+	if fs.NArg() != 2 || *jobs < 1 || *tagJobs < 1 || *retries < 0 {
 		fs.Usage()
 		return flag.ErrHelp
 	}
@@ -69,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer client.Close()
 
-	m := newMirror(client, fs.Arg(0), fs.Arg(1), *jobs)
+	m := &mirror{c: client, src: fs.Arg(0), dst: fs.Arg(1), tagJobs: *tagJobs, retries: *retries, log: stderr}
 	var stopProgress func()
 	if !*quiet {
 		stopProgress = m.prog.start(stderr)
@@ -81,224 +85,153 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// mirror copies one repository; every blob and manifest is copied once
-// even when several tags or images share it.
+// mirror copies one repository, tag by tag.
 type mirror struct {
-	c         *ocireg.Client
-	src, dst  string
-	srcPath   string
-	sameReg   bool
-	sem       chan struct{}
-	blobs     onceMap
-	manifests onceMap
-	prog      progress
+	c        *ocireg.Client
+	src, dst string
+	tagJobs  int
+	retries  int
+	log      io.Writer // retries are reported here
+	prog     progress
 }
 
-func newMirror(c *ocireg.Client, src, dst string, jobs int) *mirror {
-	srcReg, srcPath := cli.SplitRepository(src)
-	dstReg, _ := cli.SplitRepository(dst)
-	return &mirror{
-		c: c, src: src, dst: dst, srcPath: srcPath,
-		sameReg: srcReg == dstReg,
-		sem:     make(chan struct{}, jobs),
-	}
-}
-
+// run copies every tag, m.tagJobs at a time; the first failure stops the
+// copies in progress and is returned.
 func (m *mirror) run(ctx context.Context, stdout io.Writer) error {
 	tags, err := m.c.Tags(ctx, m.src)
 	if err != nil {
 		return err
 	}
 	m.prog.tagsTotal.Store(int64(len(tags)))
-	for _, tag := range tags {
-		m.prog.setTag(tag)
-		man, err := m.c.GetManifest(ctx, m.src+":"+tag)
-		if err != nil {
-			return fmt.Errorf("%s:%s: %w", m.src, tag, err)
-		}
-		if err := m.copyManifest(ctx, ":"+tag, man); err != nil {
-			return fmt.Errorf("%s:%s: %w", m.src, tag, err)
-		}
-		m.prog.tagsDone.Add(1)
-		fmt.Fprintf(stdout, "%s:%s %s\n", m.dst, tag, man.Digest)
-	}
-	return nil
-}
-
-// copyManifest copies what man refers to, then man itself under ref
-// (":tag" or "@digest").
-func (m *mirror) copyManifest(ctx context.Context, ref string, man *ocireg.Content) error {
-	var doc struct {
-		Manifests []struct {
-			Digest string `json:"digest"`
-		} `json:"manifests"`
-		Config *blobDesc  `json:"config"`
-		Layers []blobDesc `json:"layers"`
-	}
-	if err := json.Unmarshal(man.Data, &doc); err != nil {
-		return fmt.Errorf("manifest %s: %w", man.Digest, err)
-	}
-	var blobs []blobDesc
-	if doc.Config != nil {
-		blobs = append(blobs, *doc.Config)
-	}
-	for _, l := range doc.Layers {
-		if len(l.URLs) == 0 { // foreign layers stay where they are
-			blobs = append(blobs, l)
-		}
-	}
-	err := parallel(len(doc.Manifests)+len(blobs), func(i int) error {
-		if i < len(doc.Manifests) {
-			d := doc.Manifests[i].Digest
-			return m.manifests.do(d, func() error {
-				child, err := m.c.GetManifest(ctx, m.src+"@"+d)
-				if err != nil {
-					return err
-				}
-				return m.copyManifest(ctx, "@"+d, child)
-			})
-		}
-		b := blobs[i-len(doc.Manifests)]
-		return m.blobs.do(b.Digest, func() error {
-			m.prog.blobsTotal.Add(1)
-			return m.copyBlob(ctx, b)
-		})
-	})
-	if err != nil {
-		return err
-	}
-	got, err := m.c.PutManifest(ctx, m.dst+ref, man.Data, man.MediaType)
-	if err != nil {
-		return err
-	}
-	if got != man.Digest {
-		return fmt.Errorf("the destination stored %s as %s", man.Digest, got)
-	}
-	return nil
-}
-
-type blobDesc struct {
-	Digest string   `json:"digest"`
-	Size   int64    `json:"size"`
-	URLs   []string `json:"urls"`
-}
-
-// copyBlob copies one blob, at most len(m.sem) at a time.
-func (m *mirror) copyBlob(ctx context.Context, b blobDesc) error {
-	select {
-	case m.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-m.sem }()
-	defer m.prog.blobsDone.Add(1)
-
-	if _, err := m.c.HeadBlob(ctx, m.dst, b.Digest); err == nil {
-		m.prog.skipped.Add(1)
-		return nil
-	} else if !errors.Is(err, ocireg.ErrNotFound) {
-		return err
-	}
-	if m.sameReg {
-		mounted, err := m.c.MountBlob(ctx, m.dst, b.Digest, m.srcPath)
-		if err != nil {
-			return err
-		}
-		if mounted {
-			m.prog.mounted.Add(1)
-			return nil
-		}
-	}
-	m.prog.bytesTotal.Add(b.Size)
-	r, err := m.c.OpenBlob(ctx, m.src, b.Digest)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	up, err := m.c.StartUpload(ctx, m.dst)
-	if err != nil {
-		return err
-	}
-	defer up.Close()
-	if _, err := io.Copy(up, &counter{r: r, n: &m.prog.bytesDone}); err != nil {
-		return fmt.Errorf("blob %s: %w", b.Digest, err)
-	}
-	if _, err := up.Commit(b.Digest); err != nil {
-		return fmt.Errorf("blob %s: %w", b.Digest, err)
-	}
-	m.prog.copied.Add(1)
-	return nil
-}
-
-// parallel runs f(0..n-1) in goroutines and gives the first error.
-func parallel(n int, f func(i int) error) error {
-	errs := make([]error, n)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, m.tagJobs)
 	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
+	var outMu sync.Mutex
+	for _, tag := range tags {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = f(i)
+			defer func() { <-sem }()
+			digest, err := m.copyTag(ctx, tag)
+			if err != nil {
+				cancel(fmt.Errorf("%s:%s: %w", m.src, tag, err)) // the first one wins
+				return
+			}
+			outMu.Lock()
+			fmt.Fprintf(stdout, "%s:%s %s\n", m.dst, tag, digest)
+			outMu.Unlock()
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return context.Cause(ctx) // nil, the first failure, or the caller's cancellation
 }
 
-// onceMap runs a function once per key; later callers wait for it and
-// share its error.
-type onceMap struct {
-	mu sync.Mutex
-	m  map[string]*onceEntry
-}
-
-type onceEntry struct {
-	done chan struct{}
-	err  error
-}
-
-func (o *onceMap) do(key string, f func() error) error {
-	o.mu.Lock()
-	if o.m == nil {
-		o.m = map[string]*onceEntry{}
+// copyTag copies one tag with its every platform, retrying a failure
+// (a copy again moves only what is missing).
+//
+// Retries matter with concurrent tags: registries whose storage rewrites
+// a repository's link to a blob non-atomically (the distribution
+// registry's filesystem driver truncates, then writes) may report a blob
+// as unknown while another copy is linking the same blob.
+func (m *mirror) copyTag(ctx context.Context, tag string) (string, error) {
+	m.prog.begin(tag)
+	defer m.prog.end(tag)
+	for attempt := 0; ; attempt++ {
+		digest, err := m.c.Copy(ctx, m.src+":"+tag, m.dst+":"+tag, &ocireg.ImageOptions{
+			AllPlatforms: true,
+			Progress: func(p ocireg.ImageProgress) bool {
+				m.prog.update(tag, p)
+				return true
+			},
+		})
+		if err == nil || attempt >= m.retries || ctx.Err() != nil ||
+			errors.Is(err, ocireg.ErrUnauthorized) || errors.Is(err, ocireg.ErrDenied) {
+			return digest, err
+		}
+		m.prog.logf(m.log, "retrying %s:%s: %v", m.src, tag, err)
+		select {
+		case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
 	}
-	e, ok := o.m[key]
-	if !ok {
-		e = &onceEntry{done: make(chan struct{})}
-		o.m[key] = e
-	}
-	o.mu.Unlock()
-	if ok {
-		<-e.done
-		return e.err
-	}
-	e.err = f()
-	close(e.done)
-	return e.err
 }
 
-// counter counts the bytes read through it.
-type counter struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c *counter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
-// progress is the state the display shows.
+// progress is the state the display shows: the tags, the distinct blobs
+// seen, and the bytes of every tag's copy (blobs the destination already
+// had, or mounted, count as done at once).
 type progress struct {
-	tagsTotal, tagsDone      atomic.Int64
-	blobsTotal, blobsDone    atomic.Int64
-	skipped, mounted, copied atomic.Int64
-	bytesTotal, bytesDone    atomic.Int64
-	tag                      atomic.Value
+	tagsTotal, tagsDone atomic.Int64
+
+	out sync.Mutex // held while writing to the terminal
+	tty bool       // the display redraws one line (set by start)
+
+	mu          sync.Mutex
+	active      []string            // tags being copied
+	blobs       map[string]struct{} // distinct blobs reported
+	done, total map[string]int64    // bytes, per tag
 }
 
-func (p *progress) setTag(t string) { p.tag.Store(t) }
+// logf prints a message line on w, clearing the status line first on a
+// terminal.
+func (p *progress) logf(w io.Writer, format string, args ...any) {
+	p.out.Lock()
+	defer p.out.Unlock()
+	if p.tty {
+		fmt.Fprint(w, "\r\033[K")
+	}
+	fmt.Fprintf(w, format+"\n", args...)
+}
+
+func (p *progress) begin(tag string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.active = append(p.active, tag)
+}
+
+func (p *progress) end(tag string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.active = slices.DeleteFunc(p.active, func(t string) bool { return t == tag })
+	p.tagsDone.Add(1)
+}
+
+func (p *progress) update(tag string, r ocireg.ImageProgress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.blobs == nil {
+		p.blobs = map[string]struct{}{}
+		p.done = map[string]int64{}
+		p.total = map[string]int64{}
+	}
+	p.blobs[r.Digest] = struct{}{}
+	p.done[tag] = r.Done
+	p.total[tag] = r.Total
+}
+
+// line is the status line.
+func (p *progress) line(elapsed time.Duration) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var done, total int64
+	for t, d := range p.done {
+		done += d
+		total += p.total[t]
+	}
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	rate := mib(done) / max(elapsed.Seconds(), 0.001)
+	return fmt.Sprintf("tag %d/%d %-12s blobs %d  %.1f/%.1f MiB  %.1f MiB/s",
+		p.tagsDone.Load(), p.tagsTotal.Load(), strings.Join(p.active, ","), len(p.blobs),
+		mib(done), mib(total), rate)
+}
 
 // start redraws one status line on w until the returned function is
 // called, which prints the final line.
@@ -309,16 +242,10 @@ func (p *progress) start(w io.Writer) func() {
 			tty = true
 		}
 	}
+	p.out.Lock()
+	p.tty = tty
+	p.out.Unlock()
 	began := time.Now()
-	line := func() string {
-		tag, _ := p.tag.Load().(string)
-		secs := time.Since(began).Seconds()
-		rate := float64(p.bytesDone.Load()) / (1 << 20) / max(secs, 0.001)
-		return fmt.Sprintf("tag %d/%d %-12s blobs %d/%d (%d copied, %d mounted, %d present)  %.1f/%.1f MiB  %.1f MiB/s",
-			p.tagsDone.Load(), p.tagsTotal.Load(), tag, p.blobsDone.Load(), p.blobsTotal.Load(),
-			p.copied.Load(), p.mounted.Load(), p.skipped.Load(),
-			float64(p.bytesDone.Load())/(1<<20), float64(p.bytesTotal.Load())/(1<<20), rate)
-	}
 	period := 200 * time.Millisecond
 	if !tty {
 		period = 2 * time.Second
@@ -332,16 +259,21 @@ func (p *progress) start(w io.Writer) func() {
 		for {
 			select {
 			case <-t.C:
+				p.out.Lock()
 				if tty {
-					fmt.Fprintf(w, "\r\033[K%s", line())
+					fmt.Fprintf(w, "\r\033[K%s", p.line(time.Since(began)))
 				} else {
-					fmt.Fprintln(w, line())
+					fmt.Fprintln(w, p.line(time.Since(began)))
 				}
+				p.out.Unlock()
 			case <-stop:
+				p.out.Lock()
+				defer p.out.Unlock()
 				if tty {
 					fmt.Fprintf(w, "\r\033[K")
 				}
-				fmt.Fprintf(w, "%s in %s\n", line(), time.Since(began).Round(time.Millisecond))
+				el := time.Since(began)
+				fmt.Fprintf(w, "%s in %s\n", p.line(el), el.Round(time.Millisecond))
 				return
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -154,29 +155,38 @@ func TestMirrorPlainToToken(t *testing.T) {
 	}
 	t.Logf("stdout:\n%sstderr:\n%s", stdout.String(), stderr.String())
 	sameContent(t, c, src, dst, blobs)
-	if !strings.Contains(stderr.String(), "blobs 7/7 (7 copied, 0 mounted, 0 present)") {
-		t.Fatalf("progress: %s", stderr.String())
-	}
+	checkProgress(t, stderr.String())
 
-	// A second run finds everything in place.
+	// A second run, one tag at a time, finds everything in place.
 	stderr.Reset()
-	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), append([]string{"-t", "1"}, args...), &stdout, &stderr); err != nil {
 		t.Fatalf("second mirror: %v\n%s", err, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "(0 copied, 0 mounted, 7 present)") {
-		t.Fatalf("second run progress: %s", stderr.String())
+	checkProgress(t, stderr.String())
+	if got := strings.Count(stdout.String(), dst+":"); got != 6 {
+		t.Fatalf("stdout after two runs has %d tags:\n%s", got, stdout.String())
 	}
 
 	// Within one registry, blobs are mounted.
 	same := fmt.Sprintf("%s/mirror-dst/copy-%s", plain, id)
 	stderr.Reset()
-	if err := run(context.Background(), []string{"-insecure", plain, src, same}, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"-t", "3", "-insecure", plain, src, same}, &stdout, &stderr); err != nil {
 		t.Fatalf("mirror within a registry: %v\n%s", err, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "(0 copied, 7 mounted, 0 present)") {
-		t.Fatalf("mount progress: %s", stderr.String())
-	}
+	checkProgress(t, stderr.String())
 	sameContent(t, c, src, same, blobs)
+}
+
+// checkProgress checks the final progress line: every tag done, the
+// fixture's 7 distinct blobs seen, and all bytes done.
+func checkProgress(t *testing.T, stderr string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := lines[len(lines)-1]
+	m := regexp.MustCompile(`^tag (\d+)/(\d+) +blobs (\d+)  ([\d.]+)/([\d.]+) MiB .* in `).FindStringSubmatch(last)
+	if m == nil || m[1] != "3" || m[2] != "3" || m[3] != "7" || m[4] != m[5] || m[5] == "0.0" {
+		t.Fatalf("progress: %q", last)
+	}
 }
 
 func TestMirrorUsage(t *testing.T) {
@@ -186,5 +196,8 @@ func TestMirrorUsage(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-cred", "nonsense", "a/b", "c/d"}, &stdout, &stderr); err == nil {
 		t.Fatal("no error for a bad -cred")
+	}
+	if err := run(context.Background(), []string{"-t", "0", "a/b", "c/d"}, &stdout, &stderr); err == nil {
+		t.Fatal("no error for -t 0")
 	}
 }
