@@ -294,7 +294,7 @@ async fn pulls_docker_v2s2_and_multi_platform_indexes() {
     assert_eq!(info.digest, index);
     assert_eq!(info.architecture, "amd64");
     assert_eq!(info.labels.get("seed").map(String::as_str), Some("2"));
-    assert_eq!(info.repo_tags, Some(vec!["v1".to_string()]));
+    assert_eq!(info.repo_tags, vec!["v1".to_string()]);
     assert!(info.env.contains(&"SEED=2".to_string()));
     assert_eq!(info.layers.len(), 2);
     let skopeo_view: Value = serde_json::from_str(&skopeo(&[
