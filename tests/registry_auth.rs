@@ -320,3 +320,40 @@ async fn a_missing_permission_is_denied_not_unauthorized() {
     assert_eq!(err.kind(), ErrorKind::Denied, "{err}");
     assert_eq!(err.http_status(), Some(401));
 }
+
+#[tokio::test]
+async fn mutual_tls_with_a_client_certificate() {
+    let reg = Registry::start(Mode::MutualTls);
+    let pki = support::certs::pki();
+    let without = Client::new(options(&reg)).unwrap();
+    let err = without.ping(reg.host()).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Tls | ErrorKind::Network),
+        "{err}"
+    );
+
+    let mut o = options(&reg);
+    o.client_cert = Some((pki.client_cert.clone(), pki.client_key.clone()));
+    o.user_agent = "ocireg-mtls-test/1".into();
+    o.extra_headers = vec![("X-Ocireg-Test".into(), "yes".into())];
+    let client = Client::new(o).unwrap();
+    client
+        .ping(reg.host())
+        .await
+        .expect("ping with the client certificate");
+    let r = reference(reg.host(), "mtls/app");
+    let digest = client
+        .push_blob(&r, Bytes::from(bytes(11, 2000)))
+        .await
+        .unwrap();
+    assert!(client.blob_exists(&r, &digest).await.unwrap());
+    assert!(
+        reg.log_text().contains("ocireg-mtls-test/1"),
+        "the user agent is sent"
+    );
+
+    let mut bad = options(&reg);
+    bad.client_cert = Some((pki.client_cert.clone(), "/nonexistent/key.pem".into()));
+    let err = Client::new(bad).err().expect("unreadable key");
+    assert_eq!(err.kind(), ErrorKind::Tls);
+}

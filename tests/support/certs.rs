@@ -3,6 +3,7 @@
 //! - a CA (EC P-256) that tests trust;
 //! - a server certificate for `127.0.0.1` (IP SAN) and `localhost` (DNS SAN),
 //!   used by the registry and the token server;
+//! - a client certificate for `127.0.0.1`'s mutual-TLS registry;
 //! - a self-signed EC P-256 certificate and key that sign the registry tokens
 //!   (the registry's `auth.token.rootcertbundle`).
 
@@ -26,6 +27,10 @@ pub struct TestPki {
     pub server_cert: PathBuf,
     /// PEM (PKCS#8) of the server key.
     pub server_key: PathBuf,
+    /// PEM of a client certificate (signed by the CA) for mutual TLS.
+    pub client_cert: PathBuf,
+    /// PEM (PKCS#8) of the client key.
+    pub client_key: PathBuf,
     /// PEM of the token-signing certificate (self-signed).
     pub signing_cert: PathBuf,
     /// DER of the token-signing certificate (for the JWT `x5c` header).
@@ -85,6 +90,14 @@ fn generate() -> TestPki {
          -addext keyUsage=critical,digitalSignature \
          -addext extendedKeyUsage=serverAuth -out server.pem",
     );
+    ec_key(&dir, "client.key");
+    openssl(
+        &dir,
+        "req -x509 -new -key client.key -CA ca.pem -CAkey ca.key -sha256 -days 3650 \
+         -subj /CN=ocireg-test-client -addext basicConstraints=critical,CA:FALSE \
+         -addext keyUsage=critical,digitalSignature \
+         -addext extendedKeyUsage=clientAuth -out client.pem",
+    );
     ec_key(&dir, "signing.key");
     openssl(
         &dir,
@@ -101,6 +114,8 @@ fn generate() -> TestPki {
         ca_pem: dir.join("ca.pem"),
         server_cert: dir.join("server.pem"),
         server_key: dir.join("server.key"),
+        client_cert: dir.join("client.pem"),
+        client_key: dir.join("client.key"),
         signing_cert,
         signing_cert_der,
         signing_key_pem,
@@ -116,6 +131,20 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 /// no process-wide default provider needed). Use it with reqwest's
 /// `ClientBuilder::tls_backend_preconfigured`.
 pub fn client_config() -> rustls::ClientConfig {
+    client_builder().with_no_client_auth()
+}
+
+/// Like [`client_config`], presenting the test client certificate.
+pub fn client_config_with_cert() -> rustls::ClientConfig {
+    let cert = CertificateDer::from_pem_file(&pki().client_cert).expect("parse client.pem");
+    let key = PrivateKeyDer::from_pem_file(&pki().client_key).expect("parse client.key");
+    client_builder()
+        .with_client_auth_cert(vec![cert], key)
+        .expect("client certificate")
+}
+
+fn client_builder() -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>
+{
     let mut roots = rustls::RootCertStore::empty();
     let ca = CertificateDer::from_pem_file(&pki().ca_pem).expect("parse ca.pem");
     roots.add(ca).expect("add test CA to root store");
@@ -123,7 +152,6 @@ pub fn client_config() -> rustls::ClientConfig {
         .with_safe_default_protocol_versions()
         .expect("rustls protocol versions")
         .with_root_certificates(roots)
-        .with_no_client_auth()
 }
 
 /// The rustls server configuration of the support servers (token server),

@@ -40,6 +40,8 @@ pub enum Mode {
     BasicTls,
     /// HTTPS (test CA) with token auth from a [`TokenServer`].
     Token,
+    /// HTTPS (test CA) that requires a client certificate signed by the CA.
+    MutualTls,
 }
 
 /// A running registry. Dropping it kills the process and deletes its files.
@@ -71,7 +73,7 @@ impl Registry {
         if mode == Mode::BasicTls {
             write_htpasswd(&dir.path().join("htpasswd"));
         }
-        let tls = (mode != Mode::Plain).then(|| Arc::new(certs::client_config()));
+        let tls = probe_tls(mode);
 
         let mut last_log = String::new();
         for attempt in 1..=5 {
@@ -145,7 +147,7 @@ impl Registry {
 
     /// `("testuser", "testpass")` in BasicTls and Token modes.
     pub fn credentials(&self) -> Option<(&'static str, &'static str)> {
-        (self.mode != Mode::Plain).then_some((USER, PASSWORD))
+        matches!(self.mode, Mode::BasicTls | Mode::Token).then_some((USER, PASSWORD))
     }
 
     /// The storage root (`storage.filesystem.rootdirectory`). Blobs live under
@@ -210,7 +212,7 @@ impl Registry {
         std::thread::sleep(down_for);
         let config = self.dir.path().join("config.yml");
         let log = self.dir.path().join("registry-restarted.log");
-        let tls = (self.mode != Mode::Plain).then(|| Arc::new(certs::client_config()));
+        let tls = probe_tls(self.mode);
         *child = spawn(&config, &log);
         if let Err(why) = wait_ready(&mut child, &self.host, tls) {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -330,6 +332,15 @@ fn write_htpasswd(path: &Path) {
     std::fs::write(path, text).expect("write htpasswd");
 }
 
+/// The TLS configuration of the readiness probe for `mode`.
+fn probe_tls(mode: Mode) -> Option<Arc<rustls::ClientConfig>> {
+    match mode {
+        Mode::Plain => None,
+        Mode::MutualTls => Some(Arc::new(certs::client_config_with_cert())),
+        Mode::BasicTls | Mode::Token => Some(Arc::new(certs::client_config())),
+    }
+}
+
 fn config_yaml(
     mode: Mode,
     host: &str,
@@ -355,8 +366,16 @@ fn config_yaml(
         )
         .unwrap();
     }
+    if mode == Mode::MutualTls {
+        writeln!(
+            y,
+            "    clientcas:\n      - {}",
+            certs::pki().ca_pem.display()
+        )
+        .unwrap();
+    }
     match mode {
-        Mode::Plain => {}
+        Mode::Plain | Mode::MutualTls => {}
         Mode::BasicTls => writeln!(
             y,
             "auth:\n  htpasswd:\n    realm: ocireg-test\n    path: {}",
