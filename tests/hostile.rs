@@ -374,3 +374,62 @@ async fn an_upload_location_on_another_host_gets_no_credentials() {
         "credentials went to another host: {seen:?}"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_from_https_to_plain_http_is_refused() {
+    use std::sync::Mutex;
+    // The plain-http target counts what reaches it (nothing should).
+    let reached: Arc<Mutex<usize>> = Arc::default();
+    let count = reached.clone();
+    let plain = Server::start(
+        "downgrade-target",
+        Arc::new(move |stream: TcpStream| {
+            *count.lock().unwrap() += 1;
+            drop(stream);
+        }),
+    );
+    let target = plain.addr().to_string();
+    let tls = support::certs::server_config();
+    let server = Server::start(
+        "tls-registry",
+        Arc::new(move |tcp: TcpStream| {
+            let Ok(conn) = rustls::ServerConnection::new(tls.clone()) else {
+                return;
+            };
+            let mut stream = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+            while let Ok(Some(head)) = read_head(&mut stream) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                let (status, headers) = if path == "/v2/" {
+                    (200, vec![])
+                } else {
+                    (
+                        307,
+                        vec![("Location".to_string(), format!("http://{target}{path}"))],
+                    )
+                };
+                if write_response(stream.get_mut(), &method, status, &headers, b"", false).is_err()
+                {
+                    return;
+                }
+            }
+        }),
+    );
+    let host = server.addr().to_string();
+    let client = Client::new(ClientOptions {
+        ca_files: vec![support::certs::pki().ca_pem.clone()],
+        max_retries: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    let digest = Digest::sha256_of(b"x");
+    let err = client.get_blob(&r, &digest).await.err().expect("refused");
+    assert!(err.message().contains("https to plain http"), "{err}");
+    assert_eq!(
+        *reached.lock().unwrap(),
+        0,
+        "nothing went to the plain-http host"
+    );
+}
