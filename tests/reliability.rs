@@ -416,3 +416,67 @@ async fn a_blob_larger_than_its_descriptor_is_refused_and_not_written() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_token_refused_in_the_middle_of_a_push_is_fetched_again() {
+    let reg = Registry::start(Mode::TokenPlain);
+    let tokens = reg.token_server().expect("token server");
+    let proxy = FaultProxy::start(reg.host());
+    let (user, password) = reg.credentials().unwrap();
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![proxy.host().to_string()],
+        ca_files: vec![reg.ca_pem_path().unwrap().to_path_buf()],
+        credentials: vec![(
+            proxy.host().to_string(),
+            Credential::Basic {
+                username: user.into(),
+                password: password.into(),
+            },
+        )],
+        upload_chunk_size: 64 * 1024,
+        ..Default::default()
+    })
+    .unwrap();
+    let r = reference(proxy.host(), "rel/expiring");
+    client
+        .push_blob(&r, Bytes::from_static(b"warm up"))
+        .await
+        .unwrap();
+
+    // The registry stops accepting the token during the next push, as it
+    // would when the token expires.
+    let challenge = format!(
+        "Bearer realm=\"{}\",service=\"{}\",error=\"invalid_token\"",
+        tokens.realm(),
+        support::token_server::SERVICE
+    );
+    proxy.respond_status(
+        "PATCH",
+        "/blobs/uploads/",
+        401,
+        vec![("WWW-Authenticate".into(), challenge)],
+        1,
+    );
+    let fetched_before = tokens.requests();
+    let patches_before = proxy.count("PATCH", "/blobs/uploads/");
+    let data = bytes(20, 300_000);
+    let digest = client
+        .push_blob_chunked(&r, &mut std::io::Cursor::new(data.clone()))
+        .await
+        .expect("the push goes on with a new token");
+    assert_eq!(digest, Digest::sha256_of(&data));
+    assert_eq!(
+        tokens.requests() - fetched_before,
+        1,
+        "exactly one new token"
+    );
+    assert_eq!(
+        proxy.count("PATCH", "/blobs/uploads/") - patches_before,
+        6,
+        "5 chunks and 1 refused"
+    );
+    let back = read_all(client.get_blob(&r, &digest).await.unwrap())
+        .await
+        .unwrap();
+    assert!(back == data);
+}

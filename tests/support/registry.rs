@@ -42,6 +42,9 @@ pub enum Mode {
     Token,
     /// HTTPS (test CA) that requires a client certificate signed by the CA.
     MutualTls,
+    /// Plain HTTP with token auth (the token server is still HTTPS), so
+    /// that a `FaultProxy` can stand in front of a token-auth registry.
+    TokenPlain,
 }
 
 /// A running registry. Dropping it kills the process and deletes its files.
@@ -69,7 +72,7 @@ impl Registry {
         let dir = TempDir::new("registry");
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).expect("create storage dir");
-        let token_server = (mode == Mode::Token).then(TokenServer::start);
+        let token_server = matches!(mode, Mode::Token | Mode::TokenPlain).then(TokenServer::start);
         if mode == Mode::BasicTls {
             write_htpasswd(&dir.path().join("htpasswd"));
         }
@@ -132,22 +135,24 @@ impl Registry {
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
-        let scheme = if self.mode == Mode::Plain {
-            "http"
-        } else {
-            "https"
-        };
+        let scheme = if self.is_plain() { "http" } else { "https" };
         format!("{scheme}://{}", self.host)
     }
 
-    /// The PEM file of the test CA (BasicTls and Token modes).
+    fn is_plain(&self) -> bool {
+        matches!(self.mode, Mode::Plain | Mode::TokenPlain)
+    }
+
+    /// The PEM file of the test CA (every mode but Plain; in TokenPlain it
+    /// is the token server's).
     pub fn ca_pem_path(&self) -> Option<&Path> {
         (self.mode != Mode::Plain).then(|| certs::pki().ca_pem.as_path())
     }
 
-    /// `("testuser", "testpass")` in BasicTls and Token modes.
+    /// `("testuser", "testpass")` in BasicTls, Token and TokenPlain modes.
     pub fn credentials(&self) -> Option<(&'static str, &'static str)> {
-        matches!(self.mode, Mode::BasicTls | Mode::Token).then_some((USER, PASSWORD))
+        matches!(self.mode, Mode::BasicTls | Mode::Token | Mode::TokenPlain)
+            .then_some((USER, PASSWORD))
     }
 
     /// The storage root (`storage.filesystem.rootdirectory`). Blobs live under
@@ -335,7 +340,7 @@ fn write_htpasswd(path: &Path) {
 /// The TLS configuration of the readiness probe for `mode`.
 fn probe_tls(mode: Mode) -> Option<Arc<rustls::ClientConfig>> {
     match mode {
-        Mode::Plain => None,
+        Mode::Plain | Mode::TokenPlain => None,
         Mode::MutualTls => Some(Arc::new(certs::client_config_with_cert())),
         Mode::BasicTls | Mode::Token => Some(Arc::new(certs::client_config())),
     }
@@ -348,7 +353,7 @@ fn config_yaml(
     storage: &Path,
     token_server: Option<&TokenServer>,
 ) -> String {
-    let pki = (mode != Mode::Plain).then(certs::pki);
+    let pki = (!matches!(mode, Mode::Plain | Mode::TokenPlain)).then(certs::pki);
     let mut y = format!(
         "version: 0.1\n\
          log:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\n\
@@ -382,7 +387,7 @@ fn config_yaml(
             dir.join("htpasswd").display()
         )
         .unwrap(),
-        Mode::Token => {
+        Mode::Token | Mode::TokenPlain => {
             let ts = token_server.expect("token server");
             writeln!(
                 y,
