@@ -68,7 +68,7 @@ test-rust:
 	$(CARGO) test
 
 # Every suite; each starts the registries it needs.
-test: deps lint test-rust test-c test-cli test-python test-go
+test: deps lint test-rust test-c test-cli test-python test-go test-load
 
 demo: deps cli
 	@scripts/demo.sh

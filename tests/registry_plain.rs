@@ -529,3 +529,30 @@ async fn bad_references_are_clear_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn resuming_after_zero_and_one_byte_finds_the_right_offset() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let r = reference(reg.host(), "uploads/tiny");
+    for held in [0usize, 1, 2] {
+        let data = b"xyz";
+        let mut session = client.start_upload(&r).await.unwrap();
+        session
+            .write_chunk(Bytes::copy_from_slice(&data[..held]))
+            .await
+            .unwrap();
+        let location = session.location().to_string();
+        let mut resumed = client.resume_upload(&r, &location).await.unwrap();
+        assert_eq!(resumed.offset(), held as u64, "after {held} bytes");
+        resumed
+            .write_chunk(Bytes::copy_from_slice(&data[held..]))
+            .await
+            .unwrap();
+        let digest = resumed
+            .finish(Some(&Digest::sha256_of(data)))
+            .await
+            .expect("finish");
+        assert_eq!(digest, Digest::sha256_of(data));
+    }
+}

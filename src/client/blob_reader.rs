@@ -84,6 +84,13 @@ impl BlobReader {
         Ok(())
     }
 
+    /// Stops hashing here: the caller takes over verifying the bytes (to
+    /// hash them on another thread, overlapped with receiving). The end of
+    /// the stream then says nothing about the digest.
+    pub fn defer_verification(&mut self) {
+        self.hasher = None;
+    }
+
     /// The number of bytes this reader delivers in all, when known.
     pub fn size(&self) -> Option<u64> {
         self.length

@@ -254,15 +254,16 @@ impl UploadSession {
         if response.status() != StatusCode::NO_CONTENT && response.status() != StatusCode::OK {
             return Err(unexpected(&what, response.status()));
         }
-        self.offset = match range_end(&response) {
-            // distribution says `0-0` both for nothing and for one byte.
-            Some(1) if self.offset == 0 => 0,
-            Some(end) => end,
-            None => 0,
-        };
         if response.headers().contains_key(LOCATION) {
             self.location = location(&response, &what)?;
         }
+        self.offset = match range_end(&response) {
+            // distribution says `0-0` both for nothing and for one byte;
+            // its signed session state in the location tells which.
+            Some(1) => distribution_state_offset(&self.location).unwrap_or(1),
+            Some(end) => end,
+            None => 0,
+        };
         Ok(self.offset)
     }
 
@@ -488,6 +489,22 @@ fn location(response: &reqwest::Response, what: &str) -> Result<Url> {
             format!("{what}: bad Location {value:?}: {e}"),
         )
     })
+}
+
+/// The offset recorded in distribution's `_state` query parameter (an
+/// HMAC of 32 bytes followed by the session's JSON, base64url), if the
+/// location carries one.
+fn distribution_state_offset(location: &Url) -> Option<u64> {
+    use base64::Engine as _;
+    let state = location.query_pairs().find(|(k, _)| k == "_state")?.1;
+    let raw = base64::engine::general_purpose::URL_SAFE
+        .decode(state.as_bytes())
+        .or_else(|_| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(state.trim_end_matches('='))
+        })
+        .ok()?;
+    let json: serde_json::Value = serde_json::from_slice(raw.get(32..)?).ok()?;
+    json.get("Offset")?.as_u64()
 }
 
 /// One past the last byte of a `Range: 0-N` header (`N + 1`), if present.

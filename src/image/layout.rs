@@ -174,6 +174,41 @@ impl OciLayout {
         })
     }
 
+    /// Starts writing blob `digest` of `size` bytes on a thread of its own,
+    /// which hashes and writes what [`BlobSink::send`] hands it, so that
+    /// receiving, hashing and writing overlap. The file is renamed into
+    /// place only when size and digest check out.
+    pub async fn blob_sink(&self, digest: &Digest, size: u64) -> Result<BlobSink> {
+        let dir = self.root.join("blobs").join(digest.algorithm().name());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| io_error(&dir, e))?;
+        let temp = temp_path(&dir, digest.hex());
+        // Opened without an await, so that a cancelled task cannot leave a
+        // file behind that no one removes.
+        let file = std::fs::File::create(&temp).map_err(|e| io_error(&temp, e))?;
+        let (chunks, receiver) = tokio::sync::mpsc::channel::<Bytes>(SINK_DEPTH);
+        let (outcome_tx, outcome) = tokio::sync::oneshot::channel();
+        let (done_tx, done) = std::sync::mpsc::channel::<()>();
+        let job = SinkJob {
+            file,
+            temp,
+            target: self.blob_path(digest),
+            digest: digest.clone(),
+            size,
+        };
+        tokio::task::spawn_blocking(move || {
+            let result = job.run(receiver);
+            let _ = outcome_tx.send(result);
+            drop(done_tx);
+        });
+        Ok(BlobSink {
+            chunks: Some(chunks),
+            outcome: Some(outcome),
+            done,
+        })
+    }
+
     /// Writes a small blob held in memory (manifests, configs), verified.
     pub async fn write_blob(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
         let mut writer = self.blob_writer(digest).await?;
@@ -363,6 +398,111 @@ impl Drop for BlobWriter {
             // Not committed: the temporary file must not stay behind.
             let _ = std::fs::remove_file(&self.temp);
         }
+    }
+}
+
+/// How many chunks may wait for the writing thread.
+const SINK_DEPTH: usize = 4;
+
+/// A blob being written by its own thread; see [`OciLayout::blob_sink`].
+/// Dropped before [`BlobSink::finish`], it waits for the thread to remove
+/// the temporary file, so that nothing is left behind.
+pub struct BlobSink {
+    chunks: Option<tokio::sync::mpsc::Sender<Bytes>>,
+    outcome: Option<tokio::sync::oneshot::Receiver<Result<()>>>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl BlobSink {
+    /// Hands over the next bytes (waits while the writer is behind).
+    pub async fn send(&mut self, bytes: Bytes) -> Result<()> {
+        let chunks = self
+            .chunks
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "blob sink already finished"))?;
+        if chunks.send(bytes).await.is_err() {
+            // The thread stopped early: its outcome says why.
+            return self
+                .outcome()
+                .await
+                .and(Err(Error::new(ErrorKind::Internal, "blob writer stopped")));
+        }
+        Ok(())
+    }
+
+    /// Ends the blob: the thread checks size and digest, syncs and renames.
+    pub async fn finish(mut self) -> Result<()> {
+        self.chunks = None;
+        self.outcome().await
+    }
+
+    async fn outcome(&mut self) -> Result<()> {
+        self.chunks = None;
+        match self.outcome.take() {
+            Some(receiver) => receiver.await.unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Internal,
+                    "blob writer thread vanished",
+                ))
+            }),
+            None => Err(Error::new(
+                ErrorKind::Internal,
+                "blob sink already finished",
+            )),
+        }
+    }
+}
+
+impl Drop for BlobSink {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread's loop; wait until it has
+        // removed (or, for a complete and verified blob, placed) the file.
+        self.chunks = None;
+        let _ = self.done.recv();
+    }
+}
+
+/// The writing thread's side of a [`BlobSink`].
+struct SinkJob {
+    file: std::fs::File,
+    temp: PathBuf,
+    target: PathBuf,
+    digest: Digest,
+    size: u64,
+}
+
+impl SinkJob {
+    fn run(mut self, mut chunks: tokio::sync::mpsc::Receiver<Bytes>) -> Result<()> {
+        let result = self.write_all(&mut chunks);
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        result
+    }
+
+    fn write_all(&mut self, chunks: &mut tokio::sync::mpsc::Receiver<Bytes>) -> Result<()> {
+        use std::io::Write as _;
+        let mut hasher = Hasher::new(self.digest.algorithm());
+        let mut written = 0u64;
+        while let Some(bytes) = chunks.blocking_recv() {
+            hasher.update(&bytes);
+            self.file
+                .write_all(&bytes)
+                .map_err(|e| io_error(&self.temp, e))?;
+            written += bytes.len() as u64;
+        }
+        if written != self.size {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "blob {}: {written} of {} bytes arrived",
+                    self.digest, self.size
+                ),
+            ));
+        }
+        hasher.finish().expect_equal(&self.digest)?;
+        self.file.sync_all().map_err(|e| io_error(&self.temp, e))?;
+        std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, e))
     }
 }
 

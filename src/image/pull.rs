@@ -75,15 +75,18 @@ async fn fetch_blob(
     }
     let mut reader = client.get_blob(source, &blob.digest).await?;
     reader.expect_size(blob.size)?;
-    // The reader hashes and verifies; the writer need not hash again.
-    let mut writer = layout.blob_writer_trusted(&blob.digest).await?;
+    // The sink's thread hashes and writes while this task receives; it
+    // verifies before the blob takes its place.
+    reader.defer_verification();
+    let mut sink = layout.blob_sink(&blob.digest, blob.size).await?;
     let mut done = 0u64;
     while let Some(chunk) = reader.chunk().await? {
-        writer.write(&chunk).await?;
         done += chunk.len() as u64;
-        tracker.advance(&blob.digest, chunk.len() as u64, done, blob.size);
+        let n = chunk.len() as u64;
+        sink.send(chunk).await?;
+        tracker.advance(&blob.digest, n, done, blob.size);
     }
-    writer.commit().await
+    sink.finish().await
 }
 
 /// The descriptor of a manifest.

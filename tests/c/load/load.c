@@ -482,10 +482,6 @@ static void op_push_writer(struct worker *w)
 {
     unsigned seed = new_seed(w);
     size_t len = new_len(w), pos = 0, cut = below(w, 2) ? below(w, (unsigned)len) : len;
-    /* Not 1: distribution reports the status of a session holding 0 bytes
-     * and one holding 1 byte alike ("Range: 0-0"), and ocireg reads it as 0,
-     * so a session suspended after 1 byte resumes at offset 0 (reported). */
-    if (cut == 1) cut = 0;
     uint8_t *data = pattern(len, seed);
     char want[72], *dg = NULL, *loc = NULL;
     ocireg_upload *u = NULL;
