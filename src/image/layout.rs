@@ -4,8 +4,10 @@
 //! Paths come only from validated digests, so nothing read from a hostile
 //! `index.json` or manifest can point outside the directory. Blobs are
 //! written to a temporary file and renamed into place only after their
-//! digest checked out; an interrupted write leaves nothing but a temporary
-//! file that the next write of the same blob replaces.
+//! digest checked out; an interrupted or cancelled write removes its
+//! temporary file before the operation returns. Blobs are not
+//! fsynced: every reuse verifies them again, so a crash costs a re-fetch,
+//! never a wrong byte.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use crate::descriptor::Descriptor;
 use crate::digest::{Digest, Hasher};
@@ -141,39 +143,6 @@ impl OciLayout {
         Ok(&hasher.finish() == digest)
     }
 
-    /// Starts writing blob `digest` into a temporary file; the bytes are
-    /// hashed and checked on commit.
-    pub async fn blob_writer(&self, digest: &Digest) -> Result<BlobWriter> {
-        self.writer(digest, true).await
-    }
-
-    /// Like [`OciLayout::blob_writer`] for bytes the caller already
-    /// verified as they passed (a verified download): no second hash.
-    pub async fn blob_writer_trusted(&self, digest: &Digest) -> Result<BlobWriter> {
-        self.writer(digest, false).await
-    }
-
-    async fn writer(&self, digest: &Digest, verify: bool) -> Result<BlobWriter> {
-        let dir = self.root.join("blobs").join(digest.algorithm().name());
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| io_error(&dir, e))?;
-        let temp = temp_path(&dir, digest.hex());
-        // Opened without an await, so that a cancelled task cannot leave a
-        // file behind that no writer will remove.
-        let file = std::fs::File::create(&temp).map_err(|e| io_error(&temp, e))?;
-        let file = tokio::fs::File::from_std(file);
-        Ok(BlobWriter {
-            file: Some(file),
-            temp,
-            target: self.blob_path(digest),
-            digest: digest.clone(),
-            hasher: verify.then(|| Hasher::new(digest.algorithm())),
-            written: 0,
-            committed: false,
-        })
-    }
-
     /// Starts writing blob `digest` of `size` bytes on a thread of its own,
     /// which hashes and writes what [`BlobSink::send`] hands it, so that
     /// receiving, hashing and writing overlap. The file is renamed into
@@ -211,9 +180,12 @@ impl OciLayout {
 
     /// Writes a small blob held in memory (manifests, configs), verified.
     pub async fn write_blob(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
-        let mut writer = self.blob_writer(digest).await?;
-        writer.write(bytes).await?;
-        writer.commit().await
+        digest.verify(bytes)?;
+        let dir = self.root.join("blobs").join(digest.algorithm().name());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| io_error(&dir, e))?;
+        write_atomically(&self.blob_path(digest), bytes).await
     }
 
     /// Reads a small blob (manifest, config) whole, verified, up to `limit` bytes.
@@ -339,68 +311,6 @@ pub fn ref_name(d: &Descriptor) -> Option<&str> {
         .map(String::as_str)
 }
 
-/// A blob being written: bytes go to a temporary file and are hashed; the
-/// file is renamed into place by [`BlobWriter::commit`] only when the digest
-/// matches, and removed if the writer is dropped first.
-pub struct BlobWriter {
-    file: Option<tokio::fs::File>,
-    temp: PathBuf,
-    target: PathBuf,
-    digest: Digest,
-    hasher: Option<Hasher>,
-    written: u64,
-    committed: bool,
-}
-
-impl BlobWriter {
-    /// Appends bytes.
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let file = self
-            .file
-            .as_mut()
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "blob writer already committed"))?;
-        file.write_all(bytes)
-            .await
-            .map_err(|e| io_error(&self.temp, e))?;
-        if let Some(h) = self.hasher.as_mut() {
-            h.update(bytes);
-        }
-        self.written += bytes.len() as u64;
-        Ok(())
-    }
-
-    /// How many bytes were written.
-    pub fn written(&self) -> u64 {
-        self.written
-    }
-
-    /// Verifies the digest (unless trusted), flushes and renames the file
-    /// into place.
-    pub async fn commit(mut self) -> Result<()> {
-        if let Some(hasher) = self.hasher.take() {
-            hasher.finish().expect_equal(&self.digest)?;
-        }
-        if let Some(mut file) = self.file.take() {
-            file.flush().await.map_err(|e| io_error(&self.temp, e))?;
-            file.sync_all().await.map_err(|e| io_error(&self.temp, e))?;
-        }
-        tokio::fs::rename(&self.temp, &self.target)
-            .await
-            .map_err(|e| io_error(&self.target, e))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for BlobWriter {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Not committed: the temporary file must not stay behind.
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
 /// How many chunks may wait for the writing thread.
 const SINK_DEPTH: usize = 4;
 
@@ -501,7 +411,9 @@ impl SinkJob {
             ));
         }
         hasher.finish().expect_equal(&self.digest)?;
-        self.file.sync_all().map_err(|e| io_error(&self.temp, e))?;
+        // No fsync: a blob in a layout is hashed again before it is reused
+        // (`has_verified_blob`), so one torn by a crash is fetched again;
+        // syncing every blob would cost more than the transfer itself.
         std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, e))
     }
 }
