@@ -433,3 +433,99 @@ async fn a_redirect_from_https_to_plain_http_is_refused() {
         "nothing went to the plain-http host"
     );
 }
+
+#[tokio::test]
+async fn a_cut_chunk_resumes_from_the_offset_the_registry_reports() {
+    use std::io::Read as _;
+    use std::sync::Mutex;
+    // A registry that keeps upload sessions across a cut request (as the
+    // spec allows): it stores what arrived of a PATCH before the cut.
+    let stored: Arc<Mutex<Vec<u8>>> = Arc::default();
+    let patches: Arc<Mutex<usize>> = Arc::default();
+    let (store, count) = (stored.clone(), patches.clone());
+    let server = Server::start(
+        "resuming-registry",
+        Arc::new(move |stream: TcpStream| {
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                let len: usize = head
+                    .header("content-length")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let range = |n: usize| {
+                    vec![
+                        ("Location".to_string(), "/v2/r/blobs/uploads/1".to_string()),
+                        ("Range".to_string(), format!("0-{}", n.saturating_sub(1))),
+                    ]
+                };
+                let (status, headers) = match method.as_str() {
+                    "GET" if path == "/v2/" => (200, vec![]),
+                    "POST" => (202, range(0)),
+                    "GET" => (204, range(store.lock().unwrap().len())),
+                    "PATCH" => {
+                        let nth = {
+                            let mut c = count.lock().unwrap();
+                            *c += 1;
+                            *c
+                        };
+                        let keep = if nth == 2 { len / 3 } else { len };
+                        let mut body = vec![0u8; keep];
+                        if read.read_exact(&mut body).is_err() {
+                            return;
+                        }
+                        store.lock().unwrap().extend_from_slice(&body);
+                        if keep < len {
+                            return; // the connection drops in the middle of the chunk
+                        }
+                        (202, range(store.lock().unwrap().len()))
+                    }
+                    "PUT" => {
+                        let digest = Digest::sha256_of(&store.lock().unwrap());
+                        let ok = path.contains(digest.hex());
+                        (if ok { 201 } else { 400 }, vec![])
+                    }
+                    _ => (404, vec![]),
+                };
+                if write_response(&mut write, &method, status, &headers, b"", false).is_err() {
+                    return;
+                }
+            }
+        }),
+    );
+    let host = server.addr().to_string();
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        upload_chunk_size: 64 * 1024,
+        ..Default::default()
+    })
+    .unwrap();
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let digest = client
+        .push_blob_chunked(&r, &mut std::io::Cursor::new(data.clone()))
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}: registry holds {} of {} bytes after {} PATCHes",
+                stored.lock().unwrap().len(),
+                data.len(),
+                patches.lock().unwrap()
+            )
+        });
+    assert_eq!(digest, Digest::sha256_of(&data));
+    assert!(
+        *stored.lock().unwrap() == data,
+        "the registry holds exactly the blob"
+    );
+    assert_eq!(
+        *patches.lock().unwrap(),
+        5,
+        "4 chunks, one of them sent again in part"
+    );
+}
