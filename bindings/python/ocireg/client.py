@@ -303,6 +303,22 @@ class _Handle:
         if ptr is not None:
             self._free_fn(ptr)
 
+    def close(self):
+        """Frees the handle (after the calls running on it return)."""
+        self._close_handle()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self._close_handle()
+        except Exception:
+            pass
+
 
 # --- Cancel --------------------------------------------------------------
 
@@ -337,21 +353,6 @@ class Cancel(_Handle):
     @property
     def cancelled(self):
         return self._cancelled
-
-    def close(self):
-        self._close_handle()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self._close_handle()
-        except Exception:
-            pass
 
     def __repr__(self):
         return f"<ocireg.Cancel cancelled={self._cancelled}>"
@@ -784,24 +785,6 @@ class Client(_Handle):
         finally:
             lib.ocireg_options_free(opts)
         super().__init__(client, lib.ocireg_client_free)
-
-    # lifetime
-
-    def close(self):
-        """Frees the client (after the calls running on it return)."""
-        self._close_handle()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self._close_handle()
-        except Exception:
-            pass
 
     def __repr__(self):
         return f"<ocireg.Client{' closed' if self.closed else ''}>"
