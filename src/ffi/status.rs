@@ -1,5 +1,7 @@
 //! `ocireg_status`: the result of every fallible C function.
 
+use std::ffi::CStr;
+
 use crate::error::ErrorKind;
 
 /// The result of a fallible ocireg call. `OCIREG_OK` is 0; every other
@@ -89,17 +91,37 @@ impl ocireg_status {
 
     /// The static name, such as `NOT_FOUND` (`OK` for success).
     pub fn name(self) -> &'static str {
+        self.c_name().to_str().unwrap_or("UNKNOWN")
+    }
+
+    /// The name as a C string, for `ocireg_status_str`.
+    pub fn c_name(self) -> &'static CStr {
         use ocireg_status::*;
         match self {
-            OCIREG_OK => "OK",
-            OCIREG_ERR_NULL_ARGUMENT => "NULL_ARGUMENT",
-            OCIREG_ERR_INVALID_UTF8 => "INVALID_UTF8",
-            OCIREG_ERR_PANIC => "PANIC",
-            other => ErrorKind::ALL
-                .iter()
-                .find(|k| **k as u32 == other as u32)
-                .map(|k| k.name())
-                .unwrap_or("UNKNOWN"),
+            OCIREG_OK => c"OK",
+            OCIREG_ERR_NULL_ARGUMENT => c"NULL_ARGUMENT",
+            OCIREG_ERR_INVALID_UTF8 => c"INVALID_UTF8",
+            OCIREG_ERR_INVALID_ARGUMENT => c"INVALID_ARGUMENT",
+            OCIREG_ERR_INVALID_REFERENCE => c"INVALID_REFERENCE",
+            OCIREG_ERR_INVALID_DIGEST => c"INVALID_DIGEST",
+            OCIREG_ERR_NOT_FOUND => c"NOT_FOUND",
+            OCIREG_ERR_UNAUTHORIZED => c"UNAUTHORIZED",
+            OCIREG_ERR_DENIED => c"DENIED",
+            OCIREG_ERR_TOO_MANY_REQUESTS => c"TOO_MANY_REQUESTS",
+            OCIREG_ERR_UNSUPPORTED => c"UNSUPPORTED",
+            OCIREG_ERR_DIGEST_MISMATCH => c"DIGEST_MISMATCH",
+            OCIREG_ERR_SIZE_EXCEEDED => c"SIZE_EXCEEDED",
+            OCIREG_ERR_PROTOCOL => c"PROTOCOL",
+            OCIREG_ERR_NETWORK => c"NETWORK",
+            OCIREG_ERR_TLS => c"TLS",
+            OCIREG_ERR_TIMEOUT => c"TIMEOUT",
+            OCIREG_ERR_IO => c"IO",
+            OCIREG_ERR_ABORTED => c"ABORTED",
+            OCIREG_ERR_CANCELLED => c"CANCELLED",
+            OCIREG_ERR_INTERNAL => c"INTERNAL",
+            OCIREG_ERR_SERVER => c"SERVER",
+            OCIREG_ERR_REJECTED => c"REJECTED",
+            OCIREG_ERR_PANIC => c"PANIC",
         }
     }
 
