@@ -147,6 +147,14 @@ impl Hasher {
         }
     }
 
+    /// The algorithm this hasher computes.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Hasher::Sha256(_) => Algorithm::Sha256,
+            Hasher::Sha512(_) => Algorithm::Sha512,
+        }
+    }
+
     /// Feeds bytes.
     pub fn update(&mut self, data: &[u8]) {
         match self {

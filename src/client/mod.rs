@@ -10,6 +10,7 @@ mod ping;
 mod referrers;
 mod tags;
 mod uploads;
+mod verified_body;
 
 use std::sync::Arc;
 

@@ -2,11 +2,13 @@
 //! `Content-Range`), resumable sessions, cross-repository mounts and cancel.
 
 use bytes::{Bytes, BytesMut};
+use futures_util::Stream;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, HeaderValue, LOCATION, RANGE};
 use reqwest::{Method, StatusCode, Url};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::Client;
+use super::verified_body::verified;
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::reference::Reference;
@@ -144,14 +146,21 @@ impl Client {
     }
 
     /// Uploads a blob of `size` bytes with digest `digest` from a stream in
-    /// one PUT. The registry verifies the digest; the stream is not replayed.
-    pub async fn push_blob_stream(
+    /// one PUT; the stream is not replayed. The bytes are verified as they
+    /// leave: a wrong size or digest fails the body before its last byte is
+    /// sent, so the registry never completes a wrong blob (see
+    /// [`verified_body`](super::verified_body)).
+    pub async fn push_blob_stream<S>(
         &self,
         reference: &Reference,
         digest: &Digest,
         size: u64,
-        body: reqwest::Body,
-    ) -> Result<Digest> {
+        body: S,
+    ) -> Result<Digest>
+    where
+        S: Stream<Item = Result<Bytes>> + Send + 'static,
+    {
+        let body = reqwest::Body::wrap_stream(verified(body, digest, size));
         let mut session = self.start_upload(reference).await?;
         session
             .finish_with(digest, Body::Stream(Some(body), Some(size)))
@@ -351,10 +360,19 @@ impl UploadSession {
 
     /// Completes the upload (`PUT ?digest=`). With `None`, the digest of the
     /// bytes written through this session is used (not possible for a
-    /// resumed session, which did not see the earlier bytes). On failure
-    /// the session is still usable (retry, or finish with a digest).
+    /// resumed session, which did not see the earlier bytes). A digest given
+    /// for a session that saw every byte must match those bytes: otherwise
+    /// `DIGEST_MISMATCH`, and the registry is not told to complete. On
+    /// failure the session is still usable (retry, or finish with a digest).
     pub async fn finish(&mut self, digest: Option<&Digest>) -> Result<Digest> {
         let digest = match (digest, &self.hasher) {
+            (Some(d), Some(h)) if h.algorithm() == d.algorithm() => {
+                h.clone()
+                    .finish()
+                    .expect_equal(d)
+                    .map_err(|e| e.context(format!("refusing to complete the upload of {d}")))?;
+                d.clone()
+            }
             (Some(d), _) => d.clone(),
             (None, Some(h)) => h.clone().finish(),
             (None, None) => {

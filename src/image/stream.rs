@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
-use futures_util::stream;
+use futures_util::{Stream, stream};
 use tokio::io::AsyncReadExt;
 
 use super::plan::BlobRef;
@@ -13,7 +13,7 @@ use super::progress::Tracker;
 use std::future::Future;
 
 use crate::client::{BlobReader, Client, may_restart};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::reference::Reference;
 
 /// The read size when streaming a file.
@@ -53,7 +53,9 @@ impl AttemptProgress {
 /// Uploads `blob` to `target` from a body `open` makes for each attempt:
 /// when a cut connection or a lost session fails the upload, the source is
 /// opened again and the upload starts over (bounded by the client's retries).
-pub(crate) async fn upload_restartable<F, Fut>(
+/// Every attempt's bytes are verified against the blob's digest before the
+/// registry is told the upload is complete.
+pub(crate) async fn upload_restartable<F, Fut, S>(
     client: &Client,
     target: &Reference,
     blob: &BlobRef,
@@ -62,7 +64,8 @@ pub(crate) async fn upload_restartable<F, Fut>(
 ) -> Result<()>
 where
     F: Fn(AttemptProgress) -> Fut,
-    Fut: Future<Output = Result<reqwest::Body>>,
+    Fut: Future<Output = Result<S>>,
+    S: Stream<Item = Result<Bytes>> + Send + 'static,
 {
     let mut attempt = 0;
     loop {
@@ -82,41 +85,41 @@ where
     }
 }
 
-/// A body streaming `file` (the bytes of the attempt's blob).
-pub(crate) fn file_body(file: tokio::fs::File, progress: AttemptProgress) -> reqwest::Body {
-    reqwest::Body::wrap_stream(stream::unfold(
-        (file, progress, 0u64),
-        |(mut file, progress, done)| async move {
+/// The bytes of `file` (the attempt's blob), as they are read.
+pub(crate) fn file_body(
+    file: tokio::fs::File,
+    progress: AttemptProgress,
+) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
+    stream::unfold(
+        (file, progress, false),
+        |(mut file, progress, ended)| async move {
+            if ended {
+                return None;
+            }
             let mut buffer = BytesMut::with_capacity(FILE_CHUNK);
             match file.read_buf(&mut buffer).await {
-                Ok(0) if done == progress.blob.size => None,
-                Ok(0) => {
-                    let message = format!(
-                        "blob {} ended at {done} of {} bytes",
-                        progress.blob.digest, progress.blob.size
-                    );
-                    Some((
-                        Err(Error::new(ErrorKind::Io, message)),
-                        (file, progress, done),
-                    ))
-                }
+                Ok(0) => None,
                 Ok(n) => {
                     progress.advance(n as u64);
-                    Some((Ok(buffer.freeze()), (file, progress, done + n as u64)))
+                    Some((Ok(buffer.freeze()), (file, progress, false)))
                 }
-                Err(e) => Some((Err(Error::from(e)), (file, progress, done))),
+                Err(e) => Some((Err(Error::from(e)), (file, progress, true))),
             }
         },
-    ))
+    )
 }
 
-/// A body streaming a (verifying) blob download: a digest mismatch at the
-/// end fails the body, so the registry never completes the upload.
-pub(crate) fn download_body(reader: BlobReader, progress: AttemptProgress) -> reqwest::Body {
-    reqwest::Body::wrap_stream(stream::unfold(
+/// The bytes of a blob download, as they arrive. The upload verifies them
+/// (once, as they leave), so the reader does not hash them a second time.
+pub(crate) fn download_body(
+    mut reader: BlobReader,
+    progress: AttemptProgress,
+) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
+    reader.defer_verification();
+    stream::unfold(
         (reader, progress, false),
-        |(mut reader, progress, failed)| async move {
-            if failed {
+        |(mut reader, progress, ended)| async move {
+            if ended {
                 return None;
             }
             match reader.chunk().await {
@@ -125,8 +128,8 @@ pub(crate) fn download_body(reader: BlobReader, progress: AttemptProgress) -> re
                     Some((Ok(bytes), (reader, progress, false)))
                 }
                 Ok(None) => None,
-                Err(e) => Some((Err::<Bytes, Error>(e), (reader, progress, true))),
+                Err(e) => Some((Err(e), (reader, progress, true))),
             }
         },
-    ))
+    )
 }

@@ -17,13 +17,17 @@ pub mod certs;
 pub mod content;
 pub mod fault_proxy;
 pub mod http1;
+pub mod permissive_registry;
 pub mod registry;
+pub mod scripted;
 pub mod server;
 pub mod tempdir;
 pub mod token_server;
 
 #[allow(unused_imports)]
 pub use fault_proxy::{FaultProxy, RecordedRequest};
+#[allow(unused_imports)]
+pub use permissive_registry::PermissiveRegistry;
 #[allow(unused_imports)]
 pub use registry::{AccessLogEntry, Mode, Registry};
 #[allow(unused_imports)]
