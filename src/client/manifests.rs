@@ -77,6 +77,7 @@ impl Client {
             _ => fields.media_type.clone().unwrap_or_default(),
         };
         check_supported(&media_type, &fields, &what)?;
+        fields.validate(&media_type).map_err(|e| e.context(&what))?;
         Ok(Manifest {
             bytes,
             media_type,

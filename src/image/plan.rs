@@ -1,13 +1,12 @@
 //! What an image operation moves: the manifests (children first) and the
 //! blobs they name, each blob once.
 
-use std::collections::HashSet;
-
-use bytes::Bytes;
+use std::collections::{HashSet, VecDeque};
 
 use super::options::ImageOptions;
+use super::platform::Platform;
 use crate::client::{Client, Manifest};
-use crate::descriptor::ManifestFields;
+use crate::descriptor::{Descriptor, ManifestFields};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type;
@@ -33,9 +32,18 @@ pub(crate) struct Plan {
     pub blobs: Vec<BlobRef>,
 }
 
+/// How deep indexes may nest (an index naming indexes naming ...).
+const MAX_INDEX_DEPTH: usize = 4;
+/// The most manifests one operation walks.
+const MAX_MANIFESTS: usize = 10_000;
+
 impl Plan {
     /// Plans from a top manifest and a way to fetch children by digest
-    /// (given the media type the index names).
+    /// (given the media type the index names). Indexes may nest: one
+    /// platform is resolved through nested indexes, and with
+    /// `all_platforms` every level is kept, children before the index that
+    /// names them. Manifests missing the fields the spec requires are a
+    /// `PROTOCOL` error, never an empty image.
     pub async fn build<F, Fut>(top: Manifest, options: &ImageOptions, fetch: F) -> Result<Plan>
     where
         F: Fn(Digest, String) -> Fut,
@@ -49,41 +57,27 @@ impl Plan {
                 blobs,
             });
         }
-        let fields = parse(&top.bytes)?;
-        let entries = fields.manifests.unwrap_or_default();
         if !options.all_platforms {
-            let platform = options.platform();
-            let entry = platform.choose(&entries).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("the index has no image for platform {platform}"),
-                )
-            })?;
-            let child = fetch(parse_digest(&entry.digest)?, entry.media_type.clone()).await?;
-            let blobs = blobs_of(&child)?;
+            let image = choose_image(&top, &options.platform(), &fetch).await?;
+            let blobs = blobs_of(&image)?;
             return Ok(Plan {
-                top: child,
+                top: image,
                 children: Vec::new(),
                 blobs,
             });
         }
-        let mut children = Vec::new();
+        let children = walk_index(&top, &fetch).await?;
         let mut blobs = Vec::new();
         let mut seen = HashSet::new();
-        for entry in &entries {
-            let child = fetch(parse_digest(&entry.digest)?, entry.media_type.clone()).await?;
-            if media_type::is_index(&child.media_type) {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    "nested indexes are not supported",
-                ));
-            }
-            for blob in blobs_of(&child)? {
+        for child in children
+            .iter()
+            .filter(|c| !media_type::is_index(&c.media_type))
+        {
+            for blob in blobs_of(child)? {
                 if seen.insert(blob.digest.clone()) {
                     blobs.push(blob);
                 }
             }
-            children.push(child);
         }
         Ok(Plan {
             top,
@@ -96,6 +90,109 @@ impl Plan {
     pub fn blob_bytes(&self) -> u64 {
         self.blobs.iter().map(|b| b.size).sum()
     }
+}
+
+/// The image manifest of `platform` under `index`: the entry matching the
+/// platform, looked for first in the index itself, then in the indexes it
+/// names (breadth first, at most [`MAX_INDEX_DEPTH`] deep).
+async fn choose_image<F, Fut>(index: &Manifest, platform: &Platform, fetch: &F) -> Result<Manifest>
+where
+    F: Fn(Digest, String) -> Fut,
+    Fut: std::future::Future<Output = Result<Manifest>>,
+{
+    let mut queue = VecDeque::from([(index.clone(), 0usize)]);
+    let mut visited = 0usize;
+    while let Some((index, depth)) = queue.pop_front() {
+        visited += 1;
+        let entries = index_entries(&index)?;
+        if let Some(entry) = platform.choose(&entries) {
+            let child = fetch(parse_digest(&entry.digest)?, entry.media_type.clone()).await?;
+            if !media_type::is_index(&child.media_type) {
+                return Ok(child);
+            }
+            check_depth(depth + 1)?;
+            queue.push_front((child, depth + 1));
+            continue;
+        }
+        for entry in entries
+            .iter()
+            .filter(|e| media_type::is_index(&e.media_type))
+        {
+            check_depth(depth + 1)?;
+            if visited + queue.len() >= MAX_MANIFESTS {
+                return Err(too_many());
+            }
+            let child = fetch(parse_digest(&entry.digest)?, entry.media_type.clone()).await?;
+            queue.push_back((child, depth + 1));
+        }
+    }
+    Err(Error::new(
+        ErrorKind::NotFound,
+        format!("the index has no image for platform {platform}"),
+    ))
+}
+
+/// Every manifest under `top`, each once, deepest level first, so that
+/// whatever an index names is written or pushed before the index.
+async fn walk_index<F, Fut>(top: &Manifest, fetch: &F) -> Result<Vec<Manifest>>
+where
+    F: Fn(Digest, String) -> Fut,
+    Fut: std::future::Future<Output = Result<Manifest>>,
+{
+    let mut levels: Vec<Vec<Manifest>> = Vec::new();
+    let mut seen = HashSet::from([top.digest.clone()]);
+    let mut current = vec![top.clone()];
+    let mut count = 0usize;
+    for depth in 1.. {
+        let mut next = Vec::new();
+        for index in current
+            .iter()
+            .filter(|m| media_type::is_index(&m.media_type))
+        {
+            for entry in index_entries(index)? {
+                let digest = parse_digest(&entry.digest)?;
+                if !seen.insert(digest.clone()) {
+                    continue;
+                }
+                count += 1;
+                if count > MAX_MANIFESTS {
+                    return Err(too_many());
+                }
+                next.push(fetch(digest, entry.media_type.clone()).await?);
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        if next.iter().any(|m| media_type::is_index(&m.media_type)) {
+            check_depth(depth + 1)?;
+        }
+        levels.push(next.clone());
+        current = next;
+    }
+    Ok(levels.into_iter().rev().flatten().collect())
+}
+
+fn check_depth(depth: usize) -> Result<()> {
+    if depth > MAX_INDEX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("indexes nested more than {MAX_INDEX_DEPTH} deep"),
+        ));
+    }
+    Ok(())
+}
+
+fn too_many() -> Error {
+    Error::new(
+        ErrorKind::SizeExceeded,
+        format!("the index names more than {MAX_MANIFESTS} manifests"),
+    )
+}
+
+/// The entries of an index, validated.
+fn index_entries(index: &Manifest) -> Result<Vec<Descriptor>> {
+    Ok(parse(index)?.manifests.unwrap_or_default())
 }
 
 impl Client {
@@ -112,7 +209,7 @@ impl Client {
 
 /// The config and layers (or artifact blobs) of an image manifest.
 pub(crate) fn blobs_of(manifest: &Manifest) -> Result<Vec<BlobRef>> {
-    let fields = parse(&manifest.bytes)?;
+    let fields = parse(manifest)?;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let all = fields
@@ -133,9 +230,18 @@ pub(crate) fn blobs_of(manifest: &Manifest) -> Result<Vec<BlobRef>> {
     Ok(out)
 }
 
-fn parse(bytes: &Bytes) -> Result<ManifestFields> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| Error::new(ErrorKind::Protocol, format!("manifest: {e}")))
+/// The fields of a manifest, checked against what its media type requires.
+fn parse(manifest: &Manifest) -> Result<ManifestFields> {
+    let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("manifest {}: {e}", manifest.digest),
+        )
+    })?;
+    fields
+        .validate(&manifest.media_type)
+        .map_err(|e| e.context(format!("manifest {}", manifest.digest)))?;
+    Ok(fields)
 }
 
 fn parse_digest(text: &str) -> Result<Digest> {
