@@ -7,7 +7,7 @@ mod fixtures;
 mod support;
 
 use bytes::Bytes;
-use fixtures::{plain_client, push_image, reference};
+use fixtures::{PushedImage, plain_client, push_image, reference};
 use ocireg::image::ImageOptions;
 use ocireg::{Digest, ErrorKind, media_type};
 use support::tempdir::TempDir;
@@ -20,15 +20,7 @@ const LAYERS: &[(u64, usize)] = &[(71, 300_000), (72, 40_000)];
 /// no manifest.
 #[tokio::test]
 async fn a_copy_never_completes_a_blob_with_a_flipped_byte() {
-    let source = Registry::start(Mode::Plain);
-    let image = push_image(
-        &plain_client(source.host()),
-        &reference(source.host(), "verify/src:v1"),
-        media_type::OCI_MANIFEST,
-        LAYERS,
-        &["v1"],
-    )
-    .await;
+    let (source, image) = source_with_image().await;
     let proxy = FaultProxy::start(source.host());
     proxy.corrupt_body_byte("GET", "/blobs/sha256:", 1_000, 100);
     let destination = PermissiveRegistry::start();
@@ -57,15 +49,7 @@ async fn a_copy_never_completes_a_blob_with_a_flipped_byte() {
 /// permissive destination is a fair judge).
 #[tokio::test]
 async fn a_clean_copy_to_a_permissive_destination_is_complete() {
-    let source = Registry::start(Mode::Plain);
-    let image = push_image(
-        &plain_client(source.host()),
-        &reference(source.host(), "verify/src:v1"),
-        media_type::OCI_MANIFEST,
-        LAYERS,
-        &["v1"],
-    )
-    .await;
+    let (source, image) = source_with_image().await;
     let destination = PermissiveRegistry::start();
     let client = plain_client_for(&[source.host(), destination.host()]);
     let digest = client
@@ -88,15 +72,7 @@ async fn a_clean_copy_to_a_permissive_destination_is_complete() {
 /// the destination by a push.
 #[tokio::test]
 async fn a_push_never_completes_a_layout_blob_with_a_flipped_byte() {
-    let source = Registry::start(Mode::Plain);
-    let image = push_image(
-        &plain_client(source.host()),
-        &reference(source.host(), "verify/src:v1"),
-        media_type::OCI_MANIFEST,
-        LAYERS,
-        &["v1"],
-    )
-    .await;
+    let (source, image) = source_with_image().await;
     let dir = TempDir::new("verify-push");
     let layout = dir.path().join("layout");
     let destination = PermissiveRegistry::start();
@@ -159,6 +135,20 @@ async fn a_chunked_upload_with_the_wrong_digest_is_not_completed() {
         destination.completed_uploads(),
         vec![(right.to_string(), b"hello world".to_vec())]
     );
+}
+
+/// A registry holding `verify/src:v1`, an image of [`LAYERS`].
+async fn source_with_image() -> (Registry, PushedImage) {
+    let source = Registry::start(Mode::Plain);
+    let image = push_image(
+        &plain_client(source.host()),
+        &reference(source.host(), "verify/src:v1"),
+        media_type::OCI_MANIFEST,
+        LAYERS,
+        &["v1"],
+    )
+    .await;
+    (source, image)
 }
 
 fn plain_client_for(hosts: &[&str]) -> ocireg::Client {
