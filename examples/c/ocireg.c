@@ -82,9 +82,12 @@ static const char usage_text[] =
     "\n"    "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
     "  --ca-file PATH               trust the CA certificates in PATH too\n"
-    "  -u USER -p PASS              credentials for the command's registry\n"
-    "                               (push and copy: the destination's)\n"
-    "  --password-stdin             read the password of -u from stdin\n"
+    "  -u USER --password-stdin     credentials for the command's registry (push\n"
+    "                               and copy: the destination's), the password\n"
+    "                               read from stdin, trailing newline stripped\n"
+    "  -u USER -p PASS              the same with the password as an argument:\n"
+    "                               avoid it, other users may read it (ps,\n"
+    "                               /proc/PID/cmdline) until ocireg wipes it\n"
     "  --auth-file PATH             docker config.json / containers auth.json to use\n"
     "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
     "                               machine's; config and the whole-image commands)\n"
@@ -133,7 +136,7 @@ struct cli {
     const struct command *command;
     const char *args[2];
     /* state */
-    char *stdin_password; /* malloc'd; freed (and wiped) at exit */
+    char *password_copy; /* malloc'd (from stdin or -p); wiped and freed at exit */
     ocireg_client *client;
     ocireg_cancel *cancel;
 };
@@ -1139,6 +1142,15 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
+/* Zeroes n bytes at p: a memset before free() may be dropped as a dead
+ * store; stores through a volatile pointer may not. */
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *b = p;
+    while (n-- > 0)
+        *b++ = 0;
+}
+
 /* Reads the password from stdin: all of it, without trailing newlines. */
 static int read_password(struct cli *cli)
 {
@@ -1153,16 +1165,35 @@ static int read_password(struct cli *cli)
         free(data);
         return usage_error("--password-stdin read no usable password", NULL);
     }
-    cli->stdin_password = malloc(len + 1);
-    if (cli->stdin_password != NULL) {
-        memcpy(cli->stdin_password, data, len);
-        cli->stdin_password[len] = '\0';
+    cli->password_copy = malloc(len + 1);
+    if (cli->password_copy != NULL) {
+        memcpy(cli->password_copy, data, len);
+        cli->password_copy[len] = '\0';
     }
-    memset(data, 0, len);
+    wipe(data, len);
     free(data);
-    if (cli->stdin_password == NULL)
+    if (cli->password_copy == NULL)
         return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
-    cli->pass = cli->stdin_password;
+    cli->pass = cli->password_copy;
+    return 0;
+}
+
+/*
+ * Copies the password of -p and overwrites it in argv: other users can read
+ * a process's arguments (ps, /proc/PID/cmdline) for as long as it runs.
+ * This only narrows the window to the start-up; --password-stdin closes it.
+ */
+static int wipe_password_arg(struct cli *cli)
+{
+    /* cli->pass points into argv, which is the process's to write. */
+    char *arg = (char *)cli->pass;
+    size_t len = strlen(arg);
+    cli->password_copy = malloc(len + 1);
+    if (cli->password_copy == NULL)
+        return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
+    memcpy(cli->password_copy, arg, len + 1);
+    wipe(arg, len);
+    cli->pass = cli->password_copy;
     return 0;
 }
 
@@ -1218,6 +1249,8 @@ int main(int argc, char **argv)
         return rc;
     if (cli.password_stdin && (rc = read_password(&cli)) != 0)
         return rc;
+    if (!cli.password_stdin && cli.pass != NULL && (rc = wipe_password_arg(&cli)) != 0)
+        return rc;
     if (cli.command->target == TARGET_NONE) {
         rc = cli.command->run(&cli);
     } else if ((rc = make_client(&cli)) == 0) {
@@ -1233,9 +1266,9 @@ int main(int argc, char **argv)
         ocireg_cancel_free(cli.cancel);
         ocireg_client_free(cli.client);
     }
-    if (cli.stdin_password != NULL) {
-        memset(cli.stdin_password, 0, strlen(cli.stdin_password));
-        free(cli.stdin_password);
+    if (cli.password_copy != NULL) {
+        wipe(cli.password_copy, strlen(cli.password_copy));
+        free(cli.password_copy);
     }
     return rc;
 }

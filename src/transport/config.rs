@@ -21,6 +21,9 @@ pub struct ClientOptions {
     /// An auth file (docker `config.json` or containers `auth.json` format)
     /// to use instead of the default search.
     pub auth_file: Option<PathBuf>,
+    /// How long a docker credential helper (`docker-credential-NAME get`)
+    /// may run before it is killed and the lookup fails with `TIMEOUT`.
+    pub credential_helper_timeout: Duration,
     /// Extra PEM files of CA certificates to trust, beside the system's.
     pub ca_files: Vec<PathBuf>,
     /// A client certificate chain and its private key (PEM files) for mutual TLS.
@@ -69,6 +72,7 @@ impl Default for ClientOptions {
             insecure_registries: Vec::new(),
             credentials: Vec::new(),
             auth_file: None,
+            credential_helper_timeout: Duration::from_secs(30),
             ca_files: Vec::new(),
             client_cert: None,
             proxy: None,

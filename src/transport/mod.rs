@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode, Url, redirect};
+use zeroize::Zeroizing;
 
 use self::auth::challenge::parse_challenges;
 use self::auth::credentials::{Credential, CredentialStore};
@@ -60,8 +61,11 @@ impl Transport {
         let http = builder
             .build()
             .map_err(|e| error_from_reqwest("building the HTTP client", e))?;
-        let credentials =
-            CredentialStore::new(options.credentials.clone(), options.auth_file.clone());
+        let credentials = CredentialStore::new(
+            options.credentials.clone(),
+            options.auth_file.clone(),
+            options.credential_helper_timeout,
+        );
         Ok(Transport {
             http,
             options,
@@ -327,15 +331,19 @@ impl Transport {
         state: &RegistryState,
         scopes: &[String],
     ) -> Result<Option<HeaderValue>> {
+        // Every string holding a secret here is wiped when dropped.
         let value = match state.auth_mode() {
             AuthMode::Anonymous => return Ok(None),
             AuthMode::Basic => match self.credentials.lookup(credential_key(registry)).await? {
-                Some(Credential::Basic { username, password }) => {
-                    let raw = format!("{username}:{password}");
-                    format!(
-                        "Basic {}",
-                        base64::engine::general_purpose::STANDARD.encode(raw)
-                    )
+                Some(Credential::Basic {
+                    ref username,
+                    ref password,
+                }) => {
+                    let raw = Zeroizing::new(format!("{username}:{password}"));
+                    let encoded = Zeroizing::new(
+                        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()),
+                    );
+                    Zeroizing::new(format!("Basic {}", encoded.as_str()))
                 }
                 _ => return Ok(None),
             },
@@ -354,7 +362,8 @@ impl Transport {
                         credential.as_ref(),
                     )
                     .await?;
-                format!("Bearer {token}")
+                let token = Zeroizing::new(token);
+                Zeroizing::new(format!("Bearer {}", token.as_str()))
             }
         };
         let mut header = HeaderValue::from_str(&value).map_err(|_| {

@@ -293,6 +293,43 @@ for kind in tls token; do
     check "$kind: -u/-p go to the command's registry" [ "$rc" -ne 0 ]
 done
 
+# Credential helpers that misbehave, in a C host (SIGPIPE kills it by default).
+mkdir -p "$tmp/helpers"
+cat >"$tmp/helpers/docker-credential-leaky" <<'HELPER'
+#!/bin/sh
+read -r url
+echo '{"ServerURL":"x","Username":"u","Secret":"HELPER-SECRET-STDOUT"}'
+echo 'HELPER-SECRET-STDERR' >&2
+exit 1
+HELPER
+printf '#!/bin/sh\nexit 1\n' >"$tmp/helpers/docker-credential-deaf"
+chmod +x "$tmp/helpers"/docker-credential-*
+for helper in leaky deaf; do
+    printf '{"credsStore":"%s"}\n' "$helper" >"$tmp/helper-$helper.json"
+done
+PATH=$tmp/helpers:$PATH oc --ca-file "$CA" --auth-file "$tmp/helper-leaky.json" tags "$TLS/cli/app"
+bad "a failing credential helper is an IO error" IO 17
+check "... naming the helper" grep -q "docker-credential-leaky" "$err"
+check "... and never showing what it printed" sh -c "! grep -q HELPER-SECRET '$err'"
+PATH=$tmp/helpers:$PATH oc --ca-file "$CA" --auth-file "$tmp/helper-deaf.json" tags "$TLS/cli/app"
+bad "a credential helper that does not read stdin: IO, no SIGPIPE" IO 17
+
+# -p: the password is wiped from the arguments, which other users can read.
+secret_pass=Pa55-in-argv-$$
+"$OCIREG" --insecure-registry "$STALL" -u someone -p "$secret_pass" ping "$STALL" >"$out" 2>"$err" &
+pid=$!
+for _ in $(seq 1 300); do
+    [ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -ge 3 ] && break
+    sleep 0.05
+done
+tr '\0' ' ' <"/proc/$pid/cmdline" >"$tmp/cmdline"
+kill -INT "$pid"; wait "$pid"; rc=$?
+check "-p: the running process's arguments are read" grep -q -- "-u someone" "$tmp/cmdline"
+check "-p: the password is not in /proc/PID/cmdline" sh -c "! grep -q -- '$secret_pass' '$tmp/cmdline'"
+check "-p: the stalled command still ran (and was cancelled)" [ "$rc" -eq 19 ]
+oc --ca-file "$CA" -u "$RUSER" --password-stdin login "$TLS" < <(printf '%s\n' "$RPASS")
+ok "--password-stdin: login, the trailing newline stripped" "Login Succeeded"
+
 # ---- whole images: pull, push, copy, inspect, save ---------------------
 
 P=(--insecure-registry "$PLAIN")

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -33,17 +33,19 @@ use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::OnceCell;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::ffi::signals::without_sigpipe;
 
 /// The canonical registry name of Docker Hub.
 const DOCKER_HUB: &str = "docker.io";
 /// The server URL docker uses for Docker Hub in credential helpers.
 const DOCKER_HUB_SERVER_URL: &str = "https://index.docker.io/v1/";
-/// How long a credential helper may run before it is killed.
-const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most a credential helper may print on stdout.
+const MAX_HELPER_OUTPUT: usize = 1 << 20;
 /// The user name with which a credential helper marks an identity token.
 const HELPER_TOKEN_USERNAME: &str = "<token>";
 
@@ -53,7 +55,8 @@ const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// A credential for one registry.
+/// A credential for one registry. Its secrets are wiped from memory when it
+/// is dropped, and `Debug` never prints them.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Credential {
     /// A user name and password (or personal access token).
@@ -69,6 +72,26 @@ pub enum Credential {
         token: String,
     },
 }
+
+impl Zeroize for Credential {
+    fn zeroize(&mut self) {
+        match self {
+            Credential::Basic { username, password } => {
+                username.zeroize();
+                password.zeroize();
+            }
+            Credential::IdentityToken { token } => token.zeroize(),
+        }
+    }
+}
+
+impl Drop for Credential {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Credential {}
 
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -106,9 +129,18 @@ impl CredentialStore {
     ///
     /// The environment variables are read here, once; the files are read
     /// at the first lookup of each registry. The first file holding a
-    /// credential for the registry wins; missing files are skipped.
-    pub fn new(explicit: Vec<(String, Credential)>, auth_file: Option<PathBuf>) -> CredentialStore {
-        CredentialStore::with_environment(explicit, auth_file, Environment::from_process())
+    /// credential for the registry wins; missing files are skipped. A
+    /// credential helper running longer than `helper_timeout` is killed.
+    pub fn new(
+        explicit: Vec<(String, Credential)>,
+        auth_file: Option<PathBuf>,
+        helper_timeout: Duration,
+    ) -> CredentialStore {
+        CredentialStore::with_environment(
+            explicit,
+            auth_file,
+            Environment::from_process(helper_timeout),
+        )
     }
 
     /// [`CredentialStore::new`] with the environment given instead of read.
@@ -139,8 +171,10 @@ impl CredentialStore {
     /// `docker.io` for Docker Hub), or `None` for anonymous access.
     ///
     /// Errors: an auth file that exists but cannot be read (`Io`) or parsed
-    /// (`InvalidArgument`), a credential helper that fails (`Io`) or hangs
-    /// (`Timeout`). Messages name the file or helper, never its contents.
+    /// (`InvalidArgument`), a credential helper that fails or prints no
+    /// credential JSON (`Io`), prints more than 1 MiB (`SizeExceeded`) or
+    /// hangs (`Timeout`). Messages name the file or helper and the helper's
+    /// exit status, never the file's contents or the helper's output.
     pub async fn lookup(&self, registry: &str) -> Result<Option<Credential>> {
         let key = registry_key(registry);
         if let Some(credential) = self.explicit.get(&key) {
@@ -222,7 +256,7 @@ struct Environment {
 
 impl Environment {
     /// The current process environment (empty variables count as unset).
-    fn from_process() -> Environment {
+    fn from_process(helper_timeout: Duration) -> Environment {
         let var = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
@@ -234,7 +268,7 @@ impl Environment {
             docker_config: var("DOCKER_CONFIG"),
             home: var("HOME"),
             path: None,
-            helper_timeout: HELPER_TIMEOUT,
+            helper_timeout,
         }
     }
 
@@ -339,13 +373,21 @@ impl ConfigFile {
     }
 }
 
-/// One `auths` entry. (No `Debug`: it holds secrets.)
+/// One `auths` entry. (No `Debug`: it holds secrets, wiped when dropped.)
 #[derive(Deserialize)]
 struct AuthEntry {
     auth: Option<String>,
     username: Option<String>,
     password: Option<String>,
     identitytoken: Option<String>,
+}
+
+impl Drop for AuthEntry {
+    fn drop(&mut self) {
+        self.auth.zeroize();
+        self.password.zeroize();
+        self.identitytoken.zeroize();
+    }
 }
 
 impl AuthEntry {
@@ -375,10 +417,16 @@ fn non_empty(field: &Option<String>) -> Option<&str> {
 
 /// Decodes `base64("user:password")`, splitting at the first colon.
 fn decode_auth(auth: &str) -> std::result::Result<Option<Credential>, &'static str> {
-    let bytes = BASE64_LENIENT
-        .decode(auth.trim())
-        .map_err(|_| "has an `auth` value that is not base64")?;
-    let text = String::from_utf8(bytes).map_err(|_| "has an `auth` value that is not UTF-8")?;
+    let bytes = Zeroizing::new(
+        BASE64_LENIENT
+            .decode(auth.trim())
+            .map_err(|_| "has an `auth` value that is not base64")?,
+    );
+    let text = Zeroizing::new(
+        std::str::from_utf8(&bytes)
+            .map_err(|_| "has an `auth` value that is not UTF-8")?
+            .to_string(),
+    );
     if text.is_empty() {
         return Ok(None);
     }
@@ -394,7 +442,7 @@ fn decode_auth(auth: &str) -> std::result::Result<Option<Credential>, &'static s
 /// Reads and parses an auth file; `None` when it does not exist.
 async fn read_config(file: &Path) -> Result<Option<ConfigFile>> {
     let bytes = match tokio::fs::read(file).await {
-        Ok(bytes) => bytes,
+        Ok(bytes) => Zeroizing::new(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(Error::new(
@@ -434,6 +482,13 @@ struct HelperOutput {
     secret: String,
 }
 
+/// How a helper run ended: its exit status and what it printed on stdout
+/// (at most [`MAX_HELPER_OUTPUT`] bytes; wiped when dropped).
+struct HelperRun {
+    status: ExitStatus,
+    stdout: Zeroizing<Vec<u8>>,
+}
+
 impl HelperRunner {
     /// Asks helper `name` (configured in `file`) for the credential of `key`.
     async fn get(&self, name: &str, key: &str, file: &Path) -> Result<Option<Credential>> {
@@ -447,27 +502,37 @@ impl HelperRunner {
             ));
         }
         let program = format!("docker-credential-{name}");
-        let output = self.run(&program, helper_server_url(key)).await?;
-        if !output.status.success() {
-            return not_found_or_failure(&program, key, &output);
+        let run = self.run(&program, helper_server_url(key)).await?;
+        if !run.status.success() {
+            return not_found_or_failure(&program, key, &run);
         }
-        let parsed: HelperOutput = serde_json::from_slice(&output.stdout).map_err(|_| {
+        // serde_json's messages may quote the input, so none is kept.
+        let parsed: HelperOutput = serde_json::from_slice(&run.stdout).map_err(|_| {
+            let what = if run.stdout.iter().all(u8::is_ascii_whitespace) {
+                "printed nothing"
+            } else {
+                "printed malformed output"
+            };
             Error::new(
                 ErrorKind::Io,
-                format!("credential helper {program} printed malformed output for {key}"),
+                format!("credential helper {program} {what} for {key}"),
             )
         })?;
         Ok(helper_credential(parsed))
     }
 
-    /// Runs `program get` with `input` on stdin, killing it on timeout.
-    async fn run(&self, program: &str, input: &str) -> Result<Output> {
+    /// Runs `program get` with `input` on stdin and reads its stdout; kills
+    /// it when it runs past the timeout or prints too much. Writing to a
+    /// helper that exits without reading its input never raises `SIGPIPE`
+    /// in the host process. The helper's stderr is discarded: it may hold
+    /// the secret.
+    async fn run(&self, program: &str, input: &str) -> Result<HelperRun> {
         let mut command = tokio::process::Command::new(program);
         command
             .arg("get")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .kill_on_drop(true);
         if let Some(path) = &self.path {
             command.env("PATH", path);
@@ -478,28 +543,81 @@ impl HelperRunner {
                 format!("cannot run credential helper {program}: {e}"),
             )
         })?;
-        let interaction = async move {
-            if let Some(mut stdin) = child.stdin.take() {
-                // A helper may exit without reading; its exit status tells.
-                let _ = stdin.write_all(input.as_bytes()).await;
-            }
-            child.wait_with_output().await
-        };
-        match tokio::time::timeout(self.timeout, interaction).await {
-            Ok(Ok(output)) => Ok(output),
-            Ok(Err(e)) => Err(Error::new(
-                ErrorKind::Io,
-                format!("credential helper {program} failed: {e}"),
-            )),
-            Err(_) => Err(Error::new(
+        let outcome =
+            tokio::time::timeout(self.timeout, talk_to_helper(&mut child, program, input)).await;
+        if !matches!(outcome, Ok(Ok(_))) {
+            // Ignored: the helper may have exited already.
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+        outcome.unwrap_or_else(|_| {
+            Err(Error::new(
                 ErrorKind::Timeout,
                 format!(
                     "credential helper {program} did not answer within {} s",
                     self.timeout.as_secs_f32()
                 ),
-            )),
-        }
+            ))
+        })
     }
+}
+
+/// Writes `input` to the helper's stdin (then closes it) while reading its
+/// stdout, then waits for it to exit. Refused output ends the writing too.
+async fn talk_to_helper(
+    child: &mut tokio::process::Child,
+    program: &str,
+    input: &str,
+) -> Result<HelperRun> {
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let write = async move {
+        if let Some(mut stdin) = stdin {
+            // A helper may exit without reading; its exit status tells.
+            let _ = without_sigpipe(stdin.write_all(input.as_bytes())).await;
+        }
+        Ok(())
+    };
+    let ((), stdout) = tokio::try_join!(write, read_helper_output(stdout, program))?;
+    let status = child.wait().await.map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("credential helper {program} failed: {e}"),
+        )
+    })?;
+    Ok(HelperRun { status, stdout })
+}
+
+/// Reads a helper's stdout to its end, refusing more than
+/// [`MAX_HELPER_OUTPUT`] bytes.
+async fn read_helper_output(
+    stdout: Option<tokio::process::ChildStdout>,
+    program: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let mut output = Zeroizing::new(Vec::with_capacity(8 * 1024));
+    let Some(stdout) = stdout else {
+        return Ok(output);
+    };
+    stdout
+        .take(MAX_HELPER_OUTPUT as u64 + 1)
+        .read_to_end(&mut output)
+        .await
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read the output of credential helper {program}: {e}"),
+            )
+        })?;
+    if output.len() > MAX_HELPER_OUTPUT {
+        return Err(Error::new(
+            ErrorKind::SizeExceeded,
+            format!(
+                "credential helper {program} printed more than {} KiB",
+                MAX_HELPER_OUTPUT / 1024
+            ),
+        ));
+    }
+    Ok(output)
 }
 
 /// Helper names become part of a program name: no paths, no surprises.
@@ -521,36 +639,20 @@ fn helper_server_url(key: &str) -> &str {
 }
 
 /// A failed helper run: "credentials not found" means no credential,
-/// anything else is an error carrying the helper's first line of output.
-fn not_found_or_failure(program: &str, key: &str, output: &Output) -> Result<Option<Credential>> {
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if stdout
-        .to_ascii_lowercase()
-        .contains("credentials not found")
-    {
+/// anything else is an error naming the helper and its exit status. What
+/// the helper printed is never quoted: it may be the secret.
+fn not_found_or_failure(program: &str, key: &str, run: &HelperRun) -> Result<Option<Credential>> {
+    let stdout = Zeroizing::new(String::from_utf8_lossy(&run.stdout).to_ascii_lowercase());
+    if stdout.contains("credentials not found") {
         return Ok(None);
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let said = first_line(&stdout).or_else(|| first_line(&stderr));
-    let mut message = format!(
-        "credential helper {program} failed for {key} ({})",
-        output.status
-    );
-    if let Some(said) = said {
-        message.push_str(": ");
-        message.push_str(said);
-    }
-    Err(Error::new(ErrorKind::Io, message))
-}
-
-/// The first non-empty line of `text`, cut to 200 bytes.
-fn first_line(text: &str) -> Option<&str> {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-    let mut end = line.len().min(200);
-    while !line.is_char_boundary(end) {
-        end -= 1;
-    }
-    Some(&line[..end])
+    Err(Error::new(
+        ErrorKind::Io,
+        format!(
+            "credential helper {program} failed for {key} ({}); its output is not shown, as it may hold a secret",
+            run.status
+        ),
+    ))
 }
 
 /// The credential a helper's answer describes, `None` when it is empty.
@@ -957,6 +1059,25 @@ mod tests {
         assert_eq!(lookup_in(file, "r.example").await.unwrap(), None);
     }
 
+    #[test]
+    fn credentials_are_wiped_when_dropped() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<Credential>();
+        let mut credential = basic("user", "SECRET");
+        credential.zeroize();
+        assert_eq!(credential, basic("", ""));
+        let mut credential = Credential::IdentityToken {
+            token: "SECRET".into(),
+        };
+        credential.zeroize();
+        assert_eq!(
+            credential,
+            Credential::IdentityToken {
+                token: String::new()
+            }
+        );
+    }
+
     #[cfg(unix)]
     mod helpers {
         use super::*;
@@ -978,7 +1099,11 @@ case "$url" in
   empty.example) echo '{"ServerURL":"empty.example","Username":"","Secret":""}' ;;
   garbage.example) echo 'not json SECRETISH' ;;
   broken.example) echo 'keychain locked' >&2; exit 3 ;;
+  secret.example) echo '{"Username":"u","Secret":"SECRET-ON-STDOUT"}'; echo 'SECRET-ON-STDERR' >&2; exit 1 ;;
+  silent.example) exit 0 ;;
+  huge.example) yes '{"Username":"u","Secret":"SECRET-IN-HUGE-OUTPUT"}' | head -c 4000000 ;;
   slow.example) sleep 5; echo '{}' ;;
+  hang.example) echo $$ > "$(dirname "$0")/hang.pid"; exec sleep 100 ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
 "#;
@@ -1127,10 +1252,15 @@ esac
             let err = store.lookup("broken.example").await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Io);
             assert!(err.message().contains("docker-credential-test"), "{err}");
-            assert!(err.message().contains("keychain locked"), "{err}");
+            assert!(err.message().contains("exit status: 3"), "{err}");
+            assert!(!err.message().contains("keychain locked"), "{err}");
             let err = store.lookup("garbage.example").await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Io);
+            assert!(err.message().contains("malformed output"), "{err}");
             assert!(!err.message().contains("SECRETISH"), "{err}");
+            let err = store.lookup("silent.example").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Io);
+            assert!(err.message().contains("printed nothing"), "{err}");
             // Failures are not cached: the helper runs again.
             store.lookup("broken.example").await.unwrap_err();
             assert_eq!(
@@ -1140,6 +1270,126 @@ esac
                     .count(),
                 2
             );
+        }
+
+        #[tokio::test]
+        async fn a_failing_helper_output_never_reaches_the_error() {
+            let _guard = SCRIPTS.lock().await;
+            let dir = TempDir::new();
+            install(&dir, "test", HELPER);
+            let store = helper_store(
+                &dir,
+                serde_json::json!({ "credsStore": "test" }),
+                Duration::from_secs(10),
+            );
+            let err = store.lookup("secret.example").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Io);
+            assert!(err.message().contains("docker-credential-test"), "{err}");
+            assert!(err.message().contains("exit status: 1"), "{err}");
+            for text in [err.to_string(), format!("{err:?}"), err.detail()] {
+                assert!(!text.contains("SECRET"), "helper output leaked: {text}");
+            }
+        }
+
+        #[tokio::test]
+        async fn huge_helper_output_is_refused_and_the_helper_killed() {
+            let _guard = SCRIPTS.lock().await;
+            let dir = TempDir::new();
+            install(&dir, "test", HELPER);
+            let store = helper_store(
+                &dir,
+                serde_json::json!({ "credsStore": "test" }),
+                Duration::from_secs(20),
+            );
+            let started = std::time::Instant::now();
+            let err = store.lookup("huge.example").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::SizeExceeded, "{err}");
+            assert!(err.message().contains("docker-credential-test"), "{err}");
+            assert!(!err.to_string().contains("SECRET"), "{err}");
+            // Not the timeout: refused as soon as 1 MiB was read.
+            assert!(started.elapsed() < Duration::from_secs(10));
+        }
+
+        #[tokio::test]
+        async fn a_hanging_helper_is_killed_at_the_timeout() {
+            let _guard = SCRIPTS.lock().await;
+            let dir = TempDir::new();
+            install(&dir, "test", HELPER);
+            let store = helper_store(
+                &dir,
+                serde_json::json!({ "credsStore": "test" }),
+                Duration::from_millis(500),
+            );
+            let started = std::time::Instant::now();
+            let err = store.lookup("hang.example").await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Timeout);
+            assert!(started.elapsed() < Duration::from_secs(5));
+            let pid = std::fs::read_to_string(dir.0.join("bin/hang.pid")).unwrap();
+            // Killed and reaped: the process is gone, not even a zombie.
+            let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+            assert!(!proc_dir.exists(), "helper {} still exists", pid.trim());
+        }
+
+        /// A helper that exits without reading its stdin, given input that
+        /// cannot fit in the pipe, so that writing it must hit a closed pipe.
+        const DEAF_HELPER: &str = "#!/bin/sh\nexit 1\n";
+
+        /// The environment variable that makes
+        /// `deaf_helper_in_a_host_with_default_sigpipe` do its work (it
+        /// runs only as the child of the test below).
+        const SIGPIPE_CHILD: &str = "OCIREG_TEST_SIGPIPE_CHILD";
+
+        #[tokio::test]
+        async fn a_helper_that_does_not_read_stdin_does_not_kill_the_host() {
+            let _guard = SCRIPTS.lock().await;
+            let test = "transport::auth::credentials::tests::helpers::deaf_helper_in_a_host_with_default_sigpipe";
+            let output = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    test,
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(SIGPIPE_CHILD, "1")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "the host died: {:?}\n{stdout}\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+            // The child really ran the test (and did not filter it out).
+            assert!(stdout.contains("1 passed"), "{stdout}");
+        }
+
+        /// Run by the test above in a child process whose SIGPIPE has its
+        /// default disposition, as in a C or Go host.
+        #[tokio::test]
+        #[ignore = "run in a child process by a_helper_that_does_not_read_stdin_does_not_kill_the_host"]
+        async fn deaf_helper_in_a_host_with_default_sigpipe() {
+            assert_eq!(
+                std::env::var(SIGPIPE_CHILD).as_deref(),
+                Ok("1"),
+                "run by a_helper_that_does_not_read_stdin_does_not_kill_the_host"
+            );
+            crate::ffi::signals::default_sigpipe_for_tests();
+            let dir = TempDir::new();
+            install(&dir, "deaf", DEAF_HELPER);
+            let store = helper_store(
+                &dir,
+                serde_json::json!({ "credsStore": "deaf" }),
+                Duration::from_secs(20),
+            );
+            // Four times a default pipe's capacity.
+            let registry = format!("{}.example", "a".repeat(256 * 1024));
+            for _ in 0..3 {
+                let err = store.lookup(&registry).await.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+                assert!(err.message().contains("docker-credential-deaf"), "{err}");
+            }
         }
 
         #[tokio::test]

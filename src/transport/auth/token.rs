@@ -17,6 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use reqwest::{RequestBuilder, Response, StatusCode, Url, header};
 use serde::Deserialize;
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use super::credentials::Credential;
 use crate::error::{Error, ErrorKind, Result};
@@ -68,9 +69,10 @@ impl CacheKey {
     }
 }
 
-/// A fetched token and when to fetch the next one.
+/// A fetched token (wiped from memory when dropped) and when to fetch the
+/// next one.
 struct Cached {
-    token: String,
+    token: Zeroizing<String>,
     refresh_at: Instant,
     credential: u64,
 }
@@ -111,7 +113,7 @@ impl TokenCache {
         let fetched = fetch(http, &key, credential).await?;
         let token = fetched.token.clone();
         *cached = Some(Cached {
-            token: fetched.token,
+            token: Zeroizing::new(fetched.token),
             refresh_at: Instant::now() + fetched.usable_for,
             credential: fingerprint,
         });

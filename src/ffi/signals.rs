@@ -1,0 +1,144 @@
+//! Keeping `SIGPIPE` away from the host process.
+//!
+//! Writing to a pipe whose reader is gone raises `SIGPIPE`, and a C or Go
+//! host leaves its disposition at the default, which kills the process
+//! (Rust programs ignore it, so only non-Rust hosts see this). Sockets have
+//! `MSG_NOSIGNAL`; pipes do not. So a pipe write that may hit a closed pipe
+//! (a credential helper's stdin) runs with `SIGPIPE` blocked in the writing
+//! thread, and a `SIGPIPE` the write raised is taken off the thread's
+//! pending set before the mask is restored, as libpq does. The write itself
+//! then fails with `EPIPE`. Nothing process-wide is changed: the thread's
+//! mask only, for the length of one poll.
+
+use std::future::Future;
+use std::mem::MaybeUninit;
+use std::pin::pin;
+
+/// Polls `future` to completion with `SIGPIPE` blocked around each poll, so
+/// that pipe writes made inside a poll fail with `EPIPE` instead of raising
+/// `SIGPIPE`.
+pub(crate) async fn without_sigpipe<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    std::future::poll_fn(|cx| {
+        let _blocked = SigpipeBlocked::new();
+        future.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// `SIGPIPE` blocked in this thread until dropped.
+struct SigpipeBlocked {
+    /// The thread's signal mask before; `None` when blocking failed.
+    old: Option<libc::sigset_t>,
+    /// Whether a `SIGPIPE` was already pending (someone else's: kept).
+    was_pending: bool,
+}
+
+/// The set holding `SIGPIPE` alone.
+fn sigpipe_set() -> libc::sigset_t {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigemptyset initializes the set it is given, and sigaddset
+    // with a valid signal number only changes that initialized set.
+    unsafe {
+        libc::sigemptyset(set.as_mut_ptr());
+        libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
+        set.assume_init()
+    }
+}
+
+/// Whether `SIGPIPE` is pending for this thread (or the process).
+fn sigpipe_pending() -> bool {
+    let mut pending = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigpending fills the set on success (returns 0); the set is
+    // only read after that.
+    unsafe {
+        libc::sigpending(pending.as_mut_ptr()) == 0
+            && libc::sigismember(pending.as_ptr(), libc::SIGPIPE) == 1
+    }
+}
+
+impl SigpipeBlocked {
+    fn new() -> SigpipeBlocked {
+        let set = sigpipe_set();
+        let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: both pointers are valid sigset_t; pthread_sigmask fills
+        // `old` on success (returns 0) and it is only read after that.
+        let old = unsafe {
+            (libc::pthread_sigmask(libc::SIG_BLOCK, &set, old.as_mut_ptr()) == 0)
+                .then(|| old.assume_init())
+        };
+        // A SIGPIPE can only be pending already if it was blocked before.
+        let was_pending = old.as_ref().is_some_and(|old| {
+            // SAFETY: `old` is an initialized sigset_t.
+            (unsafe { libc::sigismember(old, libc::SIGPIPE) } == 1) && sigpipe_pending()
+        });
+        SigpipeBlocked { old, was_pending }
+    }
+}
+
+impl Drop for SigpipeBlocked {
+    fn drop(&mut self) {
+        let Some(old) = self.old else {
+            return;
+        };
+        if !self.was_pending && sigpipe_pending() {
+            let set = sigpipe_set();
+            let zero = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: valid set and timeout pointers; a NULL siginfo is
+            // allowed. With a zero timeout it never blocks: it takes the
+            // pending SIGPIPE (blocked here, so it is not delivered).
+            unsafe {
+                libc::sigtimedwait(&set, std::ptr::null_mut(), &zero);
+            }
+        }
+        // SAFETY: `old` is the initialized mask saved by `new`.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Test support: gives `SIGPIPE` its default disposition (terminate), as a
+/// C or Go host has it, in this process.
+#[cfg(test)]
+pub(crate) fn default_sigpipe_for_tests() {
+    // SAFETY: setting a standard signal's disposition to SIG_DFL installs
+    // no handler; it only undoes Rust's start-up SIG_IGN.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mask_is_restored_and_a_raised_sigpipe_is_consumed() {
+        let before = sigpipe_set_blocked();
+        {
+            let _blocked = SigpipeBlocked::new();
+            assert!(sigpipe_set_blocked());
+            // SAFETY: raise sends SIGPIPE to this thread, where it is blocked.
+            unsafe {
+                libc::raise(libc::SIGPIPE);
+            }
+            assert!(sigpipe_pending());
+        }
+        assert!(!sigpipe_pending());
+        assert_eq!(sigpipe_set_blocked(), before);
+    }
+
+    fn sigpipe_set_blocked() -> bool {
+        let mut mask = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: with a NULL new set pthread_sigmask only reads the mask
+        // into `mask`, which is read after success.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), mask.as_mut_ptr()) == 0
+                && libc::sigismember(mask.as_ptr(), libc::SIGPIPE) == 1
+        }
+    }
+}
