@@ -655,7 +655,8 @@ ocireg_status ocireg_options_set_read_timeout_ms(ocireg_options *options, uint64
 // `options` is NULL or a live handle.
 ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uint64_t value);
 
-// How many times a failed request is retried (429, 502-504, connection errors).
+// How many times a failed request is retried (429, 502-504, connection
+// errors; 500 too for HEAD), the ping included. Waits have random jitter.
 //
 // # Safety
 // `options` is NULL or a live handle.
@@ -672,6 +673,21 @@ ocireg_status ocireg_options_set_max_retry_after_ms(ocireg_options *options, uin
 // # Safety
 // `options` is NULL or a live handle.
 ocireg_status ocireg_options_set_page_size(ocireg_options *options, uint32_t value);
+
+// The most entries (tags, repositories, referrers) one listing collects
+// over all its pages; more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
+// Default 1,000,000.
+//
+// # Safety
+// `options` is NULL or a live handle.
+ocireg_status ocireg_options_set_max_list_entries(ocireg_options *options, uint64_t value);
+
+// The most response bytes one listing reads over all its pages; more
+// fails it with `OCIREG_ERR_SIZE_EXCEEDED`. Default 64 MiB.
+//
+// # Safety
+// `options` is NULL or a live handle.
+ocireg_status ocireg_options_set_max_list_bytes(ocireg_options *options, uint64_t value);
 
 // How many times a blob download resumes after its connection drops.
 //

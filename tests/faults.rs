@@ -266,3 +266,212 @@ async fn an_explicit_proxy_carries_the_requests() {
     .expect("bad proxy URL");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
+
+/// The pings (`GET /v2/`) the proxy received.
+fn pings(proxy: &FaultProxy) -> usize {
+    proxy
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path_and_query == "/v2/")
+        .count()
+}
+
+#[tokio::test]
+async fn a_ping_is_retried_like_any_request() {
+    let (_reg, proxy, _data, _digest) = setup(9, 100).await;
+    proxy.respond_status("GET", "/v2/", 503, vec![], 2);
+    let client = plain_client(proxy.host());
+    client
+        .ping(proxy.host())
+        .await
+        .expect("the third ping answers");
+    assert_eq!(pings(&proxy), 3, "{:?}", proxy.requests());
+
+    // 429 with Retry-After, then a 502: waited out, then fine.
+    proxy.clear_requests();
+    proxy.respond_status(
+        "GET",
+        "/v2/",
+        429,
+        vec![("Retry-After".into(), "1".into())],
+        1,
+    );
+    proxy.respond_status("GET", "/v2/", 502, vec![], 1);
+    let started = Instant::now();
+    plain_client(proxy.host())
+        .ping(proxy.host())
+        .await
+        .expect("after waiting");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(pings(&proxy), 3);
+
+    // 503 for good: bounded, a SERVER error.
+    proxy.clear_requests();
+    proxy.respond_status("GET", "/v2/", 503, vec![], usize::MAX);
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![proxy.host().to_string()],
+        max_retries: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = client.ping(proxy.host()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+    assert_eq!(err.http_status(), Some(503));
+    assert_eq!(pings(&proxy), 3, "one ping and two retries");
+}
+
+#[tokio::test]
+async fn a_transient_500_on_a_blob_head_is_retried() {
+    let (_reg, proxy, data, digest) = setup(10, 1000).await;
+    let r = reference(proxy.host(), "faults/blob");
+    proxy.respond_status("HEAD", "/blobs/sha256:", 500, vec![], 1);
+    let client = plain_client(proxy.host());
+    assert!(client.blob_exists(&r, &digest).await.expect("retried"));
+    assert_eq!(proxy.count("HEAD", "/blobs/sha256:"), 2);
+    let info = client.head_blob(&r, &digest).await.unwrap();
+    assert_eq!(info.size, data.len() as u64);
+
+    // 500 for good: bounded, a SERVER error.
+    proxy.clear_requests();
+    proxy.respond_status("HEAD", "/blobs/sha256:", 500, vec![], usize::MAX);
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![proxy.host().to_string()],
+        max_retries: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = client.blob_exists(&r, &digest).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+    assert_eq!(err.http_status(), Some(500));
+    assert_eq!(
+        proxy.count("HEAD", "/blobs/sha256:"),
+        3,
+        "one try and two retries"
+    );
+
+    // A GET is not retried after 500 (it may be a lasting server bug).
+    proxy.clear_requests();
+    proxy.clear_faults();
+    proxy.respond_status("GET", "/tags/list", 500, vec![], 1);
+    let err = client.tags(&r).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+    assert_eq!(proxy.count("GET", "/tags/list"), 1);
+}
+
+/// A registry behind a proxy `front` that asks for basic credentials, a
+/// second proxy `storage` (another port) in front of the same registry,
+/// and a client holding the credentials for `front`.
+async fn front_and_storage(seed: u64) -> (Registry, FaultProxy, FaultProxy, Client, Vec<u8>) {
+    let (reg, front, data, _digest) = setup(seed, 30_000).await;
+    let storage = FaultProxy::start(reg.host());
+    front.require_basic("alice", "s3cret");
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![front.host().to_string()],
+        credentials: vec![(
+            front.host().to_string(),
+            Credential::Basic {
+                username: "alice".into(),
+                password: "s3cret".into(),
+            },
+        )],
+        upload_chunk_size: 10_000,
+        ..Default::default()
+    })
+    .unwrap();
+    (reg, front, storage, client, data)
+}
+
+/// Asserts that `storage` saw requests (`method` among them) and none
+/// carried `Authorization`.
+fn assert_reached_without_credentials(storage: &FaultProxy, method: &str) {
+    let seen = storage.requests();
+    assert!(
+        seen.iter().any(|r| r.method == method),
+        "the redirect to storage was followed for {method}: {seen:?}"
+    );
+    for r in &seen {
+        assert!(
+            r.header("authorization").is_none(),
+            "{} {} carried Authorization to another origin",
+            r.method,
+            r.path_and_query
+        );
+        assert!(
+            r.header("referer").is_none(),
+            "{} {} told the other origin where it came from",
+            r.method,
+            r.path_and_query
+        );
+    }
+}
+
+#[tokio::test]
+async fn redirects_of_manifest_requests_carry_no_authorization() {
+    let (_reg, front, storage, client, _data) = front_and_storage(11).await;
+    let r = reference(front.host(), "faults/manifest:v1");
+    let manifest = Bytes::from_static(
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#,
+    );
+    let to = format!("http://{}", storage.host());
+    front.redirect("PUT", "/manifests/", &to, 1);
+    client
+        .put_manifest(&r, manifest.clone(), ocireg::media_type::OCI_INDEX)
+        .await
+        .expect("PUT followed to storage");
+    assert_reached_without_credentials(&storage, "PUT");
+
+    storage.clear_requests();
+    front.redirect("GET", "/manifests/", &to, 1);
+    let got = client.get_manifest(&r).await.expect("GET via storage");
+    assert_eq!(got.bytes, manifest);
+    front.redirect("HEAD", "/manifests/", &to, 1);
+    client.head_manifest(&r).await.expect("HEAD via storage");
+    assert_reached_without_credentials(&storage, "GET");
+    assert_reached_without_credentials(&storage, "HEAD");
+}
+
+#[tokio::test]
+async fn redirects_of_upload_requests_carry_no_authorization() {
+    let (_reg, front, storage, client, data) = front_and_storage(12).await;
+    let r = reference(front.host(), "faults/upload");
+    let to = format!("http://{}", storage.host());
+    // A 307 on the POST that opens the session: the session (Location
+    // rewritten by storage) then lives on storage, PATCH and PUT too.
+    front.redirect("POST", "/blobs/uploads/", &to, 1);
+    client
+        .push_blob(&r, Bytes::from(data.clone()))
+        .await
+        .expect("POST redirected");
+    assert_reached_without_credentials(&storage, "POST");
+    assert_reached_without_credentials(&storage, "PUT");
+
+    // A 307 on a PATCH in the middle of a chunked upload.
+    storage.clear_requests();
+    front.redirect("PATCH", "/blobs/uploads/", &to, 1);
+    let digest = client
+        .push_blob_chunked(&r, &mut std::io::Cursor::new(data.clone()))
+        .await
+        .expect("PATCH redirected");
+    assert_eq!(digest, Digest::sha256_of(&data));
+    assert_reached_without_credentials(&storage, "PATCH");
+
+    // A 307 on the closing PUT.
+    storage.clear_requests();
+    front.redirect("PUT", "/blobs/uploads/", &to, 1);
+    let other = bytes(13, 5000);
+    client
+        .push_blob(&r, Bytes::from(other.clone()))
+        .await
+        .expect("PUT redirected");
+    assert_reached_without_credentials(&storage, "PUT");
+    // The registry got the blob whole.
+    let got = read_all(
+        client
+            .get_blob(&r, &Digest::sha256_of(&other))
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, other);
+}

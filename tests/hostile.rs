@@ -529,3 +529,474 @@ async fn a_cut_chunk_resumes_from_the_offset_the_registry_reports() {
         "4 chunks, one of them sent again in part"
     );
 }
+
+/// One request as a [`full_server`] received it.
+#[derive(Debug, Clone)]
+struct Seen {
+    /// The server's own `127.0.0.1:PORT`.
+    host: String,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        support::http1::header(&self.headers, name)
+    }
+}
+
+type Reply = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// A scripted server that reads whole requests (bodies included), records
+/// them, and answers what `script` says.
+fn full_server(
+    name: &str,
+    script: Arc<dyn Fn(&Seen) -> Reply + Send + Sync>,
+) -> (Server, Arc<std::sync::Mutex<Vec<Seen>>>) {
+    let seen: Arc<std::sync::Mutex<Vec<Seen>>> = Arc::default();
+    let record = seen.clone();
+    let server = Server::start(
+        name,
+        Arc::new(move |stream: TcpStream| {
+            let host = stream
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                let Ok(body) = support::http1::request_framing(&head)
+                    .and_then(|f| support::http1::read_body(&mut read, f, 1 << 24))
+                else {
+                    return;
+                };
+                let request = Seen {
+                    host: host.clone(),
+                    method: method.clone(),
+                    path,
+                    headers: head.headers.clone(),
+                    body,
+                };
+                record.lock().unwrap().push(request.clone());
+                let (status, headers, body) = script(&request);
+                if write_response(&mut write, &method, status, &headers, &body, false).is_err() {
+                    return;
+                }
+            }
+        }),
+    );
+    (server, seen)
+}
+
+/// A listener on another port that records whatever reaches it and
+/// answers like a willing token server.
+fn catcher() -> (Server, Arc<std::sync::Mutex<Vec<Seen>>>) {
+    full_server(
+        "catcher",
+        Arc::new(|_| {
+            (
+                200,
+                json("application/json"),
+                br#"{"token":"stolen","access_token":"stolen"}"#.to_vec(),
+            )
+        }),
+    )
+}
+
+/// A registry with bearer auth whose token endpoint (`/token`, on the same
+/// host) answers GET with a 307 and POST with a 308 to `redirect_to` (the
+/// path and query kept), or hands out the token `good` when `redirect_to`
+/// is `None`.
+fn bearer_registry(redirect_to: Option<String>) -> (Server, Arc<std::sync::Mutex<Vec<Seen>>>) {
+    full_server(
+        "bearer-registry",
+        Arc::new(move |req: &Seen| {
+            let challenge = vec![(
+                "WWW-Authenticate".to_string(),
+                format!("Bearer realm=\"http://{}/token\",service=\"svc\"", req.host),
+            )];
+            if req.path.starts_with("/token") {
+                if let Some(base) = &redirect_to
+                    && !req.path.starts_with("/token-here")
+                {
+                    let status = if req.method == "POST" { 308 } else { 307 };
+                    let location = format!("{base}{}", req.path.replacen("/token", "", 1));
+                    return (status, vec![("Location".to_string(), location)], Vec::new());
+                }
+                let form = String::from_utf8_lossy(&req.body).to_string();
+                let fine = match req.method.as_str() {
+                    "POST" => form.contains("refresh_token=the-identity-token"),
+                    _ => req.header("authorization").is_some(),
+                };
+                return if fine {
+                    (
+                        200,
+                        json("application/json"),
+                        br#"{"token":"good"}"#.to_vec(),
+                    )
+                } else {
+                    (401, Vec::new(), Vec::new())
+                };
+            }
+            if req.header("authorization") == Some("Bearer good") && req.path != "/v2/" {
+                (
+                    200,
+                    json("application/json"),
+                    br#"{"name":"r","tags":["ok"]}"#.to_vec(),
+                )
+            } else if req.header("authorization") == Some("Bearer good") {
+                (200, Vec::new(), b"{}".to_vec())
+            } else {
+                (401, challenge, Vec::new())
+            }
+        }),
+    )
+}
+
+fn bearer_client(host: &str, credential: ocireg::Credential) -> Client {
+    Client::new(ClientOptions {
+        insecure_registries: vec![host.to_string()],
+        credentials: vec![(host.to_string(), credential)],
+        max_retries: 0,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn basic_credential() -> ocireg::Credential {
+    ocireg::Credential::Basic {
+        username: "alice".into(),
+        password: "s3cret-password".into(),
+    }
+}
+
+fn identity_credential() -> ocireg::Credential {
+    ocireg::Credential::IdentityToken {
+        token: "the-identity-token".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_token_request_is_not_redirected_to_another_origin() {
+    for (credential, method) in [(basic_credential(), "GET"), (identity_credential(), "POST")] {
+        let (other, caught) = catcher();
+        let (registry, seen) = bearer_registry(Some(format!("http://{}/token", other.addr())));
+        let host = registry.addr().to_string();
+        let client = bearer_client(&host, credential);
+        let r = Reference::parse(&format!("{host}/r")).unwrap();
+        let result = client.tags(&r).await;
+        let caught: Vec<String> = caught
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let body = String::from_utf8_lossy(&s.body);
+                format!("{} {} {:?} body {body:?}", s.method, s.path, s.headers)
+            })
+            .collect();
+        assert!(
+            caught.is_empty(),
+            "{method}: the token request reached the other origin: {caught:?}"
+        );
+        let err = result.expect_err("the redirect is refused");
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{method}: {err}");
+        assert!(err.message().contains("another origin"), "{method}: {err}");
+        assert!(
+            !err.message().contains("s3cret") && !err.message().contains("the-identity-token"),
+            "{err}"
+        );
+        let redirected = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path.starts_with("/token") && s.method == method)
+            .count();
+        assert_eq!(
+            redirected, 1,
+            "{method}: the realm answered with a redirect"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_request_follows_a_redirect_within_the_realm_origin() {
+    for (credential, method) in [(basic_credential(), "GET"), (identity_credential(), "POST")] {
+        // The realm sends /token to /token-here on the same host and port;
+        // the POST keeps its form body (308), the GET its basic credentials.
+        let (registry, seen) = bearer_registry(Some("/token-here".to_string()));
+        let host = registry.addr().to_string();
+        let client = bearer_client(&host, credential);
+        let r = Reference::parse(&format!("{host}/r")).unwrap();
+        let tags = client
+            .tags(&r)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
+        assert_eq!(tags, vec!["ok"]);
+        let seen = seen.lock().unwrap().clone();
+        assert!(
+            seen.iter()
+                .any(|s| s.path.starts_with("/token-here") && s.method == method),
+            "{method}: {seen:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_origin_is_refused_without_credentials() {
+    let (other, caught) = catcher();
+    let other_host = other.addr().to_string();
+    let (registry, _) = full_server(
+        "basic-registry",
+        Arc::new(move |req: &Seen| {
+            if req.header("authorization").is_none() {
+                return (
+                    401,
+                    vec![(
+                        "WWW-Authenticate".to_string(),
+                        "Basic realm=\"r\"".to_string(),
+                    )],
+                    Vec::new(),
+                );
+            }
+            if req.path == "/v2/" {
+                return (200, Vec::new(), b"{}".to_vec());
+            }
+            let mut headers = json("application/json");
+            headers.push((
+                "Link".to_string(),
+                format!("<http://{other_host}/v2/r/tags/list?last=a>; rel=\"next\""),
+            ));
+            (200, headers, br#"{"name":"r","tags":["a"]}"#.to_vec())
+        }),
+    );
+    let host = registry.addr().to_string();
+    let client = bearer_client(&host, basic_credential());
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    let err = client.tags(&r).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(err.message().contains("another origin"), "{err}");
+    assert!(
+        caught.lock().unwrap().is_empty(),
+        "nothing went to the other host"
+    );
+}
+
+/// A registry whose tag listing never ends: page `n` holds `per_page`
+/// distinct tags of `tag_len` characters (the first naming the page) and
+/// links to page `n + 1`.
+fn endless_tags(per_page: usize, tag_len: usize) -> Server {
+    let tag = move |name: String| {
+        let pad = tag_len.saturating_sub(name.len());
+        format!("\"{name}{}\"", "x".repeat(pad))
+    };
+    // The same tail on every page, built once.
+    let tail: Arc<String> = Arc::new(
+        (1..per_page)
+            .map(|i| format!(",{}", tag(format!("t{i}-"))))
+            .collect(),
+    );
+    scripted(Arc::new(move |_, path| {
+        let n: u64 = path
+            .split("last=")
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let body = format!(
+            r#"{{"name":"r","tags":[{}{}]}}"#,
+            tag(format!("page{n}-")),
+            tail
+        );
+        let mut headers = json("application/json");
+        headers.push((
+            "Link".into(),
+            format!("</v2/r/tags/list?last={}>; rel=\"next\"", n + 1),
+        ));
+        (200, headers, body.into_bytes())
+    }))
+}
+
+#[tokio::test]
+async fn an_endless_listing_stops_at_the_entry_and_byte_bounds() {
+    let server = endless_tags(1000, 20);
+    let host = server.addr().to_string();
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        max_list_entries: 10_500,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = client.tags(&r).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SizeExceeded, "{err}");
+    assert!(err.message().contains("max_list_entries"), "{err}");
+    assert!(err.message().contains("10500"), "{err}");
+
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        max_list_bytes: 200_000,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = client.tags(&r).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SizeExceeded, "{err}");
+    assert!(err.message().contains("max_list_bytes"), "{err}");
+
+    // The defaults are large, but they hold.
+    assert_eq!(ClientOptions::default().max_list_entries, 1_000_000);
+    assert_eq!(ClientOptions::default().max_list_bytes, 64 << 20);
+}
+
+/// Set in the child process of the test below: the registry to list.
+const CAPPED_LISTING: &str = "OCIREG_TEST_CAPPED_LISTING";
+
+/// An endless listing with the default bounds, in a child process whose
+/// address space is capped at 1 GiB (`prlimit --as`): it ends with
+/// `SIZE_EXCEEDED`, and the process neither aborts nor runs out of memory.
+#[tokio::test]
+async fn an_endless_listing_in_a_memory_capped_process_ends_cleanly() {
+    if let Ok(host) = std::env::var(CAPPED_LISTING) {
+        // The child: list with the default options.
+        let client = Client::new(ClientOptions {
+            insecure_registries: vec![host.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+        let r = Reference::parse(&format!("{host}/r")).unwrap();
+        let err = client.tags(&r).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::SizeExceeded, "{err}");
+        assert!(err.message().contains("max_list_bytes"), "{err}");
+        println!("capped child: {err}");
+        return;
+    }
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("prlimit (util-linux) is needed for this test");
+    }
+    // Pages of ~3.6 MB (below the 4 MiB page bound): 120-character tags.
+    let server = endless_tags(28_000, 120);
+    let host = server.addr().to_string();
+    let exe = std::env::current_exe().unwrap();
+    let started = std::time::Instant::now();
+    let output = tokio::process::Command::new("prlimit")
+        .arg(format!("--as={}", 1u64 << 30))
+        .arg(&exe)
+        .args([
+            "--exact",
+            "an_endless_listing_in_a_memory_capped_process_ends_cleanly",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CAPPED_LISTING, &host)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the capped child failed ({:?}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains("capped child:") && stdout.contains("1 passed"),
+        "{stdout}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Closes `stream` with a TCP reset (SO_LINGER 0) rather than a FIN.
+fn reset(stream: TcpStream) {
+    use std::os::fd::AsRawFd as _;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket and a correctly sized option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    drop(stream);
+}
+
+#[tokio::test]
+async fn a_ping_whose_connection_is_reset_is_retried() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pings = Arc::new(AtomicUsize::new(0));
+    let count = pings.clone();
+    let server = Server::start(
+        "resetting-registry",
+        Arc::new(move |stream: TcpStream| {
+            let Ok(mut write) = stream.try_clone() else {
+                return;
+            };
+            let mut read = BufReader::new(stream);
+            while let Ok(Some(head)) = read_head(&mut read) {
+                let Ok((method, path)) = head.request_line() else {
+                    return;
+                };
+                if path == "/v2/" && count.fetch_add(1, Ordering::SeqCst) < 2 {
+                    // The first two pings: the connection is reset unanswered.
+                    reset(read.into_inner());
+                    return;
+                }
+                if write_response(&mut write, &method, 200, &[], b"{}", false).is_err() {
+                    return;
+                }
+            }
+        }),
+    );
+    let host = server.addr().to_string();
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        max_retries: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    client.ping(&host).await.expect("the third ping answers");
+    assert_eq!(pings.load(Ordering::SeqCst), 3);
+
+    // Reset for good: bounded, and a NETWORK error.
+    let resets = Arc::new(AtomicUsize::new(0));
+    let count = resets.clone();
+    let always = Server::start(
+        "always-resetting",
+        Arc::new(move |stream: TcpStream| {
+            let mut read = BufReader::new(stream);
+            if let Ok(Some(head)) = read_head(&mut read)
+                && head.request_line().is_ok_and(|(_, p)| p == "/v2/")
+            {
+                count.fetch_add(1, Ordering::SeqCst);
+                reset(read.into_inner());
+            }
+        }),
+    );
+    let client = Client::new(ClientOptions {
+        insecure_registries: vec![always.addr().to_string()],
+        max_retries: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = client.ping(always.addr()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert_eq!(resets.load(Ordering::SeqCst), 2, "one ping and one retry");
+}

@@ -55,7 +55,8 @@ type Options struct {
 	// RequestTimeout bounds a request without a streamed body (0: the default).
 	RequestTimeout time.Duration
 	// MaxRetries is how many times a failed request is retried (429,
-	// 502-504, connection errors); 0 keeps the default, negative means none.
+	// 502-504, connection errors; 500 too for HEAD), the ping included;
+	// 0 keeps the default, negative means none.
 	MaxRetries int
 	// MaxRetryAfter is the longest Retry-After waited out; longer ones
 	// fail at once (0: the default).
@@ -66,6 +67,13 @@ type Options struct {
 	// PageSize is the page size of tag and catalog listings (0: the
 	// registry's choice).
 	PageSize int
+	// MaxListEntries bounds the entries one listing (tags, catalog,
+	// referrers) collects over all its pages; more fails it with
+	// ErrSizeExceeded (0: the default, 1,000,000).
+	MaxListEntries int
+	// MaxListBytes bounds the response bytes one listing reads over all
+	// its pages; more fails it with ErrSizeExceeded (0: the default, 64 MiB).
+	MaxListBytes int64
 	// UploadChunkSize is the chunk size of chunked uploads in bytes (0:
 	// the default).
 	UploadChunkSize int
@@ -112,7 +120,8 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 	num := func(name string, f func() C.ocireg_status) error {
 		return call("NewClient: "+name, nil, f)
 	}
-	for name, v := range map[string]int{"PageSize": opts.PageSize, "UploadChunkSize": opts.UploadChunkSize, "Concurrency": opts.Concurrency} {
+	for name, v := range map[string]int64{"PageSize": int64(opts.PageSize), "UploadChunkSize": int64(opts.UploadChunkSize),
+		"Concurrency": int64(opts.Concurrency), "MaxListEntries": int64(opts.MaxListEntries), "MaxListBytes": opts.MaxListBytes} {
 		if v < 0 {
 			return &Error{Status: StatusInvalidArgument, StatusName: StatusInvalidArgument.String(),
 				Op: "NewClient", Message: "Options." + name + " is negative"}
@@ -228,6 +237,12 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 	})
 	set(opts.PageSize > 0, "PageSize", func() C.ocireg_status {
 		return C.ocireg_options_set_page_size(o, count(opts.PageSize))
+	})
+	set(opts.MaxListEntries > 0, "MaxListEntries", func() C.ocireg_status {
+		return C.ocireg_options_set_max_list_entries(o, C.uint64_t(opts.MaxListEntries))
+	})
+	set(opts.MaxListBytes > 0, "MaxListBytes", func() C.ocireg_status {
+		return C.ocireg_options_set_max_list_bytes(o, C.uint64_t(opts.MaxListBytes))
 	})
 	set(opts.UploadChunkSize > 0, "UploadChunkSize", func() C.ocireg_status {
 		return C.ocireg_options_set_upload_chunk_size(o, C.size_t(opts.UploadChunkSize))

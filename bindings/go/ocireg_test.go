@@ -44,6 +44,8 @@ func TestNewClientOptions(t *testing.T) {
 		MaxRetryAfter:   time.Second,
 		MaxResumes:      2,
 		PageSize:        10,
+		MaxListEntries:  1000,
+		MaxListBytes:    1 << 20,
 		UploadChunkSize: 1 << 20,
 		Concurrency:     3,
 		Credentials:     map[string]ocireg.Credential{"example.com": {IdentityToken: "tok"}},
@@ -67,6 +69,38 @@ func TestNewClientOptions(t *testing.T) {
 	var e *ocireg.Error
 	if !errors.As(err, &e) || e.Message == "" || e.StatusName != "INVALID_ARGUMENT" {
 		t.Fatalf("error detail: %#v", e)
+	}
+	for _, bad := range []ocireg.Options{{MaxListEntries: -1}, {MaxListBytes: -1}} {
+		if _, err := ocireg.NewClient(bad); !errors.Is(err, ocireg.ErrInvalidArgument) {
+			t.Fatalf("%+v: %v", bad, err)
+		}
+	}
+}
+
+// A listing beyond MaxListEntries or MaxListBytes fails with ErrSizeExceeded.
+func TestListingBounds(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{PageSize: 1})
+	repo := newRepo(host, "bounds")
+	data, _ := pushImage(t, c, repo, "a", "amd64")
+	if _, err := c.PutManifestTags(ctx, repo, []string{"b", "c"}, data, ocireg.MediaTypeOCIManifest); err != nil {
+		t.Fatal(err)
+	}
+	for name, opts := range map[string]ocireg.Options{
+		"max_list_entries": {PageSize: 1, MaxListEntries: 2},
+		"max_list_bytes":   {PageSize: 1, MaxListBytes: 16},
+	} {
+		bounded, _ := plainClient(t, opts)
+		_, err := bounded.Tags(ctx, repo)
+		var e *ocireg.Error
+		if !errors.Is(err, ocireg.ErrSizeExceeded) || !errors.As(err, &e) || !strings.Contains(e.Message, name) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	roomy, _ := plainClient(t, ocireg.Options{PageSize: 1, MaxListEntries: 3})
+	tags, err := roomy.Tags(ctx, repo)
+	if err != nil || len(tags) != 3 {
+		t.Fatalf("Tags = %v, %v", tags, err)
 	}
 }
 

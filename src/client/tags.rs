@@ -42,7 +42,11 @@ impl Client {
     }
 
     /// Follows `Link: <...>; rel="next"` from `first_path`, collecting what
-    /// `parse` finds on each page. A link that repeats is an error, not a loop.
+    /// `parse` finds on each page. A link that repeats is an error, not a
+    /// loop, and so is one to another origin (scheme, host or port) than
+    /// the registry's. The whole listing is bounded by the client's
+    /// `max_list_entries` and `max_list_bytes` (`SizeExceeded`, naming the
+    /// bound), each page by [`MAX_MANIFEST_SIZE`], the pages by [`MAX_PAGES`].
     pub(crate) async fn paginate<T, F>(
         &self,
         registry: &str,
@@ -54,7 +58,20 @@ impl Client {
     where
         F: Fn(&[u8]) -> Result<Vec<T>>,
     {
+        let max_entries = self.options().max_list_entries;
+        let max_bytes = usize::try_from(self.options().max_list_bytes).unwrap_or(usize::MAX);
+        let too_many_bytes = || {
+            Error::new(
+                ErrorKind::SizeExceeded,
+                format!(
+                    "{what}: the listing is larger than {max_bytes} bytes \
+                     (the client's max_list_bytes)"
+                ),
+            )
+        };
+        let origin = self.transport.base_url(registry).await?.origin();
         let mut items = Vec::new();
+        let mut bytes = 0usize;
         let mut seen = HashSet::new();
         let mut target = Target::Path(first_path);
         for _ in 0..MAX_PAGES {
@@ -67,12 +84,46 @@ impl Client {
                 .iter()
                 .filter_map(|v| v.to_str().ok().map(str::to_string))
                 .collect();
-            let body = read_bounded(response, MAX_MANIFEST_SIZE, what).await?;
-            items.extend(parse(&body)?);
+            let left = max_bytes - bytes;
+            let page_limit = MAX_MANIFEST_SIZE.min(left);
+            let body = match read_bounded(response, page_limit, what).await {
+                Err(e) if e.kind() == ErrorKind::SizeExceeded && page_limit == left => {
+                    return Err(too_many_bytes());
+                }
+                other => other?,
+            };
+            bytes += body.len();
+            let page = parse(&body)?;
+            drop(body);
+            if page.len() > max_entries - items.len() {
+                return Err(Error::new(
+                    ErrorKind::SizeExceeded,
+                    format!(
+                        "{what}: the listing has more than {max_entries} entries \
+                         (the client's max_list_entries)"
+                    ),
+                ));
+            }
+            items.extend(page);
             let link_refs: Vec<&str> = links.iter().map(String::as_str).collect();
             match next_link(&link_refs, &page_url)? {
                 None => return Ok(items),
                 Some(next) => {
+                    if next.origin() != origin {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            format!(
+                                "{what}: the registry's Link pagination leads to another \
+                                 origin ({}); ocireg does not follow it",
+                                next.origin().ascii_serialization()
+                            ),
+                        ));
+                    }
+                    // Remembered links count against the byte bound too.
+                    bytes = bytes.saturating_add(next.as_str().len());
+                    if bytes > max_bytes {
+                        return Err(too_many_bytes());
+                    }
                     if !seen.insert(next.to_string()) || next == page_url {
                         return Err(Error::new(
                             ErrorKind::Protocol,

@@ -281,7 +281,8 @@ pub unsafe extern "C" fn ocireg_options_set_request_timeout_ms(
         Ok(())
     })
 }
-/// How many times a failed request is retried (429, 502-504, connection errors).
+/// How many times a failed request is retried (429, 502-504, connection
+/// errors; 500 too for HEAD), the ping included. Waits have random jitter.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -323,6 +324,39 @@ pub unsafe extern "C" fn ocireg_options_set_page_size(
     set(options, |o| {
         let v = value;
         o.page_size = (v > 0).then_some(v);
+        Ok(())
+    })
+}
+/// The most entries (tags, repositories, referrers) one listing collects
+/// over all its pages; more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
+/// Default 1,000,000.
+///
+/// # Safety
+/// `options` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_options_set_max_list_entries(
+    options: *mut ocireg_options,
+    value: u64,
+) -> ocireg_status {
+    set(options, |o| {
+        let v = value;
+        o.max_list_entries = usize::try_from(v).unwrap_or(usize::MAX);
+        Ok(())
+    })
+}
+/// The most response bytes one listing reads over all its pages; more
+/// fails it with `OCIREG_ERR_SIZE_EXCEEDED`. Default 64 MiB.
+///
+/// # Safety
+/// `options` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_options_set_max_list_bytes(
+    options: *mut ocireg_options,
+    value: u64,
+) -> ocireg_status {
+    set(options, |o| {
+        let v = value;
+        o.max_list_bytes = v;
         Ok(())
     })
 }

@@ -40,7 +40,10 @@ pub struct ClientOptions {
     /// tokens, upload control) may take in all.
     pub request_timeout: Duration,
     /// How many times a request is retried after 429, 502, 503, 504 or a
-    /// connection error, when its body can be replayed.
+    /// connection error, when its body can be replayed (the ping `GET /v2/`
+    /// included), and a `HEAD` also after 500. Waits grow exponentially
+    /// (from 100-200 ms to at most 10 s) with random jitter, or follow the
+    /// server's `Retry-After` plus jitter.
     pub max_retries: u32,
     /// The longest `Retry-After` that is waited out; a registry asking for
     /// more fails the request at once with `TOO_MANY_REQUESTS` and the delay.
@@ -52,6 +55,18 @@ pub struct ClientOptions {
     /// The page size asked for when listing tags and the catalog (`n`);
     /// `None` lets the registry choose.
     pub page_size: Option<u32>,
+    /// The most entries (tags, repositories, referrers) one listing
+    /// collects over all its pages; more fails it with `SIZE_EXCEEDED`.
+    /// The default, 1,000,000, is far above real repositories (the largest
+    /// public ones hold some tens of thousands of tags) while bounding what
+    /// an endless `Link` chain can make the client hold.
+    pub max_list_entries: usize,
+    /// The most response bytes one listing reads over all its pages (page
+    /// bodies plus the `Link` targets remembered to detect loops); more
+    /// fails it with `SIZE_EXCEEDED`. Each page is also at most 4 MiB. The
+    /// default, 64 MiB, holds about a million tags of 60 characters; the
+    /// entries kept in memory take about as much again.
+    pub max_list_bytes: u64,
     /// How many times a blob download resumes with `Range` after its
     /// connection drops.
     pub max_resumes: u32,
@@ -84,6 +99,8 @@ impl Default for ClientOptions {
             user_agent: format!("ocireg/{}", env!("CARGO_PKG_VERSION")),
             extra_headers: Vec::new(),
             page_size: None,
+            max_list_entries: 1_000_000,
+            max_list_bytes: 64 * 1024 * 1024,
             max_resumes: 5,
             upload_chunk_size: 8 * 1024 * 1024,
             concurrency: 6,

@@ -13,6 +13,7 @@ mod tls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
@@ -34,6 +35,10 @@ const MAX_REDIRECTS: usize = 10;
 /// The HTTP layer shared by everything a client does.
 pub struct Transport {
     http: reqwest::Client,
+    /// The client for token requests: the same configuration, but a
+    /// redirect policy that never leaves the realm's origin (see
+    /// [`token_redirect_policy`]).
+    token_http: reqwest::Client,
     options: ClientOptions,
     credentials: CredentialStore,
     tokens: TokenCache,
@@ -44,23 +49,8 @@ impl Transport {
     /// Builds the transport (connection pool, TLS, proxy) for `options`.
     pub fn new(options: ClientOptions) -> Result<Transport> {
         let tls = tls::client_config(&options)?;
-        let mut builder = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent(options.user_agent.clone())
-            .default_headers(extra_headers(&options)?)
-            .connect_timeout(options.connect_timeout)
-            .read_timeout(options.read_timeout)
-            .tcp_nodelay(true)
-            .redirect(redirect_policy());
-        if let Some(proxy) = &options.proxy {
-            let proxy = reqwest::Proxy::all(proxy.as_str())
-                .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("proxy URL: {e}")))?
-                .no_proxy(reqwest::NoProxy::from_env());
-            builder = builder.proxy(proxy);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| error_from_reqwest("building the HTTP client", e))?;
+        let http = build_client(&options, tls.clone(), redirect_policy())?;
+        let token_http = build_client(&options, tls, token_redirect_policy())?;
         let credentials = CredentialStore::new(
             options.credentials.clone(),
             options.auth_file.clone(),
@@ -68,6 +58,7 @@ impl Transport {
         );
         Ok(Transport {
             http,
+            token_http,
             options,
             credentials,
             tokens: TokenCache::new(),
@@ -92,11 +83,14 @@ impl Transport {
     }
 
     /// Pings `registry` afresh (`GET /v2/`), learning its auth challenge.
+    /// On first contact the ping that finds the scheme is that ping.
     pub async fn ping(&self, registry: &str) -> Result<()> {
         let registry = api_host(registry);
-        let base = self.base_url(registry).await?;
         let state = self.state(registry);
-        self.ping_at(registry, &base, &state).await
+        match state.base.get() {
+            Some(base) => self.ping_at(registry, base, &state, true).await,
+            None => self.base_url(registry).await.map(drop),
+        }
     }
 
     /// Validates the configured credential for `registry` the way `docker
@@ -191,18 +185,15 @@ impl Transport {
                     continue;
                 }
             }
-            if retry::is_retryable(status) && may_retry && attempt < self.options.max_retries {
-                let delay = retry_after(response.headers());
-                if let Some(d) = delay
-                    && d > self.options.max_retry_after
-                {
+            if retry::is_retryable(&request.method, status)
+                && may_retry
+                && attempt < self.options.max_retries
+            {
+                let Some(delay) = self.retry_delay(attempt, &response) else {
                     return Err(error_from_response(what, response).await);
-                }
+                };
                 drop(response);
-                match delay {
-                    Some(d) => tokio::time::sleep(d).await,
-                    None => retry::sleep_backoff(attempt).await,
-                }
+                tokio::time::sleep(delay).await;
                 attempt += 1;
                 continue;
             }
@@ -210,9 +201,20 @@ impl Transport {
         }
     }
 
-    /// The reqwest client, for token requests.
+    /// The reqwest client for registry requests.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The wait before retrying after `response` (a retryable status), or
+    /// `None` when the server's `Retry-After` exceeds the client's
+    /// `max_retry_after` and the request must fail at once.
+    fn retry_delay(&self, attempt: u32, response: &reqwest::Response) -> Option<Duration> {
+        let asked = retry_after(response.headers());
+        if asked.is_some_and(|d| d > self.options.max_retry_after) {
+            return None;
+        }
+        Some(retry::delay(attempt, asked))
     }
 
     fn state(&self, registry: &str) -> Arc<RegistryState> {
@@ -227,30 +229,68 @@ impl Transport {
 
     async fn detect_base(&self, registry: &str, state: &RegistryState) -> Result<Url> {
         let https = registry_url("https", registry)?;
-        match self.ping_at(registry, &https, state).await {
+        let insecure = self.options.is_insecure(registry);
+        // For an insecure registry a failed TLS connection most likely means
+        // plain HTTP: try that at once rather than retrying https.
+        match self.ping_at(registry, &https, state, !insecure).await {
             Ok(()) => Ok(https),
-            Err(e) if self.options.is_insecure(registry) && is_transport_failure(&e) => {
+            Err(e) if insecure && is_transport_failure(&e) => {
                 let http = registry_url("http", registry)?;
-                self.ping_at(registry, &http, state).await.map(|()| http)
+                self.ping_at(registry, &http, state, true)
+                    .await
+                    .map(|()| http)
             }
             Err(e) => Err(e),
         }
     }
 
-    async fn ping_at(&self, registry: &str, base: &Url, state: &RegistryState) -> Result<()> {
+    /// `GET /v2/` at `base`, retried like any request after 429, 502, 503
+    /// and 504 and, when `retry_connection` is set, after connection errors.
+    async fn ping_at(
+        &self,
+        registry: &str,
+        base: &Url,
+        state: &RegistryState,
+        retry_connection: bool,
+    ) -> Result<()> {
         let url = base.join("/v2/").map_err(|e| {
             Error::new(
                 ErrorKind::InvalidArgument,
                 format!("registry {registry}: {e}"),
             )
         })?;
-        let response = self
-            .http
-            .get(url)
-            .timeout(self.options.request_timeout)
-            .send()
-            .await
-            .map_err(|e| error_from_reqwest(&format!("pinging {registry}"), e))?;
+        let what = format!("pinging {registry}");
+        let mut attempt = 0u32;
+        let response = loop {
+            let result = self
+                .http
+                .get(url.clone())
+                .timeout(self.options.request_timeout)
+                .send()
+                .await;
+            let may_retry = attempt < self.options.max_retries;
+            let response = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    let error = error_from_reqwest(&what, e);
+                    if error.kind() == ErrorKind::Network && retry_connection && may_retry {
+                        retry::sleep_backoff(attempt).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
+            if !(may_retry && retry::is_retryable(&Method::GET, response.status())) {
+                break response;
+            }
+            let Some(delay) = self.retry_delay(attempt, &response) else {
+                return Err(error_from_response(&what, response).await);
+            };
+            drop(response);
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        };
         match response.status().as_u16() {
             200..=299 => {
                 state.set_auth_mode(AuthMode::Anonymous);
@@ -278,7 +318,7 @@ impl Transport {
                 format!("{registry} does not speak the registry V2 API (GET /v2/ is 404)"),
             )
             .with_http_status(404)),
-            _ => Err(error_from_response(&format!("pinging {registry}"), response).await),
+            _ => Err(error_from_response(&what, response).await),
         }
     }
 
@@ -355,7 +395,7 @@ impl Transport {
                 let token = self
                     .tokens
                     .token(
-                        &self.http,
+                        &self.token_http,
                         &realm,
                         service.as_deref(),
                         scopes,
@@ -559,6 +599,58 @@ fn extra_headers(options: &ClientOptions) -> Result<HeaderMap> {
         map.append(name, value);
     }
     Ok(map)
+}
+
+/// A reqwest client for `options` with `tls` and `policy`.
+fn build_client(
+    options: &ClientOptions,
+    tls: rustls::ClientConfig,
+    policy: redirect::Policy,
+) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .user_agent(options.user_agent.clone())
+        .default_headers(extra_headers(options)?)
+        .connect_timeout(options.connect_timeout)
+        .read_timeout(options.read_timeout)
+        .tcp_nodelay(true)
+        // No `Referer` on redirects: it would hand the previous URL (a
+        // signed storage URL, a token request's query) to the next host.
+        .referer(false)
+        .redirect(policy);
+    if let Some(proxy) = &options.proxy {
+        let proxy = reqwest::Proxy::all(proxy.as_str())
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("proxy URL: {e}")))?
+            .no_proxy(reqwest::NoProxy::from_env());
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .build()
+        .map_err(|e| error_from_reqwest("building the HTTP client", e))
+}
+
+/// The redirect policy of token requests: a token request carries a
+/// credential (basic auth on the GET, the identity token in the POST's
+/// form body, which reqwest re-sends on 307 and 308 wherever they point),
+/// so it follows only redirects that keep the realm's scheme, host and
+/// port, and fails with an error on any other.
+fn token_redirect_policy() -> redirect::Policy {
+    redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.error(
+                "the token server redirected to another origin (scheme, host or port); \
+                 ocireg does not send credentials there",
+            )
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Follows up to ten redirects and refuses a downgrade from https to http.

@@ -191,6 +191,8 @@ static void test_options_setters(void)
     CHECK_OK(ocireg_options_set_page_size(o, 0));
     CHECK_OK(ocireg_options_set_page_size(o, 100));
     CHECK_OK(ocireg_options_set_max_resumes(o, 3));
+    CHECK_OK(ocireg_options_set_max_list_entries(o, 1000));
+    CHECK_OK(ocireg_options_set_max_list_bytes(o, UINT64_MAX));
     CHECK_OK(ocireg_options_set_upload_chunk_size(o, 0));
     CHECK_OK(ocireg_options_set_upload_chunk_size(o, 1 << 20));
     CHECK_OK(ocireg_options_set_concurrency(o, 0));
@@ -239,6 +241,8 @@ static void test_options_null(void)
     CHECK_NULL_ARG(ocireg_options_set_max_retry_after_ms(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_page_size(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_max_resumes(NULL, 1), "options");
+    CHECK_NULL_ARG(ocireg_options_set_max_list_entries(NULL, 1), "options");
+    CHECK_NULL_ARG(ocireg_options_set_max_list_bytes(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_upload_chunk_size(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_concurrency(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_client_new(o, NULL), "client_out");

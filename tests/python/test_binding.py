@@ -200,6 +200,8 @@ def test_every_option_is_accepted(tmp_path):
         max_resumes=2,
         upload_chunk_size=1 << 20,
         concurrency=4,
+        max_list_entries=10,
+        max_list_bytes=1 << 20,
     ) as client:
         assert not client.closed
     assert client.closed

@@ -359,3 +359,17 @@ def test_referrers_with_a_subject(plain, repo):
     assert plain.referrers(f"{repo}@{digest}", "application/none") == []
     # A subject without referrers.
     assert plain.referrers(f"{repo}@{sig_digest}") == []
+
+
+def test_listing_bounds(env, repo):
+    with ocireg.Client(insecure=[env.plain], page_size=1) as client:
+        data, _ = make_image(client, repo)
+        client.put_manifest_tags(repo, ["a", "b", "c"], data, OCI_MANIFEST)
+    for name, opts in (("max_list_entries", {"max_list_entries": 2}), ("max_list_bytes", {"max_list_bytes": 16})):
+        with ocireg.Client(insecure=[env.plain], page_size=1, **opts) as bounded:
+            with pytest.raises(ocireg.SizeExceededError, match=name):
+                bounded.tags(repo)
+    with ocireg.Client(insecure=[env.plain], page_size=1, max_list_entries=3, max_list_bytes=1 << 20) as roomy:
+        assert sorted(roomy.tags(repo)) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="max_list_entries"):
+        ocireg.Client(max_list_entries=-1)

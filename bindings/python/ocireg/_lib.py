@@ -130,6 +130,8 @@ SIGNATURES = {
     "ocireg_options_set_max_retry_after_ms": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_page_size": (status_t, [OptionsP, c_uint32]),
     "ocireg_options_set_max_resumes": (status_t, [OptionsP, c_uint32]),
+    "ocireg_options_set_max_list_entries": (status_t, [OptionsP, c_uint64]),
+    "ocireg_options_set_max_list_bytes": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_upload_chunk_size": (status_t, [OptionsP, c_size_t]),
     "ocireg_options_set_concurrency": (status_t, [OptionsP, c_uint32]),
     # client

@@ -691,7 +691,10 @@ class Client(_Handle):
     ``(username, password)`` pair; ``identity_tokens`` maps one to an OAuth2
     refresh token; ``insecure`` lists registries reached over plain HTTP (or
     HTTPS without certificate checks); ``client_cert`` is a ``(cert_pem,
-    key_pem)`` pair of paths; ``headers`` is sent with every request.
+    key_pem)`` pair of paths; ``headers`` is sent with every request;
+    ``max_list_entries`` and ``max_list_bytes`` bound one tag, catalog or
+    referrers listing over all its pages (defaults 1,000,000 entries and
+    64 MiB; beyond them a :class:`ocireg.SizeExceededError`).
 
     Every network method takes ``cancel=`` (an :class:`ocireg.Cancel`) and
     raises a subclass of :class:`ocireg.OciregError` on failure.
@@ -719,6 +722,8 @@ class Client(_Handle):
         max_resumes=None,
         upload_chunk_size=None,
         concurrency=None,
+        max_list_entries=None,
+        max_list_bytes=None,
     ):
         opts = lib.ocireg_options_new()
         if not opts:
@@ -772,6 +777,8 @@ class Client(_Handle):
                 (lib.ocireg_options_set_max_resumes, max_resumes, "max_resumes"),
                 (lib.ocireg_options_set_upload_chunk_size, upload_chunk_size, "upload_chunk_size"),
                 (lib.ocireg_options_set_concurrency, concurrency, "concurrency"),
+                (lib.ocireg_options_set_max_list_entries, max_list_entries, "max_list_entries"),
+                (lib.ocireg_options_set_max_list_bytes, max_list_bytes, "max_list_bytes"),
             ):
                 if value is None:
                     continue

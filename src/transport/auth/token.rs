@@ -6,6 +6,11 @@
 //! credentials, as in Docker's token spec) or, for an identity token, with
 //! the OAuth2 refresh-token POST form. Tokens are reused until less than a
 //! tenth of their lifetime (at least 5 s, at most 30 s) remains.
+//!
+//! Both carry a credential, so the client they are sent with follows a
+//! redirect only within the realm's origin (scheme, host and port); any
+//! other redirect fails the request with `Protocol` before anything is sent
+//! to the new location.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -93,7 +98,8 @@ impl TokenCache {
     /// Concurrent calls for the same key share one fetch. Errors: `Network`,
     /// `Timeout`, `Unauthorized` (401, or an identity token the server does
     /// not accept), `Denied` (403), `TooManyRequests` (429), `Server` (5xx),
-    /// `Protocol` (other statuses, a bad realm, malformed JSON or no token),
+    /// `Protocol` (other statuses, a redirect to another origin, a bad
+    /// realm, malformed JSON or no token),
     /// `SizeExceeded` (a response over 1 MiB).
     pub async fn token(
         &self,
@@ -277,10 +283,13 @@ async fn send(request: RequestBuilder, realm: &str) -> Result<Response> {
 }
 
 /// A reqwest failure as an ocireg error (without the URL, which may carry
-/// a query; the realm is named instead).
+/// a query; the realm is named instead). A refused redirect (the client's
+/// token policy never leaves the realm's origin) is `Protocol`.
 fn transport_error(e: reqwest::Error, realm: &str) -> Error {
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
+    } else if e.is_redirect() {
+        ErrorKind::Protocol
     } else {
         ErrorKind::Network
     };
