@@ -10,36 +10,8 @@ use std::sync::Arc;
 
 use ocireg::{Client, ClientOptions, Digest, ErrorKind, Reference, media_type};
 use support::http1::{read_head, write_response};
+use support::scripted::{content_type, scripted};
 use support::server::Server;
-
-/// What the scripted registry answers: (status, headers, body) for a method and path.
-type Script = dyn Fn(&str, &str) -> (u16, Vec<(String, String)>, Vec<u8>) + Send + Sync;
-
-fn scripted(script: Arc<Script>) -> Server {
-    Server::start(
-        "scripted-registry",
-        Arc::new(move |stream: TcpStream| {
-            let Ok(write) = stream.try_clone() else {
-                return;
-            };
-            let mut write = write;
-            let mut read = BufReader::new(stream);
-            while let Ok(Some(head)) = read_head(&mut read) {
-                let Ok((method, path)) = head.request_line() else {
-                    return;
-                };
-                let (status, headers, body) = if path == "/v2/" {
-                    (200, vec![], b"{}".to_vec())
-                } else {
-                    script(&method, &path)
-                };
-                if write_response(&mut write, &method, status, &headers, &body, false).is_err() {
-                    return;
-                }
-            }
-        }),
-    )
-}
 
 fn client_for(server: &Server) -> (Client, String) {
     let host = server.addr().to_string();
@@ -50,10 +22,6 @@ fn client_for(server: &Server) -> (Client, String) {
     })
     .unwrap();
     (client, host)
-}
-
-fn json(ct: &str) -> Vec<(String, String)> {
-    vec![("Content-Type".to_string(), ct.to_string())]
 }
 
 #[tokio::test]
@@ -86,7 +54,7 @@ async fn an_endless_link_loop_stops_with_an_error() {
         } else {
             "/v2/r/tags/list?last=a"
         };
-        let mut headers = json("application/json");
+        let mut headers = content_type("application/json");
         headers.push(("Link".into(), format!("<{next}>; rel=\"next\"")));
         (200, headers, br#"{"name":"r","tags":["x"]}"#.to_vec())
     }));
@@ -103,7 +71,7 @@ async fn a_wrong_docker_content_digest_is_a_mismatch() {
     let lie = Digest::sha256_of(b"something else");
     let lie_text = lie.to_string();
     let server = scripted(Arc::new(move |_, _| {
-        let mut headers = json(media_type::OCI_INDEX);
+        let mut headers = content_type(media_type::OCI_INDEX);
         headers.push(("Docker-Content-Digest".into(), lie_text.clone()));
         (200, headers, body.to_vec())
     }));
@@ -125,23 +93,23 @@ async fn hostile_manifest_bodies_are_refused() {
             let mut body = br#"{"schemaVersion":2,"x":""#.to_vec();
             body.extend(std::iter::repeat_n(b'a', 4 * 1024 * 1024));
             body.extend_from_slice(b"\"}");
-            (200, json(media_type::OCI_MANIFEST), body)
+            (200, content_type(media_type::OCI_MANIFEST), body)
         } else if path.ends_with("/schema1") {
             (
                 200,
-                json(media_type::DOCKER_SCHEMA1_SIGNED),
+                content_type(media_type::DOCKER_SCHEMA1_SIGNED),
                 br#"{"schemaVersion":1,"name":"r","tag":"x"}"#.to_vec(),
             )
         } else if path.ends_with("/truncated") {
             (
                 200,
-                json(media_type::OCI_MANIFEST),
+                content_type(media_type::OCI_MANIFEST),
                 br#"{"schemaVersion":2,"config":{"#.to_vec(),
             )
         } else {
             (
                 404,
-                json("application/json"),
+                content_type("application/json"),
                 br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no"}]}"#.to_vec(),
             )
         }
@@ -192,7 +160,7 @@ async fn insufficient_scope_is_retried_once_with_the_wider_scope() {
                     let token = if wide { "wide" } else { "narrow" };
                     (
                         200,
-                        json("application/json"),
+                        content_type("application/json"),
                         format!(r#"{{"token":"{token}"}}"#).into_bytes(),
                     )
                 } else if path == "/v2/" {
@@ -200,7 +168,7 @@ async fn insufficient_scope_is_retried_once_with_the_wider_scope() {
                 } else if auth == "Bearer wide" {
                     (
                         200,
-                        json("application/json"),
+                        content_type("application/json"),
                         br#"{"name":"r","tags":["ok"]}"#.to_vec(),
                     )
                 } else {
@@ -603,7 +571,7 @@ fn catcher() -> (Server, Arc<std::sync::Mutex<Vec<Seen>>>) {
         Arc::new(|_| {
             (
                 200,
-                json("application/json"),
+                content_type("application/json"),
                 br#"{"token":"stolen","access_token":"stolen"}"#.to_vec(),
             )
         }),
@@ -638,7 +606,7 @@ fn bearer_registry(redirect_to: Option<String>) -> (Server, Arc<std::sync::Mutex
                 return if fine {
                     (
                         200,
-                        json("application/json"),
+                        content_type("application/json"),
                         br#"{"token":"good"}"#.to_vec(),
                     )
                 } else {
@@ -648,7 +616,7 @@ fn bearer_registry(redirect_to: Option<String>) -> (Server, Arc<std::sync::Mutex
             if req.header("authorization") == Some("Bearer good") && req.path != "/v2/" {
                 (
                     200,
-                    json("application/json"),
+                    content_type("application/json"),
                     br#"{"name":"r","tags":["ok"]}"#.to_vec(),
                 )
             } else if req.header("authorization") == Some("Bearer good") {
@@ -768,7 +736,7 @@ async fn a_next_link_to_another_origin_is_refused_without_credentials() {
             if req.path == "/v2/" {
                 return (200, Vec::new(), b"{}".to_vec());
             }
-            let mut headers = json("application/json");
+            let mut headers = content_type("application/json");
             headers.push((
                 "Link".to_string(),
                 format!("<http://{other_host}/v2/r/tags/list?last=a>; rel=\"next\""),
@@ -813,7 +781,7 @@ fn endless_tags(per_page: usize, tag_len: usize) -> Server {
             tag(format!("page{n}-")),
             tail
         );
-        let mut headers = json("application/json");
+        let mut headers = content_type("application/json");
         headers.push((
             "Link".into(),
             format!("</v2/r/tags/list?last={}>; rel=\"next\"", n + 1),
