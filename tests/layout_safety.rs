@@ -24,7 +24,7 @@ use ocireg::image::{ImageOptions, OciLayout};
 use ocireg::{Client, Digest, ErrorKind, Reference, media_type};
 use serde_json::{Value, json};
 use support::tempdir::TempDir;
-use support::{Mode, Registry};
+use support::{FaultProxy, Mode, Registry};
 
 // ---- helpers ---------------------------------------------------------------
 
@@ -463,6 +463,71 @@ async fn later_pulls_remove_abandoned_temporaries_but_not_live_ones() {
     assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
 }
 
+/// The `Range` headers of the blob GETs the proxy saw for `digest`.
+fn ranges(proxy: &FaultProxy, digest: &Digest) -> Vec<Option<String>> {
+    proxy
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path_and_query.contains(digest.as_str()))
+        .map(|r| r.header("range").map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_partial_blob_a_killed_pull_left_is_continued_with_a_range_request() {
+    let reg = Registry::start(Mode::Plain);
+    let proxy = FaultProxy::start(reg.host());
+    let client = plain_client(proxy.host());
+    let r = reference(proxy.host(), "resume/app:v1");
+    let pushed = push_image(
+        &client,
+        &r,
+        media_type::OCI_MANIFEST,
+        &[(5100, 300_000)],
+        &["v1"],
+    )
+    .await;
+    let (layer, data) = &pushed.layers[0];
+    for (case, corrupt) in [("intact prefix", false), ("corrupt prefix", true)] {
+        let tmp = TempDir::new("resume");
+        let dir = tmp.path().join("layout");
+        std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+        // What a pull killed after 120000 bytes leaves (its lock is gone).
+        let mut prefix = data[..120_000].to_vec();
+        if corrupt {
+            prefix[1000] ^= 0xff;
+        }
+        let partial = dir.join(format!("blobs/sha256/.tmp-{}-999999-0", layer.hex()));
+        std::fs::write(&partial, &prefix).unwrap();
+        proxy.clear_requests();
+        client
+            .pull(&r, &dir, &ImageOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        let layout = OciLayout::open(&dir).await.unwrap();
+        assert!(
+            layout
+                .has_verified_blob(layer, data.len() as u64)
+                .await
+                .unwrap(),
+            "{case}: the blob is complete and verified"
+        );
+        assert!(
+            temporaries(&dir).is_empty(),
+            "{case}: {:?}",
+            temporaries(&dir)
+        );
+        let seen = ranges(&proxy, layer);
+        let expected = if corrupt {
+            // The continued blob fails its digest: fetched again whole.
+            vec![Some("bytes=120000-299999".to_string()), None]
+        } else {
+            vec![Some("bytes=120000-299999".to_string())]
+        };
+        assert_eq!(seen, expected, "{case}: the GETs of the blob");
+    }
+}
+
 /// Kills a child running `op` once it reported `fraction` of its bytes.
 fn kill_at(op: &str, r: &Reference, path: &Path, fraction: f64, signal: &str) {
     let (mut child, progress) = child(op, r, path, None, 5);
@@ -497,16 +562,26 @@ fn killed_pulls_are_finished_by_the_next_run_leaving_no_temporary() {
         &layers,
         &["v1"],
     ));
-    let mut left_behind = 0;
+    // The next runs go through a proxy that shows their requests.
+    let proxy = FaultProxy::start(reg.host());
+    let via_proxy = plain_client(proxy.host());
+    let r2 = reference(proxy.host(), "killed/pull:v1");
+    let (mut left_behind, mut continued) = (0, 0);
     for signal in ["KILL", "TERM"] {
         for fraction in [0.0, 0.4, 0.85] {
             let tmp = TempDir::new("killed-pull");
             let dir = tmp.path().join("layout");
             kill_at("pull", &r, &dir, fraction, signal);
             left_behind += temporaries(&dir).len();
+            proxy.clear_requests();
             let desc = rt
-                .block_on(client.pull(&r, &dir, &ImageOptions::default()))
+                .block_on(via_proxy.pull(&r2, &dir, &ImageOptions::default()))
                 .expect("the next pull");
+            continued += proxy
+                .requests()
+                .iter()
+                .filter(|q| q.header("range").is_some())
+                .count();
             assert_eq!(desc.digest, pushed.digest.as_str());
             assert!(
                 temporaries(&dir).is_empty(),
@@ -524,6 +599,10 @@ fn killed_pulls_are_finished_by_the_next_run_leaving_no_temporary() {
         }
     }
     assert!(left_behind > 0, "the kills left temporaries to clean up");
+    assert!(
+        continued > 0,
+        "partial blobs were continued with Range requests"
+    );
 }
 
 #[test]

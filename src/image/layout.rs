@@ -26,7 +26,7 @@ use tokio::io::AsyncReadExt;
 use super::layout_fs::{self, io_error};
 use super::temp_file::{self, TempFile};
 use crate::descriptor::Descriptor;
-use crate::digest::{Digest, Hasher};
+use crate::digest::{Algorithm, Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type::OCI_INDEX;
 
@@ -84,13 +84,13 @@ impl OciLayout {
 
     /// Opens a layout, creating the directory, `oci-layout` and an empty
     /// `index.json` when missing. Temporary files that killed runs left
-    /// behind (their writers' locks are gone) are removed.
+    /// next to `index.json` (their writers' locks are gone) are removed.
     pub async fn create(root: impl Into<PathBuf>) -> Result<OciLayout> {
         let layout = OciLayout { root: root.into() };
         tokio::fs::create_dir_all(&layout.root)
             .await
             .map_err(|e| io_error(&layout.root, e))?;
-        let blobs = layout_fs::ensure_dirs(&layout.root, &["blobs"])?;
+        layout_fs::ensure_dirs(&layout.root, &["blobs"])?;
         let _lock = layout.lock_index().await?;
         if !layout_fs::exists(&layout.root.join("oci-layout"))? {
             write_atomically(&layout.root, "oci-layout", LAYOUT_FILE.as_bytes())?;
@@ -104,12 +104,19 @@ impl OciLayout {
             })?;
         }
         temp_file::remove_stale(&layout.root, "");
-        for algorithm in std::fs::read_dir(&blobs).into_iter().flatten().flatten() {
+        Ok(layout)
+    }
+
+    /// Removes the temporary blob files that killed runs left (those no
+    /// live writer holds). A pull calls it once its blobs are in place, so
+    /// that it could first continue the partial files of its own blobs.
+    pub(crate) fn remove_abandoned_blobs(&self) {
+        let blobs = self.root.join("blobs");
+        for algorithm in std::fs::read_dir(blobs).into_iter().flatten().flatten() {
             if algorithm.file_type().is_ok_and(|t| t.is_dir()) {
                 temp_file::remove_stale(&algorithm.path(), "");
             }
         }
-        Ok(layout)
     }
 
     /// A layout at `root`, without touching the disk (for computing paths).
@@ -165,11 +172,28 @@ impl OciLayout {
     /// which hashes and writes what [`BlobSink::send`] hands it, so that
     /// receiving, hashing and writing overlap. The file is renamed into
     /// place only when size and digest check out.
+    ///
+    /// When a killed run left a partial file of this blob, the sink takes
+    /// it over: its bytes are hashed and [`BlobSink::offset`] says how many
+    /// there are, so that only the rest need be sent. The digest, checked
+    /// over the whole file at the end, says whether that prefix was right.
     pub async fn blob_sink(&self, digest: &Digest, size: u64) -> Result<BlobSink> {
         let dir = layout_fs::ensure_dirs(&self.root, &["blobs", digest.algorithm().name()])?;
-        // Created without an await, so that a cancelled task cannot leave a
-        // file behind that no one removes.
-        let temp = TempFile::create(&dir, digest.hex())?;
+        let algorithm = digest.algorithm();
+        let (temp, hasher, offset) = match temp_file::adopt(&dir, digest.hex()) {
+            Some((temp, len)) if len > 0 && len < size => {
+                tokio::task::spawn_blocking(move || hash_prefix(temp, algorithm))
+                    .await
+                    .map_err(|e| Error::new(ErrorKind::Internal, format!("hashing: {e}")))??
+            }
+            // Created without an await, so that a cancelled task cannot
+            // leave a file behind that no one removes.
+            _ => (
+                TempFile::create(&dir, digest.hex())?,
+                Hasher::new(algorithm),
+                0,
+            ),
+        };
         let (chunks, receiver) = tokio::sync::mpsc::channel::<Bytes>(SINK_DEPTH);
         let (outcome_tx, outcome) = tokio::sync::oneshot::channel();
         let (done_tx, done) = std::sync::mpsc::channel::<()>();
@@ -178,6 +202,8 @@ impl OciLayout {
             target: self.blob_path(digest),
             digest: digest.clone(),
             size,
+            hasher,
+            written: offset,
         };
         tokio::task::spawn_blocking(move || {
             let result = job.run(receiver);
@@ -188,6 +214,7 @@ impl OciLayout {
             chunks: Some(chunks),
             outcome: Some(outcome),
             done,
+            offset,
         })
     }
 
@@ -361,9 +388,16 @@ pub struct BlobSink {
     chunks: Option<tokio::sync::mpsc::Sender<Bytes>>,
     outcome: Option<tokio::sync::oneshot::Receiver<Result<()>>>,
     done: std::sync::mpsc::Receiver<()>,
+    offset: u64,
 }
 
 impl BlobSink {
+    /// How many bytes of the blob the file already holds (from a killed
+    /// run's partial file); send only the bytes after them.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     /// Hands over the next bytes (waits while the writer is behind).
     pub async fn send(&mut self, bytes: Bytes) -> Result<()> {
         let chunks = self
@@ -418,6 +452,10 @@ struct SinkJob {
     target: PathBuf,
     digest: Digest,
     size: u64,
+    /// The hash of what the file holds so far.
+    hasher: Hasher,
+    /// What the file holds so far.
+    written: u64,
 }
 
 impl SinkJob {
@@ -433,8 +471,8 @@ impl SinkJob {
 
     fn write_all(&mut self, chunks: &mut tokio::sync::mpsc::Receiver<Bytes>) -> Result<()> {
         use std::io::Write as _;
-        let mut hasher = Hasher::new(self.digest.algorithm());
-        let mut written = 0u64;
+        let mut hasher = self.hasher.clone();
+        let mut written = self.written;
         while let Some(bytes) = chunks.blocking_recv() {
             hasher.update(&bytes);
             let path = self.temp.path().to_path_buf();
@@ -469,6 +507,27 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
         .write_all(bytes)
         .map_err(|e| io_error(&path, e))?;
     temp.persist(&dir.join(name))
+}
+
+/// Hashes what a taken-over temporary file holds, leaving it positioned at
+/// its end for appending.
+fn hash_prefix(mut temp: TempFile, algorithm: Algorithm) -> Result<(TempFile, Hasher, u64)> {
+    use std::io::Read as _;
+    let path = temp.path().to_path_buf();
+    let mut hasher = Hasher::new(algorithm);
+    let mut buffer = vec![0u8; 1024 * 1024];
+    let mut len = 0u64;
+    loop {
+        let n = temp
+            .file()
+            .read(&mut buffer)
+            .map_err(|e| io_error(&path, e))?;
+        if n == 0 {
+            return Ok((temp, hasher, len));
+        }
+        hasher.update(&buffer[..n]);
+        len += n as u64;
+    }
 }
 
 /// Reads a file of `len` bytes whole, refusing more than `limit`.

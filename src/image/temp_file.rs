@@ -96,6 +96,26 @@ impl Drop for TempFile {
     }
 }
 
+/// Takes over the longest abandoned temporary file for `stem` in `dir`
+/// (one whose writer is gone: it can be locked), to continue it; the other
+/// abandoned ones for `stem` are removed. Returns it with its length.
+pub(crate) fn adopt(dir: &Path, stem: &str) -> Option<(TempFile, u64)> {
+    let prefix = format!("{PREFIX}{stem}-");
+    let mut best: Option<(TempFile, u64)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        if let Ok(Some((temp, len))) = lock_abandoned(&entry.path()) {
+            // The shorter one is dropped, which removes it.
+            if best.as_ref().is_none_or(|(_, longest)| len > *longest) {
+                best = Some((temp, len));
+            }
+        }
+    }
+    best
+}
+
 /// Removes the temporary files for stems starting with `stem` (all of them
 /// for `""`) in `dir` whose writers are gone: those that can be locked.
 /// Files another live process is writing stay. Best effort: a file that
@@ -107,27 +127,36 @@ pub(crate) fn remove_stale(dir: &Path, stem: &str) {
     let prefix = format!("{PREFIX}{stem}");
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = remove_if_abandoned(&entry.path());
+            // Dropped at once: removed.
+            let _ = lock_abandoned(&entry.path());
         }
     }
 }
 
+/// Opens and locks the temporary file at `path` if its writer is gone;
+/// `None` when a live writer holds it or it is not a regular file.
 // File::try_lock is Rust 1.89; see TempFile::create.
 #[allow(clippy::incompatible_msrv)]
-fn remove_if_abandoned(path: &Path) -> std::io::Result<()> {
+fn lock_abandoned(path: &Path) -> std::io::Result<Option<(TempFile, u64)>> {
     let file = OpenOptions::new()
         .read(true)
+        .write(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)?;
     let opened = file.metadata()?;
     if !opened.is_file() || file.try_lock().is_err() {
-        return Ok(());
+        return Ok(None);
     }
     // Still the file we locked under that name (not renamed meanwhile and
     // replaced by another)?
     let now = std::fs::symlink_metadata(path)?;
-    if (now.dev(), now.ino()) == (opened.dev(), opened.ino()) {
-        std::fs::remove_file(path)?;
+    if (now.dev(), now.ino()) != (opened.dev(), opened.ino()) {
+        return Ok(None);
     }
-    Ok(())
+    let temp = TempFile {
+        file,
+        path: path.to_path_buf(),
+        kept: false,
+    };
+    Ok(Some((temp, opened.len())))
 }
