@@ -10,6 +10,10 @@
 //! path. skopeo, umoci and ocireg itself never write symlinks into a
 //! layout, so refusing them outright costs no real layout anything. The
 //! root itself is the caller's choice and may be reached through symlinks.
+//! The threat is a layout's contents, not a process swapping directories
+//! while we read: a directory replaced by a symlink between its check and
+//! the open below it is not detected (the file itself still must be a
+//! regular file opened without following a symlink).
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};

@@ -66,7 +66,7 @@ impl Client {
         tracker.add_total(layers.iter().map(|l| l.size).sum::<u64>() + config.size);
 
         let (dir, name) = split_target(file)?;
-        temp_file::remove_stale(dir, name);
+        temp_file::remove_stale(dir, &format!("{name}-"));
         // Removed on every error path and on cancel (when dropped).
         let mut partial = TempFile::create(dir, name)?;
         let out = partial
