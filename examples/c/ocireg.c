@@ -12,12 +12,13 @@
  * A failure prints `ocireg: STATUS_NAME: message` on stderr and exits with
  * the status value (capped to 1..125); a usage error exits 2.
  *
- * Ctrl-C: SIGINT is blocked in every thread (the library's runtime threads
- * included, as they are created after the mask is set) and a dedicated
- * thread waits for it with sigwait(), then calls ocireg_cancel_cancel();
- * the running call returns OCIREG_ERR_CANCELLED. A second Ctrl-C exits at
- * once with 130 (for a process stuck outside the library, e.g. reading a
- * terminal).
+ * Ctrl-C and SIGTERM: SIGINT and SIGTERM are blocked in every thread (the
+ * library's runtime threads included, as they are created after the mask
+ * is set) and a dedicated thread waits for them with sigwait(), then calls
+ * ocireg_cancel_cancel(); the running call returns OCIREG_ERR_CANCELLED
+ * and removes its temporary files. A second signal exits at once with
+ * 128 + its number (for a process stuck outside the library, e.g. reading
+ * a terminal).
  *
  * Build: cc -std=c99 -Iinclude examples/c/ocireg.c -Lbuild/lib -locireg
  *        -lpthread -Wl,-rpath,'$ORIGIN/../lib'   (see mk/cli.mk)
@@ -935,10 +936,10 @@ static const struct command commands[] = {
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
 };
 
-/* ---- Ctrl-C ---------------------------------------------------------- */
+/* ---- Ctrl-C and SIGTERM ---------------------------------------------- */
 
 struct signals {
-    sigset_t set; /* SIGINT, and SIGUSR1 for "the command is over" */
+    sigset_t set; /* SIGINT, SIGTERM, and SIGUSR1 for "the command is over" */
     pthread_t thread;
     pthread_mutex_t lock;
     int stopping;
@@ -958,15 +959,16 @@ static void *signal_thread(void *arg)
         pthread_mutex_unlock(&s->lock);
         if (sig == SIGUSR1 && stopping)
             return NULL;
-        if (sig == SIGINT) {
+        if (sig == SIGINT || sig == SIGTERM) {
             if (interrupts++ > 0)
-                _exit(130); /* a second Ctrl-C: stop now */
+                _exit(128 + sig); /* a second signal: stop now */
             ocireg_cancel_cancel(s->cancel);
         }
     }
 }
 
-/* Blocks SIGINT and SIGUSR1 in this thread (and every thread made later). */
+/* Blocks SIGINT, SIGTERM and SIGUSR1 in this thread (and every thread made
+ * later). */
 static int block_signals(struct signals *s)
 {
     struct sigaction dfl;
@@ -976,8 +978,10 @@ static int block_signals(struct signals *s)
     /* A shell starts background jobs with SIGINT ignored; kill -INT should
      * still cancel, so the disposition is reset (it is blocked anyway). */
     sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
     sigemptyset(&s->set);
     sigaddset(&s->set, SIGINT);
+    sigaddset(&s->set, SIGTERM);
     sigaddset(&s->set, SIGUSR1);
     return pthread_sigmask(SIG_BLOCK, &s->set, NULL);
 }

@@ -2,23 +2,31 @@
 //! `blobs/<alg>/<hex>`, as skopeo and umoci read and write them.
 //!
 //! Paths come only from validated digests, so nothing read from a hostile
-//! `index.json` or manifest can point outside the directory. Blobs are
-//! written to a temporary file and renamed into place only after their
-//! digest checked out; an interrupted or cancelled write removes its
-//! temporary file before the operation returns. Blobs are not
+//! `index.json` or manifest can point outside the directory, and no
+//! symlink, FIFO or device in the layout is followed or read (see
+//! `layout_fs`). Blobs are written to a locked temporary file and renamed
+//! into place only after their digest checked out; an interrupted,
+//! cancelled or failed (full disk) write removes its temporary file before
+//! the operation returns, and one a killed process left is removed by the
+//! next [`OciLayout::create`] (see `temp_file`). `index.json` changes under
+//! a lock (see [`OciLayout::set_image`]). Blobs are not
 //! fsynced: every reuse verifies them again, so a crash costs a re-fetch,
 //! never a wrong byte.
 
 use std::collections::BTreeMap;
+use std::fs::TryLockError;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
+use super::layout_fs::{self, io_error};
+use super::temp_file::{self, TempFile};
 use crate::descriptor::Descriptor;
-use crate::digest::{Digest, Hasher};
+use crate::digest::{Algorithm, Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type::OCI_INDEX;
 
@@ -28,6 +36,12 @@ pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const LAYOUT_FILE: &str = r#"{"imageLayoutVersion":"1.0.0"}"#;
 /// The largest `index.json` read.
 const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
+/// The index of the layout.
+const INDEX: &str = "index.json";
+/// The file locked while `index.json` is changed.
+const INDEX_LOCK: &str = "index.json.lock";
+/// The longest wait between two tries of a held lock.
+const MAX_LOCK_POLL: Duration = Duration::from_millis(50);
 
 /// An OCI image layout directory.
 #[derive(Debug, Clone)]
@@ -56,8 +70,7 @@ impl OciLayout {
     /// Opens an existing layout (it must have `oci-layout` and `index.json`).
     pub async fn open(root: impl Into<PathBuf>) -> Result<OciLayout> {
         let layout = OciLayout { root: root.into() };
-        let marker = layout.root.join("oci-layout");
-        if !tokio::fs::try_exists(&marker).await.unwrap_or(false) {
+        if layout_fs::open_regular(&layout.root, &["oci-layout"])?.is_none() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 format!(
@@ -70,30 +83,40 @@ impl OciLayout {
     }
 
     /// Opens a layout, creating the directory, `oci-layout` and an empty
-    /// `index.json` when missing.
+    /// `index.json` when missing. Temporary files that killed runs left
+    /// next to `index.json` (their writers' locks are gone) are removed.
     pub async fn create(root: impl Into<PathBuf>) -> Result<OciLayout> {
         let layout = OciLayout { root: root.into() };
-        tokio::fs::create_dir_all(layout.root.join("blobs"))
+        tokio::fs::create_dir_all(&layout.root)
             .await
             .map_err(|e| io_error(&layout.root, e))?;
-        let marker = layout.root.join("oci-layout");
-        if !tokio::fs::try_exists(&marker).await.unwrap_or(false) {
-            write_atomically(&marker, LAYOUT_FILE.as_bytes()).await?;
+        layout_fs::ensure_dirs(&layout.root, &["blobs"])?;
+        let _lock = layout.lock_index().await?;
+        if !layout_fs::exists(&layout.root.join("oci-layout"))? {
+            write_atomically(&layout.root, "oci-layout", LAYOUT_FILE.as_bytes())?;
         }
-        if !tokio::fs::try_exists(layout.root.join("index.json"))
-            .await
-            .unwrap_or(false)
-        {
-            layout
-                .write_index(&LayoutIndex {
-                    schema_version: 2,
-                    media_type: Some(OCI_INDEX.to_string()),
-                    manifests: Vec::new(),
-                    annotations: None,
-                })
-                .await?;
+        if !layout_fs::exists(&layout.root.join(INDEX))? {
+            layout.store_index(&LayoutIndex {
+                schema_version: 2,
+                media_type: Some(OCI_INDEX.to_string()),
+                manifests: Vec::new(),
+                annotations: None,
+            })?;
         }
+        temp_file::remove_stale(&layout.root, "");
         Ok(layout)
+    }
+
+    /// Removes the temporary blob files that killed runs left (those no
+    /// live writer holds). A pull calls it once its blobs are in place, so
+    /// that it could first continue the partial files of its own blobs.
+    pub(crate) fn remove_abandoned_blobs(&self) {
+        let blobs = self.root.join("blobs");
+        for algorithm in std::fs::read_dir(blobs).into_iter().flatten().flatten() {
+            if algorithm.file_type().is_ok_and(|t| t.is_dir()) {
+                temp_file::remove_stale(&algorithm.path(), "");
+            }
+        }
     }
 
     /// A layout at `root`, without touching the disk (for computing paths).
@@ -114,20 +137,22 @@ impl OciLayout {
             .join(digest.hex())
     }
 
-    /// Whether blob `digest` is present with `size` bytes and hashes to its digest.
+    /// Whether blob `digest` is present with `size` bytes and hashes to its
+    /// digest. A symlink, FIFO, device or directory in its place does not
+    /// count (and is replaced, not written through, when the blob is
+    /// written).
     pub async fn has_verified_blob(&self, digest: &Digest, size: u64) -> Result<bool> {
-        let path = self.blob_path(digest);
-        let meta = match tokio::fs::metadata(&path).await {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(io_error(&path, e)),
+        let (file, len) = match self.open_blob_file(digest) {
+            Ok(Some(opened)) => opened,
+            Ok(None) => return Ok(false),
+            Err(e) if e.kind() == ErrorKind::InvalidArgument => return Ok(false),
+            Err(e) => return Err(e),
         };
-        if meta.len() != size {
+        if len != size {
             return Ok(false);
         }
-        let mut file = tokio::fs::File::open(&path)
-            .await
-            .map_err(|e| io_error(&path, e))?;
+        let path = self.blob_path(digest);
+        let mut file = tokio::fs::File::from_std(file);
         let mut hasher = Hasher::new(digest.algorithm());
         let mut buffer = vec![0u8; 1024 * 1024];
         loop {
@@ -147,24 +172,38 @@ impl OciLayout {
     /// which hashes and writes what [`BlobSink::send`] hands it, so that
     /// receiving, hashing and writing overlap. The file is renamed into
     /// place only when size and digest check out.
+    ///
+    /// When a killed run left a partial file of this blob, the sink takes
+    /// it over: its bytes are hashed and [`BlobSink::offset`] says how many
+    /// there are, so that only the rest need be sent. The digest, checked
+    /// over the whole file at the end, says whether that prefix was right.
     pub async fn blob_sink(&self, digest: &Digest, size: u64) -> Result<BlobSink> {
-        let dir = self.root.join("blobs").join(digest.algorithm().name());
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| io_error(&dir, e))?;
-        let temp = temp_path(&dir, digest.hex());
-        // Opened without an await, so that a cancelled task cannot leave a
-        // file behind that no one removes.
-        let file = std::fs::File::create(&temp).map_err(|e| io_error(&temp, e))?;
+        let dir = layout_fs::ensure_dirs(&self.root, &["blobs", digest.algorithm().name()])?;
+        let algorithm = digest.algorithm();
+        let (temp, hasher, offset) = match temp_file::adopt(&dir, digest.hex()) {
+            Some((temp, len)) if len > 0 && len < size => {
+                tokio::task::spawn_blocking(move || hash_prefix(temp, algorithm))
+                    .await
+                    .map_err(|e| Error::new(ErrorKind::Internal, format!("hashing: {e}")))??
+            }
+            // Created without an await, so that a cancelled task cannot
+            // leave a file behind that no one removes.
+            _ => (
+                TempFile::create(&dir, digest.hex())?,
+                Hasher::new(algorithm),
+                0,
+            ),
+        };
         let (chunks, receiver) = tokio::sync::mpsc::channel::<Bytes>(SINK_DEPTH);
         let (outcome_tx, outcome) = tokio::sync::oneshot::channel();
         let (done_tx, done) = std::sync::mpsc::channel::<()>();
         let job = SinkJob {
-            file,
             temp,
             target: self.blob_path(digest),
             digest: digest.clone(),
             size,
+            hasher,
+            written: offset,
         };
         tokio::task::spawn_blocking(move || {
             let result = job.run(receiver);
@@ -175,70 +214,44 @@ impl OciLayout {
             chunks: Some(chunks),
             outcome: Some(outcome),
             done,
+            offset,
         })
     }
 
     /// Writes a small blob held in memory (manifests, configs), verified.
     pub async fn write_blob(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
         digest.verify(bytes)?;
-        let dir = self.root.join("blobs").join(digest.algorithm().name());
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| io_error(&dir, e))?;
-        write_atomically(&self.blob_path(digest), bytes).await
+        let dir = layout_fs::ensure_dirs(&self.root, &["blobs", digest.algorithm().name()])?;
+        write_atomically(&dir, digest.hex(), bytes)
     }
 
     /// Reads a small blob (manifest, config) whole, verified, up to `limit` bytes.
     pub async fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Bytes> {
         let path = self.blob_path(digest);
-        let meta = tokio::fs::metadata(&path)
-            .await
-            .map_err(|e| io_error(&path, e))?;
-        if meta.len() > limit {
-            return Err(Error::new(
-                ErrorKind::SizeExceeded,
-                format!(
-                    "{} is {} bytes, more than {limit}",
-                    path.display(),
-                    meta.len()
-                ),
-            ));
-        }
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| io_error(&path, e))?;
+        let (file, len) = self.open_blob_file(digest)?.ok_or_else(|| missing(&path))?;
+        let bytes = read_limited(file, len, limit, &path).await?;
         digest
             .verify(&bytes)
             .map_err(|e| e.context(path.display()))?;
-        Ok(Bytes::from(bytes))
+        Ok(bytes)
     }
 
     /// Opens blob `digest` for streaming (not verified here; the registry
-    /// verifies what is pushed).
+    /// verifies what is pushed). Only a regular file inside the layout is
+    /// opened, never a symlink, FIFO or device.
     pub async fn open_blob(&self, digest: &Digest) -> Result<(tokio::fs::File, u64)> {
-        let path = self.blob_path(digest);
-        let file = tokio::fs::File::open(&path)
-            .await
-            .map_err(|e| io_error(&path, e))?;
-        let len = file.metadata().await.map_err(|e| io_error(&path, e))?.len();
-        Ok((file, len))
+        let (file, len) = self
+            .open_blob_file(digest)?
+            .ok_or_else(|| missing(&self.blob_path(digest)))?;
+        Ok((tokio::fs::File::from_std(file), len))
     }
 
     /// Reads `index.json`.
     pub async fn read_index(&self) -> Result<LayoutIndex> {
-        let path = self.root.join("index.json");
-        let meta = tokio::fs::metadata(&path)
-            .await
-            .map_err(|e| io_error(&path, e))?;
-        if meta.len() > MAX_INDEX_SIZE {
-            return Err(Error::new(
-                ErrorKind::SizeExceeded,
-                format!("{} is too large", path.display()),
-            ));
-        }
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| io_error(&path, e))?;
+        let path = self.root.join(INDEX);
+        let (file, len) =
+            layout_fs::open_regular(&self.root, &[INDEX])?.ok_or_else(|| missing(&path))?;
+        let bytes = read_limited(file, len, MAX_INDEX_SIZE, &path).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidArgument,
@@ -247,16 +260,21 @@ impl OciLayout {
         })
     }
 
-    /// Writes `index.json` atomically.
+    /// Writes `index.json` atomically, under the layout's lock.
     pub async fn write_index(&self, index: &LayoutIndex) -> Result<()> {
-        let bytes = serde_json::to_vec(index)
-            .map_err(|e| Error::new(ErrorKind::Internal, format!("serializing index.json: {e}")))?;
-        write_atomically(&self.root.join("index.json"), &bytes).await
+        let _lock = self.lock_index().await?;
+        self.store_index(index)
     }
 
     /// Names `descriptor` `name` in `index.json`, replacing an image of the
     /// same name (or, without a name, the same digest).
+    ///
+    /// The read, change and write happen under an exclusive advisory lock
+    /// (`flock`) on `index.json.lock` in the layout, so that processes (and
+    /// threads) naming images in one layout at once never lose each
+    /// other's names; the lock file stays (removing it would race).
     pub async fn set_image(&self, mut descriptor: Descriptor, name: Option<&str>) -> Result<()> {
+        let _lock = self.lock_index().await?;
         let mut index = self.read_index().await?;
         match name {
             Some(name) => {
@@ -271,7 +289,7 @@ impl OciLayout {
                 .retain(|d| d.digest != descriptor.digest || ref_name(d).is_some()),
         }
         index.manifests.push(descriptor);
-        self.write_index(&index).await
+        self.store_index(&index)
     }
 
     /// The image named `name` in `index.json`, or the only image when `name`
@@ -301,6 +319,55 @@ impl OciLayout {
             )),
         }
     }
+
+    /// Opens blob `digest` if it is a regular file inside the layout.
+    fn open_blob_file(&self, digest: &Digest) -> Result<Option<(std::fs::File, u64)>> {
+        layout_fs::open_regular(
+            &self.root,
+            &["blobs", digest.algorithm().name(), digest.hex()],
+        )
+    }
+
+    /// Takes the layout's lock on `index.json` (see [`OciLayout::set_image`]),
+    /// waiting without blocking a thread; released when the file is dropped.
+    // File::lock and try_lock are Rust 1.89; Cargo.toml's rust-version
+    // (1.85) is already below what the crate needs (let chains, 1.88).
+    #[allow(clippy::incompatible_msrv)]
+    async fn lock_index(&self) -> Result<std::fs::File> {
+        let path = self.root.join(INDEX_LOCK);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&path)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("{} is a symlink, not a regular file", path.display()),
+                ),
+                _ => io_error(&path, e),
+            })?;
+        let mut wait = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(TryLockError::WouldBlock) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MAX_LOCK_POLL);
+                }
+                Err(TryLockError::Error(e)) => return Err(io_error(&path, e)),
+            }
+        }
+    }
+
+    /// Writes `index.json` atomically; the caller holds the lock.
+    fn store_index(&self, index: &LayoutIndex) -> Result<()> {
+        let bytes = serde_json::to_vec(index)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("serializing index.json: {e}")))?;
+        write_atomically(&self.root, INDEX, &bytes)
+    }
 }
 
 /// The `ref.name` annotation of an index entry.
@@ -321,9 +388,16 @@ pub struct BlobSink {
     chunks: Option<tokio::sync::mpsc::Sender<Bytes>>,
     outcome: Option<tokio::sync::oneshot::Receiver<Result<()>>>,
     done: std::sync::mpsc::Receiver<()>,
+    offset: u64,
 }
 
 impl BlobSink {
+    /// How many bytes of the blob the file already holds (from a killed
+    /// run's partial file); send only the bytes after them.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     /// Hands over the next bytes (waits while the writer is behind).
     pub async fn send(&mut self, bytes: Bytes) -> Result<()> {
         let chunks = self
@@ -374,31 +448,38 @@ impl Drop for BlobSink {
 
 /// The writing thread's side of a [`BlobSink`].
 struct SinkJob {
-    file: std::fs::File,
-    temp: PathBuf,
+    temp: TempFile,
     target: PathBuf,
     digest: Digest,
     size: u64,
+    /// The hash of what the file holds so far.
+    hasher: Hasher,
+    /// What the file holds so far.
+    written: u64,
 }
 
 impl SinkJob {
+    /// Writes, checks and renames; on any failure the temporary file is
+    /// removed (when `temp` is dropped).
     fn run(mut self, mut chunks: tokio::sync::mpsc::Receiver<Bytes>) -> Result<()> {
-        let result = self.write_all(&mut chunks);
-        if result.is_err() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-        result
+        self.write_all(&mut chunks)?;
+        // No fsync: a blob in a layout is hashed again before it is reused
+        // (`has_verified_blob`), so one torn by a crash is fetched again;
+        // syncing every blob would cost more than the transfer itself.
+        self.temp.persist(&self.target)
     }
 
     fn write_all(&mut self, chunks: &mut tokio::sync::mpsc::Receiver<Bytes>) -> Result<()> {
         use std::io::Write as _;
-        let mut hasher = Hasher::new(self.digest.algorithm());
-        let mut written = 0u64;
+        let mut hasher = self.hasher.clone();
+        let mut written = self.written;
         while let Some(bytes) = chunks.blocking_recv() {
             hasher.update(&bytes);
-            self.file
+            let path = self.temp.path().to_path_buf();
+            self.temp
+                .file()
                 .write_all(&bytes)
-                .map_err(|e| io_error(&self.temp, e))?;
+                .map_err(|e| io_error(&path, e))?;
             written += bytes.len() as u64;
         }
         if written != self.size {
@@ -410,34 +491,69 @@ impl SinkJob {
                 ),
             ));
         }
-        hasher.finish().expect_equal(&self.digest)?;
-        // No fsync: a blob in a layout is hashed again before it is reused
-        // (`has_verified_blob`), so one torn by a crash is fetched again;
-        // syncing every blob would cost more than the transfer itself.
-        std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, e))
+        hasher.finish().expect_equal(&self.digest)
     }
 }
 
-fn temp_path(dir: &Path, hex: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!(".tmp-{hex}-{}-{n}", std::process::id()))
+/// Writes a small file (`index.json`, `oci-layout`, a manifest) to `dir`
+/// under a temporary name and renames it into place. Synchronous, so that a
+/// cancelled operation can never leave the temporary file behind; on a
+/// failure (a full disk) the temporary file is removed.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut temp = TempFile::create(dir, name)?;
+    let path = temp.path().to_path_buf();
+    temp.file()
+        .write_all(bytes)
+        .map_err(|e| io_error(&path, e))?;
+    temp.persist(&dir.join(name))
 }
 
-/// Writes a small file (`index.json`, `oci-layout`) under a temporary name
-/// and renames it into place. Done without awaiting, so that a cancelled
-/// operation can never leave the temporary file behind.
-async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temp = temp_path(dir, name);
-    std::fs::write(&temp, bytes).map_err(|e| io_error(&temp, e))?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        io_error(path, e)
-    })
+/// Hashes what a taken-over temporary file holds, leaving it positioned at
+/// its end for appending.
+fn hash_prefix(mut temp: TempFile, algorithm: Algorithm) -> Result<(TempFile, Hasher, u64)> {
+    use std::io::Read as _;
+    let path = temp.path().to_path_buf();
+    let mut hasher = Hasher::new(algorithm);
+    let mut buffer = vec![0u8; 1024 * 1024];
+    let mut len = 0u64;
+    loop {
+        let n = temp
+            .file()
+            .read(&mut buffer)
+            .map_err(|e| io_error(&path, e))?;
+        if n == 0 {
+            return Ok((temp, hasher, len));
+        }
+        hasher.update(&buffer[..n]);
+        len += n as u64;
+    }
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Io, format!("{}: {e}", path.display()))
+/// Reads a file of `len` bytes whole, refusing more than `limit`.
+async fn read_limited(file: std::fs::File, len: u64, limit: u64, path: &Path) -> Result<Bytes> {
+    let too_large = || {
+        Error::new(
+            ErrorKind::SizeExceeded,
+            format!("{} is more than {limit} bytes", path.display()),
+        )
+    };
+    if len > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    tokio::fs::File::from_std(file)
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| io_error(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// A missing file of the layout.
+fn missing(path: &Path) -> Error {
+    Error::new(ErrorKind::Io, format!("{}: no such file", path.display()))
 }

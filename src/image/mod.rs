@@ -6,6 +6,7 @@ mod config;
 mod copy;
 mod inspect;
 mod layout;
+mod layout_fs;
 mod options;
 mod plan;
 mod platform;
@@ -15,6 +16,7 @@ mod push;
 mod save;
 mod stream;
 mod tar;
+mod temp_file;
 
 pub use self::config::ImageConfig;
 pub use self::inspect::{ImageInfo, LayerData};

@@ -5,13 +5,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::concurrent::run_all;
-use super::layout::OciLayout;
+use super::layout::{BlobSink, OciLayout};
 use super::options::ImageOptions;
 use super::plan::BlobRef;
 use super::progress::Tracker;
 use crate::client::{Client, Manifest};
 use crate::descriptor::Descriptor;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::reference::Reference;
 
 impl Client {
@@ -57,11 +57,14 @@ impl Client {
         options
             .step(layout.set_image(descriptor.clone(), name))
             .await?;
+        layout.remove_abandoned_blobs();
         Ok(descriptor)
     }
 }
 
 /// Downloads one blob into the layout unless it is already there, verified.
+/// A partial file a killed run left is continued with a `Range` request;
+/// if the whole then fails its digest, the blob is fetched again whole.
 async fn fetch_blob(
     client: &Client,
     source: &Reference,
@@ -73,13 +76,42 @@ async fn fetch_blob(
         tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
         return Ok(());
     }
-    let mut reader = client.get_blob(source, &blob.digest).await?;
-    reader.expect_size(blob.size)?;
-    // The sink's thread hashes and writes while this task receives; it
-    // verifies before the blob takes its place.
-    reader.defer_verification();
-    let mut sink = layout.blob_sink(&blob.digest, blob.size).await?;
-    let mut done = 0u64;
+    let sink = layout.blob_sink(&blob.digest, blob.size).await?;
+    let continued = sink.offset() > 0;
+    match download(client, source, blob, sink, tracker).await {
+        Err(e) if continued && e.kind() == ErrorKind::DigestMismatch => {
+            // The failed sink removed the partial file: this one starts empty.
+            tracker.rewind(blob.size);
+            let sink = layout.blob_sink(&blob.digest, blob.size).await?;
+            download(client, source, blob, sink, tracker).await
+        }
+        other => other,
+    }
+}
+
+/// Sends the bytes of `blob` after the sink's offset into the sink.
+async fn download(
+    client: &Client,
+    source: &Reference,
+    blob: &BlobRef,
+    mut sink: BlobSink,
+    tracker: &Arc<Tracker>,
+) -> Result<()> {
+    let offset = sink.offset();
+    let mut reader = if offset > 0 {
+        tracker.advance(&blob.digest, offset, offset, blob.size);
+        client
+            .get_blob_range(source, &blob.digest, offset, Some(blob.size - offset))
+            .await?
+    } else {
+        let mut reader = client.get_blob(source, &blob.digest).await?;
+        reader.expect_size(blob.size)?;
+        // The sink's thread hashes and writes while this task receives; it
+        // verifies before the blob takes its place.
+        reader.defer_verification();
+        reader
+    };
+    let mut done = offset;
     while let Some(chunk) = reader.chunk().await? {
         done += chunk.len() as u64;
         let n = chunk.len() as u64;

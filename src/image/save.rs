@@ -1,15 +1,17 @@
 //! Save: an image as a docker-archive tarball (`manifest.json`, the config,
 //! the layers) that `docker load`, `podman load` and skopeo read.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
+use super::layout_fs::io_error;
 use super::options::ImageOptions;
 use super::plan::blobs_of;
 use super::progress::Tracker;
 use super::tar;
+use super::temp_file::{self, TempFile};
 use crate::client::Client;
 use crate::descriptor::ManifestFields;
 use crate::digest::Digest;
@@ -26,7 +28,10 @@ struct ArchiveEntry {
 
 impl Client {
     /// Writes the image `reference` (the platform's, for an index) to
-    /// `file` as a docker-archive. The file appears only when complete.
+    /// `file` as a docker-archive. The file appears only when complete: it
+    /// is written as a locked temporary file next to it (removed on every
+    /// failure; one a killed save left is removed by the next save to the
+    /// same file) and renamed at the end.
     pub async fn save(
         &self,
         reference: &Reference,
@@ -60,11 +65,15 @@ impl Client {
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_total(layers.iter().map(|l| l.size).sum::<u64>() + config.size);
 
-        let partial = PartialFile::new(file);
-        let out = tokio::fs::File::create(&partial.path)
-            .await
-            .map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", partial.path.display())))?;
-        let mut out = BufWriter::with_capacity(1024 * 1024, out);
+        let (dir, name) = split_target(file)?;
+        temp_file::remove_stale(dir, &format!("{name}-"));
+        // Removed on every error path and on cancel (when dropped).
+        let mut partial = TempFile::create(dir, name)?;
+        let out = partial
+            .file()
+            .try_clone()
+            .map_err(|e| io_error(partial.path(), e))?;
+        let mut out = BufWriter::with_capacity(1024 * 1024, tokio::fs::File::from_std(out));
         let config_bytes = self.config_of(reference, &manifest).await?.bytes;
         let config_name = format!("{}.json", config_digest.hex());
         tar::write_file(&mut out, &config_name, &config_bytes).await?;
@@ -103,11 +112,11 @@ impl Client {
             .map_err(|e| Error::new(ErrorKind::Internal, format!("manifest.json: {e}")))?;
         tar::write_file(&mut out, "manifest.json", &index).await?;
         tar::finish(&mut out).await?;
-        out.into_inner().sync_all().await?;
-        partial
-            .commit()
+        out.into_inner()
+            .sync_all()
             .await
-            .map_err(|e| e.context(file.display()))?;
+            .map_err(|e| io_error(partial.path(), e))?;
+        partial.persist(file)?;
         Ok(manifest.digest)
     }
 }
@@ -119,39 +128,18 @@ fn check_cancel(options: &ImageOptions) -> Result<()> {
     }
 }
 
-/// A file written under a temporary name, renamed when complete and
-/// removed when dropped before.
-struct PartialFile {
-    path: PathBuf,
-    target: PathBuf,
-    done: bool,
-}
-
-impl PartialFile {
-    fn new(target: &Path) -> PartialFile {
-        let mut name = target
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
-        name.push(format!(".partial-{}", std::process::id()));
-        PartialFile {
-            path: target.with_file_name(name),
-            target: target.to_path_buf(),
-            done: false,
-        }
-    }
-
-    async fn commit(mut self) -> Result<()> {
-        tokio::fs::rename(&self.path, &self.target).await?;
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for PartialFile {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
+/// The directory and file name of `file`: the temporary file goes next to
+/// it, so that the final rename stays within one file system.
+fn split_target(file: &Path) -> Result<(&Path, &str)> {
+    let name = file.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{}: not a file name", file.display()),
+        )
+    })?;
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    Ok((dir, name))
 }

@@ -556,10 +556,89 @@ check "interrupted pull: every layer is there and intact" sh -c "
         cmp -s '$big/layer'\$i '$big/layout/blobs/sha256/'\$(sha256sum '$big/layer'\$i | cut -d' ' -f1) || exit 1
     done"
 
+# ---- SIGTERM and SIGKILL in the middle of pull, save and push -----------
+
+# The same big image through a new throttling forwarder. SIGTERM cancels
+# like Ctrl-C (temporaries removed); SIGKILL leaves temporaries that the
+# next run removes while finishing the job.
+python3 "$here/throttle.py" "$PLAIN" $((1024 * 1024)) >"$tmp/throttle2.port" &
+throttle=$!
+for _ in $(seq 1 100); do [ -s "$tmp/throttle2.port" ] && break; sleep 0.05; done
+SLOW=127.0.0.1:$(head -1 "$tmp/throttle2.port")
+S=(--insecure-registry "$SLOW" -j 2 --progress)
+# start_slow ARGS...: ocireg ARGS in the background ($pid), once its
+# progress display shows bytes moving.
+start_slow() {
+    : >"$out"; : >"$err"
+    "$OCIREG" "$@" >"$out" 2>"$err" &
+    pid=$!
+    for _ in $(seq 1 200); do grep -q '[0-9] [KM]iB / ' "$err" && break; sleep 0.05; done
+}
+# stop_slow SIGNAL: sends SIGNAL to $pid, waits (10 s at most); $rc is its status.
+stop_slow() {
+    kill -"$1" "$pid"
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+    wait "$pid" 2>/dev/null; rc=$?
+}
+temps() { find "$@" -name '.tmp-*' 2>/dev/null; }
+# cancelled NAME: the stopped command exited 19 with ocireg: CANCELLED: (after
+# its progress display) and printed nothing on stdout.
+cancelled() {
+    if [ "$rc" -eq 19 ] && grep -q '^ocireg: CANCELLED: ' "$err" && [ ! -s "$out" ]; then
+        pass "$1"
+    else
+        fail "$1" "exit $rc"
+    fi
+}
+layers_intact() {
+    for i in 1 2 3 4 5 6 7 8; do
+        cmp -s "$big/layer$i" "$1/blobs/sha256/$(sha256sum "$big/layer$i" | cut -d' ' -f1)" || return 1
+    done
+}
+
+start_slow "${S[@]}" pull "$SLOW/cli/big:v1" "$big/term:big"
+stop_slow TERM
+cancelled "SIGTERM during a pull: exit 19 and ocireg: CANCELLED:"
+check "SIGTERM during a pull: no .tmp-* file left" [ -z "$(temps "$big/term")" ]
+
+start_slow "${S[@]}" pull "$SLOW/cli/big:v1" "$big/killed:big"
+stop_slow KILL
+check "SIGKILL during a pull: killed, temporaries left behind" \
+    [ "$rc" -eq 137 -a -n "$(temps "$big/killed")" ]
+oc "${P[@]}" pull "$PLAIN/cli/big:v1" "$big/killed:big"
+ok "SIGKILL during a pull: pulling again succeeds" "$(sha "$big/manifest.json")"
+check "SIGKILL during a pull: the next pull removed every temporary" [ -z "$(temps "$big/killed")" ]
+check "SIGKILL during a pull: every layer intact" layers_intact "$big/killed"
+
+start_slow "${S[@]}" save "$SLOW/cli/big:v1" "$big/term.tar"
+stop_slow TERM
+cancelled "SIGTERM during a save: exit 19 and ocireg: CANCELLED:"
+check "SIGTERM during a save: no archive, no temporary" \
+    [ ! -e "$big/term.tar" -a -z "$(temps "$big" -maxdepth 1)" ]
+
+start_slow "${S[@]}" save "$SLOW/cli/big:v1" "$big/killed.tar"
+stop_slow KILL
+check "SIGKILL during a save: no archive, a temporary left behind" \
+    [ ! -e "$big/killed.tar" -a -n "$(temps "$big" -maxdepth 1)" ]
+oc "${P[@]}" save "$PLAIN/cli/big:v1" "$big/killed.tar"
+ok "SIGKILL during a save: saving again succeeds" "$(sha "$big/manifest.json")"
+check "SIGKILL during a save: the next save removed the temporary" [ -z "$(temps "$big" -maxdepth 1)" ]
+
+start_slow "${S[@]}" push "$big/killed:big" "$SLOW/cli/big-pushed:v1"
+stop_slow KILL
+check "SIGKILL during a push: killed" [ "$rc" -eq 137 ]
+oc "${P[@]}" push "$big/killed:big" "$PLAIN/cli/big-pushed:v1"
+ok "SIGKILL during a push: pushing again succeeds" "$(sha "$big/manifest.json")"
+oc "${P[@]}" digest "$PLAIN/cli/big-pushed:v1"
+ok "SIGKILL during a push: the registry has the image" "$(sha "$big/manifest.json")"
+kill "$throttle" 2>/dev/null; wait "$throttle" 2>/dev/null
+
 # ---- Ctrl-C ------------------------------------------------------------
 
 # interrupt NAME COMMAND...: starts COMMAND (against the stalling server),
-# sends SIGINT once it runs, and expects CANCELLED within a few seconds.
+# sends SIGINT (or $SIGNAL) once it runs, and expects CANCELLED within a
+# few seconds.
 interrupt() {
     local name=$1 pid i; shift
     "$@" >"$out" 2>"$err" &
@@ -570,14 +649,14 @@ interrupt() {
         sleep 0.05
     done
     sleep 0.5
-    kill -INT "$pid"
+    kill -"${SIGNAL:-INT}" "$pid"
     for i in $(seq 1 200); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
     if kill -0 "$pid" 2>/dev/null; then
         kill -KILL "$pid"; wait "$pid"; rc=$?
-        fail "$name" "still running 10 s after SIGINT"
+        fail "$name" "still running 10 s after SIG${SIGNAL:-INT}"
         return
     fi
     wait "$pid"; rc=$?
@@ -597,6 +676,10 @@ interrupt "Ctrl-C cancels a stalled inspect" \
 interrupt "Ctrl-C cancels a stalled push" \
     "$OCIREG" --insecure-registry "$STALL" push "$tmp/layout:one" "$STALL/cli/app:v1"
 interrupt "Ctrl-C cancels a stalled save" \
+    "$OCIREG" --insecure-registry "$STALL" save "$STALL/cli/app:v1" "$tmp/stalled.tar"
+SIGNAL=TERM interrupt "SIGTERM cancels a stalled pull" \
+    "$OCIREG" --insecure-registry "$STALL" pull "$STALL/cli/app:v1" "$tmp/layout-stalled"
+SIGNAL=TERM interrupt "SIGTERM cancels a stalled save" \
     "$OCIREG" --insecure-registry "$STALL" save "$STALL/cli/app:v1" "$tmp/stalled.tar"
 
 # ---- valgrind ----------------------------------------------------------
