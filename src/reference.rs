@@ -717,7 +717,7 @@ mod tests {
                 for _ in 0..1 + rng.next() % 4 {
                     let at = (rng.next() % (bytes.len() as u64 + 1)) as usize;
                     let b = ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize];
-                    if rng.next() % 2 == 0 && at < bytes.len() {
+                    if rng.next().is_multiple_of(2) && at < bytes.len() {
                         bytes[at] = b;
                     } else {
                         bytes.insert(at, b);
@@ -726,7 +726,7 @@ mod tests {
             } else {
                 for _ in 0..len {
                     let r = rng.next();
-                    bytes.push(if r % 3 == 0 {
+                    bytes.push(if r.is_multiple_of(3) {
                         (r >> 8) as u8
                     } else {
                         ALPHABET[((r >> 8) % ALPHABET.len() as u64) as usize]

@@ -45,7 +45,7 @@ fn random_inputs_pass_every_check() {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let b = if x % 4 == 0 {
+            let b = if x.is_multiple_of(4) {
                 (x >> 8) as u8
             } else {
                 alphabet[(x >> 8) as usize % alphabet.len()]

@@ -332,7 +332,6 @@ impl OciLayout {
     /// waiting without blocking a thread; released when the file is dropped.
     // File::lock and try_lock are Rust 1.89; Cargo.toml's rust-version
     // (1.85) is already below what the crate needs (let chains, 1.88).
-    #[allow(clippy::incompatible_msrv)]
     async fn lock_index(&self) -> Result<std::fs::File> {
         let path = self.root.join(INDEX_LOCK);
         let file = std::fs::OpenOptions::new()

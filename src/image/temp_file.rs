@@ -36,7 +36,6 @@ impl TempFile {
     /// Creates a new, empty temporary file for `stem` in `dir`, locked.
     // File::lock and try_lock are Rust 1.89; Cargo.toml's rust-version
     // (1.85) is already below what the crate needs (let chains, 1.88).
-    #[allow(clippy::incompatible_msrv)]
     pub fn create(dir: &Path, stem: &str) -> Result<TempFile> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         for _ in 0..CREATE_TRIES {
@@ -136,7 +135,6 @@ pub(crate) fn remove_stale(dir: &Path, stem: &str) {
 /// Opens and locks the temporary file at `path` if its writer is gone;
 /// `None` when a live writer holds it or it is not a regular file.
 // File::try_lock is Rust 1.89; see TempFile::create.
-#[allow(clippy::incompatible_msrv)]
 fn lock_abandoned(path: &Path) -> std::io::Result<Option<(TempFile, u64)>> {
     let file = OpenOptions::new()
         .read(true)

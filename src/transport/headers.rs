@@ -299,7 +299,9 @@ fn digits(s: &str, len: usize) -> Option<u32> {
 /// The number of days in `month` (1-12) of `year`, Gregorian.
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -625,7 +627,7 @@ mod tests {
                 for _ in 0..1 + rng.next() % 4 {
                     let at = (rng.next() % (bytes.len() as u64 + 1)) as usize;
                     let b = ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize];
-                    if rng.next() % 2 == 0 && at < bytes.len() {
+                    if rng.next().is_multiple_of(2) && at < bytes.len() {
                         bytes[at] = b;
                     } else {
                         bytes.insert(at, b);
@@ -634,7 +636,7 @@ mod tests {
             } else {
                 for _ in 0..rng.next() % 64 {
                     let r = rng.next();
-                    bytes.push(if r % 3 == 0 {
+                    bytes.push(if r.is_multiple_of(3) {
                         (r >> 8) as u8
                     } else {
                         ALPHABET[((r >> 8) % ALPHABET.len() as u64) as usize]

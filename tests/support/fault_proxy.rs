@@ -316,15 +316,15 @@ fn handle<R: io::BufRead>(
 ) -> io::Result<After> {
     let json = vec![("Content-Type".to_string(), "application/json".to_string())];
     let required = lock(&state.basic).clone();
-    if let Some(expected) = required {
-        if head.header("authorization") != Some(expected.as_str()) {
-            let mut h = json;
-            h.push((
-                "WWW-Authenticate".into(),
-                "Basic realm=\"fault-proxy\"".into(),
-            ));
-            return respond_direct(client, out, head, method, 401, &h, &fault_body(401));
-        }
+    if let Some(expected) = required
+        && head.header("authorization") != Some(expected.as_str())
+    {
+        let mut h = json;
+        h.push((
+            "WWW-Authenticate".into(),
+            "Basic realm=\"fault-proxy\"".into(),
+        ));
+        return respond_direct(client, out, head, method, 401, &h, &fault_body(401));
     }
     let action = state.take_action(method, target);
     match &action {
@@ -494,10 +494,11 @@ fn forward<R: io::BufRead>(
         if n == 0 {
             break;
         }
-        if let Some(o) = corrupt {
-            if o >= pos && o < pos + n as u64 {
-                buf[(o - pos) as usize] ^= 0xFF;
-            }
+        if let Some(o) = corrupt
+            && o >= pos
+            && o < pos + n as u64
+        {
+            buf[(o - pos) as usize] ^= 0xFF;
         }
         if let Some(limit) = cut {
             let left = limit.saturating_sub(pos);
@@ -511,13 +512,13 @@ fn forward<R: io::BufRead>(
         http1::write_body_part(&mut w, out_framing, &buf[..n])?;
         pos += n as u64;
     }
-    if let Some(limit) = cut {
-        if pos <= limit {
-            // The body was no longer than the cut: cut the connection anyway
-            // before the end of the message.
-            w.flush()?;
-            return Ok(After::Close);
-        }
+    if let Some(limit) = cut
+        && pos <= limit
+    {
+        // The body was no longer than the cut: cut the connection anyway
+        // before the end of the message.
+        w.flush()?;
+        return Ok(After::Close);
     }
     http1::finish_body(&mut w, out_framing)?;
     w.flush()?;

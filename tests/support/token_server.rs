@@ -324,10 +324,10 @@ impl State {
             _ => return error(405, "UNSUPPORTED", "method not allowed"),
         };
         let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        if let Some(service) = param("service") {
-            if service != SERVICE {
-                return error(400, "INVALID_SERVICE", "unknown service");
-            }
+        if let Some(service) = param("service")
+            && service != SERVICE
+        {
+            return error(400, "INVALID_SERVICE", "unknown service");
         }
         // Several `scope` parameters, each possibly space-separated (OAuth2).
         let scopes: Vec<String> = params
