@@ -655,6 +655,15 @@ ocireg_status ocireg_options_set_read_timeout_ms(ocireg_options *options, uint64
 // `options` is NULL or a live handle.
 ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uint64_t value);
 
+// The longest a docker credential helper (`docker-credential-NAME get`)
+// may run, in milliseconds (default 30 000); a helper still running then
+// is killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
+//
+// # Safety
+// `options` is NULL or a live handle.
+ocireg_status ocireg_options_set_credential_helper_timeout_ms(ocireg_options *options,
+                                                              uint64_t value);
+
 // How many times a failed request is retried (429, 502-504, connection
 // errors; 500 too for HEAD), the ping included. Waits have random jitter.
 //

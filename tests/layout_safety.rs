@@ -760,9 +760,58 @@ async fn a_full_disk_leaves_no_temporary_file() {
     }
 }
 
+/// A copy killed half-way never leaves a tagged half image at the
+/// destination, and the next copy completes it, every blob verified.
+#[test]
+fn killed_copies_are_finished_by_the_next_run() {
+    let source = Registry::start(Mode::Plain);
+    let destination = Registry::start(Mode::Plain);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = reference(source.host(), "killed/copy:v1");
+    let layers: Vec<(u64, usize)> = (0..4).map(|i| (7500 + i, 300_000)).collect();
+    let pushed = rt.block_on(push_image(
+        &plain_client(source.host()),
+        &r,
+        media_type::OCI_MANIFEST,
+        &layers,
+        &["v1"],
+    ));
+    let client = ocireg::Client::new(ocireg::ClientOptions {
+        insecure_registries: vec![source.host().to_string(), destination.host().to_string()],
+        ..Default::default()
+    })
+    .unwrap();
+    for (n, (signal, fraction)) in [("KILL", 0.3), ("TERM", 0.6), ("KILL", 0.9)]
+        .into_iter()
+        .enumerate()
+    {
+        let target = reference(destination.host(), &format!("copied/app{n}:v1"));
+        kill_at("copy", &r, Path::new(&target.to_string()), fraction, signal);
+        let err = rt.block_on(client.get_manifest(&target)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::NotFound,
+            "no tag after a killed copy"
+        );
+        let digest = rt
+            .block_on(client.copy(&r, &target, &ImageOptions::default()))
+            .expect("the next copy");
+        assert_eq!(digest, pushed.digest);
+        for (layer, data) in &pushed.layers {
+            let mut reader = rt.block_on(client.get_blob(&target, layer)).unwrap();
+            let mut got = Vec::new();
+            while let Some(chunk) = rt.block_on(reader.chunk()).expect("verified read") {
+                got.extend_from_slice(&chunk);
+            }
+            assert_eq!(&got, data, "{signal} at {fraction}: {layer}");
+        }
+    }
+}
+
 // ---- the child process ------------------------------------------------------
 
-/// Starts this binary as a child running `op` (pull, push, save) with `path`,
+/// Starts this binary as a child running `op` (pull, push, save, or copy
+/// to the reference written in `path`) with `path`,
 /// sleeping `delay_ms` in each progress report. Returns the child and its
 /// progress reports (done, total).
 fn child(
@@ -817,7 +866,17 @@ fn child_process() {
         .unwrap()
         .parse()
         .unwrap();
-    let client = plain_client(r.registry());
+    // A copy's destination is a reference, passed where the path goes.
+    let target = Reference::parse(&path.to_string_lossy()).ok();
+    let client = ocireg::Client::new(ocireg::ClientOptions {
+        insecure_registries: [Some(&r), target.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|t| t.registry().to_string())
+            .collect(),
+        ..Default::default()
+    })
+    .unwrap();
     let options = ImageOptions {
         layout_name: std::env::var("OCIREG_CHILD_NAME").ok(),
         progress: Some(Arc::new(move |p| {
@@ -832,6 +891,10 @@ fn child_process() {
             "pull" => client.pull(&r, &path, &options).await.map(|_| ()),
             "push" => client.push(&path, &r, &options).await.map(|_| ()),
             "save" => client.save(&r, &path, &options).await.map(|_| ()),
+            "copy" => {
+                let target = target.expect("a copy's destination reference");
+                client.copy(&r, &target, &options).await.map(|_| ())
+            }
             other => panic!("unknown child op {other}"),
         }
     });

@@ -157,7 +157,8 @@ async fn chunked_and_resumable_uploads() {
         abc
     );
 
-    // Finishing with the wrong digest is the registry's DIGEST_INVALID.
+    // Finishing with a digest the bytes do not hash to is refused before
+    // the PUT (the registry would say DIGEST_INVALID).
     let mut session = client.start_upload(&r).await.unwrap();
     session
         .write_chunk(Bytes::from_static(b"hello"))

@@ -54,6 +54,10 @@ type Options struct {
 	ReadTimeout time.Duration
 	// RequestTimeout bounds a request without a streamed body (0: the default).
 	RequestTimeout time.Duration
+	// CredentialHelperTimeout bounds a docker credential helper's run; one
+	// still running then is killed and the lookup fails with ErrTimeout
+	// (0: the default, 30 s).
+	CredentialHelperTimeout time.Duration
 	// MaxRetries is how many times a failed request is retried (429,
 	// 502-504, connection errors; 500 too for HEAD), the ping included;
 	// 0 keeps the default, negative means none.
@@ -225,6 +229,9 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 	})
 	set(opts.RequestTimeout > 0, "RequestTimeout", func() C.ocireg_status {
 		return C.ocireg_options_set_request_timeout_ms(o, ms(opts.RequestTimeout))
+	})
+	set(opts.CredentialHelperTimeout > 0, "CredentialHelperTimeout", func() C.ocireg_status {
+		return C.ocireg_options_set_credential_helper_timeout_ms(o, ms(opts.CredentialHelperTimeout))
 	})
 	set(opts.MaxRetries != 0, "MaxRetries", func() C.ocireg_status {
 		return C.ocireg_options_set_max_retries(o, count(opts.MaxRetries))

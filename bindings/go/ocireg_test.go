@@ -104,6 +104,39 @@ func TestListingBounds(t *testing.T) {
 	}
 }
 
+// CredentialHelperTimeout reaches the library: a helper that never answers
+// is killed and the lookup fails with ErrTimeout, soon.
+func TestCredentialHelperTimeout(t *testing.T) {
+	dir := t.TempDir()
+	helper := filepath.Join(dir, "docker-credential-hang")
+	if err := os.WriteFile(helper, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	auth := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(auth, []byte(`{"credsStore":"hang"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	host := env(t, "OCIREG_TEST_TLS")
+	c, err := ocireg.NewClient(ocireg.Options{
+		CAFiles:                 []string{env(t, "OCIREG_TEST_CA")},
+		AuthFile:                auth,
+		CredentialHelperTimeout: 500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	started := time.Now()
+	err = c.CheckCredentials(context.Background(), host)
+	if !errors.Is(err, ocireg.ErrTimeout) {
+		t.Fatalf("CheckCredentials = %v, want ErrTimeout", err)
+	}
+	if elapsed := time.Since(started); elapsed > 10*time.Second {
+		t.Fatalf("took %v", elapsed)
+	}
+}
+
 func TestPingAndCredentials(t *testing.T) {
 	ctx := context.Background()
 	plain, host := plainClient(t, ocireg.Options{})

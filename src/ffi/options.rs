@@ -281,6 +281,22 @@ pub unsafe extern "C" fn ocireg_options_set_request_timeout_ms(
         Ok(())
     })
 }
+/// The longest a docker credential helper (`docker-credential-NAME get`)
+/// may run, in milliseconds (default 30 000); a helper still running then
+/// is killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
+///
+/// # Safety
+/// `options` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_options_set_credential_helper_timeout_ms(
+    options: *mut ocireg_options,
+    value: u64,
+) -> ocireg_status {
+    set(options, |o| {
+        o.credential_helper_timeout = Duration::from_millis(value);
+        Ok(())
+    })
+}
 /// How many times a failed request is retried (429, 502-504, connection
 /// errors; 500 too for HEAD), the ping included. Waits have random jitter.
 ///

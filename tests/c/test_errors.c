@@ -186,6 +186,7 @@ static void test_options_setters(void)
     CHECK_OK(ocireg_options_set_connect_timeout_ms(o, 5000));
     CHECK_OK(ocireg_options_set_read_timeout_ms(o, 10000));
     CHECK_OK(ocireg_options_set_request_timeout_ms(o, 20000));
+    CHECK_OK(ocireg_options_set_credential_helper_timeout_ms(o, 5000));
     CHECK_OK(ocireg_options_set_max_retries(o, 2));
     CHECK_OK(ocireg_options_set_max_retry_after_ms(o, 1000));
     CHECK_OK(ocireg_options_set_page_size(o, 0));
@@ -237,6 +238,7 @@ static void test_options_null(void)
     CHECK_NULL_ARG(ocireg_options_set_connect_timeout_ms(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_read_timeout_ms(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_request_timeout_ms(NULL, 1), "options");
+    CHECK_NULL_ARG(ocireg_options_set_credential_helper_timeout_ms(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_max_retries(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_max_retry_after_ms(NULL, 1), "options");
     CHECK_NULL_ARG(ocireg_options_set_page_size(NULL, 1), "options");

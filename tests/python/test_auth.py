@@ -90,3 +90,23 @@ def test_a_read_only_account_cannot_push(env):
         with pytest.raises((ocireg.DeniedError, ocireg.UnauthorizedError)) as e:
             client.push_blob(f"{env.token}/py/read-only", b"x")
         assert e.value.http_status in (401, 403)
+
+
+def test_a_hanging_credential_helper_times_out(env, tmp_path, monkeypatch):
+    """credential_helper_timeout reaches the library: a helper that never
+    answers is killed and the lookup fails with a TimeoutError, soon."""
+    import time
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helper = bin_dir / "docker-credential-hang"
+    helper.write_text("#!/bin/sh\nexec sleep 30\n")
+    helper.chmod(0o755)
+    auth = tmp_path / "config.json"
+    auth.write_text(json.dumps({"credsStore": "hang"}))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    with ocireg.Client(ca_files=[env.ca], auth_file=str(auth), credential_helper_timeout=0.5) as client:
+        started = time.monotonic()
+        with pytest.raises(ocireg.TimeoutError):
+            client.check_credentials(env.tls)
+        assert time.monotonic() - started < 10

@@ -126,6 +126,7 @@ SIGNATURES = {
     "ocireg_options_set_connect_timeout_ms": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_read_timeout_ms": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_request_timeout_ms": (status_t, [OptionsP, c_uint64]),
+    "ocireg_options_set_credential_helper_timeout_ms": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_max_retries": (status_t, [OptionsP, c_uint32]),
     "ocireg_options_set_max_retry_after_ms": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_page_size": (status_t, [OptionsP, c_uint32]),

@@ -692,6 +692,8 @@ class Client(_Handle):
     refresh token; ``insecure`` lists registries reached over plain HTTP (or
     HTTPS without certificate checks); ``client_cert`` is a ``(cert_pem,
     key_pem)`` pair of paths; ``headers`` is sent with every request;
+    ``credential_helper_timeout`` (seconds, default 30) bounds a docker
+    credential helper's run (a :class:`ocireg.TimeoutError` after it);
     ``max_list_entries`` and ``max_list_bytes`` bound one tag, catalog or
     referrers listing over all its pages (defaults 1,000,000 entries and
     64 MiB; beyond them a :class:`ocireg.SizeExceededError`).
@@ -714,6 +716,7 @@ class Client(_Handle):
         connect_timeout=None,
         read_timeout=None,
         request_timeout=None,
+        credential_helper_timeout=None,
         max_retries=None,
         max_retry_after=None,
         user_agent=None,
@@ -771,6 +774,11 @@ class Client(_Handle):
                 (lib.ocireg_options_set_connect_timeout_ms, _ms(connect_timeout, "connect_timeout"), None),
                 (lib.ocireg_options_set_read_timeout_ms, _ms(read_timeout, "read_timeout"), None),
                 (lib.ocireg_options_set_request_timeout_ms, _ms(request_timeout, "request_timeout"), None),
+                (
+                    lib.ocireg_options_set_credential_helper_timeout_ms,
+                    _ms(credential_helper_timeout, "credential_helper_timeout"),
+                    None,
+                ),
                 (lib.ocireg_options_set_max_retry_after_ms, _ms(max_retry_after, "max_retry_after"), None),
                 (lib.ocireg_options_set_max_retries, max_retries, "max_retries"),
                 (lib.ocireg_options_set_page_size, page_size, "page_size"),
