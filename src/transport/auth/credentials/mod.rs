@@ -1,0 +1,37 @@
+//! Where credentials come from: explicit ones, docker's `config.json`
+//! (including credential helpers) and containers' `auth.json`.
+//!
+//! Both files share one format:
+//!
+//! ```json
+//! {
+//!   "auths": { "registry.example:5000": { "auth": "base64(user:password)" },
+//!              "https://index.docker.io/v1/": { "identitytoken": "..." } },
+//!   "credHelpers": { "gcr.io": "gcloud" },
+//!   "credsStore": "desktop"
+//! }
+//! ```
+//!
+//! Within one file, a registry's credential comes from, in order: its
+//! `credHelpers` program (authoritative for that file), its `auths` entry,
+//! then the `credsStore` program. Keys of `auths` and `credHelpers` may be
+//! `host`, `host:port` or a URL (`https://host/`, `http://host/v1/`); Docker
+//! Hub may be keyed `https://index.docker.io/v1/`, `index.docker.io`,
+//! `registry-1.docker.io` or `docker.io`. containers' `auth.json` also allows
+//! keys with a repository path (`host/namespace`); lookups here are per host,
+//! so such keys are ignored and only the plain host key is used.
+//!
+//! The parts, one per file: the [`Credential`] type (`credential`), the
+//! files and their `auths`, `credHelpers` and `credsStore` entries
+//! (`config_file`), credential helper programs (`helper`) and the search
+//! order with its cache ([`CredentialStore`], `store`).
+
+mod config_file;
+mod credential;
+mod helper;
+mod store;
+#[cfg(test)]
+mod test_support;
+
+pub use credential::Credential;
+pub use store::CredentialStore;
