@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::Url;
 
+use super::dates::parse_http_date;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The longest delay [`parse_retry_after`] returns; larger requests are cut
@@ -213,116 +214,10 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(delay.min(MAX_RETRY_AFTER))
 }
 
-const SHORT_DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const LONG_DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Seconds since the Unix epoch of an HTTP-date in any of its three forms.
-/// The day name must be a valid one but is not checked against the date.
-fn parse_http_date(s: &str) -> Option<i64> {
-    let mut parts = [""; 6];
-    let mut count = 0;
-    for part in s.split(' ') {
-        *parts.get_mut(count)? = part;
-        count += 1;
-    }
-    let short_day = |d: &str| SHORT_DAYS.contains(&d);
-    let (year, month, day, time) = match *parts.get(..count)? {
-        // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-        [day_name, day, month, year, time, "GMT"]
-            if day_name.strip_suffix(',').is_some_and(short_day) =>
-        {
-            (digits(year, 4)?, month, digits(day, 2)?, time)
-        }
-        // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-        [day_name, date, time, "GMT"]
-            if day_name
-                .strip_suffix(',')
-                .is_some_and(|d| LONG_DAYS.contains(&d)) =>
-        {
-            let mut dmy = date.split('-');
-            let (day, month, yy) = (dmy.next()?, dmy.next()?, dmy.next()?);
-            if dmy.next().is_some() {
-                return None;
-            }
-            let yy = digits(yy, 2)?;
-            let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
-            (year, month, digits(day, 2)?, time)
-        }
-        // asctime: Sun Nov  6 08:49:37 1994
-        [day_name, month, "", day, time, year] if short_day(day_name) => {
-            (digits(year, 4)?, month, digits(day, 1)?, time)
-        }
-        // asctime with a two-digit day: Sun Nov 16 08:49:37 1994
-        [day_name, month, day, time, year] if short_day(day_name) => {
-            (digits(year, 4)?, month, digits(day, 2)?, time)
-        }
-        _ => return None,
-    };
-    let month = MONTHS.iter().position(|m| *m == month)? + 1;
-    let month = u32::try_from(month).ok()?;
-    if day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    let mut hms = time.split(':');
-    let (h, m, sec) = (hms.next()?, hms.next()?, hms.next()?);
-    if hms.next().is_some() {
-        return None;
-    }
-    let (h, m, sec) = (digits(h, 2)?, digits(m, 2)?, digits(sec, 2)?);
-    // 60 is a leap second.
-    if h > 23 || m > 59 || sec > 60 {
-        return None;
-    }
-    let days = days_from_civil(i64::from(year), i64::from(month), i64::from(day));
-    Some(days * 86_400 + i64::from(h * 3600 + m * 60 + sec))
-}
-
-/// The value of `s` when it is exactly `len` ASCII digits.
-fn digits(s: &str, len: usize) -> Option<u32> {
-    if s.len() != len || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// The number of days in `month` (1-12) of `year`, Gregorian.
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::dates::tests::{EXAMPLE, at};
 
     fn base() -> Url {
         Url::parse("https://registry.example:5000/v2/_catalog?n=2").unwrap()
@@ -469,13 +364,6 @@ mod tests {
         }
     }
 
-    fn at(unix: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(unix)
-    }
-
-    /// 1994-11-06T08:49:37Z, the RFC's example date.
-    const EXAMPLE: u64 = 784_111_777;
-
     #[test]
     fn retry_after_seconds() {
         let now = at(EXAMPLE);
@@ -556,40 +444,6 @@ mod tests {
             let got = parse_retry_after(value, now).map(|d| d.as_secs());
             assert_eq!(got, want, "{value:?}");
         }
-    }
-
-    #[test]
-    fn date_arithmetic() {
-        // Leap years: 2000 is one, 1900 and 2100 are not.
-        for (date, ok) in [
-            ("Tue, 29 Feb 2000 00:00:00 GMT", true),
-            ("Thu, 29 Feb 1900 00:00:00 GMT", false),
-            ("Mon, 29 Feb 2100 00:00:00 GMT", false),
-            ("Thu, 29 Feb 2024 00:00:00 GMT", true),
-            ("Wed, 29 Feb 2023 00:00:00 GMT", false),
-        ] {
-            assert_eq!(parse_http_date(date).is_some(), ok, "{date}");
-        }
-        for (date, unix) in [
-            ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
-            ("Sun, 06 Nov 1994 08:49:37 GMT", EXAMPLE as i64),
-            ("Tue, 29 Feb 2000 12:00:00 GMT", 951_825_600),
-            ("Sat, 01 Jan 2000 00:00:00 GMT", 946_684_800),
-            ("Tue, 19 Jan 2038 03:14:08 GMT", 2_147_483_648),
-            ("Wed, 31 Dec 1969 23:59:59 GMT", -1),
-            ("Sunday, 06-Nov-94 08:49:37 GMT", EXAMPLE as i64),
-            ("Saturday, 01-Jan-00 00:00:00 GMT", 946_684_800),
-            ("Thursday, 01-Jan-70 00:00:00 GMT", 0),
-            ("Sun Nov  6 08:49:37 1994", EXAMPLE as i64),
-        ] {
-            assert_eq!(parse_http_date(date), Some(unix), "{date}");
-        }
-        // Relative to a `now` with a fraction of a second.
-        let now = at(EXAMPLE) + Duration::from_millis(250);
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
-            Some(Duration::from_millis(9_750))
-        );
     }
 
     /// A small deterministic xorshift64* generator.

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+mod dates;
 pub mod error_map;
 pub mod headers;
 pub mod registry_state;

@@ -17,7 +17,7 @@ use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher as _;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::{RequestBuilder, Response, StatusCode, Url, header};
 use serde::Deserialize;
@@ -26,6 +26,7 @@ use zeroize::Zeroizing;
 
 use super::credentials::Credential;
 use crate::error::{Error, ErrorKind, Result};
+use crate::transport::dates::parse_rfc3339;
 
 /// The largest token response read.
 const MAX_BODY: usize = 1 << 20;
@@ -465,113 +466,12 @@ fn usable_for(lifetime: Duration, issued_at: Option<SystemTime>, now: SystemTime
     remaining - margin
 }
 
-/// Parses an RFC 3339 timestamp such as `2024-05-06T07:08:09.123Z` or
-/// `2024-05-06T09:08:09+02:00`. `None` when malformed or before 1970.
-fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    let b = text.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let year = digits(&b[0..4])?;
-    let month = digits(&b[5..7])?;
-    let day = digits(&b[8..10])?;
-    let hour = digits(&b[11..13])?;
-    let minute = digits(&b[14..16])?;
-    let second = digits(&b[17..19])?;
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let (nanos, rest) = fraction(&b[19..])?;
-    let offset = utc_offset(rest)?;
-    let seconds = days_from_civil(year, month, day) * 86_400
-        + i64::from(hour * 3600 + minute * 60 + second)
-        - offset;
-    let seconds = u64::try_from(seconds).ok()?;
-    Some(UNIX_EPOCH + Duration::new(seconds, nanos))
-}
-
-/// The value of a run of ASCII digits; `None` if any byte is not a digit.
-fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |n, &d| {
-        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-    })
-}
-
-/// An optional `.fraction` of a second: its nanoseconds and what follows.
-fn fraction(b: &[u8]) -> Option<(u32, &[u8])> {
-    let Some(after_dot) = b.strip_prefix(b".") else {
-        return Some((0, b));
-    };
-    let len = after_dot.iter().take_while(|d| d.is_ascii_digit()).count();
-    if len == 0 {
-        return None;
-    }
-    let mut nanos = digits(&after_dot[..len.min(9)])?;
-    for _ in len..9 {
-        nanos *= 10;
-    }
-    Some((nanos, &after_dot[len..]))
-}
-
-/// The seconds east of UTC of `Z` or `±HH:MM`, which must end the text.
-fn utc_offset(b: &[u8]) -> Option<i64> {
-    match b {
-        b"Z" | b"z" => Some(0),
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let hours = digits(&[*h1, *h2])?;
-            let minutes = digits(&[*m1, *m2])?;
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let seconds = i64::from(hours * 3600 + minutes * 60);
-            Some(if *sign == b'-' { -seconds } else { seconds })
-        }
-        _ => None,
-    }
-}
-
-fn is_leap_year(year: u32) -> bool {
-    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let m = i64::from(month);
-    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine as _;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::UNIX_EPOCH;
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::net::TcpListener;
 
@@ -1143,60 +1043,5 @@ mod tests {
         let garbage = br#"{"token":"t","expires_in":300,"issued_at":"yesterday"}"#;
         let fetched = parse_token_response(garbage, "r", now).unwrap();
         assert_eq!(fetched.usable_for, Duration::from_secs(270));
-    }
-
-    #[test]
-    fn rfc3339() {
-        let at = |s: u64, n: u32| Some(UNIX_EPOCH + Duration::new(s, n));
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), at(0, 0));
-        assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), at(1_700_000_000, 0));
-        assert_eq!(parse_rfc3339("2023-11-14t22:13:20z"), at(1_700_000_000, 0));
-        assert_eq!(parse_rfc3339("2023-11-14 22:13:20Z"), at(1_700_000_000, 0));
-        assert_eq!(
-            parse_rfc3339("2023-11-15T00:13:20+02:00"),
-            at(1_700_000_000, 0)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-11-14T17:13:20-05:00"),
-            at(1_700_000_000, 0)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-11-14T22:13:20.5Z"),
-            at(1_700_000_000, 500_000_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-11-14T22:13:20.123456789123Z"),
-            at(1_700_000_000, 123_456_789)
-        );
-        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), at(951_782_400, 0));
-        assert_eq!(parse_rfc3339("2024-12-31T23:59:59Z"), at(1_735_689_599, 0));
-        for bad in [
-            "",
-            "2023-11-14",
-            "2023-11-14T22:13:20",
-            "2023-11-14T22:13:20+0200",
-            "2023-13-14T22:13:20Z",
-            "2023-02-29T22:13:20Z",
-            "2023-11-31T22:13:20Z",
-            "2023-11-14T24:13:20Z",
-            "2023-11-14T22:60:20Z",
-            "2023-11-14T22:13:20.Z",
-            "2023-11-14T22:13:20Zjunk",
-            "2023-1a-14T22:13:20Z",
-            "1969-12-31T23:59:59Z",
-            "2023-11-14T22:13:20+24:00",
-            "2023-11-14T22:13:20\u{e9}Z",
-            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
-        ] {
-            assert_eq!(parse_rfc3339(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn days_from_civil_matches_known_dates() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(1970, 3, 1), 59);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2400, 2, 29), 157_113);
     }
 }
