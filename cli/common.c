@@ -1,0 +1,152 @@
+/*
+ * The helpers every command shares: errors (`ocireg: STATUS: message` on
+ * stderr and the exit code), results on stdout, and reading input files.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* Prints the last library error and returns the exit code for `status`. */
+int fail(ocireg_status status)
+{
+    const char *name = ocireg_status_str(status);
+    const char *message = ocireg_last_error_message();
+    if (message == NULL)
+        message = "(no detail)";
+    fprintf(stderr, "ocireg: %s: %s\n", name, message);
+    if (status < 1)
+        return 1;
+    return status > 125 ? 125 : (int)status;
+}
+
+/* A local failure reported like a library one (`ocireg: IO: ...`). */
+int fail_local(ocireg_status status, const char *what, int err)
+{
+    if (err != 0)
+        fprintf(stderr, "ocireg: %s: %s: %s\n", ocireg_status_str(status), what,
+                strerror(err));
+    else
+        fprintf(stderr, "ocireg: %s: %s\n", ocireg_status_str(status), what);
+    return status > 125 ? 125 : (int)status;
+}
+
+int usage_error(const char *message, const char *detail)
+{
+    if (detail != NULL)
+        fprintf(stderr, "ocireg: %s: %s\n", message, detail);
+    else
+        fprintf(stderr, "ocireg: %s\n", message);
+    fprintf(stderr, "Run 'ocireg --help' for usage.\n");
+    return EXIT_USAGE;
+}
+
+/* Flushes stdout; a failed write (full disk, closed pipe) is an error. */
+int finish_stdout(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return fail_local(OCIREG_ERR_IO, "writing to stdout", errno);
+    return 0;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+int print_list(ocireg_string_list *list)
+{
+    size_t i, n = ocireg_string_list_len(list);
+    for (i = 0; i < n; i++)
+        puts(ocireg_string_list_get(list, i));
+    ocireg_string_list_free(list);
+    return finish_stdout();
+}
+
+/* Writes the raw bytes of a content to stdout and frees it. */
+int print_content(ocireg_content *content)
+{
+    size_t len = 0;
+    const uint8_t *bytes = ocireg_content_bytes(content, &len);
+    int rc = 0;
+    if (len > 0 && fwrite(bytes, 1, len, stdout) != len)
+        rc = fail_local(OCIREG_ERR_IO, "writing to stdout", errno);
+    ocireg_content_free(content);
+    return rc != 0 ? rc : finish_stdout();
+}
+
+/* Prints a digest the library returned and frees it. */
+int print_digest(char *digest)
+{
+    puts(digest);
+    ocireg_string_free(digest);
+    return finish_stdout();
+}
+
+/* ---- input ----------------------------------------------------------- */
+
+/* Reads all of `fd` (at most `max` bytes) into a malloc'd buffer. */
+int slurp(int fd, size_t max, uint8_t **data_out, size_t *len_out, int *err_out)
+{
+    size_t cap = 64 * 1024, len = 0;
+    uint8_t *data = malloc(cap);
+    if (data == NULL) {
+        *err_out = ENOMEM;
+        return -1;
+    }
+    for (;;) {
+        ssize_t n;
+        if (len == cap) {
+            uint8_t *bigger;
+            if (cap > max) {
+                free(data);
+                *err_out = EFBIG;
+                return -1;
+            }
+            cap *= 2;
+            bigger = realloc(data, cap);
+            if (bigger == NULL) {
+                free(data);
+                *err_out = ENOMEM;
+                return -1;
+            }
+            data = bigger;
+        }
+        n = read(fd, data + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *err_out = errno;
+            free(data);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > max) {
+        free(data);
+        *err_out = EFBIG;
+        return -1;
+    }
+    *data_out = data;
+    *len_out = len;
+    return 0;
+}
+
+/* Opens FILE for reading, `-` being stdin; -1 with errno on failure. */
+int open_input(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return STDIN_FILENO;
+    return open(path, O_RDONLY);
+}
+
+void close_input(int fd)
+{
+    if (fd != STDIN_FILENO && fd >= 0)
+        close(fd);
+}
