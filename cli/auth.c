@@ -35,11 +35,7 @@ static int read_password(struct cli *cli)
         free(data);
         return usage_error("--password-stdin read no usable password", NULL);
     }
-    cli->password_copy = malloc(len + 1);
-    if (cli->password_copy != NULL) {
-        memcpy(cli->password_copy, data, len);
-        cli->password_copy[len] = '\0';
-    }
+    cli->password_copy = strndup((const char *)data, len);
     wipe(data, len);
     free(data);
     if (cli->password_copy == NULL)
@@ -57,12 +53,10 @@ static int wipe_password_arg(struct cli *cli)
 {
     /* cli->pass points into argv, which is the process's to write. */
     char *arg = (char *)cli->pass;
-    size_t len = strlen(arg);
-    cli->password_copy = malloc(len + 1);
+    cli->password_copy = strdup(arg);
     if (cli->password_copy == NULL)
         return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
-    memcpy(cli->password_copy, arg, len + 1);
-    wipe(arg, len);
+    wipe(arg, strlen(arg));
     cli->pass = cli->password_copy;
     return 0;
 }

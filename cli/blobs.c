@@ -61,11 +61,9 @@ int cmd_blob(struct cli *cli)
     ocireg_status st;
     if (at == NULL || at == arg || at[1] == '\0')
         return usage_error("blob wants REPO@DIGEST, got", arg);
-    repo = malloc((size_t)(at - arg) + 1);
+    repo = strndup(arg, (size_t)(at - arg));
     if (repo == NULL)
         return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
-    memcpy(repo, arg, (size_t)(at - arg));
-    repo[at - arg] = '\0';
     sink.out = stdout;
     progress_start(&progress, cli->progress, 0);
     st = ocireg_client_blob_get(cli->client, repo, at + 1, write_to_file, &sink,
@@ -104,5 +102,5 @@ int cmd_push_blob(struct cli *cli)
             return fail_local(OCIREG_ERR_IO, cli->args[1], source.err);
         return fail(st);
     }
-    return print_digest(digest);
+    return print_digest(st, digest);
 }

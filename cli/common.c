@@ -55,11 +55,15 @@ int finish_stdout(void)
     return 0;
 }
 
-/* ---- output ---------------------------------------------------------- */
+/* ---- results: of a call that returned `st`, or else its error -------- */
 
-int print_list(ocireg_string_list *list)
+/* Prints the strings of a list, one a line, and frees it. */
+int print_list(ocireg_status st, ocireg_string_list *list)
 {
-    size_t i, n = ocireg_string_list_len(list);
+    size_t i, n;
+    if (st != OCIREG_OK)
+        return fail(st);
+    n = ocireg_string_list_len(list);
     for (i = 0; i < n; i++)
         puts(ocireg_string_list_get(list, i));
     ocireg_string_list_free(list);
@@ -67,11 +71,14 @@ int print_list(ocireg_string_list *list)
 }
 
 /* Writes the raw bytes of a content to stdout and frees it. */
-int print_content(ocireg_content *content)
+int print_content(ocireg_status st, ocireg_content *content)
 {
     size_t len = 0;
-    const uint8_t *bytes = ocireg_content_bytes(content, &len);
+    const uint8_t *bytes;
     int rc = 0;
+    if (st != OCIREG_OK)
+        return fail(st);
+    bytes = ocireg_content_bytes(content, &len);
     if (len > 0 && fwrite(bytes, 1, len, stdout) != len)
         rc = fail_local(OCIREG_ERR_IO, "writing to stdout", errno);
     ocireg_content_free(content);
@@ -79,8 +86,10 @@ int print_content(ocireg_content *content)
 }
 
 /* Prints a digest the library returned and frees it. */
-int print_digest(char *digest)
+int print_digest(ocireg_status st, char *digest)
 {
+    if (st != OCIREG_OK)
+        return fail(st);
     puts(digest);
     ocireg_string_free(digest);
     return finish_stdout();

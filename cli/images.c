@@ -50,65 +50,54 @@ static int split_layout(const char *arg, char **dir_out, const char **name_out)
     size_t len = colon != NULL ? (size_t)(colon - arg) : strlen(arg);
     if (len == 0 || (colon != NULL && colon[1] == '\0'))
         return usage_error("wanted DIR or DIR:NAME, got", arg);
-    *dir_out = malloc(len + 1);
+    *dir_out = strndup(arg, len);
     if (*dir_out == NULL)
         return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
-    memcpy(*dir_out, arg, len);
-    (*dir_out)[len] = '\0';
     *name_out = colon != NULL ? colon + 1 : NULL;
     return 0;
 }
 
-enum image_op { OP_PULL, OP_PUSH, OP_COPY, OP_SAVE };
+/* pull, push, copy and save take the same arguments. */
+typedef ocireg_status (*image_call)(const ocireg_client *client, const char *from,
+                                    const char *to, const ocireg_image_options *options,
+                                    const ocireg_cancel *cancel, char **digest_out);
 
-/* pull, push, copy and save: one call, with progress; prints the digest. */
-static int run_image_op(struct cli *cli, enum image_op op)
+/*
+ * pull, push, copy and save: one call, with progress; prints the digest.
+ * `layout` is the index of the DIR[:NAME] argument, -1 for none.
+ */
+static int run_image_op(struct cli *cli, image_call call, int layout)
 {
     struct image_progress progress;
     ocireg_image_options *options = NULL;
+    const char *args[2];
     char *dir = NULL, *digest = NULL;
     const char *name = NULL;
     ocireg_status st;
     int rc;
-    if (op == OP_PULL && (rc = split_layout(cli->args[1], &dir, &name)) != 0)
-        return rc;
-    if (op == OP_PUSH && (rc = split_layout(cli->args[0], &dir, &name)) != 0)
-        return rc;
+    args[0] = cli->args[0];
+    args[1] = cli->args[1];
+    if (layout >= 0) {
+        if ((rc = split_layout(cli->args[layout], &dir, &name)) != 0)
+            return rc;
+        args[layout] = dir;
+    }
     image_progress_start(&progress, cli->progress);
     if ((rc = image_options(cli, name, &progress, &options)) != 0) {
         free(dir);
         return rc;
     }
-    switch (op) {
-    case OP_PULL:
-        st = ocireg_client_image_pull(cli->client, cli->args[0], dir, options, cli->cancel,
-                                      &digest);
-        break;
-    case OP_PUSH:
-        st = ocireg_client_image_push(cli->client, dir, cli->args[1], options, cli->cancel,
-                                      &digest);
-        break;
-    case OP_COPY:
-        st = ocireg_client_image_copy(cli->client, cli->args[0], cli->args[1], options,
-                                      cli->cancel, &digest);
-        break;
-    default:
-        st = ocireg_client_image_save(cli->client, cli->args[0], cli->args[1], options,
-                                      cli->cancel, &digest);
-        break;
-    }
+    st = call(cli->client, args[0], args[1], options, cli->cancel, &digest);
     image_progress_end(&progress, st == OCIREG_OK);
     ocireg_image_options_free(options);
     free(dir);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_digest(digest);
+    return print_digest(st, digest);
 }
 
-int cmd_pull(struct cli *cli) { return run_image_op(cli, OP_PULL); }
-int cmd_push(struct cli *cli) { return run_image_op(cli, OP_PUSH); }
-int cmd_copy(struct cli *cli) { return run_image_op(cli, OP_COPY); }
-int cmd_save(struct cli *cli) { return run_image_op(cli, OP_SAVE); }
+int cmd_pull(struct cli *cli) { return run_image_op(cli, ocireg_client_image_pull, 1); }
+int cmd_push(struct cli *cli) { return run_image_op(cli, ocireg_client_image_push, 0); }
+int cmd_copy(struct cli *cli) { return run_image_op(cli, ocireg_client_image_copy, -1); }
+int cmd_save(struct cli *cli) { return run_image_op(cli, ocireg_client_image_save, -1); }
 
 int cmd_inspect(struct cli *cli)
 {
@@ -121,7 +110,5 @@ int cmd_inspect(struct cli *cli)
     st = ocireg_client_image_inspect(cli->client, cli->args[0], options, cli->tags,
                                      cli->cancel, &json);
     ocireg_image_options_free(options);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_digest(json); /* a line, like a digest */
+    return print_digest(st, json); /* a line, like a digest */
 }

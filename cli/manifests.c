@@ -18,9 +18,7 @@ int cmd_digest(struct cli *cli)
     char *digest = NULL;
     ocireg_status st = ocireg_client_manifest_head(cli->client, cli->args[0], cli->cancel,
                                                    &digest, NULL, NULL);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_digest(digest);
+    return print_digest(st, digest);
 }
 
 int cmd_manifest(struct cli *cli)
@@ -28,9 +26,7 @@ int cmd_manifest(struct cli *cli)
     ocireg_content *manifest = NULL;
     ocireg_status st =
         ocireg_client_manifest_get(cli->client, cli->args[0], cli->cancel, &manifest);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_content(manifest);
+    return print_content(st, manifest);
 }
 
 int cmd_config(struct cli *cli)
@@ -38,9 +34,7 @@ int cmd_config(struct cli *cli)
     ocireg_content *config = NULL;
     ocireg_status st = ocireg_client_config_get(cli->client, cli->args[0], cli->platform,
                                                 cli->cancel, &config);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_content(config);
+    return print_content(st, config);
 }
 
 int cmd_put_manifest(struct cli *cli)
@@ -64,9 +58,7 @@ int cmd_put_manifest(struct cli *cli)
     st = ocireg_client_manifest_put(cli->client, cli->args[0], data, len, media_type,
                                     cli->cancel, &digest);
     free(data);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_digest(digest);
+    return print_digest(st, digest);
 }
 
 int cmd_tag(struct cli *cli)
@@ -87,9 +79,7 @@ int cmd_tag(struct cli *cli)
                                          ocireg_content_media_type(manifest), cli->cancel,
                                          &digest);
     ocireg_content_free(manifest);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_digest(digest);
+    return print_digest(st, digest);
 }
 
 int cmd_delete(struct cli *cli)

@@ -61,7 +61,7 @@ static void progress_print(struct progress *p, uint64_t done, uint64_t total, in
     double elapsed = t_now - p->start;
     if (total != 0)
         p->total = total;
-    if (!final && p->printed && t_now - p->last_print < 0.1)
+    if (!final && p->printed && t_now - p->last_print < PROGRESS_INTERVAL)
         return;
     p->last_print = t_now;
     p->printed = 1;
@@ -71,8 +71,7 @@ static void progress_print(struct progress *p, uint64_t done, uint64_t total, in
     human(r, sizeof r, elapsed > 0.0 ? (double)done / elapsed : 0.0);
     if (total > 0) {
         human(t, sizeof t, (double)total);
-        fprintf(stderr, "\r%s / %s (%3d%%) %s/s   ", d, t,
-                (int)(done >= total ? 100 : (done * 100) / total), r);
+        fprintf(stderr, "\r%s / %s (%3d%%) %s/s   ", d, t, percent(done, total), r);
     } else {
         fprintf(stderr, "\r%s %s/s   ", d, r);
     }

@@ -26,16 +26,12 @@ int cmd_catalog(struct cli *cli)
 {
     ocireg_string_list *list = NULL;
     ocireg_status st = ocireg_client_catalog(cli->client, cli->args[0], cli->cancel, &list);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_list(list);
+    return print_list(st, list);
 }
 
 int cmd_tags(struct cli *cli)
 {
     ocireg_string_list *list = NULL;
     ocireg_status st = ocireg_client_tags(cli->client, cli->args[0], cli->cancel, &list);
-    if (st != OCIREG_OK)
-        return fail(st);
-    return print_list(list);
+    return print_list(st, list);
 }
