@@ -97,48 +97,43 @@ int print_digest(ocireg_status st, char *digest)
 
 /* ---- input ----------------------------------------------------------- */
 
+/* Doubles the buffer of slurp; EFBIG once it holds more than `max`. */
+static int grow(uint8_t **data, size_t *cap, size_t max)
+{
+    uint8_t *bigger;
+    if (*cap > max)
+        return EFBIG;
+    bigger = realloc(*data, *cap * 2);
+    if (bigger == NULL)
+        return ENOMEM;
+    *data = bigger;
+    *cap *= 2;
+    return 0;
+}
+
 /* Reads all of `fd` (at most `max` bytes) into a malloc'd buffer. */
 int slurp(int fd, size_t max, uint8_t **data_out, size_t *len_out, int *err_out)
 {
     size_t cap = 64 * 1024, len = 0;
     uint8_t *data = malloc(cap);
-    if (data == NULL) {
-        *err_out = ENOMEM;
-        return -1;
-    }
-    for (;;) {
+    int err = data == NULL ? ENOMEM : 0;
+    while (err == 0) {
         ssize_t n;
-        if (len == cap) {
-            uint8_t *bigger;
-            if (cap > max) {
-                free(data);
-                *err_out = EFBIG;
-                return -1;
-            }
-            cap *= 2;
-            bigger = realloc(data, cap);
-            if (bigger == NULL) {
-                free(data);
-                *err_out = ENOMEM;
-                return -1;
-            }
-            data = bigger;
-        }
+        if (len == cap && (err = grow(&data, &cap, max)) != 0)
+            break;
         n = read(fd, data + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            *err_out = errno;
-            free(data);
-            return -1;
-        }
         if (n == 0)
             break;
-        len += (size_t)n;
+        if (n > 0)
+            len += (size_t)n;
+        else if (errno != EINTR)
+            err = errno;
     }
-    if (len > max) {
+    if (err == 0 && len > max)
+        err = EFBIG;
+    if (err != 0) {
         free(data);
-        *err_out = EFBIG;
+        *err_out = err;
         return -1;
     }
     *data_out = data;
