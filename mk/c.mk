@@ -1,5 +1,5 @@
 # The C side: examples/c programs and the C test suite (tests/c).
-#   make c-examples   builds examples/c/*.c (but ocireg.c) into build/examples/
+#   make c-examples   builds examples/c/*.c into build/examples/
 #   make test-c       header test, install test, then tests/c/run.sh (the C
 #                     tests under valgrind and the examples round trip)
 #                     against the registries of examples/test_registry.rs
@@ -11,8 +11,7 @@ C_LINK       := -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -locireg -lpthread
 C_TESTS_DIR  := build/tests/c
 # The tests run on a private copy of the library (see tests/c/snapshot.sh).
 C_SNAPSHOT   := $(abspath $(C_TESTS_DIR)/lib)
-C_EXAMPLES   := $(patsubst examples/c/%.c,build/examples/%,\
-                  $(filter-out examples/c/ocireg.c,$(wildcard examples/c/*.c)))
+C_EXAMPLES   := $(patsubst examples/c/%.c,build/examples/%,$(wildcard examples/c/*.c))
 C_TEST_SRCS  := $(filter-out tests/c/header_test.c tests/c/install_prog.c,\
                   $(wildcard tests/c/*.c))
 

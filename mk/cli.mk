@@ -1,7 +1,8 @@
-# The command-line tool (examples/c/ocireg.c -> build/bin/ocireg) and its
-# tests. Included by the Makefile; uses its `lib` target and LIBDIR.
+# The command-line tool (cli/*.c -> build/bin/ocireg) and its tests.
+# Included by the Makefile; uses its `lib` target and LIBDIR.
 
 CLI_BIN    := build/bin/ocireg
+CLI_SRCS   := $(wildcard cli/*.c)
 CLI_CFLAGS ?= -std=c99 -Wall -Wextra -pedantic -Werror -O2 -g
 # The binary finds build/lib/libocireg.so.0 from build/bin, wherever the tree is.
 CLI_LDFLAGS = -L$(LIBDIR) -Wl,-rpath,'$$ORIGIN/../lib'
@@ -10,7 +11,7 @@ CLI_LDFLAGS = -L$(LIBDIR) -Wl,-rpath,'$$ORIGIN/../lib'
 
 cli: lib
 	@mkdir -p $(dir $(CLI_BIN))
-	$(CC) $(CLI_CFLAGS) -Iinclude -o $(CLI_BIN) examples/c/ocireg.c $(CLI_LDFLAGS) -locireg -lpthread
+	$(CC) $(CLI_CFLAGS) -Iinclude -o $(CLI_BIN) $(CLI_SRCS) $(CLI_LDFLAGS) -locireg -lpthread
 
 # Runs tests/cli/test.sh with the three test registries (see
 # examples/test_registry.rs); OCIREG_CLI_VALGRIND=0 skips the valgrind runs.

@@ -1,0 +1,121 @@
+/*
+ * Credentials: the password of -p (copied, then wiped from argv) or of
+ * --password-stdin, and the registry that -u and the password apply to.
+ * Auth files (--auth-file, or the default docker/podman ones) are the
+ * library's to read.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Zeroes n bytes at p: a memset before free() may be dropped as a dead
+ * store; stores through a volatile pointer may not. */
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *b = p;
+    while (n-- > 0)
+        *b++ = 0;
+}
+
+/* Reads the password from stdin: all of it, without trailing newlines. */
+static int read_password(struct cli *cli)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int err = 0;
+    if (slurp(STDIN_FILENO, 4096, &data, &len, &err) != 0)
+        return fail_local(OCIREG_ERR_IO, "reading the password from stdin", err);
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+        len--;
+    if (len == 0 || memchr(data, '\0', len) != NULL) {
+        free(data);
+        return usage_error("--password-stdin read no usable password", NULL);
+    }
+    cli->password_copy = strndup((const char *)data, len);
+    wipe(data, len);
+    free(data);
+    if (cli->password_copy == NULL)
+        return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
+    cli->pass = cli->password_copy;
+    return 0;
+}
+
+/*
+ * Copies the password of -p and overwrites it in argv: other users can read
+ * a process's arguments (ps, /proc/PID/cmdline) for as long as it runs.
+ * This only narrows the window to the start-up; --password-stdin closes it.
+ */
+static int wipe_password_arg(struct cli *cli)
+{
+    /* cli->pass points into argv, which is the process's to write. */
+    char *arg = (char *)cli->pass;
+    cli->password_copy = strdup(arg);
+    if (cli->password_copy == NULL)
+        return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
+    wipe(arg, strlen(arg));
+    cli->pass = cli->password_copy;
+    return 0;
+}
+
+/* Takes the password of --password-stdin or -p into cli->password_copy. */
+int take_password(struct cli *cli)
+{
+    if (cli->password_stdin)
+        return read_password(cli);
+    if (cli->pass != NULL)
+        return wipe_password_arg(cli);
+    return 0;
+}
+
+void free_password(struct cli *cli)
+{
+    if (cli->password_copy != NULL) {
+        wipe(cli->password_copy, strlen(cli->password_copy));
+        free(cli->password_copy);
+    }
+}
+
+/*
+ * The registry of a reference, as the library normalizes it: the first
+ * `/`-separated component when it contains `.` or `:`, is `localhost`, or
+ * has an upper-case letter; otherwise Docker Hub.
+ */
+static void registry_of(const char *ref, char *buf, size_t cap)
+{
+    const char *slash = strchr(ref, '/');
+    size_t len, i;
+    int is_host = 0;
+    if (slash != NULL) {
+        len = (size_t)(slash - ref);
+        if (len == 9 && strncmp(ref, "localhost", 9) == 0)
+            is_host = 1;
+        for (i = 0; i < len && !is_host; i++)
+            if (ref[i] == '.' || ref[i] == ':' || (ref[i] >= 'A' && ref[i] <= 'Z'))
+                is_host = 1;
+        if (is_host && len < cap) {
+            memcpy(buf, ref, len);
+            buf[len] = '\0';
+            return;
+        }
+    }
+    snprintf(buf, cap, "docker.io");
+}
+
+/* Sets -u and its password, if given, for the registry of the command. */
+ocireg_status set_credentials(const struct cli *cli, ocireg_options *options)
+{
+    char registry[256];
+    if (cli->user == NULL || cli->command->target == TARGET_NONE)
+        return OCIREG_OK;
+    if (cli->command->target == TARGET_HOST)
+        snprintf(registry, sizeof registry, "%s", cli->args[0]);
+    else if (cli->command->target == TARGET_REF2)
+        registry_of(cli->args[1], registry, sizeof registry);
+    else
+        registry_of(cli->args[0], registry, sizeof registry);
+    return ocireg_options_set_credentials(options, registry, cli->user, cli->pass);
+}

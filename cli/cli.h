@@ -1,0 +1,127 @@
+/*
+ * The declarations the files of the ocireg command-line tool share (see
+ * main.c). Every file includes this first: it sets _POSIX_C_SOURCE.
+ */
+#ifndef OCIREG_CLI_H
+#define OCIREG_CLI_H
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocireg.h"
+
+#define EXIT_USAGE 2
+#define MAX_INSECURE 64
+#define MAX_MOUNT_FROM 64
+
+/* Which argument names the registry that -u/-p apply to: none, the first
+ * (a host or a reference), or the second (push DIR REF, copy SRC DST). */
+enum target { TARGET_NONE, TARGET_HOST, TARGET_REF, TARGET_REF2 };
+
+struct cli;
+typedef int (*command_fn)(struct cli *cli);
+
+struct command {
+    const char *name;
+    int nargs; /* positional arguments after the command name */
+    enum target target;
+    command_fn run;
+    const char *synopsis;
+};
+
+struct cli {
+    /* options */
+    const char *insecure[MAX_INSECURE];
+    size_t insecure_count;
+    const char *ca_file;
+    const char *user;
+    const char *pass;
+    int password_stdin;
+    const char *auth_file;
+    const char *platform;
+    uint32_t jobs;
+    int progress;
+    const char *artifact_type;
+    const char *media_type;
+    int all;  /* --all */
+    int tags; /* --tags */
+    const char *mount_from[MAX_MOUNT_FROM];
+    size_t mount_from_count;
+    /* the command */
+    const struct command *command;
+    const char *args[2];
+    /* state */
+    char *password_copy; /* malloc'd (from stdin or -p); wiped and freed at exit */
+    ocireg_client *client;
+    ocireg_cancel *cancel;
+};
+
+/* common.c: errors, output, input */
+int fail(ocireg_status status);
+int fail_local(ocireg_status status, const char *what, int err);
+int usage_error(const char *message, const char *detail);
+int finish_stdout(void);
+int print_list(ocireg_status st, ocireg_string_list *list);
+int print_content(ocireg_status st, ocireg_content *content);
+int print_digest(ocireg_status st, char *digest);
+int slurp(int fd, size_t max, uint8_t **data_out, size_t *len_out, int *err_out);
+int open_input(const char *path);
+void close_input(int fd);
+
+/* progress.c: --progress for one transfer and for whole images */
+struct progress {
+    int enabled;
+    uint64_t total; /* the size, from the library or (uploads) from stat */
+    double start;
+    double last_print;
+    int printed;
+};
+
+void progress_start(struct progress *p, int enabled, uint64_t total);
+int on_progress(void *userdata, uint64_t done, uint64_t total);
+void progress_end(struct progress *p, uint64_t done, int ok);
+
+struct image_progress {
+    int enabled;
+    int tty;
+    struct blob_progress *blobs;
+    size_t count, cap;
+    uint64_t done, total;
+    double start, last_draw;
+    int drawn;      /* something is on the screen */
+    int blob_lines; /* blob lines above the total line (tty) */
+};
+
+void image_progress_start(struct image_progress *p, int enabled);
+int on_image_progress(void *userdata, const char *digest, uint64_t blob_done,
+                      uint64_t blob_total, uint64_t done, uint64_t total);
+void image_progress_end(struct image_progress *p, int ok);
+
+/* auth.c: passwords and credentials */
+int take_password(struct cli *cli);
+void free_password(struct cli *cli);
+ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
+
+/* The commands: registry.c, manifests.c, blobs.c, images.c */
+int cmd_ping(struct cli *cli);
+int cmd_login(struct cli *cli);
+int cmd_catalog(struct cli *cli);
+int cmd_tags(struct cli *cli);
+int cmd_digest(struct cli *cli);
+int cmd_manifest(struct cli *cli);
+int cmd_config(struct cli *cli);
+int cmd_put_manifest(struct cli *cli);
+int cmd_tag(struct cli *cli);
+int cmd_delete(struct cli *cli);
+int cmd_referrers(struct cli *cli);
+int cmd_blob(struct cli *cli);
+int cmd_push_blob(struct cli *cli);
+int cmd_pull(struct cli *cli);
+int cmd_push(struct cli *cli);
+int cmd_copy(struct cli *cli);
+int cmd_save(struct cli *cli);
+int cmd_inspect(struct cli *cli);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * ocireg: a crane-like command-line tool over the ocireg C API.
+ *
+ *   ocireg [OPTIONS] COMMAND ARGS...
+ *
+ * Every command makes one client from the options, runs one or two API
+ * calls with one cancel signal, prints the result on stdout and exits 0.
+ * A failure prints `ocireg: STATUS_NAME: message` on stderr and exits with
+ * the status value (capped to 1..125); a usage error exits 2.
+ *
+ * This file parses the command line, makes the client and runs the
+ * command; the commands are in registry.c, manifests.c, blobs.c and
+ * images.c, the credentials in auth.c, --progress in progress.c and the
+ * shared helpers in common.c. It uses the public C API (ocireg.h) only.
+ *
+ * Ctrl-C and SIGTERM: SIGINT and SIGTERM are blocked in every thread (the
+ * library's runtime threads included, as they are created after the mask
+ * is set) and a dedicated thread waits for them with sigwait(), then calls
+ * ocireg_cancel_cancel(); the running call returns OCIREG_ERR_CANCELLED
+ * and removes its temporary files. A second signal exits at once with
+ * 128 + its number (for a process stuck outside the library, e.g. reading
+ * a terminal).
+ *
+ * Build: `make cli` (mk/cli.mk) compiles the .c files of cli/ with
+ *        -std=c99 -Iinclude and links them with -Lbuild/lib -locireg
+ *        -lpthread -Wl,-rpath,'$ORIGIN/../lib'.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: ocireg [OPTIONS] COMMAND ARGS...\n"
+    "\n"
+    "Commands:\n"
+    "  version                      print the library version\n"
+    "  ping HOST                    check that HOST speaks the registry API v2\n"
+    "  login HOST                   check the credentials for HOST\n"
+    "  catalog HOST                 list the repositories of HOST\n"
+    "  tags REPO                    list the tags of REPO\n"
+    "  digest REF                   print the digest of manifest REF\n"
+    "  manifest REF                 write manifest REF, byte for byte, to stdout\n"
+    "  config REF                   write the image config of REF to stdout\n"
+    "                               (through an index: the --platform image)\n"
+    "  blob REPO@DIGEST             write the blob, verified, to stdout\n"
+    "  push-blob REPO FILE          upload FILE (- for stdin); print its digest\n"
+    "  put-manifest REF FILE        upload manifest FILE (- for stdin) as REF;\n"
+    "       [--media-type T]        print its digest (default type: OCI manifest)\n"
+    "  tag REF NEWTAG               tag manifest REF as NEWTAG; print its digest\n"
+    "  delete REF                   delete manifest REF (every tag of it)\n"
+    "  referrers REF                list manifests whose subject is REF:\n"
+    "       [--artifact-type T]     DIGEST ARTIFACT_TYPE SIZE per line\n"
+    "\n"
+    "Whole images (pull, push, copy and save print the digest of what they moved):\n"
+    "  pull REF DIR[:NAME]          pull into the OCI image layout DIR as NAME\n"
+    "       [--all]                 (default: REF's tag); --all: the whole index\n"
+    "  push DIR[:NAME] REF          push image NAME of layout DIR (default: its\n"
+    "       [--all]                 only image); --all: a whole index;\n"
+    "       [--mount-from REPO]...  mount blobs from REPO (same registry) first\n"
+    "  copy SRC DST [--all]         registry to registry; blobs are mounted\n"
+    "                               within one registry\n"
+    "  inspect REF [--tags]         the image's facts as JSON (skopeo inspect's\n"
+    "                               fields); --tags adds the repository's tags\n"
+    "  save REF FILE                write the image as a docker-archive tarball\n"
+    "  DIR[:NAME] splits at the first ':', as skopeo's oci: transport does.\n"
+    "\n"    "Options (before or after the command):\n"
+    "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
+    "  --ca-file PATH               trust the CA certificates in PATH too\n"
+    "  -u USER --password-stdin     credentials for the command's registry (push\n"
+    "                               and copy: the destination's), the password\n"
+    "                               read from stdin, trailing newline stripped\n"
+    "  -u USER -p PASS              the same with the password as an argument:\n"
+    "                               avoid it, other users may read it (ps,\n"
+    "                               /proc/PID/cmdline) until ocireg wipes it\n"
+    "  --auth-file PATH             docker config.json / containers auth.json to use\n"
+    "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
+    "                               machine's; config and the whole-image commands)\n"
+    "  -j N                         blobs moved at once by whole-image operations\n"
+    "  --progress                   show transfer progress on stderr (blob,\n"
+    "                               push-blob and the whole-image commands)\n"
+    "  -h, --help                   show this help\n"
+    "\n"
+    "Errors print `ocireg: STATUS: message` on stderr and exit with the status\n"
+    "code; a blob written to stdout is only good when the exit status is 0.\n";
+
+static int cmd_version(struct cli *cli)
+{
+    (void)cli;
+    puts(ocireg_version());
+    return finish_stdout();
+}
+
+static const struct command commands[] = {
+    {"version", 0, TARGET_NONE, cmd_version, "version"},
+    {"ping", 1, TARGET_HOST, cmd_ping, "ping HOST"},
+    {"login", 1, TARGET_HOST, cmd_login, "login HOST"},
+    {"catalog", 1, TARGET_HOST, cmd_catalog, "catalog HOST"},
+    {"tags", 1, TARGET_REF, cmd_tags, "tags REPO"},
+    {"digest", 1, TARGET_REF, cmd_digest, "digest REF"},
+    {"manifest", 1, TARGET_REF, cmd_manifest, "manifest REF"},
+    {"config", 1, TARGET_REF, cmd_config, "config REF"},
+    {"blob", 1, TARGET_REF, cmd_blob, "blob REPO@DIGEST"},
+    {"push-blob", 2, TARGET_REF, cmd_push_blob, "push-blob REPO FILE"},
+    {"put-manifest", 2, TARGET_REF, cmd_put_manifest,
+     "put-manifest REF FILE [--media-type T]"},
+    {"tag", 2, TARGET_REF, cmd_tag, "tag REF NEWTAG"},
+    {"delete", 1, TARGET_REF, cmd_delete, "delete REF"},
+    {"referrers", 1, TARGET_REF, cmd_referrers, "referrers REF [--artifact-type T]"},
+    {"pull", 2, TARGET_REF, cmd_pull, "pull REF DIR[:NAME] [--all]"},
+    {"push", 2, TARGET_REF2, cmd_push, "push DIR[:NAME] REF [--all] [--mount-from REPO]..."},
+    {"copy", 2, TARGET_REF2, cmd_copy, "copy SRC DST [--all]"},
+    {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
+    {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
+};
+
+/* ---- Ctrl-C and SIGTERM ---------------------------------------------- */
+
+struct signals {
+    sigset_t set; /* SIGINT, SIGTERM, and SIGUSR1 for "the command is over" */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int stopping;
+    const ocireg_cancel *cancel;
+};
+
+static void *signal_thread(void *arg)
+{
+    struct signals *s = arg;
+    int interrupts = 0;
+    for (;;) {
+        int sig = 0, stopping;
+        if (sigwait(&s->set, &sig) != 0)
+            continue;
+        pthread_mutex_lock(&s->lock);
+        stopping = s->stopping;
+        pthread_mutex_unlock(&s->lock);
+        if (sig == SIGUSR1 && stopping)
+            return NULL;
+        if (sig == SIGINT || sig == SIGTERM) {
+            if (interrupts++ > 0)
+                _exit(128 + sig); /* a second signal: stop now */
+            ocireg_cancel_cancel(s->cancel);
+        }
+    }
+}
+
+/* Blocks SIGINT, SIGTERM and SIGUSR1 in this thread (and every thread made
+ * later). */
+static int block_signals(struct signals *s)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    /* A shell starts background jobs with SIGINT ignored; kill -INT should
+     * still cancel, so the disposition is reset (it is blocked anyway). */
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigemptyset(&s->set);
+    sigaddset(&s->set, SIGINT);
+    sigaddset(&s->set, SIGTERM);
+    sigaddset(&s->set, SIGUSR1);
+    return pthread_sigmask(SIG_BLOCK, &s->set, NULL);
+}
+
+static int start_signal_thread(struct signals *s, const ocireg_cancel *cancel)
+{
+    s->cancel = cancel;
+    s->stopping = 0;
+    if (pthread_mutex_init(&s->lock, NULL) != 0)
+        return -1;
+    if (pthread_create(&s->thread, NULL, signal_thread, s) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_signal_thread(struct signals *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stopping = 1;
+    pthread_mutex_unlock(&s->lock);
+    pthread_kill(s->thread, SIGUSR1);
+    pthread_join(s->thread, NULL);
+    pthread_mutex_destroy(&s->lock);
+}
+
+/* ---- options --------------------------------------------------------- */
+
+/*
+ * `--name VALUE` or `--name=VALUE` (`-n VALUE` or `-nVALUE` for a short
+ * option) at argv[*i]: stores VALUE and returns 1; 0 when argv[*i] is
+ * another option; -1 when VALUE is missing.
+ */
+static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return 0;
+    if (name[1] != '-' && arg[n] != '\0') {
+        *value = arg + n;
+        return 1;
+    }
+    if (name[1] == '-' && arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+static int parse_jobs(const char *text, uint32_t *out)
+{
+    char *end = NULL;
+    unsigned long v;
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 1024 || text[0] == '-')
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/*
+ * The option at argv[*i] (and its value, if separate): 0 when parsed, -1
+ * for --help, EXIT_USAGE when wrong.
+ */
+static int parse_option(struct cli *cli, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i], *v = NULL;
+    int r;
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+        return -1;
+    } else if (strcmp(arg, "--progress") == 0) {
+        cli->progress = 1;
+    } else if (strcmp(arg, "--password-stdin") == 0) {
+        cli->password_stdin = 1;
+    } else if (strcmp(arg, "--all") == 0) {
+        cli->all = 1;
+    } else if (strcmp(arg, "--tags") == 0) {
+        cli->tags = 1;
+    } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->mount_from_count == MAX_MOUNT_FROM)
+            return usage_error("too many --mount-from options", NULL);
+        cli->mount_from[cli->mount_from_count++] = v;
+    } else if ((r = option_value(argc, argv, i, "--insecure-registry", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->insecure_count == MAX_INSECURE)
+            return usage_error("too many --insecure-registry options", NULL);
+        cli->insecure[cli->insecure_count++] = v;
+    } else if ((r = option_value(argc, argv, i, "--ca-file", &cli->ca_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--auth-file", &cli->auth_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--platform", &cli->platform)) != 0 ||
+               (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
+               (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
+               (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
+               (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+    } else if ((r = option_value(argc, argv, i, "-j", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (parse_jobs(v, &cli->jobs) != 0)
+            return usage_error("-j wants a number from 1 to 1024, got", v);
+    } else {
+        return usage_error("unknown option", arg);
+    }
+    return 0;
+}
+
+/* The command positional[0] and its arguments; 0 or EXIT_USAGE. */
+static int find_command(struct cli *cli, const char *const *positional, int npos)
+{
+    size_t c;
+    int i;
+    if (npos == 0)
+        return usage_error("no command given", NULL);
+    for (c = 0; c < sizeof commands / sizeof commands[0]; c++)
+        if (strcmp(commands[c].name, positional[0]) == 0)
+            cli->command = &commands[c];
+    if (cli->command == NULL)
+        return usage_error("unknown command", positional[0]);
+    if (npos - 1 != cli->command->nargs) {
+        fprintf(stderr, "ocireg: usage: ocireg [OPTIONS] %s\n", cli->command->synopsis);
+        return EXIT_USAGE;
+    }
+    for (i = 1; i < npos; i++)
+        cli->args[i - 1] = positional[i];
+    return 0;
+}
+
+/* The options that only go with some commands, or not together. */
+static int check_options(const struct cli *cli)
+{
+    command_fn run = cli->command->run;
+    if (cli->artifact_type != NULL && run != cmd_referrers)
+        return usage_error("--artifact-type only goes with", "referrers");
+    if (cli->media_type != NULL && run != cmd_put_manifest)
+        return usage_error("--media-type only goes with", "put-manifest");
+    if (cli->all && run != cmd_pull && run != cmd_push && run != cmd_copy)
+        return usage_error("--all only goes with", "pull, push and copy");
+    if (cli->all && cli->platform != NULL)
+        return usage_error("--all and --platform exclude each other", NULL);
+    if (cli->tags && run != cmd_inspect)
+        return usage_error("--tags only goes with", "inspect");
+    if (cli->mount_from_count > 0 && run != cmd_push)
+        return usage_error("--mount-from only goes with", "push");
+    if (cli->pass != NULL && cli->password_stdin)
+        return usage_error("-p and --password-stdin exclude each other", NULL);
+    if ((cli->pass != NULL || cli->password_stdin) && cli->user == NULL)
+        return usage_error("a password needs a user name (-u)", NULL);
+    if (cli->user != NULL && cli->pass == NULL && !cli->password_stdin)
+        return usage_error("-u needs -p PASS or --password-stdin", NULL);
+    if (cli->password_stdin && cli->command->nargs == 2 && strcmp(cli->args[1], "-") == 0 &&
+        run != cmd_tag)
+        return usage_error("--password-stdin and FILE - both want stdin", NULL);
+    return 0;
+}
+
+/* Parses argv into `cli`; returns 0, EXIT_USAGE, or -1 for --help. */
+static int parse_args(struct cli *cli, int argc, char **argv)
+{
+    const char *positional[4];
+    int npos = 0, i, r, only_positional = 0;
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (only_positional || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (npos == (int)(sizeof positional / sizeof positional[0]))
+                return usage_error("too many arguments", NULL);
+            positional[npos++] = arg;
+        } else if (strcmp(arg, "--") == 0) {
+            only_positional = 1;
+        } else if ((r = parse_option(cli, argc, argv, &i)) != 0) {
+            return r;
+        }
+    }
+    if ((r = find_command(cli, positional, npos)) != 0)
+        return r;
+    return check_options(cli);
+}
+
+/* ---- running --------------------------------------------------------- */
+
+/* Makes the client from the options. */
+static int make_client(struct cli *cli)
+{
+    ocireg_options *options = ocireg_options_new();
+    ocireg_status st = OCIREG_OK;
+    size_t i;
+    if (options == NULL)
+        return fail_local(OCIREG_ERR_PANIC, "could not create options", 0);
+    for (i = 0; i < cli->insecure_count && st == OCIREG_OK; i++)
+        st = ocireg_options_add_insecure_registry(options, cli->insecure[i]);
+    if (st == OCIREG_OK && cli->ca_file != NULL)
+        st = ocireg_options_add_ca_file(options, cli->ca_file);
+    if (st == OCIREG_OK && cli->auth_file != NULL)
+        st = ocireg_options_set_auth_file(options, cli->auth_file);
+    if (st == OCIREG_OK && cli->jobs > 0)
+        st = ocireg_options_set_concurrency(options, cli->jobs);
+    if (st == OCIREG_OK)
+        st = set_credentials(cli, options);
+    if (st == OCIREG_OK)
+        st = ocireg_client_new(options, &cli->client);
+    ocireg_options_free(options);
+    return st == OCIREG_OK ? 0 : fail(st);
+}
+
+/* Runs the command with a client and a cancel signal that SIGINT and
+ * SIGTERM fire. */
+static int run_with_client(struct cli *cli, struct signals *signals)
+{
+    int rc = make_client(cli);
+    if (rc != 0)
+        return rc;
+    cli->cancel = ocireg_cancel_new();
+    if (cli->cancel == NULL) {
+        rc = fail_local(OCIREG_ERR_PANIC, "could not create a cancel signal", 0);
+    } else if (start_signal_thread(signals, cli->cancel) != 0) {
+        rc = fail_local(OCIREG_ERR_INTERNAL, "starting the signal thread", errno);
+    } else {
+        rc = cli->command->run(cli);
+        stop_signal_thread(signals);
+    }
+    ocireg_cancel_free(cli->cancel);
+    ocireg_client_free(cli->client);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli;
+    struct signals signals;
+    int rc;
+
+    memset(&cli, 0, sizeof cli);
+    /* Before any library call: the runtime threads inherit this mask. */
+    if (block_signals(&signals) != 0)
+        return fail_local(OCIREG_ERR_INTERNAL, "blocking SIGINT", errno);
+
+    rc = parse_args(&cli, argc, argv);
+    if (rc == -1) {
+        fputs(usage_text, stdout);
+        return finish_stdout();
+    }
+    if (rc != 0 || (rc = take_password(&cli)) != 0)
+        return rc;
+    if (cli.command->target == TARGET_NONE)
+        rc = cli.command->run(&cli);
+    else
+        rc = run_with_client(&cli, &signals);
+    free_password(&cli);
+    return rc;
+}

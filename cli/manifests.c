@@ -1,0 +1,109 @@
+/*
+ * Manifests: digest, manifest, config, put-manifest, tag, delete and
+ * referrers.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+/* Manifests are bounded at 4 MiB (the library refuses larger ones). */
+#define MANIFEST_MAX (4u * 1024u * 1024u)
+
+int cmd_digest(struct cli *cli)
+{
+    char *digest = NULL;
+    ocireg_status st = ocireg_client_manifest_head(cli->client, cli->args[0], cli->cancel,
+                                                   &digest, NULL, NULL);
+    return print_digest(st, digest);
+}
+
+int cmd_manifest(struct cli *cli)
+{
+    ocireg_content *manifest = NULL;
+    ocireg_status st =
+        ocireg_client_manifest_get(cli->client, cli->args[0], cli->cancel, &manifest);
+    return print_content(st, manifest);
+}
+
+int cmd_config(struct cli *cli)
+{
+    ocireg_content *config = NULL;
+    ocireg_status st = ocireg_client_config_get(cli->client, cli->args[0], cli->platform,
+                                                cli->cancel, &config);
+    return print_content(st, config);
+}
+
+int cmd_put_manifest(struct cli *cli)
+{
+    const char *media_type = cli->media_type != NULL ? cli->media_type : OCI_MANIFEST;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char *digest = NULL;
+    ocireg_status st;
+    int err = 0, fd = open_input(cli->args[1]);
+    if (fd < 0)
+        return fail_local(OCIREG_ERR_IO, cli->args[1], errno);
+    if (slurp(fd, MANIFEST_MAX, &data, &len, &err) != 0) {
+        close_input(fd);
+        if (err == EFBIG)
+            return fail_local(OCIREG_ERR_SIZE_EXCEEDED,
+                              "the manifest is larger than 4 MiB", 0);
+        return fail_local(OCIREG_ERR_IO, cli->args[1], err);
+    }
+    close_input(fd);
+    st = ocireg_client_manifest_put(cli->client, cli->args[0], data, len, media_type,
+                                    cli->cancel, &digest);
+    free(data);
+    return print_digest(st, digest);
+}
+
+int cmd_tag(struct cli *cli)
+{
+    ocireg_content *manifest = NULL;
+    const uint8_t *bytes;
+    size_t len = 0;
+    char *digest = NULL;
+    const char *tags[1];
+    ocireg_status st =
+        ocireg_client_manifest_get(cli->client, cli->args[0], cli->cancel, &manifest);
+    if (st != OCIREG_OK)
+        return fail(st);
+    bytes = ocireg_content_bytes(manifest, &len);
+    tags[0] = cli->args[1];
+    /* The repository of REF (its tag or digest ignored), one new tag. */
+    st = ocireg_client_manifest_put_tags(cli->client, cli->args[0], tags, 1, bytes, len,
+                                         ocireg_content_media_type(manifest), cli->cancel,
+                                         &digest);
+    ocireg_content_free(manifest);
+    return print_digest(st, digest);
+}
+
+int cmd_delete(struct cli *cli)
+{
+    ocireg_status st = ocireg_client_manifest_delete(cli->client, cli->args[0], cli->cancel);
+    if (st != OCIREG_OK)
+        return fail(st);
+    return finish_stdout();
+}
+
+int cmd_referrers(struct cli *cli)
+{
+    ocireg_descriptor_list *list = NULL;
+    size_t i, n;
+    ocireg_status st = ocireg_client_referrers(cli->client, cli->args[0], cli->artifact_type,
+                                               cli->cancel, &list);
+    if (st != OCIREG_OK)
+        return fail(st);
+    n = ocireg_descriptor_list_len(list);
+    for (i = 0; i < n; i++) {
+        const char *type = ocireg_descriptor_list_artifact_type(list, i);
+        printf("%s %s %" PRIu64 "\n", ocireg_descriptor_list_digest(list, i),
+               type != NULL ? type : "-", ocireg_descriptor_list_size(list, i));
+    }
+    ocireg_descriptor_list_free(list);
+    return finish_stdout();
+}
