@@ -76,6 +76,7 @@ struct Nested {
     outer: ocireg::Digest,
     image_amd64: ocireg::Digest,
     image_arm64: ocireg::Digest,
+    config_arm64: ocireg::Digest,
     layers: Vec<ocireg::Digest>,
 }
 
@@ -156,6 +157,7 @@ async fn nested_index(outer_platform: Option<&str>) -> Nested {
         outer: outer_digest,
         image_amd64: amd.digest,
         image_arm64: arm.digest,
+        config_arm64: arm.config,
         layers,
     }
 }
@@ -195,6 +197,21 @@ async fn a_platform_is_resolved_through_a_nested_index() {
         let raw: Value = serde_json::from_slice(&out.stdout).unwrap();
         let layer = raw["layers"][0]["digest"].as_str().unwrap().to_string();
         assert!(layout.join("blobs/sha256").join(&layer[7..]).exists());
+
+        // The config and save resolve the platform the same way.
+        let image = reference(nested.registry.host(), "nested/img:v1");
+        let platform = Platform::parse("linux/arm64").unwrap();
+        let config = client
+            .image_config(&image, &platform)
+            .await
+            .unwrap_or_else(|e| panic!("config through the nested index: {e}"));
+        assert_eq!(config.digest, nested.config_arm64);
+        let archive = dir.path().join("image.tar");
+        client
+            .save(&image, &archive, &options)
+            .await
+            .unwrap_or_else(|e| panic!("save through the nested index: {e}"));
+        assert!(archive.exists());
     }
 }
 

@@ -3,9 +3,10 @@
 
 use bytes::{Bytes, BytesMut};
 
+use super::plan::choose_image;
 use super::platform::Platform;
 use crate::client::{Client, Manifest};
-use crate::descriptor::{Index, ManifestFields};
+use crate::descriptor::ManifestFields;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type;
@@ -27,7 +28,8 @@ pub struct ImageConfig {
 
 impl Client {
     /// The image manifest of `reference` for `platform`: the manifest
-    /// itself when it is one, else the index entry chosen by platform.
+    /// itself when it is one, else the entry of the index (or of the
+    /// indexes it nests) chosen by platform.
     pub async fn image_manifest(
         &self,
         reference: &Reference,
@@ -37,16 +39,12 @@ impl Client {
         if !media_type::is_index(&manifest.media_type) {
             return Ok(manifest);
         }
-        let index: Index = serde_json::from_slice(&manifest.bytes)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("index of {reference}: {e}")))?;
-        let entry = platform.choose(&index.manifests).ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("{reference} has no image for platform {platform}"),
-            )
-        })?;
-        let digest = Digest::parse(&entry.digest).map_err(|e| e.context("index entry"))?;
-        self.get_manifest(&reference.with_digest(digest)).await
+        choose_image(&manifest, platform, &|digest, _| {
+            let child = reference.with_digest(digest);
+            async move { self.get_manifest(&child).await }
+        })
+        .await
+        .map_err(|e| e.context(reference))
     }
 
     /// The config of the image `reference` for `platform`, verified.

@@ -95,7 +95,11 @@ impl Plan {
 /// The image manifest of `platform` under `index`: the entry matching the
 /// platform, looked for first in the index itself, then in the indexes it
 /// names (breadth first, at most [`MAX_INDEX_DEPTH`] deep).
-async fn choose_image<F, Fut>(index: &Manifest, platform: &Platform, fetch: &F) -> Result<Manifest>
+pub(crate) async fn choose_image<F, Fut>(
+    index: &Manifest,
+    platform: &Platform,
+    fetch: &F,
+) -> Result<Manifest>
 where
     F: Fn(Digest, String) -> Fut,
     Fut: std::future::Future<Output = Result<Manifest>>,
