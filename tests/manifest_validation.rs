@@ -276,3 +276,68 @@ async fn a_nested_index_is_copied_whole_with_all_platforms() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A registry serving a chain of `depth` indexes, each naming the next (for
+/// linux/arm64), down to one image manifest; the top is tag `deep`.
+fn index_chain(depth: usize) -> support::server::Server {
+    let image = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media_type::OCI_MANIFEST,
+        "config": {"mediaType": media_type::OCI_CONFIG, "digest": ocireg::Digest::sha256_of(b"{}").as_str(), "size": 2},
+        "layers": [],
+    }))
+    .unwrap();
+    let mut served = vec![(media_type::OCI_MANIFEST, image)];
+    for _ in 0..depth {
+        let (child_type, child) = served.last().unwrap();
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": media_type::OCI_INDEX,
+            "manifests": [{"mediaType": child_type, "digest": ocireg::Digest::sha256_of(child).as_str(),
+                           "size": child.len(), "platform": {"os": "linux", "architecture": "arm64"}}],
+        }))
+        .unwrap();
+        served.push((media_type::OCI_INDEX, index));
+    }
+    let top = served.last().unwrap().1.clone();
+    scripted(Arc::new(move |_method: &str, path: &str| {
+        let wanted = path.rsplit('/').next().unwrap_or_default();
+        let found = served
+            .iter()
+            .find(|(_, bytes)| ocireg::Digest::sha256_of(bytes).as_str() == wanted)
+            .map(|(ct, bytes)| (*ct, bytes.clone()))
+            .or_else(|| (wanted == "deep").then(|| (media_type::OCI_INDEX, top.clone())));
+        match found {
+            Some((ct, bytes)) => (200, content_type(ct), bytes),
+            None => (404, vec![], Vec::new()),
+        }
+    }))
+}
+
+#[tokio::test]
+async fn indexes_nested_too_deep_are_refused_not_followed_forever() {
+    let platform = Platform::parse("linux/arm64").unwrap();
+    // Within the bound: resolved to the image.
+    let shallow = index_chain(3);
+    let client = plain_client(shallow.addr());
+    let image = reference(shallow.addr(), "r:deep");
+    let manifest = client.image_manifest(&image, &platform).await.unwrap();
+    assert_eq!(manifest.media_type, media_type::OCI_MANIFEST);
+
+    let deep = index_chain(8);
+    let client = plain_client(deep.addr());
+    let image = reference(deep.addr(), "r:deep");
+    let err = client.image_manifest(&image, &platform).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    assert!(err.message().contains("nested"), "{err}");
+    let dir = TempDir::new("deep-index");
+    let all = ImageOptions {
+        all_platforms: true,
+        ..Default::default()
+    };
+    let err = client
+        .pull(&image, &dir.path().join("layout"), &all)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+}
