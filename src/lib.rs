@@ -29,6 +29,7 @@ pub mod error;
 pub mod ffi;
 pub mod image;
 pub mod media_type;
+mod oci_spec_types;
 pub mod reference;
 pub mod transport;
 
