@@ -13,7 +13,7 @@ use oci_spec::image::{ImageIndex, ImageManifest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::Manifest;
+use crate::client::{Manifest, parse_json};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -110,12 +110,7 @@ impl Manifest {
     }
 
     fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
-        serde_json::from_slice(&self.bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::Protocol,
-                format!("manifest {} is not {what}: {e}", self.digest),
-            )
-        })
+        parse_json(&self.bytes, &format!("manifest {} as {what}", self.digest))
     }
 }
 
