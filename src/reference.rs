@@ -7,6 +7,7 @@
 //!
 //! - the registry and Docker Hub's names are [`Registry`]'s rules (`ubuntu`
 //!   is `docker.io/library/ubuntu`);
+//! - the repository path is at most 255 bytes (the registry is not counted);
 //! - a reference with neither tag nor digest gets the tag `latest`; a tag and
 //!   a digest together are both kept.
 //!
@@ -23,8 +24,9 @@ use crate::registry::{self, Registry};
 
 /// The tag of a reference that names neither tag nor digest.
 pub const DEFAULT_TAG: &str = "latest";
-/// The longest name (`registry/repository`) accepted, in bytes.
-pub const NAME_MAX_LEN: usize = 255;
+/// The longest repository path accepted, in bytes (the registry is not
+/// counted, as in docker's `distribution/reference` v0.6 and later).
+pub const REPOSITORY_MAX_LEN: usize = 255;
 /// The longest tag accepted, in bytes.
 pub const TAG_MAX_LEN: usize = 128;
 
@@ -85,11 +87,13 @@ impl Reference {
         let (registry, repository) = registry::split_reference_name(name);
         registry::check(registry.as_str()).map_err(|why| invalid(s, why))?;
         check_repository(&repository).map_err(|why| invalid(s, why))?;
-        let name_len = registry.as_str().len() + 1 + repository.len();
-        if name_len > NAME_MAX_LEN {
+        if repository.len() > REPOSITORY_MAX_LEN {
             return Err(invalid(
                 s,
-                format!("the name is {name_len} characters long, more than {NAME_MAX_LEN}"),
+                format!(
+                    "the repository path is {} characters long, more than {REPOSITORY_MAX_LEN}",
+                    repository.len()
+                ),
             ));
         }
         if let Some(tag) = tag {
@@ -546,16 +550,29 @@ mod tests {
 
     #[test]
     fn enforces_length_limits() {
-        // docker.io/ + library/ + n = 255 exactly.
-        let n = NAME_MAX_LEN - "docker.io/library/".len();
+        // library/ + n = 255 exactly: the limit is on the repository path.
+        let n = REPOSITORY_MAX_LEN - "library/".len();
         let ok = "a".repeat(n);
-        assert_eq!(
-            Reference::parse(&ok).unwrap().to_string().len(),
-            NAME_MAX_LEN + ":latest".len()
-        );
+        let r = Reference::parse(&ok).unwrap();
+        assert_eq!(r.repository().len(), REPOSITORY_MAX_LEN);
         let e = Reference::parse(&format!("{ok}a")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidReference);
-        assert!(e.message().contains("256 characters long"), "{e}");
+        assert!(
+            e.message()
+                .contains("repository path is 256 characters long"),
+            "{e}"
+        );
+
+        // The registry does not count (distribution/reference v0.6+): a
+        // 255-byte path on a long registry name is accepted, as docker does.
+        let path = format!("team/{}", "b".repeat(REPOSITORY_MAX_LEN - "team/".len()));
+        let registry = format!("{}.example.com:5000", "r".repeat(60));
+        let long = Reference::parse(&format!("{registry}/{path}:v1")).unwrap();
+        assert_eq!(long.registry(), registry);
+        assert_eq!(long.repository(), path);
+        assert!(long.to_string().len() > 255 + registry.len());
+        let e = Reference::parse(&format!("{registry}/{path}b")).unwrap_err();
+        assert!(e.message().contains("more than 255"), "{e}");
 
         let long_ns = format!("{}/docker", "this_is_not_a_valid_namespace".repeat(9));
         assert!(Reference::parse(&long_ns).is_err());
