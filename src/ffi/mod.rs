@@ -15,6 +15,7 @@ pub mod image;
 pub mod last_error;
 pub mod lists;
 pub mod options;
+pub mod reference;
 pub(crate) mod signals;
 pub mod status;
 pub mod transfer;
