@@ -294,6 +294,33 @@ async fn token_server_down_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_token_request_answered_503_is_retried() {
+    let reg = Registry::start(Mode::Token);
+    let tokens = reg.token_server().unwrap();
+    let identity = Credential::IdentityToken {
+        token: tokens.issue_refresh_token("testuser"),
+    };
+    let basic = Credential::Basic {
+        username: "testuser".into(),
+        password: "testpass".into(),
+    };
+    // The GET with basic credentials, then the OAuth2 POST.
+    for credential in [basic, identity] {
+        let mut o = options(&reg);
+        o.credentials = vec![(reg.host().to_string(), credential)];
+        o.max_retries = 1;
+        let client = Client::new(o).unwrap();
+        tokens.fail_next(1);
+        let before = tokens.requests();
+        client
+            .check_credentials(reg.host())
+            .await
+            .expect("the token request is retried after its 503");
+        assert_eq!(tokens.requests() - before, 2, "one 503, one token");
+    }
+}
+
+#[tokio::test]
 async fn a_missing_permission_is_denied_not_unauthorized() {
     let reg = Registry::start(Mode::Token);
     let owner = logged_in(&reg);

@@ -5,6 +5,7 @@ mod blob_reader;
 mod blobs;
 mod body;
 mod catalog;
+mod login;
 mod manifests;
 mod ping;
 mod referrers;

@@ -1,4 +1,4 @@
-//! `GET /v2/`: reachability, API version and credentials.
+//! `GET /v2/`: reachability and API version.
 
 use super::Client;
 use crate::error::Result;
@@ -8,11 +8,5 @@ impl Client {
     /// V2 API. Fails with `UNSUPPORTED` for a V1-only registry.
     pub async fn ping(&self, registry: &str) -> Result<()> {
         self.transport.ping(registry).await
-    }
-
-    /// Validates the configured credentials for `registry`, like `docker
-    /// login`: `UNAUTHORIZED` when they are missing or refused.
-    pub async fn check_credentials(&self, registry: &str) -> Result<()> {
-        self.transport.check_credentials(registry).await
     }
 }

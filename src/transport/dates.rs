@@ -1,8 +1,57 @@
 //! Dates: the civil-date arithmetic (proleptic Gregorian) and the two
 //! timestamp formats registries send, HTTP-dates (`Retry-After`) and RFC 3339
-//! (a token's `issued_at`).
+//! (a token's `issued_at`). The only place that parses either.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// The longest delay [`parse_retry_after`] returns; larger requests are cut
+/// to it, so that adding the delay to a clock cannot overflow. Retry
+/// policies apply their own, smaller limits on top.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The delay the `Retry-After` header in `headers` asks for, from now.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+}
+
+/// The delay a `Retry-After` value asks for: delta-seconds or an HTTP-date
+/// (relative to `now`; a date in the past is zero). `None` when malformed.
+///
+/// All three HTTP-date forms of RFC 9110 are accepted: IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`) and the obsolete RFC 850
+/// (`Sunday, 06-Nov-94 08:49:37 GMT`, two-digit years 70-99 are 19xx and
+/// 00-69 are 20xx) and asctime (`Sun Nov  6 08:49:37 1994`) forms. Delays
+/// above [`MAX_RETRY_AFTER`] are cut to it.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim_matches([' ', '\t']);
+    if value.is_empty() {
+        return None;
+    }
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        let secs = value.bytes().fold(0u64, |n, b| {
+            n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+        });
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
+    }
+    let unix = parse_http_date(value)?;
+    let when = if unix >= 0 {
+        UNIX_EPOCH.checked_add(Duration::from_secs(unix.unsigned_abs()))
+    } else {
+        UNIX_EPOCH.checked_sub(Duration::from_secs(unix.unsigned_abs()))
+    };
+    let delay = match when {
+        Some(when) => when.duration_since(now).unwrap_or(Duration::ZERO),
+        // Only reachable on platforms with a narrow SystemTime.
+        None if unix >= 0 => MAX_RETRY_AFTER,
+        None => Duration::ZERO,
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
 
 /// Parses an RFC 3339 timestamp such as `2024-05-06T07:08:09.123Z` or
 /// `2024-05-06T09:08:09+02:00`. `None` when malformed or before 1970.
@@ -100,7 +149,7 @@ const MONTHS: [&str; 12] = [
 
 /// Seconds since the Unix epoch of an HTTP-date in any of its three forms.
 /// The day name must be a valid one but is not checked against the date.
-pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
+fn parse_http_date(s: &str) -> Option<i64> {
     let mut parts = [""; 6];
     let mut count = 0;
     for part in s.split(' ') {
@@ -199,17 +248,16 @@ fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::transport::headers::parse_retry_after;
 
     /// The time `unix` seconds after the epoch.
-    pub(crate) fn at(unix: u64) -> SystemTime {
+    fn at(unix: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(unix)
     }
 
     /// 1994-11-06T08:49:37Z, the RFC's example date.
-    pub(crate) const EXAMPLE: u64 = 784_111_777;
+    const EXAMPLE: u64 = 784_111_777;
 
     #[test]
     fn rfc3339() {
@@ -298,5 +346,87 @@ pub(crate) mod tests {
             parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
             Some(Duration::from_millis(9_750))
         );
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        let now = at(EXAMPLE);
+        for (value, want) in [
+            ("0", Some(0)),
+            ("120", Some(120)),
+            (" 7\t", Some(7)),
+            ("007", Some(7)),
+            ("86400", Some(86_400)),
+            ("86401", Some(86_400)),
+            ("18446744073709551615", Some(86_400)),
+            ("99999999999999999999999999999999999999", Some(86_400)),
+            ("", None),
+            ("  ", None),
+            ("-1", None),
+            ("+5", None),
+            ("1.5", None),
+            ("1e3", None),
+            ("5 s", None),
+            ("0x10", None),
+            ("\u{0661}", None),
+        ] {
+            let got = parse_retry_after(value, now).map(|d| d.as_secs());
+            assert_eq!(got, want, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_dates() {
+        let now = at(EXAMPLE);
+        for (value, want) in [
+            ("Sun, 06 Nov 1994 08:49:37 GMT", Some(0)),
+            ("Sun, 06 Nov 1994 08:50:37 GMT", Some(60)),
+            ("Sunday, 06-Nov-94 08:49:47 GMT", Some(10)),
+            ("Sun Nov  6 08:49:57 1994", Some(20)),
+            ("Sun Nov 06 08:49:57 1994", Some(20)),
+            // The day name is not checked against the date.
+            ("Mon, 06 Nov 1994 08:49:38 GMT", Some(1)),
+            // Past dates are zero.
+            ("Sat, 05 Nov 1994 08:49:37 GMT", Some(0)),
+            ("Thu, 01 Jan 1970 00:00:00 GMT", Some(0)),
+            ("Mon, 01 Jan 0001 00:00:00 GMT", Some(0)),
+            // Far futures are capped.
+            ("Fri, 31 Dec 9999 23:59:59 GMT", Some(86_400)),
+            ("Sun, 06 Nov 1994 09:49:37 GMT", Some(3_600)),
+            // Leap second.
+            ("Sun, 06 Nov 1994 08:49:60 GMT", Some(23)),
+            // Malformed.
+            ("Sun, 6 Nov 1994 08:49:37 GMT", None),
+            ("Sun, 06 Nov 94 08:49:37 GMT", None),
+            ("Sun, 06 Nov 1994 08:49:37 UTC", None),
+            ("Sun, 06 Nov 1994 08:49:37 gmt", None),
+            ("Sun, 06 Nov 1994 08:49:37", None),
+            ("Sun 06 Nov 1994 08:49:37 GMT", None),
+            ("Sunday, 06 Nov 1994 08:49:37 GMT", None),
+            ("Sun, 06 nov 1994 08:49:37 GMT", None),
+            ("Sun, 06 Foo 1994 08:49:37 GMT", None),
+            ("Sun,  06 Nov 1994 08:49:37 GMT", None),
+            ("Sun, 06 Nov 1994 08:49:37 GMT extra", None),
+            ("Sun, 06 Nov 1994 24:00:00 GMT", None),
+            ("Sun, 06 Nov 1994 08:60:00 GMT", None),
+            ("Sun, 06 Nov 1994 08:49:61 GMT", None),
+            ("Sun, 06 Nov 1994 8:49:37 GMT", None),
+            ("Sun, 06 Nov 1994 08:49 GMT", None),
+            ("Sun, 06 Nov 1994 08:49:37:00 GMT", None),
+            ("Sun, 00 Nov 1994 08:49:37 GMT", None),
+            ("Sun, 31 Nov 1994 08:49:37 GMT", None),
+            ("Sun, +6 Nov 1994 08:49:37 GMT", None),
+            ("Sunday, 06-Nov-1994 08:49:37 GMT", None),
+            ("Sunday, 06-Nov-94-1 08:49:37 GMT", None),
+            ("Sun, 06-Nov-94 08:49:37 GMT", None),
+            ("Sun Nov 6 08:49:37 1994", None),
+            ("Sun Nov  16 08:49:37 1994", None),
+            ("Sun Nov  6 08:49:37 94", None),
+            ("Sun, 06 Nov 1994 08:49:37 GMT\u{e9}", None),
+            ("\u{e9}\u{e9}\u{e9}, 06 Nov 1994 08:49:37 GMT", None),
+        ] {
+            let got = parse_retry_after(value, now).map(|d| d.as_secs());
+            assert_eq!(got, want, "{value:?}");
+        }
     }
 }

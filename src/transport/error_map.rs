@@ -1,13 +1,10 @@
 //! Turning HTTP failures into [`Error`]s: status codes to kinds, the OCI
 //! error body to [`RegistryError`]s, and reqwest's errors to kinds.
 
-use std::time::{Duration, SystemTime};
-
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
 
-use super::headers::parse_retry_after;
+use super::dates::retry_after;
 use crate::error::{Error, ErrorKind, RegistryError};
 
 /// The largest error body read to find the OCI error entries.
@@ -28,14 +25,6 @@ pub fn kind_for_status(status: StatusCode) -> ErrorKind {
         500..=599 => ErrorKind::Server,
         _ => ErrorKind::Protocol,
     }
-}
-
-/// The `Retry-After` delay in `headers`, if any.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()))
 }
 
 /// Builds the error for a failed response, reading (a bounded part of) its

@@ -1,18 +1,11 @@
-//! Parsers for the response headers the protocol depends on: `Link`
-//! pagination and `Retry-After`.
+//! The `Link` header of paginated listings (`Retry-After` is parsed with the
+//! other dates, in `dates.rs`).
 
 use std::borrow::Cow;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::Url;
 
-use super::dates::parse_http_date;
 use crate::error::{Error, ErrorKind, Result};
-
-/// The longest delay [`parse_retry_after`] returns; larger requests are cut
-/// to it, so that adding the delay to a clock cannot overflow. Retry
-/// policies apply their own, smaller limits on top.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The `rel="next"` target of the given `Link` header values, resolved
 /// against `base` (the URL of the request). `Ok(None)` when there is none.
@@ -180,44 +173,12 @@ fn shown(s: &str) -> String {
     }
 }
 
-/// The delay a `Retry-After` value asks for: delta-seconds or an HTTP-date
-/// (relative to `now`; a date in the past is zero). `None` when malformed.
-///
-/// All three HTTP-date forms of RFC 9110 are accepted: IMF-fixdate
-/// (`Sun, 06 Nov 1994 08:49:37 GMT`) and the obsolete RFC 850
-/// (`Sunday, 06-Nov-94 08:49:37 GMT`, two-digit years 70-99 are 19xx and
-/// 00-69 are 20xx) and asctime (`Sun Nov  6 08:49:37 1994`) forms. Delays
-/// above [`MAX_RETRY_AFTER`] are cut to it.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim_matches([' ', '\t']);
-    if value.is_empty() {
-        return None;
-    }
-    if value.bytes().all(|b| b.is_ascii_digit()) {
-        let secs = value.bytes().fold(0u64, |n, b| {
-            n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-        });
-        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
-    }
-    let unix = parse_http_date(value)?;
-    let when = if unix >= 0 {
-        UNIX_EPOCH.checked_add(Duration::from_secs(unix.unsigned_abs()))
-    } else {
-        UNIX_EPOCH.checked_sub(Duration::from_secs(unix.unsigned_abs()))
-    };
-    let delay = match when {
-        Some(when) => when.duration_since(now).unwrap_or(Duration::ZERO),
-        // Only reachable on platforms with a narrow SystemTime.
-        None if unix >= 0 => MAX_RETRY_AFTER,
-        None => Duration::ZERO,
-    };
-    Some(delay.min(MAX_RETRY_AFTER))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::dates::tests::{EXAMPLE, at};
+    use std::time::SystemTime;
+
+    use crate::transport::dates::{MAX_RETRY_AFTER, parse_retry_after};
 
     fn base() -> Url {
         Url::parse("https://registry.example:5000/v2/_catalog?n=2").unwrap()
@@ -361,88 +322,6 @@ mod tests {
         for values in cases {
             let e = next_link(values, &base()).expect_err(&format!("{values:?}"));
             assert_eq!(e.kind(), ErrorKind::Protocol, "{values:?}: {e}");
-        }
-    }
-
-    #[test]
-    fn retry_after_seconds() {
-        let now = at(EXAMPLE);
-        for (value, want) in [
-            ("0", Some(0)),
-            ("120", Some(120)),
-            (" 7\t", Some(7)),
-            ("007", Some(7)),
-            ("86400", Some(86_400)),
-            ("86401", Some(86_400)),
-            ("18446744073709551615", Some(86_400)),
-            ("99999999999999999999999999999999999999", Some(86_400)),
-            ("", None),
-            ("  ", None),
-            ("-1", None),
-            ("+5", None),
-            ("1.5", None),
-            ("1e3", None),
-            ("5 s", None),
-            ("0x10", None),
-            ("\u{0661}", None),
-        ] {
-            let got = parse_retry_after(value, now).map(|d| d.as_secs());
-            assert_eq!(got, want, "{value:?}");
-        }
-    }
-
-    #[test]
-    fn retry_after_dates() {
-        let now = at(EXAMPLE);
-        for (value, want) in [
-            ("Sun, 06 Nov 1994 08:49:37 GMT", Some(0)),
-            ("Sun, 06 Nov 1994 08:50:37 GMT", Some(60)),
-            ("Sunday, 06-Nov-94 08:49:47 GMT", Some(10)),
-            ("Sun Nov  6 08:49:57 1994", Some(20)),
-            ("Sun Nov 06 08:49:57 1994", Some(20)),
-            // The day name is not checked against the date.
-            ("Mon, 06 Nov 1994 08:49:38 GMT", Some(1)),
-            // Past dates are zero.
-            ("Sat, 05 Nov 1994 08:49:37 GMT", Some(0)),
-            ("Thu, 01 Jan 1970 00:00:00 GMT", Some(0)),
-            ("Mon, 01 Jan 0001 00:00:00 GMT", Some(0)),
-            // Far futures are capped.
-            ("Fri, 31 Dec 9999 23:59:59 GMT", Some(86_400)),
-            ("Sun, 06 Nov 1994 09:49:37 GMT", Some(3_600)),
-            // Leap second.
-            ("Sun, 06 Nov 1994 08:49:60 GMT", Some(23)),
-            // Malformed.
-            ("Sun, 6 Nov 1994 08:49:37 GMT", None),
-            ("Sun, 06 Nov 94 08:49:37 GMT", None),
-            ("Sun, 06 Nov 1994 08:49:37 UTC", None),
-            ("Sun, 06 Nov 1994 08:49:37 gmt", None),
-            ("Sun, 06 Nov 1994 08:49:37", None),
-            ("Sun 06 Nov 1994 08:49:37 GMT", None),
-            ("Sunday, 06 Nov 1994 08:49:37 GMT", None),
-            ("Sun, 06 nov 1994 08:49:37 GMT", None),
-            ("Sun, 06 Foo 1994 08:49:37 GMT", None),
-            ("Sun,  06 Nov 1994 08:49:37 GMT", None),
-            ("Sun, 06 Nov 1994 08:49:37 GMT extra", None),
-            ("Sun, 06 Nov 1994 24:00:00 GMT", None),
-            ("Sun, 06 Nov 1994 08:60:00 GMT", None),
-            ("Sun, 06 Nov 1994 08:49:61 GMT", None),
-            ("Sun, 06 Nov 1994 8:49:37 GMT", None),
-            ("Sun, 06 Nov 1994 08:49 GMT", None),
-            ("Sun, 06 Nov 1994 08:49:37:00 GMT", None),
-            ("Sun, 00 Nov 1994 08:49:37 GMT", None),
-            ("Sun, 31 Nov 1994 08:49:37 GMT", None),
-            ("Sun, +6 Nov 1994 08:49:37 GMT", None),
-            ("Sunday, 06-Nov-1994 08:49:37 GMT", None),
-            ("Sunday, 06-Nov-94-1 08:49:37 GMT", None),
-            ("Sun, 06-Nov-94 08:49:37 GMT", None),
-            ("Sun Nov 6 08:49:37 1994", None),
-            ("Sun Nov  16 08:49:37 1994", None),
-            ("Sun Nov  6 08:49:37 94", None),
-            ("Sun, 06 Nov 1994 08:49:37 GMT\u{e9}", None),
-            ("\u{e9}\u{e9}\u{e9}, 06 Nov 1994 08:49:37 GMT", None),
-        ] {
-            let got = parse_retry_after(value, now).map(|d| d.as_secs());
-            assert_eq!(got, want, "{value:?}");
         }
     }
 

@@ -46,6 +46,8 @@ struct State {
     requests: AtomicUsize,
     expires_in: AtomicU64,
     down: AtomicBool,
+    /// How many of the next requests get a 503.
+    failures: AtomicUsize,
     last_scopes: Mutex<Vec<String>>,
     /// refresh token -> user name
     refresh_tokens: Mutex<HashMap<String, String>>,
@@ -65,6 +67,7 @@ impl TokenServer {
             requests: AtomicUsize::new(0),
             expires_in: AtomicU64::new(DEFAULT_EXPIRES_IN),
             down: AtomicBool::new(false),
+            failures: AtomicUsize::new(0),
             last_scopes: Mutex::new(Vec::new()),
             refresh_tokens: Mutex::new(HashMap::new()),
             counter: AtomicU64::new(0),
@@ -104,6 +107,11 @@ impl TokenServer {
     /// When `true`, every request gets a 503.
     pub fn set_down(&self, down: bool) {
         self.state.down.store(down, Ordering::SeqCst);
+    }
+
+    /// The next `n` requests get a 503, those after them the usual answer.
+    pub fn fail_next(&self, n: usize) {
+        self.state.failures.store(n, Ordering::SeqCst);
     }
 
     /// The scopes of the last token request, one entry per scope.
@@ -311,7 +319,11 @@ impl State {
         body: &[u8],
     ) -> Response {
         self.requests.fetch_add(1, Ordering::SeqCst);
-        if self.down.load(Ordering::SeqCst) {
+        let failing = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing || self.down.load(Ordering::SeqCst) {
             return error(503, "UNAVAILABLE", "token server is down");
         }
         let (path, query) = target.split_once('?').unwrap_or((target, ""));

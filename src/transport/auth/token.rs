@@ -7,10 +7,11 @@
 //! the OAuth2 refresh-token POST form. Tokens are reused until less than a
 //! tenth of their lifetime (at least 5 s, at most 30 s) remains.
 //!
-//! Both carry a credential, so the client they are sent with follows a
-//! redirect only within the realm's origin (scheme, host and port); any
-//! other redirect fails the request with `Protocol` before anything is sent
-//! to the new location.
+//! Both go through the transport's sender (`sender.rs`), so they get its
+//! timeouts, retries, proxy, TLS and error mapping. Both carry a credential,
+//! so the sender they are given follows a redirect only within the realm's
+//! origin (scheme, host and port); any other redirect fails the request with
+//! `Protocol` before anything is sent to the new location.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -19,14 +20,17 @@ use std::hash::BuildHasher as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::{RequestBuilder, Response, StatusCode, Url, header};
+use reqwest::{Response, Url, header};
 use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::credentials::Credential;
 use crate::error::{Error, ErrorKind, Result};
+use crate::transport::body::read_bounded;
 use crate::transport::dates::parse_rfc3339;
+use crate::transport::error_map::error_from_response;
+use crate::transport::sender::{Retries, Sender};
 
 /// The largest token response read.
 const MAX_BODY: usize = 1 << 20;
@@ -96,15 +100,16 @@ impl TokenCache {
     /// (GET with basic credentials, or the OAuth2 POST form for an identity
     /// token) only when none is cached or the cached one nears expiry.
     ///
-    /// Concurrent calls for the same key share one fetch. Errors: `Network`,
-    /// `Timeout`, `Unauthorized` (401, or an identity token the server does
-    /// not accept), `Denied` (403), `TooManyRequests` (429), `Server` (5xx),
+    /// Concurrent calls for the same key share one fetch, sent with
+    /// `sender` (retried like any request). Errors: `Network`, `Timeout`,
+    /// `Tls`, `Unauthorized` (401, or an identity token the server does not
+    /// accept), `Denied` (403), `TooManyRequests` (429), `Server` (5xx),
     /// `Protocol` (other statuses, a redirect to another origin, a bad
-    /// realm, malformed JSON or no token),
-    /// `SizeExceeded` (a response over 1 MiB).
+    /// realm, malformed JSON or no token), `SizeExceeded` (a response over
+    /// 1 MiB).
     pub async fn token(
         &self,
-        http: &reqwest::Client,
+        sender: &Sender,
         realm: &str,
         service: Option<&str>,
         scopes: &[String],
@@ -117,7 +122,7 @@ impl TokenCache {
         if let Some(token) = usable(cached.as_ref(), fingerprint, Instant::now()) {
             return Ok(token.to_string());
         }
-        let fetched = fetch(http, &key, credential).await?;
+        let fetched = fetch(sender, &key, credential).await?;
         let token = fetched.token.clone();
         *cached = Some(Cached {
             token: Zeroizing::new(fetched.token),
@@ -185,37 +190,31 @@ struct Fetched {
 
 /// Fetches a token for `key` from its realm.
 async fn fetch(
-    http: &reqwest::Client,
+    sender: &Sender,
     key: &CacheKey,
     credential: Option<&Credential>,
 ) -> Result<Fetched> {
     let realm = parse_realm(&key.realm)?;
     let shown = display_url(&realm);
-    let response = match credential {
-        Some(Credential::IdentityToken { token }) => {
-            let request = http
-                .post(realm.clone())
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(refresh_form(&realm, key, token));
-            let response = send(request, &shown).await?;
-            check_refresh_status(&response, &shown)?;
-            response
-        }
-        Some(Credential::Basic { username, password }) => {
-            let request = http
-                .get(token_url(&realm, key, Some(username)))
-                .basic_auth(username, Some(password));
-            let response = send(request, &shown).await?;
-            check_status(&response, &shown, true)?;
-            response
-        }
-        None => {
-            let response = send(http.get(token_url(&realm, key, None)), &shown).await?;
-            check_status(&response, &shown, false)?;
-            response
-        }
-    };
-    let body = read_body(response, &shown).await?;
+    let what = format!("token request to {shown}");
+    let response = sender
+        .send(&what, Retries::ALL, true, |http| {
+            Ok(match credential {
+                Some(Credential::IdentityToken { token }) => http
+                    .post(realm.clone())
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(refresh_form(&realm, key, token)),
+                Some(Credential::Basic { username, password }) => http
+                    .get(token_url(&realm, key, Some(username)))
+                    .basic_auth(username, Some(password)),
+                None => http.get(token_url(&realm, key, None)),
+            })
+        })
+        .await?;
+    if !response.status().is_success() {
+        return Err(refusal(response, &shown, &what, credential).await);
+    }
+    let body = read_bounded(response, MAX_BODY, &what).await?;
     parse_token_response(&body, &shown, SystemTime::now())
 }
 
@@ -278,115 +277,51 @@ fn refresh_form(realm: &Url, key: &CacheKey, refresh_token: &str) -> String {
     scratch.query().unwrap_or_default().to_string()
 }
 
-/// Sends a request, mapping transport failures to `Network` or `Timeout`.
-async fn send(request: RequestBuilder, realm: &str) -> Result<Response> {
-    request.send().await.map_err(|e| transport_error(e, realm))
-}
-
-/// A reqwest failure as an ocireg error (without the URL, which may carry
-/// a query; the realm is named instead). A refused redirect (the client's
-/// token policy never leaves the realm's origin) is `Protocol`.
-fn transport_error(e: reqwest::Error, realm: &str) -> Error {
-    let kind = if e.is_timeout() {
-        ErrorKind::Timeout
-    } else if e.is_redirect() {
-        ErrorKind::Protocol
-    } else {
-        ErrorKind::Network
-    };
-    let e = e.without_url();
-    let mut message = format!("token request to {realm} failed: {e}");
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    Error::new(kind, message)
-}
-
-/// Maps a failed status of the token GET to an error.
-fn check_status(response: &Response, realm: &str, with_credentials: bool) -> Result<()> {
-    let status = response.status();
-    if status.is_success() {
-        return Ok(());
-    }
+/// The error for a token response with a failed status: the transport's
+/// (HTTP status, `Retry-After`), with what the status means at a token
+/// server. 401 is `Unauthorized`, as are 400, 404 and 405 to the OAuth2 POST
+/// (the identity token cannot be used here; there is no fallback to an
+/// anonymous GET); 403, 429 and 5xx keep their kinds; anything else is
+/// `Protocol`, since a token server has no other answers.
+async fn refusal(
+    response: Response,
+    realm: &str,
+    what: &str,
+    credential: Option<&Credential>,
+) -> Error {
+    let status = response.status().as_u16();
+    let error = error_from_response(what, response).await;
+    let oauth2 = matches!(credential, Some(Credential::IdentityToken { .. }));
     let (kind, message) = match status {
-        StatusCode::UNAUTHORIZED if with_credentials => (
+        400 | 401 if oauth2 => (
+            ErrorKind::Unauthorized,
+            format!("token server refused the identity token for {realm}"),
+        ),
+        404 | 405 if oauth2 => (
+            ErrorKind::Unauthorized,
+            format!("token server at {realm} does not accept OAuth2 refresh tokens"),
+        ),
+        401 if credential.is_some() => (
             ErrorKind::Unauthorized,
             format!("token server refused the credentials for {realm}"),
         ),
-        StatusCode::UNAUTHORIZED => (
+        401 => (
             ErrorKind::Unauthorized,
             format!("token server at {realm} requires credentials"),
         ),
-        StatusCode::FORBIDDEN => (
-            ErrorKind::Denied,
-            format!("token server at {realm} denied access"),
-        ),
-        StatusCode::TOO_MANY_REQUESTS => (
-            ErrorKind::TooManyRequests,
-            format!("token server at {realm} is rate-limiting"),
-        ),
-        s if s.is_server_error() => (ErrorKind::Server, format!("token server at {realm} failed")),
-        _ => (
-            ErrorKind::Protocol,
-            format!("token server at {realm} answered with an unexpected status"),
-        ),
+        _ => match error.kind() {
+            kind @ (ErrorKind::Denied | ErrorKind::TooManyRequests | ErrorKind::Server) => {
+                (kind, error.message().to_string())
+            }
+            _ => (
+                ErrorKind::Protocol,
+                format!("{what}: unexpected status {status}"),
+            ),
+        },
     };
-    Err(Error::new(kind, message)
-        .with_http_status(status.as_u16())
-        .with_retry_after(retry_after_seconds(response)))
-}
-
-/// Maps a failed status of the OAuth2 POST: 400 (OAuth2's `invalid_grant`
-/// and friends), 401, 404 and 405 all mean the identity token cannot be
-/// used here; there is no fallback to an anonymous GET.
-fn check_refresh_status(response: &Response, realm: &str) -> Result<()> {
-    let status = response.status();
-    let message = match status {
-        StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED => {
-            format!("token server refused the identity token for {realm}")
-        }
-        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => {
-            format!("token server at {realm} does not accept OAuth2 refresh tokens")
-        }
-        _ => return check_status(response, realm, true),
-    };
-    Err(Error::new(ErrorKind::Unauthorized, message).with_http_status(status.as_u16()))
-}
-
-/// A `Retry-After` given in seconds (HTTP-dates are left to the retry layer).
-fn retry_after_seconds(response: &Response) -> Option<Duration> {
-    let value = response.headers().get(header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse().ok().map(Duration::from_secs)
-}
-
-/// Reads a response body of at most [`MAX_BODY`] bytes.
-async fn read_body(mut response: Response, realm: &str) -> Result<Vec<u8>> {
-    let too_large = || {
-        Error::new(
-            ErrorKind::SizeExceeded,
-            format!("token response from {realm} is larger than 1 MiB"),
-        )
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| transport_error(e, realm))?
-    {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    Error::new(kind, message)
+        .with_http_status(status)
+        .with_retry_after(error.retry_after())
 }
 
 /// The fields of a token response ocireg uses; others are ignored.
@@ -469,6 +404,8 @@ fn usable_for(lifetime: Duration, issued_at: Option<SystemTime>, now: SystemTime
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::config::ClientOptions;
+    use crate::transport::sender::Redirects;
     use base64::Engine as _;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::UNIX_EPOCH;
@@ -603,8 +540,14 @@ mod tests {
         log.lock().unwrap().push(request.clone());
         tokio::time::sleep(delay).await;
         let (status, body) = handler(&request);
+        // A 429 asks for a wait; other failures leave it to the backoff.
+        let retry_after = if status == 429 {
+            "Retry-After: 7\r\n"
+        } else {
+            ""
+        };
         let response = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nRetry-After: 7\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{retry_after}Connection: close\r\n\r\n{body}",
             body.len()
         );
         let _ = stream.write_all(response.as_bytes()).await;
@@ -625,9 +568,17 @@ mod tests {
         })
     }
 
-    fn client() -> reqwest::Client {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::builder().no_proxy().build().unwrap()
+    /// A token sender without retries (these tests are about single answers).
+    fn client() -> Arc<Sender> {
+        sender(ClientOptions {
+            max_retries: 0,
+            ..ClientOptions::default()
+        })
+    }
+
+    fn sender(options: ClientOptions) -> Arc<Sender> {
+        let tls = crate::transport::tls::client_config(&options).unwrap();
+        Arc::new(Sender::new(&options, tls, Redirects::WithinOrigin).unwrap())
     }
 
     fn scopes(list: &[&str]) -> Vec<String> {
@@ -852,6 +803,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failed_token_request_is_retried() {
+        let identity = Credential::IdentityToken {
+            token: "refresh".into(),
+        };
+        for (credential, method) in [
+            (None, "GET"),
+            (Some(basic("bob", "pw")), "GET"),
+            (Some(identity), "POST"),
+        ] {
+            let answers = Arc::new(AtomicUsize::new(0));
+            let handler: Handler =
+                Arc::new(move |_| match answers.fetch_add(1, Ordering::SeqCst) {
+                    0 => (503, "{}".to_string()),
+                    _ => (200, r#"{"token":"second"}"#.to_string()),
+                });
+            let server = TestServer::start(Duration::ZERO, handler).await;
+            let once = sender(ClientOptions {
+                max_retries: 1,
+                ..ClientOptions::default()
+            });
+            let token = TokenCache::new()
+                .token(&once, &server.realm(), Some("s"), &[], credential.as_ref())
+                .await
+                .unwrap_or_else(|e| panic!("{method}: {e}"));
+            assert_eq!(token, "second", "{method}");
+            let requests = server.requests();
+            assert_eq!(requests.len(), 2, "{method}");
+            assert!(requests.iter().all(|r| r.method == method), "{requests:?}");
+            // The retry carries the same request.
+            assert_eq!(requests[0].target, requests[1].target);
+            assert_eq!(requests[0].body, requests[1].body);
+            assert_eq!(
+                requests[0].header("authorization"),
+                requests[1].header("authorization")
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn bad_bodies_are_protocol_errors_without_echo() {
         for body in [
             r#"{"token": "SECRET-TOKEN" "#,
@@ -907,11 +897,11 @@ mod tests {
     async fn slow_server_is_a_timeout() {
         let server =
             TestServer::start(Duration::from_secs(3), answer(200, r#"{"token":"t"}"#)).await;
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_millis(200))
-            .build()
-            .unwrap();
+        let http = sender(ClientOptions {
+            max_retries: 0,
+            request_timeout: Duration::from_millis(200),
+            ..ClientOptions::default()
+        });
         let err = TokenCache::new()
             .token(&http, &server.realm(), None, &[], None)
             .await

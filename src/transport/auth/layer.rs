@@ -1,0 +1,295 @@
+//! The auth layer: [`Transport::send`] adds `Authorization` (basic
+//! credentials, or a bearer token fetched through the token sender) for the
+//! registry's own origin, learns a 401's challenge and tries once more,
+//! each try going through the retrying sender (`sender.rs`).
+
+use base64::Engine as _;
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::{StatusCode, Url};
+use zeroize::Zeroizing;
+
+use super::challenge::parse_challenges;
+use super::credentials::Credential;
+use crate::error::{Error, ErrorKind, Result};
+use crate::registry::{api_host, credential_key};
+use crate::transport::error_map::error_from_response;
+use crate::transport::registry_state::{AuthMode, RegistryState};
+use crate::transport::request::{Body, Request, Target};
+use crate::transport::sender::Retries;
+use crate::transport::{Transport, header_values};
+
+impl Transport {
+    /// Whether `registry` asks for authentication (as last learned from a
+    /// ping or a challenge).
+    pub fn requires_auth(&self, registry: &str) -> bool {
+        self.state(api_host(registry)).auth_mode() != AuthMode::Anonymous
+    }
+
+    /// Whether a credential is configured for `registry`; fails when the
+    /// lookup does (an unreadable auth file, a failing credential helper).
+    pub async fn credential_configured(&self, registry: &str) -> Result<bool> {
+        let key = credential_key(api_host(registry));
+        Ok(self.credentials.lookup(key).await?.is_some())
+    }
+
+    /// Sends `request` to `registry` and returns the response when its
+    /// status is below 400. This is the auth layer: it adds `Authorization`
+    /// for the registry's own origin, and after a 401 learns the challenge
+    /// and tries once more with a fresh token. Each try goes through the
+    /// retrying sender (`sender.rs`). A one-shot
+    /// stream body is sent once, never retried.
+    pub async fn send(
+        &self,
+        registry: &str,
+        mut request: Request,
+        what: &str,
+    ) -> Result<reqwest::Response> {
+        let base = self.base_url(registry).await?;
+        let state = self.state(registry);
+        let url = resolve(&base, &request.target, what)?;
+        let same_origin = url.origin() == base.origin();
+        let replayable = request.body.is_replayable();
+        let retries = if replayable && request.retry {
+            Retries::ALL
+        } else {
+            Retries::NONE
+        };
+        let mut stream = match &mut request.body {
+            Body::Stream(stream, len) => Some((
+                stream
+                    .take()
+                    .ok_or_else(|| Error::new(ErrorKind::Internal, "stream body already used"))?,
+                *len,
+            )),
+            _ => None,
+        };
+        let mut auth_retried = false;
+        loop {
+            let authorization = if same_origin {
+                self.authorization(registry, &state, &request.scopes)
+                    .await?
+            } else {
+                None
+            };
+            let response = self
+                .registry
+                .send(what, retries, request.bounded, |http| {
+                    build(http, &request, &url, authorization.clone(), stream.take())
+                })
+                .await?;
+            let status = response.status();
+            if status.as_u16() < 400 {
+                return Ok(response);
+            }
+            if status == StatusCode::UNAUTHORIZED
+                && auth_retried
+                && insufficient_scope(&response)
+                && self.has_credential(registry).await
+            {
+                // Authenticated, and still not allowed: a missing permission.
+                let error = error_from_response(what, response).await;
+                return Err(Error::new(ErrorKind::Denied, error.message().to_string())
+                    .with_http_status(401)
+                    .with_registry_errors(error.registry_errors().to_vec()));
+            }
+            if status == StatusCode::UNAUTHORIZED && same_origin && !auth_retried && replayable {
+                auth_retried = true;
+                if self
+                    .learn_challenge(registry, &state, &response, &mut request.scopes)
+                    .await
+                {
+                    continue;
+                }
+            }
+            return Err(error_from_response(what, response).await);
+        }
+    }
+
+    /// The same as [`Transport::send`], which sends stream bodies too.
+    pub async fn send_stream(
+        &self,
+        registry: &str,
+        request: Request,
+        what: &str,
+    ) -> Result<reqwest::Response> {
+        self.send(registry, request, what).await
+    }
+
+    /// Reads a 401's challenge; returns whether a retry may succeed.
+    async fn learn_challenge(
+        &self,
+        registry: &str,
+        state: &RegistryState,
+        response: &reqwest::Response,
+        scopes: &mut Vec<String>,
+    ) -> bool {
+        let values = header_values(response.headers(), &WWW_AUTHENTICATE);
+        let challenges = parse_challenges(&values);
+        let Some(mode) = AuthMode::from_challenges(&challenges) else {
+            return false;
+        };
+        let previous = state.auth_mode();
+        if let AuthMode::Bearer { realm, service } = &previous {
+            self.tokens
+                .invalidate(realm, service.as_deref(), scopes)
+                .await;
+        }
+        let wider = challenges
+            .iter()
+            .filter(|c| c.scheme == "bearer")
+            .filter_map(|c| c.param("scope"))
+            .flat_map(|s| s.split(' '))
+            .filter(|s| !s.is_empty() && !scopes.iter().any(|have| have == s))
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        let changed = mode != previous || !wider.is_empty();
+        scopes.extend(wider);
+        state.set_auth_mode(mode);
+        // A retry with the same mode and scopes still helps when the token
+        // was refused (it was just invalidated and will be fetched anew),
+        // but only when there is a credential to show.
+        changed || self.has_credential(registry).await
+    }
+
+    /// Whether a credential is configured, a failed lookup counting as none.
+    async fn has_credential(&self, registry: &str) -> bool {
+        matches!(self.credential_configured(registry).await, Ok(true))
+    }
+
+    /// The `Authorization` header for `registry`'s auth mode: basic
+    /// credentials, a bearer token for `scopes`, or none.
+    async fn authorization(
+        &self,
+        registry: &str,
+        state: &RegistryState,
+        scopes: &[String],
+    ) -> Result<Option<HeaderValue>> {
+        // Every string holding a secret here is wiped when dropped.
+        let value = match state.auth_mode() {
+            AuthMode::Anonymous => return Ok(None),
+            AuthMode::Basic => match self.credentials.lookup(credential_key(registry)).await? {
+                Some(Credential::Basic {
+                    ref username,
+                    ref password,
+                }) => {
+                    let raw = Zeroizing::new(format!("{username}:{password}"));
+                    let encoded = Zeroizing::new(
+                        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()),
+                    );
+                    Zeroizing::new(format!("Basic {}", encoded.as_str()))
+                }
+                _ => return Ok(None),
+            },
+            AuthMode::Bearer { realm, service } => {
+                let credential = self.credentials.lookup(credential_key(registry)).await?;
+                if credential.is_some() {
+                    self.check_realm_is_safe(&realm)?;
+                }
+                let token = self
+                    .tokens
+                    .token(
+                        &self.token_server,
+                        &realm,
+                        service.as_deref(),
+                        scopes,
+                        credential.as_ref(),
+                    )
+                    .await?;
+                let token = Zeroizing::new(token);
+                Zeroizing::new(format!("Bearer {}", token.as_str()))
+            }
+        };
+        let mut header = HeaderValue::from_str(&value).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                "credential contains characters not allowed in a header",
+            )
+        })?;
+        header.set_sensitive(true);
+        Ok(Some(header))
+    }
+
+    /// Credentials go to a token server over plain HTTP only when its host
+    /// was marked insecure.
+    fn check_realm_is_safe(&self, realm: &str) -> Result<()> {
+        let url = Url::parse(realm).map_err(|e| {
+            Error::new(
+                ErrorKind::Protocol,
+                format!("token realm {realm:?} is not a URL: {e}"),
+            )
+        })?;
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" => {
+                let host = match (url.host_str(), url.port()) {
+                    (Some(h), Some(p)) => format!("{h}:{p}"),
+                    (Some(h), None) => h.to_string(),
+                    _ => String::new(),
+                };
+                if self.options.is_insecure(&host) {
+                    Ok(())
+                } else {
+                    Err(Error::new(
+                        ErrorKind::Denied,
+                        format!(
+                            "refusing to send credentials to the plain-http token server {realm}; mark {host} insecure to allow it"
+                        ),
+                    ))
+                }
+            }
+            other => Err(Error::new(
+                ErrorKind::Protocol,
+                format!("token realm has scheme {other:?}"),
+            )),
+        }
+    }
+}
+
+/// Whether a 401 says the token lacked a scope (rather than being absent or bad).
+fn insufficient_scope(response: &reqwest::Response) -> bool {
+    let values = header_values(response.headers(), &WWW_AUTHENTICATE);
+    parse_challenges(&values)
+        .iter()
+        .any(|c| c.param("error") == Some("insufficient_scope"))
+}
+
+/// The URL a request target names, relative to the registry's base.
+fn resolve(base: &Url, target: &Target, what: &str) -> Result<Url> {
+    match target {
+        Target::Path(path) => base
+            .join(path)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: bad path: {e}"))),
+        Target::Url(url) => Ok(url.clone()),
+    }
+}
+
+/// The reqwest request for one try of `request` at `url`; a stream body is
+/// `stream`, taken out of the request beforehand since it is sent only once.
+fn build(
+    http: &reqwest::Client,
+    request: &Request,
+    url: &Url,
+    authorization: Option<HeaderValue>,
+    stream: Option<(reqwest::Body, Option<u64>)>,
+) -> Result<reqwest::RequestBuilder> {
+    let mut builder = http
+        .request(request.method.clone(), url.clone())
+        .headers(request.headers.clone());
+    if let Some(auth) = authorization {
+        builder = builder.header(AUTHORIZATION, auth);
+    }
+    Ok(match (&request.body, stream) {
+        (Body::Empty, _) => builder,
+        (Body::Bytes(bytes), _) => builder.body(bytes.clone()),
+        (Body::Stream(..), Some((body, len))) => {
+            let builder = builder.body(body);
+            match len {
+                Some(len) => builder.header(CONTENT_LENGTH, len),
+                None => builder,
+            }
+        }
+        (Body::Stream(..), None) => {
+            return Err(Error::new(ErrorKind::Internal, "stream body already used"));
+        }
+    })
+}
