@@ -79,43 +79,29 @@ void free_password(struct cli *cli)
     }
 }
 
-/*
- * The registry of a reference, as the library normalizes it: the first
- * `/`-separated component when it contains `.` or `:`, is `localhost`, or
- * has an upper-case letter; otherwise Docker Hub.
- */
-static void registry_of(const char *ref, char *buf, size_t cap)
+/* Sets credentials for the registry of reference `ref`, as the library
+ * parses it. */
+static ocireg_status set_credentials_for_ref(const struct cli *cli, ocireg_options *options,
+                                             const char *ref)
 {
-    const char *slash = strchr(ref, '/');
-    size_t len, i;
-    int is_host = 0;
-    if (slash != NULL) {
-        len = (size_t)(slash - ref);
-        if (len == 9 && strncmp(ref, "localhost", 9) == 0)
-            is_host = 1;
-        for (i = 0; i < len && !is_host; i++)
-            if (ref[i] == '.' || ref[i] == ':' || (ref[i] >= 'A' && ref[i] <= 'Z'))
-                is_host = 1;
-        if (is_host && len < cap) {
-            memcpy(buf, ref, len);
-            buf[len] = '\0';
-            return;
-        }
-    }
-    snprintf(buf, cap, "docker.io");
+    ocireg_reference *parsed = NULL;
+    ocireg_status st = ocireg_reference_parse(ref, &parsed);
+    if (st != OCIREG_OK)
+        return st;
+    st = ocireg_options_set_credentials(options, ocireg_reference_registry(parsed), cli->user,
+                                        cli->pass);
+    ocireg_reference_free(parsed);
+    return st;
 }
 
 /* Sets -u and its password, if given, for the registry of the command. */
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options)
 {
-    char registry[256];
     if (cli->user == NULL || cli->command->target == TARGET_NONE)
         return OCIREG_OK;
     if (cli->command->target == TARGET_HOST)
-        snprintf(registry, sizeof registry, "%s", cli->args[0]);
-    else if (cli->command->target == TARGET_REF2)
-        registry_of(cli->args[1], registry, sizeof registry);
-    else
-        registry_of(cli->args[0], registry, sizeof registry);
-    return ocireg_options_set_credentials(options, registry, cli->user, cli->pass);
+        return ocireg_options_set_credentials(options, cli->args[0], cli->user, cli->pass);
+    if (cli->command->target == TARGET_REF2)
+        return set_credentials_for_ref(cli, options, cli->args[1]);
+    return set_credentials_for_ref(cli, options, cli->args[0]);
 }

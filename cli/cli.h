@@ -104,7 +104,7 @@ int take_password(struct cli *cli);
 void free_password(struct cli *cli);
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
 
-/* The commands: registry.c, manifests.c, blobs.c, images.c */
+/* The commands: registry.c, manifests.c, blobs.c, images.c, reference.c */
 int cmd_ping(struct cli *cli);
 int cmd_login(struct cli *cli);
 int cmd_catalog(struct cli *cli);
@@ -123,5 +123,6 @@ int cmd_push(struct cli *cli);
 int cmd_copy(struct cli *cli);
 int cmd_save(struct cli *cli);
 int cmd_inspect(struct cli *cli);
+int cmd_ref_parse(struct cli *cli);
 
 #endif

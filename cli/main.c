@@ -9,8 +9,8 @@
  * the status value (capped to 1..125); a usage error exits 2.
  *
  * This file parses the command line, makes the client and runs the
- * command; the commands are in registry.c, manifests.c, blobs.c and
- * images.c, the credentials in auth.c, --progress in progress.c and the
+ * command; the commands are in registry.c, manifests.c, blobs.c,
+ * images.c and reference.c, the credentials in auth.c, --progress in progress.c and the
  * shared helpers in common.c. It uses the public C API (ocireg.h) only.
  *
  * Ctrl-C and SIGTERM: SIGINT and SIGTERM are blocked in every thread (the
@@ -69,6 +69,13 @@ static const char usage_text[] =
     "                               fields); --tags adds the repository's tags\n"
     "  save REF FILE                write the image as a docker-archive tarball\n"
     "  DIR[:NAME] splits at the first ':', as skopeo's oci: transport does.\n"
+    "\n"
+    "References (no registry is contacted):\n"
+    "  ref-parse REF                REF parsed and normalized as docker does, as\n"
+    "                               JSON: registry, api_host, repository, tag and\n"
+    "                               digest (null when absent), canonical\n"
+    "                               (docker.io/library/ubuntu:latest) and familiar\n"
+    "                               (ubuntu:latest)\n"
     "\n"    "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
     "  --ca-file PATH               trust the CA certificates in PATH too\n"
@@ -117,6 +124,7 @@ static const struct command commands[] = {
     {"copy", 2, TARGET_REF2, cmd_copy, "copy SRC DST [--all]"},
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
+    {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
 };
 
 /* ---- Ctrl-C and SIGTERM ---------------------------------------------- */

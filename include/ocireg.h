@@ -171,6 +171,12 @@ typedef struct ocireg_image_options ocireg_image_options;
 // right after `ocireg_client_new`.
 typedef struct ocireg_options ocireg_options;
 
+// A parsed, normalized image reference (`docker.io/library/ubuntu:latest`).
+// Immutable: its accessors may be called from any number of threads at
+// once. The strings they return belong to the reference and stay valid
+// until `ocireg_reference_free`.
+typedef struct ocireg_reference ocireg_reference;
+
 // A list of strings (tags, repositories). Freed by
 // `ocireg_string_list_free`. One thread at a time.
 typedef struct ocireg_string_list ocireg_string_list;
@@ -283,6 +289,90 @@ uint64_t ocireg_last_error_retry_after_ms(void);
 // Forgets this thread's last error: afterwards the status is `OCIREG_OK`
 // and the message empty.
 void ocireg_last_error_clear(void);
+
+// Parses and normalizes an image reference the way docker does:
+// `ubuntu` is `docker.io/library/ubuntu:latest`, `index.docker.io` is
+// `docker.io`, a reference without tag or digest gets the tag `latest`, and
+// the repository path may be at most 255 bytes long.
+//
+// @param text the reference, `[registry/]repository[:tag][@digest]`.
+// @param reference_out receives the reference (free it with
+//        `ocireg_reference_free`).
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` (or
+//         `OCIREG_ERR_INVALID_DIGEST` for the part after `@`) with the
+//         reason in `ocireg_last_error_message()`; or
+//         `OCIREG_ERR_NULL_ARGUMENT` / `OCIREG_ERR_INVALID_UTF8`.
+ocireg_status ocireg_reference_parse(const char *text, ocireg_reference **reference_out);
+
+// The registry as references spell it: `docker.io`, `localhost:5000`.
+//
+// @param reference the reference.
+// @return the registry, owned by the reference; NULL if `reference` is NULL.
+const char *ocireg_reference_registry(const ocireg_reference *reference);
+
+// The `host[:port]` that serves the registry's API: `registry-1.docker.io`
+// for `docker.io`, the registry itself otherwise.
+//
+// @param reference the reference.
+// @return the host, owned by the reference; NULL if `reference` is NULL.
+const char *ocireg_reference_api_host(const ocireg_reference *reference);
+
+// The repository path (`library/ubuntu`).
+//
+// @param reference the reference.
+// @return the path, owned by the reference; NULL if `reference` is NULL.
+const char *ocireg_reference_repository(const ocireg_reference *reference);
+
+// The tag (`latest` when the text named neither tag nor digest).
+//
+// @param reference the reference.
+// @return the tag, owned by the reference; NULL when it has no tag (a
+//         digest only) or `reference` is NULL.
+const char *ocireg_reference_tag(const ocireg_reference *reference);
+
+// The digest (`sha256:...`).
+//
+// @param reference the reference.
+// @return the digest, owned by the reference; NULL when it has none or
+//         `reference` is NULL.
+const char *ocireg_reference_digest(const ocireg_reference *reference);
+
+// The canonical string, `registry/repository[:tag][@digest]`
+// (`docker.io/library/ubuntu:latest`); it parses back to the same
+// reference.
+//
+// @param reference the reference.
+// @return the string, owned by the reference; NULL if `reference` is NULL.
+const char *ocireg_reference_canonical(const ocireg_reference *reference);
+
+// The familiar (short) string, as docker's `FamiliarString`:
+// `ubuntu:latest` for `docker.io/library/ubuntu:latest`, `user/app:v1` for
+// `docker.io/user/app:v1`, the canonical string for other registries. It
+// parses back to the same reference.
+//
+// @param reference the reference.
+// @return the string, owned by the reference; NULL if `reference` is NULL.
+const char *ocireg_reference_familiar(const ocireg_reference *reference);
+
+// Frees a reference and the strings its accessors returned.
+//
+// @param reference the reference, or NULL (a no-op).
+void ocireg_reference_free(ocireg_reference *reference);
+
+// Normalizes a registry name a user gave (`docker login`'s argument, an
+// auth-file key): a scheme and a path are dropped (`localhost:5000/team` is
+// `localhost:5000`), the host is lower-cased, and Docker Hub's aliases
+// (`index.docker.io`, `registry-1.docker.io`,
+// `https://index.docker.io/v1/`) are `docker.io`.
+//
+// @param name the registry name.
+// @param registry_out receives the normalized name (free it with
+//        `ocireg_string_free`).
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` when the name is not
+//         a valid `host[:port]`, with the reason in
+//         `ocireg_last_error_message()`; or `OCIREG_ERR_NULL_ARGUMENT` /
+//         `OCIREG_ERR_INVALID_UTF8`.
+ocireg_status ocireg_registry_normalize(const char *name, char **registry_out);
 
 // Makes options with the defaults: https only, the system's CAs, 30 s
 // connect timeout, 60 s read timeout, 4 retries.

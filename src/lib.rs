@@ -29,7 +29,9 @@ pub mod error;
 pub mod ffi;
 pub mod image;
 pub mod media_type;
+mod oci_spec_types;
 pub mod reference;
+pub mod registry;
 pub mod transport;
 
 pub use cancel::CancelToken;
@@ -40,5 +42,6 @@ pub use descriptor::Descriptor;
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};
 pub use reference::Reference;
+pub use registry::Registry;
 pub use transport::auth::credentials::Credential;
 pub use transport::config::ClientOptions;

@@ -5,13 +5,9 @@
 //! `distribution/reference` (`ParseNormalizedNamed` followed by
 //! `TagNameOnly`):
 //!
-//! - the first `/`-separated component is a registry when it contains `.` or
-//!   `:`, is `localhost`, or contains an upper-case letter (repository paths
-//!   are lower-case, so such a component cannot be one); otherwise the whole
-//!   name is a Docker Hub path;
-//! - `index.docker.io` is spelled `docker.io`, and single-component Docker
-//!   Hub names get the `library/` prefix (`ubuntu` is
-//!   `docker.io/library/ubuntu`);
+//! - the registry and Docker Hub's names are [`Registry`]'s rules (`ubuntu`
+//!   is `docker.io/library/ubuntu`);
+//! - the repository path is at most 255 bytes (the registry is not counted);
 //! - a reference with neither tag nor digest gets the tag `latest`; a tag and
 //!   a digest together are both kept.
 //!
@@ -20,31 +16,24 @@
 //! address must be a well-formed one.
 
 use std::fmt;
-use std::net::Ipv6Addr;
 use std::str::FromStr;
 
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
+use crate::registry::{self, Registry};
 
-/// The registry Docker Hub references are normalized to.
-pub const DOCKER_HUB: &str = "docker.io";
-/// The host that serves Docker Hub's registry API.
-pub const DOCKER_HUB_API_HOST: &str = "registry-1.docker.io";
-/// The legacy spelling of Docker Hub, normalized to [`DOCKER_HUB`].
-const DOCKER_HUB_LEGACY: &str = "index.docker.io";
-/// The namespace of Docker Hub's official images.
-const OFFICIAL_PREFIX: &str = "library/";
 /// The tag of a reference that names neither tag nor digest.
 pub const DEFAULT_TAG: &str = "latest";
-/// The longest name (`registry/repository`) accepted, in bytes.
-pub const NAME_MAX_LEN: usize = 255;
+/// The longest repository path accepted, in bytes (the registry is not
+/// counted, as in docker's `distribution/reference` v0.6 and later).
+pub const REPOSITORY_MAX_LEN: usize = 255;
 /// The longest tag accepted, in bytes.
 pub const TAG_MAX_LEN: usize = 128;
 
 /// A parsed, normalized image reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reference {
-    registry: String,
+    registry: Registry,
     repository: String,
     tag: Option<String>,
     digest: Option<Digest>,
@@ -95,14 +84,16 @@ impl Reference {
             return Err(invalid(s, "the repository name is empty"));
         }
 
-        let (registry, repository) = split_registry(name);
-        check_registry(registry).map_err(|why| invalid(s, why))?;
+        let (registry, repository) = registry::split_reference_name(name);
+        registry::check(registry.as_str()).map_err(|why| invalid(s, why))?;
         check_repository(&repository).map_err(|why| invalid(s, why))?;
-        let name_len = registry.len() + 1 + repository.len();
-        if name_len > NAME_MAX_LEN {
+        if repository.len() > REPOSITORY_MAX_LEN {
             return Err(invalid(
                 s,
-                format!("the name is {name_len} characters long, more than {NAME_MAX_LEN}"),
+                format!(
+                    "the repository path is {} characters long, more than {REPOSITORY_MAX_LEN}",
+                    repository.len()
+                ),
             ));
         }
         if let Some(tag) = tag {
@@ -114,7 +105,7 @@ impl Reference {
             (tag, _) => tag.map(str::to_string),
         };
         Ok(Reference {
-            registry: registry.to_string(),
+            registry,
             repository,
             tag,
             digest,
@@ -123,16 +114,12 @@ impl Reference {
 
     /// The registry as written in references (`docker.io`, `localhost:5000`, `[::1]:5000`).
     pub fn registry(&self) -> &str {
-        &self.registry
+        self.registry.as_str()
     }
 
     /// The host\[:port\] to talk to (`registry-1.docker.io` for `docker.io`).
     pub fn api_host(&self) -> &str {
-        if self.registry == DOCKER_HUB {
-            DOCKER_HUB_API_HOST
-        } else {
-            &self.registry
-        }
+        self.registry.api_host()
     }
 
     /// The repository path (`library/ubuntu`).
@@ -148,6 +135,28 @@ impl Reference {
     /// The digest, if any.
     pub fn digest(&self) -> Option<&Digest> {
         self.digest.as_ref()
+    }
+
+    /// The familiar (short) form, as docker's `FamiliarString`:
+    /// `ubuntu:latest` for `docker.io/library/ubuntu:latest`, `user/app:v1`
+    /// for `docker.io/user/app:v1`, the full form for other registries. It
+    /// parses back to an equal value.
+    pub fn familiar(&self) -> String {
+        let mut familiar = self.registry.familiar_name(&self.repository);
+        self.write_tag_and_digest(&mut familiar);
+        familiar
+    }
+
+    /// Appends `:tag` and `@digest` when present.
+    fn write_tag_and_digest(&self, out: &mut String) {
+        if let Some(tag) = &self.tag {
+            out.push(':');
+            out.push_str(tag);
+        }
+        if let Some(digest) = &self.digest {
+            out.push('@');
+            out.push_str(digest.as_str());
+        }
     }
 
     /// What goes after `/manifests/`: the digest when present, else the tag.
@@ -189,14 +198,9 @@ impl fmt::Display for Reference {
     /// `registry/repository[:tag][@digest]`, normalized
     /// (`docker.io/library/ubuntu:latest`); it parses back to an equal value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.registry, self.repository)?;
-        if let Some(tag) = &self.tag {
-            write!(f, ":{tag}")?;
-        }
-        if let Some(digest) = &self.digest {
-            write!(f, "@{digest}")?;
-        }
-        Ok(())
+        let mut canonical = format!("{}/{}", self.registry, self.repository);
+        self.write_tag_and_digest(&mut canonical);
+        f.write_str(&canonical)
     }
 }
 
@@ -218,7 +222,7 @@ fn invalid(input: &str, why: impl fmt::Display) -> Error {
 }
 
 /// The input quoted for an error message, cut short when very long.
-fn shown(input: &str) -> String {
+pub(crate) fn shown(input: &str) -> String {
     const MAX_CHARS: usize = 200;
     let mut chars = input.chars();
     let head: String = chars.by_ref().take(MAX_CHARS).collect();
@@ -227,105 +231,6 @@ fn shown(input: &str) -> String {
     } else {
         format!("{head:?}")
     }
-}
-
-/// Splits a name (no tag, no digest) into registry and repository, applying
-/// docker's Docker Hub normalization.
-fn split_registry(name: &str) -> (&str, String) {
-    let (registry, path) = match name.split_once('/') {
-        // A single component is always a Docker Hub name: `localhost:5000`
-        // alone is `docker.io/library/localhost:5000`, as in docker.
-        None => (DOCKER_HUB, name),
-        Some((first, rest)) => {
-            if first == DOCKER_HUB_LEGACY {
-                (DOCKER_HUB, rest)
-            } else if first == "localhost"
-                || first.contains(['.', ':'])
-                || first.bytes().any(|b| b.is_ascii_uppercase())
-            {
-                (first, rest)
-            } else {
-                (DOCKER_HUB, name)
-            }
-        }
-    };
-    if registry == DOCKER_HUB && !path.contains('/') {
-        (registry, format!("{OFFICIAL_PREFIX}{path}"))
-    } else {
-        (registry, path.to_string())
-    }
-}
-
-/// Checks `host[:port]`, where host is a domain name, an IPv4 address or a
-/// bracketed IPv6 address without zone.
-fn check_registry(registry: &str) -> std::result::Result<(), String> {
-    let port = if let Some(bracketed) = registry.strip_prefix('[') {
-        let Some((addr, rest)) = bracketed.split_once(']') else {
-            return Err(format!(
-                "registry {} has an unterminated '['",
-                shown(registry)
-            ));
-        };
-        if addr.contains('%') {
-            return Err(format!(
-                "registry {}: IPv6 zone identifiers are not supported",
-                shown(registry)
-            ));
-        }
-        let hex_or_colon = |b: u8| b.is_ascii_hexdigit() || b == b':';
-        if addr.is_empty() || !addr.bytes().all(hex_or_colon) || addr.parse::<Ipv6Addr>().is_err() {
-            return Err(format!(
-                "registry {} is not a valid IPv6 address",
-                shown(registry)
-            ));
-        }
-        match rest {
-            "" => None,
-            _ => match rest.strip_prefix(':') {
-                Some(port) => Some(port),
-                None => {
-                    return Err(format!(
-                        "registry {} has characters after ']' other than a port",
-                        shown(registry)
-                    ));
-                }
-            },
-        }
-    } else {
-        let (host, port) = match registry.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (registry, None),
-        };
-        if !host.split('.').all(is_domain_component) {
-            return Err(format!(
-                "registry {} is not a valid host name: components are letters, \
-                 digits and inner '-', separated by '.'",
-                shown(registry)
-            ));
-        }
-        port
-    };
-    match port {
-        None => Ok(()),
-        Some("") => Err(format!("registry {} has an empty port", shown(registry))),
-        Some(port) if !port.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
-            "registry {} has a non-numeric port",
-            shown(registry)
-        )),
-        Some(port) if port.parse::<u16>().is_err() => Err(format!(
-            "registry {} has a port above 65535",
-            shown(registry)
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
-/// `[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`
-fn is_domain_component(c: &str) -> bool {
-    !c.is_empty()
-        && !c.starts_with('-')
-        && !c.ends_with('-')
-        && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Checks a repository path: `/`-separated path components.
@@ -522,6 +427,33 @@ mod tests {
         }
     }
 
+    #[test]
+    fn familiar_strings_like_docker() {
+        for (input, familiar) in [
+            ("ubuntu", "ubuntu:latest"),
+            ("docker.io/library/ubuntu:22.04", "ubuntu:22.04"),
+            ("index.docker.io/user/app:v1", "user/app:v1"),
+            ("library/a/b", "library/a/b:latest"),
+            (
+                "localhost:5000/library/x",
+                "localhost:5000/library/x:latest",
+            ),
+            (
+                "registry-1.docker.io/library/x",
+                "registry-1.docker.io/library/x:latest",
+            ),
+            (&format!("r@{D}"), &format!("r@{D}")),
+            (
+                &format!("example.com/r:t@{D}"),
+                &format!("example.com/r:t@{D}"),
+            ),
+        ] {
+            let r = Reference::parse(input).unwrap();
+            assert_eq!(r.familiar(), familiar, "{input}");
+            assert_eq!(Reference::parse(&r.familiar()).unwrap(), r, "{input}");
+        }
+    }
+
     /// (input, error kind, a fragment of the message)
     #[rustfmt::skip]
     const INVALID: &[(&str, ErrorKind, &str)] = &[
@@ -618,16 +550,29 @@ mod tests {
 
     #[test]
     fn enforces_length_limits() {
-        // docker.io/ + library/ + n = 255 exactly.
-        let n = NAME_MAX_LEN - "docker.io/library/".len();
+        // library/ + n = 255 exactly: the limit is on the repository path.
+        let n = REPOSITORY_MAX_LEN - "library/".len();
         let ok = "a".repeat(n);
-        assert_eq!(
-            Reference::parse(&ok).unwrap().to_string().len(),
-            NAME_MAX_LEN + ":latest".len()
-        );
+        let r = Reference::parse(&ok).unwrap();
+        assert_eq!(r.repository().len(), REPOSITORY_MAX_LEN);
         let e = Reference::parse(&format!("{ok}a")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidReference);
-        assert!(e.message().contains("256 characters long"), "{e}");
+        assert!(
+            e.message()
+                .contains("repository path is 256 characters long"),
+            "{e}"
+        );
+
+        // The registry does not count (distribution/reference v0.6+): a
+        // 255-byte path on a long registry name is accepted, as docker does.
+        let path = format!("team/{}", "b".repeat(REPOSITORY_MAX_LEN - "team/".len()));
+        let registry = format!("{}.example.com:5000", "r".repeat(60));
+        let long = Reference::parse(&format!("{registry}/{path}:v1")).unwrap();
+        assert_eq!(long.registry(), registry);
+        assert_eq!(long.repository(), path);
+        assert!(long.to_string().len() > 255 + registry.len());
+        let e = Reference::parse(&format!("{registry}/{path}b")).unwrap_err();
+        assert!(e.message().contains("more than 255"), "{e}");
 
         let long_ns = format!("{}/docker", "this_is_not_a_valid_namespace".repeat(9));
         assert!(Reference::parse(&long_ns).is_err());

@@ -19,7 +19,7 @@ impl Client {
     pub async fn catalog(&self, registry: &str) -> Result<Vec<String>> {
         let path = with_page_size("/v2/_catalog".to_string(), self.options().page_size);
         let scopes = vec![CATALOG_SCOPE.to_string()];
-        let host = crate::transport::api_host(registry);
+        let host = crate::registry::api_host(registry);
         self.paginate(host, path, scopes, "listing the catalog", |bytes| {
             let page: Catalog = parse_json(bytes, "catalog")?;
             Ok(page.repositories.unwrap_or_default())

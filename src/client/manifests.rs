@@ -1,5 +1,7 @@
 //! Manifests: GET, HEAD, PUT (to several tags at once) and DELETE.
 
+use std::sync::LazyLock;
+
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -37,6 +39,14 @@ pub struct ManifestInfo {
     pub digest: Digest,
     /// The size in bytes.
     pub size: u64,
+}
+
+impl Manifest {
+    /// The fields of these bytes the client reads; bytes that are not a
+    /// JSON object of manifest fields are a `PROTOCOL` error.
+    pub fn fields(&self) -> Result<ManifestFields> {
+        parse_json(&self.bytes, &format!("manifest {}", self.digest))
+    }
 }
 
 impl Client {
@@ -272,7 +282,7 @@ impl Client {
         let repo = reference.repository();
         let path = format!("/v2/{repo}/manifests/{}", reference.manifest_reference());
         let request = Request::new(method, Target::Path(path), vec![pull_scope(repo)])
-            .header(ACCEPT, HeaderValue::from_static(ACCEPT_VALUE));
+            .header(ACCEPT, ACCEPT_VALUE.clone());
         self.transport
             .send(reference.api_host(), request, what)
             .await
@@ -280,11 +290,10 @@ impl Client {
 }
 
 /// `MANIFEST_ACCEPT` joined for the `Accept` header.
-const ACCEPT_VALUE: &str = "application/vnd.oci.image.index.v1+json, \
-application/vnd.oci.image.manifest.v1+json, \
-application/vnd.docker.distribution.manifest.list.v2+json, \
-application/vnd.docker.distribution.manifest.v2+json, \
-application/vnd.oci.artifact.manifest.v1+json";
+static ACCEPT_VALUE: LazyLock<HeaderValue> = LazyLock::new(|| {
+    HeaderValue::from_str(&MANIFEST_ACCEPT.join(", "))
+        .expect("the media type constants are visible ASCII")
+});
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
     headers
@@ -359,7 +368,7 @@ mod tests {
 
     #[test]
     fn accept_value_lists_every_supported_type() {
-        let listed: Vec<&str> = ACCEPT_VALUE.split(", ").collect();
+        let listed: Vec<&str> = ACCEPT_VALUE.to_str().unwrap().split(", ").collect();
         assert_eq!(listed, MANIFEST_ACCEPT.to_vec());
     }
 }

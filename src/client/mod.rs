@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 pub use self::blob_reader::BlobReader;
 pub use self::blobs::BlobInfo;
+pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
 pub(crate) use self::uploads::may_restart;
 pub use self::uploads::{MountResult, UploadSession};

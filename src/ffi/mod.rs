@@ -28,6 +28,8 @@ pub mod status;
 
 pub mod last_error;
 
+pub mod reference;
+
 pub mod options;
 
 pub mod client;

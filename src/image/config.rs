@@ -6,7 +6,6 @@ use bytes::{Bytes, BytesMut};
 use super::plan::choose_image;
 use super::platform::Platform;
 use crate::client::{Client, Manifest};
-use crate::descriptor::ManifestFields;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type;
@@ -63,9 +62,7 @@ impl Client {
         reference: &Reference,
         manifest: &Manifest,
     ) -> Result<ImageConfig> {
-        let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
-            Error::new(ErrorKind::Protocol, format!("manifest of {reference}: {e}"))
-        })?;
+        let fields = manifest.fields().map_err(|e| e.context(reference))?;
         let config = fields.config.ok_or_else(|| {
             Error::new(
                 ErrorKind::Unsupported,

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::options::ImageOptions;
 use crate::client::Client;
-use crate::descriptor::ManifestFields;
-use crate::error::{Error, ErrorKind, Result};
+use crate::client::parse_json;
+use crate::error::Result;
 use crate::reference::Reference;
 
 /// What `inspect` reports, with skopeo's field names.
@@ -101,12 +101,9 @@ impl Client {
         } else {
             top.clone()
         };
-        let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
-            Error::new(ErrorKind::Protocol, format!("manifest of {reference}: {e}"))
-        })?;
+        let fields = manifest.fields().map_err(|e| e.context(reference))?;
         let config = self.config_of(reference, &manifest).await?;
-        let parsed: ConfigJson = serde_json::from_slice(&config.bytes)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("config of {reference}: {e}")))?;
+        let parsed: ConfigJson = parse_json(&config.bytes, &format!("config of {reference}"))?;
         let container = parsed.config.unwrap_or_default();
         let layers = fields.layers.unwrap_or_default();
         Ok(ImageInfo {

@@ -236,12 +236,7 @@ pub(crate) fn blobs_of(manifest: &Manifest) -> Result<Vec<BlobRef>> {
 
 /// The fields of a manifest, checked against what its media type requires.
 fn parse(manifest: &Manifest) -> Result<ManifestFields> {
-    let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
-        Error::new(
-            ErrorKind::Protocol,
-            format!("manifest {}: {e}", manifest.digest),
-        )
-    })?;
+    let fields = manifest.fields()?;
     fields
         .validate(&manifest.media_type)
         .map_err(|e| e.context(format!("manifest {}", manifest.digest)))?;

@@ -13,7 +13,6 @@ use super::progress::Tracker;
 use super::tar;
 use super::temp_file::{self, TempFile};
 use crate::client::Client;
-use crate::descriptor::ManifestFields;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reference::Reference;
@@ -51,9 +50,7 @@ impl Client {
         options: &ImageOptions,
     ) -> Result<Digest> {
         let manifest = self.image_manifest(reference, &options.platform()).await?;
-        let fields: ManifestFields = serde_json::from_slice(&manifest.bytes).map_err(|e| {
-            Error::new(ErrorKind::Protocol, format!("manifest of {reference}: {e}"))
-        })?;
+        let fields = manifest.fields().map_err(|e| e.context(reference))?;
         let config = fields.config.ok_or_else(|| {
             Error::new(ErrorKind::Unsupported, format!("{reference} has no config"))
         })?;

@@ -29,6 +29,7 @@ use self::error_map::{error_from_reqwest, error_from_response, retry_after};
 use self::registry_state::{AuthMode, RegistryState};
 use self::request::{Body, Request, Target};
 use crate::error::{Error, ErrorKind, Result};
+use crate::registry::{api_host, credential_key};
 
 /// The most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
@@ -538,23 +539,6 @@ fn resolve(base: &Url, target: &Target, what: &str) -> Result<Url> {
             .join(path)
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: bad path: {e}"))),
         Target::Url(url) => Ok(url.clone()),
-    }
-}
-
-/// The host to talk to for a registry name: `registry-1.docker.io` for
-/// Docker Hub (`docker.io`, `index.docker.io`), the name itself otherwise.
-pub fn api_host(registry: &str) -> &str {
-    match registry {
-        "docker.io" | "index.docker.io" => "registry-1.docker.io",
-        other => other,
-    }
-}
-
-/// The name credentials are filed under for an API host (`docker.io` for Docker Hub).
-fn credential_key(host: &str) -> &str {
-    match host {
-        "registry-1.docker.io" | "index.docker.io" => "docker.io",
-        other => other,
     }
 }
 

@@ -150,5 +150,6 @@ extern const struct test roundtrip_tests[];
 extern const struct test failures_tests[];
 extern const struct test images_tests[];
 extern const struct test threads_tests[];
+extern const struct test reference_tests[];
 
 #endif

@@ -217,6 +217,7 @@ int main(int argc, char **argv)
     salt = 1 + (unsigned)(run ? atoi(run) : 0);
     setvbuf(stdout, NULL, _IOLBF, 0);
     run_group(errors_tests, filter);
+    run_group(reference_tests, filter);
     run_group(roundtrip_tests, filter);
     run_group(failures_tests, filter);
     run_group(images_tests, filter);

@@ -156,6 +156,36 @@ oc --artifact-type x tags "$PLAIN/cli/app"; usage "--artifact-type only with ref
 oc -u a --password-stdin push-blob "$PLAIN/x" - </dev/null
 usage "--password-stdin with FILE - is a usage error"
 oc tags 'Not A Reference!'; bad "a malformed reference" INVALID_REFERENCE 4
+oc -u a -p b tags 'Not A Reference!'
+bad "a malformed reference with -u (its registry is the library's)" INVALID_REFERENCE 4
+
+# ref-parse: the parts of a reference as JSON, no registry contacted.
+oc --help; check "--help shows ref-parse" grep -q '^  ref-parse REF' "$out"
+oc ref-parse ubuntu
+ok "ref-parse: Docker Hub's normalization, fields in order" '{
+  "registry": "docker.io",
+  "api_host": "registry-1.docker.io",
+  "repository": "library/ubuntu",
+  "tag": "latest",
+  "digest": null,
+  "canonical": "docker.io/library/ubuntu:latest",
+  "familiar": "ubuntu:latest"
+}'
+refd=sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa
+oc ref-parse "index.docker.io/user/app@$refd"; ok "ref-parse: a digest reference"
+check "ref-parse: ... is JSON with no tag and the digest" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d == {"registry": "docker.io", "api_host": "registry-1.docker.io",
+             "repository": "user/app", "tag": None, "digest": sys.argv[2],
+             "canonical": "docker.io/user/app@" + sys.argv[2],
+             "familiar": "user/app@" + sys.argv[2]}, d' "$out" "$refd"
+oc ref-parse 'localhost:5000/a/b:v1'; ok "ref-parse: another registry"
+check "ref-parse: ... keeps the registry in the familiar form" grep -q '"familiar": "localhost:5000/a/b:v1"' "$out"
+oc ref-parse 'Not A Reference!'; bad "ref-parse: a malformed reference" INVALID_REFERENCE 4
+check "ref-parse: ... says why" grep -q 'invalid reference "Not A Reference!"' "$err"
+oc ref-parse "x@sha256:abc"; bad "ref-parse: a malformed digest" INVALID_DIGEST 5
+oc ref-parse; usage "ref-parse without REF is a usage error"
 
 # ---- the whole job against one registry --------------------------------
 
@@ -693,6 +723,8 @@ if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
     vgrun() { "${vg[@]}" "$OCIREG" "$@" >"$out" 2>"$err"; rc=$?; }
     vgrun version; ok "valgrind: version" "$version"
     vgrun frobnicate; usage "valgrind: a usage error is clean"
+    vgrun ref-parse "localhost:5000/a/b:v1@$refd"; ok "valgrind: ref-parse"
+    vgrun ref-parse 'Not A Reference!'; bad "valgrind: ref-parse of a bad reference" INVALID_REFERENCE 4
     vgrun "${P[@]}" --progress push-blob "$repo" "$tmp/layer.bin"
     ok "valgrind: push-blob --progress" "$(sha "$tmp/layer.bin")"
     vgrun "${P[@]}" push-blob "$repo" - <"$tmp/config.json"; ok "valgrind: push-blob -" "$(sha "$tmp/config.json")"

@@ -45,6 +45,7 @@ HANDLES = {
     "ocireg_descriptor_list": _lib.ocireg_descriptor_list,
     "ocireg_image_options": _lib.ocireg_image_options,
     "ocireg_options": _lib.ocireg_options,
+    "ocireg_reference": _lib.ocireg_reference,
     "ocireg_string_list": _lib.ocireg_string_list,
     "ocireg_upload": _lib.ocireg_upload,
 }

@@ -7,6 +7,11 @@ Registry V2), the Python binding of libocireg over ctypes.
         digest = client.push_blob("localhost:5000/demo", b"hello")
         assert client.get_blob("localhost:5000/demo", digest) == b"hello"
 
+References parse without a registry::
+
+    ref = ocireg.parse_reference("ubuntu")
+    assert ref.canonical == "docker.io/library/ubuntu:latest"
+
 Errors are subclasses of :class:`OciregError`, one per library status
 (:class:`NotFoundError`, :class:`UnauthorizedError`, ...).
 """
@@ -26,6 +31,7 @@ from .client import (
     version,
 )
 from .errors import OciregError, error_class
+from .reference import Reference, normalize_registry, parse_reference
 
 # One exception class per status: NotFoundError, UnauthorizedError, ...
 globals().update({name: getattr(_errors, name) for _, _, name, _, _ in _errors.STATUS_CODES})
@@ -42,9 +48,12 @@ __all__ = [
     "Manifest",
     "ManifestInfo",
     "OciregError",
+    "Reference",
     "Upload",
     "error_class",
     "library_path",
+    "normalize_registry",
+    "parse_reference",
     "version",
     "__version__",
 ] + [name for _, _, name, _, _ in _errors.STATUS_CODES]

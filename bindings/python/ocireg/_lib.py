@@ -65,6 +65,10 @@ class ocireg_options(Structure):
     pass
 
 
+class ocireg_reference(Structure):
+    pass
+
+
 class ocireg_string_list(Structure):
     pass
 
@@ -80,6 +84,7 @@ ContentP = POINTER(ocireg_content)
 DescriptorListP = POINTER(ocireg_descriptor_list)
 ImageOptionsP = POINTER(ocireg_image_options)
 OptionsP = POINTER(ocireg_options)
+ReferenceP = POINTER(ocireg_reference)
 StringListP = POINTER(ocireg_string_list)
 UploadP = POINTER(ocireg_upload)
 
@@ -244,6 +249,17 @@ SIGNATURES = {
     "ocireg_upload_suspend": (status_t, [UploadP, POINTER(owned_str), POINTER(c_uint64)]),
     "ocireg_upload_commit": (status_t, [UploadP, c_char_p, POINTER(owned_str)]),
     "ocireg_upload_free": (None, [UploadP]),
+    # references and registry names
+    "ocireg_reference_parse": (status_t, [c_char_p, POINTER(ReferenceP)]),
+    "ocireg_reference_registry": (c_char_p, [ReferenceP]),
+    "ocireg_reference_api_host": (c_char_p, [ReferenceP]),
+    "ocireg_reference_repository": (c_char_p, [ReferenceP]),
+    "ocireg_reference_tag": (c_char_p, [ReferenceP]),
+    "ocireg_reference_digest": (c_char_p, [ReferenceP]),
+    "ocireg_reference_canonical": (c_char_p, [ReferenceP]),
+    "ocireg_reference_familiar": (c_char_p, [ReferenceP]),
+    "ocireg_reference_free": (None, [ReferenceP]),
+    "ocireg_registry_normalize": (status_t, [c_char_p, POINTER(owned_str)]),
     # values the library hands out
     "ocireg_string_free": (None, [owned_str]),
     "ocireg_string_list_len": (c_size_t, [StringListP]),

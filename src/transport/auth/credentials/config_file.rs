@@ -14,9 +14,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::credential::Credential;
 use super::helper::HelperRunner;
 use crate::error::{Error, ErrorKind, Result};
-
-/// The canonical registry name of Docker Hub.
-pub(super) const DOCKER_HUB: &str = "docker.io";
+use crate::registry::UserName;
 
 /// Standard base64 that accepts input with or without padding.
 const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -24,34 +22,15 @@ const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The registry part of an auth key or a registry name: its lower-cased
-/// `host[:port]` with Docker Hub's aliases folded into `docker.io`, and
-/// whether the key also names a repository path (`host/namespace`).
-fn parse_key(key: &str) -> (String, bool) {
-    let key = key.trim();
-    let (had_scheme, rest) = match key.split_once("://") {
-        Some((_, rest)) => (true, rest),
-        None => (false, key),
-    };
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = host.to_ascii_lowercase();
-    let host = match host.as_str() {
-        "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_string(),
-        _ => host,
-    };
-    let names_repository = !had_scheme && !path.trim_matches('/').is_empty();
-    (host, names_repository)
-}
-
 /// The cache and lookup key of a registry name.
 pub(super) fn registry_key(registry: &str) -> String {
-    parse_key(registry).0
+    UserName::parse(registry).host
 }
 
 /// The registry an auth-file key stands for; `None` for repository keys.
 fn host_key(key: &str) -> Option<String> {
-    let (host, names_repository) = parse_key(key);
-    (!names_repository && !host.is_empty()).then_some(host)
+    let name = UserName::parse(key);
+    (!name.names_repository && !name.host.is_empty()).then_some(name.host)
 }
 
 /// A docker `config.json` or containers `auth.json`; unknown fields ignored.

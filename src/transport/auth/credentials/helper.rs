@@ -10,13 +10,10 @@ use serde::Deserialize;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use zeroize::Zeroizing;
 
-use super::config_file::DOCKER_HUB;
 use super::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::signals::without_sigpipe;
-
-/// The server URL docker uses for Docker Hub in credential helpers.
-const DOCKER_HUB_SERVER_URL: &str = "https://index.docker.io/v1/";
+use crate::registry::helper_server_url;
 /// The most a credential helper may print on stdout.
 const MAX_HELPER_OUTPUT: usize = 1 << 20;
 /// The user name with which a credential helper marks an identity token.
@@ -189,16 +186,6 @@ fn is_valid_helper_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
-/// The server URL a helper is asked about: docker's for Docker Hub, the
-/// `host[:port]` otherwise.
-fn helper_server_url(key: &str) -> &str {
-    if key == DOCKER_HUB {
-        DOCKER_HUB_SERVER_URL
-    } else {
-        key
-    }
 }
 
 /// A failed helper run: "credentials not found" means no credential,
