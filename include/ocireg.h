@@ -35,9 +35,9 @@
  * otherwise). Handles passed in are borrowed for the call; they must be
  * live (not yet freed).
  *
- * Threads. ocireg_client and ocireg_cancel may be used from any number of
- * threads at once; ocireg_cancel_cancel is made for calling from another
- * thread while a call runs. Every other handle (options, image options,
+ * Threads. ocireg_client, ocireg_cancel and ocireg_reference (immutable)
+ * may be used from any number of threads at once; ocireg_cancel_cancel is
+ * made for calling from another thread while a call runs. Every other handle (options, image options,
  * readers, uploads, lists, contents) is used by one thread at a time. A
  * handle is freed only after every call on it has returned. Calls block
  * the calling thread; pass an ocireg_cancel to stop them from another one.
