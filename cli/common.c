@@ -18,7 +18,7 @@ int fail(ocireg_status status)
 {
     const char *name = ocireg_status_str(status);
     const char *message = ocireg_last_error_message();
-    if (message == NULL)
+    if (*message == '\0')
         message = "(no detail)";
     fprintf(stderr, "ocireg: %s: %s\n", name, message);
     if (status < 1)

@@ -1,4 +1,58 @@
-/* ocireg: a container-registry client (OCI Distribution v1.1, Docker Registry V2). */
+/*
+ * ocireg: a container-registry client (OCI Distribution v1.1, Docker
+ * Registry HTTP API V2) as a C library.
+ *
+ * Language: the header compiles as C99 and as C++11 (its declarations are
+ * wrapped in extern "C"). Link with -locireg (pkg-config: ocireg).
+ *
+ * The conventions below hold for every function; the documentation of a
+ * function states only what it adds to them.
+ *
+ * Results. A function that can fail returns an ocireg_status: OCIREG_OK (0)
+ * or an error. It writes its outputs (the *_out arguments) only when it
+ * returns OCIREG_OK; on an error they keep what they held. An output
+ * documented as "or NULL when not wanted" may be NULL; every other pointer
+ * argument is required, and NULL there is OCIREG_ERR_NULL_ARGUMENT (the
+ * message names the argument). Strings passed in are NUL-terminated UTF-8
+ * (else OCIREG_ERR_INVALID_UTF8) and are only read during the call. A
+ * panic inside the library is OCIREG_ERR_PANIC, never an abort.
+ *
+ * The last error. The detail of the last failing call is kept per thread:
+ * ocireg_last_error_status, _message, _registry_code, _http_status and
+ * _retry_after_ms read it on the thread that made the call, right after
+ * it. A successful call leaves it as it was; the next failing call on the
+ * thread replaces it. ocireg_last_error_message never returns NULL (an
+ * empty string when there is no error). Strings it gives are owned by the
+ * library and stay valid until the next ocireg call on that thread: copy
+ * them to keep them. ocireg_status_str names any status.
+ *
+ * Ownership. Every handle ocireg_X made by a _new, _open, _start or a
+ * call's *_out has one free function, ocireg_X_free; strings returned
+ * through char **_out are freed with ocireg_string_free. Never free()
+ * them. Every _free accepts NULL and then does nothing. A const char * or
+ * const uint8_t * a function returns is owned by the handle it came from
+ * and valid until that handle is freed (unless its documentation says
+ * otherwise). Handles passed in are borrowed for the call; they must be
+ * live (not yet freed).
+ *
+ * Threads. ocireg_client, ocireg_cancel and ocireg_reference (immutable)
+ * may be used from any number of threads at once; ocireg_cancel_cancel is
+ * made for calling from another thread while a call runs. Every other handle (options, image options,
+ * readers, uploads, lists, contents) is used by one thread at a time. A
+ * handle is freed only after every call on it has returned. Calls block
+ * the calling thread; pass an ocireg_cancel to stop them from another one.
+ *
+ * Callbacks. Callbacks are called on the thread that made the call, and
+ * only during that call. Their userdata is passed through untouched. A
+ * pointer given to a callback (bytes, a digest string) is borrowed for the
+ * length of that callback only. A non-zero return stops the call with
+ * OCIREG_ERR_ABORTED. A callback must not free a handle the running call
+ * uses. The blob-transfer callbacks (ocireg_write_cb, ocireg_read_cb,
+ * ocireg_progress_cb) may make other ocireg calls; the image progress
+ * callback (ocireg_image_progress_cb) may not: such calls fail with
+ * OCIREG_ERR_UNSUPPORTED.
+ */
+
 
 #ifndef OCIREG_H
 #define OCIREG_H
@@ -15,7 +69,8 @@
 
 // The result of a fallible ocireg call. `OCIREG_OK` is 0; every other
 // value is an error whose detail `ocireg_last_error_*` gives on the same
-// thread. Values are assigned once and never reused.
+// thread. Values are assigned once and never reused; `ocireg_status_str`
+// names them.
 enum ocireg_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -78,8 +133,9 @@ typedef uint32_t ocireg_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A blob download read piece by piece with `ocireg_blob_reader_read`.
-// One thread at a time.
+// A blob download read piece by piece with `ocireg_blob_reader_read`,
+// verified as it is read. Made by `ocireg_client_blob_open`, freed by
+// `ocireg_blob_reader_free`. One thread at a time.
 typedef struct ocireg_blob_reader ocireg_blob_reader;
 
 // A cancellation signal. Pass it to any network call; calling
@@ -89,17 +145,20 @@ typedef struct ocireg_blob_reader ocireg_blob_reader;
 // operation.
 typedef struct ocireg_cancel ocireg_cancel;
 
-// A registry client: one connection pool, one token cache. Thread-safe:
-// share one client between all threads. Free with `ocireg_client_free`
-// after every call on it returned.
+// A registry client: one connection pool, one token cache.
+//
+// Thread-safe: share one client between all threads. Made by
+// `ocireg_client_new`; freed by `ocireg_client_free` once every call on it
+// has returned.
 typedef struct ocireg_client ocireg_client;
 
-// A document as the registry sent it (a content, an index or an image
-// config): the raw bytes, their media type and their digest. One thread
-// at a time.
+// A document as the registry sent it (a manifest, an index or an image
+// config): the raw bytes, their media type and their digest. Freed by
+// `ocireg_content_free`. One thread at a time.
 typedef struct ocireg_content ocireg_content;
 
-// A list of descriptors (referrers). One thread at a time.
+// A list of descriptors (referrers). Freed by
+// `ocireg_descriptor_list_free`. One thread at a time.
 typedef struct ocireg_descriptor_list ocireg_descriptor_list;
 
 // Options of the image operations. Made by `ocireg_image_options_new`,
@@ -107,9 +166,9 @@ typedef struct ocireg_descriptor_list ocireg_descriptor_list;
 typedef struct ocireg_image_options ocireg_image_options;
 
 // Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
-// by the setters, freed by `ocireg_options_free`. Not thread-safe while
-// being changed; a client copies what it needs, so the options can be
-// freed or reused right after `ocireg_client_new`.
+// by the setters, freed by `ocireg_options_free`. One thread at a time; a
+// client copies what it needs, so the options can be freed or reused
+// right after `ocireg_client_new`.
 typedef struct ocireg_options ocireg_options;
 
 // A parsed, normalized image reference (`docker.io/library/ubuntu:latest`).
@@ -118,7 +177,8 @@ typedef struct ocireg_options ocireg_options;
 // until `ocireg_reference_free`.
 typedef struct ocireg_reference ocireg_reference;
 
-// A list of strings (tags, repositories). One thread at a time.
+// A list of strings (tags, repositories). Freed by
+// `ocireg_string_list_free`. One thread at a time.
 typedef struct ocireg_string_list ocireg_string_list;
 
 // An upload session used as a writer: `ocireg_upload_write` buffers bytes
@@ -128,12 +188,47 @@ typedef struct ocireg_string_list ocireg_string_list;
 // was neither committed nor suspended cancels it. One thread at a time.
 typedef struct ocireg_upload ocireg_upload;
 
-// Reports image progress: blob `digest` is at `blob_done` of `blob_total`
-// bytes, the whole operation at `done` of `total`. `digest` is borrowed for
-// the call. Called on the caller's thread; non-zero stops the operation with
-// `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it has
-// already finished. It must not call ocireg: such calls fail with
-// `OCIREG_ERR_UNSUPPORTED` (the operation is still running underneath).
+// Receives downloaded bytes.
+//
+// @param userdata the pointer given with the callback, passed through.
+// @param data `len` bytes, borrowed for the length of this call only.
+// @param len the number of bytes in `data`.
+// @return 0 to go on; non-zero stops the call with `OCIREG_ERR_ABORTED`.
+typedef int (*ocireg_write_cb)(void *userdata, const uint8_t *data, size_t len);
+
+// Reports the progress of a transfer.
+//
+// @param userdata the pointer given with the callback, passed through.
+// @param done the bytes moved so far.
+// @param total the bytes to move, or 0 when unknown.
+// @return 0 to go on; non-zero stops the call with `OCIREG_ERR_ABORTED`.
+typedef int (*ocireg_progress_cb)(void *userdata, uint64_t done, uint64_t total);
+
+// Supplies bytes to upload.
+//
+// @param userdata the pointer given with the callback, passed through.
+// @param buf where to put up to `cap` bytes (owned by ocireg; valid for
+//        this call only).
+// @param cap the room in `buf`.
+// @param len_out receives the number of bytes put in `buf`; 0 means the end.
+// @return 0 to go on; non-zero stops the call with `OCIREG_ERR_ABORTED`.
+typedef int (*ocireg_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
+
+// Reports the progress of an image operation.
+//
+// Called on the thread that made the call. It must not call ocireg: such
+// calls fail with `OCIREG_ERR_UNSUPPORTED` (the operation is still running
+// underneath).
+//
+// @param userdata the pointer given with the callback, passed through.
+// @param digest the blob being moved; borrowed for this call only.
+// @param blob_done bytes of that blob moved so far.
+// @param blob_total that blob's size.
+// @param done bytes of the whole operation moved so far.
+// @param total bytes of the whole operation.
+// @return 0 to go on; non-zero stops the operation with
+//         `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it
+//         has already finished.
 typedef int (*ocireg_image_progress_cb)(void *userdata,
                                         const char *digest,
                                         uint64_t blob_done,
@@ -141,586 +236,59 @@ typedef int (*ocireg_image_progress_cb)(void *userdata,
                                         uint64_t done,
                                         uint64_t total);
 
-// Receives downloaded bytes: `data` holds `len` bytes, borrowed for the
-// call. Return 0 to go on, non-zero to stop with `OCIREG_ERR_ABORTED`.
-// Called on the caller's thread.
-typedef int (*ocireg_write_cb)(void *userdata, const uint8_t *data, size_t len);
-
-// Reports progress: `done` bytes so far of `total` (0 when unknown).
-// Return 0 to go on, non-zero to stop with `OCIREG_ERR_ABORTED`.
-typedef int (*ocireg_progress_cb)(void *userdata, uint64_t done, uint64_t total);
-
-// Supplies bytes to upload: fill up to `cap` bytes of `buf`, store the
-// count in `*len_out` (0 at the end) and return 0; non-zero stops with
-// `OCIREG_ERR_ABORTED`. Called on the caller's thread.
-typedef int (*ocireg_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
-// The library version (the crate version), as a static NUL-terminated string.
+// The library's version, the crate version, such as `"0.1.0"`.
+//
+// @return a static string, never NULL and never to be freed; it equals
+//         `OCIREG_VERSION` when the header matches the library.
 const char *ocireg_version(void);
 
-// The static name of a status, such as `"NOT_FOUND"`; `"UNKNOWN"` for a
-// value that is not a status. Never NULL; never freed.
+// The name of a status, such as `"NOT_FOUND"` for `OCIREG_ERR_NOT_FOUND`.
+//
+// @param status a status (any number is accepted).
+// @return a static string, never NULL and never to be freed: the name, or
+//         `"UNKNOWN"` for a number that is not a status.
 const char *ocireg_status_str(uint32_t status);
 
-// A new, not yet cancelled signal. Free it with `ocireg_cancel_free`.
-// Returns NULL only if the library panicked.
-ocireg_cancel *ocireg_cancel_new(void);
-
-// Cancels every call using `cancel`. Safe from any thread; NULL is a no-op.
+// The status of the last failing call on this thread.
 //
-// # Safety
-// `cancel` is NULL or a live `ocireg_cancel`.
-void ocireg_cancel_cancel(const ocireg_cancel *cancel);
-
-// Frees a signal; NULL is a no-op. No call may still be using it.
-//
-// # Safety
-// `cancel` is NULL or a live `ocireg_cancel` not used afterwards.
-void ocireg_cancel_free(ocireg_cancel *cancel);
-
-// Creates a client with `options` (NULL for the defaults) into `*client_out`.
-//
-// # Safety
-// `options` is NULL or live; `client_out` is NULL or writable.
-ocireg_status ocireg_client_new(const ocireg_options *options, ocireg_client **client_out);
-
-// Frees a client; NULL is a no-op. No call may still be running on it.
-//
-// # Safety
-// `client` is NULL or live and not used afterwards.
-void ocireg_client_free(ocireg_client *client);
-
-// Checks that `registry` (`host[:port]`) speaks the V2 API.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_ping(const ocireg_client *client,
-                                 const char *registry,
-                                 const ocireg_cancel *cancel);
-
-// Validates the configured credentials for `registry`, like `docker login`.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_check_credentials(const ocireg_client *client,
-                                              const char *registry,
-                                              const ocireg_cancel *cancel);
-
-// Lists the repositories of `registry` into `*list_out`.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_catalog(const ocireg_client *client,
-                                    const char *registry,
-                                    const ocireg_cancel *cancel,
-                                    ocireg_string_list **list_out);
-
-// Lists the tags of the repository of `repository` (a reference; any tag
-// in it is ignored) into `*list_out`.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_tags(const ocireg_client *client,
-                                 const char *repository,
-                                 const ocireg_cancel *cancel,
-                                 ocireg_string_list **list_out);
-
-// Fetches the manifest or index `reference` into `*manifest_out`
-// (verified when the reference has a digest).
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_manifest_get(const ocireg_client *client,
-                                         const char *reference,
-                                         const ocireg_cancel *cancel,
-                                         ocireg_content **manifest_out);
-
-// Fetches the config of image `reference` into `*config_out`: through an
-// index, the image for `platform` (`os/arch[/variant]`; NULL for this
-// machine's) is chosen. The config is verified against its digest.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_config_get(const ocireg_client *client,
-                                       const char *reference,
-                                       const char *platform,
-                                       const ocireg_cancel *cancel,
-                                       ocireg_content **config_out);
-
-// The digest (freed with `ocireg_string_free`), size and media type (freed
-// likewise) of manifest `reference`, without its body. Any of the three
-// outputs may be NULL when not wanted.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_manifest_head(const ocireg_client *client,
-                                          const char *reference,
-                                          const ocireg_cancel *cancel,
-                                          char **digest_out,
-                                          uint64_t *size_out,
-                                          char **media_type_out);
-
-// Pushes `len` bytes of manifest with `media_type` to `reference` (its tag,
-// or its digest) and gives its digest in `*digest_out` (free with
-// `ocireg_string_free`; may be NULL when not wanted).
-//
-// # Safety
-// Pointers are NULL or valid; `data` has `len` readable bytes.
-ocireg_status ocireg_client_manifest_put(const ocireg_client *client,
-                                         const char *reference,
-                                         const uint8_t *data,
-                                         size_t len,
-                                         const char *media_type,
-                                         const ocireg_cancel *cancel,
-                                         char **digest_out);
-
-// Pushes one manifest under `tag_count` tags of the repository of
-// `repository` (by digest when `tag_count` is 0); `*digest_out` as in
-// `ocireg_client_manifest_put`.
-//
-// # Safety
-// Pointers are NULL or valid; `tags` has `tag_count` C strings.
-ocireg_status ocireg_client_manifest_put_tags(const ocireg_client *client,
-                                              const char *repository,
-                                              const char *const *tags,
-                                              size_t tag_count,
-                                              const uint8_t *data,
-                                              size_t len,
-                                              const char *media_type,
-                                              const ocireg_cancel *cancel,
-                                              char **digest_out);
-
-// Deletes manifest `reference` (a tag is resolved to its digest first,
-// which removes every tag of that manifest).
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_manifest_delete(const ocireg_client *client,
-                                            const char *reference,
-                                            const ocireg_cancel *cancel);
-
-// Lists the manifests whose `subject` is `reference`, filtered by
-// `artifact_type` (NULL for all), into `*list_out`.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_referrers(const ocireg_client *client,
-                                      const char *reference,
-                                      const char *artifact_type,
-                                      const ocireg_cancel *cancel,
-                                      ocireg_descriptor_list **list_out);
-
-// The size of blob `digest` in `repository` into `*size_out`
-// (`OCIREG_ERR_NOT_FOUND` when absent).
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_blob_head(const ocireg_client *client,
-                                      const char *repository,
-                                      const char *digest,
-                                      const ocireg_cancel *cancel,
-                                      uint64_t *size_out);
-
-// Deletes blob `digest` from `repository`.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_blob_delete(const ocireg_client *client,
-                                        const char *repository,
-                                        const char *digest,
-                                        const ocireg_cancel *cancel);
-
-// Uploads `len` bytes held in memory as one blob (POST then PUT) into
-// `repository`; `*digest_out` (may be NULL) gets its digest.
-//
-// # Safety
-// Pointers are NULL or valid; `data` has `len` readable bytes.
-ocireg_status ocireg_client_blob_push(const ocireg_client *client,
-                                      const char *repository,
-                                      const uint8_t *data,
-                                      size_t len,
-                                      const ocireg_cancel *cancel,
-                                      char **digest_out);
-
-// New image options: this machine's platform, one platform, no progress.
-// Returns NULL only on a panic.
-ocireg_image_options *ocireg_image_options_new(void);
-
-// Frees image options; NULL is a no-op.
-//
-// # Safety
-// `options` is NULL or live and not used afterwards.
-void ocireg_image_options_free(ocireg_image_options *options);
-
-// Chooses the platform (`os/arch[/variant]`) taken from an index.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_image_options_set_platform(ocireg_image_options *options,
-                                                const char *platform);
-
-// Non-zero: keep a whole index and every platform's image.
-//
-// # Safety
-// `options` is NULL or live.
-ocireg_status ocireg_image_options_set_all_platforms(ocireg_image_options *options, int all);
-
-// The image's name in an OCI layout (`org.opencontainers.image.ref.name`):
-// what a pull writes and what a push reads.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options, const char *name);
-
-// Adds a repository of the destination registry to mount blobs from
-// before uploading them (push).
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_image_options_add_mount_from(ocireg_image_options *options,
-                                                  const char *repository);
-
-// Sets the progress callback (NULL for none) and its userdata.
-//
-// # Safety
-// `options` is NULL or live; the callback is safe to call with `userdata`.
-ocireg_status ocireg_image_options_set_progress(ocireg_image_options *options,
-                                                ocireg_image_progress_cb progress,
-                                                void *userdata);
-
-// Pulls image `reference` into the OCI layout directory `dir` (created if
-// needed); `*digest_out` (may be NULL) gets the digest named in
-// `index.json`. Blobs already there and verified are not fetched again.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_image_pull(const ocireg_client *client,
-                                       const char *reference,
-                                       const char *dir,
-                                       const ocireg_image_options *options,
-                                       const ocireg_cancel *cancel,
-                                       char **digest_out);
-
-// Pushes the image of the OCI layout `dir` (the options' layout name, or
-// its only image) to `reference`; `*digest_out` (may be NULL) gets the
-// digest of what was tagged.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_image_push(const ocireg_client *client,
-                                       const char *dir,
-                                       const char *reference,
-                                       const ocireg_image_options *options,
-                                       const ocireg_cancel *cancel,
-                                       char **digest_out);
-
-// Copies image `source` to `target` (registry to registry, mounting
-// within one registry); `*digest_out` (may be NULL) gets the digest.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_image_copy(const ocireg_client *client,
-                                       const char *source,
-                                       const char *target,
-                                       const ocireg_image_options *options,
-                                       const ocireg_cancel *cancel,
-                                       char **digest_out);
-
-// Writes image `reference` to `path` as a docker-archive tarball (the
-// file appears only when complete); `*digest_out` (may be NULL) gets the
-// manifest digest.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_image_save(const ocireg_client *client,
-                                       const char *reference,
-                                       const char *path,
-                                       const ocireg_image_options *options,
-                                       const ocireg_cancel *cancel,
-                                       char **digest_out);
-
-// The facts of image `reference` as JSON in `*json_out` (free with
-// `ocireg_string_free`), with skopeo inspect's field names; with
-// `with_tags` non-zero, `RepoTags` lists the repository's tags.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_image_inspect(const ocireg_client *client,
-                                          const char *reference,
-                                          const ocireg_image_options *options,
-                                          int with_tags,
-                                          const ocireg_cancel *cancel,
-                                          char **json_out);
-
-// The status of the last failing call on this thread (`OCIREG_OK` if none).
+// @return that status; `OCIREG_OK` when no call on this thread has failed
+//         since it started or since `ocireg_last_error_clear`.
 ocireg_status ocireg_last_error_status(void);
 
-// The message of the last failing call on this thread, or NULL if none:
-// what failed, then the HTTP status and the registry's error entries when
-// there were any (the status name is not repeated; see `ocireg_status_str`).
-// The string belongs to the library and stays valid until the next
-// failing call on this thread.
+// The message of the last failing call on this thread: what failed, then
+// the HTTP status and the registry's error entries when there were any
+// (the status name is not repeated; see `ocireg_status_str`).
+//
+// @return the message, never NULL: an empty string when there is no error.
+//         Owned by the library; valid until the next ocireg call on this
+//         thread.
 const char *ocireg_last_error_message(void);
 
-// The registry's OCI error code (such as `MANIFEST_UNKNOWN`) of the last
-// failing call on this thread, or NULL. Valid like
-// `ocireg_last_error_message`.
+// The registry's OCI error code of the last failing call on this thread,
+// such as `MANIFEST_UNKNOWN`.
+//
+// @return the code, or NULL when the registry sent none (or there is no
+//         error). Valid like `ocireg_last_error_message`.
 const char *ocireg_last_error_registry_code(void);
 
-// The HTTP status of the last failing call on this thread, or 0.
+// The HTTP status of the last failing call on this thread.
+//
+// @return the HTTP status, or 0 when there was no response (or no error).
 uint16_t ocireg_last_error_http_status(void);
 
 // The `Retry-After` the registry asked for in the last failing call on
-// this thread, in milliseconds, or 0.
+// this thread.
+//
+// @return the wait in milliseconds, or 0 when it asked for none.
 uint64_t ocireg_last_error_retry_after_ms(void);
 
-// Forgets this thread's last error.
+// Forgets this thread's last error: afterwards the status is `OCIREG_OK`
+// and the message empty.
 void ocireg_last_error_clear(void);
-
-// Frees a string returned by ocireg (such as a digest); NULL is a no-op.
-//
-// # Safety
-// `s` is NULL or a string ocireg returned, not freed before.
-void ocireg_string_free(char *s);
-
-// The number of strings; 0 for NULL.
-//
-// # Safety
-// `list` is NULL or a live list.
-size_t ocireg_string_list_len(const ocireg_string_list *list);
-
-// String `index`, or NULL when out of range. Owned by the list.
-//
-// # Safety
-// `list` is NULL or a live list.
-const char *ocireg_string_list_get(const ocireg_string_list *list, size_t index);
-
-// Frees a list and its strings; NULL is a no-op.
-//
-// # Safety
-// `list` is NULL or a live list not used afterwards.
-void ocireg_string_list_free(ocireg_string_list *list);
-
-// The raw bytes (not NUL-terminated); `*len_out` gets their length.
-// Owned by the content. NULL if `content` or `len_out` is NULL.
-//
-// # Safety
-// `content` is NULL or live; `len_out` is NULL or writable.
-const uint8_t *ocireg_content_bytes(const ocireg_content *content, size_t *len_out);
-
-// The media type. Owned by the content; NULL for NULL.
-//
-// # Safety
-// `content` is NULL or live.
-const char *ocireg_content_media_type(const ocireg_content *content);
-
-// The digest of the raw bytes. Owned by the content; NULL for NULL.
-//
-// # Safety
-// `content` is NULL or live.
-const char *ocireg_content_digest(const ocireg_content *content);
-
-// Frees a content; NULL is a no-op.
-//
-// # Safety
-// `content` is NULL or live and not used afterwards.
-void ocireg_content_free(ocireg_content *content);
-
-// The number of descriptors; 0 for NULL.
-//
-// # Safety
-// `list` is NULL or live.
-size_t ocireg_descriptor_list_len(const ocireg_descriptor_list *list);
-
-// The media type of descriptor `index`, or NULL. Owned by the list.
-//
-// # Safety
-// `list` is NULL or live.
-const char *ocireg_descriptor_list_media_type(const ocireg_descriptor_list *list, size_t index);
-
-// The digest of descriptor `index`, or NULL. Owned by the list.
-//
-// # Safety
-// `list` is NULL or live.
-const char *ocireg_descriptor_list_digest(const ocireg_descriptor_list *list, size_t index);
-
-// The size of descriptor `index`, or 0.
-//
-// # Safety
-// `list` is NULL or live.
-uint64_t ocireg_descriptor_list_size(const ocireg_descriptor_list *list, size_t index);
-
-// The artifact type of descriptor `index`, or NULL when it has none.
-//
-// # Safety
-// `list` is NULL or live.
-const char *ocireg_descriptor_list_artifact_type(const ocireg_descriptor_list *list, size_t index);
-
-// Frees a descriptor list; NULL is a no-op.
-//
-// # Safety
-// `list` is NULL or live and not used afterwards.
-void ocireg_descriptor_list_free(ocireg_descriptor_list *list);
-
-// New options with the defaults (https only, system CAs, 30 s connect
-// timeout, 60 s read timeout, 4 retries). Returns NULL only on a panic.
-ocireg_options *ocireg_options_new(void);
-
-// Frees options; NULL is a no-op.
-//
-// # Safety
-// `options` is NULL or a live `ocireg_options` not used afterwards.
-void ocireg_options_free(ocireg_options *options);
-
-// Allows plain HTTP, and HTTPS without certificate checks, for `host`
-// (`host` or `host:port`). May be called many times.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_add_insecure_registry(ocireg_options *options, const char *host);
-
-// Sets a user name and password for `registry` (`host[:port]`,
-// `docker.io` for Docker Hub). They win over any auth file.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_set_credentials(ocireg_options *options,
-                                             const char *registry,
-                                             const char *username,
-                                             const char *password);
-
-// Sets an OAuth2 refresh token (docker's `identitytoken`) for `registry`.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_set_identity_token(ocireg_options *options,
-                                                const char *registry,
-                                                const char *token);
-
-// Uses this auth file (docker `config.json` or containers `auth.json`)
-// instead of the default search.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_set_auth_file(ocireg_options *options, const char *value);
-
-// Trusts the CA certificates in this PEM file too. May be called many times.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_add_ca_file(ocireg_options *options, const char *value);
-
-// Sends every request through this proxy URL (instead of the
-// `HTTPS_PROXY`/`NO_PROXY` environment).
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_set_proxy(ocireg_options *options, const char *value);
-
-// Sets the `User-Agent`.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_set_user_agent(ocireg_options *options, const char *value);
-
-// Presents this client certificate chain and key (PEM files) for mutual TLS.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_set_client_cert(ocireg_options *options,
-                                             const char *cert_path,
-                                             const char *key_path);
-
-// Adds a header sent with every registry request.
-//
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_options_add_header(ocireg_options *options,
-                                        const char *name,
-                                        const char *value);
-
-// How long to wait for a connection, in milliseconds.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_connect_timeout_ms(ocireg_options *options, uint64_t value);
-
-// How long a response may send nothing before `OCIREG_ERR_TIMEOUT`, in milliseconds.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_read_timeout_ms(ocireg_options *options, uint64_t value);
-
-// The longest a request without a streamed body may take, in milliseconds.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uint64_t value);
-
-// The longest a docker credential helper (`docker-credential-NAME get`)
-// may run, in milliseconds (default 30 000); a helper still running then
-// is killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_credential_helper_timeout_ms(ocireg_options *options,
-                                                              uint64_t value);
-
-// How many times a failed request is retried (429, 502-504, connection
-// errors; 500 too for HEAD), the ping included. Waits have random jitter.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_max_retries(ocireg_options *options, uint32_t value);
-
-// The longest `Retry-After` waited out, in milliseconds; longer ones fail at once.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_max_retry_after_ms(ocireg_options *options, uint64_t value);
-
-// The page size for tag and catalog listings (0: the registry's choice).
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_page_size(ocireg_options *options, uint32_t value);
-
-// The most entries (tags, repositories, referrers) one listing collects
-// over all its pages; more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
-// Default 1,000,000.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_max_list_entries(ocireg_options *options, uint64_t value);
-
-// The most response bytes one listing reads over all its pages; more
-// fails it with `OCIREG_ERR_SIZE_EXCEEDED`. Default 64 MiB.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_max_list_bytes(ocireg_options *options, uint64_t value);
-
-// How many times a blob download resumes after its connection drops.
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_max_resumes(ocireg_options *options, uint32_t value);
-
-// The chunk size of chunked uploads, in bytes (at least 1).
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size_t value);
-
-// How many blobs whole-image operations move at once (at least 1).
-//
-// # Safety
-// `options` is NULL or a live handle.
-ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
 
 // Parses and normalizes an image reference the way docker does:
 // `ubuntu` is `docker.io/library/ubuntu:latest`, `index.docker.io` is
@@ -729,24 +297,17 @@ ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t v
 //
 // @param text the reference, `[registry/]repository[:tag][@digest]`.
 // @param reference_out receives the reference (free it with
-//        `ocireg_reference_free`); written only on success.
+//        `ocireg_reference_free`).
 // @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` (or
 //         `OCIREG_ERR_INVALID_DIGEST` for the part after `@`) with the
 //         reason in `ocireg_last_error_message()`; or
 //         `OCIREG_ERR_NULL_ARGUMENT` / `OCIREG_ERR_INVALID_UTF8`.
-//
-// # Safety
-// `text` is NULL or a NUL-terminated string; `reference_out` is NULL or
-// writable.
 ocireg_status ocireg_reference_parse(const char *text, ocireg_reference **reference_out);
 
 // The registry as references spell it: `docker.io`, `localhost:5000`.
 //
 // @param reference the reference.
 // @return the registry, owned by the reference; NULL if `reference` is NULL.
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference`.
 const char *ocireg_reference_registry(const ocireg_reference *reference);
 
 // The `host[:port]` that serves the registry's API: `registry-1.docker.io`
@@ -754,18 +315,12 @@ const char *ocireg_reference_registry(const ocireg_reference *reference);
 //
 // @param reference the reference.
 // @return the host, owned by the reference; NULL if `reference` is NULL.
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference`.
 const char *ocireg_reference_api_host(const ocireg_reference *reference);
 
 // The repository path (`library/ubuntu`).
 //
 // @param reference the reference.
 // @return the path, owned by the reference; NULL if `reference` is NULL.
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference`.
 const char *ocireg_reference_repository(const ocireg_reference *reference);
 
 // The tag (`latest` when the text named neither tag nor digest).
@@ -773,9 +328,6 @@ const char *ocireg_reference_repository(const ocireg_reference *reference);
 // @param reference the reference.
 // @return the tag, owned by the reference; NULL when it has no tag (a
 //         digest only) or `reference` is NULL.
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference`.
 const char *ocireg_reference_tag(const ocireg_reference *reference);
 
 // The digest (`sha256:...`).
@@ -783,9 +335,6 @@ const char *ocireg_reference_tag(const ocireg_reference *reference);
 // @param reference the reference.
 // @return the digest, owned by the reference; NULL when it has none or
 //         `reference` is NULL.
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference`.
 const char *ocireg_reference_digest(const ocireg_reference *reference);
 
 // The canonical string, `registry/repository[:tag][@digest]`
@@ -794,9 +343,6 @@ const char *ocireg_reference_digest(const ocireg_reference *reference);
 //
 // @param reference the reference.
 // @return the string, owned by the reference; NULL if `reference` is NULL.
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference`.
 const char *ocireg_reference_canonical(const ocireg_reference *reference);
 
 // The familiar (short) string, as docker's `FamiliarString`:
@@ -806,17 +352,11 @@ const char *ocireg_reference_canonical(const ocireg_reference *reference);
 //
 // @param reference the reference.
 // @return the string, owned by the reference; NULL if `reference` is NULL.
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference`.
 const char *ocireg_reference_familiar(const ocireg_reference *reference);
 
 // Frees a reference and the strings its accessors returned.
 //
 // @param reference the reference, or NULL (a no-op).
-//
-// # Safety
-// `reference` is NULL or a live `ocireg_reference` not used afterwards.
 void ocireg_reference_free(ocireg_reference *reference);
 
 // Normalizes a registry name a user gave (`docker login`'s argument, an
@@ -827,23 +367,555 @@ void ocireg_reference_free(ocireg_reference *reference);
 //
 // @param name the registry name.
 // @param registry_out receives the normalized name (free it with
-//        `ocireg_string_free`); written only on success.
+//        `ocireg_string_free`).
 // @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` when the name is not
 //         a valid `host[:port]`, with the reason in
 //         `ocireg_last_error_message()`; or `OCIREG_ERR_NULL_ARGUMENT` /
 //         `OCIREG_ERR_INVALID_UTF8`.
-//
-// # Safety
-// `name` is NULL or a NUL-terminated string; `registry_out` is NULL or
-// writable.
 ocireg_status ocireg_registry_normalize(const char *name, char **registry_out);
 
-// Downloads blob `digest` of `repository`, verified, into `write` (with
-// `write_userdata`), reporting to `progress` (NULL for none). Success means
-// every byte was delivered and the digest checked out.
+// Makes options with the defaults: https only, the system's CAs, 30 s
+// connect timeout, 60 s read timeout, 4 retries.
 //
-// # Safety
-// Pointers are NULL or valid; the callbacks are safe to call with their userdata.
+// @return the options (free them with `ocireg_options_free`); NULL only if
+//         the library panicked.
+ocireg_options *ocireg_options_new(void);
+
+// Frees options.
+//
+// @param options the options, or NULL (a no-op).
+void ocireg_options_free(ocireg_options *options);
+
+// Allows plain HTTP, and HTTPS without certificate checks, for one
+// registry. May be called many times.
+//
+// @param options the options.
+// @param host the registry, `host` or `host:port`.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_add_insecure_registry(ocireg_options *options, const char *host);
+
+// Sets a user name and password for one registry. They win over any auth
+// file; a second call for the same registry replaces the first.
+//
+// @param options the options.
+// @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).
+// @param username the user name.
+// @param password the password (kept out of every message).
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_credentials(ocireg_options *options,
+                                             const char *registry,
+                                             const char *username,
+                                             const char *password);
+
+// Sets an OAuth2 refresh token (docker's `identitytoken`) for one
+// registry, replacing any credentials set for it.
+//
+// @param options the options.
+// @param registry the registry, `host[:port]`.
+// @param token the refresh token (kept out of every message).
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_identity_token(ocireg_options *options,
+                                                const char *registry,
+                                                const char *token);
+
+// Uses this auth file (docker `config.json` or containers `auth.json`)
+// instead of the default search.
+//
+// @param options the options.
+// @param value the file's path.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_auth_file(ocireg_options *options, const char *value);
+
+// Trusts the CA certificates in a PEM file too. May be called many times.
+//
+// @param options the options.
+// @param value the file's path (read by `ocireg_client_new`).
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_add_ca_file(ocireg_options *options, const char *value);
+
+// Sends every request through a proxy, instead of following the
+// `HTTPS_PROXY`/`NO_PROXY` environment.
+//
+// @param options the options.
+// @param value the proxy's URL.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_proxy(ocireg_options *options, const char *value);
+
+// Sets the `User-Agent` of every request.
+//
+// @param options the options.
+// @param value the user agent.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_user_agent(ocireg_options *options, const char *value);
+
+// Presents a client certificate for mutual TLS.
+//
+// @param options the options.
+// @param cert_path the PEM file of the certificate chain.
+// @param key_path the PEM file of its private key.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_client_cert(ocireg_options *options,
+                                             const char *cert_path,
+                                             const char *key_path);
+
+// Adds a header sent with every registry request.
+//
+// @param options the options.
+// @param name the header's name.
+// @param value the header's value.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_add_header(ocireg_options *options,
+                                        const char *name,
+                                        const char *value);
+
+// Sets how long to wait for a connection.
+//
+// @param options the options.
+// @param value the time in milliseconds.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_connect_timeout_ms(ocireg_options *options, uint64_t value);
+
+// Sets how long a response may send nothing before `OCIREG_ERR_TIMEOUT`.
+//
+// @param options the options.
+// @param value the time in milliseconds.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_read_timeout_ms(ocireg_options *options, uint64_t value);
+
+// Sets the longest a request without a streamed body may take.
+//
+// @param options the options.
+// @param value the time in milliseconds.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uint64_t value);
+
+// Sets the longest a docker credential helper (`docker-credential-NAME
+// get`) may run (default 30 000 ms); a helper still running then is
+// killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
+//
+// @param options the options.
+// @param value the time in milliseconds.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_credential_helper_timeout_ms(ocireg_options *options,
+                                                              uint64_t value);
+
+// Sets how many times a failed request is retried (429, 502-504,
+// connection errors; 500 too for HEAD), the ping included. Waits have
+// random jitter.
+//
+// @param options the options.
+// @param value the number of retries.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_max_retries(ocireg_options *options, uint32_t value);
+
+// Sets the longest `Retry-After` waited out; a longer one fails the call
+// at once.
+//
+// @param options the options.
+// @param value the time in milliseconds.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_max_retry_after_ms(ocireg_options *options, uint64_t value);
+
+// Sets the page size asked for in tag and catalog listings.
+//
+// @param options the options.
+// @param value the page size, or 0 for the registry's choice.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_page_size(ocireg_options *options, uint32_t value);
+
+// Sets the most entries (tags, repositories, referrers) one listing
+// collects over all its pages (default 1,000,000); more fails it with
+// `OCIREG_ERR_SIZE_EXCEEDED`.
+//
+// @param options the options.
+// @param value the number of entries.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_max_list_entries(ocireg_options *options, uint64_t value);
+
+// Sets the most response bytes one listing reads over all its pages
+// (default 64 MiB); more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
+//
+// @param options the options.
+// @param value the number of bytes.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_max_list_bytes(ocireg_options *options, uint64_t value);
+
+// Sets how many times a blob download resumes after its connection drops.
+//
+// @param options the options.
+// @param value the number of resumes.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_max_resumes(ocireg_options *options, uint32_t value);
+
+// Sets the chunk size of chunked uploads.
+//
+// @param options the options.
+// @param value the size in bytes (0 is taken as 1).
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size_t value);
+
+// Sets how many blobs whole-image operations move at once.
+//
+// @param options the options.
+// @param value the number of blobs (0 is taken as 1).
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
+
+// Creates a client.
+//
+// @param options the options, or NULL for the defaults. The client copies
+//        them: they may be changed or freed right after this call.
+// @param client_out receives the client; free it with `ocireg_client_free`.
+// @return `OCIREG_OK`, or the error (such as `OCIREG_ERR_TLS` for a CA file
+//         that cannot be read).
+ocireg_status ocireg_client_new(const ocireg_options *options, ocireg_client **client_out);
+
+// Frees a client.
+//
+// @param client the client, or NULL (a no-op). No call may still be
+//        running on it.
+void ocireg_client_free(ocireg_client *client);
+
+// Makes a new signal, not yet cancelled.
+//
+// @return the signal (free it with `ocireg_cancel_free`); NULL only if the
+//         library panicked.
+ocireg_cancel *ocireg_cancel_new(void);
+
+// Cancels every call using a signal. Safe from any thread, also while
+// those calls run.
+//
+// @param cancel the signal, or NULL (a no-op).
+void ocireg_cancel_cancel(const ocireg_cancel *cancel);
+
+// Frees a signal.
+//
+// @param cancel the signal, or NULL (a no-op). No call may still be
+//        using it.
+void ocireg_cancel_free(ocireg_cancel *cancel);
+
+// Checks that a registry speaks the V2 API.
+//
+// @param client the client.
+// @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).
+// @param cancel NULL, or a signal that stops the call.
+// @return `OCIREG_OK` when it does, or the error.
+ocireg_status ocireg_client_ping(const ocireg_client *client,
+                                 const char *registry,
+                                 const ocireg_cancel *cancel);
+
+// Validates the configured credentials for a registry, like `docker login`.
+//
+// @param client the client.
+// @param registry the registry, `host[:port]`.
+// @param cancel NULL, or a signal that stops the call.
+// @return `OCIREG_OK` when the registry accepts them;
+//         `OCIREG_ERR_UNAUTHORIZED` when it refuses them; or another error.
+ocireg_status ocireg_client_check_credentials(const ocireg_client *client,
+                                              const char *registry,
+                                              const ocireg_cancel *cancel);
+
+// Lists the repositories of a registry (every page of `/v2/_catalog`).
+//
+// @param client the client.
+// @param registry the registry, `host[:port]`.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the repository names; free the list with
+//        `ocireg_string_list_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_SIZE_EXCEEDED` past the
+//         listing limits of the options).
+ocireg_status ocireg_client_catalog(const ocireg_client *client,
+                                    const char *registry,
+                                    const ocireg_cancel *cancel,
+                                    ocireg_string_list **list_out);
+
+// Lists the tags of a repository (every page).
+//
+// @param client the client.
+// @param repository a reference naming the repository; a tag or digest in
+//        it is ignored.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the tags; free the list with
+//        `ocireg_string_list_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_NOT_FOUND` for an unknown
+//         repository).
+ocireg_status ocireg_client_tags(const ocireg_client *client,
+                                 const char *repository,
+                                 const ocireg_cancel *cancel,
+                                 ocireg_string_list **list_out);
+
+// Fetches a manifest or index as the registry sent it.
+//
+// @param client the client.
+// @param reference the manifest, by tag or digest; with a digest, the
+//        bytes are verified against it.
+// @param cancel NULL, or a signal that stops the call.
+// @param manifest_out receives the manifest; free it with
+//        `ocireg_content_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_NOT_FOUND`,
+//         `OCIREG_ERR_DIGEST_MISMATCH`, ...).
+ocireg_status ocireg_client_manifest_get(const ocireg_client *client,
+                                         const char *reference,
+                                         const ocireg_cancel *cancel,
+                                         ocireg_content **manifest_out);
+
+// Fetches the config of an image; through an index, the image for the
+// given platform is chosen. The config is verified against its digest.
+//
+// @param client the client.
+// @param reference the image or index, by tag or digest.
+// @param platform `os/arch[/variant]`, or NULL for this machine's.
+// @param cancel NULL, or a signal that stops the call.
+// @param config_out receives the config; free it with `ocireg_content_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_NOT_FOUND` when the index
+//         has no image for the platform).
+ocireg_status ocireg_client_config_get(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *platform,
+                                       const ocireg_cancel *cancel,
+                                       ocireg_content **config_out);
+
+// Asks for the digest, size and media type of a manifest, without its body.
+//
+// @param client the client.
+// @param reference the manifest, by tag or digest.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the digest (free it with `ocireg_string_free`),
+//        or NULL when not wanted.
+// @param size_out receives the size in bytes, or NULL when not wanted.
+// @param media_type_out receives the media type (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_manifest_head(const ocireg_client *client,
+                                          const char *reference,
+                                          const ocireg_cancel *cancel,
+                                          char **digest_out,
+                                          uint64_t *size_out,
+                                          char **media_type_out);
+
+// Pushes a manifest or index under one tag, or by its digest.
+//
+// @param client the client.
+// @param reference where to push: a tag, or a digest that must match.
+// @param data the manifest's bytes, sent as they are.
+// @param len the number of bytes in `data`.
+// @param media_type the manifest's media type (its `Content-Type`).
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the manifest's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_manifest_put(const ocireg_client *client,
+                                         const char *reference,
+                                         const uint8_t *data,
+                                         size_t len,
+                                         const char *media_type,
+                                         const ocireg_cancel *cancel,
+                                         char **digest_out);
+
+// Pushes one manifest under several tags of a repository (by its digest
+// when there are none).
+//
+// @param client the client.
+// @param repository a reference naming the repository; a tag in it is
+//        ignored.
+// @param tags an array of `tag_count` tags (NULL when `tag_count` is 0).
+// @param tag_count the number of tags.
+// @param data the manifest's bytes, sent as they are.
+// @param len the number of bytes in `data`.
+// @param media_type the manifest's media type.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the manifest's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_manifest_put_tags(const ocireg_client *client,
+                                              const char *repository,
+                                              const char *const *tags,
+                                              size_t tag_count,
+                                              const uint8_t *data,
+                                              size_t len,
+                                              const char *media_type,
+                                              const ocireg_cancel *cancel,
+                                              char **digest_out);
+
+// Deletes a manifest. A tag is resolved to its digest first, so every tag
+// of that manifest goes with it.
+//
+// @param client the client.
+// @param reference the manifest, by tag or digest.
+// @param cancel NULL, or a signal that stops the call.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_manifest_delete(const ocireg_client *client,
+                                            const char *reference,
+                                            const ocireg_cancel *cancel);
+
+// Lists the manifests whose `subject` is a given manifest (the referrers
+// API, or the tag-schema fallback where the registry lacks it).
+//
+// @param client the client.
+// @param reference the subject manifest, by tag or digest.
+// @param artifact_type only referrers of this artifact type, or NULL for all.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the descriptors; free the list with
+//        `ocireg_descriptor_list_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_referrers(const ocireg_client *client,
+                                      const char *reference,
+                                      const char *artifact_type,
+                                      const ocireg_cancel *cancel,
+                                      ocireg_descriptor_list **list_out);
+
+// Frees a string ocireg returned (such as a digest).
+//
+// @param s the string, or NULL (a no-op).
+void ocireg_string_free(char *s);
+
+// The number of strings in a list.
+//
+// @param list the list, or NULL.
+// @return the number of strings; 0 for NULL.
+size_t ocireg_string_list_len(const ocireg_string_list *list);
+
+// One string of a list.
+//
+// @param list the list, or NULL.
+// @param index the string's position, from 0.
+// @return the string, owned by the list (valid until it is freed); NULL
+//         when `index` is out of range or `list` is NULL.
+const char *ocireg_string_list_get(const ocireg_string_list *list, size_t index);
+
+// Frees a list and its strings.
+//
+// @param list the list, or NULL (a no-op).
+void ocireg_string_list_free(ocireg_string_list *list);
+
+// The raw bytes of a content.
+//
+// @param content the content, or NULL.
+// @param len_out receives the number of bytes.
+// @return the bytes (not NUL-terminated), owned by the content; NULL when
+//         `content` or `len_out` is NULL (then `*len_out` is untouched).
+const uint8_t *ocireg_content_bytes(const ocireg_content *content, size_t *len_out);
+
+// The media type of a content.
+//
+// @param content the content, or NULL.
+// @return the media type, owned by the content; NULL for NULL.
+const char *ocireg_content_media_type(const ocireg_content *content);
+
+// The digest of a content's raw bytes.
+//
+// @param content the content, or NULL.
+// @return the digest, owned by the content; NULL for NULL.
+const char *ocireg_content_digest(const ocireg_content *content);
+
+// Frees a content.
+//
+// @param content the content, or NULL (a no-op).
+void ocireg_content_free(ocireg_content *content);
+
+// The number of descriptors in a list.
+//
+// @param list the list, or NULL.
+// @return the number of descriptors; 0 for NULL.
+size_t ocireg_descriptor_list_len(const ocireg_descriptor_list *list);
+
+// The media type of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the media type, owned by the list; NULL when out of range or
+//         for NULL.
+const char *ocireg_descriptor_list_media_type(const ocireg_descriptor_list *list, size_t index);
+
+// The digest of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the digest, owned by the list; NULL when out of range or for
+//         NULL.
+const char *ocireg_descriptor_list_digest(const ocireg_descriptor_list *list, size_t index);
+
+// The size of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the size in bytes; 0 when out of range or for NULL.
+uint64_t ocireg_descriptor_list_size(const ocireg_descriptor_list *list, size_t index);
+
+// The artifact type of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the artifact type, owned by the list; NULL when the descriptor
+//         has none, when out of range, or for NULL.
+const char *ocireg_descriptor_list_artifact_type(const ocireg_descriptor_list *list, size_t index);
+
+// Frees a descriptor list and its strings.
+//
+// @param list the list, or NULL (a no-op).
+void ocireg_descriptor_list_free(ocireg_descriptor_list *list);
+
+// Asks for the size of a blob.
+//
+// @param client the client.
+// @param repository a reference naming the repository.
+// @param digest the blob's digest, `algorithm:hex`.
+// @param cancel NULL, or a signal that stops the call.
+// @param size_out receives the size in bytes.
+// @return `OCIREG_OK`; `OCIREG_ERR_NOT_FOUND` when the blob is absent; or
+//         another error.
+ocireg_status ocireg_client_blob_head(const ocireg_client *client,
+                                      const char *repository,
+                                      const char *digest,
+                                      const ocireg_cancel *cancel,
+                                      uint64_t *size_out);
+
+// Deletes a blob from a repository.
+//
+// @param client the client.
+// @param repository a reference naming the repository.
+// @param digest the blob's digest.
+// @param cancel NULL, or a signal that stops the call.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_blob_delete(const ocireg_client *client,
+                                        const char *repository,
+                                        const char *digest,
+                                        const ocireg_cancel *cancel);
+
+// Uploads bytes held in memory as one blob (POST, then PUT).
+//
+// @param client the client.
+// @param repository a reference naming the repository.
+// @param data the blob's bytes.
+// @param len the number of bytes in `data`.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the blob's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_blob_push(const ocireg_client *client,
+                                      const char *repository,
+                                      const uint8_t *data,
+                                      size_t len,
+                                      const ocireg_cancel *cancel,
+                                      char **digest_out);
+
+// Downloads a whole blob into a write callback, verifying it.
+//
+// Success means every byte was delivered and the digest checked out; on a
+// failure, bytes already delivered are not taken back.
+//
+// @param client the client.
+// @param repository a reference naming the repository.
+// @param digest the blob's digest.
+// @param write receives the bytes, in order, on the calling thread.
+// @param write_userdata passed to `write`.
+// @param progress receives progress (total: the blob's size when known),
+//        or NULL.
+// @param progress_userdata passed to `progress`.
+// @param cancel NULL, or a signal that stops the call.
+// @return `OCIREG_OK`; `OCIREG_ERR_DIGEST_MISMATCH` when the bytes did not
+//         hash to `digest`; `OCIREG_ERR_ABORTED` when a callback asked to
+//         stop; or another error.
 ocireg_status ocireg_client_blob_get(const ocireg_client *client,
                                      const char *repository,
                                      const char *digest,
@@ -853,11 +925,19 @@ ocireg_status ocireg_client_blob_get(const ocireg_client *client,
                                      void *progress_userdata,
                                      const ocireg_cancel *cancel);
 
-// Downloads `length` bytes (0: to the end) from `offset` of blob `digest`
-// into `write`. Partial reads are not verified.
+// Downloads part of a blob into a write callback. Partial reads are not
+// verified.
 //
-// # Safety
-// Pointers are NULL or valid; the callback is safe to call with its userdata.
+// @param client the client.
+// @param repository a reference naming the repository.
+// @param digest the blob's digest.
+// @param offset the first byte to send.
+// @param length how many bytes to send, or 0 for all to the end.
+// @param write receives the bytes, in order, on the calling thread.
+// @param write_userdata passed to `write`.
+// @param cancel NULL, or a signal that stops the call.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_ABORTED` when `write`
+//         asked to stop).
 ocireg_status ocireg_client_blob_get_range(const ocireg_client *client,
                                            const char *repository,
                                            const char *digest,
@@ -867,47 +947,20 @@ ocireg_status ocireg_client_blob_get_range(const ocireg_client *client,
                                            void *write_userdata,
                                            const ocireg_cancel *cancel);
 
-// Opens blob `digest` of `repository` for reading into `*reader_out`.
-// The reader keeps `cancel` (if any): cancelling it stops reads.
+// Uploads everything a read callback supplies as one blob, in chunks.
 //
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
-ocireg_status ocireg_client_blob_open(const ocireg_client *client,
-                                      const char *repository,
-                                      const char *digest,
-                                      const ocireg_cancel *cancel,
-                                      ocireg_blob_reader **reader_out);
-
-// Reads up to `cap` bytes into `buf`; `*len_out` gets the count. A count
-// of 0 with `OCIREG_OK` is the end, reported only after the digest
-// checked out; a mismatch is `OCIREG_ERR_DIGEST_MISMATCH` from this call.
-//
-// # Safety
-// `reader` is NULL or live; `buf` has `cap` writable bytes; `len_out` writable.
-ocireg_status ocireg_blob_reader_read(ocireg_blob_reader *reader,
-                                      uint8_t *buf,
-                                      size_t cap,
-                                      size_t *len_out);
-
-// The blob's size when known (from the registry), else 0 (which an empty
-// blob also reports).
-//
-// # Safety
-// `reader` is NULL or live.
-uint64_t ocireg_blob_reader_size(const ocireg_blob_reader *reader);
-
-// Closes a reader (an unfinished download is dropped); NULL is a no-op.
-//
-// # Safety
-// `reader` is NULL or live and not used afterwards.
-void ocireg_blob_reader_free(ocireg_blob_reader *reader);
-
-// Uploads everything `read` supplies into `repository` in chunks,
-// reporting to `progress` (NULL for none); `*digest_out` (may be NULL)
-// gets the digest, which the registry verified.
-//
-// # Safety
-// Pointers are NULL or valid; the callbacks are safe to call with their userdata.
+// @param client the client.
+// @param repository a reference naming the repository.
+// @param read supplies the bytes, on the calling thread, until it reports 0.
+// @param read_userdata passed to `read`.
+// @param progress receives the bytes sent so far (total 0), or NULL.
+// @param progress_userdata passed to `progress`.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the blob's digest, which the registry
+//        verified (free it with `ocireg_string_free`), or NULL when not
+//        wanted.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_ABORTED` when a callback
+//         asked to stop).
 ocireg_status ocireg_client_blob_push_from(const ocireg_client *client,
                                            const char *repository,
                                            ocireg_read_cb read,
@@ -917,14 +970,19 @@ ocireg_status ocireg_client_blob_push_from(const ocireg_client *client,
                                            const ocireg_cancel *cancel,
                                            char **digest_out);
 
-// Asks the registry to link blob `digest` from repository `from` (same
-// registry, a repository path) into `repository`. `*mounted_out` is 1 when
-// it did; otherwise 0 and, when `upload_out` is not NULL, `*upload_out`
-// gets the upload session the registry opened instead (else it is
-// cancelled, best effort).
+// Asks the registry to link a blob from another repository of the same
+// registry, so that it need not be uploaded.
 //
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
+// @param client the client.
+// @param repository a reference naming the repository to link into.
+// @param digest the blob's digest.
+// @param from the repository path (no registry) holding the blob.
+// @param cancel NULL, or a signal that stops the call.
+// @param mounted_out receives 1 when the blob was linked, else 0.
+// @param upload_out when the registry opened an upload session instead:
+//        receives it (free it with `ocireg_upload_free`); NULL to have
+//        that session cancelled (best effort). Untouched when mounted.
+// @return `OCIREG_OK` (mounted or not), or the error.
 ocireg_status ocireg_client_blob_mount(const ocireg_client *client,
                                        const char *repository,
                                        const char *digest,
@@ -932,6 +990,48 @@ ocireg_status ocireg_client_blob_mount(const ocireg_client *client,
                                        const ocireg_cancel *cancel,
                                        int *mounted_out,
                                        ocireg_upload **upload_out);
+
+// Opens a blob for reading.
+//
+// @param client the client (the reader keeps what it needs of it).
+// @param repository a reference naming the repository.
+// @param digest the blob's digest.
+// @param cancel NULL, or a signal the reader keeps: cancelling it stops
+//        reads with `OCIREG_ERR_CANCELLED`.
+// @param reader_out receives the reader; free it with
+//        `ocireg_blob_reader_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_NOT_FOUND` for an
+//         absent blob).
+ocireg_status ocireg_client_blob_open(const ocireg_client *client,
+                                      const char *repository,
+                                      const char *digest,
+                                      const ocireg_cancel *cancel,
+                                      ocireg_blob_reader **reader_out);
+
+// Reads the next bytes of the blob.
+//
+// @param reader the reader.
+// @param buf where to put up to `cap` bytes (NULL allowed when `cap` is 0).
+// @param cap the room in `buf`.
+// @param len_out receives the number of bytes read. 0 with `OCIREG_OK`
+//        is the end, reported only after the digest checked out.
+// @return `OCIREG_OK`; `OCIREG_ERR_DIGEST_MISMATCH` at the end when the
+//         bytes did not hash to the digest; or another error.
+ocireg_status ocireg_blob_reader_read(ocireg_blob_reader *reader,
+                                      uint8_t *buf,
+                                      size_t cap,
+                                      size_t *len_out);
+
+// The blob's size, when the registry gave it.
+//
+// @param reader the reader, or NULL.
+// @return the size in bytes; 0 when unknown, for an empty blob, or for NULL.
+uint64_t ocireg_blob_reader_size(const ocireg_blob_reader *reader);
+
+// Closes a reader; an unfinished download is dropped.
+//
+// @param reader the reader, or NULL (a no-op).
+void ocireg_blob_reader_free(ocireg_blob_reader *reader);
 
 // Opens an upload session in `repository` into `*upload_out`. The upload
 // keeps `cancel` (if any).
@@ -998,6 +1098,153 @@ ocireg_status ocireg_upload_commit(ocireg_upload *upload, const char *digest, ch
 // # Safety
 // `upload` is NULL or live and not used afterwards.
 void ocireg_upload_free(ocireg_upload *upload);
+
+// Makes image options: this machine's platform, one platform, no progress.
+//
+// @return the options (free them with `ocireg_image_options_free`); NULL
+//         only if the library panicked.
+ocireg_image_options *ocireg_image_options_new(void);
+
+// Frees image options.
+//
+// @param options the options, or NULL (a no-op).
+void ocireg_image_options_free(ocireg_image_options *options);
+
+// Chooses the platform taken from an index.
+//
+// @param options the options.
+// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`.
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for a malformed
+//         platform; or an argument error.
+ocireg_status ocireg_image_options_set_platform(ocireg_image_options *options,
+                                                const char *platform);
+
+// Chooses between one platform and all of them.
+//
+// @param options the options.
+// @param all non-zero: keep a whole index and every platform's image.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_image_options_set_all_platforms(ocireg_image_options *options, int all);
+
+// Sets the image's name in an OCI layout
+// (`org.opencontainers.image.ref.name`): what a pull writes and what a
+// push reads.
+//
+// @param options the options.
+// @param name the name.
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options, const char *name);
+
+// Adds a repository of the destination registry to mount blobs from
+// before uploading them (push). May be called many times.
+//
+// @param options the options.
+// @param repository the repository path (no registry).
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_image_options_add_mount_from(ocireg_image_options *options,
+                                                  const char *repository);
+
+// Sets the progress callback.
+//
+// Requires: `progress` is safe to call with `userdata` for as long as the
+// options are used.
+//
+// @param options the options.
+// @param progress the callback, or NULL for none.
+// @param userdata passed to `progress`.
+// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_image_options_set_progress(ocireg_image_options *options,
+                                                ocireg_image_progress_cb progress,
+                                                void *userdata);
+
+// Pulls an image into an OCI layout directory. Blobs already there and
+// verified are not fetched again.
+//
+// @param client the client.
+// @param reference the image or index, by tag or digest.
+// @param dir the layout directory (created if needed).
+// @param options the image options, or NULL for the defaults.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the digest named in `index.json` (free it
+//        with `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_image_pull(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *dir,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Pushes the image of an OCI layout directory: the options' layout name,
+// or its only image.
+//
+// @param client the client.
+// @param dir the layout directory.
+// @param reference where to push, by tag or digest.
+// @param options the image options, or NULL for the defaults.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the digest of what was tagged (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_image_push(const ocireg_client *client,
+                                       const char *dir,
+                                       const char *reference,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Copies an image from one reference to another: registry to registry,
+// mounting blobs within one registry.
+//
+// @param client the client.
+// @param source the image or index to copy, by tag or digest.
+// @param target where to copy it, by tag or digest.
+// @param options the image options, or NULL for the defaults.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the digest of what was copied (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_image_copy(const ocireg_client *client,
+                                       const char *source,
+                                       const char *target,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Writes an image to a docker-archive tarball (`docker load` reads it).
+// The file appears only when complete.
+//
+// @param client the client.
+// @param reference the image or index, by tag or digest.
+// @param path the tarball's path.
+// @param options the image options, or NULL for the defaults.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the manifest's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_image_save(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *path,
+                                       const ocireg_image_options *options,
+                                       const ocireg_cancel *cancel,
+                                       char **digest_out);
+
+// Describes an image as JSON, with skopeo inspect's field names.
+//
+// @param client the client.
+// @param reference the image or index, by tag or digest.
+// @param options the image options (the platform), or NULL for the
+//        defaults.
+// @param with_tags non-zero: `RepoTags` lists the repository's tags.
+// @param cancel NULL, or a signal that stops the call.
+// @param json_out receives the JSON text; free it with `ocireg_string_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_image_inspect(const ocireg_client *client,
+                                          const char *reference,
+                                          const ocireg_image_options *options,
+                                          int with_tags,
+                                          const ocireg_cancel *cancel,
+                                          char **json_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -59,8 +59,9 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// A static upper-case name such as `NOT_FOUND`, used in messages and by
-    /// the C API's `ocireg_status_str`.
+    /// The static upper-case name of the kind, such as `NOT_FOUND`, used in
+    /// messages and (as the name of the matching status) by the C API's
+    /// `ocireg_status_str`. This is the one table of these names.
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
@@ -84,6 +85,11 @@ impl ErrorKind {
             ErrorKind::Server => "SERVER",
             ErrorKind::Rejected => "REJECTED",
         }
+    }
+
+    /// The kind numbered `number`, if there is one.
+    pub fn from_number(number: u32) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| *k as u32 == number)
     }
 
     /// Every kind, in numeric order.

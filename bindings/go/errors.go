@@ -149,9 +149,7 @@ func newError(op string, st C.ocireg_status) *Error {
 		e.Message = e.StatusName
 		return e
 	}
-	if m := C.ocireg_last_error_message(); m != nil {
-		e.Message = C.GoString(m)
-	}
+	e.Message = C.GoString(C.ocireg_last_error_message()) // never NULL; "" for none
 	if c := C.ocireg_last_error_registry_code(); c != nil {
 		e.RegistryCode = C.GoString(c)
 	}

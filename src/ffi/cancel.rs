@@ -1,6 +1,7 @@
 //! `ocireg_cancel`: a signal that stops calls from another thread.
 
 use super::guard::guard_value;
+use super::handle::{free_handle, get, into_handle};
 use crate::blocking::CancelToken;
 
 /// A cancellation signal. Pass it to any network call; calling
@@ -12,41 +13,41 @@ pub struct ocireg_cancel {
     pub(crate) token: CancelToken,
 }
 
-/// A new, not yet cancelled signal. Free it with `ocireg_cancel_free`.
-/// Returns NULL only if the library panicked.
+/// Makes a new signal, not yet cancelled.
+///
+/// @return the signal (free it with `ocireg_cancel_free`); NULL only if the
+///         library panicked.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_cancel_new() -> *mut ocireg_cancel {
     guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(ocireg_cancel {
+        into_handle(ocireg_cancel {
             token: CancelToken::new(),
-        }))
+        })
     })
 }
 
-/// Cancels every call using `cancel`. Safe from any thread; NULL is a no-op.
+/// Cancels every call using a signal. Safe from any thread, also while
+/// those calls run.
 ///
-/// # Safety
-/// `cancel` is NULL or a live `ocireg_cancel`.
+/// @param cancel the signal, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_cancel_cancel(cancel: *const ocireg_cancel) {
     guard_value((), || {
-        // SAFETY: NULL or a live handle, as the caller promises.
-        if let Some(c) = unsafe { cancel.as_ref() } {
+        // SAFETY: the header's conventions: NULL or a live signal.
+        if let Some(c) = unsafe { get(cancel) } {
             c.token.cancel();
         }
     })
 }
 
-/// Frees a signal; NULL is a no-op. No call may still be using it.
+/// Frees a signal.
 ///
-/// # Safety
-/// `cancel` is NULL or a live `ocireg_cancel` not used afterwards.
+/// @param cancel the signal, or NULL (a no-op). No call may still be
+///        using it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_cancel_free(cancel: *mut ocireg_cancel) {
     guard_value((), || {
-        if !cancel.is_null() {
-            // SAFETY: made by Box::into_raw in ocireg_cancel_new; freed once.
-            drop(unsafe { Box::from_raw(cancel) });
-        }
+        // SAFETY: the header's conventions: NULL or a live signal, freed once.
+        unsafe { free_handle(cancel) }
     })
 }

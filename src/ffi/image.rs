@@ -5,20 +5,32 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::path::Path;
 
+use super::args::{reference_arg, str_arg};
 use super::cancel::ocireg_cancel;
-use super::client::{client_for, ocireg_client, reference_arg};
-use super::guard::{FfiResult, guard, guard_value, mut_arg, out_arg, str_arg, write_out};
+use super::client::{client_for, ocireg_client};
+use super::guard::{guard, guard_value};
+use super::handle::{free_handle, get, into_handle, mut_arg, opt_out_arg, out_arg};
 use super::last_error::c_string;
 use super::lists::into_c_string;
 use super::status::ocireg_status;
+use crate::error::{Error, ErrorKind};
 use crate::image::{ImageOptions, Platform, Progress};
 
-/// Reports image progress: blob `digest` is at `blob_done` of `blob_total`
-/// bytes, the whole operation at `done` of `total`. `digest` is borrowed for
-/// the call. Called on the caller's thread; non-zero stops the operation with
-/// `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it has
-/// already finished. It must not call ocireg: such calls fail with
-/// `OCIREG_ERR_UNSUPPORTED` (the operation is still running underneath).
+/// Reports the progress of an image operation.
+///
+/// Called on the thread that made the call. It must not call ocireg: such
+/// calls fail with `OCIREG_ERR_UNSUPPORTED` (the operation is still running
+/// underneath).
+///
+/// @param userdata the pointer given with the callback, passed through.
+/// @param digest the blob being moved; borrowed for this call only.
+/// @param blob_done bytes of that blob moved so far.
+/// @param blob_total that blob's size.
+/// @param done bytes of the whole operation moved so far.
+/// @param total bytes of the whole operation.
+/// @return 0 to go on; non-zero stops the operation with
+///         `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it
+///         has already finished.
 pub type ocireg_image_progress_cb = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -38,122 +50,131 @@ pub struct ocireg_image_options {
     progress_userdata: *mut c_void,
 }
 
-/// New image options: this machine's platform, one platform, no progress.
-/// Returns NULL only on a panic.
+/// Makes image options: this machine's platform, one platform, no progress.
+///
+/// @return the options (free them with `ocireg_image_options_free`); NULL
+///         only if the library panicked.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_image_options_new() -> *mut ocireg_image_options {
     guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(ocireg_image_options {
+        into_handle(ocireg_image_options {
             inner: ImageOptions::default(),
             progress: None,
             progress_userdata: std::ptr::null_mut(),
-        }))
+        })
     })
 }
 
-/// Frees image options; NULL is a no-op.
+/// Frees image options.
 ///
-/// # Safety
-/// `options` is NULL or live and not used afterwards.
+/// @param options the options, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_image_options_free(options: *mut ocireg_image_options) {
     guard_value((), || {
-        if !options.is_null() {
-            // SAFETY: made by Box::into_raw in ocireg_image_options_new; freed once.
-            drop(unsafe { Box::from_raw(options) });
-        }
+        // SAFETY: the header's conventions: NULL or live options, freed once.
+        unsafe { free_handle(options) }
     })
 }
 
-fn set(
-    options: *mut ocireg_image_options,
-    f: impl FnOnce(&mut ocireg_image_options) -> FfiResult,
-) -> ocireg_status {
-    guard(|| {
-        // SAFETY: NULL or live, this thread only.
-        let o = unsafe { mut_arg(options, "options") }?;
-        f(o)
-    })
-}
-
-/// Chooses the platform (`os/arch[/variant]`) taken from an index.
+/// Chooses the platform taken from an index.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`.
+/// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for a malformed
+///         platform; or an argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_image_options_set_platform(
     options: *mut ocireg_image_options,
     platform: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: a C string or NULL.
-        let p = unsafe { str_arg(platform, "platform") }?;
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, p) = unsafe { (mut_arg(options, "options")?, str_arg(platform, "platform")?) };
         o.inner.platform = Some(Platform::parse(p)?);
         Ok(())
     })
 }
 
-/// Non-zero: keep a whole index and every platform's image.
+/// Chooses between one platform and all of them.
 ///
-/// # Safety
-/// `options` is NULL or live.
+/// @param options the options.
+/// @param all non-zero: keep a whole index and every platform's image.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_image_options_set_all_platforms(
     options: *mut ocireg_image_options,
     all: c_int,
 ) -> ocireg_status {
-    set(options, |o| {
+    guard(|| {
+        // SAFETY: the header's conventions: NULL or live options.
+        let o = unsafe { mut_arg(options, "options") }?;
         o.inner.all_platforms = all != 0;
         Ok(())
     })
 }
 
-/// The image's name in an OCI layout (`org.opencontainers.image.ref.name`):
-/// what a pull writes and what a push reads.
+/// Sets the image's name in an OCI layout
+/// (`org.opencontainers.image.ref.name`): what a pull writes and what a
+/// push reads.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param name the name.
+/// @return `OCIREG_OK`, or an argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_image_options_set_layout_name(
     options: *mut ocireg_image_options,
     name: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: a C string or NULL.
-        o.inner.layout_name = Some(unsafe { str_arg(name, "name") }?.to_string());
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, name) = unsafe { (mut_arg(options, "options")?, str_arg(name, "name")?) };
+        o.inner.layout_name = Some(name.to_string());
         Ok(())
     })
 }
 
 /// Adds a repository of the destination registry to mount blobs from
-/// before uploading them (push).
+/// before uploading them (push). May be called many times.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param repository the repository path (no registry).
+/// @return `OCIREG_OK`, or an argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_image_options_add_mount_from(
     options: *mut ocireg_image_options,
     repository: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: a C string or NULL.
-        let repo = unsafe { str_arg(repository, "repository") }?;
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, repo) = unsafe {
+            (
+                mut_arg(options, "options")?,
+                str_arg(repository, "repository")?,
+            )
+        };
         o.inner.mount_from.push(repo.to_string());
         Ok(())
     })
 }
 
-/// Sets the progress callback (NULL for none) and its userdata.
+/// Sets the progress callback.
 ///
-/// # Safety
-/// `options` is NULL or live; the callback is safe to call with `userdata`.
+/// Requires: `progress` is safe to call with `userdata` for as long as the
+/// options are used.
+///
+/// @param options the options.
+/// @param progress the callback, or NULL for none.
+/// @param userdata passed to `progress`.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_image_options_set_progress(
     options: *mut ocireg_image_options,
     progress: ocireg_image_progress_cb,
     userdata: *mut c_void,
 ) -> ocireg_status {
-    set(options, |o| {
+    guard(|| {
+        // SAFETY: the header's conventions: NULL or live options.
+        let o = unsafe { mut_arg(options, "options") }?;
         o.progress = progress;
         o.progress_userdata = userdata;
         Ok(())
@@ -163,19 +184,20 @@ pub unsafe extern "C" fn ocireg_image_options_set_progress(
 /// The options (defaults for NULL) and a progress function over the callback.
 ///
 /// # Safety
-/// `options` is NULL or live.
+/// `options` is NULL or live, and its callback is safe to call with its
+/// userdata for as long as the function lives.
 unsafe fn image_options(
     options: *const ocireg_image_options,
 ) -> (ImageOptions, impl FnMut(&Progress) -> bool) {
-    // SAFETY: NULL or live.
-    let o = unsafe { options.as_ref() };
+    // SAFETY: forwarded from the caller's promise.
+    let o = unsafe { get(options) };
     let inner = o.map(|o| o.inner.clone()).unwrap_or_default();
     let callback = o.and_then(|o| o.progress.map(|cb| (cb, o.progress_userdata)));
     let report = move |p: &Progress| match callback {
         Some((cb, userdata)) => {
             let digest = c_string(p.digest.as_str());
-            // SAFETY: the caller's callback with its userdata and a string
-            // that lives for the call.
+            // SAFETY: the caller's callback with its userdata (promised to
+            // image_options) and a string that lives for the call.
             (unsafe {
                 cb(
                     userdata,
@@ -192,23 +214,17 @@ unsafe fn image_options(
     (inner, report)
 }
 
-/// Writes a digest output when wanted.
+/// Pulls an image into an OCI layout directory. Blobs already there and
+/// verified are not fetched again.
 ///
-/// # Safety
-/// `out` is NULL or writable.
-unsafe fn digest_out_opt(out: *mut *mut c_char, digest: &str) {
-    if !out.is_null() {
-        // SAFETY: non-NULL and writable.
-        unsafe { write_out(out, into_c_string(digest)) };
-    }
-}
-
-/// Pulls image `reference` into the OCI layout directory `dir` (created if
-/// needed); `*digest_out` (may be NULL) gets the digest named in
-/// `index.json`. Blobs already there and verified are not fetched again.
-///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param client the client.
+/// @param reference the image or index, by tag or digest.
+/// @param dir the layout directory (created if needed).
+/// @param options the image options, or NULL for the defaults.
+/// @param cancel NULL, or a signal that stops the call.
+/// @param digest_out receives the digest named in `index.json` (free it
+///        with `ocireg_string_free`), or NULL when not wanted.
+/// @return `OCIREG_OK`, or the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_client_image_pull(
     client: *const ocireg_client,
@@ -219,29 +235,36 @@ pub unsafe extern "C" fn ocireg_client_image_pull(
     digest_out: *mut *mut c_char,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let (c, r, dir) = unsafe {
+        // SAFETY: the header's conventions: NULL or live handles, C
+        // strings, callbacks safe to call, writable outputs.
+        let (c, r, dir, (options, mut report), out) = unsafe {
             (
                 client_for(client, cancel)?,
                 reference_arg(reference, "reference")?,
                 str_arg(dir, "dir")?,
+                image_options(options),
+                opt_out_arg(digest_out),
             )
         };
-        // SAFETY: NULL or live options.
-        let (options, mut report) = unsafe { image_options(options) };
         let descriptor = c.pull(&r, Path::new(dir), &options, &mut report)?;
-        // SAFETY: NULL or writable.
-        unsafe { digest_out_opt(digest_out, &descriptor.digest) };
+        if let Some(out) = out {
+            out.write(into_c_string(&descriptor.digest));
+        }
         Ok(())
     })
 }
 
-/// Pushes the image of the OCI layout `dir` (the options' layout name, or
-/// its only image) to `reference`; `*digest_out` (may be NULL) gets the
-/// digest of what was tagged.
+/// Pushes the image of an OCI layout directory: the options' layout name,
+/// or its only image.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param client the client.
+/// @param dir the layout directory.
+/// @param reference where to push, by tag or digest.
+/// @param options the image options, or NULL for the defaults.
+/// @param cancel NULL, or a signal that stops the call.
+/// @param digest_out receives the digest of what was tagged (free it with
+///        `ocireg_string_free`), or NULL when not wanted.
+/// @return `OCIREG_OK`, or the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_client_image_push(
     client: *const ocireg_client,
@@ -252,28 +275,36 @@ pub unsafe extern "C" fn ocireg_client_image_push(
     digest_out: *mut *mut c_char,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let (c, dir, r) = unsafe {
+        // SAFETY: the header's conventions: NULL or live handles, C
+        // strings, callbacks safe to call, writable outputs.
+        let (c, dir, r, (options, mut report), out) = unsafe {
             (
                 client_for(client, cancel)?,
                 str_arg(dir, "dir")?,
                 reference_arg(reference, "reference")?,
+                image_options(options),
+                opt_out_arg(digest_out),
             )
         };
-        // SAFETY: NULL or live options.
-        let (options, mut report) = unsafe { image_options(options) };
         let digest = c.push(Path::new(dir), &r, &options, &mut report)?;
-        // SAFETY: NULL or writable.
-        unsafe { digest_out_opt(digest_out, digest.as_str()) };
+        if let Some(out) = out {
+            out.write(into_c_string(digest.as_str()));
+        }
         Ok(())
     })
 }
 
-/// Copies image `source` to `target` (registry to registry, mounting
-/// within one registry); `*digest_out` (may be NULL) gets the digest.
+/// Copies an image from one reference to another: registry to registry,
+/// mounting blobs within one registry.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param client the client.
+/// @param source the image or index to copy, by tag or digest.
+/// @param target where to copy it, by tag or digest.
+/// @param options the image options, or NULL for the defaults.
+/// @param cancel NULL, or a signal that stops the call.
+/// @param digest_out receives the digest of what was copied (free it with
+///        `ocireg_string_free`), or NULL when not wanted.
+/// @return `OCIREG_OK`, or the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_client_image_copy(
     client: *const ocireg_client,
@@ -284,29 +315,36 @@ pub unsafe extern "C" fn ocireg_client_image_copy(
     digest_out: *mut *mut c_char,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let (c, s, t) = unsafe {
+        // SAFETY: the header's conventions: NULL or live handles, C
+        // strings, callbacks safe to call, writable outputs.
+        let (c, s, t, (options, mut report), out) = unsafe {
             (
                 client_for(client, cancel)?,
                 reference_arg(source, "source")?,
                 reference_arg(target, "target")?,
+                image_options(options),
+                opt_out_arg(digest_out),
             )
         };
-        // SAFETY: NULL or live options.
-        let (options, mut report) = unsafe { image_options(options) };
         let digest = c.copy(&s, &t, &options, &mut report)?;
-        // SAFETY: NULL or writable.
-        unsafe { digest_out_opt(digest_out, digest.as_str()) };
+        if let Some(out) = out {
+            out.write(into_c_string(digest.as_str()));
+        }
         Ok(())
     })
 }
 
-/// Writes image `reference` to `path` as a docker-archive tarball (the
-/// file appears only when complete); `*digest_out` (may be NULL) gets the
-/// manifest digest.
+/// Writes an image to a docker-archive tarball (`docker load` reads it).
+/// The file appears only when complete.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param client the client.
+/// @param reference the image or index, by tag or digest.
+/// @param path the tarball's path.
+/// @param options the image options, or NULL for the defaults.
+/// @param cancel NULL, or a signal that stops the call.
+/// @param digest_out receives the manifest's digest (free it with
+///        `ocireg_string_free`), or NULL when not wanted.
+/// @return `OCIREG_OK`, or the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_client_image_save(
     client: *const ocireg_client,
@@ -317,29 +355,35 @@ pub unsafe extern "C" fn ocireg_client_image_save(
     digest_out: *mut *mut c_char,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let (c, r, path) = unsafe {
+        // SAFETY: the header's conventions: NULL or live handles, C
+        // strings, callbacks safe to call, writable outputs.
+        let (c, r, path, (options, mut report), out) = unsafe {
             (
                 client_for(client, cancel)?,
                 reference_arg(reference, "reference")?,
                 str_arg(path, "path")?,
+                image_options(options),
+                opt_out_arg(digest_out),
             )
         };
-        // SAFETY: NULL or live options.
-        let (options, mut report) = unsafe { image_options(options) };
         let digest = c.save(&r, Path::new(path), &options, &mut report)?;
-        // SAFETY: NULL or writable.
-        unsafe { digest_out_opt(digest_out, digest.as_str()) };
+        if let Some(out) = out {
+            out.write(into_c_string(digest.as_str()));
+        }
         Ok(())
     })
 }
 
-/// The facts of image `reference` as JSON in `*json_out` (free with
-/// `ocireg_string_free`), with skopeo inspect's field names; with
-/// `with_tags` non-zero, `RepoTags` lists the repository's tags.
+/// Describes an image as JSON, with skopeo inspect's field names.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param client the client.
+/// @param reference the image or index, by tag or digest.
+/// @param options the image options (the platform), or NULL for the
+///        defaults.
+/// @param with_tags non-zero: `RepoTags` lists the repository's tags.
+/// @param cancel NULL, or a signal that stops the call.
+/// @param json_out receives the JSON text; free it with `ocireg_string_free`.
+/// @return `OCIREG_OK`, or the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_client_image_inspect(
     client: *const ocireg_client,
@@ -350,25 +394,20 @@ pub unsafe extern "C" fn ocireg_client_image_inspect(
     json_out: *mut *mut c_char,
 ) -> ocireg_status {
     guard(|| {
-        out_arg(json_out, "json_out")?;
-        // SAFETY: forwarded from the caller.
-        let (c, r) = unsafe {
+        // SAFETY: the header's conventions: NULL or live handles, C
+        // strings, writable outputs.
+        let (out, c, r, (options, _)) = unsafe {
             (
+                out_arg(json_out, "json_out")?,
                 client_for(client, cancel)?,
                 reference_arg(reference, "reference")?,
+                image_options(options),
             )
         };
-        // SAFETY: NULL or live options.
-        let (options, _) = unsafe { image_options(options) };
         let info = c.inspect(&r, &options, with_tags != 0)?;
-        let json = serde_json::to_string_pretty(&info).map_err(|e| {
-            crate::error::Error::new(
-                crate::error::ErrorKind::Internal,
-                format!("inspect JSON: {e}"),
-            )
-        })?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_out(json_out, into_c_string(&json)) };
+        let json = serde_json::to_string_pretty(&info)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("inspect JSON: {e}")))?;
+        out.write(into_c_string(&json));
         Ok(())
     })
 }

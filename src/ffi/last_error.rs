@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::ffi::{CString, c_char};
 use std::ptr;
 
+use super::guard::guard_value;
 use super::status::ocireg_status;
 use crate::error::Error;
 
@@ -67,57 +68,77 @@ fn with_last<T>(f: impl FnOnce(&LastError) -> T, default: T) -> T {
     })
 }
 
-/// The status of the last failing call on this thread (`OCIREG_OK` if none).
+/// The status of the last failing call on this thread.
+///
+/// @return that status; `OCIREG_OK` when no call on this thread has failed
+///         since it started or since `ocireg_last_error_clear`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_last_error_status() -> ocireg_status {
-    with_last(|e| e.status, ocireg_status::OCIREG_OK)
+    guard_value(ocireg_status::OCIREG_OK, || {
+        with_last(|e| e.status, ocireg_status::OCIREG_OK)
+    })
 }
 
-/// The message of the last failing call on this thread, or NULL if none:
-/// what failed, then the HTTP status and the registry's error entries when
-/// there were any (the status name is not repeated; see `ocireg_status_str`).
-/// The string belongs to the library and stays valid until the next
-/// failing call on this thread.
+/// The message of the last failing call on this thread: what failed, then
+/// the HTTP status and the registry's error entries when there were any
+/// (the status name is not repeated; see `ocireg_status_str`).
+///
+/// @return the message, never NULL: an empty string when there is no error.
+///         Owned by the library; valid until the next ocireg call on this
+///         thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_last_error_message() -> *const c_char {
-    with_last(|e| e.message.as_ptr(), ptr::null())
+    guard_value(c"".as_ptr(), || {
+        with_last(|e| e.message.as_ptr(), c"".as_ptr())
+    })
 }
 
-/// The registry's OCI error code (such as `MANIFEST_UNKNOWN`) of the last
-/// failing call on this thread, or NULL. Valid like
-/// `ocireg_last_error_message`.
+/// The registry's OCI error code of the last failing call on this thread,
+/// such as `MANIFEST_UNKNOWN`.
+///
+/// @return the code, or NULL when the registry sent none (or there is no
+///         error). Valid like `ocireg_last_error_message`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_last_error_registry_code() -> *const c_char {
-    with_last(
-        |e| {
-            e.registry_code
-                .as_ref()
-                .map(|c| c.as_ptr())
-                .unwrap_or(ptr::null())
-        },
-        ptr::null(),
-    )
+    guard_value(ptr::null(), || {
+        with_last(
+            |e| {
+                e.registry_code
+                    .as_ref()
+                    .map(|c| c.as_ptr())
+                    .unwrap_or(ptr::null())
+            },
+            ptr::null(),
+        )
+    })
 }
 
-/// The HTTP status of the last failing call on this thread, or 0.
+/// The HTTP status of the last failing call on this thread.
+///
+/// @return the HTTP status, or 0 when there was no response (or no error).
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_last_error_http_status() -> u16 {
-    with_last(|e| e.http_status, 0)
+    guard_value(0, || with_last(|e| e.http_status, 0))
 }
 
 /// The `Retry-After` the registry asked for in the last failing call on
-/// this thread, in milliseconds, or 0.
+/// this thread.
+///
+/// @return the wait in milliseconds, or 0 when it asked for none.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_last_error_retry_after_ms() -> u64 {
-    with_last(|e| e.retry_after_ms, 0)
+    guard_value(0, || with_last(|e| e.retry_after_ms, 0))
 }
 
-/// Forgets this thread's last error.
+/// Forgets this thread's last error: afterwards the status is `OCIREG_OK`
+/// and the message empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_last_error_clear() {
-    LAST_ERROR.with(|cell| {
-        if let Ok(mut slot) = cell.try_borrow_mut() {
-            *slot = None;
-        }
-    });
+    guard_value((), || {
+        LAST_ERROR.with(|cell| {
+            if let Ok(mut slot) = cell.try_borrow_mut() {
+                *slot = None;
+            }
+        })
+    })
 }

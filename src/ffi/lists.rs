@@ -1,5 +1,6 @@
 //! Values the library hands out: strings, string lists, contents
-//! (manifests and configs) and descriptor lists. Each goes back through its own `_free`.
+//! (manifests and configs) and descriptor lists. Each goes back through
+//! its own `_free`.
 
 use std::ffi::{CString, c_char};
 use std::ptr;
@@ -7,6 +8,7 @@ use std::ptr;
 use bytes::Bytes;
 
 use super::guard::guard_value;
+use super::handle::{free_handle, get, into_handle, opt_out_arg};
 use super::last_error::c_string;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -16,81 +18,82 @@ pub fn into_c_string(text: &str) -> *mut c_char {
     c_string(text).into_raw()
 }
 
-/// Frees a string returned by ocireg (such as a digest); NULL is a no-op.
+/// Frees a string ocireg returned (such as a digest).
 ///
-/// # Safety
-/// `s` is NULL or a string ocireg returned, not freed before.
+/// @param s the string, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_string_free(s: *mut c_char) {
     guard_value((), || {
         if !s.is_null() {
-            // SAFETY: made by CString::into_raw in into_c_string; freed once.
+            // SAFETY: the header's conventions: a string from
+            // into_c_string (CString::into_raw), freed once.
             drop(unsafe { CString::from_raw(s) });
         }
     })
 }
 
-/// A list of strings (tags, repositories). One thread at a time.
+/// A list of strings (tags, repositories). Freed by
+/// `ocireg_string_list_free`. One thread at a time.
 pub struct ocireg_string_list {
     items: Vec<CString>,
 }
 
 impl ocireg_string_list {
-    /// A boxed list for C.
+    /// A new list handle for C.
     pub fn boxed(items: Vec<String>) -> *mut ocireg_string_list {
-        Box::into_raw(Box::new(ocireg_string_list {
+        into_handle(ocireg_string_list {
             items: items.iter().map(|s| c_string(s)).collect(),
-        }))
+        })
     }
 }
 
-/// The number of strings; 0 for NULL.
+/// The number of strings in a list.
 ///
-/// # Safety
-/// `list` is NULL or a live list.
+/// @param list the list, or NULL.
+/// @return the number of strings; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_string_list_len(list: *const ocireg_string_list) -> usize {
-    // SAFETY: NULL or a live list.
     guard_value(0, || {
-        unsafe { list.as_ref() }.map(|l| l.items.len()).unwrap_or(0)
+        // SAFETY: the header's conventions: NULL or a live list.
+        let list = unsafe { get(list) };
+        list.map(|l| l.items.len()).unwrap_or(0)
     })
 }
 
-/// String `index`, or NULL when out of range. Owned by the list.
+/// One string of a list.
 ///
-/// # Safety
-/// `list` is NULL or a live list.
+/// @param list the list, or NULL.
+/// @param index the string's position, from 0.
+/// @return the string, owned by the list (valid until it is freed); NULL
+///         when `index` is out of range or `list` is NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_string_list_get(
     list: *const ocireg_string_list,
     index: usize,
 ) -> *const c_char {
     guard_value(ptr::null(), || {
-        // SAFETY: NULL or a live list.
-        unsafe { list.as_ref() }
-            .and_then(|l| l.items.get(index))
+        // SAFETY: the header's conventions: NULL or a live list.
+        let list = unsafe { get(list) };
+        list.and_then(|l| l.items.get(index))
             .map(|s| s.as_ptr())
             .unwrap_or(ptr::null())
     })
 }
 
-/// Frees a list and its strings; NULL is a no-op.
+/// Frees a list and its strings.
 ///
-/// # Safety
-/// `list` is NULL or a live list not used afterwards.
+/// @param list the list, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_string_list_free(list: *mut ocireg_string_list) {
     guard_value((), || {
-        if !list.is_null() {
-            // SAFETY: made by Box::into_raw in boxed; freed once.
-            drop(unsafe { Box::from_raw(list) });
-        }
+        // SAFETY: the header's conventions: NULL or a live list, freed once.
+        unsafe { free_handle(list) }
     })
 }
 
-/// A document as the registry sent it (a content, an index or an image
-/// config): the raw bytes, their media type and their digest. One thread
-/// at a time.
+/// A document as the registry sent it (a manifest, an index or an image
+/// config): the raw bytes, their media type and their digest. Freed by
+/// `ocireg_content_free`. One thread at a time.
 pub struct ocireg_content {
     bytes: Bytes,
     media_type: CString,
@@ -98,31 +101,34 @@ pub struct ocireg_content {
 }
 
 impl ocireg_content {
-    /// A boxed content for C.
+    /// A new content handle for C.
     pub fn boxed(bytes: Bytes, media_type: &str, digest: &Digest) -> *mut ocireg_content {
-        Box::into_raw(Box::new(ocireg_content {
+        into_handle(ocireg_content {
             media_type: c_string(media_type),
             digest: c_string(digest.as_str()),
             bytes,
-        }))
+        })
     }
 }
 
-/// The raw bytes (not NUL-terminated); `*len_out` gets their length.
-/// Owned by the content. NULL if `content` or `len_out` is NULL.
+/// The raw bytes of a content.
 ///
-/// # Safety
-/// `content` is NULL or live; `len_out` is NULL or writable.
+/// @param content the content, or NULL.
+/// @param len_out receives the number of bytes.
+/// @return the bytes (not NUL-terminated), owned by the content; NULL when
+///         `content` or `len_out` is NULL (then `*len_out` is untouched).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_content_bytes(
     content: *const ocireg_content,
     len_out: *mut usize,
 ) -> *const u8 {
     guard_value(ptr::null(), || {
-        // SAFETY: NULL or live / writable, as promised.
-        match (unsafe { content.as_ref() }, unsafe { len_out.as_mut() }) {
+        // SAFETY: the header's conventions: NULL or a live content, NULL
+        // or a writable output.
+        let (content, len_out) = unsafe { (get(content), opt_out_arg(len_out)) };
+        match (content, len_out) {
             (Some(m), Some(len)) => {
-                *len = m.bytes.len();
+                len.write(m.bytes.len());
                 m.bytes.as_ptr()
             }
             _ => ptr::null(),
@@ -130,51 +136,49 @@ pub unsafe extern "C" fn ocireg_content_bytes(
     })
 }
 
-/// The media type. Owned by the content; NULL for NULL.
+/// The media type of a content.
 ///
-/// # Safety
-/// `content` is NULL or live.
+/// @param content the content, or NULL.
+/// @return the media type, owned by the content; NULL for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_content_media_type(
     content: *const ocireg_content,
 ) -> *const c_char {
-    // SAFETY: NULL or live.
     guard_value(ptr::null(), || {
-        unsafe { content.as_ref() }
+        // SAFETY: the header's conventions: NULL or a live content.
+        let content = unsafe { get(content) };
+        content
             .map(|m| m.media_type.as_ptr())
             .unwrap_or(ptr::null())
     })
 }
 
-/// The digest of the raw bytes. Owned by the content; NULL for NULL.
+/// The digest of a content's raw bytes.
 ///
-/// # Safety
-/// `content` is NULL or live.
+/// @param content the content, or NULL.
+/// @return the digest, owned by the content; NULL for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_content_digest(content: *const ocireg_content) -> *const c_char {
-    // SAFETY: NULL or live.
     guard_value(ptr::null(), || {
-        unsafe { content.as_ref() }
-            .map(|m| m.digest.as_ptr())
-            .unwrap_or(ptr::null())
+        // SAFETY: the header's conventions: NULL or a live content.
+        let content = unsafe { get(content) };
+        content.map(|m| m.digest.as_ptr()).unwrap_or(ptr::null())
     })
 }
 
-/// Frees a content; NULL is a no-op.
+/// Frees a content.
 ///
-/// # Safety
-/// `content` is NULL or live and not used afterwards.
+/// @param content the content, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_content_free(content: *mut ocireg_content) {
     guard_value((), || {
-        if !content.is_null() {
-            // SAFETY: made by Box::into_raw in boxed; freed once.
-            drop(unsafe { Box::from_raw(content) });
-        }
+        // SAFETY: the header's conventions: NULL or a live content, freed once.
+        unsafe { free_handle(content) }
     })
 }
 
-/// A list of descriptors (referrers). One thread at a time.
+/// A list of descriptors (referrers). Freed by
+/// `ocireg_descriptor_list_free`. One thread at a time.
 pub struct ocireg_descriptor_list {
     items: Vec<DescriptorC>,
 }
@@ -187,9 +191,9 @@ struct DescriptorC {
 }
 
 impl ocireg_descriptor_list {
-    /// A boxed list for C.
+    /// A new list handle for C.
     pub fn boxed(items: Vec<Descriptor>) -> *mut ocireg_descriptor_list {
-        Box::into_raw(Box::new(ocireg_descriptor_list {
+        into_handle(ocireg_descriptor_list {
             items: items
                 .iter()
                 .map(|d| DescriptorC {
@@ -199,107 +203,113 @@ impl ocireg_descriptor_list {
                     artifact_type: d.artifact_type.as_deref().map(c_string),
                 })
                 .collect(),
-        }))
-    }
-
-    /// # Safety
-    /// `list` is NULL or live for `'a`.
-    unsafe fn get<'a>(
-        list: *const ocireg_descriptor_list,
-        index: usize,
-    ) -> Option<&'a DescriptorC> {
-        // SAFETY: NULL or live, as the caller promises.
-        unsafe { list.as_ref() }.and_then(|l| l.items.get(index))
+        })
     }
 }
 
-/// The number of descriptors; 0 for NULL.
+/// Descriptor `index` of `list`, if both exist.
+fn entry(list: Option<&ocireg_descriptor_list>, index: usize) -> Option<&DescriptorC> {
+    list.and_then(|l| l.items.get(index))
+}
+
+/// The number of descriptors in a list.
 ///
-/// # Safety
-/// `list` is NULL or live.
+/// @param list the list, or NULL.
+/// @return the number of descriptors; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_descriptor_list_len(list: *const ocireg_descriptor_list) -> usize {
-    // SAFETY: NULL or live.
     guard_value(0, || {
-        unsafe { list.as_ref() }.map(|l| l.items.len()).unwrap_or(0)
+        // SAFETY: the header's conventions: NULL or a live list.
+        let list = unsafe { get(list) };
+        list.map(|l| l.items.len()).unwrap_or(0)
     })
 }
 
-/// The media type of descriptor `index`, or NULL. Owned by the list.
+/// The media type of one descriptor of a list.
 ///
-/// # Safety
-/// `list` is NULL or live.
+/// @param list the list, or NULL.
+/// @param index the descriptor's position, from 0.
+/// @return the media type, owned by the list; NULL when out of range or
+///         for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_descriptor_list_media_type(
     list: *const ocireg_descriptor_list,
     index: usize,
 ) -> *const c_char {
     guard_value(ptr::null(), || {
-        // SAFETY: NULL or live, as the caller promises.
-        unsafe { ocireg_descriptor_list::get(list, index) }
+        // SAFETY: the header's conventions: NULL or a live list.
+        let list = unsafe { get(list) };
+        entry(list, index)
             .map(|d| d.media_type.as_ptr())
             .unwrap_or(ptr::null())
     })
 }
 
-/// The digest of descriptor `index`, or NULL. Owned by the list.
+/// The digest of one descriptor of a list.
 ///
-/// # Safety
-/// `list` is NULL or live.
+/// @param list the list, or NULL.
+/// @param index the descriptor's position, from 0.
+/// @return the digest, owned by the list; NULL when out of range or for
+///         NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_descriptor_list_digest(
     list: *const ocireg_descriptor_list,
     index: usize,
 ) -> *const c_char {
     guard_value(ptr::null(), || {
-        // SAFETY: NULL or live, as the caller promises.
-        unsafe { ocireg_descriptor_list::get(list, index) }
+        // SAFETY: the header's conventions: NULL or a live list.
+        let list = unsafe { get(list) };
+        entry(list, index)
             .map(|d| d.digest.as_ptr())
             .unwrap_or(ptr::null())
     })
 }
 
-/// The size of descriptor `index`, or 0.
+/// The size of one descriptor of a list.
 ///
-/// # Safety
-/// `list` is NULL or live.
+/// @param list the list, or NULL.
+/// @param index the descriptor's position, from 0.
+/// @return the size in bytes; 0 when out of range or for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_descriptor_list_size(
     list: *const ocireg_descriptor_list,
     index: usize,
 ) -> u64 {
-    guard_value(0, || // SAFETY: NULL or live, as the caller promises.
-        unsafe { ocireg_descriptor_list::get(list, index) }.map(|d| d.size).unwrap_or(0))
+    guard_value(0, || {
+        // SAFETY: the header's conventions: NULL or a live list.
+        let list = unsafe { get(list) };
+        entry(list, index).map(|d| d.size).unwrap_or(0)
+    })
 }
 
-/// The artifact type of descriptor `index`, or NULL when it has none.
+/// The artifact type of one descriptor of a list.
 ///
-/// # Safety
-/// `list` is NULL or live.
+/// @param list the list, or NULL.
+/// @param index the descriptor's position, from 0.
+/// @return the artifact type, owned by the list; NULL when the descriptor
+///         has none, when out of range, or for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_descriptor_list_artifact_type(
     list: *const ocireg_descriptor_list,
     index: usize,
 ) -> *const c_char {
     guard_value(ptr::null(), || {
-        // SAFETY: NULL or live, as the caller promises.
-        unsafe { ocireg_descriptor_list::get(list, index) }
+        // SAFETY: the header's conventions: NULL or a live list.
+        let list = unsafe { get(list) };
+        entry(list, index)
             .and_then(|d| d.artifact_type.as_ref())
             .map(|a| a.as_ptr())
             .unwrap_or(ptr::null())
     })
 }
 
-/// Frees a descriptor list; NULL is a no-op.
+/// Frees a descriptor list and its strings.
 ///
-/// # Safety
-/// `list` is NULL or live and not used afterwards.
+/// @param list the list, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_descriptor_list_free(list: *mut ocireg_descriptor_list) {
     guard_value((), || {
-        if !list.is_null() {
-            // SAFETY: made by Box::into_raw in boxed; freed once.
-            drop(unsafe { Box::from_raw(list) });
-        }
+        // SAFETY: the header's conventions: NULL or a live list, freed once.
+        unsafe { free_handle(list) }
     })
 }

@@ -3,78 +3,89 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::guard::{FfiResult, guard, guard_value, mut_arg, str_arg};
+use super::args::str_arg;
+use super::guard::{guard, guard_value};
+use super::handle::{free_handle, into_handle, mut_arg};
 use super::status::ocireg_status;
 use crate::transport::auth::credentials::Credential;
 use crate::transport::config::ClientOptions;
 
 /// Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
-/// by the setters, freed by `ocireg_options_free`. Not thread-safe while
-/// being changed; a client copies what it needs, so the options can be
-/// freed or reused right after `ocireg_client_new`.
+/// by the setters, freed by `ocireg_options_free`. One thread at a time; a
+/// client copies what it needs, so the options can be freed or reused
+/// right after `ocireg_client_new`.
 pub struct ocireg_options {
     pub(crate) inner: ClientOptions,
 }
 
-/// New options with the defaults (https only, system CAs, 30 s connect
-/// timeout, 60 s read timeout, 4 retries). Returns NULL only on a panic.
+/// Makes options with the defaults: https only, the system's CAs, 30 s
+/// connect timeout, 60 s read timeout, 4 retries.
+///
+/// @return the options (free them with `ocireg_options_free`); NULL only if
+///         the library panicked.
 #[unsafe(no_mangle)]
 pub extern "C" fn ocireg_options_new() -> *mut ocireg_options {
     guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(ocireg_options {
+        into_handle(ocireg_options {
             inner: ClientOptions::default(),
-        }))
+        })
     })
 }
 
-/// Frees options; NULL is a no-op.
+/// Frees options.
 ///
-/// # Safety
-/// `options` is NULL or a live `ocireg_options` not used afterwards.
+/// @param options the options, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_free(options: *mut ocireg_options) {
     guard_value((), || {
-        if !options.is_null() {
-            // SAFETY: made by Box::into_raw in ocireg_options_new; freed once.
-            drop(unsafe { Box::from_raw(options) });
-        }
+        // SAFETY: the header's conventions: NULL or live options, freed once.
+        unsafe { free_handle(options) }
     })
 }
 
-fn set(
-    options: *mut ocireg_options,
-    f: impl FnOnce(&mut ClientOptions) -> FfiResult,
-) -> ocireg_status {
-    guard(|| {
-        // SAFETY: NULL or a live handle used by this thread only.
-        let o = unsafe { mut_arg(options, "options") }?;
-        f(&mut o.inner)
-    })
-}
-
-/// Allows plain HTTP, and HTTPS without certificate checks, for `host`
-/// (`host` or `host:port`). May be called many times.
+/// Applies `change` to the options behind `options` (a numeric setter).
 ///
 /// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// `options` is NULL or live options used by this thread only.
+unsafe fn set(
+    options: *mut ocireg_options,
+    change: impl FnOnce(&mut ClientOptions),
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's promise.
+        let o = unsafe { mut_arg(options, "options") }?;
+        change(&mut o.inner);
+        Ok(())
+    })
+}
+
+/// Allows plain HTTP, and HTTPS without certificate checks, for one
+/// registry. May be called many times.
+///
+/// @param options the options.
+/// @param host the registry, `host` or `host:port`.
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_add_insecure_registry(
     options: *mut ocireg_options,
     host: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes a C string or NULL.
-        let host = unsafe { str_arg(host, "host") }?;
-        o.insecure_registries.push(host.to_string());
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, host) = unsafe { (mut_arg(options, "options")?, str_arg(host, "host")?) };
+        o.inner.insecure_registries.push(host.to_string());
         Ok(())
     })
 }
 
-/// Sets a user name and password for `registry` (`host[:port]`,
-/// `docker.io` for Docker Hub). They win over any auth file.
+/// Sets a user name and password for one registry. They win over any auth
+/// file; a second call for the same registry replaces the first.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).
+/// @param username the user name.
+/// @param password the password (kept out of every message).
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_credentials(
     options: *mut ocireg_options,
@@ -82,17 +93,19 @@ pub unsafe extern "C" fn ocireg_options_set_credentials(
     username: *const c_char,
     password: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes C strings or NULL.
-        let (registry, username, password) = unsafe {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, registry, username, password) = unsafe {
             (
+                mut_arg(options, "options")?,
                 str_arg(registry, "registry")?,
                 str_arg(username, "username")?,
                 str_arg(password, "password")?,
             )
         };
-        o.credentials.retain(|(r, _)| r != registry);
-        o.credentials.push((
+        let credentials = &mut o.inner.credentials;
+        credentials.retain(|(r, _)| r != registry);
+        credentials.push((
             registry.to_string(),
             Credential::Basic {
                 username: username.to_string(),
@@ -103,22 +116,31 @@ pub unsafe extern "C" fn ocireg_options_set_credentials(
     })
 }
 
-/// Sets an OAuth2 refresh token (docker's `identitytoken`) for `registry`.
+/// Sets an OAuth2 refresh token (docker's `identitytoken`) for one
+/// registry, replacing any credentials set for it.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param registry the registry, `host[:port]`.
+/// @param token the refresh token (kept out of every message).
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_identity_token(
     options: *mut ocireg_options,
     registry: *const c_char,
     token: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes C strings or NULL.
-        let (registry, token) =
-            unsafe { (str_arg(registry, "registry")?, str_arg(token, "token")?) };
-        o.credentials.retain(|(r, _)| r != registry);
-        o.credentials.push((
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, registry, token) = unsafe {
+            (
+                mut_arg(options, "options")?,
+                str_arg(registry, "registry")?,
+                str_arg(token, "token")?,
+            )
+        };
+        let credentials = &mut o.inner.credentials;
+        credentials.retain(|(r, _)| r != registry);
+        credentials.push((
             registry.to_string(),
             Credential::IdentityToken {
                 token: token.to_string(),
@@ -131,293 +153,323 @@ pub unsafe extern "C" fn ocireg_options_set_identity_token(
 /// Uses this auth file (docker `config.json` or containers `auth.json`)
 /// instead of the default search.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param value the file's path.
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_auth_file(
     options: *mut ocireg_options,
     value: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes a C string or NULL.
-        let v = unsafe { str_arg(value, "path") }?;
-        o.auth_file = Some(v.into());
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, path) = unsafe { (mut_arg(options, "options")?, str_arg(value, "path")?) };
+        o.inner.auth_file = Some(path.into());
         Ok(())
     })
 }
-/// Trusts the CA certificates in this PEM file too. May be called many times.
+
+/// Trusts the CA certificates in a PEM file too. May be called many times.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param value the file's path (read by `ocireg_client_new`).
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_add_ca_file(
     options: *mut ocireg_options,
     value: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes a C string or NULL.
-        let v = unsafe { str_arg(value, "path") }?;
-        o.ca_files.push(v.into());
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, path) = unsafe { (mut_arg(options, "options")?, str_arg(value, "path")?) };
+        o.inner.ca_files.push(path.into());
         Ok(())
     })
 }
-/// Sends every request through this proxy URL (instead of the
-/// `HTTPS_PROXY`/`NO_PROXY` environment).
+
+/// Sends every request through a proxy, instead of following the
+/// `HTTPS_PROXY`/`NO_PROXY` environment.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param value the proxy's URL.
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_proxy(
     options: *mut ocireg_options,
     value: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes a C string or NULL.
-        let v = unsafe { str_arg(value, "url") }?;
-        o.proxy = Some(v.to_string());
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, url) = unsafe { (mut_arg(options, "options")?, str_arg(value, "url")?) };
+        o.inner.proxy = Some(url.to_string());
         Ok(())
     })
 }
-/// Sets the `User-Agent`.
+
+/// Sets the `User-Agent` of every request.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param value the user agent.
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_user_agent(
     options: *mut ocireg_options,
     value: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes a C string or NULL.
-        let v = unsafe { str_arg(value, "user_agent") }?;
-        o.user_agent = v.to_string();
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, agent) = unsafe { (mut_arg(options, "options")?, str_arg(value, "user_agent")?) };
+        o.inner.user_agent = agent.to_string();
         Ok(())
     })
 }
 
-/// Presents this client certificate chain and key (PEM files) for mutual TLS.
+/// Presents a client certificate for mutual TLS.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param cert_path the PEM file of the certificate chain.
+/// @param key_path the PEM file of its private key.
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_client_cert(
     options: *mut ocireg_options,
     cert_path: *const c_char,
     key_path: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes C strings or NULL.
-        let (cert, key) = unsafe {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, cert, key) = unsafe {
             (
+                mut_arg(options, "options")?,
                 str_arg(cert_path, "cert_path")?,
                 str_arg(key_path, "key_path")?,
             )
         };
-        o.client_cert = Some((cert.into(), key.into()));
+        o.inner.client_cert = Some((cert.into(), key.into()));
         Ok(())
     })
 }
 
 /// Adds a header sent with every registry request.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param options the options.
+/// @param name the header's name.
+/// @param value the header's value.
+/// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_add_header(
     options: *mut ocireg_options,
     name: *const c_char,
     value: *const c_char,
 ) -> ocireg_status {
-    set(options, |o| {
-        // SAFETY: the caller passes C strings or NULL.
-        let (name, value) = unsafe { (str_arg(name, "name")?, str_arg(value, "value")?) };
-        o.extra_headers.push((name.to_string(), value.to_string()));
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, name, value) = unsafe {
+            (
+                mut_arg(options, "options")?,
+                str_arg(name, "name")?,
+                str_arg(value, "value")?,
+            )
+        };
+        o.inner
+            .extra_headers
+            .push((name.to_string(), value.to_string()));
         Ok(())
     })
 }
 
-/// How long to wait for a connection, in milliseconds.
+/// Sets how long to wait for a connection.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the time in milliseconds.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_connect_timeout_ms(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.connect_timeout = Duration::from_millis(v);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe {
+        set(options, |o| {
+            o.connect_timeout = Duration::from_millis(value)
+        })
+    }
 }
-/// How long a response may send nothing before `OCIREG_ERR_TIMEOUT`, in milliseconds.
+
+/// Sets how long a response may send nothing before `OCIREG_ERR_TIMEOUT`.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the time in milliseconds.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_read_timeout_ms(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.read_timeout = Duration::from_millis(v);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe { set(options, |o| o.read_timeout = Duration::from_millis(value)) }
 }
-/// The longest a request without a streamed body may take, in milliseconds.
+
+/// Sets the longest a request without a streamed body may take.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the time in milliseconds.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_request_timeout_ms(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.request_timeout = Duration::from_millis(v);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe {
+        set(options, |o| {
+            o.request_timeout = Duration::from_millis(value)
+        })
+    }
 }
-/// The longest a docker credential helper (`docker-credential-NAME get`)
-/// may run, in milliseconds (default 30 000); a helper still running then
-/// is killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
+
+/// Sets the longest a docker credential helper (`docker-credential-NAME
+/// get`) may run (default 30 000 ms); a helper still running then is
+/// killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the time in milliseconds.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_credential_helper_timeout_ms(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
-    set(options, |o| {
-        o.credential_helper_timeout = Duration::from_millis(value);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe {
+        set(options, |o| {
+            o.credential_helper_timeout = Duration::from_millis(value)
+        })
+    }
 }
-/// How many times a failed request is retried (429, 502-504, connection
-/// errors; 500 too for HEAD), the ping included. Waits have random jitter.
+
+/// Sets how many times a failed request is retried (429, 502-504,
+/// connection errors; 500 too for HEAD), the ping included. Waits have
+/// random jitter.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the number of retries.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_retries(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.max_retries = v;
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe { set(options, |o| o.max_retries = value) }
 }
-/// The longest `Retry-After` waited out, in milliseconds; longer ones fail at once.
+
+/// Sets the longest `Retry-After` waited out; a longer one fails the call
+/// at once.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the time in milliseconds.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_retry_after_ms(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.max_retry_after = Duration::from_millis(v);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe {
+        set(options, |o| {
+            o.max_retry_after = Duration::from_millis(value)
+        })
+    }
 }
-/// The page size for tag and catalog listings (0: the registry's choice).
+
+/// Sets the page size asked for in tag and catalog listings.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the page size, or 0 for the registry's choice.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_page_size(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.page_size = (v > 0).then_some(v);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe { set(options, |o| o.page_size = (value > 0).then_some(value)) }
 }
-/// The most entries (tags, repositories, referrers) one listing collects
-/// over all its pages; more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
-/// Default 1,000,000.
+
+/// Sets the most entries (tags, repositories, referrers) one listing
+/// collects over all its pages (default 1,000,000); more fails it with
+/// `OCIREG_ERR_SIZE_EXCEEDED`.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the number of entries.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_list_entries(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.max_list_entries = usize::try_from(v).unwrap_or(usize::MAX);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe {
+        set(options, |o| {
+            o.max_list_entries = usize::try_from(value).unwrap_or(usize::MAX)
+        })
+    }
 }
-/// The most response bytes one listing reads over all its pages; more
-/// fails it with `OCIREG_ERR_SIZE_EXCEEDED`. Default 64 MiB.
+
+/// Sets the most response bytes one listing reads over all its pages
+/// (default 64 MiB); more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the number of bytes.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_list_bytes(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.max_list_bytes = v;
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe { set(options, |o| o.max_list_bytes = value) }
 }
-/// How many times a blob download resumes after its connection drops.
+
+/// Sets how many times a blob download resumes after its connection drops.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the number of resumes.
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_resumes(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.max_resumes = v;
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe { set(options, |o| o.max_resumes = value) }
 }
-/// The chunk size of chunked uploads, in bytes (at least 1).
+
+/// Sets the chunk size of chunked uploads.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the size in bytes (0 is taken as 1).
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_upload_chunk_size(
     options: *mut ocireg_options,
     value: usize,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.upload_chunk_size = v.max(1);
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe { set(options, |o| o.upload_chunk_size = value.max(1)) }
 }
-/// How many blobs whole-image operations move at once (at least 1).
+
+/// Sets how many blobs whole-image operations move at once.
 ///
-/// # Safety
-/// `options` is NULL or a live handle.
+/// @param options the options.
+/// @param value the number of blobs (0 is taken as 1).
+/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_concurrency(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
-    set(options, |o| {
-        let v = value;
-        o.concurrency = v.max(1) as usize;
-        Ok(())
-    })
+    // SAFETY: the header's conventions: NULL or live options.
+    unsafe { set(options, |o| o.concurrency = value.max(1) as usize) }
 }

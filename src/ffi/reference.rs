@@ -4,7 +4,9 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
-use super::guard::{FfiResult, guard, guard_value, out_arg, str_arg, write_out};
+use super::args::str_arg;
+use super::guard::{FfiResult, guard, guard_value};
+use super::handle::{free_handle, get, out_arg};
 use super::last_error::c_string;
 use super::lists::into_c_string;
 use super::status::ocireg_status;
@@ -47,27 +49,25 @@ impl ocireg_reference {
 ///
 /// @param text the reference, `[registry/]repository[:tag][@digest]`.
 /// @param reference_out receives the reference (free it with
-///        `ocireg_reference_free`); written only on success.
+///        `ocireg_reference_free`).
 /// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` (or
 ///         `OCIREG_ERR_INVALID_DIGEST` for the part after `@`) with the
 ///         reason in `ocireg_last_error_message()`; or
 ///         `OCIREG_ERR_NULL_ARGUMENT` / `OCIREG_ERR_INVALID_UTF8`.
-///
-/// # Safety
-/// `text` is NULL or a NUL-terminated string; `reference_out` is NULL or
-/// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_parse(
     text: *const c_char,
     reference_out: *mut *mut ocireg_reference,
 ) -> ocireg_status {
     guard(|| {
-        out_arg(reference_out, "reference_out")?;
-        // SAFETY: NULL or a C string, as the caller promises.
-        let reference = Reference::parse(unsafe { str_arg(text, "text") }?)?;
-        let handle = Box::into_raw(Box::new(ocireg_reference::new(&reference)));
-        // SAFETY: checked non-NULL above.
-        unsafe { write_out(reference_out, handle) };
+        // SAFETY: the header's conventions: C strings, writable outputs.
+        let (out, text) = unsafe {
+            (
+                out_arg(reference_out, "reference_out")?,
+                str_arg(text, "text")?,
+            )
+        };
+        out.write_handle(ocireg_reference::new(&Reference::parse(text)?));
         Ok(())
     })
 }
@@ -82,9 +82,8 @@ unsafe fn part(
 ) -> *const c_char {
     guard_value(ptr::null(), || {
         // SAFETY: NULL or a live reference, as the caller promises.
-        unsafe { reference.as_ref() }
-            .and_then(pick)
-            .map_or(ptr::null(), |s| s.as_ptr())
+        let reference = unsafe { get(reference) };
+        reference.and_then(pick).map_or(ptr::null(), |s| s.as_ptr())
     })
 }
 
@@ -92,9 +91,6 @@ unsafe fn part(
 ///
 /// @param reference the reference.
 /// @return the registry, owned by the reference; NULL if `reference` is NULL.
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_registry(
     reference: *const ocireg_reference,
@@ -108,9 +104,6 @@ pub unsafe extern "C" fn ocireg_reference_registry(
 ///
 /// @param reference the reference.
 /// @return the host, owned by the reference; NULL if `reference` is NULL.
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_api_host(
     reference: *const ocireg_reference,
@@ -123,9 +116,6 @@ pub unsafe extern "C" fn ocireg_reference_api_host(
 ///
 /// @param reference the reference.
 /// @return the path, owned by the reference; NULL if `reference` is NULL.
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_repository(
     reference: *const ocireg_reference,
@@ -139,9 +129,6 @@ pub unsafe extern "C" fn ocireg_reference_repository(
 /// @param reference the reference.
 /// @return the tag, owned by the reference; NULL when it has no tag (a
 ///         digest only) or `reference` is NULL.
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_tag(reference: *const ocireg_reference) -> *const c_char {
     // SAFETY: forwarded from the caller's promise.
@@ -153,9 +140,6 @@ pub unsafe extern "C" fn ocireg_reference_tag(reference: *const ocireg_reference
 /// @param reference the reference.
 /// @return the digest, owned by the reference; NULL when it has none or
 ///         `reference` is NULL.
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_digest(
     reference: *const ocireg_reference,
@@ -170,9 +154,6 @@ pub unsafe extern "C" fn ocireg_reference_digest(
 ///
 /// @param reference the reference.
 /// @return the string, owned by the reference; NULL if `reference` is NULL.
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_canonical(
     reference: *const ocireg_reference,
@@ -188,9 +169,6 @@ pub unsafe extern "C" fn ocireg_reference_canonical(
 ///
 /// @param reference the reference.
 /// @return the string, owned by the reference; NULL if `reference` is NULL.
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_familiar(
     reference: *const ocireg_reference,
@@ -202,16 +180,11 @@ pub unsafe extern "C" fn ocireg_reference_familiar(
 /// Frees a reference and the strings its accessors returned.
 ///
 /// @param reference the reference, or NULL (a no-op).
-///
-/// # Safety
-/// `reference` is NULL or a live `ocireg_reference` not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_reference_free(reference: *mut ocireg_reference) {
     guard_value((), || {
-        if !reference.is_null() {
-            // SAFETY: made by Box::into_raw in ocireg_reference_parse; freed once.
-            drop(unsafe { Box::from_raw(reference) });
-        }
+        // SAFETY: the header's conventions: NULL or a live reference, freed once.
+        unsafe { free_handle(reference) }
     })
 }
 
@@ -223,26 +196,25 @@ pub unsafe extern "C" fn ocireg_reference_free(reference: *mut ocireg_reference)
 ///
 /// @param name the registry name.
 /// @param registry_out receives the normalized name (free it with
-///        `ocireg_string_free`); written only on success.
+///        `ocireg_string_free`).
 /// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` when the name is not
 ///         a valid `host[:port]`, with the reason in
 ///         `ocireg_last_error_message()`; or `OCIREG_ERR_NULL_ARGUMENT` /
 ///         `OCIREG_ERR_INVALID_UTF8`.
-///
-/// # Safety
-/// `name` is NULL or a NUL-terminated string; `registry_out` is NULL or
-/// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_registry_normalize(
     name: *const c_char,
     registry_out: *mut *mut c_char,
 ) -> ocireg_status {
     guard(|| -> FfiResult {
-        out_arg(registry_out, "registry_out")?;
-        // SAFETY: NULL or a C string, as the caller promises.
-        let registry = Registry::normalize(unsafe { str_arg(name, "name") }?)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_out(registry_out, into_c_string(registry.as_str())) };
+        // SAFETY: the header's conventions: C strings, writable outputs.
+        let (out, name) = unsafe {
+            (
+                out_arg(registry_out, "registry_out")?,
+                str_arg(name, "name")?,
+            )
+        };
+        out.write(into_c_string(Registry::normalize(name)?.as_str()));
         Ok(())
     })
 }

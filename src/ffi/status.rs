@@ -1,12 +1,14 @@
-//! `ocireg_status`: the result of every fallible C function.
+//! `ocireg_status`: the result of every fallible C function, and its name.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString, c_char};
+use std::sync::OnceLock;
 
 use crate::error::ErrorKind;
 
 /// The result of a fallible ocireg call. `OCIREG_OK` is 0; every other
 /// value is an error whose detail `ocireg_last_error_*` gives on the same
-/// thread. Values are assigned once and never reused.
+/// thread. Values are assigned once and never reused; `ocireg_status_str`
+/// names them.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
@@ -62,70 +64,7 @@ pub enum ocireg_status {
 }
 
 impl ocireg_status {
-    /// The status of an error kind (one-to-one, same number).
-    pub fn from_kind(kind: ErrorKind) -> ocireg_status {
-        use ocireg_status::*;
-        match kind {
-            ErrorKind::InvalidArgument => OCIREG_ERR_INVALID_ARGUMENT,
-            ErrorKind::InvalidReference => OCIREG_ERR_INVALID_REFERENCE,
-            ErrorKind::InvalidDigest => OCIREG_ERR_INVALID_DIGEST,
-            ErrorKind::NotFound => OCIREG_ERR_NOT_FOUND,
-            ErrorKind::Unauthorized => OCIREG_ERR_UNAUTHORIZED,
-            ErrorKind::Denied => OCIREG_ERR_DENIED,
-            ErrorKind::TooManyRequests => OCIREG_ERR_TOO_MANY_REQUESTS,
-            ErrorKind::Unsupported => OCIREG_ERR_UNSUPPORTED,
-            ErrorKind::DigestMismatch => OCIREG_ERR_DIGEST_MISMATCH,
-            ErrorKind::SizeExceeded => OCIREG_ERR_SIZE_EXCEEDED,
-            ErrorKind::Protocol => OCIREG_ERR_PROTOCOL,
-            ErrorKind::Network => OCIREG_ERR_NETWORK,
-            ErrorKind::Tls => OCIREG_ERR_TLS,
-            ErrorKind::Timeout => OCIREG_ERR_TIMEOUT,
-            ErrorKind::Io => OCIREG_ERR_IO,
-            ErrorKind::Aborted => OCIREG_ERR_ABORTED,
-            ErrorKind::Cancelled => OCIREG_ERR_CANCELLED,
-            ErrorKind::Internal => OCIREG_ERR_INTERNAL,
-            ErrorKind::Server => OCIREG_ERR_SERVER,
-            ErrorKind::Rejected => OCIREG_ERR_REJECTED,
-        }
-    }
-
-    /// The static name, such as `NOT_FOUND` (`OK` for success).
-    pub fn name(self) -> &'static str {
-        self.c_name().to_str().unwrap_or("UNKNOWN")
-    }
-
-    /// The name as a C string, for `ocireg_status_str`.
-    pub fn c_name(self) -> &'static CStr {
-        use ocireg_status::*;
-        match self {
-            OCIREG_OK => c"OK",
-            OCIREG_ERR_NULL_ARGUMENT => c"NULL_ARGUMENT",
-            OCIREG_ERR_INVALID_UTF8 => c"INVALID_UTF8",
-            OCIREG_ERR_INVALID_ARGUMENT => c"INVALID_ARGUMENT",
-            OCIREG_ERR_INVALID_REFERENCE => c"INVALID_REFERENCE",
-            OCIREG_ERR_INVALID_DIGEST => c"INVALID_DIGEST",
-            OCIREG_ERR_NOT_FOUND => c"NOT_FOUND",
-            OCIREG_ERR_UNAUTHORIZED => c"UNAUTHORIZED",
-            OCIREG_ERR_DENIED => c"DENIED",
-            OCIREG_ERR_TOO_MANY_REQUESTS => c"TOO_MANY_REQUESTS",
-            OCIREG_ERR_UNSUPPORTED => c"UNSUPPORTED",
-            OCIREG_ERR_DIGEST_MISMATCH => c"DIGEST_MISMATCH",
-            OCIREG_ERR_SIZE_EXCEEDED => c"SIZE_EXCEEDED",
-            OCIREG_ERR_PROTOCOL => c"PROTOCOL",
-            OCIREG_ERR_NETWORK => c"NETWORK",
-            OCIREG_ERR_TLS => c"TLS",
-            OCIREG_ERR_TIMEOUT => c"TIMEOUT",
-            OCIREG_ERR_IO => c"IO",
-            OCIREG_ERR_ABORTED => c"ABORTED",
-            OCIREG_ERR_CANCELLED => c"CANCELLED",
-            OCIREG_ERR_INTERNAL => c"INTERNAL",
-            OCIREG_ERR_SERVER => c"SERVER",
-            OCIREG_ERR_REJECTED => c"REJECTED",
-            OCIREG_ERR_PANIC => c"PANIC",
-        }
-    }
-
-    /// Every status, for tests and tables.
+    /// Every status, in numeric order.
     pub const ALL: [ocireg_status; 24] = {
         use ocireg_status::*;
         [
@@ -155,6 +94,60 @@ impl ocireg_status {
             OCIREG_ERR_PANIC,
         ]
     };
+
+    /// The status numbered `number`, if there is one.
+    pub fn from_number(number: u32) -> Option<ocireg_status> {
+        ocireg_status::ALL.into_iter().find(|s| *s as u32 == number)
+    }
+
+    /// The status of an error kind (one-to-one, same number).
+    pub fn from_kind(kind: ErrorKind) -> ocireg_status {
+        ocireg_status::from_number(kind as u32).unwrap_or(ocireg_status::OCIREG_ERR_INTERNAL)
+    }
+
+    /// The static name, such as `NOT_FOUND`: the error kind's name
+    /// ([`ErrorKind::name`]), or for the statuses the boundary adds (success,
+    /// NULL, bad UTF-8, panic) their own.
+    pub fn name(self) -> &'static str {
+        use ocireg_status::*;
+        match self {
+            OCIREG_OK => "OK",
+            OCIREG_ERR_NULL_ARGUMENT => "NULL_ARGUMENT",
+            OCIREG_ERR_INVALID_UTF8 => "INVALID_UTF8",
+            OCIREG_ERR_PANIC => "PANIC",
+            other => ErrorKind::from_number(other as u32).map_or("UNKNOWN", ErrorKind::name),
+        }
+    }
+
+    /// The name as a static C string, for `ocireg_status_str`.
+    fn c_name(self) -> &'static CStr {
+        static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            ocireg_status::ALL
+                .iter()
+                .map(|s| CString::new(s.name()).unwrap_or_default())
+                .collect()
+        });
+        ocireg_status::ALL
+            .iter()
+            .position(|s| *s == self)
+            .and_then(|i| names.get(i))
+            .map_or(c"UNKNOWN", CString::as_c_str)
+    }
+}
+
+/// The name of a status, such as `"NOT_FOUND"` for `OCIREG_ERR_NOT_FOUND`.
+///
+/// @param status a status (any number is accepted).
+/// @return a static string, never NULL and never to be freed: the name, or
+///         `"UNKNOWN"` for a number that is not a status.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_status_str(status: u32) -> *const c_char {
+    super::guard::guard_value(c"UNKNOWN".as_ptr(), || {
+        ocireg_status::from_number(status)
+            .map_or(c"UNKNOWN", ocireg_status::c_name)
+            .as_ptr()
+    })
 }
 
 #[cfg(test)]
@@ -171,5 +164,18 @@ mod tests {
         let mut numbers: Vec<u32> = ocireg_status::ALL.iter().map(|s| *s as u32).collect();
         numbers.dedup();
         assert_eq!(numbers.len(), ocireg_status::ALL.len());
+    }
+
+    #[test]
+    fn status_str_names_every_status() {
+        for s in ocireg_status::ALL {
+            // SAFETY: ocireg_status_str returns a static C string.
+            let name = unsafe { CStr::from_ptr(ocireg_status_str(s as u32)) };
+            assert_eq!(name.to_str().ok(), Some(s.name()));
+            assert_ne!(s.name(), "UNKNOWN");
+        }
+        // SAFETY: as above.
+        let unknown = unsafe { CStr::from_ptr(ocireg_status_str(77)) };
+        assert_eq!(unknown.to_str().ok(), Some("UNKNOWN"));
     }
 }

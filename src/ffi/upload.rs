@@ -5,12 +5,11 @@ use std::ptr;
 
 use bytes::{Bytes, BytesMut};
 
+use super::args::{bytes_arg, opt_str_arg, reference_arg, str_arg};
 use super::cancel::ocireg_cancel;
-use super::client::{client_for, ocireg_client, reference_arg};
-use super::guard::{
-    FfiError, FfiResult, bytes_arg, guard, guard_value, mut_arg, opt_str_arg, out_arg, str_arg,
-    write_out,
-};
+use super::client::{client_for, ocireg_client};
+use super::guard::{FfiError, FfiResult, guard, guard_value};
+use super::handle::{mut_arg, opt_out_arg, out_arg};
 use super::last_error::c_string;
 use super::lists::into_c_string;
 use super::status::ocireg_status;
@@ -82,18 +81,17 @@ pub unsafe extern "C" fn ocireg_client_upload_start(
     upload_out: *mut *mut ocireg_upload,
 ) -> ocireg_status {
     guard(|| {
-        out_arg(upload_out, "upload_out")?;
         // SAFETY: forwarded from the caller.
-        let (c, r) = unsafe {
+        let (out, c, r) = unsafe {
             (
+                out_arg(upload_out, "upload_out")?,
                 client_for(client, cancel)?,
                 reference_arg(repository, "repository")?,
             )
         };
         let session = c.start_upload(&r)?;
         let chunk = c.as_async().options().upload_chunk_size;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_out(upload_out, ocireg_upload::boxed(session, chunk)) };
+        out.write(ocireg_upload::boxed(session, chunk));
         Ok(())
     })
 }
@@ -112,10 +110,10 @@ pub unsafe extern "C" fn ocireg_client_upload_resume(
     upload_out: *mut *mut ocireg_upload,
 ) -> ocireg_status {
     guard(|| {
-        out_arg(upload_out, "upload_out")?;
         // SAFETY: forwarded from the caller.
-        let (c, r, location) = unsafe {
+        let (out, c, r, location) = unsafe {
             (
+                out_arg(upload_out, "upload_out")?,
                 client_for(client, cancel)?,
                 reference_arg(repository, "repository")?,
                 str_arg(location, "location")?,
@@ -123,8 +121,7 @@ pub unsafe extern "C" fn ocireg_client_upload_resume(
         };
         let session = c.resume_upload(&r, location)?;
         let chunk = c.as_async().options().upload_chunk_size;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_out(upload_out, ocireg_upload::boxed(session, chunk)) };
+        out.write(ocireg_upload::boxed(session, chunk));
         Ok(())
     })
 }
@@ -198,20 +195,21 @@ pub unsafe extern "C" fn ocireg_upload_suspend(
     offset_out: *mut u64,
 ) -> ocireg_status {
     guard(|| {
-        out_arg(location_out, "location_out")?;
-        out_arg(offset_out, "offset_out")?;
-        // SAFETY: NULL or live, this thread only.
-        let u = unsafe { mut_arg(upload, "upload") }?;
+        // SAFETY: NULL or live, this thread only; outputs writable.
+        let (location_out, offset_out, u) = unsafe {
+            (
+                out_arg(location_out, "location_out")?,
+                out_arg(offset_out, "offset_out")?,
+                mut_arg(upload, "upload")?,
+            )
+        };
         u.flush()?;
         let session = u.session.take().ok_or(FfiError::Core(Error::new(
             ErrorKind::InvalidArgument,
             "the upload was already committed or suspended",
         )))?;
-        // SAFETY: checked non-NULL above.
-        unsafe {
-            write_out(location_out, into_c_string(session.location()));
-            write_out(offset_out, session.offset());
-        }
+        location_out.write(into_c_string(session.location()));
+        offset_out.write(session.offset());
         Ok(())
     })
 }
@@ -232,16 +230,21 @@ pub unsafe extern "C" fn ocireg_upload_commit(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: forwarded from the caller.
-        let (u, expected) = unsafe { (mut_arg(upload, "upload")?, opt_str_arg(digest, "digest")?) };
+        let (u, expected, out) = unsafe {
+            (
+                mut_arg(upload, "upload")?,
+                opt_str_arg(digest, "digest")?,
+                opt_out_arg(digest_out),
+            )
+        };
         let expected = expected.map(Digest::parse).transpose()?;
         u.flush()?;
         // The session stays with the handle until the registry accepted the
         // commit: a failed commit can be retried (or given a digest).
         let digest = u.session()?.finish(expected.as_ref())?;
         u.session = None;
-        if !digest_out.is_null() {
-            // SAFETY: non-NULL, writable.
-            unsafe { write_out(digest_out, into_c_string(digest.as_str())) };
+        if let Some(out) = out {
+            out.write(into_c_string(digest.as_str()));
         }
         Ok(())
     })

@@ -138,7 +138,8 @@ static void *fresh_thread_last_error(void *arg)
 {
     int *ok = (int *)arg;
     *ok = ocireg_last_error_status() == OCIREG_OK &&
-          ocireg_last_error_message() == NULL;
+          ocireg_last_error_message() != NULL &&
+          ocireg_last_error_message()[0] == '\0';
     return NULL;
 }
 
@@ -149,7 +150,8 @@ static void test_last_error(void)
     ocireg_options *o = ocireg_options_new();
     ocireg_last_error_clear();
     CHECK(ocireg_last_error_status() == OCIREG_OK);
-    CHECK(ocireg_last_error_message() == NULL);
+    /* Never NULL: empty when there is no error. */
+    CHECK_STREQ(ocireg_last_error_message(), "");
     CHECK(ocireg_last_error_registry_code() == NULL);
     CHECK(ocireg_last_error_http_status() == 0);
     CHECK(ocireg_last_error_retry_after_ms() == 0);
@@ -165,7 +167,7 @@ static void test_last_error(void)
     CHECK(fresh == 1);
     ocireg_last_error_clear();
     CHECK(ocireg_last_error_status() == OCIREG_OK);
-    CHECK(ocireg_last_error_message() == NULL);
+    CHECK_STREQ(ocireg_last_error_message(), "");
     ocireg_options_free(o);
 }
 
@@ -279,7 +281,7 @@ static void client_new_fails(ocireg_options *o, ocireg_status want)
     ocireg_client *c = (ocireg_client *)SENTINEL;
     CHECK_STATUS(ocireg_client_new(o, &c), want);
     CHECK(c == (ocireg_client *)SENTINEL);
-    CHECK(ocireg_last_error_message() != NULL);
+    CHECK(ocireg_last_error_message() != NULL && *ocireg_last_error_message());
     ocireg_options_free(o);
 }
 
@@ -498,7 +500,8 @@ static void test_bad_references(void)
     CHECK_STATUS(ocireg_client_manifest_get(c, "r.test/a@sha256:abc", NULL, &m), OCIREG_ERR_INVALID_DIGEST);
     CHECK_STATUS(ocireg_client_blob_head(c, "r.test/a", "sha256:xyz", NULL, &size), OCIREG_ERR_INVALID_DIGEST);
     CHECK_STATUS(ocireg_client_blob_head(c, "r.test/a", "nodigest", NULL, &size), OCIREG_ERR_INVALID_DIGEST);
-    CHECK(ocireg_last_error_message() != NULL && ocireg_last_error_http_status() == 0);
+    CHECK(ocireg_last_error_message() != NULL && *ocireg_last_error_message() &&
+          ocireg_last_error_http_status() == 0);
     CHECK(l == (ocireg_string_list *)SENTINEL && m == (ocireg_content *)SENTINEL && size == 4242);
     ocireg_client_free(c);
 }

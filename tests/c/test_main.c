@@ -40,7 +40,7 @@ void check_fail(const char *file, int line, const char *expr, int has_status,
         fprintf(stderr, "  status: %s (%u)\n", ocireg_status_str(status),
                 (unsigned)status);
     if (extra) fprintf(stderr, "  value: %s\n", extra);
-    fprintf(stderr, "  last error: %s [%s, http %u]\n", msg ? msg : "(none)",
+    fprintf(stderr, "  last error: %s [%s, http %u]\n", *msg ? msg : "(none)",
             ocireg_status_str(ocireg_last_error_status()),
             (unsigned)ocireg_last_error_http_status());
     printf("%u passed, 1 failed\n", passed);

@@ -71,34 +71,39 @@ def _status_name(status):
     return lib.ocireg_status_str(status).decode()
 
 
-# (number, NAME, class name, extra built-in base or None, doc). Numbers are
-# those of include/ocireg.h; a test checks the table against the header.
-STATUS_CODES = [
-    (1, "NULL_ARGUMENT", "NullArgumentError", None, "A required pointer argument was NULL."),
-    (2, "INVALID_UTF8", "InvalidUtf8Error", None, "A string argument was not valid UTF-8."),
-    (3, "INVALID_ARGUMENT", "InvalidArgumentError", None, "An argument was malformed or out of range."),
-    (4, "INVALID_REFERENCE", "InvalidReferenceError", None, "An image reference could not be parsed."),
-    (5, "INVALID_DIGEST", "InvalidDigestError", None, "A digest could not be parsed."),
-    (6, "NOT_FOUND", "NotFoundError", None, "The manifest, blob, repository or upload does not exist."),
-    (7, "UNAUTHORIZED", "UnauthorizedError", None, "Authentication is missing or was refused."),
-    (8, "DENIED", "DeniedError", None, "The credentials lack the permission."),
-    (9, "TOO_MANY_REQUESTS", "TooManyRequestsError", None, "The registry rate-limited the request beyond the retries."),
-    (10, "UNSUPPORTED", "UnsupportedError", None, "Something ocireg does not support."),
-    (11, "DIGEST_MISMATCH", "DigestMismatchError", None, "Content did not hash to its digest."),
-    (12, "SIZE_EXCEEDED", "SizeExceededError", None, "Content exceeded a size limit or its declared size."),
-    (13, "PROTOCOL", "ProtocolError", None, "The registry broke the protocol."),
-    (14, "NETWORK", "NetworkError", None, "A connection could not be made or was lost."),
-    (15, "TLS", "TlsError", None, "TLS failed."),
+# (number, class name, extra built-in base or None, doc). Numbers are
+# those of include/ocireg.h; a test checks the table against the header. The
+# names (such as "NOT_FOUND") are not repeated here: the library's
+# ocireg_status_str, the one table of them, gives them below.
+_CLASSES = [
+    (1, "NullArgumentError", None, "A required pointer argument was NULL."),
+    (2, "InvalidUtf8Error", None, "A string argument was not valid UTF-8."),
+    (3, "InvalidArgumentError", None, "An argument was malformed or out of range."),
+    (4, "InvalidReferenceError", None, "An image reference could not be parsed."),
+    (5, "InvalidDigestError", None, "A digest could not be parsed."),
+    (6, "NotFoundError", None, "The manifest, blob, repository or upload does not exist."),
+    (7, "UnauthorizedError", None, "Authentication is missing or was refused."),
+    (8, "DeniedError", None, "The credentials lack the permission."),
+    (9, "TooManyRequestsError", None, "The registry rate-limited the request beyond the retries."),
+    (10, "UnsupportedError", None, "Something ocireg does not support."),
+    (11, "DigestMismatchError", None, "Content did not hash to its digest."),
+    (12, "SizeExceededError", None, "Content exceeded a size limit or its declared size."),
+    (13, "ProtocolError", None, "The registry broke the protocol."),
+    (14, "NetworkError", None, "A connection could not be made or was lost."),
+    (15, "TlsError", None, "TLS failed."),
     # Also a built-in TimeoutError, so `except TimeoutError` catches it.
-    (16, "TIMEOUT", "TimeoutError", builtins.TimeoutError, "The operation ran past its configured time."),
-    (17, "IO", "IoError", None, "A local file could not be read or written."),
-    (18, "ABORTED", "AbortedError", None, "A callback returned non-zero."),
-    (19, "CANCELLED", "CancelledError", None, "The operation was cancelled through its Cancel."),
-    (20, "INTERNAL", "InternalError", None, "A bug in ocireg."),
-    (21, "SERVER", "ServerError", None, "The registry answered with a server error beyond the retries."),
-    (22, "REJECTED", "RejectedError", None, "The registry refused the request as malformed."),
-    (100, "PANIC", "PanicError", None, "ocireg panicked; the call was stopped at the boundary. Please report it."),
+    (16, "TimeoutError", builtins.TimeoutError, "The operation ran past its configured time."),
+    (17, "IoError", None, "A local file could not be read or written."),
+    (18, "AbortedError", None, "A callback returned non-zero."),
+    (19, "CancelledError", None, "The operation was cancelled through its Cancel."),
+    (20, "InternalError", None, "A bug in ocireg."),
+    (21, "ServerError", None, "The registry answered with a server error beyond the retries."),
+    (22, "RejectedError", None, "The registry refused the request as malformed."),
+    (100, "PanicError", None, "ocireg panicked; the call was stopped at the boundary. Please report it."),
 ]
+
+# (number, NAME, class name, extra built-in base or None, doc).
+STATUS_CODES = [(number, _status_name(number), *rest) for number, *rest in _CLASSES]
 
 _BY_STATUS = {}
 
@@ -141,6 +146,7 @@ def last_error(status):
     if recorded != status:
         # The detail belongs to another call: keep only what is certain.
         message, code, http, retry_ms = None, None, 0, 0
+    # The message is never NULL; it is empty when the library recorded none.
     text = message.decode("utf-8", "replace") if message else f"{_status_name(status)} (status {status})"
     return error_class(status)(
         text,

@@ -159,7 +159,7 @@ static void fail(struct worker *w, const char *file, int line, const char *expr,
         fprintf(stderr, "  status: %s (%u)\n", ocireg_status_str(st), (unsigned)st);
     if (extra) fprintf(stderr, "  value: %s\n", extra);
     fprintf(stderr, "  last error: %s [%s, http %u, code %s]\n",
-            msg ? msg : "(none)", ocireg_status_str(ocireg_last_error_status()),
+            *msg ? msg : "(none)", ocireg_status_str(ocireg_last_error_status()),
             (unsigned)ocireg_last_error_http_status(), code ? code : "(none)");
     /* Racy sum on purpose: we are about to exit. */
     printf("%u passed, 1 failed\n", total_passed());
@@ -323,11 +323,12 @@ static void check_last_error(struct worker *w)
     const char *msg = ocireg_last_error_message();
     const char *code = ocireg_last_error_registry_code();
     CHECK(ocireg_last_error_status() == w->want_status);
+    CHECK(msg != NULL); /* never NULL: empty when there is no error */
     if (w->want_status == OCIREG_OK) {
-        CHECK(msg == NULL);
+        CHECK_STREQ(msg, "");
         return;
     }
-    CHECK(msg != NULL);
+    CHECK(msg[0] != '\0');
     if (w->want_marker[0]) CHECK(msg && strstr(msg, w->want_marker) != NULL);
     CHECK(ocireg_last_error_http_status() == w->want_http);
     if (w->want_code[0]) CHECK_STREQ(code, w->want_code);
