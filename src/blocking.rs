@@ -19,8 +19,8 @@ use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::{ImageConfig, ImageInfo, ImageOptions, Platform, Progress};
+use crate::options::ClientOptions;
 use crate::reference::Reference;
-use crate::transport::config::ClientOptions;
 
 static RUNTIME: LazyLock<std::result::Result<Runtime, String>> = LazyLock::new(|| {
     tokio::runtime::Builder::new_multi_thread()

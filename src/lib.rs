@@ -23,25 +23,35 @@
 pub mod blocking;
 pub mod cancel;
 pub mod client;
+pub mod credential;
 pub mod descriptor;
 pub mod digest;
 pub mod error;
-pub mod ffi;
+mod ffi;
 pub mod image;
 pub mod media_type;
 mod oci_spec_types;
+pub mod options;
 pub mod reference;
 pub mod registry;
-pub mod transport;
+mod transport;
 
 pub use cancel::CancelToken;
 pub use client::{
     BlobInfo, BlobReader, Client, Manifest, ManifestInfo, MountResult, UploadSession,
 };
+pub use credential::Credential;
 pub use descriptor::Descriptor;
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};
+pub use options::ClientOptions;
 pub use reference::Reference;
 pub use registry::Registry;
-pub use transport::auth::credentials::Credential;
-pub use transport::config::ClientOptions;
+
+/// Entry points for the fuzz targets in `fuzz/` and their smoke test: the
+/// parsers of what a registry sends, which are otherwise internal.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::transport::auth::challenge::parse_challenges;
+    pub use crate::transport::headers::next_link;
+}

@@ -4,9 +4,8 @@
 use std::path::{Component, Path};
 
 use ocireg::descriptor::{Index, ManifestFields};
+use ocireg::fuzzing::{next_link, parse_challenges};
 use ocireg::image::{LayoutIndex, OciLayout};
-use ocireg::transport::auth::challenge::parse_challenges;
-use ocireg::transport::headers::next_link;
 use reqwest::Url;
 
 /// What parses as a reference prints as one that parses to the same.

@@ -25,9 +25,9 @@ use reqwest::Method;
 
 use crate::digest::Digest;
 use crate::error::Result;
+use crate::options::ClientOptions;
 use crate::reference::Reference;
 use crate::transport::Transport;
-use crate::transport::config::ClientOptions;
 use crate::transport::request::{Request, Target, delete_scope};
 
 /// An async registry client. Cheap to clone and safe to share between

@@ -148,8 +148,7 @@ impl Client {
     /// Uploads a blob of `size` bytes with digest `digest` from a stream in
     /// one PUT; the stream is not replayed. The bytes are verified as they
     /// leave: a wrong size or digest fails the body before its last byte is
-    /// sent, so the registry never completes a wrong blob (see
-    /// [`verified_body`](super::verified_body)).
+    /// sent, so the registry never completes a wrong blob.
     pub async fn push_blob_stream<S>(
         &self,
         reference: &Reference,

@@ -7,8 +7,8 @@ use super::args::str_arg;
 use super::guard::{guard, guard_value};
 use super::handle::{free_handle, into_handle, mut_arg};
 use super::status::ocireg_status;
+use crate::options::ClientOptions;
 use crate::transport::auth::credentials::Credential;
-use crate::transport::config::ClientOptions;
 
 /// Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
 /// by the setters, freed by `ocireg_options_free`. One thread at a time; a

@@ -177,7 +177,7 @@ impl OciLayout {
     /// it over: its bytes are hashed and [`BlobSink::offset`] says how many
     /// there are, so that only the rest need be sent. The digest, checked
     /// over the whole file at the end, says whether that prefix was right.
-    pub async fn blob_sink(&self, digest: &Digest, size: u64) -> Result<BlobSink> {
+    pub(crate) async fn blob_sink(&self, digest: &Digest, size: u64) -> Result<BlobSink> {
         let dir = layout_fs::ensure_dirs(&self.root, &["blobs", digest.algorithm().name()])?;
         let algorithm = digest.algorithm();
         let (temp, hasher, offset) = match temp_file::adopt(&dir, digest.hex()) {
@@ -383,7 +383,7 @@ const SINK_DEPTH: usize = 4;
 /// A blob being written by its own thread; see [`OciLayout::blob_sink`].
 /// Dropped before [`BlobSink::finish`], it waits for the thread to remove
 /// the temporary file, so that nothing is left behind.
-pub struct BlobSink {
+pub(crate) struct BlobSink {
     chunks: Option<tokio::sync::mpsc::Sender<Bytes>>,
     outcome: Option<tokio::sync::oneshot::Receiver<Result<()>>>,
     done: std::sync::mpsc::Receiver<()>,

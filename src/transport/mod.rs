@@ -8,7 +8,6 @@
 
 pub mod auth;
 pub(crate) mod body;
-pub mod config;
 mod dates;
 pub mod error_map;
 pub mod headers;
@@ -27,11 +26,11 @@ use reqwest::header::{HeaderMap, HeaderName, WWW_AUTHENTICATE};
 use self::auth::challenge::parse_challenges;
 use self::auth::credentials::CredentialStore;
 use self::auth::token::TokenCache;
-use self::config::ClientOptions;
 use self::error_map::error_from_response;
 use self::registry_state::{AuthMode, RegistryState};
 use self::sender::{Redirects, Retries, Sender};
 use crate::error::{Error, ErrorKind, Result};
+use crate::options::ClientOptions;
 use crate::registry::api_host;
 
 /// The HTTP layer shared by everything a client does: authentication

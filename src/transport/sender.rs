@@ -9,11 +9,11 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{RequestBuilder, Response, redirect};
 
-use super::config::ClientOptions;
 use super::dates::retry_after;
 use super::error_map::{error_from_reqwest, error_from_response};
 use super::retry;
 use crate::error::{Error, ErrorKind, Result};
+use crate::options::ClientOptions;
 
 /// The most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;

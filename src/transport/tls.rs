@@ -13,8 +13,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use super::config::{ClientOptions, host_part};
 use crate::error::{Error, ErrorKind, Result};
+use crate::options::{ClientOptions, host_part};
 
 /// Builds the rustls client configuration for `options`.
 pub fn client_config(options: &ClientOptions) -> Result<rustls::ClientConfig> {

@@ -404,7 +404,7 @@ fn usable_for(lifetime: Duration, issued_at: Option<SystemTime>, now: SystemTime
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::config::ClientOptions;
+    use crate::options::ClientOptions;
     use crate::transport::sender::Redirects;
     use base64::Engine as _;
     use std::sync::atomic::{AtomicUsize, Ordering};

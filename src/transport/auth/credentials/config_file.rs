@@ -11,8 +11,8 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::credential::Credential;
 use super::helper::HelperRunner;
+use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::UserName;
 

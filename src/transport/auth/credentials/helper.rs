@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use zeroize::Zeroizing;
 
-use super::credential::Credential;
+use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::signals::without_sigpipe;
 use crate::registry::helper_server_url;

@@ -27,11 +27,10 @@
 //! order with its cache ([`CredentialStore`], `store`).
 
 mod config_file;
-mod credential;
 mod helper;
 mod store;
 #[cfg(test)]
 mod test_support;
 
-pub use credential::Credential;
+pub use crate::credential::Credential;
 pub use store::CredentialStore;

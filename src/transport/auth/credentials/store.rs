@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 
 use super::config_file::{read_config, registry_key};
-use super::credential::Credential;
 use super::helper::HelperRunner;
+use crate::credential::Credential;
 use crate::error::Result;
 
 /// Finds the credential for a registry host.

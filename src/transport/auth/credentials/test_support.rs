@@ -9,8 +9,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose;
 
-use super::credential::Credential;
 use super::store::{CredentialStore, Environment};
+use crate::credential::Credential;
 use crate::error::Result;
 
 /// Base64 of `user:password` as docker writes it.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::auth::credentials::Credential;
+use crate::credential::Credential;
 
 /// Options for a [`crate::Client`]. Start from [`ClientOptions::default`]
 /// and set the fields you need.

@@ -61,7 +61,13 @@ impl fmt::Debug for Credential {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::auth::credentials::test_support::basic;
+
+    fn basic(username: &str, password: &str) -> Credential {
+        Credential::Basic {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
 
     #[test]
     fn debug_redacts_secrets() {
