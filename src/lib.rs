@@ -35,9 +35,7 @@ pub mod registry;
 pub mod transport;
 
 pub use cancel::CancelToken;
-pub use client::{
-    BlobInfo, BlobReader, Client, Manifest, ManifestInfo, MountResult, UploadSession,
-};
+pub use client::{BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult};
 pub use descriptor::Descriptor;
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};

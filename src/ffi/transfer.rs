@@ -326,9 +326,8 @@ pub unsafe extern "C" fn ocireg_client_blob_mount(
         let mounted = session.is_none();
         match session {
             Some(s) if !upload_out.is_null() => {
-                let chunk = c.as_async().options().upload_chunk_size;
                 // SAFETY: non-NULL, writable.
-                unsafe { write_out(upload_out, ocireg_upload::boxed(s, chunk)) };
+                unsafe { write_out(upload_out, ocireg_upload::boxed(s)) };
             }
             // Best effort: the registry also expires unused sessions.
             Some(s) => {

@@ -3,20 +3,16 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
-use bytes::{Bytes, BytesMut};
-
 use super::cancel::ocireg_cancel;
 use super::client::{client_for, ocireg_client, reference_arg};
 use super::guard::{
-    FfiError, FfiResult, bytes_arg, guard, guard_value, mut_arg, opt_str_arg, out_arg, str_arg,
-    write_out,
+    bytes_arg, guard, guard_value, mut_arg, opt_str_arg, out_arg, str_arg, write_out,
 };
 use super::last_error::c_string;
 use super::lists::into_c_string;
 use super::status::ocireg_status;
-use crate::blocking::UploadSession;
+use crate::blocking::BlobWriter;
 use crate::digest::Digest;
-use crate::error::{Error, ErrorKind};
 
 /// An upload session used as a writer: `ocireg_upload_write` buffers bytes
 /// and sends them in chunks, `ocireg_upload_commit` creates the blob,
@@ -24,48 +20,25 @@ use crate::error::{Error, ErrorKind};
 /// `ocireg_client_upload_resume`, and `ocireg_upload_free` of an upload that
 /// was neither committed nor suspended cancels it. One thread at a time.
 pub struct ocireg_upload {
-    session: Option<UploadSession>,
-    buffer: BytesMut,
-    chunk_size: usize,
+    writer: BlobWriter,
+    /// The writer's location as a C string.
     location: CString,
 }
 
 impl ocireg_upload {
     /// A boxed writer for C.
-    pub(crate) fn boxed(session: UploadSession, chunk_size: usize) -> *mut ocireg_upload {
-        let chunk_size = match session.min_chunk_size() {
-            Some(min) => chunk_size.max(min.min(usize::MAX as u64) as usize),
-            None => chunk_size,
-        };
+    pub(crate) fn boxed(writer: BlobWriter) -> *mut ocireg_upload {
         Box::into_raw(Box::new(ocireg_upload {
-            location: c_string(session.location()),
-            session: Some(session),
-            buffer: BytesMut::new(),
-            chunk_size,
+            location: c_string(writer.location()),
+            writer,
         }))
     }
 
-    fn session(&mut self) -> FfiResult<&mut UploadSession> {
-        self.session.as_mut().ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                "the upload was already committed or suspended",
-            )
-            .into()
-        })
-    }
-
-    /// Sends the buffered bytes as one chunk.
-    fn flush(&mut self) -> FfiResult {
-        if self.buffer.is_empty() {
-            return Ok(());
+    /// Keeps the C copy of the location current (the registry may move it).
+    fn sync_location(&mut self) {
+        if self.location.as_bytes() != self.writer.location().as_bytes() {
+            self.location = c_string(self.writer.location());
         }
-        let chunk: Bytes = self.buffer.split().freeze();
-        let session = self.session()?;
-        session.write_chunk(chunk)?;
-        let location = c_string(session.location());
-        self.location = location;
-        Ok(())
     }
 }
 
@@ -90,10 +63,9 @@ pub unsafe extern "C" fn ocireg_client_upload_start(
                 reference_arg(repository, "repository")?,
             )
         };
-        let session = c.start_upload(&r)?;
-        let chunk = c.as_async().options().upload_chunk_size;
+        let writer = c.start_upload(&r)?;
         // SAFETY: checked non-NULL above.
-        unsafe { write_out(upload_out, ocireg_upload::boxed(session, chunk)) };
+        unsafe { write_out(upload_out, ocireg_upload::boxed(writer)) };
         Ok(())
     })
 }
@@ -121,10 +93,9 @@ pub unsafe extern "C" fn ocireg_client_upload_resume(
                 str_arg(location, "location")?,
             )
         };
-        let session = c.resume_upload(&r, location)?;
-        let chunk = c.as_async().options().upload_chunk_size;
+        let writer = c.resume_upload(&r, location)?;
         // SAFETY: checked non-NULL above.
-        unsafe { write_out(upload_out, ocireg_upload::boxed(session, chunk)) };
+        unsafe { write_out(upload_out, ocireg_upload::boxed(writer)) };
         Ok(())
     })
 }
@@ -141,18 +112,10 @@ pub unsafe extern "C" fn ocireg_upload_write(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: forwarded from the caller.
-        let (u, mut data) = unsafe { (mut_arg(upload, "upload")?, bytes_arg(data, len, "data")?) };
-        u.session()?;
-        while !data.is_empty() {
-            let room = u.chunk_size - u.buffer.len();
-            let take = room.min(data.len());
-            u.buffer.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if u.buffer.len() >= u.chunk_size {
-                u.flush()?;
-            }
-        }
-        Ok(())
+        let (u, data) = unsafe { (mut_arg(upload, "upload")?, bytes_arg(data, len, "data")?) };
+        let result = u.writer.write(data);
+        u.sync_location();
+        Ok(result?)
     })
 }
 
@@ -165,8 +128,7 @@ pub unsafe extern "C" fn ocireg_upload_offset(upload: *const ocireg_upload) -> u
     // SAFETY: NULL or live.
     guard_value(0, || {
         unsafe { upload.as_ref() }
-            .and_then(|u| u.session.as_ref())
-            .map(|s| s.offset())
+            .map(|u| u.writer.offset())
             .unwrap_or(0)
     })
 }
@@ -202,15 +164,13 @@ pub unsafe extern "C" fn ocireg_upload_suspend(
         out_arg(offset_out, "offset_out")?;
         // SAFETY: NULL or live, this thread only.
         let u = unsafe { mut_arg(upload, "upload") }?;
-        u.flush()?;
-        let session = u.session.take().ok_or(FfiError::Core(Error::new(
-            ErrorKind::InvalidArgument,
-            "the upload was already committed or suspended",
-        )))?;
+        let result = u.writer.suspend();
+        u.sync_location();
+        result?;
         // SAFETY: checked non-NULL above.
         unsafe {
-            write_out(location_out, into_c_string(session.location()));
-            write_out(offset_out, session.offset());
+            write_out(location_out, into_c_string(u.writer.location()));
+            write_out(offset_out, u.writer.offset());
         }
         Ok(())
     })
@@ -234,11 +194,11 @@ pub unsafe extern "C" fn ocireg_upload_commit(
         // SAFETY: forwarded from the caller.
         let (u, expected) = unsafe { (mut_arg(upload, "upload")?, opt_str_arg(digest, "digest")?) };
         let expected = expected.map(Digest::parse).transpose()?;
-        u.flush()?;
-        // The session stays with the handle until the registry accepted the
-        // commit: a failed commit can be retried (or given a digest).
-        let digest = u.session()?.finish(expected.as_ref())?;
-        u.session = None;
+        // A failed commit leaves the writer usable: it can be retried (or
+        // given a digest).
+        let result = u.writer.finish(expected.as_ref());
+        u.sync_location();
+        let digest = result?;
         if !digest_out.is_null() {
             // SAFETY: non-NULL, writable.
             unsafe { write_out(digest_out, into_c_string(digest.as_str())) };
@@ -256,12 +216,9 @@ pub unsafe extern "C" fn ocireg_upload_commit(
 pub unsafe extern "C" fn ocireg_upload_free(upload: *mut ocireg_upload) {
     guard_value((), || {
         if !upload.is_null() {
-            // SAFETY: made by Box::into_raw in boxed; freed once.
-            let u = unsafe { Box::from_raw(upload) };
-            if let Some(session) = u.session {
-                // Best effort: the registry also expires abandoned sessions.
-                let _ = session.cancel();
-            }
+            // SAFETY: made by Box::into_raw in boxed; freed once. Dropping
+            // an open writer cancels its upload.
+            drop(unsafe { Box::from_raw(upload) });
         }
     })
 }
