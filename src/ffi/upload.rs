@@ -13,6 +13,7 @@ use super::lists::into_c_string;
 use super::status::ocireg_status;
 use crate::blocking::BlobWriter;
 use crate::digest::Digest;
+use crate::error::Result;
 
 /// An upload session used as a writer: `ocireg_upload_write` buffers bytes
 /// and sends them in chunks, `ocireg_upload_commit` creates the blob,
@@ -34,11 +35,14 @@ impl ocireg_upload {
         }))
     }
 
-    /// Keeps the C copy of the location current (the registry may move it).
-    fn sync_location(&mut self) {
+    /// Runs `op` on the writer, then keeps the C copy of its location
+    /// current (the registry may move it).
+    fn call<T>(&mut self, op: impl FnOnce(&mut BlobWriter) -> Result<T>) -> Result<T> {
+        let result = op(&mut self.writer);
         if self.location.as_bytes() != self.writer.location().as_bytes() {
             self.location = c_string(self.writer.location());
         }
+        result
     }
 }
 
@@ -113,9 +117,7 @@ pub unsafe extern "C" fn ocireg_upload_write(
     guard(|| {
         // SAFETY: forwarded from the caller.
         let (u, data) = unsafe { (mut_arg(upload, "upload")?, bytes_arg(data, len, "data")?) };
-        let result = u.writer.write(data);
-        u.sync_location();
-        Ok(result?)
+        Ok(u.call(|w| w.write(data))?)
     })
 }
 
@@ -164,9 +166,7 @@ pub unsafe extern "C" fn ocireg_upload_suspend(
         out_arg(offset_out, "offset_out")?;
         // SAFETY: NULL or live, this thread only.
         let u = unsafe { mut_arg(upload, "upload") }?;
-        let result = u.writer.suspend();
-        u.sync_location();
-        result?;
+        u.call(BlobWriter::suspend)?;
         // SAFETY: checked non-NULL above.
         unsafe {
             write_out(location_out, into_c_string(u.writer.location()));
@@ -196,9 +196,7 @@ pub unsafe extern "C" fn ocireg_upload_commit(
         let expected = expected.map(Digest::parse).transpose()?;
         // A failed commit leaves the writer usable: it can be retried (or
         // given a digest).
-        let result = u.writer.finish(expected.as_ref());
-        u.sync_location();
-        let digest = result?;
+        let digest = u.call(|w| w.finish(expected.as_ref()))?;
         if !digest_out.is_null() {
             // SAFETY: non-NULL, writable.
             unsafe { write_out(digest_out, into_c_string(digest.as_str())) };
