@@ -550,7 +550,8 @@ ocireg_status ocireg_options_set_max_resumes(ocireg_options *options, uint32_t v
 // Sets the chunk size of chunked uploads.
 //
 // @param options the options.
-// @param value the size in bytes (0 is taken as 1).
+// @param value the size in bytes (0 is taken as 1; more than 64 MiB, or a
+//        registry minimum above that, is taken as 64 MiB).
 // @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size_t value);
 
@@ -1033,70 +1034,87 @@ uint64_t ocireg_blob_reader_size(const ocireg_blob_reader *reader);
 // @param reader the reader, or NULL (a no-op).
 void ocireg_blob_reader_free(ocireg_blob_reader *reader);
 
-// Opens an upload session in `repository` into `*upload_out`. The upload
-// keeps `cancel` (if any).
+// Opens an upload session in a repository. Bytes written are sent in
+// chunks of the client's upload chunk size (raised to the registry's
+// minimum, at most 64 MiB).
 //
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
+// @param client the client.
+// @param repository a reference naming the repository.
+// @param cancel NULL, or a signal the upload keeps for all its calls.
+// @param upload_out receives the upload; free it with `ocireg_upload_free`.
+// @return `OCIREG_OK`, or the error.
 ocireg_status ocireg_client_upload_start(const ocireg_client *client,
                                          const char *repository,
                                          const ocireg_cancel *cancel,
                                          ocireg_upload **upload_out);
 
-// Picks up a suspended session from its `location` (from
-// `ocireg_upload_suspend`), asking the registry how much it holds.
+// Picks up a suspended session, asking the registry how much it holds.
 //
-// # Safety
-// Pointers are NULL or valid; strings NUL-terminated.
+// @param client the client.
+// @param repository a reference naming the repository of the session.
+// @param location the session's URL, from `ocireg_upload_suspend`.
+// @param cancel NULL, or a signal the upload keeps for all its calls.
+// @param upload_out receives the upload; free it with `ocireg_upload_free`.
+// @return `OCIREG_OK`, or the error (also when the registry has dropped
+//         the session).
 ocireg_status ocireg_client_upload_resume(const ocireg_client *client,
                                           const char *repository,
                                           const char *location,
                                           const ocireg_cancel *cancel,
                                           ocireg_upload **upload_out);
 
-// Appends `len` bytes; full chunks are sent as they fill.
+// Appends bytes to the blob; full chunks are sent as they fill.
 //
-// # Safety
-// `upload` is NULL or live; `data` has `len` readable bytes.
+// @param upload the upload.
+// @param data `len` bytes (may be NULL when `len` is 0).
+// @param len how many bytes.
+// @return `OCIREG_OK`, or the error; a failed chunk stays buffered and is
+//         sent again (from what the registry reports) by the next call.
 ocireg_status ocireg_upload_write(ocireg_upload *upload, const uint8_t *data, size_t len);
 
-// How many bytes the registry holds (buffered bytes not included).
+// How many bytes the registry holds (bytes still buffered not included).
 //
-// # Safety
-// `upload` is NULL or live.
+// @param upload the upload, or NULL.
+// @return the byte count, 0 for NULL.
 uint64_t ocireg_upload_offset(const ocireg_upload *upload);
 
-// The session's URL (owned by the upload; valid until its next call).
+// The session's URL.
 //
-// # Safety
-// `upload` is NULL or live.
+// @param upload the upload, or NULL.
+// @return the URL, owned by the upload and valid until its next call; NULL
+//         for NULL.
 const char *ocireg_upload_location(const ocireg_upload *upload);
 
-// Sends what is buffered and leaves the session on the registry:
-// `*location_out` (free with `ocireg_string_free`) and `*offset_out` are
-// what `ocireg_client_upload_resume` needs. The handle is spent; free it.
+// Sends what is buffered and leaves the session on the registry, to be
+// picked up with `ocireg_client_upload_resume`. The handle is spent
+// afterwards: free it.
 //
-// # Safety
-// `upload` is NULL or live; outputs are NULL or writable.
+// @param upload the upload.
+// @param location_out receives the session's URL; free it with
+//        `ocireg_string_free`.
+// @param offset_out receives how many bytes the registry holds.
+// @return `OCIREG_OK`, or the error.
 ocireg_status ocireg_upload_suspend(ocireg_upload *upload,
                                     char **location_out,
                                     uint64_t *offset_out);
 
-// Sends what is buffered and creates the blob. `digest` is the expected
-// digest, or NULL to use the digest of the bytes written through this
-// handle (not possible for a resumed upload). `*digest_out` (may be NULL)
-// gets the digest. After success the handle is spent (free it); after a
-// failure it is still usable, so the commit can be tried again.
+// Sends what is buffered and creates the blob. After success the handle is
+// spent (free it); after a failure it is still usable, so the commit can
+// be tried again.
 //
-// # Safety
-// `upload` is NULL or live; strings NUL-terminated; outputs NULL or writable.
+// @param upload the upload.
+// @param digest the expected digest, or NULL for the digest of the bytes
+//        written through this handle (not possible for a resumed upload).
+// @param digest_out NULL, or receives the blob's digest; free it with
+//        `ocireg_string_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_DIGEST_MISMATCH` before
+//         anything is committed when the bytes do not match `digest`).
 ocireg_status ocireg_upload_commit(ocireg_upload *upload, const char *digest, char **digest_out);
 
-// Frees the handle; an upload neither committed nor suspended is
-// cancelled on the registry (best effort). NULL is a no-op.
+// Frees an upload; one neither committed nor suspended is cancelled on the
+// registry (best effort).
 //
-// # Safety
-// `upload` is NULL or live and not used afterwards.
+// @param upload the upload, or NULL (a no-op).
 void ocireg_upload_free(ocireg_upload *upload);
 
 // Makes image options: this machine's platform, one platform, no progress.

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::LazyLock;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::runtime::Runtime;
 
 pub use crate::cancel::CancelToken;
@@ -99,11 +99,6 @@ impl Client {
 
     fn run<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
         run_cancellable(self.cancel.as_ref(), future)
-    }
-
-    /// The async client underneath.
-    pub fn as_async(&self) -> &client::Client {
-        &self.inner
     }
 
     /// See [`crate::Client::ping`].
@@ -244,74 +239,68 @@ impl Client {
 
     /// Like [`Client::push_blob_from_reader`], reporting `progress(bytes
     /// sent)` after each chunk; `false` stops the upload with `ABORTED` and
-    /// cancels the session.
+    /// cancels the session. `reader` is read on this thread.
     pub fn push_blob_with_progress<R: Read>(
         &self,
         reference: &Reference,
         reader: &mut R,
         progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<Digest> {
-        let mut session = self.start_upload(reference)?;
-        let chunk_size = session
-            .inner
-            .chunk_size(self.inner.options().upload_chunk_size);
+        // A writer dropped on an error below cancels its session.
+        let mut writer = self.start_upload(reference)?;
+        let mut buffer = vec![0; writer.chunk_size().min(client::READ_SIZE)];
         loop {
-            let chunk = match read_up_to(reader, chunk_size) {
-                Ok(c) => c,
-                Err(e) => {
-                    // Best effort: the registry also expires abandoned sessions.
-                    let _ = session.cancel();
-                    return Err(e);
-                }
-            };
-            let last = chunk.len() < chunk_size;
-            session.write_chunk(chunk)?;
-            if !progress(session.offset()) {
-                let _ = session.cancel();
+            // Never across a chunk's end, so progress comes once a chunk.
+            let room = writer.inner.room().min(buffer.len());
+            let n = read_some(reader, &mut buffer[..room])?;
+            let sent = writer.offset();
+            if n == 0 {
+                writer.flush()?;
+            } else {
+                writer.write(&buffer[..n])?;
+            }
+            if (n == 0 || writer.offset() != sent) && !progress(writer.offset()) {
                 return Err(Error::new(
                     ErrorKind::Aborted,
                     "the progress callback stopped the upload",
                 ));
             }
-            if last {
-                break;
+            if n == 0 {
+                return writer.finish(None);
             }
         }
-        session.finish(None)
     }
 
     /// See [`crate::Client::start_upload`].
-    pub fn start_upload(&self, reference: &Reference) -> Result<UploadSession> {
+    pub fn start_upload(&self, reference: &Reference) -> Result<BlobWriter> {
         let inner = self.run(self.inner.start_upload(reference))?;
-        Ok(UploadSession {
-            inner,
-            cancel: self.cancel.clone(),
-        })
+        Ok(self.writer(inner))
     }
 
     /// See [`crate::Client::resume_upload`].
-    pub fn resume_upload(&self, reference: &Reference, location: &str) -> Result<UploadSession> {
+    pub fn resume_upload(&self, reference: &Reference, location: &str) -> Result<BlobWriter> {
         let inner = self.run(self.inner.resume_upload(reference, location))?;
-        Ok(UploadSession {
-            inner,
-            cancel: self.cancel.clone(),
-        })
+        Ok(self.writer(inner))
     }
 
     /// See [`crate::Client::mount_blob`]: `Ok(None)` when mounted, else the
-    /// upload session the registry opened instead.
+    /// upload the registry opened instead.
     pub fn mount_blob(
         &self,
         reference: &Reference,
         digest: &Digest,
         from: &str,
-    ) -> Result<Option<UploadSession>> {
+    ) -> Result<Option<BlobWriter>> {
         match self.run(self.inner.mount_blob(reference, digest, from))? {
             client::MountResult::Mounted => Ok(None),
-            client::MountResult::Upload(inner) => Ok(Some(UploadSession {
-                inner: *inner,
-                cancel: self.cancel.clone(),
-            })),
+            client::MountResult::Upload(inner) => Ok(Some(self.writer(*inner))),
+        }
+    }
+
+    fn writer(&self, inner: client::BlobWriter) -> BlobWriter {
+        BlobWriter {
+            inner,
+            cancel: self.cancel.clone(),
         }
     }
 
@@ -483,20 +472,15 @@ async fn any_cancelled(tokens: &[CancelToken]) {
     futures_util::future::select_all(waits).await;
 }
 
-/// Reads until `limit` bytes or the end of `reader`.
-fn read_up_to<R: Read>(reader: &mut R, limit: usize) -> Result<Bytes> {
-    let mut buffer = BytesMut::zeroed(limit);
-    let mut filled = 0;
-    while filled < limit {
-        match reader.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
+/// One `read` of `reader` into `buffer` (retried when interrupted).
+fn read_some<R: Read>(reader: &mut R, buffer: &mut [u8]) -> Result<usize> {
+    loop {
+        match reader.read(buffer) {
+            Ok(n) => return Ok(n.min(buffer.len())),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    buffer.truncate(filled);
-    Ok(buffer.freeze())
 }
 
 /// A blocking, verified blob download; also an [`std::io::Read`]. The
@@ -565,19 +549,26 @@ impl Read for BlobReader {
     }
 }
 
-/// A blocking upload session; see [`crate::UploadSession`].
-pub struct UploadSession {
-    inner: client::UploadSession,
+/// A blocking blob writer; see [`crate::BlobWriter`]. Also an
+/// [`std::io::Write`] (whose `flush` sends the buffered bytes as a chunk).
+/// Dropping a writer that was neither finished nor suspended cancels its
+/// upload (best effort). One thread at a time.
+pub struct BlobWriter {
+    inner: client::BlobWriter,
     cancel: Option<CancelToken>,
 }
 
-impl UploadSession {
+impl BlobWriter {
+    fn run<T>(&mut self, op: impl AsyncFnOnce(&mut client::BlobWriter) -> Result<T>) -> Result<T> {
+        run_cancellable(self.cancel.as_ref(), op(&mut self.inner))
+    }
+
     /// The session's URL, to resume it later.
     pub fn location(&self) -> &str {
         self.inner.location()
     }
 
-    /// How many bytes the registry holds.
+    /// How many bytes the registry holds (buffered bytes not included).
     pub fn offset(&self) -> u64 {
         self.inner.offset()
     }
@@ -587,24 +578,62 @@ impl UploadSession {
         self.inner.min_chunk_size()
     }
 
-    /// Appends a chunk.
-    pub fn write_chunk(&mut self, data: Bytes) -> Result<()> {
-        run_cancellable(self.cancel.as_ref(), self.inner.write_chunk(data))
+    /// See [`crate::BlobWriter::chunk_size`].
+    pub fn chunk_size(&self) -> usize {
+        self.inner.chunk_size()
+    }
+
+    /// Appends `data`; every chunk that fills is sent.
+    pub fn write(&mut self, data: &[u8]) -> Result<()> {
+        self.run(async |w| w.write(data).await)
+    }
+
+    /// Sends the buffered bytes now as one chunk; see
+    /// [`crate::BlobWriter::flush`].
+    pub fn flush(&mut self) -> Result<()> {
+        self.run(async |w| w.flush().await)
     }
 
     /// Asks the registry how many bytes it holds.
     pub fn refresh(&mut self) -> Result<u64> {
-        run_cancellable(self.cancel.as_ref(), self.inner.refresh())
+        self.run(async |w| w.refresh().await)
     }
 
-    /// Completes the upload; see [`crate::UploadSession::finish`]. On
-    /// failure the session is still usable.
+    /// Sends the buffered bytes and completes the upload; see
+    /// [`crate::BlobWriter::finish`]. On failure the writer is still usable.
     pub fn finish(&mut self, digest: Option<&Digest>) -> Result<Digest> {
-        run_cancellable(self.cancel.as_ref(), self.inner.finish(digest))
+        self.run(async |w| w.finish(digest).await)
+    }
+
+    /// Sends the buffered bytes and leaves the session on the registry for
+    /// [`Client::resume_upload`] (at [`BlobWriter::location`], holding
+    /// [`BlobWriter::offset`] bytes); see [`crate::BlobWriter::suspend`].
+    pub fn suspend(&mut self) -> Result<()> {
+        self.run(async |w| w.suspend().await)
     }
 
     /// Abandons the session.
-    pub fn cancel(self) -> Result<()> {
-        run_cancellable(self.cancel.as_ref(), self.inner.cancel())
+    pub fn cancel(mut self) -> Result<()> {
+        self.run(async |w| w.cancel().await)
+    }
+}
+
+impl std::io::Write for BlobWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        BlobWriter::write(self, buf).map_err(std::io::Error::other)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        BlobWriter::flush(self).map_err(std::io::Error::other)
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if self.inner.is_open() {
+            // Best effort: the registry also expires abandoned sessions.
+            let _ = self.run(async |w| w.cancel().await);
+        }
     }
 }

@@ -37,9 +37,7 @@ pub mod registry;
 mod transport;
 
 pub use cancel::CancelToken;
-pub use client::{
-    BlobInfo, BlobReader, Client, Manifest, ManifestInfo, MountResult, UploadSession,
-};
+pub use client::{BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult};
 pub use credential::Credential;
 pub use descriptor::Descriptor;
 pub use digest::Digest;

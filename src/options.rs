@@ -71,7 +71,8 @@ pub struct ClientOptions {
     /// connection drops.
     pub max_resumes: u32,
     /// The chunk size of chunked uploads (raised to the registry's
-    /// `OCI-Chunk-Min-Length` when that is larger).
+    /// `OCI-Chunk-Min-Length` when that is larger; at most
+    /// [`crate::client::MAX_CHUNK_SIZE`], 64 MiB, either way).
     pub upload_chunk_size: usize,
     /// How many blobs whole-image operations move at once. The default, 6,
     /// was measured: pulling 50 layers of 4 MiB from a loopback registry on

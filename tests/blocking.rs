@@ -77,15 +77,12 @@ fn blocking_round_trip() {
     );
 
     let mut session = c.start_upload(&r).unwrap();
-    session
-        .write_chunk(Bytes::from_static(b"part one "))
-        .unwrap();
+    session.write(b"part one ").unwrap();
+    session.suspend().unwrap();
     let location = session.location().to_string();
     let mut resumed = c.resume_upload(&r, &location).unwrap();
     assert_eq!(resumed.offset(), 9);
-    resumed
-        .write_chunk(Bytes::from_static(b"part two"))
-        .unwrap();
+    resumed.write(b"part two").unwrap();
     let whole = resumed
         .finish(Some(&Digest::sha256_of(b"part one part two")))
         .unwrap();
@@ -200,4 +197,36 @@ fn image_operations_report_progress_on_the_calling_thread_and_abort_cleanly() {
 
     let info = c.inspect(&r, &ImageOptions::default(), false).unwrap();
     assert_eq!(info.digest, digest.as_str());
+}
+
+/// A chunk size of 1 TiB is bounded, not allocated: a small blob uploads
+/// from a reader and through the writer (also an `std::io::Write`).
+#[test]
+fn a_huge_chunk_size_uploads_a_small_blob() {
+    let reg = Registry::start(Mode::Plain);
+    let c = Client::new(ClientOptions {
+        insecure_registries: vec![reg.host().to_string()],
+        upload_chunk_size: 1 << 40,
+        ..Default::default()
+    })
+    .expect("blocking client");
+    let r = reference(reg.host(), "blocking/huge-chunk");
+    let data = bytes(13, 200_000);
+    let want = Digest::sha256_of(&data);
+    let mut reports = Vec::new();
+    let digest = c
+        .push_blob_with_progress(&r, &mut &data[..], &mut |done| {
+            reports.push(done);
+            true
+        })
+        .expect("push from Read with a 1 TiB chunk size");
+    assert_eq!(digest, want);
+    assert_eq!(reports, vec![data.len() as u64], "one chunk, one report");
+
+    let mut writer = c.start_upload(&r).unwrap();
+    assert_eq!(writer.chunk_size(), ocireg::client::MAX_CHUNK_SIZE);
+    std::io::Write::write_all(&mut writer, &data).expect("io::Write");
+    assert_eq!(writer.offset(), 0, "less than a chunk stays buffered");
+    assert_eq!(writer.finish(None).expect("finish"), want);
+    assert_eq!(c.head_blob(&r, &want).unwrap().size, data.len() as u64);
 }

@@ -6,7 +6,6 @@
 mod fixtures;
 mod support;
 
-use bytes::Bytes;
 use fixtures::{PushedImage, plain_client, push_image, reference};
 use ocireg::image::ImageOptions;
 use ocireg::{Digest, ErrorKind, media_type};
@@ -113,14 +112,8 @@ async fn a_chunked_upload_with_the_wrong_digest_is_not_completed() {
     let client = plain_client(destination.host());
     let target = reference(destination.host(), "verify/chunked");
     let mut session = client.start_upload(&target).await.expect("start");
-    session
-        .write_chunk(Bytes::from_static(b"hello "))
-        .await
-        .unwrap();
-    session
-        .write_chunk(Bytes::from_static(b"world"))
-        .await
-        .unwrap();
+    session.write(b"hello ").await.unwrap();
+    session.write(b"world").await.unwrap();
     let claimed = Digest::sha256_of(b"hello wOrld");
     let err = session
         .finish(Some(&claimed))

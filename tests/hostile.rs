@@ -968,3 +968,30 @@ async fn a_ping_whose_connection_is_reset_is_retried() {
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert_eq!(resets.load(Ordering::SeqCst), 2, "one ping and one retry");
 }
+
+/// A registry demanding chunks of at least 2^64-1 bytes cannot make the
+/// writer allocate them: its chunks stay within `MAX_CHUNK_SIZE`, and what
+/// is written is buffered as it arrives.
+#[tokio::test]
+async fn a_huge_minimum_chunk_length_is_bounded() {
+    let server = scripted(Arc::new(|method: &str, _path: &str| match method {
+        "POST" => (
+            202,
+            vec![
+                ("Location".to_string(), "/v2/r/blobs/uploads/1".to_string()),
+                ("OCI-Chunk-Min-Length".to_string(), u64::MAX.to_string()),
+            ],
+            vec![],
+        ),
+        "DELETE" => (204, vec![], vec![]),
+        _ => (404, vec![], vec![]),
+    }));
+    let (client, host) = client_for(&server);
+    let r = Reference::parse(&format!("{host}/r")).unwrap();
+    let mut writer = client.start_upload(&r).await.expect("start");
+    assert_eq!(writer.min_chunk_size(), Some(u64::MAX));
+    assert_eq!(writer.chunk_size(), ocireg::client::MAX_CHUNK_SIZE);
+    writer.write(&[7u8; 100_000]).await.expect("buffered");
+    assert_eq!(writer.offset(), 0, "nothing sent before a chunk fills");
+    writer.cancel().await.expect("cancel");
+}

@@ -113,22 +113,14 @@ async fn chunked_and_resumable_uploads() {
 
     // Suspend after two chunks, resume from the location alone.
     let mut session = client.start_upload(&r).await.expect("start");
-    session
-        .write_chunk(Bytes::copy_from_slice(&data[..100_000]))
-        .await
-        .unwrap();
-    session
-        .write_chunk(Bytes::copy_from_slice(&data[100_000..150_000]))
-        .await
-        .unwrap();
+    session.write(&data[..100_000]).await.unwrap();
+    session.write(&data[100_000..150_000]).await.unwrap();
+    session.suspend().await.unwrap();
     let location = session.location().to_string();
     drop(session);
     let mut resumed = client.resume_upload(&r, &location).await.expect("resume");
     assert_eq!(resumed.offset(), 150_000);
-    resumed
-        .write_chunk(Bytes::copy_from_slice(&data[150_000..]))
-        .await
-        .unwrap();
+    resumed.write(&data[150_000..]).await.unwrap();
     let err = client.resume_upload(&r, "not a url").await.err().unwrap();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     let finished = resumed.finish(Some(&digest)).await.expect("finish resumed");
@@ -136,10 +128,8 @@ async fn chunked_and_resumable_uploads() {
 
     // A resumed session cannot guess the digest of bytes it never saw.
     let mut session = client.start_upload(&r).await.unwrap();
-    session
-        .write_chunk(Bytes::from_static(b"abc"))
-        .await
-        .unwrap();
+    session.write(b"abc").await.unwrap();
+    session.suspend().await.unwrap();
     let location = session.location().to_string();
     let mut resumed = client.resume_upload(&r, &location).await.unwrap();
     assert_eq!(resumed.offset(), 3);
@@ -160,20 +150,14 @@ async fn chunked_and_resumable_uploads() {
     // Finishing with a digest the bytes do not hash to is refused before
     // the PUT (the registry would say DIGEST_INVALID).
     let mut session = client.start_upload(&r).await.unwrap();
-    session
-        .write_chunk(Bytes::from_static(b"hello"))
-        .await
-        .unwrap();
+    session.write(b"hello").await.unwrap();
     let wrong = Digest::sha256_of(b"bye");
     let err = session.finish(Some(&wrong)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DigestMismatch, "{err}");
 
     // Cancel: the session is gone afterwards.
     let mut session = client.start_upload(&r).await.unwrap();
-    session
-        .write_chunk(Bytes::from_static(b"abandon"))
-        .await
-        .unwrap();
+    session.write(b"abandon").await.unwrap();
     let location = session.location().to_string();
     session.cancel().await.expect("cancel");
     let err = client
@@ -219,8 +203,8 @@ async fn cross_repository_mount() {
     }
 }
 
-async fn session_push(mut session: ocireg::UploadSession, data: &'static [u8]) -> Digest {
-    session.write_chunk(Bytes::from_static(data)).await.unwrap();
+async fn session_push(mut session: ocireg::BlobWriter, data: &'static [u8]) -> Digest {
+    session.write(data).await.unwrap();
     session.finish(None).await.unwrap()
 }
 
@@ -539,21 +523,49 @@ async fn resuming_after_zero_and_one_byte_finds_the_right_offset() {
     for held in [0usize, 1, 2] {
         let data = b"xyz";
         let mut session = client.start_upload(&r).await.unwrap();
-        session
-            .write_chunk(Bytes::copy_from_slice(&data[..held]))
-            .await
-            .unwrap();
+        session.write(&data[..held]).await.unwrap();
+        session.suspend().await.unwrap();
         let location = session.location().to_string();
         let mut resumed = client.resume_upload(&r, &location).await.unwrap();
         assert_eq!(resumed.offset(), held as u64, "after {held} bytes");
-        resumed
-            .write_chunk(Bytes::copy_from_slice(&data[held..]))
-            .await
-            .unwrap();
+        resumed.write(&data[held..]).await.unwrap();
         let digest = resumed
             .finish(Some(&Digest::sha256_of(data)))
             .await
             .expect("finish");
         assert_eq!(digest, Digest::sha256_of(data));
     }
+}
+
+/// A chunk size far beyond memory (1 TiB) is bounded, never allocated up
+/// front: chunks are capped at `MAX_CHUNK_SIZE` and a small blob uploads
+/// through the writer and through a chunked push.
+#[tokio::test]
+async fn a_huge_chunk_size_uploads_a_small_blob() {
+    let reg = Registry::start(Mode::Plain);
+    let client = ocireg::Client::new(ClientOptions {
+        insecure_registries: vec![reg.host().to_string()],
+        upload_chunk_size: 1 << 40,
+        ..Default::default()
+    })
+    .unwrap();
+    let r = reference(reg.host(), "uploads/huge-chunk");
+    let data = bytes(12, 300_000);
+    let want = Digest::sha256_of(&data);
+
+    let digest = client
+        .push_blob_chunked(&r, &mut std::io::Cursor::new(data.clone()))
+        .await
+        .expect("chunked push with a 1 TiB chunk size");
+    assert_eq!(digest, want);
+
+    let mut writer = client.start_upload(&r).await.unwrap();
+    assert_eq!(writer.chunk_size(), ocireg::client::MAX_CHUNK_SIZE);
+    writer.write(&data).await.unwrap();
+    assert_eq!(writer.offset(), 0, "less than a chunk stays buffered");
+    assert_eq!(writer.finish(None).await.expect("finish"), want);
+    let back = read_all(client.get_blob(&r, &want).await.unwrap())
+        .await
+        .unwrap();
+    assert!(back == data);
 }

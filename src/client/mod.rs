@@ -2,6 +2,7 @@
 //! entry point; every method is also on [`crate::blocking::Client`].
 
 mod blob_reader;
+mod blob_writer;
 mod blobs;
 mod body;
 mod catalog;
@@ -16,11 +17,12 @@ mod verified_body;
 use std::sync::Arc;
 
 pub use self::blob_reader::BlobReader;
+pub use self::blob_writer::{BlobWriter, MAX_CHUNK_SIZE};
 pub use self::blobs::BlobInfo;
 pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
-pub(crate) use self::uploads::may_restart;
-pub use self::uploads::{MountResult, UploadSession};
+pub use self::uploads::MountResult;
+pub(crate) use self::uploads::READ_SIZE;
 use reqwest::Method;
 
 use crate::digest::Digest;

@@ -288,8 +288,7 @@ pub unsafe extern "C" fn ocireg_client_blob_mount(
         let mounted = session.is_none();
         match (session, upload_out) {
             (Some(s), Some(out)) => {
-                let chunk = c.as_async().options().upload_chunk_size;
-                out.write(ocireg_upload::boxed(s, chunk));
+                out.write(ocireg_upload::boxed(s));
             }
             // Best effort: the registry also expires unused sessions.
             (Some(s), None) => {

@@ -449,7 +449,8 @@ pub unsafe extern "C" fn ocireg_options_set_max_resumes(
 /// Sets the chunk size of chunked uploads.
 ///
 /// @param options the options.
-/// @param value the size in bytes (0 is taken as 1).
+/// @param value the size in bytes (0 is taken as 1; more than 64 MiB, or a
+///        registry minimum above that, is taken as 64 MiB).
 /// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_upload_chunk_size(

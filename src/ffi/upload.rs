@@ -3,19 +3,17 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
-use bytes::{Bytes, BytesMut};
-
 use super::args::{bytes_arg, opt_str_arg, reference_arg, str_arg};
 use super::cancel::ocireg_cancel;
 use super::client::{client_for, ocireg_client};
-use super::guard::{FfiError, FfiResult, guard, guard_value};
-use super::handle::{mut_arg, opt_out_arg, out_arg};
+use super::guard::{guard, guard_value};
+use super::handle::{free_handle, get, into_handle, mut_arg, opt_out_arg, out_arg};
 use super::last_error::c_string;
 use super::lists::into_c_string;
 use super::status::ocireg_status;
-use crate::blocking::UploadSession;
+use crate::blocking::BlobWriter;
 use crate::digest::Digest;
-use crate::error::{Error, ErrorKind};
+use crate::error::Result;
 
 /// An upload session used as a writer: `ocireg_upload_write` buffers bytes
 /// and sends them in chunks, `ocireg_upload_commit` creates the blob,
@@ -23,56 +21,40 @@ use crate::error::{Error, ErrorKind};
 /// `ocireg_client_upload_resume`, and `ocireg_upload_free` of an upload that
 /// was neither committed nor suspended cancels it. One thread at a time.
 pub struct ocireg_upload {
-    session: Option<UploadSession>,
-    buffer: BytesMut,
-    chunk_size: usize,
+    writer: BlobWriter,
+    /// The writer's location as a C string.
     location: CString,
 }
 
 impl ocireg_upload {
-    /// A boxed writer for C.
-    pub(crate) fn boxed(session: UploadSession, chunk_size: usize) -> *mut ocireg_upload {
-        let chunk_size = match session.min_chunk_size() {
-            Some(min) => chunk_size.max(min.min(usize::MAX as u64) as usize),
-            None => chunk_size,
-        };
-        Box::into_raw(Box::new(ocireg_upload {
-            location: c_string(session.location()),
-            session: Some(session),
-            buffer: BytesMut::new(),
-            chunk_size,
-        }))
-    }
-
-    fn session(&mut self) -> FfiResult<&mut UploadSession> {
-        self.session.as_mut().ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                "the upload was already committed or suspended",
-            )
-            .into()
+    /// A writer handle for C.
+    pub(crate) fn boxed(writer: BlobWriter) -> *mut ocireg_upload {
+        into_handle(ocireg_upload {
+            location: c_string(writer.location()),
+            writer,
         })
     }
 
-    /// Sends the buffered bytes as one chunk.
-    fn flush(&mut self) -> FfiResult {
-        if self.buffer.is_empty() {
-            return Ok(());
+    /// Runs `op` on the writer, then keeps the C copy of its location
+    /// current (the registry may move it).
+    fn call<T>(&mut self, op: impl FnOnce(&mut BlobWriter) -> Result<T>) -> Result<T> {
+        let result = op(&mut self.writer);
+        if self.location.as_bytes() != self.writer.location().as_bytes() {
+            self.location = c_string(self.writer.location());
         }
-        let chunk: Bytes = self.buffer.split().freeze();
-        let session = self.session()?;
-        session.write_chunk(chunk)?;
-        let location = c_string(session.location());
-        self.location = location;
-        Ok(())
+        result
     }
 }
 
-/// Opens an upload session in `repository` into `*upload_out`. The upload
-/// keeps `cancel` (if any).
+/// Opens an upload session in a repository. Bytes written are sent in
+/// chunks of the client's upload chunk size (raised to the registry's
+/// minimum, at most 64 MiB).
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param client the client.
+/// @param repository a reference naming the repository.
+/// @param cancel NULL, or a signal the upload keeps for all its calls.
+/// @param upload_out receives the upload; free it with `ocireg_upload_free`.
+/// @return `OCIREG_OK`, or the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_client_upload_start(
     client: *const ocireg_client,
@@ -81,7 +63,8 @@ pub unsafe extern "C" fn ocireg_client_upload_start(
     upload_out: *mut *mut ocireg_upload,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: the header's conventions: NULL or live handles, C
+        // strings, writable outputs.
         let (out, c, r) = unsafe {
             (
                 out_arg(upload_out, "upload_out")?,
@@ -89,18 +72,20 @@ pub unsafe extern "C" fn ocireg_client_upload_start(
                 reference_arg(repository, "repository")?,
             )
         };
-        let session = c.start_upload(&r)?;
-        let chunk = c.as_async().options().upload_chunk_size;
-        out.write(ocireg_upload::boxed(session, chunk));
+        out.write(ocireg_upload::boxed(c.start_upload(&r)?));
         Ok(())
     })
 }
 
-/// Picks up a suspended session from its `location` (from
-/// `ocireg_upload_suspend`), asking the registry how much it holds.
+/// Picks up a suspended session, asking the registry how much it holds.
 ///
-/// # Safety
-/// Pointers are NULL or valid; strings NUL-terminated.
+/// @param client the client.
+/// @param repository a reference naming the repository of the session.
+/// @param location the session's URL, from `ocireg_upload_suspend`.
+/// @param cancel NULL, or a signal the upload keeps for all its calls.
+/// @param upload_out receives the upload; free it with `ocireg_upload_free`.
+/// @return `OCIREG_OK`, or the error (also when the registry has dropped
+///         the session).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_client_upload_resume(
     client: *const ocireg_client,
@@ -110,7 +95,8 @@ pub unsafe extern "C" fn ocireg_client_upload_resume(
     upload_out: *mut *mut ocireg_upload,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: the header's conventions: NULL or live handles, C
+        // strings, writable outputs.
         let (out, c, r, location) = unsafe {
             (
                 out_arg(upload_out, "upload_out")?,
@@ -119,17 +105,18 @@ pub unsafe extern "C" fn ocireg_client_upload_resume(
                 str_arg(location, "location")?,
             )
         };
-        let session = c.resume_upload(&r, location)?;
-        let chunk = c.as_async().options().upload_chunk_size;
-        out.write(ocireg_upload::boxed(session, chunk));
+        out.write(ocireg_upload::boxed(c.resume_upload(&r, location)?));
         Ok(())
     })
 }
 
-/// Appends `len` bytes; full chunks are sent as they fill.
+/// Appends bytes to the blob; full chunks are sent as they fill.
 ///
-/// # Safety
-/// `upload` is NULL or live; `data` has `len` readable bytes.
+/// @param upload the upload.
+/// @param data `len` bytes (may be NULL when `len` is 0).
+/// @param len how many bytes.
+/// @return `OCIREG_OK`, or the error; a failed chunk stays buffered and is
+///         sent again (from what the registry reports) by the next call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_upload_write(
     upload: *mut ocireg_upload,
@@ -137,57 +124,49 @@ pub unsafe extern "C" fn ocireg_upload_write(
     len: usize,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let (u, mut data) = unsafe { (mut_arg(upload, "upload")?, bytes_arg(data, len, "data")?) };
-        u.session()?;
-        while !data.is_empty() {
-            let room = u.chunk_size - u.buffer.len();
-            let take = room.min(data.len());
-            u.buffer.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if u.buffer.len() >= u.chunk_size {
-                u.flush()?;
-            }
-        }
-        Ok(())
+        // SAFETY: the header's conventions: a live handle used by this
+        // thread only, `len` readable bytes.
+        let (u, data) = unsafe { (mut_arg(upload, "upload")?, bytes_arg(data, len, "data")?) };
+        Ok(u.call(|w| w.write(data))?)
     })
 }
 
-/// How many bytes the registry holds (buffered bytes not included).
+/// How many bytes the registry holds (bytes still buffered not included).
 ///
-/// # Safety
-/// `upload` is NULL or live.
+/// @param upload the upload, or NULL.
+/// @return the byte count, 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_upload_offset(upload: *const ocireg_upload) -> u64 {
-    // SAFETY: NULL or live.
     guard_value(0, || {
-        unsafe { upload.as_ref() }
-            .and_then(|u| u.session.as_ref())
-            .map(|s| s.offset())
-            .unwrap_or(0)
+        // SAFETY: the header's conventions: NULL or a live handle.
+        let upload = unsafe { get(upload) };
+        upload.map(|u| u.writer.offset()).unwrap_or(0)
     })
 }
 
-/// The session's URL (owned by the upload; valid until its next call).
+/// The session's URL.
 ///
-/// # Safety
-/// `upload` is NULL or live.
+/// @param upload the upload, or NULL.
+/// @return the URL, owned by the upload and valid until its next call; NULL
+///         for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_upload_location(upload: *const ocireg_upload) -> *const c_char {
-    // SAFETY: NULL or live.
     guard_value(ptr::null(), || {
-        unsafe { upload.as_ref() }
-            .map(|u| u.location.as_ptr())
-            .unwrap_or(ptr::null())
+        // SAFETY: the header's conventions: NULL or a live handle.
+        let upload = unsafe { get(upload) };
+        upload.map(|u| u.location.as_ptr()).unwrap_or(ptr::null())
     })
 }
 
-/// Sends what is buffered and leaves the session on the registry:
-/// `*location_out` (free with `ocireg_string_free`) and `*offset_out` are
-/// what `ocireg_client_upload_resume` needs. The handle is spent; free it.
+/// Sends what is buffered and leaves the session on the registry, to be
+/// picked up with `ocireg_client_upload_resume`. The handle is spent
+/// afterwards: free it.
 ///
-/// # Safety
-/// `upload` is NULL or live; outputs are NULL or writable.
+/// @param upload the upload.
+/// @param location_out receives the session's URL; free it with
+///        `ocireg_string_free`.
+/// @param offset_out receives how many bytes the registry holds.
+/// @return `OCIREG_OK`, or the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_upload_suspend(
     upload: *mut ocireg_upload,
@@ -195,7 +174,8 @@ pub unsafe extern "C" fn ocireg_upload_suspend(
     offset_out: *mut u64,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: NULL or live, this thread only; outputs writable.
+        // SAFETY: the header's conventions: a live handle used by this
+        // thread only, writable outputs.
         let (location_out, offset_out, u) = unsafe {
             (
                 out_arg(location_out, "location_out")?,
@@ -203,25 +183,24 @@ pub unsafe extern "C" fn ocireg_upload_suspend(
                 mut_arg(upload, "upload")?,
             )
         };
-        u.flush()?;
-        let session = u.session.take().ok_or(FfiError::Core(Error::new(
-            ErrorKind::InvalidArgument,
-            "the upload was already committed or suspended",
-        )))?;
-        location_out.write(into_c_string(session.location()));
-        offset_out.write(session.offset());
+        u.call(BlobWriter::suspend)?;
+        location_out.write(into_c_string(u.writer.location()));
+        offset_out.write(u.writer.offset());
         Ok(())
     })
 }
 
-/// Sends what is buffered and creates the blob. `digest` is the expected
-/// digest, or NULL to use the digest of the bytes written through this
-/// handle (not possible for a resumed upload). `*digest_out` (may be NULL)
-/// gets the digest. After success the handle is spent (free it); after a
-/// failure it is still usable, so the commit can be tried again.
+/// Sends what is buffered and creates the blob. After success the handle is
+/// spent (free it); after a failure it is still usable, so the commit can
+/// be tried again.
 ///
-/// # Safety
-/// `upload` is NULL or live; strings NUL-terminated; outputs NULL or writable.
+/// @param upload the upload.
+/// @param digest the expected digest, or NULL for the digest of the bytes
+///        written through this handle (not possible for a resumed upload).
+/// @param digest_out NULL, or receives the blob's digest; free it with
+///        `ocireg_string_free`.
+/// @return `OCIREG_OK`, or the error (`OCIREG_ERR_DIGEST_MISMATCH` before
+///         anything is committed when the bytes do not match `digest`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_upload_commit(
     upload: *mut ocireg_upload,
@@ -229,7 +208,8 @@ pub unsafe extern "C" fn ocireg_upload_commit(
     digest_out: *mut *mut c_char,
 ) -> ocireg_status {
     guard(|| {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: the header's conventions: a live handle used by this
+        // thread only, C strings, writable outputs.
         let (u, expected, out) = unsafe {
             (
                 mut_arg(upload, "upload")?,
@@ -238,11 +218,7 @@ pub unsafe extern "C" fn ocireg_upload_commit(
             )
         };
         let expected = expected.map(Digest::parse).transpose()?;
-        u.flush()?;
-        // The session stays with the handle until the registry accepted the
-        // commit: a failed commit can be retried (or given a digest).
-        let digest = u.session()?.finish(expected.as_ref())?;
-        u.session = None;
+        let digest = u.call(|w| w.finish(expected.as_ref()))?;
         if let Some(out) = out {
             out.write(into_c_string(digest.as_str()));
         }
@@ -250,21 +226,15 @@ pub unsafe extern "C" fn ocireg_upload_commit(
     })
 }
 
-/// Frees the handle; an upload neither committed nor suspended is
-/// cancelled on the registry (best effort). NULL is a no-op.
+/// Frees an upload; one neither committed nor suspended is cancelled on the
+/// registry (best effort).
 ///
-/// # Safety
-/// `upload` is NULL or live and not used afterwards.
+/// @param upload the upload, or NULL (a no-op).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_upload_free(upload: *mut ocireg_upload) {
     guard_value((), || {
-        if !upload.is_null() {
-            // SAFETY: made by Box::into_raw in boxed; freed once.
-            let u = unsafe { Box::from_raw(upload) };
-            if let Some(session) = u.session {
-                // Best effort: the registry also expires abandoned sessions.
-                let _ = session.cancel();
-            }
-        }
+        // SAFETY: the header's conventions: NULL or a live handle, freed
+        // once. Dropping an open writer cancels its upload.
+        unsafe { free_handle(upload) }
     })
 }

@@ -108,8 +108,8 @@ impl Client {
             match self.mount_blob(target, &blob.digest, from).await {
                 Ok(MountResult::Mounted) => return Ok(true),
                 // Best effort: an unused session expires on the registry anyway.
-                Ok(MountResult::Upload(session)) => {
-                    let _ = session.cancel().await;
+                Ok(MountResult::Upload(mut writer)) => {
+                    let _ = writer.cancel().await;
                 }
                 Err(e)
                     if matches!(

@@ -12,7 +12,7 @@ use super::plan::BlobRef;
 use super::progress::Tracker;
 use std::future::Future;
 
-use crate::client::{BlobReader, Client, may_restart};
+use crate::client::{BlobReader, Client};
 use crate::error::{Error, Result};
 use crate::reference::Reference;
 
@@ -48,13 +48,21 @@ impl AttemptProgress {
     pub fn rewind(&self) {
         self.tracker.rewind(self.sent.swap(0, Ordering::Relaxed));
     }
+
+    /// Reports the rest of the blob (the registry turned out to have it).
+    fn complete(&self) {
+        let sent = self.sent.load(Ordering::Relaxed);
+        if sent < self.blob.size {
+            self.advance(self.blob.size - sent);
+        }
+    }
 }
 
 /// Uploads `blob` to `target` from a body `open` makes for each attempt:
 /// when a cut connection or a lost session fails the upload, the source is
-/// opened again and the upload starts over (bounded by the client's retries).
-/// Every attempt's bytes are verified against the blob's digest before the
-/// registry is told the upload is complete.
+/// opened again and the upload starts over (see
+/// [`Client::push_restarting`]). Every attempt's bytes are verified against
+/// the blob's digest before the registry is told the upload is complete.
 pub(crate) async fn upload_restartable<F, Fut, S>(
     client: &Client,
     target: &Reference,
@@ -67,22 +75,27 @@ where
     Fut: Future<Output = Result<S>>,
     S: Stream<Item = Result<Bytes>> + Send + 'static,
 {
-    let mut attempt = 0;
-    loop {
-        let progress = AttemptProgress::new(tracker, blob);
-        let body = open(progress.clone()).await?;
-        match client
-            .push_blob_stream(target, &blob.digest, blob.size, body)
-            .await
-        {
-            Ok(_) => return Ok(()),
-            Err(e) if may_restart(&e) && attempt < client.options().max_retries => {
-                progress.rewind();
-                attempt += 1;
+    let mut last: Option<AttemptProgress> = None;
+    let open = &open;
+    client
+        .push_restarting(target, &blob.digest, || {
+            if let Some(previous) = last.take() {
+                previous.rewind();
             }
-            Err(e) => return Err(e),
-        }
+            let progress = AttemptProgress::new(tracker, blob);
+            last = Some(progress.clone());
+            async move {
+                let body = open(progress).await?;
+                client
+                    .push_blob_stream(target, &blob.digest, blob.size, body)
+                    .await
+            }
+        })
+        .await?;
+    if let Some(progress) = last {
+        progress.complete();
     }
+    Ok(())
 }
 
 /// The bytes of `file` (the attempt's blob), as they are read.

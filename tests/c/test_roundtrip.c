@@ -12,14 +12,19 @@ static char sentinel_object;
 #define SENTINEL ((void *)&sentinel_object)
 
 /* A client with 64 KiB upload chunks, so uploads take several chunks. */
-static ocireg_client *chunky_client(void)
+static ocireg_client *client_with_chunk(size_t chunk)
 {
     ocireg_options *o = make_options(NULL);
     ocireg_client *c = NULL;
-    CHECK_OK(ocireg_options_set_upload_chunk_size(o, CHUNK));
+    CHECK_OK(ocireg_options_set_upload_chunk_size(o, chunk));
     CHECK_OK(ocireg_client_new(o, &c));
     ocireg_options_free(o);
     return c;
+}
+
+static ocireg_client *chunky_client(void)
+{
+    return client_with_chunk(CHUNK);
 }
 
 size_t manifest_json(char *out, size_t cap, const char *artifact_type,
@@ -255,6 +260,7 @@ static void test_upload_writer(void)
 {
     const struct reg *regs = registries();
     ocireg_client *c = chunky_client();
+    ocireg_client *huge = client_with_chunk(SIZE_MAX);
     size_t len = 200000;
     uint8_t *data = pattern(len, 5);
     char repo[256], want[72], *dg = NULL;
@@ -292,8 +298,16 @@ static void test_upload_writer(void)
         CHECK_OK(ocireg_client_blob_head(c, repo, want, NULL, &size));
         CHECK(size == 10);
         sha256_digest(data, len, want);
+        /* A chunk size as large as size_t allows is bounded, never
+         * allocated up front: the blob stays buffered until the commit. */
+        CHECK_OK(ocireg_client_upload_start(huge, repo, NULL, &u));
+        CHECK_OK(ocireg_upload_write(u, data, len));
+        CHECK(ocireg_upload_offset(u) == 0);
+        CHECK_OK(ocireg_upload_commit(u, want, NULL));
+        ocireg_upload_free(u);
     }
     free(data);
+    ocireg_client_free(huge);
     ocireg_client_free(c);
 }
 
