@@ -9,7 +9,20 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 LIBDIR  := build/lib
 
-.PHONY: all build lib header deps lint test test-rust demo install clean fuzz
+# Every C program of the tree (tests, examples, CLI, bench programs) is C99
+# and builds without a warning; programs in the tree link build/lib.
+C_WARNINGS := -Wall -Wextra -pedantic -Werror
+C99_FLAGS  := -std=c99 $(C_WARNINGS)
+LIB_LINK    = -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -locireg -lpthread
+
+# The registry launcher (tests/harness/test_registry.rs, over the Rust tests'
+# tests/support/registry.rs): `$(HARNESS) COMMAND...` runs COMMAND with the
+# test registries in OCIREG_TEST_*; HARNESS_BIN is the built program, for
+# the benchmarks (`--serve`).
+HARNESS     := $(CARGO) run --quiet --example test_registry --
+HARNESS_BIN := target/debug/examples/test_registry
+
+.PHONY: all build lib header deps lint test test-rust demo install clean fuzz harness
 
 # The C tests, the CLI and the Python binding bring their own targets.
 -include mk/*.mk
@@ -70,8 +83,11 @@ test-rust:
 # Every suite; each starts the registries it needs.
 test: deps lint test-rust test-c test-cli test-python test-go test-load
 
+harness:
+	$(CARGO) build --quiet --example test_registry
+
 demo: deps cli
-	@scripts/demo.sh
+	@$(HARNESS) --only-plain scripts/demo.sh
 
 clean:
 	$(CARGO) clean

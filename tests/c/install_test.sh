@@ -1,5 +1,5 @@
 #!/bin/sh
-# install_test.sh VERSION [MAKE [CC]]: `make install PREFIX=tmp`, then build
+# install_test.sh VERSION [MAKE [CC [CFLAGS]]]: `make install PREFIX=tmp`, then build
 # tests/c/install_prog.c with `pkg-config --cflags --libs ocireg` against
 # that prefix, run it, and check it prints VERSION from the installed
 # library. Run from the repository root. (The compiler is an argument, not
@@ -8,6 +8,7 @@ set -eu
 version=$1
 make=${2:-make}
 cc=${3:-cc}
+cflags=${4:--std=c99 -Wall -Wextra -pedantic -Werror}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ocireg-install.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -19,7 +20,8 @@ for f in include/ocireg.h lib/libocireg.so lib/libocireg.so.0 lib/libocireg.a li
     [ -e "$tmp/$f" ] || { echo "install test: $f was not installed" >&2; exit 1; }
 done
 flags=$(PKG_CONFIG_PATH="$tmp/lib/pkgconfig" pkg-config --cflags --libs ocireg)
-$cc -std=c99 -Wall -Wextra -pedantic -Werror tests/c/install_prog.c $flags -o "$tmp/prog"
+# shellcheck disable=SC2086 # word splitting of the flags is intended
+$cc $cflags tests/c/install_prog.c $flags -o "$tmp/prog"
 got=$(LD_LIBRARY_PATH="$tmp/lib" "$tmp/prog")
 [ "$got" = "$version" ] || { echo "install test: printed '$got', expected '$version'" >&2; exit 1; }
 # The program really used the installed copy, found by its SONAME.
