@@ -1,9 +1,11 @@
 # The C side: examples/c programs and the C test suite (tests/c).
 #   make c-examples   builds examples/c/*.c into build/examples/
-#   make test-c       header test, install test, then tests/c/run.sh (the C
-#                     tests under valgrind and the examples round trip)
-#                     against the registries of the harness ($(HARNESS))
-# Uses LIBDIR, VERSION, the flags, HARNESS and the `lib` target of the Makefile.
+#   make test-c       header test, install test (a program outside the tree
+#                     built through pkg-config against `make install`:
+#                     dynamically, statically, with -flto), then
+#                     tests/c/run.sh (the C tests under valgrind and the
+#                     examples round trip) against the harness's registries
+# Uses LIBDIR, VERSION, SOVERSION, the flags, HARNESS and the `lib` target.
 
 C_FLAGS      := $(C99_FLAGS) -g -O1 -Iinclude
 C_TESTS_DIR  := build/tests/c
@@ -41,5 +43,5 @@ test-c: lib c-examples
 	tests/c/snapshot.sh $(LIBDIR) $(C_SNAPSHOT)
 	LD_LIBRARY_PATH=$(C_SNAPSHOT) $(C_TESTS_DIR)/header_test_c
 	LD_LIBRARY_PATH=$(C_SNAPSHOT) $(C_TESTS_DIR)/header_test_cpp
-	tests/c/install_test.sh $(VERSION) "$(MAKE)" "$(CC)" "$(C99_FLAGS)"
+	tests/c/install_test.sh $(VERSION) $(SOVERSION) "$(MAKE)" "$(CC)" "$(C99_FLAGS)"
 	$(HARNESS) tests/c/run.sh build $(C_SNAPSHOT)
