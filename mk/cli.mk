@@ -4,7 +4,7 @@
 CLI_BIN    := build/bin/ocireg
 CLI_SRCS   := $(wildcard cli/*.c)
 CLI_CFLAGS ?= $(C99_FLAGS) -O2 -g
-# The binary finds build/lib/libocireg.so.0 from build/bin, wherever the tree is.
+# The binary finds build/lib/libocireg.so.$(SOVERSION) from build/bin, wherever the tree is.
 CLI_LDFLAGS = -L$(LIBDIR) -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: cli test-cli
