@@ -6,9 +6,18 @@ use std::path::PathBuf;
 
 fn main() {
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
+    let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap_or_else(|_| "0".into());
     // The shared library names its ABI (SONAME) and stays loaded once loaded:
     // unloading a Rust cdylib with live threads and TLS destructors crashes.
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libocireg.so.{major}");
+    // While the major version is 0 each minor release may break the ABI, so
+    // the SONAME carries it (libocireg.so.0.1); the Makefile's SOVERSION
+    // follows the same rule.
+    let soversion = if major == "0" {
+        format!("0.{minor}")
+    } else {
+        major
+    };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libocireg.so.{soversion}");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");

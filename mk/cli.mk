@@ -3,8 +3,8 @@
 
 CLI_BIN    := build/bin/ocireg
 CLI_SRCS   := $(wildcard cli/*.c)
-CLI_CFLAGS ?= -std=c99 -Wall -Wextra -pedantic -Werror -O2 -g
-# The binary finds build/lib/libocireg.so.0 from build/bin, wherever the tree is.
+CLI_CFLAGS ?= $(C99_FLAGS) -O2 -g
+# The binary finds build/lib/libocireg.so.$(SOVERSION) from build/bin, wherever the tree is.
 CLI_LDFLAGS = -L$(LIBDIR) -Wl,-rpath,'$$ORIGIN/../lib'
 
 .PHONY: cli test-cli
@@ -13,7 +13,7 @@ cli: lib
 	@mkdir -p $(dir $(CLI_BIN))
 	$(CC) $(CLI_CFLAGS) -Iinclude -o $(CLI_BIN) $(CLI_SRCS) $(CLI_LDFLAGS) -locireg -lpthread
 
-# Runs tests/cli/test.sh with the three test registries (see
-# examples/test_registry.rs); OCIREG_CLI_VALGRIND=0 skips the valgrind runs.
+# Runs tests/cli/test.sh with the three test registries of the harness;
+# OCIREG_CLI_VALGRIND=0 skips the valgrind runs.
 test-cli: cli
-	$(CARGO) run --quiet --example test_registry -- tests/cli/test.sh $(abspath $(CLI_BIN))
+	$(HARNESS) tests/cli/test.sh $(abspath $(CLI_BIN))

@@ -18,6 +18,6 @@ test-go: lib vet-go
 	@snap=$$(mktemp -d "$${TMPDIR:-/tmp}/ocireg-go-lib.XXXXXX") && \
 	cp -P $(LIBDIR)/libocireg.so* "$$snap"/ && \
 	LD_LIBRARY_PATH="$$snap$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
-	$(CARGO) run --quiet --example test_registry -- sh -c \
+	$(HARNESS) sh -c \
 	  'cd bindings/go && $(GO) test -race -count=1 ./... && cd ../../examples/go && $(GO) test -race -count=1 ./...'; \
 	rc=$$?; rm -rf "$$snap"; exit $$rc

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Starts a throwaway registry on loopback, walks through the main job with
-# the command-line tool (build/bin/ocireg, from `make cli`): push, read back,
-# referrers, copy, pull into an OCI layout, inspect, save, delete; and stops
-# the registry again. Installs nothing (uses skopeo when it is there, to
-# read the pulled layout); exits 0 only if every step worked.
+# Walks through the main job with the command-line tool (build/bin/ocireg,
+# from `make cli`) on a throwaway registry: push, read back, referrers,
+# copy, pull into an OCI layout, inspect, save, delete. Run by `make demo`,
+# which starts the registry with the project's one launcher and stops it
+# afterwards:
+#   cargo run --quiet --example test_registry -- --only-plain scripts/demo.sh
+# Installs nothing (uses skopeo when it is there, to read the pulled
+# layout); exits 0 only if every step worked.
 set -Eeuo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,37 +15,18 @@ if [ ! -x "$OCIREG" ]; then
     echo "demo: $OCIREG is missing; run 'make lib cli' first" >&2
     exit 1
 fi
+if [ -z "${OCIREG_TEST_PLAIN:-}" ]; then
+    echo "demo: no registry (OCIREG_TEST_PLAIN is unset); run 'make demo'" >&2
+    exit 1
+fi
 
 dir=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$dir/config.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $dir/storage
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$port
-YAML
-docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
-pid=$!
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+trap 'rm -rf "$dir"' EXIT
 trap 'echo "demo: FAILED (line $LINENO)" >&2' ERR
 
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
-    sleep 0.1
-done
-reg=127.0.0.1:$port
+reg=$OCIREG_TEST_PLAIN
 repo=$reg/demo/app
-echo "registry: $reg (throwaway, in $dir)"
+echo "registry: $reg (throwaway, storage in $OCIREG_TEST_PLAIN_STORAGE)"
 
 # ocireg ARGS...: prints the command (on fd 3, the demo's stdout, so that
 # $(ocireg ...) captures only the output), then runs it against the plain
@@ -141,8 +125,5 @@ fi
 cat "$dir/gone.err"
 echo "deleted: v1 and latest are gone"
 
-step "Stop the registry"
-kill "$pid"
-wait "$pid" 2>/dev/null || true
-pid=
-echo "registry stopped; demo OK"
+echo
+echo "demo OK (the registry stops now)"

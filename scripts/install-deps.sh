@@ -2,7 +2,8 @@
 # Installs what the build and the tests need and this machine lacks.
 # Debian packages: docker-registry (distribution 2.8.2, the test registry),
 # openssl (test certificates), curl, skopeo and umoci (the image peers), valgrind (the C tests), pkg-config and
-# a C/C++ compiler. Rust components: clippy, rustfmt.
+# a C/C++ compiler, and clang (the install test links the static library
+# with clang -flto too). Rust components: clippy, rustfmt.
 set -euo pipefail
 
 missing=()
@@ -15,6 +16,8 @@ command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"

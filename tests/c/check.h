@@ -49,7 +49,7 @@ unsigned check_count(void);
 
 /* ---- registries and clients ------------------------------------------ */
 
-/* A registry of the harness (examples/test_registry.rs). */
+/* A registry of the harness (tests/harness/test_registry.rs). */
 struct reg {
     const char *name; /* "plain", "tls", "token" */
     const char *host; /* host:port */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh BUILD_DIR [LIB_DIR]: the C tests and the C examples against the
-# registries of examples/test_registry.rs, which sets OCIREG_TEST_*:
+# registries of tests/harness/test_registry.rs, which sets OCIREG_TEST_*:
 #
 #   cargo run --quiet --example test_registry -- tests/c/run.sh build [LIB_DIR]
 #

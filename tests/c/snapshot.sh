@@ -1,11 +1,13 @@
 #!/bin/sh
-# snapshot.sh LIBDIR DEST: copies LIBDIR/libocireg.so.0 to DEST/libocireg.so.0
-# for the test runs (LD_LIBRARY_PATH=DEST). Other `make lib` runs in the
-# same tree rewrite build/lib/libocireg.so.* in place with cp, and a process
-# that has the old file mapped dies with SIGBUS; a private copy, replaced
-# by rename, is immune. Retries while the source is being rewritten.
+# snapshot.sh LIBDIR DEST: copies LIBDIR/libocireg.so to DEST under its
+# SONAME (libocireg.so.0.1) for the test runs (LD_LIBRARY_PATH=DEST). Other
+# `make lib` runs in the same tree replace build/lib/libocireg.so.*, and a
+# process that has the old file mapped can die with SIGBUS; a private copy,
+# replaced by rename, is immune. Retries while the source is being rewritten.
 set -eu
-src=$1/libocireg.so.0
+src=$1/libocireg.so
+soname=$(readelf -d "$src" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ -n "$soname" ] || { echo "snapshot: $src has no SONAME" >&2; exit 1; }
 dest=$2
 mkdir -p "$dest"
 tries=0
@@ -16,4 +18,4 @@ while :; do
     tries=$((tries + 1))
     [ "$tries" -lt 20 ] || { echo "snapshot: $src keeps changing" >&2; exit 1; }
 done
-mv -f "$dest/.new.$$" "$dest/libocireg.so.0"
+mv -f "$dest/.new.$$" "$dest/$soname"

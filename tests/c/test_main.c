@@ -1,6 +1,6 @@
 /* test_main.c: the check kit, shared helpers and the test runner.
  *
- * Runs under examples/test_registry.rs, which provides the registries in
+ * Runs under tests/harness/test_registry.rs, which provides the registries in
  * OCIREG_TEST_* variables. `ocireg_c_tests [FILTER]` runs the tests whose
  * name contains FILTER (all by default). */
 #define _POSIX_C_SOURCE 200809L

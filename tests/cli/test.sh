@@ -17,7 +17,7 @@ OCIREG=${1:-$root/build/bin/ocireg}
 for v in OCIREG_TEST_PLAIN OCIREG_TEST_TLS OCIREG_TEST_TOKEN OCIREG_TEST_CA \
          OCIREG_TEST_USER OCIREG_TEST_PASS OCIREG_TEST_STALL; do
     if [ -z "${!v:-}" ]; then
-        echo "test.sh: $v is not set; run me through examples/test_registry" >&2
+        echo "test.sh: $v is not set; run me through the harness (tests/harness/test_registry.rs)" >&2
         exit 2
     fi
 done

@@ -29,6 +29,6 @@ pub use fault_proxy::{FaultProxy, RecordedRequest};
 #[allow(unused_imports)]
 pub use permissive_registry::PermissiveRegistry;
 #[allow(unused_imports)]
-pub use registry::{AccessLogEntry, Mode, Registry};
+pub use registry::{AccessLogEntry, Mode, Registry, Tuning};
 #[allow(unused_imports)]
 pub use token_server::TokenServer;

@@ -47,6 +47,17 @@ pub enum Mode {
     TokenPlain,
 }
 
+/// What the registry is tuned for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tuning {
+    /// Logs every request (level `info` and the access log, which
+    /// [`Registry::access_log`] reads); no caches.
+    Test,
+    /// For measuring (bench/): logs errors only, no access log, and caches
+    /// blob descriptors in memory. [`Registry::access_log`] stays empty.
+    Bench,
+}
+
 /// A running registry. Dropping it kills the process and deletes its files.
 pub struct Registry {
     mode: Mode,
@@ -64,6 +75,12 @@ impl Registry {
     /// Panics (with the registry's log) if the binary is missing or the
     /// registry does not come up within 20 s: tests fail, they never skip.
     pub fn start(mode: Mode) -> Registry {
+        Registry::start_tuned(mode, Tuning::Test)
+    }
+
+    /// [`Registry::start`] with the logging and caching of `tuning`. Its
+    /// files go under `$TMPDIR`.
+    pub fn start_tuned(mode: Mode, tuning: Tuning) -> Registry {
         assert!(
             Path::new(BINARY).exists(),
             "{BINARY} not found: install Debian's docker-registry package \
@@ -85,7 +102,14 @@ impl Registry {
             let config = dir.path().join("config.yml");
             std::fs::write(
                 &config,
-                config_yaml(mode, &host, dir.path(), &storage, token_server.as_ref()),
+                config_yaml(
+                    mode,
+                    tuning,
+                    &host,
+                    dir.path(),
+                    &storage,
+                    token_server.as_ref(),
+                ),
             )
             .expect("write registry config");
             let log = dir.path().join(format!("registry-{attempt}.log"));
@@ -348,16 +372,22 @@ fn probe_tls(mode: Mode) -> Option<Arc<rustls::ClientConfig>> {
 
 fn config_yaml(
     mode: Mode,
+    tuning: Tuning,
     host: &str,
     dir: &Path,
     storage: &Path,
     token_server: Option<&TokenServer>,
 ) -> String {
     let pki = (!matches!(mode, Mode::Plain | Mode::TokenPlain)).then(certs::pki);
+    let (level, access_log_off, cache) = match tuning {
+        Tuning::Test => ("info", false, ""),
+        Tuning::Bench => ("error", true, "  cache:\n    blobdescriptor: inmemory\n"),
+    };
     let mut y = format!(
         "version: 0.1\n\
-         log:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\n\
+         log:\n  level: {level}\n  formatter: text\n  accesslog:\n    disabled: {access_log_off}\n\
          storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n\
+         {cache}\
          http:\n  addr: {host}\n  secret: ocireg-test-secret\n\
          \x20 headers:\n    X-Content-Type-Options: [nosniff]\n",
         storage = storage.display(),

@@ -20,7 +20,7 @@
  * after EVERY operation that ocireg_last_error_* still report exactly that,
  * while the other threads succeed and fail with other errors meanwhile.
  *
- * Environment: the OCIREG_TEST_* of examples/test_registry.rs;
+ * Environment: the OCIREG_TEST_* of tests/harness/test_registry.rs;
  * LOAD_REGISTRIES (comma list of plain, tls, token; default "plain,token"):
  * thread i works on registry i modulo their count; LOAD_OPS, LOAD_THREADS;
  * LOAD_RUN salts the bytes so that runs against the same registries differ;

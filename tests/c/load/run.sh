@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh MODE BUILD_DIR LIB_DIR: the load test (tests/c/load/load.c) under
-# the registries of examples/test_registry.rs (see mk/load.mk):
+# the registries of tests/harness/test_registry.rs (see mk/load.mk):
 #
 #   cargo run --quiet --example test_registry -- tests/c/load/run.sh short build/tests/c/load LIB
 #

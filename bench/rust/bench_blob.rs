@@ -1,4 +1,4 @@
-//! Case 6 of the benchmark suite (bench/run.py): one blob through the Rust
+//! Case 6 of the benchmark suite (bench/cases.py): one blob through the Rust
 //! blocking API, discarding the bytes: the baseline the C write callback
 //! and reader handle (bench/c/blob_stream.c) are compared against.
 //!
