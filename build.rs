@@ -37,8 +37,7 @@ fn main() {
                 "@PATCH@",
                 parts
                     .get(2)
-                    .map(|p| p.split('-').next().unwrap_or("0"))
-                    .unwrap_or("0"),
+                    .map_or("0", |p| p.split('-').next().unwrap_or("0")),
             )
             .replace("@VERSION@", &version);
     }

@@ -90,6 +90,7 @@ impl Client {
     /// The same client (sharing its connections and tokens) whose calls, and
     /// the readers and uploads they return, stop with `CANCELLED` once
     /// `token` is cancelled.
+    #[must_use]
     pub fn with_cancel(&self, token: &CancelToken) -> Client {
         Client {
             inner: self.inner.clone(),
@@ -564,21 +565,25 @@ impl BlobWriter {
     }
 
     /// The session's URL, to resume it later.
+    #[must_use]
     pub fn location(&self) -> &str {
         self.inner.location()
     }
 
     /// How many bytes the registry holds (buffered bytes not included).
+    #[must_use]
     pub fn offset(&self) -> u64 {
         self.inner.offset()
     }
 
     /// The registry's minimum chunk size, when it sent one.
+    #[must_use]
     pub fn min_chunk_size(&self) -> Option<u64> {
         self.inner.min_chunk_size()
     }
 
     /// See [`crate::BlobWriter::chunk_size`].
+    #[must_use]
     pub fn chunk_size(&self) -> usize {
         self.inner.chunk_size()
     }

@@ -21,6 +21,7 @@ struct CancelState {
 
 impl CancelToken {
     /// A token not yet cancelled.
+    #[must_use]
     pub fn new() -> CancelToken {
         CancelToken::default()
     }
@@ -32,6 +33,7 @@ impl CancelToken {
     }
 
     /// Whether [`CancelToken::cancel`] was called.
+    #[must_use]
     pub fn is_cancelled(&self) -> bool {
         self.inner.cancelled.load(Ordering::SeqCst)
     }
@@ -52,6 +54,7 @@ impl CancelToken {
 
 impl CancelToken {
     /// The error of a cancelled operation.
+    #[must_use]
     pub fn error() -> Error {
         Error::new(ErrorKind::Cancelled, "the operation was cancelled")
     }

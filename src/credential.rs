@@ -15,7 +15,7 @@ pub enum Credential {
         /// The password; never printed.
         password: String,
     },
-    /// An OAuth2 refresh token (docker's `identitytoken`).
+    /// An `OAuth2` refresh token (docker's `identitytoken`).
     IdentityToken {
         /// The refresh token; never printed.
         token: String,

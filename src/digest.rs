@@ -19,6 +19,7 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// The name used in digest strings.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "sha256",
@@ -70,6 +71,7 @@ impl Digest {
     }
 
     /// The SHA-256 digest of `data`.
+    #[must_use]
     pub fn sha256_of(data: &[u8]) -> Digest {
         let mut h = Hasher::new(Algorithm::Sha256);
         h.update(data);
@@ -77,6 +79,7 @@ impl Digest {
     }
 
     /// The algorithm part.
+    #[must_use]
     pub fn algorithm(&self) -> Algorithm {
         if self.text.starts_with("sha512:") {
             Algorithm::Sha512
@@ -86,11 +89,13 @@ impl Digest {
     }
 
     /// The hex part, after the colon.
+    #[must_use]
     pub fn hex(&self) -> &str {
-        self.text.split_once(':').map(|(_, h)| h).unwrap_or("")
+        self.text.split_once(':').map_or("", |(_, h)| h)
     }
 
     /// The whole digest string.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -140,6 +145,7 @@ pub enum Hasher {
 
 impl Hasher {
     /// A fresh hasher for `alg`.
+    #[must_use]
     pub fn new(alg: Algorithm) -> Hasher {
         match alg {
             Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
@@ -148,6 +154,7 @@ impl Hasher {
     }
 
     /// The algorithm this hasher computes.
+    #[must_use]
     pub fn algorithm(&self) -> Algorithm {
         match self {
             Hasher::Sha256(_) => Algorithm::Sha256,
@@ -164,6 +171,7 @@ impl Hasher {
     }
 
     /// The digest of everything fed.
+    #[must_use]
     pub fn finish(self) -> Digest {
         let (alg, bytes) = match self {
             Hasher::Sha256(h) => ("sha256", h.finalize().to_vec()),

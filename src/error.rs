@@ -62,6 +62,7 @@ impl ErrorKind {
     /// The static upper-case name of the kind, such as `NOT_FOUND`, used in
     /// messages and (as the name of the matching status) by the C API's
     /// `ocireg_status_str`. This is the one table of these names.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
@@ -88,6 +89,7 @@ impl ErrorKind {
     }
 
     /// The kind numbered `number`, if there is one.
+    #[must_use]
     pub fn from_number(number: u32) -> Option<ErrorKind> {
         ErrorKind::ALL.into_iter().find(|k| *k as u32 == number)
     }
@@ -154,49 +156,58 @@ impl Error {
     }
 
     /// Attaches the HTTP status of the response that failed.
+    #[must_use]
     pub fn with_http_status(mut self, status: u16) -> Error {
         self.http_status = Some(status);
         self
     }
 
     /// Attaches the entries of the registry's OCI error body.
+    #[must_use]
     pub fn with_registry_errors(mut self, errors: Vec<RegistryError>) -> Error {
         self.registry_errors = errors;
         self
     }
 
     /// Attaches the delay the registry asked for in `Retry-After`.
+    #[must_use]
     pub fn with_retry_after(mut self, delay: Option<Duration>) -> Error {
         self.retry_after = delay;
         self
     }
 
     /// The stable kind of this error.
+    #[must_use]
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The message, without the kind's name.
+    #[must_use]
     pub fn message(&self) -> &str {
         &self.message
     }
 
     /// The HTTP status of the failing response, when there was one.
+    #[must_use]
     pub fn http_status(&self) -> Option<u16> {
         self.http_status
     }
 
     /// Every entry of the registry's OCI error body, in order.
+    #[must_use]
     pub fn registry_errors(&self) -> &[RegistryError] {
         &self.registry_errors
     }
 
     /// The first OCI error code the registry sent, such as `MANIFEST_UNKNOWN`.
+    #[must_use]
     pub fn registry_code(&self) -> Option<&str> {
         self.registry_errors.first().map(|e| e.code.as_str())
     }
 
     /// The `Retry-After` delay the registry asked for, when it sent one.
+    #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
@@ -211,6 +222,7 @@ impl Error {
 impl Error {
     /// The message with the HTTP status and the registry's error entries,
     /// without the kind's name (what the C API's last-error message gives).
+    #[must_use]
     pub fn detail(&self) -> String {
         let mut text = self.message.clone();
         if let Some(status) = self.http_status {

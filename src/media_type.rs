@@ -31,16 +31,19 @@ pub const MANIFEST_ACCEPT: [&str; 5] = [
 ];
 
 /// Whether `media_type` is an index (OCI index or Docker manifest list).
+#[must_use]
 pub fn is_index(media_type: &str) -> bool {
     media_type == OCI_INDEX || media_type == DOCKER_MANIFEST_LIST
 }
 
 /// Whether `media_type` is one of the schema 1 manifests ocireg refuses.
+#[must_use]
 pub fn is_schema1(media_type: &str) -> bool {
     media_type == DOCKER_SCHEMA1 || media_type == DOCKER_SCHEMA1_SIGNED
 }
 
 /// The media type without parameters (`; charset=utf-8`) and whitespace.
+#[must_use]
 pub fn essence(content_type: &str) -> &str {
     content_type.split(';').next().unwrap_or("").trim()
 }

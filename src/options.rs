@@ -112,6 +112,7 @@ impl Default for ClientOptions {
 impl ClientOptions {
     /// Whether `registry` (`host[:port]`) was marked insecure, by exact
     /// `host:port` or by host alone.
+    #[must_use]
     pub fn is_insecure(&self, registry: &str) -> bool {
         let host = host_part(registry);
         self.insecure_registries
@@ -121,6 +122,7 @@ impl ClientOptions {
 }
 
 /// The host of a `host[:port]` string, IPv6 brackets kept (`[::1]:5000` -> `[::1]`).
+#[must_use]
 pub fn host_part(registry: &str) -> &str {
     if registry.starts_with('[') {
         match registry.find(']') {

@@ -113,26 +113,31 @@ impl Reference {
     }
 
     /// The registry as written in references (`docker.io`, `localhost:5000`, `[::1]:5000`).
+    #[must_use]
     pub fn registry(&self) -> &str {
         self.registry.as_str()
     }
 
     /// The host\[:port\] to talk to (`registry-1.docker.io` for `docker.io`).
+    #[must_use]
     pub fn api_host(&self) -> &str {
         self.registry.api_host()
     }
 
     /// The repository path (`library/ubuntu`).
+    #[must_use]
     pub fn repository(&self) -> &str {
         &self.repository
     }
 
     /// The tag, if any.
+    #[must_use]
     pub fn tag(&self) -> Option<&str> {
         self.tag.as_deref()
     }
 
     /// The digest, if any.
+    #[must_use]
     pub fn digest(&self) -> Option<&Digest> {
         self.digest.as_ref()
     }
@@ -141,6 +146,7 @@ impl Reference {
     /// `ubuntu:latest` for `docker.io/library/ubuntu:latest`, `user/app:v1`
     /// for `docker.io/user/app:v1`, the full form for other registries. It
     /// parses back to an equal value.
+    #[must_use]
     pub fn familiar(&self) -> String {
         let mut familiar = self.registry.familiar_name(&self.repository);
         self.write_tag_and_digest(&mut familiar);
@@ -160,6 +166,7 @@ impl Reference {
     }
 
     /// What goes after `/manifests/`: the digest when present, else the tag.
+    #[must_use]
     pub fn manifest_reference(&self) -> String {
         match (&self.digest, &self.tag) {
             (Some(digest), _) => digest.to_string(),
@@ -184,6 +191,7 @@ impl Reference {
     }
 
     /// The same repository with this digest and no tag.
+    #[must_use]
     pub fn with_digest(&self, digest: Digest) -> Reference {
         Reference {
             registry: self.registry.clone(),

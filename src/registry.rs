@@ -34,6 +34,7 @@ pub struct Registry {
 
 impl Registry {
     /// Docker Hub, `docker.io`.
+    #[must_use]
     pub fn docker_hub() -> Registry {
         Registry {
             name: DOCKER_HUB.to_string(),
@@ -60,16 +61,19 @@ impl Registry {
     }
 
     /// The name as references spell it (`docker.io`, `localhost:5000`).
+    #[must_use]
     pub fn as_str(&self) -> &str {
         &self.name
     }
 
     /// Whether this is Docker Hub.
+    #[must_use]
     pub fn is_docker_hub(&self) -> bool {
         self.name == DOCKER_HUB
     }
 
     /// The `host[:port]` to talk to (`registry-1.docker.io` for `docker.io`).
+    #[must_use]
     pub fn api_host(&self) -> &str {
         api_host(&self.name)
     }

@@ -92,16 +92,19 @@ impl BlobReader {
     }
 
     /// The number of bytes this reader delivers in all, when known.
+    #[must_use]
     pub fn size(&self) -> Option<u64> {
         self.length
     }
 
     /// The number of bytes delivered so far.
+    #[must_use]
     pub fn position(&self) -> u64 {
         self.delivered
     }
 
     /// The digest being read.
+    #[must_use]
     pub fn digest(&self) -> &Digest {
         &self.digest
     }
@@ -166,9 +169,8 @@ impl BlobReader {
     fn lost_connection(&mut self, error: Option<Error>) -> Result<()> {
         self.response = None;
         if self.resumes_left == 0 {
-            let reason = error
-                .map(|e| e.message().to_string())
-                .unwrap_or_else(|| "body ended early".into());
+            let reason =
+                error.map_or_else(|| "body ended early".into(), |e| e.message().to_string());
             return Err(Error::new(
                 ErrorKind::Network,
                 format!(

@@ -90,16 +90,19 @@ impl BlobWriter {
     }
 
     /// The session's URL: keep it to resume the upload later.
+    #[must_use]
     pub fn location(&self) -> &str {
         self.location.as_str()
     }
 
     /// How many bytes the registry holds (buffered bytes not included).
+    #[must_use]
     pub fn offset(&self) -> u64 {
         self.offset
     }
 
     /// The registry's `OCI-Chunk-Min-Length`, when it sent one.
+    #[must_use]
     pub fn min_chunk_size(&self) -> Option<u64> {
         self.min_chunk
     }
@@ -107,17 +110,20 @@ impl BlobWriter {
     /// The size of the chunks this writer sends: the client's
     /// `upload_chunk_size`, raised to the registry's minimum, at most
     /// [`MAX_CHUNK_SIZE`].
+    #[must_use]
     pub fn chunk_size(&self) -> usize {
         self.chunk_size
     }
 
     /// How many more bytes fill the current chunk.
+    #[must_use]
     pub fn room(&self) -> usize {
         self.chunk_size - self.buffer.len()
     }
 
     /// Whether the upload is still open on the registry: neither
     /// finished, suspended nor cancelled.
+    #[must_use]
     pub fn is_open(&self) -> bool {
         matches!(self.closed, None | Some(INTERRUPTED))
     }

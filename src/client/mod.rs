@@ -49,6 +49,7 @@ impl Client {
     }
 
     /// The options the client was built with.
+    #[must_use]
     pub fn options(&self) -> &ClientOptions {
         self.transport.options()
     }

@@ -214,7 +214,7 @@ pub(super) fn is_session_lost(e: &Error) -> bool {
     e.kind() == ErrorKind::NotFound
         && matches!(
             e.registry_code(),
-            Some("BLOB_UPLOAD_INVALID") | Some("BLOB_UPLOAD_UNKNOWN")
+            Some("BLOB_UPLOAD_INVALID" | "BLOB_UPLOAD_UNKNOWN")
         )
 }
 

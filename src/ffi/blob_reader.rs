@@ -110,5 +110,5 @@ pub unsafe extern "C" fn ocireg_blob_reader_free(reader: *mut ocireg_blob_reader
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live reader, freed once.
         unsafe { free_handle(reader) }
-    })
+    });
 }

@@ -112,7 +112,7 @@ impl std::io::Read for CallbackReader {
         let mut n = 0usize;
         // SAFETY: the caller's callback (promised to read_source), given a
         // buffer of buf.len() writable bytes and a writable count.
-        let rc = unsafe { (self.read)(self.userdata, buf.as_mut_ptr(), buf.len(), &mut n) };
+        let rc = unsafe { (self.read)(self.userdata, buf.as_mut_ptr(), buf.len(), &raw mut n) };
         if rc != 0 {
             return Err(std::io::Error::other(aborted("read")));
         }

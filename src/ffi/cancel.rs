@@ -37,7 +37,7 @@ pub unsafe extern "C" fn ocireg_cancel_cancel(cancel: *const ocireg_cancel) {
         if let Some(c) = unsafe { get(cancel) } {
             c.token.cancel();
         }
-    })
+    });
 }
 
 /// Frees a signal.
@@ -49,5 +49,5 @@ pub unsafe extern "C" fn ocireg_cancel_free(cancel: *mut ocireg_cancel) {
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live signal, freed once.
         unsafe { free_handle(cancel) }
-    })
+    });
 }

@@ -64,5 +64,5 @@ pub unsafe extern "C" fn ocireg_client_free(client: *mut ocireg_client) {
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live client, freed once.
         unsafe { free_handle(client) }
-    })
+    });
 }

@@ -73,7 +73,7 @@ pub unsafe extern "C" fn ocireg_image_options_free(options: *mut ocireg_image_op
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or live options, freed once.
         unsafe { free_handle(options) }
-    })
+    });
 }
 
 /// Chooses the platform taken from an index.

@@ -35,8 +35,7 @@ pub fn set_error(error: &Error) -> ocireg_status {
         http_status: error.http_status().unwrap_or(0),
         retry_after_ms: error
             .retry_after()
-            .map(|d| d.as_millis().min(u64::MAX as u128) as u64)
-            .unwrap_or(0),
+            .map_or(0, |d| d.as_millis().min(u128::from(u64::MAX)) as u64),
     });
     status
 }
@@ -63,7 +62,7 @@ fn store(error: LastError) {
 
 fn with_last<T>(f: impl FnOnce(&LastError) -> T, default: T) -> T {
     LAST_ERROR.with(|cell| match cell.try_borrow() {
-        Ok(slot) => slot.as_ref().map(f).unwrap_or(default),
+        Ok(slot) => slot.as_ref().map_or(default, f),
         Err(_) => default,
     })
 }
@@ -102,12 +101,7 @@ pub extern "C" fn ocireg_last_error_message() -> *const c_char {
 pub extern "C" fn ocireg_last_error_registry_code() -> *const c_char {
     guard_value(ptr::null(), || {
         with_last(
-            |e| {
-                e.registry_code
-                    .as_ref()
-                    .map(|c| c.as_ptr())
-                    .unwrap_or(ptr::null())
-            },
+            |e| e.registry_code.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
             ptr::null(),
         )
     })
@@ -139,6 +133,6 @@ pub extern "C" fn ocireg_last_error_clear() {
             if let Ok(mut slot) = cell.try_borrow_mut() {
                 *slot = None;
             }
-        })
-    })
+        });
+    });
 }

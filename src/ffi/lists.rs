@@ -29,7 +29,7 @@ pub unsafe extern "C" fn ocireg_string_free(s: *mut c_char) {
             // into_c_string (CString::into_raw), freed once.
             drop(unsafe { CString::from_raw(s) });
         }
-    })
+    });
 }
 
 /// A list of strings (tags, repositories). Freed by
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn ocireg_string_list_len(list: *const ocireg_string_list)
     guard_value(0, || {
         // SAFETY: the header's conventions: NULL or a live list.
         let list = unsafe { get(list) };
-        list.map(|l| l.items.len()).unwrap_or(0)
+        list.map_or(0, |l| l.items.len())
     })
 }
 
@@ -75,8 +75,7 @@ pub unsafe extern "C" fn ocireg_string_list_get(
         // SAFETY: the header's conventions: NULL or a live list.
         let list = unsafe { get(list) };
         list.and_then(|l| l.items.get(index))
-            .map(|s| s.as_ptr())
-            .unwrap_or(ptr::null())
+            .map_or(ptr::null(), |s| s.as_ptr())
     })
 }
 
@@ -88,7 +87,7 @@ pub unsafe extern "C" fn ocireg_string_list_free(list: *mut ocireg_string_list) 
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live list, freed once.
         unsafe { free_handle(list) }
-    })
+    });
 }
 
 /// A document as the registry sent it (a manifest, an index or an image
@@ -147,9 +146,7 @@ pub unsafe extern "C" fn ocireg_content_media_type(
     guard_value(ptr::null(), || {
         // SAFETY: the header's conventions: NULL or a live content.
         let content = unsafe { get(content) };
-        content
-            .map(|m| m.media_type.as_ptr())
-            .unwrap_or(ptr::null())
+        content.map_or(ptr::null(), |m| m.media_type.as_ptr())
     })
 }
 
@@ -162,7 +159,7 @@ pub unsafe extern "C" fn ocireg_content_digest(content: *const ocireg_content) -
     guard_value(ptr::null(), || {
         // SAFETY: the header's conventions: NULL or a live content.
         let content = unsafe { get(content) };
-        content.map(|m| m.digest.as_ptr()).unwrap_or(ptr::null())
+        content.map_or(ptr::null(), |m| m.digest.as_ptr())
     })
 }
 
@@ -174,7 +171,7 @@ pub unsafe extern "C" fn ocireg_content_free(content: *mut ocireg_content) {
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live content, freed once.
         unsafe { free_handle(content) }
-    })
+    });
 }
 
 /// A list of descriptors (referrers). Freed by
@@ -221,7 +218,7 @@ pub unsafe extern "C" fn ocireg_descriptor_list_len(list: *const ocireg_descript
     guard_value(0, || {
         // SAFETY: the header's conventions: NULL or a live list.
         let list = unsafe { get(list) };
-        list.map(|l| l.items.len()).unwrap_or(0)
+        list.map_or(0, |l| l.items.len())
     })
 }
 
@@ -239,9 +236,7 @@ pub unsafe extern "C" fn ocireg_descriptor_list_media_type(
     guard_value(ptr::null(), || {
         // SAFETY: the header's conventions: NULL or a live list.
         let list = unsafe { get(list) };
-        entry(list, index)
-            .map(|d| d.media_type.as_ptr())
-            .unwrap_or(ptr::null())
+        entry(list, index).map_or(ptr::null(), |d| d.media_type.as_ptr())
     })
 }
 
@@ -259,9 +254,7 @@ pub unsafe extern "C" fn ocireg_descriptor_list_digest(
     guard_value(ptr::null(), || {
         // SAFETY: the header's conventions: NULL or a live list.
         let list = unsafe { get(list) };
-        entry(list, index)
-            .map(|d| d.digest.as_ptr())
-            .unwrap_or(ptr::null())
+        entry(list, index).map_or(ptr::null(), |d| d.digest.as_ptr())
     })
 }
 
@@ -278,7 +271,7 @@ pub unsafe extern "C" fn ocireg_descriptor_list_size(
     guard_value(0, || {
         // SAFETY: the header's conventions: NULL or a live list.
         let list = unsafe { get(list) };
-        entry(list, index).map(|d| d.size).unwrap_or(0)
+        entry(list, index).map_or(0, |d| d.size)
     })
 }
 
@@ -298,8 +291,7 @@ pub unsafe extern "C" fn ocireg_descriptor_list_artifact_type(
         let list = unsafe { get(list) };
         entry(list, index)
             .and_then(|d| d.artifact_type.as_ref())
-            .map(|a| a.as_ptr())
-            .unwrap_or(ptr::null())
+            .map_or(ptr::null(), |a| a.as_ptr())
     })
 }
 
@@ -311,5 +303,5 @@ pub unsafe extern "C" fn ocireg_descriptor_list_free(list: *mut ocireg_descripto
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live list, freed once.
         unsafe { free_handle(list) }
-    })
+    });
 }

@@ -14,6 +14,8 @@
 #![allow(non_camel_case_types)]
 // The exports' safety contract is the header preamble, stated once.
 #![allow(clippy::missing_safety_doc)]
+// The docs are C docs (cbindgen copies them): `@param` names stay bare.
+#![allow(clippy::doc_markdown)]
 
 // The helpers every export uses; they export nothing.
 pub mod args;

@@ -40,7 +40,7 @@ pub unsafe extern "C" fn ocireg_options_free(options: *mut ocireg_options) {
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or live options, freed once.
         unsafe { free_handle(options) }
-    })
+    });
 }
 
 /// Applies `change` to the options behind `options` (a numeric setter).
@@ -291,7 +291,7 @@ pub unsafe extern "C" fn ocireg_options_set_connect_timeout_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.connect_timeout = Duration::from_millis(value)
+            o.connect_timeout = Duration::from_millis(value);
         })
     }
 }
@@ -323,7 +323,7 @@ pub unsafe extern "C" fn ocireg_options_set_request_timeout_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.request_timeout = Duration::from_millis(value)
+            o.request_timeout = Duration::from_millis(value);
         })
     }
 }
@@ -343,7 +343,7 @@ pub unsafe extern "C" fn ocireg_options_set_credential_helper_timeout_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.credential_helper_timeout = Duration::from_millis(value)
+            o.credential_helper_timeout = Duration::from_millis(value);
         })
     }
 }
@@ -378,7 +378,7 @@ pub unsafe extern "C" fn ocireg_options_set_max_retry_after_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.max_retry_after = Duration::from_millis(value)
+            o.max_retry_after = Duration::from_millis(value);
         })
     }
 }
@@ -412,7 +412,7 @@ pub unsafe extern "C" fn ocireg_options_set_max_list_entries(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.max_list_entries = usize::try_from(value).unwrap_or(usize::MAX)
+            o.max_list_entries = usize::try_from(value).unwrap_or(usize::MAX);
         })
     }
 }

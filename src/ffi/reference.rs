@@ -185,7 +185,7 @@ pub unsafe extern "C" fn ocireg_reference_free(reference: *mut ocireg_reference)
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live reference, freed once.
         unsafe { free_handle(reference) }
-    })
+    });
 }
 
 /// Normalizes a registry name a user gave (`docker login`'s argument, an

@@ -64,7 +64,7 @@ impl SigpipeBlocked {
         // SAFETY: both pointers are valid sigset_t; pthread_sigmask fills
         // `old` on success (returns 0) and it is only read after that.
         let old = unsafe {
-            (libc::pthread_sigmask(libc::SIG_BLOCK, &set, old.as_mut_ptr()) == 0)
+            (libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, old.as_mut_ptr()) == 0)
                 .then(|| old.assume_init())
         };
         // A SIGPIPE can only be pending already if it was blocked before.
@@ -91,12 +91,12 @@ impl Drop for SigpipeBlocked {
             // allowed. With a zero timeout it never blocks: it takes the
             // pending SIGPIPE (blocked here, so it is not delivered).
             unsafe {
-                libc::sigtimedwait(&set, std::ptr::null_mut(), &zero);
+                libc::sigtimedwait(&raw const set, std::ptr::null_mut(), &raw const zero);
             }
         }
         // SAFETY: `old` is the initialized mask saved by `new`.
         unsafe {
-            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+            libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
         }
     }
 }

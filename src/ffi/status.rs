@@ -66,7 +66,16 @@ pub enum ocireg_status {
 impl ocireg_status {
     /// Every status, in numeric order.
     pub const ALL: [ocireg_status; 24] = {
-        use ocireg_status::*;
+        use ocireg_status::{
+            OCIREG_ERR_ABORTED, OCIREG_ERR_CANCELLED, OCIREG_ERR_DENIED,
+            OCIREG_ERR_DIGEST_MISMATCH, OCIREG_ERR_INTERNAL, OCIREG_ERR_INVALID_ARGUMENT,
+            OCIREG_ERR_INVALID_DIGEST, OCIREG_ERR_INVALID_REFERENCE, OCIREG_ERR_INVALID_UTF8,
+            OCIREG_ERR_IO, OCIREG_ERR_NETWORK, OCIREG_ERR_NOT_FOUND, OCIREG_ERR_NULL_ARGUMENT,
+            OCIREG_ERR_PANIC, OCIREG_ERR_PROTOCOL, OCIREG_ERR_REJECTED, OCIREG_ERR_SERVER,
+            OCIREG_ERR_SIZE_EXCEEDED, OCIREG_ERR_TIMEOUT, OCIREG_ERR_TLS,
+            OCIREG_ERR_TOO_MANY_REQUESTS, OCIREG_ERR_UNAUTHORIZED, OCIREG_ERR_UNSUPPORTED,
+            OCIREG_OK,
+        };
         [
             OCIREG_OK,
             OCIREG_ERR_NULL_ARGUMENT,
@@ -109,7 +118,9 @@ impl ocireg_status {
     /// ([`ErrorKind::name`]), or for the statuses the boundary adds (success,
     /// NULL, bad UTF-8, panic) their own.
     pub fn name(self) -> &'static str {
-        use ocireg_status::*;
+        use ocireg_status::{
+            OCIREG_ERR_INVALID_UTF8, OCIREG_ERR_NULL_ARGUMENT, OCIREG_ERR_PANIC, OCIREG_OK,
+        };
         match self {
             OCIREG_OK => "OK",
             OCIREG_ERR_NULL_ARGUMENT => "NULL_ARGUMENT",

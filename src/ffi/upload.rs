@@ -140,7 +140,7 @@ pub unsafe extern "C" fn ocireg_upload_offset(upload: *const ocireg_upload) -> u
     guard_value(0, || {
         // SAFETY: the header's conventions: NULL or a live handle.
         let upload = unsafe { get(upload) };
-        upload.map(|u| u.writer.offset()).unwrap_or(0)
+        upload.map_or(0, |u| u.writer.offset())
     })
 }
 
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn ocireg_upload_location(upload: *const ocireg_upload) ->
     guard_value(ptr::null(), || {
         // SAFETY: the header's conventions: NULL or a live handle.
         let upload = unsafe { get(upload) };
-        upload.map(|u| u.location.as_ptr()).unwrap_or(ptr::null())
+        upload.map_or(ptr::null(), |u| u.location.as_ptr())
     })
 }
 
@@ -236,5 +236,5 @@ pub unsafe extern "C" fn ocireg_upload_free(upload: *mut ocireg_upload) {
         // SAFETY: the header's conventions: NULL or a live handle, freed
         // once. Dropping an open writer cancels its upload.
         unsafe { free_handle(upload) }
-    })
+    });
 }

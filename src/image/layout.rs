@@ -125,11 +125,13 @@ impl OciLayout {
     }
 
     /// The directory.
+    #[must_use]
     pub fn root(&self) -> &Path {
         &self.root
     }
 
     /// Where blob `digest` lives: `blobs/<alg>/<hex>` (safe: digests are validated).
+    #[must_use]
     pub fn blob_path(&self, digest: &Digest) -> PathBuf {
         self.root
             .join("blobs")

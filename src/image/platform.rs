@@ -44,7 +44,7 @@ impl Platform {
         Ok(Platform {
             os: parts[0].to_string(),
             architecture: parts[1].to_string(),
-            variant: parts.get(2).map(|v| v.to_string()),
+            variant: parts.get(2).map(std::string::ToString::to_string),
         })
     }
 
@@ -88,6 +88,7 @@ impl Platform {
 
     /// The entry of `manifests` for this platform: an exact variant match
     /// first, else the first entry whose os and architecture match.
+    #[must_use]
     pub fn choose<'a>(&self, manifests: &'a [Descriptor]) -> Option<&'a Descriptor> {
         let with_platform = || {
             manifests

@@ -62,7 +62,10 @@ impl Tracker {
         self.done.fetch_add(n, Ordering::Relaxed);
         if let Some(observer) = &self.observer {
             // A panicking observer must not silence the ones after it.
-            let _turn = self.reporting.lock().unwrap_or_else(|e| e.into_inner());
+            let _turn = self
+                .reporting
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             observer(&Progress {
                 digest: digest.clone(),
                 blob_done,

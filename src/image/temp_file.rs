@@ -52,7 +52,7 @@ impl TempFile {
             let _ = file.lock();
             // A cleaner that locked the file between its creation and our
             // lock has unlinked it: start over under another name.
-            let linked = file.metadata().map(|m| m.nlink() > 0).unwrap_or(true);
+            let linked = file.metadata().map_or(true, |m| m.nlink() > 0);
             if linked {
                 return Ok(TempFile {
                     file,

@@ -78,7 +78,7 @@ pub async fn sleep_backoff(attempt: u32) {
     tokio::time::sleep(backoff(attempt)).await;
 }
 
-/// A number in [0, 1): SipHash, keyed by std's per-thread random keys
+/// A number in [0, 1): `SipHash`, keyed by std's per-thread random keys
 /// (`RandomState`, seeded from the OS and advanced on every use), of a
 /// process-wide counter and the clock. Different calls, threads and
 /// processes get unrelated values; good enough to de-synchronize retries,
@@ -88,8 +88,7 @@ fn jitter() -> f64 {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_nanos() as u64);
     let x = RandomState::new().hash_one((n, nanos));
     (x >> 11) as f64 / (1u64 << 53) as f64
 }

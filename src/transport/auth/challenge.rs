@@ -34,6 +34,7 @@ impl Challenge {
 
 /// Parses every challenge in the given `WWW-Authenticate` header values.
 /// Malformed parts are skipped; the result may be empty.
+#[must_use]
 pub fn parse_challenges(header_values: &[&str]) -> Vec<Challenge> {
     header_values
         .iter()

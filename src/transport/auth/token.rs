@@ -4,7 +4,7 @@
 //! The token server (the challenge's `realm`) may live on another host than
 //! the registry. It is asked with a GET (anonymous or with HTTP basic
 //! credentials, as in Docker's token spec) or, for an identity token, with
-//! the OAuth2 refresh-token POST form. Tokens are reused until less than a
+//! the `OAuth2` refresh-token POST form. Tokens are reused until less than a
 //! tenth of their lifetime (at least 5 s, at most 30 s) remains.
 //!
 //! Both go through the transport's sender (`sender.rs`), so they get its
@@ -42,7 +42,7 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 const MIN_MARGIN: Duration = Duration::from_secs(5);
 /// The most time before expiry at which a token is refreshed.
 const MAX_MARGIN: Duration = Duration::from_secs(30);
-/// The OAuth2 `client_id` ocireg identifies itself with.
+/// The `OAuth2` `client_id` ocireg identifies itself with.
 const CLIENT_ID: &str = "ocireg";
 
 /// One cache entry, shared by every task asking for its key: the mutex is
@@ -97,7 +97,7 @@ impl TokenCache {
     }
 
     /// A valid token for `scopes` from the token server at `realm`, fetching one
-    /// (GET with basic credentials, or the OAuth2 POST form for an identity
+    /// (GET with basic credentials, or the `OAuth2` POST form for an identity
     /// token) only when none is cached or the cached one nears expiry.
     ///
     /// Concurrent calls for the same key share one fetch, sent with
@@ -257,7 +257,7 @@ fn token_url(realm: &Url, key: &CacheKey, account: Option<&str>) -> Url {
     url
 }
 
-/// The `application/x-www-form-urlencoded` body of the OAuth2 refresh-token
+/// The `application/x-www-form-urlencoded` body of the `OAuth2` refresh-token
 /// grant. The url crate's query serializer is the form encoder, so the body
 /// is built as the query of a scratch copy of the realm.
 fn refresh_form(realm: &Url, key: &CacheKey, refresh_token: &str) -> String {
@@ -279,7 +279,7 @@ fn refresh_form(realm: &Url, key: &CacheKey, refresh_token: &str) -> String {
 
 /// The error for a token response with a failed status: the transport's
 /// (HTTP status, `Retry-After`), with what the status means at a token
-/// server. 401 is `Unauthorized`, as are 400, 404 and 405 to the OAuth2 POST
+/// server. 401 is `Unauthorized`, as are 400, 404 and 405 to the `OAuth2` POST
 /// (the identity token cannot be used here; there is no fallback to an
 /// anonymous GET); 403, 429 and 5xx keep their kinds; anything else is
 /// `Protocol`, since a token server has no other answers.
@@ -373,8 +373,7 @@ fn lifetime(expires_in: Option<&Value>) -> Duration {
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
     });
     seconds
-        .map(Duration::from_secs)
-        .unwrap_or(MIN_LIFETIME)
+        .map_or(MIN_LIFETIME, Duration::from_secs)
         .clamp(MIN_LIFETIME, MAX_LIFETIME)
 }
 
@@ -398,7 +397,7 @@ fn usable_for(lifetime: Duration, issued_at: Option<SystemTime>, now: SystemTime
     } else {
         lifetime
     };
-    remaining - margin
+    remaining.checked_sub(margin).unwrap()
 }
 
 #[cfg(test)]
