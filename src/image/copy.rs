@@ -7,7 +7,7 @@ use super::concurrent::run_all;
 use super::options::ImageOptions;
 use super::plan::BlobRef;
 use super::progress::Tracker;
-use super::stream::{download_body, upload_restartable};
+use super::stream::{download_body, send_blob};
 use crate::client::Client;
 use crate::digest::Digest;
 use crate::error::Result;
@@ -61,14 +61,17 @@ async fn copy_blob(
     mounts: &[String],
     tracker: Arc<Tracker>,
 ) -> Result<()> {
-    if client.blob_present_or_mounted(target, blob, mounts).await? {
-        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
-        return Ok(());
-    }
-    upload_restartable(client, target, blob, &tracker, |progress| async move {
-        let mut reader = client.get_blob(source, &blob.digest).await?;
-        reader.expect_size(blob.size)?;
-        Ok(download_body(reader, progress))
-    })
+    send_blob(
+        client,
+        target,
+        blob,
+        mounts,
+        &tracker,
+        |progress| async move {
+            let mut reader = client.get_blob(source, &blob.digest).await?;
+            reader.expect_size(blob.size)?;
+            Ok(download_body(reader, progress))
+        },
+    )
     .await
 }

@@ -8,7 +8,7 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
-use super::stream::{file_body, upload_restartable};
+use super::stream::{file_body, send_blob};
 use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -131,23 +131,26 @@ async fn push_blob(
     mounts: &[String],
     tracker: Arc<Tracker>,
 ) -> Result<()> {
-    if client.blob_present_or_mounted(target, blob, mounts).await? {
-        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
-        return Ok(());
-    }
-    upload_restartable(client, target, blob, &tracker, |progress| async move {
-        let (file, len) = layout.open_blob(&blob.digest).await?;
-        if len != blob.size {
-            return Err(Error::new(
-                ErrorKind::SizeExceeded,
-                format!(
-                    "blob {} is {len} bytes in the layout, the manifest says {}",
-                    blob.digest, blob.size
-                ),
-            ));
-        }
-        Ok(file_body(file, progress))
-    })
+    send_blob(
+        client,
+        target,
+        blob,
+        mounts,
+        &tracker,
+        |progress| async move {
+            let (file, len) = layout.open_blob(&blob.digest).await?;
+            if len != blob.size {
+                return Err(Error::new(
+                    ErrorKind::SizeExceeded,
+                    format!(
+                        "blob {} is {len} bytes in the layout, the manifest says {}",
+                        blob.digest, blob.size
+                    ),
+                ));
+            }
+            Ok(file_body(file, progress))
+        },
+    )
     .await
 }
 

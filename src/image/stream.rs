@@ -58,15 +58,18 @@ impl AttemptProgress {
     }
 }
 
-/// Uploads `blob` to `target` from a body `open` makes for each attempt:
-/// when a cut connection or a lost session fails the upload, the source is
-/// opened again and the upload starts over (see
-/// [`Client::push_restarting`]). Every attempt's bytes are verified against
-/// the blob's digest before the registry is told the upload is complete.
-pub(crate) async fn upload_restartable<F, Fut, S>(
+/// Puts `blob` into `target`: nothing moves when the registry has it or
+/// mounts it from one of `mounts`; otherwise it is uploaded from a body
+/// `open` makes for each attempt: when a cut connection or a lost session
+/// fails the upload, the source is opened again and the upload starts over
+/// (see [`Client::push_restarting`]). Every attempt's bytes are verified
+/// against the blob's digest before the registry is told the upload is
+/// complete.
+pub(crate) async fn send_blob<F, Fut, S>(
     client: &Client,
     target: &Reference,
     blob: &BlobRef,
+    mounts: &[String],
     tracker: &Arc<Tracker>,
     open: F,
 ) -> Result<()>
@@ -75,6 +78,10 @@ where
     Fut: Future<Output = Result<S>>,
     S: Stream<Item = Result<Bytes>> + Send + 'static,
 {
+    if client.blob_present_or_mounted(target, blob, mounts).await? {
+        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
+        return Ok(());
+    }
     let mut last: Option<AttemptProgress> = None;
     let open = &open;
     client
