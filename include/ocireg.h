@@ -42,6 +42,12 @@
  * handle is freed only after every call on it has returned. Calls block
  * the calling thread; pass an ocireg_cancel to stop them from another one.
  *
+ * fork(). A child process cannot use a client, reader or upload made
+ * before the fork: its calls fail with OCIREG_ERR_UNSUPPORTED, and freeing
+ * it in the child keeps it untouched (the parent's connections and I/O
+ * are never disturbed). Clients the child creates work, on a runtime of
+ * the child's own. Create clients after fork(), or exec.
+ *
  * Callbacks. Callbacks are called on the thread that made the call, and
  * only during that call. Their userdata is passed through untouched. A
  * pointer given to a callback (bytes, a digest string) is borrowed for the

@@ -7,8 +7,7 @@
 use std::future::Future;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::LazyLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use tokio::runtime::Runtime;
@@ -18,17 +17,50 @@ use crate::client::{self, BlobInfo, Manifest, ManifestInfo};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fork_guard::Inherited;
 use crate::image::{ImageConfig, ImageInfo, ImageOptions, Platform, Progress};
 use crate::options::ClientOptions;
 use crate::reference::Reference;
 
-static RUNTIME: LazyLock<std::result::Result<Runtime, String>> = LazyLock::new(|| {
+/// The runtime of the first process that used the facade, with its pid.
+static FIRST: OnceLock<(u32, std::result::Result<Runtime, String>)> = OnceLock::new();
+/// The runtimes of processes forked from it that used the facade too. The
+/// first process never takes this lock, so no child inherits it locked.
+static FORKED: Mutex<Vec<(u32, &'static Runtime)>> = Mutex::new(Vec::new());
+
+fn new_runtime() -> std::result::Result<Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ocireg")
         .build()
         .map_err(|e| e.to_string())
-});
+}
+
+/// This process's runtime. A child forked from a process that had one gets
+/// a runtime of its own: the inherited one has no threads, and its I/O
+/// driver shares the parent's epoll instance (see `fork_guard`), so it is
+/// never touched.
+fn runtime() -> Result<&'static Runtime> {
+    let pid = std::process::id();
+    let failed = |e: &str| {
+        Error::new(
+            ErrorKind::Internal,
+            format!("starting the tokio runtime: {e}"),
+        )
+    };
+    let (first_pid, first) = FIRST.get_or_init(|| (pid, new_runtime()));
+    if *first_pid == pid {
+        return first.as_ref().map_err(|e| failed(e));
+    }
+    let mut forked = FORKED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, runtime)) = forked.iter().find(|(p, _)| *p == pid) {
+        return Ok(runtime);
+    }
+    // Leaked on purpose: a runtime lives as long as its process.
+    let runtime: &'static Runtime = Box::leak(Box::new(new_runtime().map_err(|e| failed(&e))?));
+    forked.push((pid, runtime));
+    Ok(runtime)
+}
 
 /// Runs `future` to completion on the shared runtime.
 pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
@@ -38,13 +70,7 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
             "the blocking API was called from inside an async runtime; use ocireg::Client there",
         ));
     }
-    let runtime = RUNTIME.as_ref().map_err(|e| {
-        Error::new(
-            ErrorKind::Internal,
-            format!("starting the tokio runtime: {e}"),
-        )
-    })?;
-    Ok(runtime.block_on(future))
+    Ok(runtime()?.block_on(future))
 }
 
 /// Runs `future`, stopping it with `CANCELLED` when `cancel` fires.
@@ -72,7 +98,7 @@ fn run_cancellable<T>(
 /// Cheap to clone and safe to share between threads.
 #[derive(Clone)]
 pub struct Client {
-    inner: client::Client,
+    inner: Inherited<client::Client>,
     cancel: Option<CancelToken>,
 }
 
@@ -82,7 +108,7 @@ impl Client {
         // Built inside the runtime: reqwest's pool needs its timer and I/O driver.
         let inner = block_on(async move { client::Client::new(options) })??;
         Ok(Client {
-            inner,
+            inner: Inherited::new(inner),
             cancel: None,
         })
     }
@@ -99,6 +125,7 @@ impl Client {
     }
 
     fn run<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
+        self.inner.check()?;
         run_cancellable(self.cancel.as_ref(), future)
     }
 
@@ -300,7 +327,7 @@ impl Client {
 
     fn writer(&self, inner: client::BlobWriter) -> BlobWriter {
         BlobWriter {
-            inner,
+            inner: Inherited::new(inner),
             cancel: self.cancel.clone(),
         }
     }
@@ -391,6 +418,7 @@ impl Client {
         F: FnOnce(ImageOptions) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
+        self.inner.check()?;
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Progress>();
         let stop = CancelToken::new();
         let mut options = options.clone();
@@ -488,7 +516,7 @@ fn read_some<R: Read>(reader: &mut R, buffer: &mut [u8]) -> Result<usize> {
 /// final `read` that returns 0 comes only after the digest checked out; a
 /// mismatch is an error from `read` (its inner error is an [`Error`]).
 pub struct BlobReader {
-    inner: client::BlobReader,
+    inner: Inherited<client::BlobReader>,
     pending: Bytes,
     cancel: Option<CancelToken>,
 }
@@ -496,7 +524,7 @@ pub struct BlobReader {
 impl BlobReader {
     fn new(inner: client::BlobReader, cancel: Option<CancelToken>) -> BlobReader {
         BlobReader {
-            inner,
+            inner: Inherited::new(inner),
             pending: Bytes::new(),
             cancel,
         }
@@ -507,6 +535,7 @@ impl BlobReader {
         if !self.pending.is_empty() {
             return Ok(Some(std::mem::take(&mut self.pending)));
         }
+        self.inner.check()?;
         run_cancellable(self.cancel.as_ref(), self.inner.chunk())
     }
 
@@ -555,12 +584,13 @@ impl Read for BlobReader {
 /// Dropping a writer that was neither finished nor suspended cancels its
 /// upload (best effort). One thread at a time.
 pub struct BlobWriter {
-    inner: client::BlobWriter,
+    inner: Inherited<client::BlobWriter>,
     cancel: Option<CancelToken>,
 }
 
 impl BlobWriter {
     fn run<T>(&mut self, op: impl AsyncFnOnce(&mut client::BlobWriter) -> Result<T>) -> Result<T> {
+        self.inner.check()?;
         run_cancellable(self.cancel.as_ref(), op(&mut self.inner))
     }
 
@@ -636,7 +666,7 @@ impl std::io::Write for BlobWriter {
 
 impl Drop for BlobWriter {
     fn drop(&mut self) {
-        if self.inner.is_open() {
+        if self.inner.is_open() && self.inner.is_home() {
             // Best effort: the registry also expires abandoned sessions.
             let _ = self.run(async |w| w.cancel().await);
         }

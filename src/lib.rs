@@ -28,6 +28,7 @@ pub mod descriptor;
 pub mod digest;
 pub mod error;
 mod ffi;
+mod fork_guard;
 pub mod image;
 pub mod media_type;
 mod oci_spec_types;

@@ -151,5 +151,6 @@ extern const struct test failures_tests[];
 extern const struct test images_tests[];
 extern const struct test threads_tests[];
 extern const struct test reference_tests[];
+extern const struct test fork_tests[];
 
 #endif

@@ -38,10 +38,10 @@ step "C tests, native, all registries"
 OCIREG_C_RUN=1 "$tests"
 
 step "C tests under valgrind, plain registry"
-OCIREG_C_RUN=2 OCIREG_C_REGISTRIES=plain $vg "$tests"
+OCIREG_C_RUN=2 OCIREG_C_REGISTRIES=plain OCIREG_C_VALGRIND=1 $vg "$tests"
 
 step "C tests under valgrind (--undef-value-errors=no), TLS and token registries"
-OCIREG_C_RUN=3 OCIREG_C_REGISTRIES=tls,token $vg --undef-value-errors=no "$tests"
+OCIREG_C_RUN=3 OCIREG_C_REGISTRIES=tls,token OCIREG_C_VALGRIND=1 $vg --undef-value-errors=no "$tests"
 
 step "examples round trip on $OCIREG_TEST_PLAIN"
 repo=$OCIREG_TEST_PLAIN/examples/demo
