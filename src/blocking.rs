@@ -441,6 +441,13 @@ impl Client {
             loop {
                 tokio::select! {
                     result = &mut operation => {
+                        // Reports sent before the end are still owed to the
+                        // caller: the last one says done == total.
+                        while let Ok(p) = receiver.try_recv() {
+                            if !aborted {
+                                progress(&p);
+                            }
+                        }
                         return match result {
                             Err(e) if aborted && e.kind() == ErrorKind::Cancelled => Err(Error::new(
                                 ErrorKind::Aborted,

@@ -170,6 +170,24 @@ fn image_operations_report_progress_on_the_calling_thread_and_abort_cleanly() {
     assert_eq!(pulled.digest, digest.as_str());
     assert!(reports >= 2, "{reports} reports");
 
+    // Every report reaches the caller before the call returns: the last
+    // one says the whole image is done.
+    for round in 0..20 {
+        let mut last = None;
+        c.pull(
+            &r,
+            &reg.dir().join(format!("again-{round}")),
+            &ImageOptions::default(),
+            &mut |p| {
+                last = Some((p.done, p.total));
+                true
+            },
+        )
+        .expect("pull");
+        let (done, total) = last.expect("reports");
+        assert_eq!(done, total, "round {round}: the last report");
+    }
+
     let copied = c
         .copy(
             &r,
