@@ -8,22 +8,15 @@
 //! thread, and a `SIGPIPE` the write raised is taken off the thread's
 //! pending set before the mask is restored, as libpq does. The write itself
 //! then fails with `EPIPE`. Nothing process-wide is changed: the thread's
-//! mask only, for the length of one poll.
+//! mask only, for the length of one write.
 
-use std::future::Future;
 use std::mem::MaybeUninit;
-use std::pin::pin;
 
-/// Polls `future` to completion with `SIGPIPE` blocked around each poll, so
-/// that pipe writes made inside a poll fail with `EPIPE` instead of raising
-/// `SIGPIPE`.
-pub(crate) async fn without_sigpipe<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    std::future::poll_fn(|cx| {
-        let _blocked = SigpipeBlocked::new();
-        future.as_mut().poll(cx)
-    })
-    .await
+/// Runs `write` with `SIGPIPE` blocked in this thread, so that a pipe write
+/// made in it fails with `EPIPE` instead of raising `SIGPIPE`.
+pub(crate) fn with_sigpipe_blocked<T>(write: impl FnOnce() -> T) -> T {
+    let _blocked = SigpipeBlocked::new();
+    write()
 }
 
 /// `SIGPIPE` blocked in this thread until dropped.
@@ -110,6 +103,40 @@ pub(crate) fn default_sigpipe_for_tests() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// Test support: sets the disposition of `SIGCHLD` in this process
+/// (`SIG_IGN`, `SIG_DFL` or a handler's address), as a host may.
+#[cfg(test)]
+pub(crate) fn set_sigchld_for_tests(disposition: libc::sighandler_t) {
+    // SAFETY: the disposition is SIG_IGN, SIG_DFL or the address of an
+    // `extern "C" fn(c_int)` handler given by the test.
+    unsafe {
+        libc::signal(libc::SIGCHLD, disposition);
+    }
+}
+
+/// Test support: the current disposition of `SIGCHLD` in this process.
+#[cfg(test)]
+pub(crate) fn sigchld_disposition_for_tests() -> libc::sighandler_t {
+    let mut old = MaybeUninit::<libc::sigaction>::uninit();
+    // SAFETY: with a NULL new action sigaction only fills `old`, which is
+    // read after success.
+    unsafe {
+        assert_eq!(
+            libc::sigaction(libc::SIGCHLD, std::ptr::null(), old.as_mut_ptr()),
+            0
+        );
+        old.assume_init().sa_sigaction
+    }
+}
+
+/// Test support: a `SIGCHLD` handler reaping every ended child, as a
+/// daemon's may (the library then cannot learn its helpers' status).
+#[cfg(test)]
+pub(crate) extern "C" fn reap_children_for_tests(_signal: libc::c_int) {
+    // SAFETY: waitpid is async-signal-safe; a NULL status is allowed.
+    while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
 }
 
 #[cfg(test)]

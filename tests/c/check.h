@@ -139,6 +139,7 @@ typedef void (*test_fn)(void);
 /* A test; `needs` is a mask of the registries it talks to (1 plain,
  * 2 tls, 4 token; 0 for none): it runs when one of them is in the run. */
 #define NEEDS_PLAIN 1
+#define NEEDS_TLS 2
 #define NEEDS_ANY 7
 struct test {
     const char *name;
@@ -152,5 +153,6 @@ extern const struct test images_tests[];
 extern const struct test threads_tests[];
 extern const struct test reference_tests[];
 extern const struct test fork_tests[];
+extern const struct test sigchld_tests[];
 
 #endif

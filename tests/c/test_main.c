@@ -223,6 +223,7 @@ int main(int argc, char **argv)
     run_group(images_tests, filter);
     run_group(threads_tests, filter);
     run_group(fork_tests, filter);
+    run_group(sigchld_tests, filter);
     printf("%u passed, 0 failed\n", check_count());
     return 0;
 }
