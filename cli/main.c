@@ -88,7 +88,7 @@ static const char usage_text[] =
     "  --auth-file PATH             docker config.json / containers auth.json to use\n"
     "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
     "                               machine's; config and the whole-image commands)\n"
-    "  -j N                         blobs moved at once by whole-image operations\n"
+    "  -j N                         blobs moved at once by whole-image operations (1-256)\n"
     "  --progress                   show transfer progress on stderr (blob,\n"
     "                               push-blob and the whole-image commands)\n"
     "  -h, --help                   show this help\n"
@@ -235,7 +235,7 @@ static int parse_jobs(const char *text, uint32_t *out)
     unsigned long v;
     errno = 0;
     v = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 1024 || text[0] == '-')
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 256 || text[0] == '-')
         return -1;
     *out = (uint32_t)v;
     return 0;
@@ -284,7 +284,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         if (r < 0)
             return usage_error("missing value for", arg);
         if (parse_jobs(v, &cli->jobs) != 0)
-            return usage_error("-j wants a number from 1 to 1024, got", v);
+            return usage_error("-j wants a number from 1 to 256, got", v);
     } else {
         return usage_error("unknown option", arg);
     }

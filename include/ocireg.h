@@ -217,6 +217,8 @@ typedef int (*ocireg_progress_cb)(void *userdata, uint64_t done, uint64_t total)
 //        this call only).
 // @param cap the room in `buf`.
 // @param len_out receives the number of bytes put in `buf`; 0 means the end.
+//        More than `cap` is an error: the call stops with
+//        `OCIREG_ERR_INVALID_ARGUMENT` (the bytes cannot be trusted).
 // @return 0 to go on; non-zero stops the call with `OCIREG_ERR_ABORTED`.
 typedef int (*ocireg_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
 
@@ -381,7 +383,7 @@ void ocireg_reference_free(ocireg_reference *reference);
 ocireg_status ocireg_registry_normalize(const char *name, char **registry_out);
 
 // Makes options with the defaults: https only, the system's CAs, 30 s
-// connect timeout, 60 s read timeout, 4 retries.
+// connect timeout, 60 s read timeout, 300 s request timeout, 4 retries.
 //
 // @return the options (free them with `ocireg_options_free`); NULL only if
 //         the library panicked.
@@ -443,8 +445,12 @@ ocireg_status ocireg_options_add_ca_file(ocireg_options *options, const char *va
 // `HTTPS_PROXY`/`NO_PROXY` environment.
 //
 // @param options the options.
-// @param value the proxy's URL.
-// @return `OCIREG_OK`, or the argument error.
+// @param value the proxy's URL: `http://` or `https://` (a bare
+//        `host:port` is taken as `http://`). Any other scheme (`ftp://`,
+//        `socks5://`) is refused rather than ignored, so traffic never
+//        goes direct by mistake.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` naming an
+//         unsupported scheme, or the argument error.
 ocireg_status ocireg_options_set_proxy(ocireg_options *options, const char *value);
 
 // Sets the `User-Agent` of every request.
@@ -477,22 +483,28 @@ ocireg_status ocireg_options_add_header(ocireg_options *options,
 // Sets how long to wait for a connection.
 //
 // @param options the options.
-// @param value the time in milliseconds.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the time in milliseconds, or 0 for no limit (as in
+//        libcurl); at most 2 592 000 000 (30 days).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_connect_timeout_ms(ocireg_options *options, uint64_t value);
 
 // Sets how long a response may send nothing before `OCIREG_ERR_TIMEOUT`.
 //
 // @param options the options.
-// @param value the time in milliseconds.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the time in milliseconds, or 0 for no limit (as in
+//        libcurl); at most 2 592 000 000 (30 days).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_read_timeout_ms(ocireg_options *options, uint64_t value);
 
 // Sets the longest a request without a streamed body may take.
 //
 // @param options the options.
-// @param value the time in milliseconds.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the time in milliseconds, or 0 for no limit (as in
+//        libcurl); at most 2 592 000 000 (30 days).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uint64_t value);
 
 // Sets the longest a docker credential helper (`docker-credential-NAME
@@ -500,8 +512,10 @@ ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uin
 // killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
 //
 // @param options the options.
-// @param value the time in milliseconds.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the time in milliseconds, or 0 for no limit (as in
+//        libcurl); at most 2 592 000 000 (30 days).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_credential_helper_timeout_ms(ocireg_options *options,
                                                               uint64_t value);
 
@@ -510,23 +524,28 @@ ocireg_status ocireg_options_set_credential_helper_timeout_ms(ocireg_options *op
 // random jitter.
 //
 // @param options the options.
-// @param value the number of retries.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the number of retries, at most 100.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 100, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_max_retries(ocireg_options *options, uint32_t value);
 
 // Sets the longest `Retry-After` waited out; a longer one fails the call
 // at once.
 //
 // @param options the options.
-// @param value the time in milliseconds.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the time in milliseconds (0 fails every `Retry-After`
+//        at once); at most 2 592 000 000 (30 days).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_max_retry_after_ms(ocireg_options *options, uint64_t value);
 
 // Sets the page size asked for in tag and catalog listings.
 //
 // @param options the options.
-// @param value the page size, or 0 for the registry's choice.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the page size, or 0 for the registry's choice; at most
+//        1 000 000.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 1 000 000, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_page_size(ocireg_options *options, uint32_t value);
 
 // Sets the most entries (tags, repositories, referrers) one listing
@@ -534,38 +553,43 @@ ocireg_status ocireg_options_set_page_size(ocireg_options *options, uint32_t val
 // `OCIREG_ERR_SIZE_EXCEEDED`.
 //
 // @param options the options.
-// @param value the number of entries.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the number of entries, 1 to 100 000 000.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` outside that range,
+//         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_max_list_entries(ocireg_options *options, uint64_t value);
 
 // Sets the most response bytes one listing reads over all its pages
 // (default 64 MiB); more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
 //
 // @param options the options.
-// @param value the number of bytes.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the number of bytes, 1 to 4 GiB (4 294 967 296).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` outside that range,
+//         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_max_list_bytes(ocireg_options *options, uint64_t value);
 
 // Sets how many times a blob download resumes after its connection drops.
 //
 // @param options the options.
-// @param value the number of resumes.
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the number of resumes, at most 1000.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 1000, or
+//         `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_max_resumes(ocireg_options *options, uint32_t value);
 
 // Sets the chunk size of chunked uploads.
 //
 // @param options the options.
 // @param value the size in bytes (0 is taken as 1; more than 64 MiB, or a
-//        registry minimum above that, is taken as 64 MiB).
+//        registry minimum above that, is taken as 64 MiB: no buffer is
+//        ever sized by more).
 // @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size_t value);
 
 // Sets how many blobs whole-image operations move at once.
 //
 // @param options the options.
-// @param value the number of blobs (0 is taken as 1).
-// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+// @param value the number of blobs, 1 to 256.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` outside that range,
+//         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
 
 // Creates a client.
@@ -939,7 +963,9 @@ ocireg_status ocireg_client_blob_get(const ocireg_client *client,
 // @param repository a reference naming the repository.
 // @param digest the blob's digest.
 // @param offset the first byte to send.
-// @param length how many bytes to send, or 0 for all to the end.
+// @param length how many bytes to send, or 0 (or `UINT64_MAX`, or any
+//        length with `offset + length` at or past `UINT64_MAX`) for all to
+//        the end.
 // @param write receives the bytes, in order, on the calling thread.
 // @param write_userdata passed to `write`.
 // @param cancel NULL, or a signal that stops the call.

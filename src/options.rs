@@ -1,10 +1,30 @@
 //! The options of a client: which registries are insecure, credentials, TLS
 //! material, proxy, timeouts, retries and identification.
 
+use std::fmt::Display;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::credential::Credential;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The longest timeout (and `max_retry_after`) accepted: 30 days. Longer
+/// ones are refused with `INVALID_ARGUMENT`; a zero timeout means none.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// The most retries (`max_retries`) accepted.
+pub const MAX_RETRIES: u32 = 100;
+/// The most download resumes (`max_resumes`) accepted.
+pub const MAX_RESUMES: u32 = 1000;
+/// The most blobs moved at once (`concurrency`) accepted.
+pub const MAX_CONCURRENCY: usize = 256;
+/// The largest page size (`page_size`) accepted.
+pub const MAX_PAGE_SIZE: u32 = 1_000_000;
+/// The largest `max_list_entries` accepted (100 times the default).
+pub const MAX_LIST_ENTRIES: usize = 100_000_000;
+/// The largest `max_list_bytes` accepted (4 GiB, 64 times the default).
+pub const MAX_LIST_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// The proxy URL schemes the HTTP stack speaks.
+pub const PROXY_SCHEMES: [&str; 2] = ["http", "https"];
 
 /// Options for a [`crate::Client`]. Start from [`ClientOptions::default`]
 /// and set the fields you need.
@@ -22,7 +42,8 @@ pub struct ClientOptions {
     /// to use instead of the default search.
     pub auth_file: Option<PathBuf>,
     /// How long a docker credential helper (`docker-credential-NAME get`)
-    /// may run before it is killed and the lookup fails with `TIMEOUT`.
+    /// may run before it is killed and the lookup fails with `TIMEOUT`;
+    /// zero sets no limit. At most [`MAX_TIMEOUT`].
     pub credential_helper_timeout: Duration,
     /// Extra PEM files of CA certificates to trust, beside the system's.
     pub ca_files: Vec<PathBuf>,
@@ -30,14 +51,19 @@ pub struct ClientOptions {
     pub client_cert: Option<(PathBuf, PathBuf)>,
     /// An explicit proxy URL for all requests. When unset, `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment apply.
+    /// Its scheme must be one of [`PROXY_SCHEMES`]; any other (`ftp://`,
+    /// `socks5://`) fails [`crate::Client::new`] rather than going direct.
     pub proxy: Option<String>,
-    /// How long to wait for a TCP connection (and TLS handshake).
+    /// How long to wait for a TCP connection (and TLS handshake); zero
+    /// waits without a limit. At most [`MAX_TIMEOUT`].
     pub connect_timeout: Duration,
     /// How long a response may go without sending a byte before the request
-    /// fails with `TIMEOUT` (a stalled body or a server that never answers).
+    /// fails with `TIMEOUT` (a stalled body or a server that never answers);
+    /// zero waits without a limit. At most [`MAX_TIMEOUT`].
     pub read_timeout: Duration,
     /// The longest a request without a streamed body (manifests, tags,
-    /// tokens, upload control) may take in all.
+    /// tokens, upload control) may take in all; zero sets no limit. At most
+    /// [`MAX_TIMEOUT`].
     pub request_timeout: Duration,
     /// How many times a request is retried after 429, 502, 503, 504 or a
     /// connection error, when its body can be replayed (the ping `GET /v2/`
@@ -110,6 +136,38 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
+    /// Checks every numeric option against its bound and the proxy's
+    /// scheme; [`crate::Client::new`] calls it. A value out of range fails
+    /// with `INVALID_ARGUMENT` naming the option and its range.
+    pub fn validate(&self) -> Result<()> {
+        for (name, timeout) in [
+            ("connect_timeout", self.connect_timeout),
+            ("read_timeout", self.read_timeout),
+            ("request_timeout", self.request_timeout),
+            ("credential_helper_timeout", self.credential_helper_timeout),
+            ("max_retry_after", self.max_retry_after),
+        ] {
+            check_timeout(name, timeout)?;
+        }
+        check_range("max_retries", self.max_retries, 0, MAX_RETRIES)?;
+        check_range("max_resumes", self.max_resumes, 0, MAX_RESUMES)?;
+        check_range("concurrency", self.concurrency, 1, MAX_CONCURRENCY)?;
+        if let Some(n) = self.page_size {
+            check_range("page_size", n, 1, MAX_PAGE_SIZE)?;
+        }
+        check_range(
+            "max_list_entries",
+            self.max_list_entries,
+            1,
+            MAX_LIST_ENTRIES,
+        )?;
+        check_range("max_list_bytes", self.max_list_bytes, 1, MAX_LIST_BYTES)?;
+        if let Some(proxy) = &self.proxy {
+            check_proxy(proxy)?;
+        }
+        Ok(())
+    }
+
     /// Whether `registry` (`host[:port]`) was marked insecure, by exact
     /// `host:port` or by host alone.
     #[must_use]
@@ -134,6 +192,57 @@ pub fn host_part(registry: &str) -> &str {
     }
 }
 
+/// `value` of option `name` when it lies in `min..=max`, else
+/// `INVALID_ARGUMENT` naming the option and the range.
+pub fn check_range<T: PartialOrd + Display>(name: &str, value: T, min: T, max: T) -> Result<T> {
+    if value < min || value > max {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{name} {value} is out of range: {min} to {max}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// A timeout of at most [`MAX_TIMEOUT`] (zero means none), else
+/// `INVALID_ARGUMENT` naming the option.
+pub fn check_timeout(name: &str, timeout: Duration) -> Result<Duration> {
+    check_range(
+        &format!("{name} (ms)"),
+        timeout.as_millis(),
+        0,
+        MAX_TIMEOUT.as_millis(),
+    )?;
+    Ok(timeout)
+}
+
+/// Refuses a proxy URL whose scheme the HTTP stack does not speak (it
+/// would otherwise be ignored and traffic would go direct), naming the
+/// scheme. A URL without a scheme (`host:port`) is taken as `http://`.
+pub fn check_proxy(url: &str) -> Result<()> {
+    let scheme = match reqwest::Url::parse(url) {
+        Ok(parsed) if parsed.has_host() => parsed.scheme().to_string(),
+        _ => return Ok(()),
+    };
+    if PROXY_SCHEMES.contains(&scheme.as_str()) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "proxy scheme `{scheme}` is not supported (only {})",
+                PROXY_SCHEMES.join(" and ")
+            ),
+        ))
+    }
+}
+
+/// A timeout as the HTTP stack takes it: `None` for zero (no limit).
+#[must_use]
+pub fn timeout_limit(timeout: Duration) -> Option<Duration> {
+    (!timeout.is_zero()).then_some(timeout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +259,63 @@ mod tests {
         assert!(!o.is_insecure("10.0.0.1:5001"));
         assert!(!o.is_insecure("example.com"));
         assert_eq!(host_part("[::1]:5000"), "[::1]");
+    }
+
+    #[test]
+    fn defaults_are_valid_and_bounds_are_enforced() {
+        ClientOptions::default().validate().expect("defaults");
+        let bad = [
+            ClientOptions {
+                concurrency: 0,
+                ..Default::default()
+            },
+            ClientOptions {
+                concurrency: MAX_CONCURRENCY + 1,
+                ..Default::default()
+            },
+            ClientOptions {
+                max_retries: u32::MAX,
+                ..Default::default()
+            },
+            ClientOptions {
+                read_timeout: Duration::MAX,
+                ..Default::default()
+            },
+            ClientOptions {
+                page_size: Some(0),
+                ..Default::default()
+            },
+            ClientOptions {
+                max_list_bytes: u64::MAX,
+                ..Default::default()
+            },
+        ];
+        for o in bad {
+            let err = o.validate().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+            assert!(err.to_string().contains("out of range"), "{err}");
+        }
+        let zero = ClientOptions {
+            connect_timeout: Duration::ZERO,
+            read_timeout: Duration::ZERO,
+            request_timeout: Duration::ZERO,
+            credential_helper_timeout: Duration::ZERO,
+            ..Default::default()
+        };
+        zero.validate().expect("zero timeouts mean none");
+        assert_eq!(timeout_limit(Duration::ZERO), None);
+    }
+
+    #[test]
+    fn proxy_schemes_outside_http_are_refused() {
+        for ok in ["http://p:3128", "HTTPS://p", "p:3128", "not a url"] {
+            check_proxy(ok).expect(ok);
+        }
+        for bad in ["ftp://p:21", "socks5://p:1080"] {
+            let err = check_proxy(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+            let scheme = bad.split(':').next().unwrap();
+            assert!(err.to_string().contains(&format!("`{scheme}`")), "{err}");
+        }
     }
 }

@@ -265,6 +265,17 @@ async fn an_explicit_proxy_carries_the_requests() {
     .err()
     .expect("bad proxy URL");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+
+    // A scheme the HTTP stack cannot speak is refused, not ignored (which
+    // sent the traffic direct).
+    let err = Client::new(ClientOptions {
+        proxy: Some("ftp://127.0.0.1:21".into()),
+        ..Default::default()
+    })
+    .err()
+    .expect("ftp proxy");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("`ftp`"), "{err}");
 }
 
 /// The pings (`GET /v2/`) the proxy received.

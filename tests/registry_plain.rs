@@ -73,6 +73,16 @@ async fn blob_push_head_get_range_delete() {
         .await
         .unwrap();
     assert_eq!(read_all(reader).await.unwrap(), &data[data.len() - 10..]);
+    // u64::MAX (and any length whose end would pass it) means to the end,
+    // not an overflowed or bogus Range.
+    for (offset, length) in [(7, u64::MAX), (data.len() as u64 - 10, u64::MAX - 3)] {
+        let reader = client
+            .get_blob_range(&r, &digest, offset, Some(length))
+            .await
+            .expect("range to the end");
+        let from = usize::try_from(offset).unwrap();
+        assert_eq!(read_all(reader).await.unwrap(), &data[from..]);
+    }
 
     let mut reader = client.get_blob(&r, &digest).await.unwrap();
     let err = reader.expect_size(12).unwrap_err();

@@ -25,7 +25,10 @@ type Credential struct {
 
 // Options configure a Client. The zero value gives the defaults: HTTPS
 // only, the system CAs, credentials from the usual auth files, 30 s
-// connect timeout, 60 s read timeout, 4 retries.
+// connect timeout, 60 s read timeout, 300 s request timeout, 4 retries.
+// A value outside the range its field names makes NewClient fail with
+// ErrInvalidArgument. Timeouts are at most 30 days; the C API's timeout
+// of 0 ("no limit") is not reachable from Go, where 0 keeps the default.
 type Options struct {
 	// InsecureRegistries allows plain HTTP, and HTTPS without certificate
 	// checks, for these registries ("host" or "host:port").
@@ -41,48 +44,55 @@ type Options struct {
 	// ClientCertFile and ClientKeyFile (PEM) are presented for mutual TLS.
 	ClientCertFile, ClientKeyFile string
 	// Proxy is a proxy URL for every request (instead of HTTPS_PROXY and
-	// NO_PROXY from the environment).
+	// NO_PROXY from the environment): http:// or https:// (a bare
+	// host:port is taken as http://). Any other scheme (ftp://, socks5://)
+	// makes NewClient fail with ErrInvalidArgument instead of going direct.
 	Proxy string
 	// UserAgent replaces the User-Agent header.
 	UserAgent string
 	// Headers are sent with every registry request.
 	Headers map[string]string
 
-	// ConnectTimeout bounds making a connection (0: the default).
+	// ConnectTimeout bounds making a connection (0: the default, 30 s;
+	// at most 30 days).
 	ConnectTimeout time.Duration
-	// ReadTimeout bounds how long a response may send nothing (0: the default).
+	// ReadTimeout bounds how long a response may send nothing (0: the
+	// default, 60 s; at most 30 days).
 	ReadTimeout time.Duration
-	// RequestTimeout bounds a request without a streamed body (0: the default).
+	// RequestTimeout bounds a request without a streamed body (0: the
+	// default, 300 s; at most 30 days).
 	RequestTimeout time.Duration
 	// CredentialHelperTimeout bounds a docker credential helper's run; one
 	// still running then is killed and the lookup fails with ErrTimeout
-	// (0: the default, 30 s).
+	// (0: the default, 30 s; at most 30 days).
 	CredentialHelperTimeout time.Duration
 	// MaxRetries is how many times a failed request is retried (429,
 	// 502-504, connection errors; 500 too for HEAD), the ping included;
-	// 0 keeps the default, negative means none.
+	// 0 keeps the default, negative means none; at most 100.
 	MaxRetries int
 	// MaxRetryAfter is the longest Retry-After waited out; longer ones
-	// fail at once (0: the default).
+	// fail at once (0: the default, 60 s; at most 30 days).
 	MaxRetryAfter time.Duration
 	// MaxResumes is how many times a blob download resumes after its
-	// connection drops; 0 keeps the default, negative means none.
+	// connection drops; 0 keeps the default, negative means none; at
+	// most 1000.
 	MaxResumes int
 	// PageSize is the page size of tag and catalog listings (0: the
-	// registry's choice).
+	// registry's choice; at most 1,000,000).
 	PageSize int
 	// MaxListEntries bounds the entries one listing (tags, catalog,
 	// referrers) collects over all its pages; more fails it with
-	// ErrSizeExceeded (0: the default, 1,000,000).
+	// ErrSizeExceeded (0: the default, 1,000,000; at most 100,000,000).
 	MaxListEntries int
 	// MaxListBytes bounds the response bytes one listing reads over all
-	// its pages; more fails it with ErrSizeExceeded (0: the default, 64 MiB).
+	// its pages; more fails it with ErrSizeExceeded (0: the default,
+	// 64 MiB; at most 4 GiB).
 	MaxListBytes int64
 	// UploadChunkSize is the chunk size of chunked uploads in bytes (0:
-	// the default).
+	// the default, 8 MiB; more than 64 MiB is taken as 64 MiB).
 	UploadChunkSize int
 	// Concurrency is how many blobs whole-image operations move at once
-	// (0: the default).
+	// (0: the default, 6; at most 256).
 	Concurrency int
 }
 

@@ -36,7 +36,9 @@ pub struct BlobReader {
 }
 
 impl BlobReader {
-    /// Opens a download; `range` is `(start, length)` for partial reads.
+    /// Opens a download; `range` is `(start, length)` for partial reads. A
+    /// length whose last byte would lie at or past `u64::MAX` (such as
+    /// `u64::MAX` itself, a natural "to the end") means to the end.
     pub(super) async fn open(
         client: &Client,
         registry: &str,
@@ -45,6 +47,7 @@ impl BlobReader {
         range: Option<(u64, Option<u64>)>,
     ) -> Result<BlobReader> {
         let (start, length) = range.unwrap_or((0, None));
+        let length = length.filter(|&len| start.saturating_add(len) < u64::MAX);
         let mut reader = BlobReader {
             client: client.clone(),
             registry: registry.to_string(),
@@ -225,7 +228,7 @@ impl BlobReader {
         .unbounded();
         if ranged {
             let range = match self.length {
-                Some(len) => format!("bytes={from}-{}", self.start + len - 1),
+                Some(len) => format!("bytes={from}-{}", self.start.saturating_add(len) - 1),
                 None => format!("bytes={from}-"),
             };
             let value = HeaderValue::from_str(&range)

@@ -34,8 +34,10 @@ impl Client {
         .await
     }
 
-    /// Starts a download of `length` bytes (to the end when `None`) from
-    /// `offset` of blob `digest`. Partial reads are not verified.
+    /// Starts a download of `length` bytes (to the end when `None`, or when
+    /// `offset + length` reaches `u64::MAX`, so `Some(u64::MAX)` also means
+    /// to the end) from `offset` of blob `digest`. Partial reads are not
+    /// verified.
     pub async fn get_blob_range(
         &self,
         reference: &Reference,

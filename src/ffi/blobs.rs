@@ -169,7 +169,9 @@ pub unsafe extern "C" fn ocireg_client_blob_get(
 /// @param repository a reference naming the repository.
 /// @param digest the blob's digest.
 /// @param offset the first byte to send.
-/// @param length how many bytes to send, or 0 for all to the end.
+/// @param length how many bytes to send, or 0 (or `UINT64_MAX`, or any
+///        length with `offset + length` at or past `UINT64_MAX`) for all to
+///        the end.
 /// @param write receives the bytes, in order, on the calling thread.
 /// @param write_userdata passed to `write`.
 /// @param cancel NULL, or a signal that stops the call.

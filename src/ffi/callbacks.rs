@@ -23,6 +23,8 @@ pub type ocireg_write_cb =
 ///        this call only).
 /// @param cap the room in `buf`.
 /// @param len_out receives the number of bytes put in `buf`; 0 means the end.
+///        More than `cap` is an error: the call stops with
+///        `OCIREG_ERR_INVALID_ARGUMENT` (the bytes cannot be trusted).
 /// @return 0 to go on; non-zero stops the call with `OCIREG_ERR_ABORTED`.
 pub type ocireg_read_cb = Option<
     unsafe extern "C" fn(
@@ -116,6 +118,15 @@ impl std::io::Read for CallbackReader {
         if rc != 0 {
             return Err(std::io::Error::other(aborted("read")));
         }
-        Ok(n.min(buf.len()))
+        if n > buf.len() {
+            return Err(std::io::Error::other(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "the read callback claimed {n} bytes in a buffer of {}",
+                    buf.len()
+                ),
+            )));
+        }
+        Ok(n)
     }
 }

@@ -7,7 +7,12 @@ use super::args::str_arg;
 use super::guard::{guard, guard_value};
 use super::handle::{free_handle, into_handle, mut_arg};
 use super::status::ocireg_status;
-use crate::options::ClientOptions;
+use crate::client::MAX_CHUNK_SIZE;
+use crate::error::Result;
+use crate::options::{
+    ClientOptions, MAX_CONCURRENCY, MAX_LIST_BYTES, MAX_LIST_ENTRIES, MAX_PAGE_SIZE, MAX_RESUMES,
+    MAX_RETRIES, check_proxy, check_range, check_timeout,
+};
 use crate::transport::auth::credentials::Credential;
 
 /// Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
@@ -19,7 +24,7 @@ pub struct ocireg_options {
 }
 
 /// Makes options with the defaults: https only, the system's CAs, 30 s
-/// connect timeout, 60 s read timeout, 4 retries.
+/// connect timeout, 60 s read timeout, 300 s request timeout, 4 retries.
 ///
 /// @return the options (free them with `ocireg_options_free`); NULL only if
 ///         the library panicked.
@@ -49,14 +54,20 @@ pub unsafe extern "C" fn ocireg_options_free(options: *mut ocireg_options) {
 /// `options` is NULL or live options used by this thread only.
 unsafe fn set(
     options: *mut ocireg_options,
-    change: impl FnOnce(&mut ClientOptions),
+    change: impl FnOnce(&mut ClientOptions) -> Result<()>,
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: forwarded from the caller's promise.
         let o = unsafe { mut_arg(options, "options") }?;
-        change(&mut o.inner);
+        change(&mut o.inner)?;
         Ok(())
     })
+}
+
+/// A timeout in milliseconds as a `Duration`, checked against
+/// `MAX_TIMEOUT` (zero is no limit).
+fn timeout_ms(name: &str, value: u64) -> Result<Duration> {
+    check_timeout(name, Duration::from_millis(value))
 }
 
 /// Allows plain HTTP, and HTTPS without certificate checks, for one
@@ -191,8 +202,12 @@ pub unsafe extern "C" fn ocireg_options_add_ca_file(
 /// `HTTPS_PROXY`/`NO_PROXY` environment.
 ///
 /// @param options the options.
-/// @param value the proxy's URL.
-/// @return `OCIREG_OK`, or the argument error.
+/// @param value the proxy's URL: `http://` or `https://` (a bare
+///        `host:port` is taken as `http://`). Any other scheme (`ftp://`,
+///        `socks5://`) is refused rather than ignored, so traffic never
+///        goes direct by mistake.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` naming an
+///         unsupported scheme, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_proxy(
     options: *mut ocireg_options,
@@ -201,6 +216,7 @@ pub unsafe extern "C" fn ocireg_options_set_proxy(
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
         let (o, url) = unsafe { (mut_arg(options, "options")?, str_arg(value, "url")?) };
+        check_proxy(url)?;
         o.inner.proxy = Some(url.to_string());
         Ok(())
     })
@@ -281,8 +297,10 @@ pub unsafe extern "C" fn ocireg_options_add_header(
 /// Sets how long to wait for a connection.
 ///
 /// @param options the options.
-/// @param value the time in milliseconds.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the time in milliseconds, or 0 for no limit (as in
+///        libcurl); at most 2 592 000 000 (30 days).
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_connect_timeout_ms(
     options: *mut ocireg_options,
@@ -291,7 +309,8 @@ pub unsafe extern "C" fn ocireg_options_set_connect_timeout_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.connect_timeout = Duration::from_millis(value);
+            o.connect_timeout = timeout_ms("connect_timeout", value)?;
+            Ok(())
         })
     }
 }
@@ -299,22 +318,31 @@ pub unsafe extern "C" fn ocireg_options_set_connect_timeout_ms(
 /// Sets how long a response may send nothing before `OCIREG_ERR_TIMEOUT`.
 ///
 /// @param options the options.
-/// @param value the time in milliseconds.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the time in milliseconds, or 0 for no limit (as in
+///        libcurl); at most 2 592 000 000 (30 days).
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_read_timeout_ms(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
     // SAFETY: the header's conventions: NULL or live options.
-    unsafe { set(options, |o| o.read_timeout = Duration::from_millis(value)) }
+    unsafe {
+        set(options, |o| {
+            o.read_timeout = timeout_ms("read_timeout", value)?;
+            Ok(())
+        })
+    }
 }
 
 /// Sets the longest a request without a streamed body may take.
 ///
 /// @param options the options.
-/// @param value the time in milliseconds.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the time in milliseconds, or 0 for no limit (as in
+///        libcurl); at most 2 592 000 000 (30 days).
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_request_timeout_ms(
     options: *mut ocireg_options,
@@ -323,7 +351,8 @@ pub unsafe extern "C" fn ocireg_options_set_request_timeout_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.request_timeout = Duration::from_millis(value);
+            o.request_timeout = timeout_ms("request_timeout", value)?;
+            Ok(())
         })
     }
 }
@@ -333,8 +362,10 @@ pub unsafe extern "C" fn ocireg_options_set_request_timeout_ms(
 /// killed and the lookup fails with `OCIREG_ERR_TIMEOUT`.
 ///
 /// @param options the options.
-/// @param value the time in milliseconds.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the time in milliseconds, or 0 for no limit (as in
+///        libcurl); at most 2 592 000 000 (30 days).
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_credential_helper_timeout_ms(
     options: *mut ocireg_options,
@@ -343,7 +374,8 @@ pub unsafe extern "C" fn ocireg_options_set_credential_helper_timeout_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.credential_helper_timeout = Duration::from_millis(value);
+            o.credential_helper_timeout = timeout_ms("credential_helper_timeout", value)?;
+            Ok(())
         })
     }
 }
@@ -353,23 +385,31 @@ pub unsafe extern "C" fn ocireg_options_set_credential_helper_timeout_ms(
 /// random jitter.
 ///
 /// @param options the options.
-/// @param value the number of retries.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the number of retries, at most 100.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 100, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_retries(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
     // SAFETY: the header's conventions: NULL or live options.
-    unsafe { set(options, |o| o.max_retries = value) }
+    unsafe {
+        set(options, |o| {
+            o.max_retries = check_range("max_retries", value, 0, MAX_RETRIES)?;
+            Ok(())
+        })
+    }
 }
 
 /// Sets the longest `Retry-After` waited out; a longer one fails the call
 /// at once.
 ///
 /// @param options the options.
-/// @param value the time in milliseconds.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the time in milliseconds (0 fails every `Retry-After`
+///        at once); at most 2 592 000 000 (30 days).
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 30 days, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_retry_after_ms(
     options: *mut ocireg_options,
@@ -378,7 +418,8 @@ pub unsafe extern "C" fn ocireg_options_set_max_retry_after_ms(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.max_retry_after = Duration::from_millis(value);
+            o.max_retry_after = timeout_ms("max_retry_after", value)?;
+            Ok(())
         })
     }
 }
@@ -386,15 +427,24 @@ pub unsafe extern "C" fn ocireg_options_set_max_retry_after_ms(
 /// Sets the page size asked for in tag and catalog listings.
 ///
 /// @param options the options.
-/// @param value the page size, or 0 for the registry's choice.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the page size, or 0 for the registry's choice; at most
+///        1 000 000.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 1 000 000, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_page_size(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
     // SAFETY: the header's conventions: NULL or live options.
-    unsafe { set(options, |o| o.page_size = (value > 0).then_some(value)) }
+    unsafe {
+        set(options, |o| {
+            o.page_size = (value > 0)
+                .then(|| check_range("page_size", value, 1, MAX_PAGE_SIZE))
+                .transpose()?;
+            Ok(())
+        })
+    }
 }
 
 /// Sets the most entries (tags, repositories, referrers) one listing
@@ -402,8 +452,9 @@ pub unsafe extern "C" fn ocireg_options_set_page_size(
 /// `OCIREG_ERR_SIZE_EXCEEDED`.
 ///
 /// @param options the options.
-/// @param value the number of entries.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the number of entries, 1 to 100 000 000.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` outside that range,
+///         or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_list_entries(
     options: *mut ocireg_options,
@@ -412,7 +463,10 @@ pub unsafe extern "C" fn ocireg_options_set_max_list_entries(
     // SAFETY: the header's conventions: NULL or live options.
     unsafe {
         set(options, |o| {
-            o.max_list_entries = usize::try_from(value).unwrap_or(usize::MAX);
+            let max = MAX_LIST_ENTRIES as u64;
+            let value = check_range("max_list_entries", value, 1, max)?;
+            o.max_list_entries = usize::try_from(value).unwrap_or(MAX_LIST_ENTRIES);
+            Ok(())
         })
     }
 }
@@ -421,36 +475,49 @@ pub unsafe extern "C" fn ocireg_options_set_max_list_entries(
 /// (default 64 MiB); more fails it with `OCIREG_ERR_SIZE_EXCEEDED`.
 ///
 /// @param options the options.
-/// @param value the number of bytes.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the number of bytes, 1 to 4 GiB (4 294 967 296).
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` outside that range,
+///         or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_list_bytes(
     options: *mut ocireg_options,
     value: u64,
 ) -> ocireg_status {
     // SAFETY: the header's conventions: NULL or live options.
-    unsafe { set(options, |o| o.max_list_bytes = value) }
+    unsafe {
+        set(options, |o| {
+            o.max_list_bytes = check_range("max_list_bytes", value, 1, MAX_LIST_BYTES)?;
+            Ok(())
+        })
+    }
 }
 
 /// Sets how many times a blob download resumes after its connection drops.
 ///
 /// @param options the options.
-/// @param value the number of resumes.
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the number of resumes, at most 1000.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` above 1000, or
+///         `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_max_resumes(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
     // SAFETY: the header's conventions: NULL or live options.
-    unsafe { set(options, |o| o.max_resumes = value) }
+    unsafe {
+        set(options, |o| {
+            o.max_resumes = check_range("max_resumes", value, 0, MAX_RESUMES)?;
+            Ok(())
+        })
+    }
 }
 
 /// Sets the chunk size of chunked uploads.
 ///
 /// @param options the options.
 /// @param value the size in bytes (0 is taken as 1; more than 64 MiB, or a
-///        registry minimum above that, is taken as 64 MiB).
+///        registry minimum above that, is taken as 64 MiB: no buffer is
+///        ever sized by more).
 /// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_upload_chunk_size(
@@ -458,19 +525,31 @@ pub unsafe extern "C" fn ocireg_options_set_upload_chunk_size(
     value: usize,
 ) -> ocireg_status {
     // SAFETY: the header's conventions: NULL or live options.
-    unsafe { set(options, |o| o.upload_chunk_size = value.max(1)) }
+    unsafe {
+        set(options, |o| {
+            o.upload_chunk_size = value.clamp(1, MAX_CHUNK_SIZE);
+            Ok(())
+        })
+    }
 }
 
 /// Sets how many blobs whole-image operations move at once.
 ///
 /// @param options the options.
-/// @param value the number of blobs (0 is taken as 1).
-/// @return `OCIREG_OK`, or `OCIREG_ERR_NULL_ARGUMENT`.
+/// @param value the number of blobs, 1 to 256.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` outside that range,
+///         or `OCIREG_ERR_NULL_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_concurrency(
     options: *mut ocireg_options,
     value: u32,
 ) -> ocireg_status {
     // SAFETY: the header's conventions: NULL or live options.
-    unsafe { set(options, |o| o.concurrency = value.max(1) as usize) }
+    unsafe {
+        set(options, |o| {
+            let max = MAX_CONCURRENCY as u32;
+            o.concurrency = check_range("concurrency", value, 1, max)? as usize;
+            Ok(())
+        })
+    }
 }

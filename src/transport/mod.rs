@@ -19,6 +19,7 @@ pub(crate) mod tls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, WWW_AUTHENTICATE};
@@ -50,13 +51,16 @@ pub struct Transport {
 impl Transport {
     /// Builds the transport (connection pool, TLS, proxy) for `options`.
     pub fn new(options: ClientOptions) -> Result<Transport> {
+        options.validate()?;
         let tls = tls::client_config(&options)?;
         let registry = Sender::new(&options, tls.clone(), Redirects::Registry)?;
         let token_server = Sender::new(&options, tls, Redirects::WithinOrigin)?;
         let credentials = CredentialStore::new(
             options.credentials.clone(),
             options.auth_file.clone(),
-            options.credential_helper_timeout,
+            // Zero is no limit: the longest wait tokio's timer knows.
+            crate::options::timeout_limit(options.credential_helper_timeout)
+                .unwrap_or(Duration::MAX),
         );
         Ok(Transport {
             registry,

@@ -13,7 +13,7 @@ use super::dates::retry_after;
 use super::error_map::{error_from_reqwest, error_from_response};
 use super::retry;
 use crate::error::{Error, ErrorKind, Result};
-use crate::options::ClientOptions;
+use crate::options::{ClientOptions, check_proxy, timeout_limit};
 
 /// The most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
@@ -102,7 +102,7 @@ impl Sender {
                 .build()
                 .map_err(|e| error_from_reqwest(what, e))?;
             if bounded {
-                *request.timeout_mut() = Some(self.request_timeout);
+                *request.timeout_mut() = timeout_limit(self.request_timeout);
             }
             let method = request.method().clone();
             let may_retry = attempt < self.max_retries;
@@ -164,14 +164,19 @@ fn build_client(
         .tls_backend_preconfigured(tls)
         .user_agent(options.user_agent.clone())
         .default_headers(extra_headers(options)?)
-        .connect_timeout(options.connect_timeout)
-        .read_timeout(options.read_timeout)
         .tcp_nodelay(true)
         // No `Referer` on redirects: it would hand the previous URL (a
         // signed storage URL, a token request's query) to the next host.
         .referer(false)
         .redirect(policy);
+    if let Some(timeout) = timeout_limit(options.connect_timeout) {
+        builder = builder.connect_timeout(timeout);
+    }
+    if let Some(timeout) = timeout_limit(options.read_timeout) {
+        builder = builder.read_timeout(timeout);
+    }
     if let Some(proxy) = &options.proxy {
+        check_proxy(proxy)?;
         let proxy = reqwest::Proxy::all(proxy.as_str())
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("proxy URL: {e}")))?
             .no_proxy(reqwest::NoProxy::from_env());

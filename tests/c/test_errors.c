@@ -195,10 +195,11 @@ static void test_options_setters(void)
     CHECK_OK(ocireg_options_set_page_size(o, 100));
     CHECK_OK(ocireg_options_set_max_resumes(o, 3));
     CHECK_OK(ocireg_options_set_max_list_entries(o, 1000));
-    CHECK_OK(ocireg_options_set_max_list_bytes(o, UINT64_MAX));
+    CHECK_STATUS(ocireg_options_set_max_list_bytes(o, UINT64_MAX), OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK_OK(ocireg_options_set_max_list_bytes(o, 1u << 30));
     CHECK_OK(ocireg_options_set_upload_chunk_size(o, 0));
     CHECK_OK(ocireg_options_set_upload_chunk_size(o, 1 << 20));
-    CHECK_OK(ocireg_options_set_concurrency(o, 0));
+    CHECK_STATUS(ocireg_options_set_concurrency(o, 0), OCIREG_ERR_INVALID_ARGUMENT);
     CHECK_OK(ocireg_options_set_concurrency(o, 4));
     CHECK_OK(ocireg_options_set_proxy(o, "http://127.0.0.1:9"));
     CHECK_OK(ocireg_client_new(o, &c));

@@ -100,6 +100,31 @@ static void test_abort_upload(void)
     ocireg_client_free(c);
 }
 
+/* A read callback that claims more bytes than its buffer holds. */
+static int read_overclaim(void *u, uint8_t *buf, size_t cap, size_t *len_out)
+{
+    int *calls = u;
+    memset(buf, 'x', cap);
+    /* Ends after a few calls, so a library that clamped would finish. */
+    *len_out = ++*calls <= 3 ? cap + 1 : 0;
+    return 0;
+}
+
+/* Claiming more than the buffer holds stops the upload with a clear
+ * INVALID_ARGUMENT, never a silent clamp. */
+static void test_read_overclaim(void)
+{
+    ocireg_client *c = chunky_client();
+    char repo[256], *dg = (char *)SENTINEL;
+    int calls = 0;
+    plain_repo(repo, sizeof repo, "ctest/overclaim");
+    CHECK_STATUS(ocireg_client_blob_push_from(c, repo, read_overclaim, &calls, NULL, NULL, NULL, &dg),
+                 OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK(calls == 1 && dg == (char *)SENTINEL);
+    CHECK(strstr(ocireg_last_error_message(), "read callback claimed") != NULL);
+    ocireg_client_free(c);
+}
+
 /* Flips one byte of the stored blob `digest` in the plain registry. */
 static void corrupt_blob(const char *digest, const char *near)
 {
@@ -296,6 +321,7 @@ static void test_cancel_handles(void)
 const struct test failures_tests[] = {
     {"abort_download", test_abort_download, NEEDS_PLAIN},
     {"abort_upload", test_abort_upload, NEEDS_PLAIN},
+    {"read_overclaim", test_read_overclaim, NEEDS_PLAIN},
     {"digest_mismatch", test_digest_mismatch, NEEDS_PLAIN},
     {"manifest_mismatch", test_manifest_mismatch, NEEDS_PLAIN},
     {"upload_misuse", test_upload_misuse, NEEDS_PLAIN},

@@ -220,6 +220,7 @@ int main(int argc, char **argv)
     run_group(reference_tests, filter);
     run_group(roundtrip_tests, filter);
     run_group(failures_tests, filter);
+    run_group(options_tests, filter);
     run_group(images_tests, filter);
     run_group(threads_tests, filter);
     run_group(fork_tests, filter);

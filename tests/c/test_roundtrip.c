@@ -154,6 +154,10 @@ static void test_blob_get_callback(void)
         CHECK_OK(ocireg_client_blob_get_range(c, repo, want, len - 50, 0, buf_write, &b, NULL));
         CHECK(b.len == 50 && memcmp(b.data, data + len - 50, 50) == 0);
         buf_free(&b);
+        /* UINT64_MAX is "to the end" too, never an overflowed Range. */
+        CHECK_OK(ocireg_client_blob_get_range(c, repo, want, 7, UINT64_MAX, buf_write, &b, NULL));
+        CHECK(b.len == len - 7 && memcmp(b.data, data + 7, len - 7) == 0);
+        buf_free(&b);
     }
     free(data);
     ocireg_client_free(c);

@@ -89,13 +89,29 @@ def _data_arg(data, name="data"):
     return ctypes.cast(array, _lib.bytes_p), n, array
 
 
+# The largest values the C parameter types hold: ctypes would silently
+# wrap anything larger (2**64 + 7 would arrive as 7).
+_UINT32_MAX = 2**32 - 1
+_UINT64_MAX = 2**64 - 1
+_SIZE_MAX = 2 ** (8 * ctypes.sizeof(c_size_t)) - 1
+
+
+def _uint(value, name, limit):
+    """``value`` as an int in ``0..=limit`` (the C parameter's range), or
+    ValueError naming ``name``."""
+    value = int(value)
+    if value < 0:
+        raise ValueError(f"{name} must not be negative")
+    if value > limit:
+        raise ValueError(f"{name} {value} is out of range: at most {limit}")
+    return value
+
+
 def _ms(seconds, name):
+    """Seconds as whole milliseconds for a ``uint64_t`` parameter."""
     if seconds is None:
         return None
-    ms = int(round(float(seconds) * 1000))
-    if ms < 0:
-        raise ValueError(f"{name} must not be negative")
-    return ms
+    return _uint(int(round(float(seconds) * 1000)), name, _UINT64_MAX)
 
 
 def _as_list(value):
@@ -698,6 +714,15 @@ class Client(_Handle):
     referrers listing over all its pages (defaults 1,000,000 entries and
     64 MiB; beyond them a :class:`ocireg.SizeExceededError`).
 
+    A timeout of 0 means no limit (as in libcurl); timeouts are at most 30
+    days. Numeric options out of their range raise ``ValueError`` when they
+    do not fit the C type (negative, or beyond 2**32-1 / 2**64-1) and
+    :class:`ocireg.InvalidArgumentError` beyond the library's bounds
+    (``concurrency`` 1 to 256, ``max_retries`` at most 100, ``max_resumes``
+    at most 1000, ``page_size`` at most 1,000,000, ``max_list_entries`` 1 to
+    100,000,000, ``max_list_bytes`` 1 to 4 GiB). ``proxy`` must be an
+    ``http://`` or ``https://`` URL; any other scheme is refused.
+
     Every network method takes ``cancel=`` (an :class:`ocireg.Cancel`) and
     raises a subclass of :class:`ocireg.OciregError` on failure.
     """
@@ -770,30 +795,29 @@ class Client(_Handle):
             header_items = headers.items() if hasattr(headers, "items") else (headers or [])
             for name, value in header_items:
                 _check(lib.ocireg_options_add_header(opts, _cstr(name, "header name"), _cstr(value, "header value")))
-            for setter, value, name in (
-                (lib.ocireg_options_set_connect_timeout_ms, _ms(connect_timeout, "connect_timeout"), None),
-                (lib.ocireg_options_set_read_timeout_ms, _ms(read_timeout, "read_timeout"), None),
-                (lib.ocireg_options_set_request_timeout_ms, _ms(request_timeout, "request_timeout"), None),
+            for setter, value, name, limit in (
+                (lib.ocireg_options_set_connect_timeout_ms, _ms(connect_timeout, "connect_timeout"), None, None),
+                (lib.ocireg_options_set_read_timeout_ms, _ms(read_timeout, "read_timeout"), None, None),
+                (lib.ocireg_options_set_request_timeout_ms, _ms(request_timeout, "request_timeout"), None, None),
                 (
                     lib.ocireg_options_set_credential_helper_timeout_ms,
                     _ms(credential_helper_timeout, "credential_helper_timeout"),
                     None,
+                    None,
                 ),
-                (lib.ocireg_options_set_max_retry_after_ms, _ms(max_retry_after, "max_retry_after"), None),
-                (lib.ocireg_options_set_max_retries, max_retries, "max_retries"),
-                (lib.ocireg_options_set_page_size, page_size, "page_size"),
-                (lib.ocireg_options_set_max_resumes, max_resumes, "max_resumes"),
-                (lib.ocireg_options_set_upload_chunk_size, upload_chunk_size, "upload_chunk_size"),
-                (lib.ocireg_options_set_concurrency, concurrency, "concurrency"),
-                (lib.ocireg_options_set_max_list_entries, max_list_entries, "max_list_entries"),
-                (lib.ocireg_options_set_max_list_bytes, max_list_bytes, "max_list_bytes"),
+                (lib.ocireg_options_set_max_retry_after_ms, _ms(max_retry_after, "max_retry_after"), None, None),
+                (lib.ocireg_options_set_max_retries, max_retries, "max_retries", _UINT32_MAX),
+                (lib.ocireg_options_set_page_size, page_size, "page_size", _UINT32_MAX),
+                (lib.ocireg_options_set_max_resumes, max_resumes, "max_resumes", _UINT32_MAX),
+                (lib.ocireg_options_set_upload_chunk_size, upload_chunk_size, "upload_chunk_size", _SIZE_MAX),
+                (lib.ocireg_options_set_concurrency, concurrency, "concurrency", _UINT32_MAX),
+                (lib.ocireg_options_set_max_list_entries, max_list_entries, "max_list_entries", _UINT64_MAX),
+                (lib.ocireg_options_set_max_list_bytes, max_list_bytes, "max_list_bytes", _UINT64_MAX),
             ):
                 if value is None:
                     continue
                 if name is not None:
-                    value = int(value)
-                    if value < 0:
-                        raise ValueError(f"{name} must not be negative")
+                    value = _uint(value, name, limit)
                 _check(setter(opts, value))
             client = _lib.ClientP()
             _check(lib.ocireg_client_new(opts, byref(client)))
@@ -996,13 +1020,9 @@ class Client(_Handle):
     def get_blob_range(self, repository, digest, offset, length=None, *, cancel=None) -> bytes:
         """``length`` bytes (None: to the end) from ``offset`` of blob
         ``digest``. Partial reads are not verified."""
-        offset = int(offset)
-        if offset < 0:
-            raise ValueError("offset must not be negative")
+        offset = _uint(offset, "offset", _UINT64_MAX)
         if length is not None:
-            length = int(length)
-            if length < 0:
-                raise ValueError("length must not be negative")
+            length = _uint(length, "length", _UINT64_MAX)
             if length == 0:
                 return b""
         r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
