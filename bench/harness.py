@@ -120,20 +120,22 @@ def ensure_tools(launcher):
 class Registry:
     """A plain-HTTP registry on 127.0.0.1 from the project's one launcher
     (`test_registry --serve --bench`: quiet logs, blob descriptors cached in
-    memory), its files under `parent`; `stop()` ends it and removes them."""
+    memory; with tuning=None, `--serve`: an access-log line per request in
+    `log_file`), its files under `parent`; `stop()` ends it and removes them."""
 
-    def __init__(self, launcher, parent):
+    def __init__(self, launcher, parent, tuning="--bench"):
         self.errors = tempfile.TemporaryFile(dir=parent)
-        self.proc = subprocess.Popen([str(launcher), "--serve", "--bench"],
+        argv = [str(launcher), "--serve"] + ([tuning] if tuning else [])
+        self.proc = subprocess.Popen(argv,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errors, env=dict(os.environ, TMPDIR=str(parent)))
         line = self.proc.stdout.readline().decode().split()
-        if len(line) != 2:
+        if len(line) != 3:
             self.stop()
             self.errors.seek(0)
             tail = self.errors.read().decode(errors="replace")[-2000:]
             raise BenchError(f"{launcher} --serve started no registry:\n{tail}")
-        self.host, self.storage = line
+        self.host, self.storage, self.log_file = line
 
     def stop(self):
         """Closing the launcher's stdin stops the registry and deletes its files."""

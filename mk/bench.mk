@@ -3,6 +3,9 @@
 # bench/results/latest.*.
 #   make bench                          the full suite (default 3 runs)
 #   make bench BENCH_ARGS="--runs 1"    any bench/run.py options (--help)
+#   make bench-requests                 requests per operation against the
+#                                       peers (bench/requests.py; also run by
+#                                       `make bench`): bench/results/requests.*
 # Not part of `make test`. Uses LIBDIR, the flags, HARNESS_BIN and the
 # `lib`/`cli`/`harness` targets.
 
@@ -11,10 +14,14 @@ BENCH_CFLAGS ?= $(C99_FLAGS) -O2
 BENCH_ARGS   ?=
 RUSTC        ?= rustc
 
-.PHONY: bench bench-progs
+.PHONY: bench bench-progs bench-requests
 
-bench: lib cli bench-progs harness
+bench: lib cli bench-progs harness peers
 	python3 bench/run.py --harness $(HARNESS_BIN) $(BENCH_ARGS)
+	python3 bench/requests.py --harness $(HARNESS_BIN)
+
+bench-requests: lib cli bench-progs harness peers
+	python3 bench/requests.py --harness $(HARNESS_BIN)
 
 bench-progs: $(BENCH_BIN)/heads $(BENCH_BIN)/blob_stream $(BENCH_BIN)/rusage $(BENCH_BIN)/bench_blob
 
