@@ -166,10 +166,11 @@ class Registry:
 
 # ---------------------------------------------------------------- measuring
 
-def measure(argv, stdout=None):
+def measure(argv, stdout=None, env=None):
     """Runs `argv` as one measured child (through build/bench/bin/rusage,
-    see below); returns its wall time, user and system CPU seconds and peak
-    RSS. `stdout` (a path) receives the child's standard output.
+    see below) in `env` (default: ours); returns its wall time, user and
+    system CPU seconds and peak RSS. `stdout` (a path) receives the child's
+    standard output.
 
     The child is forked by the small rusage wrapper, which waits for it with
     wait4 and reports its rusage: a child spawned straight from Python has
@@ -184,7 +185,7 @@ def measure(argv, stdout=None):
     try:
         t0 = time.perf_counter()
         proc = subprocess.Popen([str(RUSAGE), result.name] + [str(a) for a in argv],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
         _, status, ru = os.wait4(proc.pid, 0)
         outer = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)

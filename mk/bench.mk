@@ -4,24 +4,29 @@
 #   make bench                          the full suite (default 3 runs)
 #   make bench BENCH_ARGS="--runs 1"    any bench/run.py options (--help)
 #   make bench-requests                 requests per operation against the
-#                                       peers (bench/requests.py; also run by
+#                                       peers (bench/request_counts.py; also run by
 #                                       `make bench`): bench/results/requests.*
+#   make bench-wan WAN_ARGS="--runs 1"  the tools through Toxiproxy's latency
+#                                       and bandwidth caps (bench/wan.py; also
+#                                       run by `make bench`): results/wan.*
 # Not part of `make test`. Uses LIBDIR, the flags, HARNESS_BIN and the
 # `lib`/`cli`/`harness` targets.
 
 BENCH_BIN    := build/bench/bin
 BENCH_CFLAGS ?= $(C99_FLAGS) -O2
 BENCH_ARGS   ?=
+WAN_ARGS     ?=
 RUSTC        ?= rustc
 
-.PHONY: bench bench-progs bench-requests
+.PHONY: bench bench-progs bench-requests bench-wan
 
 bench: lib cli bench-progs harness peers
 	python3 bench/run.py --harness $(HARNESS_BIN) $(BENCH_ARGS)
-	python3 bench/requests.py --harness $(HARNESS_BIN)
+	python3 bench/request_counts.py --harness $(HARNESS_BIN)
+	python3 bench/wan.py --harness $(HARNESS_BIN) $(WAN_ARGS)
 
 bench-requests: lib cli bench-progs harness peers
-	python3 bench/requests.py --harness $(HARNESS_BIN)
+	python3 bench/request_counts.py --harness $(HARNESS_BIN)
 
 bench-progs: $(BENCH_BIN)/heads $(BENCH_BIN)/blob_stream $(BENCH_BIN)/rusage $(BENCH_BIN)/bench_blob
 
@@ -48,3 +53,6 @@ target/release/libocireg.rlib:
 $(BENCH_BIN)/rusage: bench/c/rusage.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< -o $@
+
+bench-wan: lib cli bench-progs harness peers
+	python3 bench/wan.py --harness $(HARNESS_BIN) $(WAN_ARGS)

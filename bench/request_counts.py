@@ -25,10 +25,8 @@ import time
 from pathlib import Path
 
 from cases import Content, Image, check_layout, check_pushed, ocireg_cli, upload_image
-from harness import (BUILD, CRANE, HARNESS, OCIREG, RESULTS, BenchError, MiB, Registry,
-                     ensure_tools, log, run_quiet)
-
-GOBIN = None  # set in main: $(go env GOPATH)/bin, where `make peers` installs
+from harness import BUILD, HARNESS, RESULTS, BenchError, MiB, Registry, ensure_tools, log
+from tools import TOOLS, Tools, peer_versions
 
 # The small realistic image of issue 16: five layers of 2-30 MiB.
 SMALL_LAYERS = [("small-2m", 2 * MiB), ("small-5m", 5 * MiB), ("small-10m", 10 * MiB),
@@ -94,85 +92,6 @@ class Counted:
         return counts
 
 
-def peer(name):
-    path = GOBIN / name
-    if not path.exists():
-        raise BenchError(f"{path} is missing: run `make peers`")
-    return str(path)
-
-
-class Tools:
-    """The command line of each tool for each operation (None: the tool has
-    no such operation). regctl reads its registry settings from $HOME."""
-
-    def __init__(self, home):
-        self.home = home
-
-    def env(self):
-        return dict(os.environ, HOME=str(self.home), DOCKER_CONFIG=str(self.home / ".docker"))
-
-    def regctl_plain(self, host):
-        subprocess.run([peer("regctl"), "registry", "set", host, "--tls", "disabled"],
-                       check=True, env=self.env(), stdout=subprocess.DEVNULL)
-
-    def pull(self, tool, ref, out):
-        return {
-            "ocireg": [str(OCIREG), "--insecure-registry", ref.split("/")[0], "pull", ref,
-                       str(out)],
-            "skopeo": ["skopeo", "copy", "-q", "--insecure-policy", "--src-tls-verify=false",
-                       "--preserve-digests", f"docker://{ref}", f"oci:{out}:latest"],
-            "crane": [str(CRANE), "pull", "--insecure", "--format=oci", ref, str(out)],
-            "regctl": [peer("regctl"), "image", "copy", ref, f"ocidir://{out}:latest"],
-            "oras": [peer("oras"), "copy", "--from-plain-http", ref, "--to-oci-layout",
-                     f"{out}:latest"],
-        }[tool]
-
-    def push(self, tool, layout, ref):
-        return {
-            "ocireg": [str(OCIREG), "--insecure-registry", ref.split("/")[0], "push",
-                       f"{layout}:latest", ref],
-            "skopeo": ["skopeo", "copy", "-q", "--insecure-policy", "--dest-tls-verify=false",
-                       "--preserve-digests", f"oci:{layout}:latest", f"docker://{ref}"],
-            "crane": [str(CRANE), "push", "--insecure", str(layout), ref],
-            "regctl": [peer("regctl"), "image", "copy", f"ocidir://{layout}:latest", ref],
-            "oras": [peer("oras"), "copy", "--from-oci-layout", f"{layout}:latest",
-                     "--to-plain-http", ref],
-        }[tool]
-
-    def copy(self, tool, src, dst):
-        hosts = [src.split("/")[0], dst.split("/")[0]]
-        return {
-            "ocireg": [str(OCIREG), "--insecure-registry", hosts[0], "--insecure-registry",
-                       hosts[1], "copy", src, dst],
-            "skopeo": ["skopeo", "copy", "-q", "--insecure-policy", "--src-tls-verify=false",
-                       "--dest-tls-verify=false", "--preserve-digests", f"docker://{src}",
-                       f"docker://{dst}"],
-            "crane": [str(CRANE), "copy", "--insecure", src, dst],
-            "regctl": [peer("regctl"), "image", "copy", src, dst],
-            "oras": [peer("oras"), "copy", "--from-plain-http", "--to-plain-http", src, dst],
-        }[tool]
-
-    def digest(self, tool, ref):
-        return {
-            "ocireg": [str(OCIREG), "--insecure-registry", ref.split("/")[0], "digest", ref],
-            "skopeo": ["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
-                       f"docker://{ref}"],
-            "crane": [str(CRANE), "digest", "--insecure", ref],
-            "regctl": [peer("regctl"), "image", "digest", ref],
-            "oras": [peer("oras"), "resolve", "--plain-http", ref],
-        }[tool]
-
-    def tags(self, tool, repo):
-        return {
-            "ocireg": [str(OCIREG), "--insecure-registry", repo.split("/")[0], "tags", repo],
-            "skopeo": ["skopeo", "list-tags", "--tls-verify=false", f"docker://{repo}"],
-            "crane": [str(CRANE), "ls", "--insecure", repo],
-            "regctl": [peer("regctl"), "tag", "ls", repo],
-            "oras": [peer("oras"), "repo", "tags", "--plain-http", repo],
-        }[tool]
-
-
-TOOLS = ["ocireg", "crane", "skopeo", "regctl", "oras"]
 
 
 def run_counted(counted, argv, env, expect_out=None):
@@ -247,7 +166,7 @@ def measure_all(launcher, work, content):
 
 def render(results, versions):
     L = ["# Requests per operation", ""]
-    L.append(f"Produced by `make bench-requests` (bench/requests.py) on "
+    L.append(f"Produced by `make bench-requests` (bench/request_counts.py) on "
              f"{datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}. "
              "Counted from the access logs of loopback docker-registry (distribution 2.8.2), "
              "plain HTTP, no auth. Image: 5 layers of 2, 5, 10, 20 and 30 MiB; the "
@@ -278,13 +197,8 @@ def main():
     ap.add_argument("--results", type=Path, default=RESULTS,
                     help="where requests.md and requests.json go (default bench/results)")
     args = ap.parse_args()
-    global GOBIN
-    gopath = run_quiet(["go", "env", "GOPATH"]).strip()
-    GOBIN = Path(run_quiet(["go", "env", "GOBIN"]).strip() or Path(gopath) / "bin")
     versions = ensure_tools(args.harness)
-    versions["regctl"] = run_quiet([peer("regctl"), "version", "--format",
-                                    "{{.VCSTag}}"]).strip()
-    versions["oras"] = run_quiet([peer("oras"), "version"]).splitlines()[0].strip()
+    versions.update(peer_versions())
     BUILD.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="requests-", dir=BUILD))
     try:
