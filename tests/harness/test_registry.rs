@@ -26,7 +26,8 @@
 //!
 //! `test_registry --serve [--bench]` starts one plain-HTTP registry (with
 //! `--bench`, tuned for measuring: see `Tuning::Bench`), prints
-//! `127.0.0.1:PORT STORAGE_DIR` on one line of stdout, and stops it (deleting
+//! `127.0.0.1:PORT STORAGE_DIR LOG_FILE` on one line of stdout (the log holds
+//! the access log, one line per request, without `--bench`), and stops it (deleting
 //! its files) when its stdin reaches end of file, which also happens when
 //! the program that started it dies. Files go under `$TMPDIR`.
 
@@ -62,7 +63,12 @@ fn main() {
 /// One plain registry for as long as stdin stays open.
 fn serve(tuning: Tuning) -> i32 {
     let registry = Registry::start_tuned(Mode::Plain, tuning);
-    let line = format!("{} {}\n", registry.host(), registry.storage_dir().display());
+    let line = format!(
+        "{} {} {}\n",
+        registry.host(),
+        registry.storage_dir().display(),
+        registry.log_path().display()
+    );
     let mut out = std::io::stdout().lock();
     if out
         .write_all(line.as_bytes())

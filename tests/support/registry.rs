@@ -261,6 +261,11 @@ impl Registry {
         String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
     }
 
+    /// The file the registry's output goes to (see [`Registry::log_text`]).
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
     /// The requests in the registry's access log so far, in order, without
     /// the readiness probe(s) of [`Registry::start`].
     ///
