@@ -18,9 +18,10 @@
  * panic inside the library is OCIREG_ERR_PANIC, never an abort.
  *
  * The last error. The detail of the last failing call is kept per thread:
- * ocireg_last_error_status, _message, _registry_code, _http_status and
- * _retry_after_ms read it on the thread that made the call, right after
- * it. A successful call leaves it as it was; the next failing call on the
+ * ocireg_last_error_status, _message, _registry_code, _http_status,
+ * _retry_after_ms, and every entry of the registry's OCI error body
+ * (_registry_count, _registry_entry_code, _message and _detail) read it on
+ * the thread that made the call, right after it. A successful call leaves it as it was; the next failing call on the
  * thread replaces it. ocireg_last_error_message never returns NULL (an
  * empty string when there is no error). Strings it gives are owned by the
  * library and stay valid until the next ocireg call on that thread: copy
@@ -47,6 +48,11 @@
  * it in the child keeps it untouched (the parent's connections and I/O
  * are never disturbed). Clients the child creates work, on a runtime of
  * the child's own. Create clients after fork(), or exec.
+ *
+ * Diagnostics. ocireg prints nothing, not even the message of a panic it
+ * catches: ocireg_set_log_callback receives them (it is process-wide and,
+ * unlike the callbacks below, called from any thread). The one exception
+ * is the Rust runtime's report of a failed allocation, which aborts.
  *
  * Callbacks. Callbacks are called on the thread that made the call, and
  * only during that call. Their userdata is passed through untouched. A
