@@ -47,6 +47,8 @@ struct cli {
     const char *media_type;
     int all;  /* --all */
     int tags; /* --tags */
+    int verbose;        /* --verbose */
+    const char *format; /* --format text|json (platforms) */
     const char *mount_from[MAX_MOUNT_FROM];
     size_t mount_from_count;
     /* the command */
@@ -66,6 +68,7 @@ int finish_stdout(void);
 int print_list(ocireg_status st, ocireg_string_list *list);
 int print_content(ocireg_status st, ocireg_content *content);
 int print_digest(ocireg_status st, char *digest);
+void put_json_string(const char *text);
 int slurp(int fd, size_t max, uint8_t **data_out, size_t *len_out, int *err_out);
 int open_input(const char *path);
 void close_input(int fd);
@@ -124,5 +127,9 @@ int cmd_copy(struct cli *cli);
 int cmd_save(struct cli *cli);
 int cmd_inspect(struct cli *cli);
 int cmd_ref_parse(struct cli *cli);
+int cmd_platforms(struct cli *cli);
+
+/* verbose.c: --verbose, the library's debug log on stderr */
+int verbose_start(void);
 
 #endif

@@ -154,3 +154,23 @@ void close_input(int fd)
     if (fd != STDIN_FILENO && fd >= 0)
         close(fd);
 }
+
+/* Writes `text` as a JSON string, or `null` for NULL. */
+void put_json_string(const char *text)
+{
+    const unsigned char *c;
+    if (text == NULL) {
+        fputs("null", stdout);
+        return;
+    }
+    putchar('"');
+    for (c = (const unsigned char *)text; *c != '\0'; c++) {
+        if (*c == '"' || *c == '\\')
+            printf("\\%c", *c);
+        else if (*c < 0x20)
+            printf("\\u%04x", *c);
+        else
+            putchar(*c);
+    }
+    putchar('"');
+}

@@ -10,8 +10,8 @@
  *
  * This file parses the command line, makes the client and runs the
  * command; the commands are in registry.c, manifests.c, blobs.c,
- * images.c and reference.c, the credentials in auth.c, --progress in progress.c and the
- * shared helpers in common.c. It uses the public C API (ocireg.h) only.
+ * images.c, reference.c and platforms.c, the credentials in auth.c, --progress in
+ * progress.c, --verbose in verbose.c and the shared helpers in common.c. It uses the public C API (ocireg.h) only.
  *
  * Ctrl-C and SIGTERM: SIGINT and SIGTERM are blocked in every thread (the
  * library's runtime threads included, as they are created after the mask
@@ -46,6 +46,7 @@ static const char usage_text[] =
     "  tags REPO                    list the tags of REPO\n"
     "  digest REF                   print the digest of manifest REF\n"
     "  manifest REF                 write manifest REF, byte for byte, to stdout\n"
+    "       [--platform P]          through an index: the image manifest for P\n"
     "  config REF                   write the image config of REF to stdout\n"
     "                               (through an index: the --platform image)\n"
     "  blob REPO@DIGEST             write the blob, verified, to stdout\n"
@@ -56,6 +57,14 @@ static const char usage_text[] =
     "  delete REF                   delete manifest REF (every tag of it)\n"
     "  referrers REF                list manifests whose subject is REF:\n"
     "       [--artifact-type T]     DIGEST ARTIFACT_TYPE SIZE per line\n"
+    "  platforms REF                the platforms image REF offers (an index's\n"
+    "       [--format text|json]    entries, nested ones too; a single image's from\n"
+    "                               its config), one per line:\n"
+    "                               OS/ARCH[/VARIANT][:OS_VERSION] DIGEST SIZE\n"
+    "                               MEDIA_TYPE; json: an array of objects with os,\n"
+    "                               architecture, variant, os.version (null when\n"
+    "                               absent), os.features, features (arrays),\n"
+    "                               digest, size and mediaType\n"
     "\n"
     "Whole images (pull, push, copy and save print the digest of what they moved):\n"
     "  pull REF DIR[:NAME]          pull into the OCI image layout DIR as NAME\n"
@@ -76,7 +85,11 @@ static const char usage_text[] =
     "                               digest (null when absent), canonical\n"
     "                               (docker.io/library/ubuntu:latest) and familiar\n"
     "                               (ubuntu:latest)\n"
-    "\n"    "Options (before or after the command):\n"
+    "\n";
+
+/* Split in two: C99 promises string literals of 4095 bytes only. */
+static const char usage_options[] =
+    "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
     "  --ca-file PATH               trust the CA certificates in PATH too\n"
     "  -u USER --password-stdin     credentials for the command's registry (push\n"
@@ -87,8 +100,11 @@ static const char usage_text[] =
     "                               /proc/PID/cmdline) until ocireg wipes it\n"
     "  --auth-file PATH             docker config.json / containers auth.json to use\n"
     "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
-    "                               machine's; config and the whole-image commands)\n"
+    "                               machine's; manifest, config and the whole-image\n"
+    "                               commands)\n"
     "  -j N                         blobs moved at once by whole-image operations (1-256)\n"
+    "  --verbose                    log each HTTP request on stderr (method, URL,\n"
+    "                               status, time, retry; credentials never)\n"
     "  --progress                   show transfer progress on stderr (blob,\n"
     "                               push-blob and the whole-image commands)\n"
     "  -h, --help                   show this help\n"
@@ -125,6 +141,7 @@ static const struct command commands[] = {
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
     {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
+    {"platforms", 1, TARGET_REF, cmd_platforms, "platforms REF [--format text|json]"},
 };
 
 /* ---- Ctrl-C and SIGTERM ---------------------------------------------- */
@@ -259,6 +276,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->all = 1;
     } else if (strcmp(arg, "--tags") == 0) {
         cli->tags = 1;
+    } else if (strcmp(arg, "--verbose") == 0) {
+        cli->verbose = 1;
     } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -276,6 +295,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--platform", &cli->platform)) != 0 ||
                (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
+               (r = option_value(argc, argv, i, "--format", &cli->format)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -324,6 +344,10 @@ static int check_options(const struct cli *cli)
         return usage_error("--all only goes with", "pull, push and copy");
     if (cli->all && cli->platform != NULL)
         return usage_error("--all and --platform exclude each other", NULL);
+    if (cli->format != NULL && run != cmd_platforms)
+        return usage_error("--format only goes with", "platforms");
+    if (cli->format != NULL && strcmp(cli->format, "text") != 0 && strcmp(cli->format, "json") != 0)
+        return usage_error("--format wants text or json, got", cli->format);
     if (cli->tags && run != cmd_inspect)
         return usage_error("--tags only goes with", "inspect");
     if (cli->mount_from_count > 0 && run != cmd_push)
@@ -423,9 +447,12 @@ int main(int argc, char **argv)
     rc = parse_args(&cli, argc, argv);
     if (rc == -1) {
         fputs(usage_text, stdout);
+        fputs(usage_options, stdout);
         return finish_stdout();
     }
     if (rc != 0 || (rc = take_password(&cli)) != 0)
+        return rc;
+    if (cli.verbose && (rc = verbose_start()) != 0)
         return rc;
     if (cli.command->target == TARGET_NONE)
         rc = cli.command->run(&cli);

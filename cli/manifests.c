@@ -25,7 +25,10 @@ int cmd_manifest(struct cli *cli)
 {
     ocireg_content *manifest = NULL;
     ocireg_status st =
-        ocireg_client_manifest_get(cli->client, cli->args[0], cli->cancel, &manifest);
+        cli->platform != NULL
+            ? ocireg_client_manifest_get_platform(cli->client, cli->args[0], cli->platform,
+                                                  cli->cancel, &manifest)
+            : ocireg_client_manifest_get(cli->client, cli->args[0], cli->cancel, &manifest);
     return print_content(st, manifest);
 }
 

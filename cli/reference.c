@@ -3,26 +3,6 @@
 
 #include <stdio.h>
 
-/* Writes `text` as a JSON string, or `null` for NULL. */
-static void put_json_string(const char *text)
-{
-    const unsigned char *c;
-    if (text == NULL) {
-        fputs("null", stdout);
-        return;
-    }
-    putchar('"');
-    for (c = (const unsigned char *)text; *c != '\0'; c++) {
-        if (*c == '"' || *c == '\\')
-            printf("\\%c", *c);
-        else if (*c < 0x20)
-            printf("\\u%04x", *c);
-        else
-            putchar(*c);
-    }
-    putchar('"');
-}
-
 /* Prints `"name": value` as the member of an object, after a comma unless
  * it is the first. */
 static void put_member(const char *name, const char *value, int first)

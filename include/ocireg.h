@@ -18,9 +18,10 @@
  * panic inside the library is OCIREG_ERR_PANIC, never an abort.
  *
  * The last error. The detail of the last failing call is kept per thread:
- * ocireg_last_error_status, _message, _registry_code, _http_status and
- * _retry_after_ms read it on the thread that made the call, right after
- * it. A successful call leaves it as it was; the next failing call on the
+ * ocireg_last_error_status, _message, _registry_code, _http_status,
+ * _retry_after_ms, and every entry of the registry's OCI error body
+ * (_registry_count, _registry_entry_code, _message and _detail) read it on
+ * the thread that made the call, right after it. A successful call leaves it as it was; the next failing call on the
  * thread replaces it. ocireg_last_error_message never returns NULL (an
  * empty string when there is no error). Strings it gives are owned by the
  * library and stay valid until the next ocireg call on that thread: copy
@@ -47,6 +48,11 @@
  * it in the child keeps it untouched (the parent's connections and I/O
  * are never disturbed). Clients the child creates work, on a runtime of
  * the child's own. Create clients after fork(), or exec.
+ *
+ * Diagnostics. ocireg prints nothing, not even the message of a panic it
+ * catches: ocireg_set_log_callback receives them (it is process-wide and,
+ * unlike the callbacks below, called from any thread). The one exception
+ * is the Rust runtime's report of a failed allocation, which aborts.
  *
  * Callbacks. Callbacks are called on the thread that made the call, and
  * only during that call. Their userdata is passed through untouched. A
@@ -177,6 +183,11 @@ typedef struct ocireg_image_options ocireg_image_options;
 // right after `ocireg_client_new`.
 typedef struct ocireg_options ocireg_options;
 
+// The platforms an image offers, each with its image manifest's digest,
+// size and media type (from `ocireg_client_platforms_get`). Freed by
+// `ocireg_platform_list_free`. One thread at a time.
+typedef struct ocireg_platform_list ocireg_platform_list;
+
 // A parsed, normalized image reference (`docker.io/library/ubuntu:latest`).
 // Immutable: its accessors may be called from any number of threads at
 // once. The strings they return belong to the reference and stay valid
@@ -193,6 +204,17 @@ typedef struct ocireg_string_list ocireg_string_list;
 // `ocireg_client_upload_resume`, and `ocireg_upload_free` of an upload that
 // was neither committed nor suspended cancels it. One thread at a time.
 typedef struct ocireg_upload ocireg_upload;
+
+// A log level, one of the `OCIREG_LOG_*` values.
+typedef uint32_t ocireg_log_level;
+
+// Receives one log message.
+//
+// @param userdata the pointer given to `ocireg_set_log_callback`.
+// @param level the message's level, one of `OCIREG_LOG_*`.
+// @param message one line of UTF-8 without a trailing newline, borrowed
+//        for the length of this call only.
+typedef void (*ocireg_log_cb)(void *userdata, ocireg_log_level level, const char *message);
 
 // Receives downloaded bytes.
 //
@@ -244,6 +266,21 @@ typedef int (*ocireg_image_progress_cb)(void *userdata,
                                         uint64_t done,
                                         uint64_t total);
 
+// Failures the call could not report otherwise (a panic caught at the
+// boundary, with its message).
+#define OCIREG_LOG_ERROR 1
+
+// Something a caller may want to look at.
+#define OCIREG_LOG_WARN 2
+
+// Milestones of an operation.
+#define OCIREG_LOG_INFO 3
+
+// One line per HTTP request: method, URL (without userinfo, signed query
+// values redacted), status, elapsed milliseconds and retry number. No
+// header is ever logged.
+#define OCIREG_LOG_DEBUG 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -283,6 +320,41 @@ const char *ocireg_last_error_message(void);
 //         error). Valid like `ocireg_last_error_message`.
 const char *ocireg_last_error_registry_code(void);
 
+// The number of entries in the registry's OCI error body (`errors[]`) of
+// the last failing call on this thread. At most the first 64 entries are
+// kept, each code cut to 256 bytes and each message and detail to 4096.
+//
+// @return the number of entries; 0 when the registry sent none (or there
+//         is no error).
+size_t ocireg_last_error_registry_count(void);
+
+// The OCI error code of entry `index` of the registry's error body of the
+// last failing call on this thread, such as `MANIFEST_UNKNOWN`.
+//
+// @param index the entry, from 0 to `ocireg_last_error_registry_count()` - 1.
+// @return the code ("" when the entry has none); NULL when `index` is out
+//         of range. Valid like `ocireg_last_error_message`.
+const char *ocireg_last_error_registry_entry_code(size_t index);
+
+// The message of entry `index` of the registry's error body of the last
+// failing call on this thread.
+//
+// @param index the entry, from 0 to `ocireg_last_error_registry_count()` - 1.
+// @return the message ("" when the entry has none); NULL when `index` is
+//         out of range. Valid like `ocireg_last_error_message`.
+const char *ocireg_last_error_registry_entry_message(size_t index);
+
+// The `detail` of entry `index` of the registry's error body of the last
+// failing call on this thread, as compact JSON text (such as
+// `{"Tag":"latest"}`; a detail over 4096 bytes is cut there and is then
+// not valid JSON).
+//
+// @param index the entry, from 0 to `ocireg_last_error_registry_count()` - 1.
+// @return the detail ("" when the entry has none or it is JSON null); NULL
+//         when `index` is out of range. Valid like
+//         `ocireg_last_error_message`.
+const char *ocireg_last_error_registry_entry_detail(size_t index);
+
 // The HTTP status of the last failing call on this thread.
 //
 // @return the HTTP status, or 0 when there was no response (or no error).
@@ -297,6 +369,29 @@ uint64_t ocireg_last_error_retry_after_ms(void);
 // Forgets this thread's last error: afterwards the status is `OCIREG_OK`
 // and the message empty.
 void ocireg_last_error_clear(void);
+
+// Sets where ocireg's diagnostics go, for the whole process: `callback`
+// receives every message of `level` or above (`OCIREG_LOG_ERROR` <
+// `OCIREG_LOG_WARN` < `OCIREG_LOG_INFO` < `OCIREG_LOG_DEBUG`), until this
+// is called again. Nothing is printed by default; a NULL callback turns
+// logging off. This includes the message of a panic caught at the
+// boundary (error level), which would otherwise go nowhere: ocireg never
+// writes to stderr.
+//
+// The callback is called from any thread, ocireg's own threads included,
+// and from several at once: it must be thread-safe, must not block for
+// long, and may make no ocireg call but this one. It may still be called
+// with the old userdata for a moment after it is replaced, on another
+// thread: keep that userdata alive. Messages never carry credentials.
+//
+// @param level the most detailed level wanted, one of `OCIREG_LOG_*`.
+// @param callback the callback, or NULL to turn logging off.
+// @param userdata passed to the callback untouched.
+// @return `OCIREG_OK`, or `OCIREG_ERR_INVALID_ARGUMENT` for an unknown
+//         level (the previous callback stays).
+ocireg_status ocireg_set_log_callback(ocireg_log_level level,
+                                      ocireg_log_cb callback,
+                                      void *userdata);
 
 // Parses and normalizes an image reference the way docker does:
 // `ubuntu` is `docker.io/library/ubuntu:latest`, `index.docker.io` is
@@ -1295,6 +1390,146 @@ ocireg_status ocireg_client_image_inspect(const ocireg_client *client,
                                           int with_tags,
                                           const ocireg_cancel *cancel,
                                           char **json_out);
+
+// Lists the platforms image `reference` offers. For an index (or Docker
+// manifest list) these are its entries and those of the indexes it nests
+// (at most 4 deep and 10,000 entries), in order; an entry without a
+// `platform` has empty os and architecture. For a single-platform image
+// there is one entry, the manifest itself, with the platform read from its
+// image config (its features are then empty).
+//
+// @param client the client.
+// @param reference the image or index, by tag or digest.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the list; free it with `ocireg_platform_list_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_NOT_FOUND`,
+//         `OCIREG_ERR_PROTOCOL` for a malformed index or config, ...).
+ocireg_status ocireg_client_platforms_get(const ocireg_client *client,
+                                          const char *reference,
+                                          const ocireg_cancel *cancel,
+                                          ocireg_platform_list **list_out);
+
+// Fetches the image manifest of one platform: through an index (and the
+// indexes it nests), the entry matching `platform` (an exact variant
+// first, else the first entry of that os and architecture); a
+// single-platform manifest is returned as it is, whatever its platform.
+//
+// @param client the client.
+// @param reference the image or index, by tag or digest.
+// @param platform `os/arch[/variant]`, or NULL for this machine's.
+// @param cancel NULL, or a signal that stops the call.
+// @param manifest_out receives the manifest (its bytes, media type and
+//        digest); free it with `ocireg_content_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_NOT_FOUND` when the index
+//         has no image for the platform, `OCIREG_ERR_INVALID_ARGUMENT` for
+//         a platform that is not `os/arch[/variant]`).
+ocireg_status ocireg_client_manifest_get_platform(const ocireg_client *client,
+                                                  const char *reference,
+                                                  const char *platform,
+                                                  const ocireg_cancel *cancel,
+                                                  ocireg_content **manifest_out);
+
+// The number of platforms in a list.
+//
+// @param list the list, or NULL.
+// @return the number of platforms; 0 for NULL.
+size_t ocireg_platform_list_len(const ocireg_platform_list *list);
+
+// The operating system of one platform of a list, such as `linux`.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the os, owned by the list ("" when not recorded); NULL when out
+//         of range or for NULL.
+const char *ocireg_platform_list_os(const ocireg_platform_list *list, size_t index);
+
+// The architecture of one platform of a list, such as `arm64`.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the architecture, owned by the list ("" when not recorded);
+//         NULL when out of range or for NULL.
+const char *ocireg_platform_list_architecture(const ocireg_platform_list *list, size_t index);
+
+// The architecture variant of one platform of a list, such as `v8`.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the variant, owned by the list; NULL when it has none, when out
+//         of range, or for NULL.
+const char *ocireg_platform_list_variant(const ocireg_platform_list *list, size_t index);
+
+// The `os.version` of one platform of a list (Windows builds, such as
+// `10.0.17763.1757`).
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the OS version, owned by the list; NULL when it has none, when
+//         out of range, or for NULL.
+const char *ocireg_platform_list_os_version(const ocireg_platform_list *list, size_t index);
+
+// The number of `os.features` of one platform of a list.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the number of OS features; 0 when out of range or for NULL.
+size_t ocireg_platform_list_os_feature_count(const ocireg_platform_list *list, size_t index);
+
+// One of the `os.features` of one platform of a list, such as `win32k`.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @param feature the feature's position, from 0.
+// @return the feature, owned by the list; NULL when out of range or for
+//         NULL.
+const char *ocireg_platform_list_os_feature(const ocireg_platform_list *list,
+                                            size_t index,
+                                            size_t feature);
+
+// The number of `features` of one platform of a list.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the number of features; 0 when out of range or for NULL.
+size_t ocireg_platform_list_feature_count(const ocireg_platform_list *list, size_t index);
+
+// One of the `features` of one platform of a list.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @param feature the feature's position, from 0.
+// @return the feature, owned by the list; NULL when out of range or for
+//         NULL.
+const char *ocireg_platform_list_feature(const ocireg_platform_list *list,
+                                         size_t index,
+                                         size_t feature);
+
+// The digest of the image manifest of one platform of a list.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the digest, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_platform_list_digest(const ocireg_platform_list *list, size_t index);
+
+// The size in bytes of the image manifest of one platform of a list.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the size; 0 when out of range or for NULL.
+uint64_t ocireg_platform_list_size(const ocireg_platform_list *list, size_t index);
+
+// The media type of the image manifest of one platform of a list.
+//
+// @param list the list, or NULL.
+// @param index the platform's position, from 0.
+// @return the media type, owned by the list; NULL when out of range or for
+//         NULL.
+const char *ocireg_platform_list_media_type(const ocireg_platform_list *list, size_t index);
+
+// Frees a platform list and its strings.
+//
+// @param list the list, or NULL (a no-op).
+void ocireg_platform_list_free(ocireg_platform_list *list);
 
 #ifdef __cplusplus
 }  // extern "C"

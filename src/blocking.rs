@@ -18,7 +18,7 @@ use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fork_guard::Inherited;
-use crate::image::{ImageConfig, ImageInfo, ImageOptions, Platform, Progress};
+use crate::image::{ImageConfig, ImageInfo, ImageOptions, ImagePlatform, Platform, Progress};
 use crate::options::ClientOptions;
 use crate::reference::Reference;
 
@@ -32,6 +32,7 @@ fn new_runtime() -> std::result::Result<Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ocireg")
+        .on_thread_start(crate::log::mark_library_thread)
         .build()
         .map_err(|e| e.to_string())
 }
@@ -335,6 +336,11 @@ impl Client {
     /// See [`crate::Client::image_manifest`].
     pub fn image_manifest(&self, reference: &Reference, platform: &Platform) -> Result<Manifest> {
         self.run(self.inner.image_manifest(reference, platform))
+    }
+
+    /// See [`crate::Client::platforms`].
+    pub fn platforms(&self, reference: &Reference) -> Result<Vec<ImagePlatform>> {
+        self.run(self.inner.platforms(reference))
     }
 
     /// See [`crate::Client::image_config`].

@@ -30,6 +30,7 @@ pub mod error;
 mod ffi;
 mod fork_guard;
 pub mod image;
+pub mod log;
 pub mod media_type;
 mod oci_spec_types;
 pub mod options;

@@ -108,8 +108,21 @@ type Error struct {
 	RegistryCode string        // the registry's OCI error code, such as "MANIFEST_UNKNOWN", or ""
 	Message      string        // libocireg's description
 	RetryAfter   time.Duration // the Retry-After the registry asked for, or 0
+	// RegistryErrors is every entry of the registry's OCI error body
+	// (errors[]), in order; nil when it sent none. At most 64 are kept.
+	RegistryErrors []RegistryError
 
 	cause error
+}
+
+// RegistryError is one entry of a registry's OCI error body.
+type RegistryError struct {
+	Code    string // such as "MANIFEST_UNKNOWN"
+	Message string // the registry's message
+	// Detail is the entry's "detail" as compact JSON text, such as
+	// {"Tag":"latest"}; "" when absent. Over 4096 bytes it is cut there
+	// (and is then not valid JSON).
+	Detail string
 }
 
 // Error formats the error as "ocireg: OP: MESSAGE".
@@ -155,6 +168,13 @@ func newError(op string, st C.ocireg_status) *Error {
 	}
 	e.HTTPStatus = int(C.ocireg_last_error_http_status())
 	e.RetryAfter = time.Duration(C.ocireg_last_error_retry_after_ms()) * time.Millisecond
+	for i := C.size_t(0); i < C.ocireg_last_error_registry_count(); i++ {
+		e.RegistryErrors = append(e.RegistryErrors, RegistryError{
+			Code:    C.GoString(C.ocireg_last_error_registry_entry_code(i)),
+			Message: C.GoString(C.ocireg_last_error_registry_entry_message(i)),
+			Detail:  C.GoString(C.ocireg_last_error_registry_entry_detail(i)),
+		})
+	}
 	return e
 }
 

@@ -4,6 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::last_error::{set_error, set_plain};
+use super::panic_log::InCall;
 use super::status::ocireg_status;
 use crate::error::Error;
 
@@ -28,7 +29,9 @@ pub type FfiResult<T = ()> = Result<T, FfiError>;
 
 /// Runs `body` inside the panic boundary and turns its outcome into a
 /// status, recording the detail of a failure for `ocireg_last_error_*`.
+/// A panic's message goes to the log sink (see `panic_log`), not stderr.
 pub fn guard(body: impl FnOnce() -> FfiResult) -> ocireg_status {
+    let _in_call = InCall::enter();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => ocireg_status::OCIREG_OK,
         Ok(Err(FfiError::Null(name))) => set_plain(
@@ -50,5 +53,6 @@ pub fn guard(body: impl FnOnce() -> FfiResult) -> ocireg_status {
 /// Runs `body` (which cannot fail) inside the panic boundary, giving
 /// `fallback` if it panics.
 pub fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    let _in_call = InCall::enter();
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }

@@ -12,8 +12,16 @@ struct LastError {
     status: ocireg_status,
     message: CString,
     registry_code: Option<CString>,
+    registry_errors: Vec<RegistryErrorC>,
     http_status: u16,
     retry_after_ms: u64,
+}
+
+/// One entry of the registry's OCI error body, as C strings.
+struct RegistryErrorC {
+    code: CString,
+    message: CString,
+    detail: CString,
 }
 
 thread_local! {
@@ -32,6 +40,15 @@ pub fn set_error(error: &Error) -> ocireg_status {
         status,
         message: c_string(&error.detail()),
         registry_code: error.registry_code().map(c_string),
+        registry_errors: error
+            .registry_errors()
+            .iter()
+            .map(|e| RegistryErrorC {
+                code: c_string(&e.code),
+                message: c_string(&e.message),
+                detail: c_string(&e.detail),
+            })
+            .collect(),
         http_status: error.http_status().unwrap_or(0),
         retry_after_ms: error
             .retry_after()
@@ -46,6 +63,7 @@ pub fn set_plain(status: ocireg_status, message: &str) -> ocireg_status {
         status,
         message: c_string(message),
         registry_code: None,
+        registry_errors: Vec::new(),
         http_status: 0,
         retry_after_ms: 0,
     });
@@ -104,6 +122,64 @@ pub extern "C" fn ocireg_last_error_registry_code() -> *const c_char {
             |e| e.registry_code.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
             ptr::null(),
         )
+    })
+}
+
+/// The number of entries in the registry's OCI error body (`errors[]`) of
+/// the last failing call on this thread. At most the first 64 entries are
+/// kept, each code cut to 256 bytes and each message and detail to 4096.
+///
+/// @return the number of entries; 0 when the registry sent none (or there
+///         is no error).
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_registry_count() -> usize {
+    guard_value(0, || with_last(|e| e.registry_errors.len(), 0))
+}
+
+/// Entry `index` of the last failing call's registry errors, if any.
+fn registry_entry<T: Copy>(index: usize, f: impl FnOnce(&RegistryErrorC) -> T, default: T) -> T {
+    with_last(|e| e.registry_errors.get(index).map_or(default, f), default)
+}
+
+/// The OCI error code of entry `index` of the registry's error body of the
+/// last failing call on this thread, such as `MANIFEST_UNKNOWN`.
+///
+/// @param index the entry, from 0 to `ocireg_last_error_registry_count()` - 1.
+/// @return the code ("" when the entry has none); NULL when `index` is out
+///         of range. Valid like `ocireg_last_error_message`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_registry_entry_code(index: usize) -> *const c_char {
+    guard_value(ptr::null(), || {
+        registry_entry(index, |e| e.code.as_ptr(), ptr::null())
+    })
+}
+
+/// The message of entry `index` of the registry's error body of the last
+/// failing call on this thread.
+///
+/// @param index the entry, from 0 to `ocireg_last_error_registry_count()` - 1.
+/// @return the message ("" when the entry has none); NULL when `index` is
+///         out of range. Valid like `ocireg_last_error_message`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_registry_entry_message(index: usize) -> *const c_char {
+    guard_value(ptr::null(), || {
+        registry_entry(index, |e| e.message.as_ptr(), ptr::null())
+    })
+}
+
+/// The `detail` of entry `index` of the registry's error body of the last
+/// failing call on this thread, as compact JSON text (such as
+/// `{"Tag":"latest"}`; a detail over 4096 bytes is cut there and is then
+/// not valid JSON).
+///
+/// @param index the entry, from 0 to `ocireg_last_error_registry_count()` - 1.
+/// @return the detail ("" when the entry has none or it is JSON null); NULL
+///         when `index` is out of range. Valid like
+///         `ocireg_last_error_message`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_registry_entry_detail(index: usize) -> *const c_char {
+    guard_value(ptr::null(), || {
+        registry_entry(index, |e| e.detail.as_ptr(), ptr::null())
     })
 }
 

@@ -22,6 +22,7 @@ pub mod args;
 pub mod callbacks;
 pub mod guard;
 pub mod handle;
+pub(crate) mod panic_log;
 pub(crate) mod signals;
 
 // The exports, in the order the header presents them (cbindgen follows
@@ -29,6 +30,8 @@ pub(crate) mod signals;
 pub mod status;
 
 pub mod last_error;
+
+pub mod log;
 
 pub mod reference;
 
@@ -55,6 +58,8 @@ pub mod blob_reader;
 pub mod upload;
 
 pub mod image;
+
+pub mod platforms;
 
 use std::ffi::c_char;
 

@@ -136,6 +136,38 @@ where
     ))
 }
 
+/// Every image-manifest entry of `index` and of the indexes it names, in
+/// order (breadth first, at most [`MAX_INDEX_DEPTH`] deep, at most
+/// [`MAX_MANIFESTS`] entries): what a multi-platform image offers. Only
+/// nested indexes are fetched; image manifests are listed as described.
+pub(crate) async fn image_entries<F, Fut>(index: &Manifest, fetch: &F) -> Result<Vec<Descriptor>>
+where
+    F: Fn(Digest, String) -> Fut,
+    Fut: std::future::Future<Output = Result<Manifest>>,
+{
+    let mut queue = VecDeque::from([(index.clone(), 0usize)]);
+    let mut seen = HashSet::from([index.digest.clone()]);
+    let mut out = Vec::new();
+    while let Some((index, depth)) = queue.pop_front() {
+        for entry in index_entries(&index)? {
+            if out.len() + seen.len() > MAX_MANIFESTS {
+                return Err(too_many());
+            }
+            let digest = parse_digest(&entry.digest)?;
+            if !media_type::is_index(&entry.media_type) {
+                out.push(entry);
+                continue;
+            }
+            check_depth(depth + 1)?;
+            if seen.insert(digest.clone()) {
+                let child = fetch(digest, entry.media_type.clone()).await?;
+                queue.push_back((child, depth + 1));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every manifest under `top`, each once, deepest level first, so that
 /// whatever an index names is written or pushed before the index.
 async fn walk_index<F, Fut>(top: &Manifest, fetch: &F) -> Result<Vec<Manifest>>

@@ -67,7 +67,18 @@ struct ErrorEntry {
     detail: Option<serde_json::Value>,
 }
 
-/// The entries of an OCI error body; empty when the body is not one.
+/// The most entries of an OCI error body kept on an [`Error`].
+pub const MAX_REGISTRY_ERRORS: usize = 64;
+/// The most bytes kept of an entry's code.
+pub const MAX_CODE_LEN: usize = 256;
+/// The most bytes kept of an entry's message, and of its detail's JSON text.
+pub const MAX_TEXT_LEN: usize = 4096;
+
+/// The entries of an OCI error body, in order; empty when the body is not
+/// one. Bounded: the first [`MAX_REGISTRY_ERRORS`] entries, each code cut
+/// to [`MAX_CODE_LEN`] bytes and each message and detail (compact JSON
+/// text) to [`MAX_TEXT_LEN`] bytes, on a character boundary (a cut detail
+/// is then no longer valid JSON).
 pub fn parse_error_body(body: &[u8]) -> Vec<RegistryError> {
     let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) else {
         return Vec::new();
@@ -75,15 +86,28 @@ pub fn parse_error_body(body: &[u8]) -> Vec<RegistryError> {
     parsed
         .errors
         .into_iter()
+        .take(MAX_REGISTRY_ERRORS)
         .map(|e| RegistryError {
-            code: e.code,
-            message: e.message,
+            code: cut(e.code, MAX_CODE_LEN),
+            message: cut(e.message, MAX_TEXT_LEN),
             detail: match e.detail {
                 None | Some(serde_json::Value::Null) => String::new(),
-                Some(v) => v.to_string(),
+                Some(v) => cut(v.to_string(), MAX_TEXT_LEN),
             },
         })
         .collect()
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 /// Maps a reqwest error to an [`Error`]; the URL is left out of the message
@@ -160,6 +184,23 @@ mod tests {
         assert_eq!(entries[1].detail, "");
         assert!(parse_error_body(b"<html>").is_empty());
         assert!(parse_error_body(b"").is_empty());
+    }
+
+    #[test]
+    fn keeps_a_bounded_number_of_bounded_entries() {
+        let long = "é".repeat(MAX_TEXT_LEN);
+        let entries: Vec<_> = (0..200)
+            .map(|i| serde_json::json!({"code": "X".repeat(1000), "message": long, "detail": {"n": i, "s": long}}))
+            .collect();
+        let body = serde_json::to_vec(&serde_json::json!({ "errors": entries })).unwrap();
+        let parsed = parse_error_body(&body);
+        assert_eq!(parsed.len(), MAX_REGISTRY_ERRORS);
+        for e in &parsed {
+            assert_eq!(e.code.len(), MAX_CODE_LEN);
+            assert!(e.message.len() <= MAX_TEXT_LEN && e.message.len() > MAX_TEXT_LEN - 2);
+            assert!(e.detail.len() <= MAX_TEXT_LEN && e.detail.starts_with("{\"n\":"));
+        }
+        assert!(parsed[63].detail.starts_with("{\"n\":63,"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! failures mapped to [`Error`]s. Registry requests and token requests both
 //! go through a [`Sender`]; authentication wraps it (`Transport::send`).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{RequestBuilder, Response, redirect};
@@ -13,6 +13,7 @@ use super::dates::retry_after;
 use super::error_map::{error_from_reqwest, error_from_response};
 use super::retry;
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::{self, LogLevel};
 use crate::options::{ClientOptions, check_proxy, timeout_limit};
 
 /// The most redirects followed for one request.
@@ -106,7 +107,14 @@ impl Sender {
             }
             let method = request.method().clone();
             let may_retry = attempt < self.max_retries;
-            let response = match self.http.execute(request).await {
+            let line = log::enabled(LogLevel::Debug)
+                .then(|| format!("{method} {}", log::redact_url(request.url())));
+            let started = Instant::now();
+            let outcome = self.http.execute(request).await;
+            if let Some(line) = line {
+                log_request(&line, &outcome, started, attempt);
+            }
+            let response = match outcome {
                 Ok(response) => response,
                 Err(e) => {
                     let error = error_from_reqwest(what, e);
@@ -131,6 +139,23 @@ impl Sender {
             attempt += 1;
         }
     }
+}
+
+/// Logs one attempt at debug level: `line` (method and redacted URL), then
+/// the status or the failure, the time to the response headers, and the
+/// retry number (0 for the first attempt). Headers are never logged.
+fn log_request(line: &str, outcome: &reqwest::Result<Response>, started: Instant, attempt: u32) {
+    let ms = started.elapsed().as_millis();
+    log::log(LogLevel::Debug, || match outcome {
+        Ok(r) => format!(
+            "{line} -> {} in {ms} ms (retry {attempt})",
+            r.status().as_u16()
+        ),
+        Err(e) => {
+            let kind = if e.is_timeout() { "timeout" } else { "failed" };
+            format!("{line} -> {kind} in {ms} ms (retry {attempt})")
+        }
+    });
 }
 
 /// The headers the caller asked to send with every request.

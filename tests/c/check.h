@@ -155,5 +155,7 @@ extern const struct test reference_tests[];
 extern const struct test fork_tests[];
 extern const struct test sigchld_tests[];
 extern const struct test options_tests[];
+extern const struct test platforms_tests[];
+extern const struct test log_tests[];
 
 #endif

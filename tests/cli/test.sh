@@ -187,6 +187,9 @@ oc ref-parse 'Not A Reference!'; bad "ref-parse: a malformed reference" INVALID_
 check "ref-parse: ... says why" grep -q 'invalid reference "Not A Reference!"' "$err"
 oc ref-parse "x@sha256:abc"; bad "ref-parse: a malformed digest" INVALID_DIGEST 5
 oc ref-parse; usage "ref-parse without REF is a usage error"
+oc --format json tags "$PLAIN/cli/app"; usage "--format only with platforms"
+oc --format yaml platforms "$PLAIN/cli/app"; usage "--format wants text or json"
+oc platforms; usage "platforms without REF is a usage error"
 
 # ---- the whole job against one registry --------------------------------
 
@@ -269,6 +272,44 @@ suite() {
     oc "${opts[@]}" manifest "$repo:multi"; ok "$label: manifest of the index"
     check "$label: ... is the pushed index" cmp -s "$out" "$tmp/index.json"
     oc "${opts[@]}" digest "$repo:multi"; ok "$label: digest of the index" "$idigest"
+
+    # Platforms as data: one line per platform, or JSON.
+    oc "${opts[@]}" platforms "$repo:multi"
+    ok "$label: platforms of the index" "linux/amd64 $mdigest $(size "$tmp/manifest.json") $OCI_MANIFEST
+linux/arm64/v8 $(sha "$tmp/manifest-arm64.json") $(size "$tmp/manifest-arm64.json") $OCI_MANIFEST"
+    oc "${opts[@]}" platforms "$repo@$idigest" --format json; ok "$label: platforms --format json"
+    check "$label: ... is the index's entries as JSON" python3 -c '
+import json, sys
+got = json.load(open(sys.argv[1]))
+want = [{"os": "linux", "architecture": "amd64", "variant": None, "os.version": None,
+         "os.features": [], "features": [], "digest": sys.argv[2], "size": int(sys.argv[3]),
+         "mediaType": sys.argv[6]},
+        {"os": "linux", "architecture": "arm64", "variant": "v8", "os.version": None,
+         "os.features": [], "features": [], "digest": sys.argv[4], "size": int(sys.argv[5]),
+         "mediaType": sys.argv[6]}]
+sys.exit(got != want)' "$out" "$mdigest" "$(size "$tmp/manifest.json")" \
+        "$(sha "$tmp/manifest-arm64.json")" "$(size "$tmp/manifest-arm64.json")" "$OCI_MANIFEST"
+    oc "${opts[@]}" platforms "$repo:v1"
+    ok "$label: platforms of a single image (from its config)" \
+        "linux/amd64 $mdigest $(size "$tmp/manifest.json") $OCI_MANIFEST"
+    oc "${opts[@]}" platforms "$repo:no-such-tag"; bad "$label: platforms of an unknown tag" NOT_FOUND 6
+    oc "${opts[@]}" manifest "$repo:multi" --platform linux/arm64/v8
+    ok "$label: manifest --platform linux/arm64/v8"
+    check "$label: ... is the arm64 manifest" cmp -s "$out" "$tmp/manifest-arm64.json"
+    oc "${opts[@]}" --platform linux/amd64 manifest "$repo:multi"
+    check "$label: --platform linux/amd64 manifest is the amd64 manifest" cmp -s "$out" "$tmp/manifest.json"
+    oc "${opts[@]}" manifest "$repo:multi" --platform linux/s390x
+    bad "$label: manifest for a platform the index lacks" NOT_FOUND 6
+
+    # --verbose: one line per HTTP request on stderr, credentials never;
+    # without it, nothing on stderr.
+    oc "${opts[@]}" --verbose digest "$repo:multi"; ok "$label: --verbose digest" "$idigest"
+    check "$label: --verbose logs the HEAD with its status" \
+        grep -Eq "^ocireg: debug: HEAD https?://$reg/v2/${repo#"$reg"/}/manifests/multi -> 200 in [0-9]+ ms \(retry 0\)$" "$err"
+    check "$label: --verbose never logs the password" sh -c '! grep -qF -- "$1" "$2"' _ "$RPASS" "$err"
+    check "$label: --verbose never logs a header or token" sh -c '! grep -Eq "Basic|Bearer|eyJ|uthorization" "$1"' _ "$err"
+    oc "${opts[@]}" digest "$repo:multi"; ok "$label: without --verbose" "$idigest"
+    check "$label: ... nothing on stderr" [ ! -s "$err" ]
 
     oc "${opts[@]}" -j 4 tags "$repo"; ok "$label: -j 4 is accepted"
     check "$label: tags lists every tag" grep -qx multi "$out"

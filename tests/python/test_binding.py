@@ -36,6 +36,8 @@ C_TYPES = {
     "ocireg_read_cb": _lib.read_cb,
     "ocireg_progress_cb": _lib.progress_cb,
     "ocireg_image_progress_cb": _lib.image_progress_cb,
+    "ocireg_log_level": ctypes.c_uint32,
+    "ocireg_log_cb": _lib.log_cb,
 }
 HANDLES = {
     "ocireg_blob_reader": _lib.ocireg_blob_reader,
@@ -45,6 +47,7 @@ HANDLES = {
     "ocireg_descriptor_list": _lib.ocireg_descriptor_list,
     "ocireg_image_options": _lib.ocireg_image_options,
     "ocireg_options": _lib.ocireg_options,
+    "ocireg_platform_list": _lib.ocireg_platform_list,
     "ocireg_reference": _lib.ocireg_reference,
     "ocireg_string_list": _lib.ocireg_string_list,
     "ocireg_upload": _lib.ocireg_upload,

@@ -27,10 +27,12 @@ from .client import (
     ImageProgress,
     Manifest,
     ManifestInfo,
+    Platform,
     Upload,
     version,
 )
-from .errors import OciregError, error_class
+from .errors import OciregError, RegistryError, error_class
+from .log import LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, set_log_callback
 from .reference import Reference, normalize_registry, parse_reference
 
 # One exception class per status: NotFoundError, UnauthorizedError, ...
@@ -47,13 +49,20 @@ __all__ = [
     "ImageProgress",
     "Manifest",
     "ManifestInfo",
+    "LOG_DEBUG",
+    "LOG_ERROR",
+    "LOG_INFO",
+    "LOG_WARN",
     "OciregError",
+    "Platform",
     "Reference",
+    "RegistryError",
     "Upload",
     "error_class",
     "library_path",
     "normalize_registry",
     "parse_reference",
+    "set_log_callback",
     "version",
     "__version__",
 ] + [name for _, _, name, _, _ in _errors.STATUS_CODES]

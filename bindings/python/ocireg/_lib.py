@@ -65,6 +65,10 @@ class ocireg_options(Structure):
     pass
 
 
+class ocireg_platform_list(Structure):
+    pass
+
+
 class ocireg_reference(Structure):
     pass
 
@@ -84,6 +88,7 @@ ContentP = POINTER(ocireg_content)
 DescriptorListP = POINTER(ocireg_descriptor_list)
 ImageOptionsP = POINTER(ocireg_image_options)
 OptionsP = POINTER(ocireg_options)
+PlatformListP = POINTER(ocireg_platform_list)
 ReferenceP = POINTER(ocireg_reference)
 StringListP = POINTER(ocireg_string_list)
 UploadP = POINTER(ocireg_upload)
@@ -99,6 +104,8 @@ write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t)
 progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 image_progress_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, c_uint64, c_uint64, c_uint64, c_uint64)
 read_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
+# `ocireg_log_level` is a uint32_t.
+log_cb = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
 
 # name: (restype, argtypes) for every function in include/ocireg.h.
 SIGNATURES = {
@@ -111,7 +118,13 @@ SIGNATURES = {
     "ocireg_last_error_registry_code": (c_char_p, []),
     "ocireg_last_error_http_status": (c_uint16, []),
     "ocireg_last_error_retry_after_ms": (c_uint64, []),
+    "ocireg_last_error_registry_count": (c_size_t, []),
+    "ocireg_last_error_registry_entry_code": (c_char_p, [c_size_t]),
+    "ocireg_last_error_registry_entry_message": (c_char_p, [c_size_t]),
+    "ocireg_last_error_registry_entry_detail": (c_char_p, [c_size_t]),
     "ocireg_last_error_clear": (None, []),
+    # the log callback (process-wide)
+    "ocireg_set_log_callback": (status_t, [c_uint32, log_cb, c_void_p]),
     # cancel
     "ocireg_cancel_new": (CancelP, []),
     "ocireg_cancel_cancel": (None, [CancelP]),
@@ -275,6 +288,22 @@ SIGNATURES = {
     "ocireg_descriptor_list_size": (c_uint64, [DescriptorListP, c_size_t]),
     "ocireg_descriptor_list_artifact_type": (c_char_p, [DescriptorListP, c_size_t]),
     "ocireg_descriptor_list_free": (None, [DescriptorListP]),
+    # platforms as data
+    "ocireg_client_platforms_get": (status_t, [ClientP, c_char_p, CancelP, POINTER(PlatformListP)]),
+    "ocireg_client_manifest_get_platform": (status_t, [ClientP, c_char_p, c_char_p, CancelP, POINTER(ContentP)]),
+    "ocireg_platform_list_len": (c_size_t, [PlatformListP]),
+    "ocireg_platform_list_os": (c_char_p, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_architecture": (c_char_p, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_variant": (c_char_p, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_os_version": (c_char_p, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_os_feature_count": (c_size_t, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_os_feature": (c_char_p, [PlatformListP, c_size_t, c_size_t]),
+    "ocireg_platform_list_feature_count": (c_size_t, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_feature": (c_char_p, [PlatformListP, c_size_t, c_size_t]),
+    "ocireg_platform_list_digest": (c_char_p, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_size": (c_uint64, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_media_type": (c_char_p, [PlatformListP, c_size_t]),
+    "ocireg_platform_list_free": (None, [PlatformListP]),
 }
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "ImageProgress",
     "Manifest",
     "ManifestInfo",
+    "Platform",
     "Upload",
     "version",
 ]
@@ -446,6 +447,57 @@ class Descriptor:
     digest: str
     size: int
     artifact_type: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One platform an image offers, with the image manifest that serves
+    it: ``os``, ``architecture`` (``""`` when not recorded), ``variant`` and
+    ``os_version`` (None when absent), ``os_features`` and ``features``
+    (lists), and the manifest's ``digest``, ``size`` and ``media_type``."""
+
+    os: str
+    architecture: str
+    variant: Optional[str]
+    os_version: Optional[str]
+    os_features: List[str]
+    features: List[str]
+    digest: str
+    size: int
+    media_type: str
+
+    def __str__(self):
+        text = f"{self.os}/{self.architecture}"
+        return f"{text}/{self.variant}" if self.variant else text
+
+
+def _take_platform_list(ptr):
+    """The platforms of a library-owned list, which is then freed."""
+    try:
+        out = []
+        for i in range(lib.ocireg_platform_list_len(ptr)):
+            out.append(
+                Platform(
+                    os=_text(lib.ocireg_platform_list_os(ptr, i)),
+                    architecture=_text(lib.ocireg_platform_list_architecture(ptr, i)),
+                    variant=_text(lib.ocireg_platform_list_variant(ptr, i)),
+                    os_version=_text(lib.ocireg_platform_list_os_version(ptr, i)),
+                    os_features=[
+                        _text(lib.ocireg_platform_list_os_feature(ptr, i, j))
+                        for j in range(lib.ocireg_platform_list_os_feature_count(ptr, i))
+                    ],
+                    features=[
+                        _text(lib.ocireg_platform_list_feature(ptr, i, j))
+                        for j in range(lib.ocireg_platform_list_feature_count(ptr, i))
+                    ],
+                    digest=_text(lib.ocireg_platform_list_digest(ptr, i)),
+                    size=lib.ocireg_platform_list_size(ptr, i),
+                    media_type=_text(lib.ocireg_platform_list_media_type(ptr, i)),
+                )
+            )
+        return out
+    finally:
+        lib.ocireg_platform_list_free(ptr)
 
 
 @dataclass(frozen=True)
@@ -882,6 +934,31 @@ class Client(_Handle):
         out = _lib.ContentP()
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_config_get(client, raw, plat, c, byref(out)))
+        return _take_content(out)
+
+    def platforms(self, reference, *, cancel=None) -> List[Platform]:
+        """The platforms image ``reference`` offers, each with its image
+        manifest's digest, size and media type. For an index these are its
+        entries and those of the indexes it nests, in order; for a
+        single-platform image there is one, with the platform read from its
+        image config (``features`` is then empty)."""
+        raw = _cstr(reference, "reference")
+        out = _lib.PlatformListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_platforms_get(client, raw, c, byref(out)))
+        return _take_platform_list(out)
+
+    def get_manifest_for_platform(self, reference, platform=None, *, cancel=None) -> Manifest:
+        """The image manifest of ``platform`` (``"os/arch[/variant]"``; None
+        for this machine's) under ``reference``: through an index (and the
+        indexes it nests), the matching entry; a single-platform manifest
+        as it is. :class:`ocireg.NotFoundError` when the index has no image
+        for the platform."""
+        raw = _cstr(reference, "reference")
+        plat = _opt_cstr(platform, "platform")
+        out = _lib.ContentP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_manifest_get_platform(client, raw, plat, c, byref(out)))
         return _take_content(out)
 
     def head_manifest(self, reference, *, cancel=None) -> ManifestInfo:

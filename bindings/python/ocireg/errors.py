@@ -11,10 +11,22 @@ the same thread right after the call)::
 """
 
 import builtins
+from typing import List, NamedTuple
 
 from ._lib import lib
 
-__all__ = ["OciregError", "STATUS_CODES", "error_class", "raise_last_error"]
+__all__ = ["OciregError", "RegistryError", "STATUS_CODES", "error_class", "raise_last_error"]
+
+
+class RegistryError(NamedTuple):
+    """One entry of a registry's OCI error body (``errors[]``): ``code``
+    (such as ``"MANIFEST_UNKNOWN"``), ``message``, and ``detail`` as compact
+    JSON text (``""`` when absent; over 4096 bytes it is cut there and is
+    then not valid JSON)."""
+
+    code: str
+    message: str
+    detail: str
 
 
 class OciregError(Exception):
@@ -23,14 +35,18 @@ class OciregError(Exception):
     Attributes: ``status`` (the ``ocireg_status`` number), ``status_name``
     (such as ``"NOT_FOUND"``), ``message``, ``http_status`` (int or None),
     ``registry_code`` (the registry's OCI error code such as
-    ``"MANIFEST_UNKNOWN"``, or None) and ``retry_after`` (seconds the
-    registry asked to wait, as a float, or None).
+    ``"MANIFEST_UNKNOWN"``, or None), ``retry_after`` (seconds the
+    registry asked to wait, as a float, or None) and ``errors`` (every entry
+    of the registry's OCI error body as :class:`RegistryError`, in order; at
+    most 64; empty when it sent none).
     """
 
     status = None
     status_name = None
 
-    def __init__(self, message, *, status=None, http_status=None, registry_code=None, retry_after=None):
+    def __init__(
+        self, message, *, status=None, http_status=None, registry_code=None, retry_after=None, errors=()
+    ):
         super().__init__(message)
         self.message = message
         if status is not None:
@@ -39,6 +55,7 @@ class OciregError(Exception):
         self.http_status = http_status
         self.registry_code = registry_code
         self.retry_after = retry_after
+        self.errors: List[RegistryError] = [RegistryError(*e) for e in errors]
 
     def __str__(self):
         return self.message
@@ -59,6 +76,7 @@ class OciregError(Exception):
             http_status=self.http_status,
             registry_code=self.registry_code,
             retry_after=self.retry_after,
+            errors=[tuple(e) for e in self.errors],
         )
         return (_rebuild, (type(self), self.message, kwargs))
 
@@ -143,9 +161,17 @@ def last_error(status):
     http = lib.ocireg_last_error_http_status()
     retry_ms = lib.ocireg_last_error_retry_after_ms()
     recorded = lib.ocireg_last_error_status()
+    entries = [
+        RegistryError(
+            _text(lib.ocireg_last_error_registry_entry_code(i)),
+            _text(lib.ocireg_last_error_registry_entry_message(i)),
+            _text(lib.ocireg_last_error_registry_entry_detail(i)),
+        )
+        for i in range(lib.ocireg_last_error_registry_count())
+    ]
     if recorded != status:
         # The detail belongs to another call: keep only what is certain.
-        message, code, http, retry_ms = None, None, 0, 0
+        message, code, http, retry_ms, entries = None, None, 0, 0, []
     # The message is never NULL; it is empty when the library recorded none.
     text = message.decode("utf-8", "replace") if message else f"{_status_name(status)} (status {status})"
     return error_class(status)(
@@ -154,4 +180,10 @@ def last_error(status):
         http_status=http or None,
         registry_code=code.decode("utf-8", "replace") if code else None,
         retry_after=(retry_ms / 1000.0) if retry_ms else None,
+        errors=entries,
     )
+
+
+def _text(raw):
+    """A string the library owns as str (None, out of range, as "")."""
+    return raw.decode("utf-8", "replace") if raw else ""
