@@ -1,6 +1,8 @@
 //! Whole images on top of the registry client: platform choice, OCI image
-//! layouts, pull, push, copy, inspect and save.
+//! layouts, pull, push, copy, inspect and save, and artifacts as oras
+//! makes them.
 
+pub mod artifact;
 mod concurrent;
 mod config;
 mod copy;
@@ -18,6 +20,7 @@ mod stream;
 mod tar;
 mod temp_file;
 
+pub use self::artifact::{ArtifactFile, ArtifactOptions, PulledFile};
 pub use self::config::ImageConfig;
 pub use self::inspect::{ImageInfo, LayerData};
 pub use self::layout::{LayoutIndex, OciLayout, REF_NAME};
