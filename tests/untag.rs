@@ -13,7 +13,14 @@ async fn distribution_2_refuses_clearly_and_the_throwaway_fallback_works() {
     let reg = Registry::start(Mode::Plain);
     let client = plain_client(reg.host());
     let a = reference(reg.host(), "untag/repo:a");
-    let pushed = push_image(&client, &a, media_type::OCI_MANIFEST, &[(1, 500)], &["a", "b"]).await;
+    let pushed = push_image(
+        &client,
+        &a,
+        media_type::OCI_MANIFEST,
+        &[(1, 500)],
+        &["a", "b"],
+    )
+    .await;
 
     let e = client.untag(&a, UntagFallback::None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
@@ -31,10 +38,16 @@ async fn distribution_2_refuses_clearly_and_the_throwaway_fallback_works() {
     assert_eq!(how, Untagged::ViaThrowawayManifest);
     assert_eq!(client.tags(&a).await.unwrap(), ["b"]);
     // The manifest and its other tag stay.
-    let by_digest = client.get_manifest(&a.with_digest(pushed.digest.clone())).await.unwrap();
+    let by_digest = client
+        .get_manifest(&a.with_digest(pushed.digest.clone()))
+        .await
+        .unwrap();
     assert_eq!(by_digest.bytes, pushed.manifest);
     let b = reference(reg.host(), "untag/repo:b");
-    assert_eq!(client.head_manifest(&b).await.unwrap().digest, pushed.digest);
+    assert_eq!(
+        client.head_manifest(&b).await.unwrap().digest,
+        pushed.digest
+    );
     assert_eq!(
         client.get_manifest(&a).await.unwrap_err().kind(),
         ErrorKind::NotFound
@@ -55,7 +68,10 @@ async fn untag_needs_a_tag() {
     let a = reference(reg.host(), "untag/digest:a");
     let pushed = push_image(&client, &a, media_type::OCI_MANIFEST, &[(2, 100)], &["a"]).await;
     let e = client
-        .untag(&a.with_digest(pushed.digest), UntagFallback::ThrowawayManifest)
+        .untag(
+            &a.with_digest(pushed.digest),
+            UntagFallback::ThrowawayManifest,
+        )
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
@@ -73,7 +89,13 @@ fn the_blocking_facade_untags() {
     let a = reference(reg.host(), "untag/blocking:a");
     let async_client = plain_client(reg.host());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(push_image(&async_client, &a, media_type::OCI_MANIFEST, &[(3, 100)], &["a", "keep"]));
+    rt.block_on(push_image(
+        &async_client,
+        &a,
+        media_type::OCI_MANIFEST,
+        &[(3, 100)],
+        &["a", "keep"],
+    ));
     drop(rt);
     let e = client.untag(&a, UntagFallback::None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");

@@ -56,6 +56,8 @@ pub mod upload;
 
 pub mod image;
 
+pub mod artifact;
+
 use std::ffi::c_char;
 
 /// The library's version, the crate version, such as `"0.1.0"`.
