@@ -7,7 +7,7 @@ mod fixtures;
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use bytes::Bytes;
@@ -16,25 +16,10 @@ use ocireg::image::{ArtifactFile, ArtifactOptions};
 use ocireg::{Client, Digest, ErrorKind, Reference, media_type};
 use serde_json::json;
 use support::tempdir::TempDir;
-use support::{Mode, Registry};
-
-/// The oras binary (`make peers` installs it): a missing one fails the test.
-fn oras() -> PathBuf {
-    let gopath = Command::new("go")
-        .args(["env", "GOPATH"])
-        .output()
-        .expect("go is installed");
-    let path = PathBuf::from(String::from_utf8_lossy(&gopath.stdout).trim()).join("bin/oras");
-    assert!(
-        path.is_file(),
-        "{} is missing: run `make peers` (go install oras.land/oras/cmd/oras@v1.3.6)",
-        path.display()
-    );
-    path
-}
+use support::{Implementation, Mode, Registry};
 
 fn run_oras(cwd: &Path, args: &[&str]) -> String {
-    let out = Command::new(oras())
+    let out = Command::new(support::peers::tool("oras"))
         .current_dir(cwd)
         .args(args)
         .output()
@@ -72,7 +57,52 @@ fn listing(dir: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn oras_pulls_what_we_push_and_the_digest_is_what_oras_makes() {
-    let reg = Registry::start(Mode::Plain);
+    oras_round_trip(&Registry::start(Mode::Plain)).await;
+}
+
+#[tokio::test]
+async fn oras_round_trip_on_distribution_3() {
+    oras_round_trip(&Registry::start_implementation(
+        Implementation::Distribution3,
+        Mode::Plain,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn an_attached_artifact_is_listed_by_the_referrers_api() {
+    let reg = Registry::start_implementation(Implementation::GgcrReferrers, Mode::Plain);
+    let client = plain_client(reg.host());
+    let image = reference(reg.host(), "art/ggcr:img");
+    push_image(
+        &client,
+        &image,
+        media_type::OCI_MANIFEST,
+        &[(4, 100)],
+        &["img"],
+    )
+    .await;
+    let src = TempDir::new("artifact-ggcr-src");
+    std::fs::write(src.path().join("sbom.json"), b"{}").unwrap();
+    let options = ArtifactOptions {
+        artifact_type: Some("application/x-sbom".into()),
+        subject: Some(image.clone()),
+        ..Default::default()
+    };
+    let file = ArtifactFile {
+        path: src.path().join("sbom.json"),
+        media_type: None,
+    };
+    let art = reference(reg.host(), "art/ggcr:sbom");
+    let digest = client.push_artifact(&art, &[file], &options).await.unwrap();
+    let referrers = client.referrers(&image, None).await.unwrap();
+    assert!(
+        referrers.iter().any(|d| d.digest == digest.to_string()),
+        "{referrers:?}"
+    );
+}
+
+async fn oras_round_trip(reg: &Registry) {
     let client = plain_client(reg.host());
     let src = TempDir::new("artifact-src");
     let files = write_files(src.path());

@@ -1,12 +1,13 @@
 //! Untag: deleting one tag and keeping its manifest and other tags, on
-//! distribution 2.8.2 (which refuses `DELETE /manifests/<tag>`).
+//! distribution v3.1.2 (which deletes tags) and 2.8.2 (which refuses
+//! `DELETE /manifests/<tag>`).
 
 mod fixtures;
 mod support;
 
 use fixtures::{plain_client, push_image, reference};
 use ocireg::{ErrorKind, UntagFallback, Untagged, media_type};
-use support::{Mode, Registry};
+use support::{Implementation, Mode, Registry};
 
 #[tokio::test]
 async fn distribution_2_refuses_clearly_and_the_throwaway_fallback_works() {
@@ -59,6 +60,52 @@ async fn distribution_2_refuses_clearly_and_the_throwaway_fallback_works() {
         .unwrap_err();
     assert_eq!(gone.kind(), ErrorKind::NotFound, "{gone}");
     assert_eq!(client.tags(&a).await.unwrap(), ["b"]);
+}
+
+#[tokio::test]
+async fn distribution_3_deletes_the_tag_and_keeps_the_manifest() {
+    let reg = Registry::start_implementation(Implementation::Distribution3, Mode::Plain);
+    let client = plain_client(reg.host());
+    let a = reference(reg.host(), "untag/v3:a");
+    let pushed = push_image(
+        &client,
+        &a,
+        media_type::OCI_MANIFEST,
+        &[(5, 500)],
+        &["a", "b", "c"],
+    )
+    .await;
+    // The fallback is allowed but not needed: the registry deletes the tag.
+    for (tag, fallback) in [
+        ("a", UntagFallback::None),
+        ("b", UntagFallback::ThrowawayManifest),
+    ] {
+        let r = reference(reg.host(), &format!("untag/v3:{tag}"));
+        assert_eq!(client.untag(&r, fallback).await.unwrap(), Untagged::Deleted);
+        assert_eq!(
+            client.get_manifest(&r).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+    }
+    assert_eq!(client.tags(&a).await.unwrap(), ["c"]);
+    let by_digest = client
+        .get_manifest(&a.with_digest(pushed.digest.clone()))
+        .await
+        .unwrap();
+    assert_eq!(by_digest.bytes, pushed.manifest);
+    // The access log shows DELETEs of tags, never of the manifest's digest.
+    let deletes: Vec<String> = reg
+        .access_log()
+        .into_iter()
+        .filter(|e| e.method == "DELETE")
+        .map(|e| e.uri)
+        .collect();
+    assert_eq!(
+        deletes,
+        ["/v2/untag/v3/manifests/a", "/v2/untag/v3/manifests/b"]
+    );
+    let gone = client.untag(&a, UntagFallback::None).await.unwrap_err();
+    assert_eq!(gone.kind(), ErrorKind::NotFound, "{gone}");
 }
 
 #[tokio::test]
