@@ -66,6 +66,32 @@ func TestUntagOnDistribution2(t *testing.T) {
 	}
 }
 
+func TestUntagOnDistribution3(t *testing.T) {
+	host := env(t, "OCIREG_TEST_DIST3")
+	c, err := ocireg.NewClient(ocireg.Options{InsecureRegistries: []string{host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	repo := newRepo(host, "untag")
+	data, digest := pushImage(t, c, repo, "a", "amd64", pattern(1000, 2))
+	if _, err := c.PutManifestTags(ctx, repo, []string{"b"}, data, ocireg.MediaTypeOCIManifest); err != nil {
+		t.Fatal(err)
+	}
+	used, err := c.Untag(ctx, repo+":a", false)
+	if err != nil || used {
+		t.Fatalf("untag on v3: %v %v", used, err)
+	}
+	tags, err := c.Tags(ctx, repo)
+	if err != nil || len(tags) != 1 || tags[0] != "b" {
+		t.Fatalf("tags after untag: %v %v", tags, err)
+	}
+	if m, err := c.GetManifest(ctx, repo+"@"+digest); err != nil || !bytes.Equal(m.Data, data) {
+		t.Fatalf("the manifest stays: %v", err)
+	}
+}
+
 func TestArtifactsRoundTripWithOras(t *testing.T) {
 	c, host := plainClient(t, ocireg.Options{})
 	ctx := context.Background()

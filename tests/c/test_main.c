@@ -222,6 +222,7 @@ int main(int argc, char **argv)
     run_group(failures_tests, filter);
     run_group(options_tests, filter);
     run_group(images_tests, filter);
+    run_group(artifacts_tests, filter);
     run_group(threads_tests, filter);
     run_group(fork_tests, filter);
     run_group(sigchld_tests, filter);

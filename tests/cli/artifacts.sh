@@ -9,6 +9,24 @@ if [ ! -x "$ORAS" ]; then
     echo "not ok $((passed + failed)) - oras is missing at $ORAS: run make peers"
 fi
 
+# ---- untag on distribution v3.1.2, which deletes tags ----
+if [ -z "${OCIREG_TEST_DIST3:-}" ]; then
+    failed=$((failed + 1))
+    echo "not ok $((passed + failed)) - OCIREG_TEST_DIST3 is not set: run me through the harness"
+else
+    vrepo=$OCIREG_TEST_DIST3/cli/untag
+    oc --insecure-registry "$OCIREG_TEST_DIST3" push-blob "$vrepo" "$tmp/layer.bin"; ok "untag v3: setup layer"
+    oc --insecure-registry "$OCIREG_TEST_DIST3" push-blob "$vrepo" "$tmp/config.json"; ok "untag v3: setup config"
+    oc --insecure-registry "$OCIREG_TEST_DIST3" put-manifest "$vrepo:a" "$tmp/manifest.json"; ok "untag v3: setup a"
+    oc --insecure-registry "$OCIREG_TEST_DIST3" tag "$vrepo:a" b; ok "untag v3: setup b"
+    oc --insecure-registry "$OCIREG_TEST_DIST3" untag "$vrepo:a"; ok "untag on distribution v3" ""
+    check "untag v3: ... without the throwaway manifest" test ! -s "$err"
+    oc --insecure-registry "$OCIREG_TEST_DIST3" tags "$vrepo"; ok "untag v3: ... only that tag went" "b"
+    oc --insecure-registry "$OCIREG_TEST_DIST3" digest "$vrepo@$(sha "$tmp/manifest.json")"
+    ok "untag v3: ... the manifest stays" "$(sha "$tmp/manifest.json")"
+    oc --insecure-registry "$OCIREG_TEST_DIST3" untag "$vrepo:a"; bad "untag v3: an unknown tag" NOT_FOUND 6
+fi
+
 # ---- untag on distribution 2.8.2 ----
 urepo=$PLAIN/cli/untag
 oc --insecure-registry "$PLAIN" push-blob "$urepo" "$tmp/layer.bin"; ok "untag: setup layer"

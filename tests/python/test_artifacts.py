@@ -38,6 +38,21 @@ def test_untag_on_distribution_2(plain, repo):
         plain.untag(f"{repo}@{digest}")
 
 
+def test_untag_on_distribution_3(tmp_path):
+    host = os.environ.get("OCIREG_TEST_DIST3")
+    if not host:
+        pytest.fail("OCIREG_TEST_DIST3 is not set: run the tests through the harness", pytrace=False)
+    repo = f"{host}/py/untag-{os.getpid()}"
+    with ocireg.Client(insecure=[host]) as v3:
+        data, digest = make_image(v3, repo)
+        v3.put_manifest_tags(repo, ["a", "b"], data, OCI_MANIFEST)
+        assert v3.untag(f"{repo}:a") is False
+        assert v3.tags(repo) == ["b"]
+        assert v3.get_manifest(f"{repo}@{digest}").data == data
+        with pytest.raises(ocireg.NotFoundError):
+            v3.untag(f"{repo}:a")
+
+
 def test_artifacts_round_trip_with_oras(plain, repo, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
