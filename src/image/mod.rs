@@ -6,6 +6,8 @@ pub mod artifact;
 mod concurrent;
 mod config;
 mod copy;
+mod go_json;
+mod index_author;
 mod inspect;
 mod layout;
 mod layout_fs;
@@ -22,6 +24,7 @@ mod temp_file;
 
 pub use self::artifact::{ArtifactFile, ArtifactOptions, PulledFile};
 pub use self::config::ImageConfig;
+pub use self::index_author::{IndexOptions, IndexUpdate, MAX_INDEX_ENTRIES};
 pub use self::inspect::{ImageInfo, LayerData};
 pub use self::layout::{LayoutIndex, OciLayout, REF_NAME};
 pub use self::options::ImageOptions;

@@ -12,6 +12,7 @@ use super::TITLE;
 use crate::client::EMPTY_CONFIG;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
+use crate::image::go_json::{push_map, push_str};
 use crate::media_type::{OCI_EMPTY, OCI_MANIFEST};
 
 /// One file of an artifact, as its layer names it.
@@ -68,43 +69,11 @@ pub(super) fn artifact_manifest(
         let _ = write!(out, ",\"size\":{}}}", subject.size);
     }
     if !annotations.is_empty() {
-        out.push_str(",\"annotations\":{");
-        for (i, (key, value)) in annotations.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_str(&mut out, key);
-            out.push(':');
-            push_str(&mut out, value);
-        }
-        out.push('}');
+        out.push_str(",\"annotations\":");
+        push_map(&mut out, annotations);
     }
     out.push('}');
     Bytes::from(out)
-}
-
-/// Appends `s` as a JSON string the way Go's `encoding/json` writes it.
-fn push_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// `time` as RFC 3339 in UTC to the second (`2006-01-02T15:04:05Z`), as Go's
@@ -138,13 +107,6 @@ pub(super) fn rfc3339(time: SystemTime) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
-
-    #[test]
-    fn strings_are_escaped_as_go_does() {
-        let mut out = String::new();
-        push_str(&mut out, "a<b>&c\"d\\e\n\u{1}\u{2028}é");
-        assert_eq!(out, r#""a\u003cb\u003e\u0026c\"d\\e\n\u0001\u2028é""#);
-    }
 
     #[test]
     fn times_format_as_go_rfc3339() {

@@ -76,8 +76,9 @@ impl Client {
                 ),
             ));
         }
-        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        // Every name is checked before the directory is even created.
         let files = plan_files(&layers, dir, overwrite)?;
+        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
         let pulled: Vec<PulledFile> = files.iter().map(|(f, _)| f.clone()).collect();
         let (client, source, dir) = (self.clone(), reference.clone(), dir.to_path_buf());
         run_all(
