@@ -19,8 +19,8 @@ use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fork_guard::Inherited;
 use crate::image::{
-    ArtifactFile, ArtifactOptions, ImageConfig, ImageInfo, ImageOptions, Platform, Progress,
-    PulledFile,
+    ArtifactFile, ArtifactOptions, ImageConfig, ImageInfo, ImageOptions, IndexOptions, IndexUpdate,
+    Platform, Progress, PulledFile,
 };
 use crate::options::ClientOptions;
 use crate::reference::Reference;
@@ -214,6 +214,21 @@ impl Client {
         overwrite: bool,
     ) -> Result<Vec<PulledFile>> {
         self.run(self.inner.pull_artifact(reference, dir, overwrite))
+    }
+
+    /// See [`crate::Client::create_index`].
+    pub fn create_index(
+        &self,
+        target: &Reference,
+        sources: &[Reference],
+        options: &IndexOptions,
+    ) -> Result<Digest> {
+        self.run(self.inner.create_index(target, sources, options))
+    }
+
+    /// See [`crate::Client::update_index`].
+    pub fn update_index(&self, target: &Reference, update: &IndexUpdate) -> Result<Digest> {
+        self.run(self.inner.update_index(target, update))
     }
 
     /// See [`crate::Client::get_blob`].

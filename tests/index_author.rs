@@ -173,3 +173,42 @@ async fn our_index_is_the_one_oras_makes_and_updates_work() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
 }
+
+#[test]
+fn the_blocking_facade_creates_and_updates_indexes() {
+    let reg = Registry::start(Mode::Plain);
+    let repo = reference(reg.host(), "idx/blocking:x");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let async_client = plain_client(reg.host());
+    let amd = rt.block_on(push_platform_image(
+        &async_client,
+        &repo,
+        "amd64",
+        json!({"architecture": "amd64", "os": "linux"}),
+    ));
+    drop(rt);
+    let client = ocireg::blocking::Client::new(ocireg::ClientOptions {
+        insecure_registries: vec![reg.host().to_string()],
+        ..Default::default()
+    })
+    .unwrap();
+    let target = repo.with_tag("idx").unwrap();
+    let digest = client
+        .create_index(
+            &target,
+            &[repo.with_tag("amd64").unwrap()],
+            &IndexOptions::default(),
+        )
+        .unwrap();
+    let index = client.get_manifest(&target).unwrap();
+    assert_eq!(index.digest, digest);
+    assert_eq!(index.media_type, media_type::OCI_INDEX);
+    let emptied = IndexUpdate {
+        remove: vec![amd],
+        ..Default::default()
+    };
+    client.update_index(&target, &emptied).unwrap();
+    let index: Value =
+        serde_json::from_slice(&client.get_manifest(&target).unwrap().bytes).unwrap();
+    assert_eq!(index["manifests"], json!([]));
+}
