@@ -15,6 +15,9 @@
 #define EXIT_USAGE 2
 #define MAX_INSECURE 64
 #define MAX_MOUNT_FROM 64
+#define MAX_ANNOTATIONS 256
+/* artifact push REF FILE...: the library takes at most 1000 files */
+#define MAX_FILES 1000
 
 /* Which argument names the registry that -u/-p apply to: none, the first
  * (a host or a reference), or the second (push DIR REF, copy SRC DST). */
@@ -25,7 +28,8 @@ typedef int (*command_fn)(struct cli *cli);
 
 struct command {
     const char *name;
-    int nargs; /* positional arguments after the command name */
+    int nargs; /* positional arguments after the command name; -N: REF and
+                  at least N - 1 FILE... (cli.files) */
     enum target target;
     command_fn run;
     const char *synopsis;
@@ -51,9 +55,16 @@ struct cli {
     const char *format; /* --format text|json (platforms) */
     const char *mount_from[MAX_MOUNT_FROM];
     size_t mount_from_count;
+    const char *annotations[MAX_ANNOTATIONS]; /* --annotation K=V */
+    size_t annotation_count;
+    const char *subject; /* --subject REF */
+    int overwrite;       /* --overwrite */
+    int via_throwaway;   /* --via-throwaway-manifest */
     /* the command */
     const struct command *command;
     const char *args[2];
+    const char *const *files; /* FILE... of a command with nargs < 0 */
+    size_t file_count;
     /* state */
     char *password_copy; /* malloc'd (from stdin or -p); wiped and freed at exit */
     ocireg_client *client;
@@ -107,7 +118,8 @@ int take_password(struct cli *cli);
 void free_password(struct cli *cli);
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
 
-/* The commands: registry.c, manifests.c, blobs.c, images.c, reference.c */
+/* The commands: registry.c, manifests.c, blobs.c, images.c, artifact.c,
+ * reference.c */
 int cmd_ping(struct cli *cli);
 int cmd_login(struct cli *cli);
 int cmd_catalog(struct cli *cli);
@@ -118,6 +130,7 @@ int cmd_config(struct cli *cli);
 int cmd_put_manifest(struct cli *cli);
 int cmd_tag(struct cli *cli);
 int cmd_delete(struct cli *cli);
+int cmd_untag(struct cli *cli);
 int cmd_referrers(struct cli *cli);
 int cmd_blob(struct cli *cli);
 int cmd_push_blob(struct cli *cli);
@@ -126,6 +139,8 @@ int cmd_push(struct cli *cli);
 int cmd_copy(struct cli *cli);
 int cmd_save(struct cli *cli);
 int cmd_inspect(struct cli *cli);
+int cmd_artifact_push(struct cli *cli);
+int cmd_artifact_pull(struct cli *cli);
 int cmd_ref_parse(struct cli *cli);
 int cmd_platforms(struct cli *cli);
 

@@ -10,8 +10,9 @@
  *
  * This file parses the command line, makes the client and runs the
  * command; the commands are in registry.c, manifests.c, blobs.c,
- * images.c, reference.c and platforms.c, the credentials in auth.c, --progress in
- * progress.c, --verbose in verbose.c and the shared helpers in common.c. It uses the public C API (ocireg.h) only.
+ * images.c, artifact.c, reference.c and platforms.c, the credentials in auth.c,
+ * --progress in progress.c, --verbose in verbose.c and the shared helpers in
+ * common.c. It uses the public C API (ocireg.h) only.
  *
  * Ctrl-C and SIGTERM: SIGINT and SIGTERM are blocked in every thread (the
  * library's runtime threads included, as they are created after the mask
@@ -54,7 +55,13 @@ static const char usage_text[] =
     "  put-manifest REF FILE        upload manifest FILE (- for stdin) as REF;\n"
     "       [--media-type T]        print its digest (default type: OCI manifest)\n"
     "  tag REF NEWTAG               tag manifest REF as NEWTAG; print its digest\n"
-    "  delete REF                   delete manifest REF (every tag of it)\n"
+    "  delete REF                   delete manifest REF by digest: every tag of\n"
+    "                               it goes too, not only REF's (see untag)\n"
+    "  untag REF:TAG                delete tag TAG only; its manifest and other\n"
+    "       [--via-throwaway-manifest]  tags stay. A registry that does not delete\n"
+    "                               tags is an error, unless the flag: then TAG\n"
+    "                               is moved to a throwaway manifest, which is\n"
+    "                               deleted (TAG names it for a moment)\n"
     "  referrers REF                list manifests whose subject is REF:\n"
     "       [--artifact-type T]     DIGEST ARTIFACT_TYPE SIZE per line\n"
     "  platforms REF                the platforms image REF offers (an index's\n"
@@ -78,6 +85,16 @@ static const char usage_text[] =
     "                               fields); --tags adds the repository's tags\n"
     "  save REF FILE                write the image as a docker-archive tarball\n"
     "  DIR[:NAME] splits at the first ':', as skopeo's oci: transport does.\n"
+    "\n"
+    "Artifacts, as oras makes them:\n"
+    "  artifact push REF FILE...    push the files as an artifact; print its digest\n"
+    "       [--artifact-type T]     (default application/vnd.unknown.artifact.v1)\n"
+    "       [--media-type T]        the files' layer type (default ...layer.v1.tar)\n"
+    "       [--annotation K=V]...   manifest annotations (created: now, unless given)\n"
+    "       [--subject REF]         attach it to REF (same repository)\n"
+    "  artifact pull REF DIR        write the files into DIR under their titles,\n"
+    "       [--overwrite]           print their names; existing files are refused\n"
+    "                               unless --overwrite, unsafe names always\n"
     "\n"
     "References (no registry is contacted):\n"
     "  ref-parse REF                REF parsed and normalized as docker does, as\n"
@@ -134,6 +151,11 @@ static const struct command commands[] = {
      "put-manifest REF FILE [--media-type T]"},
     {"tag", 2, TARGET_REF, cmd_tag, "tag REF NEWTAG"},
     {"delete", 1, TARGET_REF, cmd_delete, "delete REF"},
+    {"untag", 1, TARGET_REF, cmd_untag, "untag REF:TAG [--via-throwaway-manifest]"},
+    {"artifact push", -2, TARGET_REF, cmd_artifact_push,
+     "artifact push REF FILE... [--artifact-type T] [--media-type T] [--annotation K=V]... "
+     "[--subject REF]"},
+    {"artifact pull", 2, TARGET_REF, cmd_artifact_pull, "artifact pull REF DIR [--overwrite]"},
     {"referrers", 1, TARGET_REF, cmd_referrers, "referrers REF [--artifact-type T]"},
     {"pull", 2, TARGET_REF, cmd_pull, "pull REF DIR[:NAME] [--all]"},
     {"push", 2, TARGET_REF2, cmd_push, "push DIR[:NAME] REF [--all] [--mount-from REPO]..."},
@@ -278,6 +300,16 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->tags = 1;
     } else if (strcmp(arg, "--verbose") == 0) {
         cli->verbose = 1;
+    } else if (strcmp(arg, "--overwrite") == 0) {
+        cli->overwrite = 1;
+    } else if (strcmp(arg, "--via-throwaway-manifest") == 0) {
+        cli->via_throwaway = 1;
+    } else if ((r = option_value(argc, argv, i, "--annotation", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->annotation_count == MAX_ANNOTATIONS)
+            return usage_error("too many --annotation options", NULL);
+        cli->annotations[cli->annotation_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -296,6 +328,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
                (r = option_value(argc, argv, i, "--format", &cli->format)) != 0 ||
+               (r = option_value(argc, argv, i, "--subject", &cli->subject)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -314,15 +347,32 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
 /* The command positional[0] and its arguments; 0 or EXIT_USAGE. */
 static int find_command(struct cli *cli, const char *const *positional, int npos)
 {
+    char group[32];
     size_t c;
     int i;
     if (npos == 0)
         return usage_error("no command given", NULL);
+    /* A command group (`artifact push`): its two words are the name. */
+    if (strcmp(positional[0], "artifact") == 0) {
+        if (npos < 2)
+            return usage_error("artifact wants", "push or pull");
+        snprintf(group, sizeof group, "%s %s", positional[0], positional[1]);
+        positional++;
+        npos--;
+    } else {
+        snprintf(group, sizeof group, "%s", positional[0]);
+    }
     for (c = 0; c < sizeof commands / sizeof commands[0]; c++)
-        if (strcmp(commands[c].name, positional[0]) == 0)
+        if (strcmp(commands[c].name, group) == 0)
             cli->command = &commands[c];
     if (cli->command == NULL)
-        return usage_error("unknown command", positional[0]);
+        return usage_error("unknown command", group);
+    if (cli->command->nargs < 0 && npos - 1 >= -cli->command->nargs) {
+        cli->args[0] = positional[1];
+        cli->files = positional + 2;
+        cli->file_count = (size_t)(npos - 2);
+        return 0;
+    }
     if (npos - 1 != cli->command->nargs) {
         fprintf(stderr, "ocireg: usage: ocireg [OPTIONS] %s\n", cli->command->synopsis);
         return EXIT_USAGE;
@@ -336,10 +386,16 @@ static int find_command(struct cli *cli, const char *const *positional, int npos
 static int check_options(const struct cli *cli)
 {
     command_fn run = cli->command->run;
-    if (cli->artifact_type != NULL && run != cmd_referrers)
-        return usage_error("--artifact-type only goes with", "referrers");
-    if (cli->media_type != NULL && run != cmd_put_manifest)
-        return usage_error("--media-type only goes with", "put-manifest");
+    if (cli->artifact_type != NULL && run != cmd_referrers && run != cmd_artifact_push)
+        return usage_error("--artifact-type only goes with", "referrers and artifact push");
+    if (cli->media_type != NULL && run != cmd_put_manifest && run != cmd_artifact_push)
+        return usage_error("--media-type only goes with", "put-manifest and artifact push");
+    if ((cli->annotation_count > 0 || cli->subject != NULL) && run != cmd_artifact_push)
+        return usage_error("--annotation and --subject only go with", "artifact push");
+    if (cli->overwrite && run != cmd_artifact_pull)
+        return usage_error("--overwrite only goes with", "artifact pull");
+    if (cli->via_throwaway && run != cmd_untag)
+        return usage_error("--via-throwaway-manifest only goes with", "untag");
     if (cli->all && run != cmd_pull && run != cmd_push && run != cmd_copy)
         return usage_error("--all only goes with", "pull, push and copy");
     if (cli->all && cli->platform != NULL)
@@ -358,7 +414,8 @@ static int check_options(const struct cli *cli)
         return usage_error("a password needs a user name (-u)", NULL);
     if (cli->user != NULL && cli->pass == NULL && !cli->password_stdin)
         return usage_error("-u needs -p PASS or --password-stdin", NULL);
-    if (cli->password_stdin && cli->command->nargs == 2 && strcmp(cli->args[1], "-") == 0 &&
+    if (cli->password_stdin && cli->command->nargs == 2 && cli->args[1] != NULL &&
+        strcmp(cli->args[1], "-") == 0 &&
         run != cmd_tag)
         return usage_error("--password-stdin and FILE - both want stdin", NULL);
     return 0;
@@ -367,7 +424,8 @@ static int check_options(const struct cli *cli)
 /* Parses argv into `cli`; returns 0, EXIT_USAGE, or -1 for --help. */
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
-    const char *positional[4];
+    /* a command group, its command, REF and at most MAX_FILES files */
+    static const char *positional[MAX_FILES + 3];
     int npos = 0, i, r, only_positional = 0;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];

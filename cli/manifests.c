@@ -1,6 +1,6 @@
 /*
- * Manifests: digest, manifest, config, put-manifest, tag, delete and
- * referrers.
+ * Manifests: digest, manifest, config, put-manifest, tag, delete, untag
+ * and referrers.
  */
 #include "cli.h"
 
@@ -90,6 +90,19 @@ int cmd_delete(struct cli *cli)
     ocireg_status st = ocireg_client_manifest_delete(cli->client, cli->args[0], cli->cancel);
     if (st != OCIREG_OK)
         return fail(st);
+    return finish_stdout();
+}
+
+int cmd_untag(struct cli *cli)
+{
+    int used_throwaway = 0;
+    ocireg_status st = ocireg_client_untag(cli->client, cli->args[0], cli->via_throwaway,
+                                           cli->cancel, &used_throwaway);
+    if (st != OCIREG_OK)
+        return fail(st);
+    if (used_throwaway)
+        fprintf(stderr, "ocireg: the registry does not delete tags; the tag was moved to a "
+                        "throwaway manifest, which was deleted\n");
     return finish_stdout();
 }
 

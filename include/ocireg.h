@@ -145,6 +145,10 @@ typedef uint32_t ocireg_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Options of an artifact push. Made by `ocireg_artifact_options_new`,
+// freed by `ocireg_artifact_options_free`. One thread at a time.
+typedef struct ocireg_artifact_options ocireg_artifact_options;
+
 // A blob download read piece by piece with `ocireg_blob_reader_read`,
 // verified as it is read. Made by `ocireg_client_blob_open`, freed by
 // `ocireg_blob_reader_free`. One thread at a time.
@@ -770,6 +774,37 @@ ocireg_status ocireg_client_tags(const ocireg_client *client,
                                  const ocireg_cancel *cancel,
                                  ocireg_string_list **list_out);
 
+// Deletes one tag and nothing else: the manifest it names, and that
+// manifest's other tags, stay (unlike `ocireg_client_manifest_delete`,
+// which deletes the manifest and so every tag of it). Uses the OCI 1.1
+// `DELETE /v2/<repo>/manifests/<tag>`.
+//
+// A registry that does not delete tags (distribution 2.x answers 400
+// `DIGEST_INVALID`, others 405) gives `OCIREG_ERR_UNSUPPORTED`, whose
+// message says so, unless `via_throwaway_manifest` is non-zero: then the
+// tag is moved to a throwaway manifest (an image manifest with the empty
+// config and no layers, made unique by an annotation), which is deleted
+// by digest, taking the tag with it (regclient's approach). The old
+// manifest is never deleted. The trade-offs: between the two steps the
+// tag names the throwaway manifest; the registry must allow deletes; the
+// 2-byte empty config blob stays; a tag pushed meanwhile by someone else
+// survives. When the delete fails, the tag is put back first.
+//
+// @param client the client.
+// @param reference the tag to delete (`REPO:TAG`, no digest).
+// @param via_throwaway_manifest non-zero: allow the throwaway manifest.
+// @param cancel NULL, or a signal that stops the call.
+// @param used_throwaway_out receives 1 when the throwaway manifest was
+//        used, 0 when the registry deleted the tag; or NULL.
+// @return `OCIREG_OK`, `OCIREG_ERR_UNSUPPORTED` (the registry does not
+//         delete tags), `OCIREG_ERR_NOT_FOUND`, `OCIREG_ERR_INVALID_ARGUMENT`
+//         (no tag, or a digest), or the registry's error.
+ocireg_status ocireg_client_untag(const ocireg_client *client,
+                                  const char *reference,
+                                  int via_throwaway_manifest,
+                                  const ocireg_cancel *cancel,
+                                  int *used_throwaway_out);
+
 // Fetches a manifest or index as the registry sent it.
 //
 // @param client the client.
@@ -863,8 +898,10 @@ ocireg_status ocireg_client_manifest_put_tags(const ocireg_client *client,
                                               const ocireg_cancel *cancel,
                                               char **digest_out);
 
-// Deletes a manifest. A tag is resolved to its digest first, so every tag
-// of that manifest goes with it.
+// Deletes a manifest. A tag is resolved to its digest first, and the
+// manifest is deleted by digest, so every tag of that manifest goes with
+// it, not only the one named. To delete one tag and keep the manifest,
+// use `ocireg_client_untag`.
 //
 // @param client the client.
 // @param reference the manifest, by tag or digest.
@@ -1530,6 +1567,107 @@ const char *ocireg_platform_list_media_type(const ocireg_platform_list *list, si
 //
 // @param list the list, or NULL (a no-op).
 void ocireg_platform_list_free(ocireg_platform_list *list);
+
+// Makes artifact options: artifact type `application/vnd.unknown.artifact.v1`,
+// no annotations but `org.opencontainers.image.created` (added at push
+// time, as oras does), no subject.
+//
+// @return the options (free them with `ocireg_artifact_options_free`);
+//         NULL only if the library panicked.
+ocireg_artifact_options *ocireg_artifact_options_new(void);
+
+// Frees artifact options.
+//
+// @param options the options, or NULL (a no-op).
+void ocireg_artifact_options_free(ocireg_artifact_options *options);
+
+// Sets the manifest's `artifactType`.
+//
+// @param options the options.
+// @param artifact_type a media type, such as `application/vnd.example+json`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty type,
+//         or an argument error.
+ocireg_status ocireg_artifact_options_set_artifact_type(ocireg_artifact_options *options,
+                                                        const char *artifact_type);
+
+// Adds (or replaces) an annotation of the manifest. Giving
+// `org.opencontainers.image.created` replaces the time a push adds.
+//
+// @param options the options.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_artifact_options_add_annotation(ocireg_artifact_options *options,
+                                                     const char *key,
+                                                     const char *value);
+
+// Attaches the artifact to a manifest (its `subject`), which must be in
+// the repository the artifact is pushed to.
+//
+// @param options the options.
+// @param subject the subject's reference, by tag or digest.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_REFERENCE`, or an argument error.
+ocireg_status ocireg_artifact_options_set_subject(ocireg_artifact_options *options,
+                                                  const char *subject);
+
+// Pushes files as an artifact, as `oras push` does: the empty config, one
+// layer per file titled with its base name
+// (`org.opencontainers.image.title`), the options' type, annotations and
+// subject. Each file is hashed, then streamed and verified as it leaves;
+// the manifest goes last. The same files and options give the same
+// digest as oras.
+//
+// @param client the client.
+// @param reference where to push, by tag.
+// @param paths an array of `count` file paths: regular files with
+//        distinct base names that are plain file names.
+// @param media_types NULL, or an array of `count` layer media types
+//        (`""` for the default, `application/vnd.oci.image.layer.v1.tar`).
+// @param count the number of files, 1 to 1000.
+// @param options NULL for the defaults, or the options.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the manifest's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (no files, too many,
+//         two with one name, a name that is not a plain file name, a
+//         directory, a subject in another repository), `OCIREG_ERR_IO`,
+//         or the registry's error.
+ocireg_status ocireg_client_artifact_push(const ocireg_client *client,
+                                          const char *reference,
+                                          const char *const *paths,
+                                          const char *const *media_types,
+                                          size_t count,
+                                          const ocireg_artifact_options *options,
+                                          const ocireg_cancel *cancel,
+                                          char **digest_out);
+
+// Pulls an artifact's files into a directory (created when missing), each
+// under its title, as `oras pull` does; layers without a title are
+// skipped. Every name is checked before anything is written: a title with
+// `/` or `\`, `.`, `..`, an empty one, a control character, two layers
+// with one title, more than 1000 layers, and (unless `overwrite`) a name
+// that exists are refused; a symlink or directory of that name is refused
+// even with `overwrite`. Each file is written to a temporary file and put
+// in place after its digest checked out, so a failed pull leaves each file
+// complete or absent.
+//
+// @param client the client.
+// @param reference the artifact, by tag or digest.
+// @param dir the directory to write into.
+// @param overwrite non-zero: replace existing regular files.
+// @param cancel NULL, or a signal that stops the call.
+// @param names_out receives the names written (free the list with
+//        `ocireg_string_list_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (a refused name),
+//         `OCIREG_ERR_DIGEST_MISMATCH`, `OCIREG_ERR_IO`, or the registry's
+//         error.
+ocireg_status ocireg_client_artifact_pull(const ocireg_client *client,
+                                          const char *reference,
+                                          const char *dir,
+                                          int overwrite,
+                                          const ocireg_cancel *cancel,
+                                          ocireg_string_list **names_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -13,12 +13,15 @@ use bytes::Bytes;
 use tokio::runtime::Runtime;
 
 pub use crate::cancel::CancelToken;
-use crate::client::{self, BlobInfo, Manifest, ManifestInfo};
+use crate::client::{self, BlobInfo, Manifest, ManifestInfo, UntagFallback, Untagged};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fork_guard::Inherited;
-use crate::image::{ImageConfig, ImageInfo, ImageOptions, ImagePlatform, Platform, Progress};
+use crate::image::{
+    ArtifactFile, ArtifactOptions, ImageConfig, ImageInfo, ImageOptions, ImagePlatform,
+    IndexOptions, IndexUpdate, Platform, Progress, PulledFile,
+};
 use crate::options::ClientOptions;
 use crate::reference::Reference;
 
@@ -187,6 +190,46 @@ impl Client {
     /// See [`crate::Client::delete_manifest`].
     pub fn delete_manifest(&self, reference: &Reference) -> Result<()> {
         self.run(self.inner.delete_manifest(reference))
+    }
+
+    /// See [`crate::Client::untag`].
+    pub fn untag(&self, reference: &Reference, fallback: UntagFallback) -> Result<Untagged> {
+        self.run(self.inner.untag(reference, fallback))
+    }
+
+    /// See [`crate::Client::push_artifact`].
+    pub fn push_artifact(
+        &self,
+        reference: &Reference,
+        files: &[ArtifactFile],
+        options: &ArtifactOptions,
+    ) -> Result<Digest> {
+        self.run(self.inner.push_artifact(reference, files, options))
+    }
+
+    /// See [`crate::Client::pull_artifact`].
+    pub fn pull_artifact(
+        &self,
+        reference: &Reference,
+        dir: &Path,
+        overwrite: bool,
+    ) -> Result<Vec<PulledFile>> {
+        self.run(self.inner.pull_artifact(reference, dir, overwrite))
+    }
+
+    /// See [`crate::Client::create_index`].
+    pub fn create_index(
+        &self,
+        target: &Reference,
+        sources: &[Reference],
+        options: &IndexOptions,
+    ) -> Result<Digest> {
+        self.run(self.inner.create_index(target, sources, options))
+    }
+
+    /// See [`crate::Client::update_index`].
+    pub fn update_index(&self, target: &Reference, update: &IndexUpdate) -> Result<Digest> {
+        self.run(self.inner.update_index(target, update))
     }
 
     /// See [`crate::Client::get_blob`].

@@ -168,7 +168,8 @@ impl Client {
     }
 
     /// Deletes a manifest. A tag is first resolved to its digest (registries
-    /// delete by digest), which removes every tag pointing at it.
+    /// delete by digest), which removes every tag pointing at it, not only
+    /// the one named; [`Client::untag`] deletes one tag and keeps the manifest.
     pub async fn delete_manifest(&self, reference: &Reference) -> Result<()> {
         let digest = match reference.digest() {
             Some(d) => d.clone(),

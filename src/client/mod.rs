@@ -11,6 +11,7 @@ mod manifests;
 mod ping;
 mod referrers;
 mod tags;
+mod untag;
 mod uploads;
 mod verified_body;
 
@@ -21,6 +22,8 @@ pub use self::blob_writer::{BlobWriter, MAX_CHUNK_SIZE};
 pub use self::blobs::BlobInfo;
 pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
+pub(crate) use self::untag::EMPTY_CONFIG;
+pub use self::untag::{UntagFallback, Untagged};
 pub use self::uploads::MountResult;
 pub(crate) use self::uploads::READ_SIZE;
 use reqwest::Method;

@@ -226,8 +226,10 @@ pub unsafe extern "C" fn ocireg_client_manifest_put_tags(
     })
 }
 
-/// Deletes a manifest. A tag is resolved to its digest first, so every tag
-/// of that manifest goes with it.
+/// Deletes a manifest. A tag is resolved to its digest first, and the
+/// manifest is deleted by digest, so every tag of that manifest goes with
+/// it, not only the one named. To delete one tag and keep the manifest,
+/// use `ocireg_client_untag`.
 ///
 /// @param client the client.
 /// @param reference the manifest, by tag or digest.

@@ -60,6 +60,7 @@ pub mod upload;
 pub mod image;
 
 pub mod platforms;
+pub mod artifact;
 
 use std::ffi::c_char;
 

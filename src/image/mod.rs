@@ -1,9 +1,13 @@
 //! Whole images on top of the registry client: platform choice, OCI image
-//! layouts, pull, push, copy, inspect and save.
+//! layouts, pull, push, copy, inspect and save, and artifacts as oras
+//! makes them.
 
+pub mod artifact;
 mod concurrent;
 mod config;
 mod copy;
+mod go_json;
+mod index_author;
 mod inspect;
 mod layout;
 mod layout_fs;
@@ -19,7 +23,9 @@ mod stream;
 mod tar;
 mod temp_file;
 
+pub use self::artifact::{ArtifactFile, ArtifactOptions, PulledFile};
 pub use self::config::ImageConfig;
+pub use self::index_author::{IndexOptions, IndexUpdate, MAX_INDEX_ENTRIES};
 pub use self::inspect::{ImageInfo, LayerData};
 pub use self::layout::{LayoutIndex, OciLayout, REF_NAME};
 pub use self::options::ImageOptions;

@@ -157,5 +157,6 @@ extern const struct test sigchld_tests[];
 extern const struct test options_tests[];
 extern const struct test platforms_tests[];
 extern const struct test log_tests[];
+extern const struct test artifacts_tests[];
 
 #endif

@@ -224,6 +224,7 @@ int main(int argc, char **argv)
     run_group(images_tests, filter);
     run_group(platforms_tests, filter);
     run_group(log_tests, filter);
+    run_group(artifacts_tests, filter);
     run_group(threads_tests, filter);
     run_group(fork_tests, filter);
     run_group(sigchld_tests, filter);

@@ -796,6 +796,9 @@ if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
         "${vg[@]}" "$OCIREG" --insecure-registry "$STALL" ping "$STALL"
 fi
 
+# Untag and artifacts (issue 13).
+. "$here/artifacts.sh"
+
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -37,6 +37,10 @@ __all__ = ["lib", "library_path", "missing"]
 
 # Opaque handles: distinct pointer types, so ctypes refuses to pass one
 # handle where another is expected.
+class ocireg_artifact_options(Structure):
+    pass
+
+
 class ocireg_blob_reader(Structure):
     pass
 
@@ -81,6 +85,7 @@ class ocireg_upload(Structure):
     pass
 
 
+ArtifactOptionsP = POINTER(ocireg_artifact_options)
 ReaderP = POINTER(ocireg_blob_reader)
 CancelP = POINTER(ocireg_cancel)
 ClientP = POINTER(ocireg_client)
@@ -188,6 +193,30 @@ SIGNATURES = {
         ],
     ),
     "ocireg_client_manifest_delete": (status_t, [ClientP, c_char_p, CancelP]),
+    "ocireg_client_untag": (status_t, [ClientP, c_char_p, c_int, CancelP, POINTER(c_int)]),
+    # artifacts
+    "ocireg_artifact_options_new": (ArtifactOptionsP, []),
+    "ocireg_artifact_options_free": (None, [ArtifactOptionsP]),
+    "ocireg_artifact_options_set_artifact_type": (status_t, [ArtifactOptionsP, c_char_p]),
+    "ocireg_artifact_options_add_annotation": (status_t, [ArtifactOptionsP, c_char_p, c_char_p]),
+    "ocireg_artifact_options_set_subject": (status_t, [ArtifactOptionsP, c_char_p]),
+    "ocireg_client_artifact_push": (
+        status_t,
+        [
+            ClientP,
+            c_char_p,
+            POINTER(c_char_p),
+            POINTER(c_char_p),
+            c_size_t,
+            ArtifactOptionsP,
+            CancelP,
+            POINTER(owned_str),
+        ],
+    ),
+    "ocireg_client_artifact_pull": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, c_int, CancelP, POINTER(StringListP)],
+    ),
     "ocireg_client_referrers": (
         status_t,
         [ClientP, c_char_p, c_char_p, CancelP, POINTER(DescriptorListP)],

@@ -1004,10 +1004,86 @@ class Client(_Handle):
 
     def delete_manifest(self, reference, *, cancel=None):
         """Deletes manifest ``reference`` (a tag is resolved to its digest
-        first, which removes every tag of that manifest)."""
+        first, which removes every tag of that manifest, not only the one
+        named; ``untag`` deletes one tag and keeps the manifest)."""
         raw = _cstr(reference, "reference")
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_manifest_delete(client, raw, c))
+
+    def untag(self, reference, *, via_throwaway_manifest=False, cancel=None) -> bool:
+        """Deletes tag ``reference`` (``repo:tag``) and nothing else: the
+        manifest and its other tags stay. A registry that does not delete
+        tags raises ``UnsupportedError`` unless ``via_throwaway_manifest``:
+        then the tag is moved to a throwaway manifest, which is deleted
+        (the tag names it for a moment; see ``ocireg_client_untag``).
+        Returns True when the throwaway manifest was used."""
+        raw = _cstr(reference, "reference")
+        used = c_int(0)
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_untag(client, raw, 1 if via_throwaway_manifest else 0, c, byref(used)))
+        return bool(used.value)
+
+    # artifacts
+
+    def push_artifact(
+        self,
+        reference,
+        files,
+        *,
+        artifact_type=None,
+        annotations=None,
+        subject=None,
+        media_types=None,
+        cancel=None,
+    ) -> str:
+        """Pushes ``files`` (paths) as an artifact to ``reference`` (a tag),
+        as ``oras push`` does, and returns the manifest's digest. Each
+        file's base name is its title; ``media_types`` (a list as long as
+        ``files``, None entries for the default) sets the layer types;
+        ``annotations`` (a dict) the manifest's; ``subject`` attaches it to
+        a manifest of the same repository."""
+        raw = _cstr(reference, "reference")
+        paths = [_cstr(f, "files") for f in _as_list(files)]
+        path_array = (c_char_p * max(len(paths), 1))(*paths)
+        type_array = None
+        if media_types is not None:
+            types = [b"" if t is None else _cstr(t, "media_types") for t in _as_list(media_types)]
+            if len(types) != len(paths):
+                raise ValueError("media_types must be as long as files")
+            type_array = (c_char_p * max(len(types), 1))(*types)
+        out = _lib.owned_str()
+        opts = lib.ocireg_artifact_options_new()
+        if not opts:
+            raise MemoryError("ocireg_artifact_options_new failed")
+        try:
+            if artifact_type is not None:
+                _check(lib.ocireg_artifact_options_set_artifact_type(opts, _cstr(artifact_type, "artifact_type")))
+            for key, value in (annotations or {}).items():
+                _check(lib.ocireg_artifact_options_add_annotation(opts, _cstr(key, "key"), _cstr(value, "value")))
+            if subject is not None:
+                _check(lib.ocireg_artifact_options_set_subject(opts, _cstr(subject, "subject")))
+            with self._call(cancel) as (client, c):
+                _check(
+                    lib.ocireg_client_artifact_push(
+                        client, raw, path_array, type_array, len(paths), opts, c, byref(out)
+                    )
+                )
+        finally:
+            lib.ocireg_artifact_options_free(opts)
+        return _take_string(out)
+
+    def pull_artifact(self, reference, directory, *, overwrite=False, cancel=None) -> List[str]:
+        """Writes the files of artifact ``reference`` into ``directory``
+        under their titles, as ``oras pull`` does, and returns their names.
+        Unsafe titles (paths, ``..``, ...) and, unless ``overwrite``,
+        existing files are refused before anything is written; each file is
+        put in place only after its digest checked out."""
+        raw = _cstr(reference, "reference")
+        d = _cstr(directory, "directory")
+        out = _lib.StringListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_artifact_pull(client, raw, d, 1 if overwrite else 0, c, byref(out)))
+        return _take_string_list(out)
 
     def referrers(self, reference, artifact_type=None, *, cancel=None) -> List[Descriptor]:
         """The manifests whose ``subject`` is ``reference``, optionally
