@@ -38,6 +38,7 @@ C_TYPES = {
     "ocireg_image_progress_cb": _lib.image_progress_cb,
 }
 HANDLES = {
+    "ocireg_artifact_options": _lib.ocireg_artifact_options,
     "ocireg_blob_reader": _lib.ocireg_blob_reader,
     "ocireg_cancel": _lib.ocireg_cancel,
     "ocireg_client": _lib.ocireg_client,
