@@ -40,6 +40,7 @@ C_TYPES = {
     "ocireg_log_cb": _lib.log_cb,
 }
 HANDLES = {
+    "ocireg_artifact_options": _lib.ocireg_artifact_options,
     "ocireg_blob_reader": _lib.ocireg_blob_reader,
     "ocireg_cancel": _lib.ocireg_cancel,
     "ocireg_client": _lib.ocireg_client,
