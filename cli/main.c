@@ -72,7 +72,9 @@ static const char usage_text[] =
     "                               architecture, variant, os.version (null when\n"
     "                               absent), os.features, features (arrays),\n"
     "                               digest, size and mediaType\n"
-    "\n"
+    "\n";
+
+static const char usage_images[] =
     "Whole images (pull, push, copy and save print the digest of what they moved):\n"
     "  pull REF DIR[:NAME]          pull into the OCI image layout DIR as NAME\n"
     "       [--all]                 (default: REF's tag); --all: the whole index\n"
@@ -104,7 +106,8 @@ static const char usage_text[] =
     "                               (ubuntu:latest)\n"
     "\n";
 
-/* Split in two: C99 promises string literals of 4095 bytes only. */
+/* The help is split in three: C99 promises string literals of 4095 bytes
+ * only. */
 static const char usage_options[] =
     "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
@@ -505,6 +508,7 @@ int main(int argc, char **argv)
     rc = parse_args(&cli, argc, argv);
     if (rc == -1) {
         fputs(usage_text, stdout);
+        fputs(usage_images, stdout);
         fputs(usage_options, stdout);
         return finish_stdout();
     }
