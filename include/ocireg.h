@@ -431,14 +431,19 @@ ocireg_status ocireg_options_set_identity_token(ocireg_options *options,
 //
 // @param options the options.
 // @param value the file's path.
-// @return `OCIREG_OK`, or the argument error.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a regular file this process can
+//         read.
 ocireg_status ocireg_options_set_auth_file(ocireg_options *options, const char *value);
 
 // Trusts the CA certificates in a PEM file too. May be called many times.
 //
 // @param options the options.
 // @param value the file's path (read by `ocireg_client_new`).
-// @return `OCIREG_OK`, or the argument error.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a regular file this process can
+//         read. Its contents are checked by `ocireg_client_new`
+//         (`OCIREG_ERR_TLS`).
 ocireg_status ocireg_options_add_ca_file(ocireg_options *options, const char *value);
 
 // Sends every request through a proxy, instead of following the
@@ -465,7 +470,10 @@ ocireg_status ocireg_options_set_user_agent(ocireg_options *options, const char 
 // @param options the options.
 // @param cert_path the PEM file of the certificate chain.
 // @param key_path the PEM file of its private key.
-// @return `OCIREG_OK`, or the argument error.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when either is not a regular file this process
+//         can read. Their contents are checked by `ocireg_client_new`
+//         (`OCIREG_ERR_TLS`).
 ocireg_status ocireg_options_set_client_cert(ocireg_options *options,
                                              const char *cert_path,
                                              const char *key_path);
@@ -1144,7 +1152,8 @@ ocireg_status ocireg_upload_suspend(ocireg_upload *upload,
 ocireg_status ocireg_upload_commit(ocireg_upload *upload, const char *digest, char **digest_out);
 
 // Frees an upload; one neither committed nor suspended is cancelled on the
-// registry (best effort).
+// registry (best effort: a `DELETE` waited for at most 5 seconds, even when
+// the client's timeouts are 0 or its cancel handle has fired).
 //
 // @param upload the upload, or NULL (a no-op).
 void ocireg_upload_free(ocireg_upload *upload);
