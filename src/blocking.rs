@@ -589,7 +589,9 @@ impl Read for BlobReader {
 /// A blocking blob writer; see [`crate::BlobWriter`]. Also an
 /// [`std::io::Write`] (whose `flush` sends the buffered bytes as a chunk).
 /// Dropping a writer that was neither finished nor suspended cancels its
-/// upload (best effort). One thread at a time.
+/// upload (best effort, a `DELETE` waited for at most
+/// [`CANCEL_ON_DROP_TIMEOUT`], even when the client has no timeout or was
+/// cancelled). One thread at a time.
 pub struct BlobWriter {
     inner: Inherited<client::BlobWriter>,
     cancel: Option<CancelToken>,
@@ -671,11 +673,20 @@ impl std::io::Write for BlobWriter {
     }
 }
 
+/// How long dropping an open [`BlobWriter`] waits for its `DELETE`. It has
+/// a bound of its own: the client's timeouts may be zero (none), and its
+/// cancel token may have fired (which is often why the writer is dropped).
+pub const CANCEL_ON_DROP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Drop for BlobWriter {
     fn drop(&mut self) {
         if self.inner.is_open() && self.inner.is_home() {
             // Best effort: the registry also expires abandoned sessions.
-            let _ = self.run(async |w| w.cancel().await);
+            // Not through `run`: a fired cancel token must not stop it.
+            let writer = &mut *self.inner;
+            let _ = block_on(async {
+                tokio::time::timeout(CANCEL_ON_DROP_TIMEOUT, writer.cancel()).await
+            });
         }
     }
 }
