@@ -13,6 +13,9 @@ use crate::reference::Reference;
 use crate::transport::headers::next_link;
 use crate::transport::request::{Request, Target, pull_scope};
 
+/// A page size asked for (`n=`) and how to name an entry (for `last=`).
+pub(crate) type PageSize<T> = (u32, fn(&T) -> &str);
+
 /// The most pages followed before a listing is declared endless.
 const MAX_PAGES: usize = 10_000;
 
@@ -63,7 +66,7 @@ impl Client {
         &self,
         registry: &str,
         path: &str,
-        capped: Option<(u32, fn(&T) -> &str)>,
+        capped: Option<PageSize<T>>,
         scopes: Vec<String>,
         what: &str,
         parse: F,
