@@ -9,6 +9,7 @@ mod catalog;
 mod login;
 mod manifests;
 mod ping;
+mod raw_request;
 mod referrers;
 mod tags;
 mod uploads;
@@ -21,6 +22,10 @@ pub use self::blob_writer::{BlobWriter, MAX_CHUNK_SIZE};
 pub use self::blobs::BlobInfo;
 pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
+pub use self::raw_request::{
+    MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
+    RawRequest, RawResponse,
+};
 pub use self::uploads::MountResult;
 pub(crate) use self::uploads::READ_SIZE;
 use reqwest::Method;
