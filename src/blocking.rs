@@ -13,7 +13,7 @@ use bytes::Bytes;
 use tokio::runtime::Runtime;
 
 pub use crate::cancel::CancelToken;
-use crate::client::{self, BlobInfo, Manifest, ManifestInfo, RawRequest};
+use crate::client::{self, BlobInfo, Manifest, ManifestInfo, RawBody, RawRequest};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -301,8 +301,13 @@ impl Client {
 
     /// Sends a raw request; see [`crate::Client::raw_request`]. The
     /// response's body is read through the [`RawResponse`] returned.
-    pub fn raw_request(&self, registry: &str, request: RawRequest) -> Result<RawResponse> {
-        let inner = self.run(self.inner.raw_request(registry, request))?;
+    pub fn raw_request(
+        &self,
+        registry: &str,
+        request: &RawRequest,
+        body: RawBody,
+    ) -> Result<RawResponse> {
+        let inner = self.run(self.inner.raw_request(registry, request, body))?;
         Ok(RawResponse::new(inner, self.cancel.clone()))
     }
 
@@ -313,7 +318,7 @@ impl Client {
     pub fn raw_request_from_reader(
         &self,
         registry: &str,
-        request: RawRequest,
+        request: &RawRequest,
         body: &mut dyn Read,
         len: Option<u64>,
     ) -> Result<RawResponse> {
@@ -321,10 +326,10 @@ impl Client {
         let stream = futures_util::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|item| (item, rx))
         });
-        let request = request.body_stream(stream, len);
+        let stream = RawBody::stream(stream, len);
         let inner = &self.inner;
         let inner = self.run(async move {
-            let send = inner.raw_request(registry, request);
+            let send = inner.raw_request(registry, request, stream);
             let pump = async move {
                 let mut buffer = vec![0; client::READ_SIZE];
                 loop {

@@ -39,8 +39,8 @@ mod transport;
 
 pub use cancel::CancelToken;
 pub use client::{
-    BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, RawRequest,
-    RawResponse,
+    BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, RawBody,
+    RawRequest, RawResponse,
 };
 pub use credential::Credential;
 pub use descriptor::Descriptor;

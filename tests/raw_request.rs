@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use fixtures::bytes;
-use ocireg::{Client, ClientOptions, Credential, Digest, ErrorKind, RawRequest};
+use ocireg::{Client, ClientOptions, Credential, Digest, ErrorKind, RawBody, RawRequest};
 use support::http1::{read_head, write_response};
 use support::server::Server;
 use support::{Mode, Registry};
@@ -40,6 +40,11 @@ fn client(reg: &Registry, with_credentials: bool) -> Client {
     Client::new(o).unwrap()
 }
 
+/// A raw request the test knows to be valid.
+fn req(method: &str, path: &str) -> RawRequest {
+    RawRequest::new(method, path).unwrap()
+}
+
 /// The path and query of an upload `Location` (absolute or not).
 fn path_of(location: &str) -> String {
     match location.find("://") {
@@ -56,36 +61,46 @@ fn path_of(location: &str) -> String {
 async fn raw_round_trip(client: &Client, host: &str, repo: &str, scope: Option<&str>) {
     let data = bytes(7, 100_000);
     let digest = Digest::sha256_of(&data);
-    let with_scope = |r: RawRequest| match scope {
-        Some(s) => r.scope(s).unwrap(),
-        None => r,
+    let with_scope = |method: &str, path: &str| {
+        let mut r = req(method, path);
+        if let Some(s) = scope {
+            r.scope(s).unwrap();
+        }
+        r
     };
-    let start = with_scope(RawRequest::new("POST", &format!("/v2/{repo}/blobs/uploads/")).unwrap());
-    let started = client.raw_request(host, start).await.unwrap();
+    let send =
+        async |r: &RawRequest, body: RawBody| client.raw_request(host, r, body).await.unwrap();
+    let start = with_scope("POST", &format!("/v2/{repo}/blobs/uploads/"));
+    let started = send(&start, RawBody::empty()).await;
     assert_eq!(started.status(), 202);
     let location = path_of(started.header("location").expect("Location"));
     let sep = if location.contains('?') { '&' } else { '?' };
-    let put = with_scope(
-        RawRequest::new("PUT", &format!("{location}{sep}digest={digest}"))
-            .unwrap()
-            .header("Content-Type", "application/octet-stream")
-            .unwrap(),
-    )
-    .body(Bytes::from(data.clone()));
-    let put = client.raw_request(host, put).await.unwrap();
+    let mut put = with_scope("PUT", &format!("{location}{sep}digest={digest}"));
+    put.header("Content-Type", "application/octet-stream")
+        .unwrap();
+    let put = send(&put, RawBody::bytes(Bytes::from(data.clone()))).await;
     assert_eq!(put.status(), 201, "{:?}", put.headers());
 
-    let get = with_scope(RawRequest::new("GET", &format!("/v2/{repo}/blobs/{digest}")).unwrap());
-    let got = client.raw_request(host, get).await.unwrap();
+    let got = send(
+        &with_scope("GET", &format!("/v2/{repo}/blobs/{digest}")),
+        RawBody::empty(),
+    )
+    .await;
     assert_eq!(got.status(), 200);
     assert_eq!(got.bytes(1 << 20).await.unwrap(), data);
-    let head = with_scope(RawRequest::new("head", &format!("/v2/{repo}/blobs/{digest}")).unwrap());
-    let head = client.raw_request(host, head).await.unwrap();
+    let head = send(
+        &with_scope("head", &format!("/v2/{repo}/blobs/{digest}")),
+        RawBody::empty(),
+    )
+    .await;
     assert_eq!(head.header("content-length"), Some("100000"));
 
     // An error status is the caller's to read, not an error.
-    let missing = with_scope(RawRequest::new("GET", &format!("/v2/{repo}/manifests/nope")).unwrap());
-    let missing = client.raw_request(host, missing).await.unwrap();
+    let missing = send(
+        &with_scope("GET", &format!("/v2/{repo}/manifests/nope")),
+        RawBody::empty(),
+    )
+    .await;
     assert_eq!(missing.status(), 404);
     let body = missing.bytes(64 * 1024).await.unwrap();
     assert!(String::from_utf8_lossy(&body).contains("MANIFEST_UNKNOWN"));
@@ -97,7 +112,7 @@ async fn raw_requests_on_a_plain_registry() {
     let c = client(&reg, false);
     raw_round_trip(&c, reg.host(), "raw/plain", None).await;
     let v2 = c
-        .raw_request(reg.host(), RawRequest::new("GET", "/v2/").unwrap())
+        .raw_request(reg.host(), &req("GET", "/v2/"), RawBody::empty())
         .await
         .unwrap();
     assert_eq!(v2.status(), 200);
@@ -108,7 +123,7 @@ async fn raw_requests_with_basic_auth_over_tls() {
     let reg = Registry::start(Mode::BasicTls);
     raw_round_trip(&client(&reg, true), reg.host(), "raw/basic", None).await;
     let anonymous = client(&reg, false)
-        .raw_request(reg.host(), RawRequest::new("GET", "/v2/_catalog").unwrap())
+        .raw_request(reg.host(), &req("GET", "/v2/_catalog"), RawBody::empty())
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401, "no credential, no entry");
@@ -130,13 +145,18 @@ async fn raw_requests_with_token_auth_use_the_scope_asked_for() {
     let tags = c
         .raw_request(
             reg.host(),
-            RawRequest::new("GET", "/v2/raw/token/tags/list").unwrap(),
+            &req("GET", "/v2/raw/token/tags/list"),
+            RawBody::empty(),
         )
         .await
         .unwrap();
-    assert_eq!(tags.status(), 404, "a repository with no tags (NAME_UNKNOWN)");
+    assert_eq!(
+        tags.status(),
+        404,
+        "a repository with no tags (NAME_UNKNOWN)"
+    );
     let catalog = c
-        .raw_request(reg.host(), RawRequest::new("GET", "/v2/_catalog").unwrap())
+        .raw_request(reg.host(), &req("GET", "/v2/_catalog"), RawBody::empty())
         .await
         .unwrap();
     assert_eq!(catalog.status(), 200);
@@ -155,27 +175,30 @@ fn a_blocking_raw_request_streams_its_body_from_a_reader() {
     let started = c
         .raw_request(
             reg.host(),
-            RawRequest::new("POST", "/v2/raw/blocking/blobs/uploads/").unwrap(),
+            &req("POST", "/v2/raw/blocking/blobs/uploads/"),
+            RawBody::empty(),
         )
         .unwrap();
     let location = path_of(started.header("location").unwrap());
-    let patch = RawRequest::new("PATCH", &location)
-        .unwrap()
+    let mut patch = req("PATCH", &location);
+    patch
         .header("Content-Type", "application/octet-stream")
         .unwrap();
     let patched = c
-        .raw_request_from_reader(reg.host(), patch, &mut &data[..], None)
+        .raw_request_from_reader(reg.host(), &patch, &mut &data[..], None)
         .unwrap();
     assert_eq!(patched.status(), 202);
     let location = path_of(patched.header("location").unwrap());
     let sep = if location.contains('?') { '&' } else { '?' };
     let put = RawRequest::new("PUT", &format!("{location}{sep}digest={digest}")).unwrap();
-    assert_eq!(c.raw_request(reg.host(), put).unwrap().status(), 201);
+    let done = c.raw_request(reg.host(), &put, RawBody::empty()).unwrap();
+    assert_eq!(done.status(), 201);
 
     let mut got = c
         .raw_request(
             reg.host(),
-            RawRequest::new("GET", &format!("/v2/raw/blocking/blobs/{digest}")).unwrap(),
+            &req("GET", &format!("/v2/raw/blocking/blobs/{digest}")),
+            RawBody::empty(),
         )
         .unwrap();
     let mut body = Vec::new();
@@ -191,7 +214,7 @@ fn a_blocking_raw_request_streams_its_body_from_a_reader() {
     }
     let post = RawRequest::new("POST", "/v2/raw/blocking/blobs/uploads/").unwrap();
     let err = c
-        .raw_request_from_reader(reg.host(), post, &mut Failing, Some(10))
+        .raw_request_from_reader(reg.host(), &post, &mut Failing, Some(10))
         .err()
         .expect("a failing reader");
     assert!(err.to_string().contains("the source broke"), "{err}");
@@ -245,7 +268,7 @@ async fn huge_response_headers_are_refused() {
     });
     let host = server.addr().to_string();
     let err = plain_client(&host)
-        .raw_request(&host, RawRequest::new("GET", "/api/x").unwrap())
+        .raw_request(&host, &req("GET", "/api/x"), RawBody::empty())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::SizeExceeded, "{err}");
@@ -254,8 +277,7 @@ async fn huge_response_headers_are_refused() {
 #[tokio::test]
 async fn an_endless_body_stops_at_the_callers_bound() {
     let server = hostile(|w| {
-        if w
-            .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        if w.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
             .is_err()
         {
             return;
@@ -265,7 +287,7 @@ async fn an_endless_body_stops_at_the_callers_bound() {
     });
     let host = server.addr().to_string();
     let response = plain_client(&host)
-        .raw_request(&host, RawRequest::new("GET", "/api/endless").unwrap())
+        .raw_request(&host, &req("GET", "/api/endless"), RawBody::empty())
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -295,7 +317,9 @@ fn recording(
                 let Ok((method, path)) = head.request_line() else {
                     return;
                 };
-                log.lock().unwrap().push((path.clone(), head.headers.clone()));
+                log.lock()
+                    .unwrap()
+                    .push((path.clone(), head.headers.clone()));
                 let (status, headers) = answer(&path, head.header("authorization").is_some());
                 if write_response(&mut write, &method, status, &headers, b"{}", false).is_err() {
                     return;
@@ -312,7 +336,10 @@ async fn a_redirect_to_another_origin_carries_no_authorization() {
     let other_host = other.addr().to_string();
     let (registry, registry_seen) = recording(move |path, authorized| {
         if !authorized {
-            let challenge = ("WWW-Authenticate".to_string(), "Basic realm=\"r\"".to_string());
+            let challenge = (
+                "WWW-Authenticate".to_string(),
+                "Basic realm=\"r\"".to_string(),
+            );
             return (401, vec![challenge]);
         }
         if path == "/v2/" {
@@ -334,23 +361,18 @@ async fn a_redirect_to_another_origin_carries_no_authorization() {
         ..Default::default()
     })
     .unwrap();
+    let mut request = req("GET", "/api/v2.0/projects");
+    request.header("X-Caller", "kept").unwrap();
     let response = client
-        .raw_request(
-            &host,
-            RawRequest::new("GET", "/api/v2.0/projects")
-                .unwrap()
-                .header("X-Caller", "kept")
-                .unwrap(),
-        )
+        .raw_request(&host, &request, RawBody::empty())
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "the redirect was followed");
     let registry_seen = registry_seen.lock().unwrap();
     assert!(
-        registry_seen
-            .iter()
-            .any(|(p, h)| p == "/api/v2.0/projects"
-                && h.iter().any(|(n, _)| n.eq_ignore_ascii_case("authorization"))),
+        registry_seen.iter().any(|(p, h)| p == "/api/v2.0/projects"
+            && h.iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))),
         "the registry got the credential: {registry_seen:?}"
     );
     let other_seen = other_seen.lock().unwrap();

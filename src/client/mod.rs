@@ -24,7 +24,7 @@ pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
 pub use self::raw_request::{
     MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
-    RawRequest, RawResponse,
+    RawBody, RawRequest, RawResponse,
 };
 pub use self::uploads::MountResult;
 pub(crate) use self::uploads::READ_SIZE;

@@ -62,18 +62,48 @@ const RESERVED_HEADERS: [&str; 12] = [
     "upgrade",
 ];
 
-/// A request of the caller's own to a path on a registry, sent by
-/// [`Client::raw_request`]. Built with [`RawRequest::new`] and the
-/// methods that add headers, scopes and a body; each checks its input at
-/// once (`INVALID_ARGUMENT`).
-#[derive(Debug)]
+/// A request of the caller's own to a path on a registry, sent (with a
+/// [`RawBody`]) by [`Client::raw_request`], as often as wanted. Built with
+/// [`RawRequest::new`] and the methods that add headers and scopes; each
+/// checks its input at once (`INVALID_ARGUMENT`) and leaves the request as
+/// it was when it refuses.
+#[derive(Debug, Clone)]
 pub struct RawRequest {
     method: Method,
     path: String,
     headers: HeaderMap,
     header_bytes: usize,
     scopes: Vec<String>,
-    body: Body,
+}
+
+/// The body of a raw request: none, bytes (replayable: retries and a second
+/// try after a 401 send them again), or a stream sent once.
+#[derive(Debug)]
+pub struct RawBody(Body);
+
+impl RawBody {
+    /// No body.
+    #[must_use]
+    pub fn empty() -> RawBody {
+        RawBody(Body::Empty)
+    }
+
+    /// `data` as the body.
+    #[must_use]
+    pub fn bytes(data: Bytes) -> RawBody {
+        RawBody(Body::Bytes(data))
+    }
+
+    /// The body streamed from `stream` (of `len` bytes when known, sent as
+    /// `Content-Length`; chunked otherwise). A stream is sent once: the
+    /// request is not retried, and a 401 is returned as it is.
+    #[must_use]
+    pub fn stream<S>(stream: S, len: Option<u64>) -> RawBody
+    where
+        S: Stream<Item = Result<Bytes>> + Send + 'static,
+    {
+        RawBody(Body::Stream(Some(reqwest::Body::wrap_stream(stream)), len))
+    }
 }
 
 impl RawRequest {
@@ -98,7 +128,6 @@ impl RawRequest {
             headers: HeaderMap::new(),
             header_bytes: 0,
             scopes: Vec::new(),
-            body: Body::Empty,
         })
     }
 
@@ -106,7 +135,7 @@ impl RawRequest {
     /// hop-by-hop headers are refused (the client sets them), as are
     /// malformed names and values and more than [`MAX_REQUEST_HEADERS`]
     /// headers or [`MAX_HEADER_BYTES`] bytes in all.
-    pub fn header(mut self, name: &str, value: &str) -> Result<RawRequest> {
+    pub fn header(&mut self, name: &str, value: &str) -> Result<()> {
         let lower = name.to_ascii_lowercase();
         if RESERVED_HEADERS.contains(&lower.as_str()) {
             return Err(invalid(format!(
@@ -132,14 +161,14 @@ impl RawRequest {
         header_value.set_sensitive(true);
         self.headers.append(header_name, header_value);
         self.header_bytes = bytes;
-        Ok(self)
+        Ok(())
     }
 
     /// Asks for a token with `scope` (such as `repository:foo:pull`) when
     /// the registry uses token auth; none is asked for by default. At most
     /// [`MAX_SCOPES`], each printable ASCII without spaces, of at most 256
     /// bytes.
-    pub fn scope(mut self, scope: &str) -> Result<RawRequest> {
+    pub fn scope(&mut self, scope: &str) -> Result<()> {
         let printable = scope.bytes().all(|b| b.is_ascii_graphic());
         if scope.is_empty() || scope.len() > 256 || !printable {
             return Err(invalid(format!(
@@ -152,27 +181,7 @@ impl RawRequest {
             )));
         }
         self.scopes.push(scope.to_string());
-        Ok(self)
-    }
-
-    /// Sends `data` as the body (replayable: retries and a second try
-    /// after a 401 send it again).
-    #[must_use]
-    pub fn body(mut self, data: Bytes) -> RawRequest {
-        self.body = Body::Bytes(data);
-        self
-    }
-
-    /// Streams the body from `stream` (of `len` bytes when known, sent as
-    /// `Content-Length`; chunked otherwise). A stream is sent once: the
-    /// request is not retried, and a 401 is returned as it is.
-    #[must_use]
-    pub fn body_stream<S>(mut self, stream: S, len: Option<u64>) -> RawRequest
-    where
-        S: Stream<Item = Result<Bytes>> + Send + 'static,
-    {
-        self.body = Body::Stream(Some(reqwest::Body::wrap_stream(stream)), len);
-        self
+        Ok(())
     }
 
     /// The method, upper case.
@@ -237,20 +246,30 @@ impl RawResponse {
 }
 
 impl Client {
-    /// Sends `request` to `registry` (`host[:port]`) with this client's
-    /// authentication, retries, TLS and proxy, and returns the response
-    /// whatever its status; see the module's documentation for the bounds.
-    pub async fn raw_request(&self, registry: &str, request: RawRequest) -> Result<RawResponse> {
+    /// Sends `request` with `body` to `registry` (`host[:port]`) with this
+    /// client's authentication, retries, TLS and proxy, and returns the
+    /// response whatever its status; see the module's documentation for
+    /// the bounds.
+    pub async fn raw_request(
+        &self,
+        registry: &str,
+        request: &RawRequest,
+        body: RawBody,
+    ) -> Result<RawResponse> {
         let registry = crate::registry::api_host(registry);
         let what = format!("{} {} on {registry}", request.method, request.path);
         let idempotent = matches!(
             request.method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE
         );
-        let mut inner = Request::new(request.method, Target::Path(request.path), request.scopes)
-            .body(request.body)
-            .unbounded();
-        inner.headers = request.headers;
+        let mut inner = Request::new(
+            request.method.clone(),
+            Target::Path(request.path.clone()),
+            request.scopes.clone(),
+        )
+        .body(body.0)
+        .unbounded();
+        inner.headers = request.headers.clone();
         inner.retry = idempotent;
         let response = self
             .transport
@@ -402,7 +421,6 @@ mod tests {
 
     #[test]
     fn reserved_and_excess_headers_are_refused() {
-        let r = RawRequest::new("GET", "/v2/").unwrap();
         for name in [
             "Authorization",
             "host",
@@ -421,11 +439,17 @@ mod tests {
             .header("X-Token", "secret\nvalue")
             .unwrap_err();
         assert!(!err.to_string().contains("secret"), "{err}");
-        let mut r = r.header("Accept", "application/json").unwrap();
+        let mut r = RawRequest::new("GET", "/v2/").unwrap();
+        r.header("Accept", "application/json").unwrap();
         for i in 1..MAX_REQUEST_HEADERS {
-            r = r.header(&format!("X-{i}"), "v").unwrap();
+            r.header(&format!("X-{i}"), "v").unwrap();
         }
         assert!(r.header("X-Last", "v").is_err());
+        assert_eq!(
+            r.headers.len(),
+            MAX_REQUEST_HEADERS,
+            "a refusal changes nothing"
+        );
         let big = "v".repeat(MAX_HEADER_BYTES);
         assert!(
             RawRequest::new("GET", "/v2/")
@@ -439,7 +463,7 @@ mod tests {
     fn scopes_are_bounded() {
         let mut r = RawRequest::new("GET", "/v2/").unwrap();
         for i in 0..MAX_SCOPES {
-            r = r.scope(&format!("repository:r{i}:pull")).unwrap();
+            r.scope(&format!("repository:r{i}:pull")).unwrap();
         }
         assert!(r.scope("repository:x:pull").is_err());
         for bad in ["", "a b", "x\n"] {

@@ -54,6 +54,8 @@ pub mod blob_reader;
 
 pub mod upload;
 
+pub mod request;
+
 pub mod image;
 
 use std::ffi::c_char;
