@@ -15,10 +15,13 @@
 #define EXIT_USAGE 2
 #define MAX_INSECURE 64
 #define MAX_MOUNT_FROM 64
+#define MAX_HEADERS 64
+#define MAX_SCOPES 16
 
 /* Which argument names the registry that -u/-p apply to: none, the first
- * (a host or a reference), or the second (push DIR REF, copy SRC DST). */
-enum target { TARGET_NONE, TARGET_HOST, TARGET_REF, TARGET_REF2 };
+ * (a host or a reference), or the second (push DIR REF, copy SRC DST;
+ * request METHOD HOST PATH). */
+enum target { TARGET_NONE, TARGET_HOST, TARGET_REF, TARGET_REF2, TARGET_HOST2 };
 
 struct cli;
 typedef int (*command_fn)(struct cli *cli);
@@ -49,9 +52,15 @@ struct cli {
     int tags; /* --tags */
     const char *mount_from[MAX_MOUNT_FROM];
     size_t mount_from_count;
+    const char *headers[MAX_HEADERS]; /* request -H */
+    size_t header_count;
+    const char *scopes[MAX_SCOPES]; /* request --scope */
+    size_t scope_count;
+    const char *data_file; /* request --data-file */
+    int include;           /* request -i */
     /* the command */
     const struct command *command;
-    const char *args[2];
+    const char *args[3];
     /* state */
     char *password_copy; /* malloc'd (from stdin or -p); wiped and freed at exit */
     ocireg_client *client;
@@ -104,7 +113,8 @@ int take_password(struct cli *cli);
 void free_password(struct cli *cli);
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
 
-/* The commands: registry.c, manifests.c, blobs.c, images.c, reference.c */
+/* The commands: registry.c, manifests.c, blobs.c, images.c, reference.c,
+ * request.c */
 int cmd_ping(struct cli *cli);
 int cmd_login(struct cli *cli);
 int cmd_catalog(struct cli *cli);
@@ -124,5 +134,6 @@ int cmd_copy(struct cli *cli);
 int cmd_save(struct cli *cli);
 int cmd_inspect(struct cli *cli);
 int cmd_ref_parse(struct cli *cli);
+int cmd_request(struct cli *cli);
 
 #endif

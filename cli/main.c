@@ -76,6 +76,15 @@ static const char usage_text[] =
     "                               digest (null when absent), canonical\n"
     "                               (docker.io/library/ubuntu:latest) and familiar\n"
     "                               (ubuntu:latest)\n"
+    "\n"
+    "Raw requests (vendor APIs beside the registry API, with the credentials):\n"
+    "  request METHOD HOST PATH     send METHOD (GET, HEAD, POST, PUT, PATCH,\n"
+    "       [-H 'Name: value']...   DELETE) to PATH (with its query) on HOST;\n"
+    "       [--scope SCOPE]...      the body to stdout; -i: the status and\n"
+    "       [--data-file F] [-i]    headers on stderr; --data-file: the request\n"
+    "                               body from F (- for stdin); --scope: a token\n"
+    "                               scope such as repository:NAME:pull. An HTTP\n"
+    "                               status of 400 or more exits 1 after the body\n"
     "\n"    "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
     "  --ca-file PATH               trust the CA certificates in PATH too\n"
@@ -125,6 +134,8 @@ static const struct command commands[] = {
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
     {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
+    {"request", 3, TARGET_HOST2, cmd_request,
+     "request METHOD HOST PATH [-H 'Name: value']... [--scope S]... [--data-file F] [-i]"},
 };
 
 /* ---- Ctrl-C and SIGTERM ---------------------------------------------- */
@@ -259,6 +270,20 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->all = 1;
     } else if (strcmp(arg, "--tags") == 0) {
         cli->tags = 1;
+    } else if (strcmp(arg, "-i") == 0 || strcmp(arg, "--include") == 0) {
+        cli->include = 1;
+    } else if ((r = option_value(argc, argv, i, "-H", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->header_count == MAX_HEADERS)
+            return usage_error("too many -H options", NULL);
+        cli->headers[cli->header_count++] = v;
+    } else if ((r = option_value(argc, argv, i, "--scope", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->scope_count == MAX_SCOPES)
+            return usage_error("too many --scope options", NULL);
+        cli->scopes[cli->scope_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -276,6 +301,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--platform", &cli->platform)) != 0 ||
                (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
+               (r = option_value(argc, argv, i, "--data-file", &cli->data_file)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -328,6 +354,11 @@ static int check_options(const struct cli *cli)
         return usage_error("--tags only goes with", "inspect");
     if (cli->mount_from_count > 0 && run != cmd_push)
         return usage_error("--mount-from only goes with", "push");
+    if ((cli->header_count > 0 || cli->scope_count > 0 || cli->data_file != NULL ||
+         cli->include) && run != cmd_request)
+        return usage_error("-H, --scope, --data-file and -i only go with", "request");
+    if (cli->password_stdin && cli->data_file != NULL && strcmp(cli->data_file, "-") == 0)
+        return usage_error("--password-stdin and --data-file - both want stdin", NULL);
     if (cli->pass != NULL && cli->password_stdin)
         return usage_error("-p and --password-stdin exclude each other", NULL);
     if ((cli->pass != NULL || cli->password_stdin) && cli->user == NULL)
@@ -343,7 +374,7 @@ static int check_options(const struct cli *cli)
 /* Parses argv into `cli`; returns 0, EXIT_USAGE, or -1 for --help. */
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
-    const char *positional[4];
+    const char *positional[5];
     int npos = 0, i, r, only_positional = 0;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
