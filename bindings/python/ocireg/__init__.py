@@ -31,6 +31,7 @@ from .client import (
     version,
 )
 from .errors import OciregError, error_class
+from .raw_request import Response
 from .reference import Reference, normalize_registry, parse_reference
 
 # One exception class per status: NotFoundError, UnauthorizedError, ...
@@ -49,6 +50,7 @@ __all__ = [
     "ManifestInfo",
     "OciregError",
     "Reference",
+    "Response",
     "Upload",
     "error_class",
     "library_path",
