@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	ocireg "github.com/ocireg/ocireg/bindings/go"
@@ -95,9 +96,12 @@ func TestRawRequests(t *testing.T) {
 
 // A redirect to another origin reaches it without the credential.
 func TestRawRequestRedirectCarriesNoAuthorization(t *testing.T) {
+	var mu sync.Mutex
 	var seen []http.Header
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
 		fmt.Fprint(w, "elsewhere")
 	}))
 	defer other.Close()
@@ -126,6 +130,8 @@ func TestRawRequestRedirectCarriesNoAuthorization(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || body.String() != "elsewhere" {
 		t.Fatalf("%v %+v %q", err, resp, body.String())
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(seen) != 1 || seen[0].Get("Authorization") != "" {
 		t.Fatalf("the other origin saw %v", seen)
 	}
