@@ -76,7 +76,10 @@ static const char usage_text[] =
     "                               digest (null when absent), canonical\n"
     "                               (docker.io/library/ubuntu:latest) and familiar\n"
     "                               (ubuntu:latest)\n"
-    "\n"
+    "\n";
+
+/* In two parts: C99 compilers need only take string literals of 4095 bytes. */
+static const char usage_text_2[] =
     "Raw requests (vendor APIs beside the registry API, with the credentials):\n"
     "  request METHOD HOST PATH     send METHOD (GET, HEAD, POST, PUT, PATCH,\n"
     "       [-H 'Name: value']...   DELETE) to PATH (with its query) on HOST;\n"
@@ -454,6 +457,7 @@ int main(int argc, char **argv)
     rc = parse_args(&cli, argc, argv);
     if (rc == -1) {
         fputs(usage_text, stdout);
+        fputs(usage_text_2, stdout);
         return finish_stdout();
     }
     if (rc != 0 || (rc = take_password(&cli)) != 0)
