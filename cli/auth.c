@@ -101,6 +101,8 @@ ocireg_status set_credentials(const struct cli *cli, ocireg_options *options)
         return OCIREG_OK;
     if (cli->command->target == TARGET_HOST)
         return ocireg_options_set_credentials(options, cli->args[0], cli->user, cli->pass);
+    if (cli->command->target == TARGET_HOST2)
+        return ocireg_options_set_credentials(options, cli->args[1], cli->user, cli->pass);
     if (cli->command->target == TARGET_REF2)
         return set_credentials_for_ref(cli, options, cli->args[1]);
     return set_credentials_for_ref(cli, options, cli->args[0]);

@@ -18,10 +18,13 @@
 #define MAX_ANNOTATIONS 256
 /* artifact push REF FILE...: the library takes at most 1000 files */
 #define MAX_FILES 1000
+#define MAX_HEADERS 64
+#define MAX_SCOPES 16
 
 /* Which argument names the registry that -u/-p apply to: none, the first
- * (a host or a reference), or the second (push DIR REF, copy SRC DST). */
-enum target { TARGET_NONE, TARGET_HOST, TARGET_REF, TARGET_REF2 };
+ * (a host or a reference), or the second (push DIR REF, copy SRC DST;
+ * request METHOD HOST PATH). */
+enum target { TARGET_NONE, TARGET_HOST, TARGET_REF, TARGET_REF2, TARGET_HOST2 };
 
 struct cli;
 typedef int (*command_fn)(struct cli *cli);
@@ -60,9 +63,15 @@ struct cli {
     const char *subject; /* --subject REF */
     int overwrite;       /* --overwrite */
     int via_throwaway;   /* --via-throwaway-manifest */
+    const char *headers[MAX_HEADERS]; /* request -H */
+    size_t header_count;
+    const char *scopes[MAX_SCOPES]; /* request --scope */
+    size_t scope_count;
+    const char *data_file; /* request --data-file */
+    int include;           /* request -i */
     /* the command */
     const struct command *command;
-    const char *args[2];
+    const char *args[3];
     const char *const *files; /* FILE... of a command with nargs < 0 */
     size_t file_count;
     /* state */
@@ -119,7 +128,7 @@ void free_password(struct cli *cli);
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
 
 /* The commands: registry.c, manifests.c, blobs.c, images.c, artifact.c,
- * reference.c */
+ * reference.c, request.c */
 int cmd_ping(struct cli *cli);
 int cmd_login(struct cli *cli);
 int cmd_catalog(struct cli *cli);
@@ -146,5 +155,6 @@ int cmd_platforms(struct cli *cli);
 
 /* verbose.c: --verbose, the library's debug log on stderr */
 int verbose_start(void);
+int cmd_request(struct cli *cli);
 
 #endif

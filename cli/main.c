@@ -109,6 +109,15 @@ static const char usage_images[] =
 /* The help is split in three: C99 promises string literals of 4095 bytes
  * only. */
 static const char usage_options[] =
+    "Raw requests (vendor APIs beside the registry API, with the credentials):\n"
+    "  request METHOD HOST PATH     send METHOD (GET, HEAD, POST, PUT, PATCH,\n"
+    "       [-H 'Name: value']...   DELETE) to PATH (with its query) on HOST;\n"
+    "       [--scope SCOPE]...      the body to stdout; -i: the status and\n"
+    "       [--data-file F] [-i]    headers on stderr; --data-file: the request\n"
+    "                               body from F (- for stdin); --scope: a token\n"
+    "                               scope such as repository:NAME:pull. An HTTP\n"
+    "                               status of 400 or more exits 1 after the body\n"
+    "\n"
     "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
     "  --ca-file PATH               trust the CA certificates in PATH too\n"
@@ -167,6 +176,8 @@ static const struct command commands[] = {
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
     {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
     {"platforms", 1, TARGET_REF, cmd_platforms, "platforms REF [--format text|json]"},
+    {"request", 3, TARGET_HOST2, cmd_request,
+     "request METHOD HOST PATH [-H 'Name: value']... [--scope S]... [--data-file F] [-i]"},
 };
 
 /* ---- Ctrl-C and SIGTERM ---------------------------------------------- */
@@ -313,6 +324,20 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         if (cli->annotation_count == MAX_ANNOTATIONS)
             return usage_error("too many --annotation options", NULL);
         cli->annotations[cli->annotation_count++] = v;
+    } else if (strcmp(arg, "-i") == 0 || strcmp(arg, "--include") == 0) {
+        cli->include = 1;
+    } else if ((r = option_value(argc, argv, i, "-H", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->header_count == MAX_HEADERS)
+            return usage_error("too many -H options", NULL);
+        cli->headers[cli->header_count++] = v;
+    } else if ((r = option_value(argc, argv, i, "--scope", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->scope_count == MAX_SCOPES)
+            return usage_error("too many --scope options", NULL);
+        cli->scopes[cli->scope_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -332,6 +357,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
                (r = option_value(argc, argv, i, "--format", &cli->format)) != 0 ||
                (r = option_value(argc, argv, i, "--subject", &cli->subject)) != 0 ||
+               (r = option_value(argc, argv, i, "--data-file", &cli->data_file)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -411,6 +437,11 @@ static int check_options(const struct cli *cli)
         return usage_error("--tags only goes with", "inspect");
     if (cli->mount_from_count > 0 && run != cmd_push)
         return usage_error("--mount-from only goes with", "push");
+    if ((cli->header_count > 0 || cli->scope_count > 0 || cli->data_file != NULL ||
+         cli->include) && run != cmd_request)
+        return usage_error("-H, --scope, --data-file and -i only go with", "request");
+    if (cli->password_stdin && cli->data_file != NULL && strcmp(cli->data_file, "-") == 0)
+        return usage_error("--password-stdin and --data-file - both want stdin", NULL);
     if (cli->pass != NULL && cli->password_stdin)
         return usage_error("-p and --password-stdin exclude each other", NULL);
     if ((cli->pass != NULL || cli->password_stdin) && cli->user == NULL)

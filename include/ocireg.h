@@ -79,6 +79,10 @@
 #define OCIREG_VERSION "0.1.0"
 
 
+// `ocireg_request_set_body_reader`'s length when the length is unknown
+// (the body is then sent chunked).
+#define OCIREG_UNKNOWN_LENGTH UINT64_MAX
+
 // The result of a fallible ocireg call. `OCIREG_OK` is 0; every other
 // value is an error whose detail `ocireg_last_error_*` gives on the same
 // thread. Values are assigned once and never reused; `ocireg_status_str`
@@ -197,6 +201,24 @@ typedef struct ocireg_platform_list ocireg_platform_list;
 // once. The strings they return belong to the reference and stay valid
 // until `ocireg_reference_free`.
 typedef struct ocireg_reference ocireg_reference;
+
+// A raw request to a path on a registry, sent by `ocireg_client_request`
+// with the client's authentication, retries, TLS and proxy: for vendor
+// APIs beside the registry API. Made by `ocireg_request_new`, freed by
+// `ocireg_request_free`; it may be sent many times. One thread at a time.
+//
+// Bounds: the path starts with one `/` and stays on the registry's origin
+// (no scheme or host, no `.`/`..` segments, also percent-encoded; the
+// query is the caller's); at most 64 caller headers and 64 KiB of them,
+// never `Authorization`, `Host`, `Content-Length` or hop-by-hop headers;
+// at most 16 token scopes. `Authorization` is sent to the registry's own
+// origin only: a redirect elsewhere arrives without it.
+typedef struct ocireg_request ocireg_request;
+
+// The status and headers of a raw request's response (its body went to
+// the write callback). Made by `ocireg_client_request`, freed by
+// `ocireg_response_free`. One thread at a time.
+typedef struct ocireg_response ocireg_response;
 
 // A list of strings (tags, repositories). Freed by
 // `ocireg_string_list_free`. One thread at a time.
@@ -530,14 +552,19 @@ ocireg_status ocireg_options_set_identity_token(ocireg_options *options,
 //
 // @param options the options.
 // @param value the file's path.
-// @return `OCIREG_OK`, or the argument error.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a regular file this process can
+//         read.
 ocireg_status ocireg_options_set_auth_file(ocireg_options *options, const char *value);
 
 // Trusts the CA certificates in a PEM file too. May be called many times.
 //
 // @param options the options.
 // @param value the file's path (read by `ocireg_client_new`).
-// @return `OCIREG_OK`, or the argument error.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a regular file this process can
+//         read. Its contents are checked by `ocireg_client_new`
+//         (`OCIREG_ERR_TLS`).
 ocireg_status ocireg_options_add_ca_file(ocireg_options *options, const char *value);
 
 // Sends every request through a proxy, instead of following the
@@ -564,7 +591,10 @@ ocireg_status ocireg_options_set_user_agent(ocireg_options *options, const char 
 // @param options the options.
 // @param cert_path the PEM file of the certificate chain.
 // @param key_path the PEM file of its private key.
-// @return `OCIREG_OK`, or the argument error.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when either is not a regular file this process
+//         can read. Their contents are checked by `ocireg_client_new`
+//         (`OCIREG_ERR_TLS`).
 ocireg_status ocireg_options_set_client_cert(ocireg_options *options,
                                              const char *cert_path,
                                              const char *key_path);
@@ -1276,10 +1306,149 @@ ocireg_status ocireg_upload_suspend(ocireg_upload *upload,
 ocireg_status ocireg_upload_commit(ocireg_upload *upload, const char *digest, char **digest_out);
 
 // Frees an upload; one neither committed nor suspended is cancelled on the
-// registry (best effort).
+// registry (best effort: a `DELETE` waited for at most 5 seconds, even when
+// the client's timeouts are 0 or its cancel handle has fired).
 //
 // @param upload the upload, or NULL (a no-op).
 void ocireg_upload_free(ocireg_upload *upload);
+
+// Makes a raw request.
+//
+// @param method GET, HEAD, POST, PUT, PATCH or DELETE (any case).
+// @param path the path with its query, such as `/api/v2.0/projects?page=1`.
+// @param request_out receives the request; free it with
+//        `ocireg_request_free`.
+// @return `OCIREG_OK`, or `OCIREG_ERR_INVALID_ARGUMENT` for another method
+//         or a path that could leave the registry's origin.
+ocireg_status ocireg_request_new(const char *method,
+                                 const char *path,
+                                 ocireg_request **request_out);
+
+// Adds a header to a request.
+//
+// @param request the request.
+// @param name the header's name.
+// @param value its value (never echoed in errors).
+// @return `OCIREG_OK`, or `OCIREG_ERR_INVALID_ARGUMENT` for a header the
+//         client sets itself, a malformed one, or one past the bounds (the
+//         request is then unchanged).
+ocireg_status ocireg_request_add_header(ocireg_request *request,
+                                        const char *name,
+                                        const char *value);
+
+// Asks for a token with this scope (such as `repository:foo:pull`) when
+// the registry uses token auth. Without one, a registry's challenge may
+// still name the scope it needs (and the request is tried again with it,
+// unless its body comes from a read callback).
+//
+// @param request the request.
+// @param scope the scope.
+// @return `OCIREG_OK`, or `OCIREG_ERR_INVALID_ARGUMENT`.
+ocireg_status ocireg_request_add_scope(ocireg_request *request, const char *scope);
+
+// Sends these bytes (copied) as the body. Such a request is retried
+// (GET, HEAD, PUT and DELETE) and tried again after a 401.
+//
+// @param request the request.
+// @param data `len` bytes (NULL allowed when `len` is 0).
+// @param len their number.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_request_set_body(ocireg_request *request, const uint8_t *data, size_t len);
+
+// Streams the body from a read callback, called on the thread of
+// `ocireg_client_request` while the request goes out. Such a request is
+// sent once: not retried, and a 401 is returned as it is.
+//
+// @param request the request.
+// @param read the read callback.
+// @param userdata passed to `read`; it must stay valid while the request
+//        is sent.
+// @param len the body's length, or `OCIREG_UNKNOWN_LENGTH` (sent chunked).
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_request_set_body_reader(ocireg_request *request,
+                                             ocireg_read_cb read,
+                                             void *userdata,
+                                             uint64_t len);
+
+// Bounds the response body `ocireg_client_request` accepts: past `max`
+// bytes the call stops with `OCIREG_ERR_SIZE_EXCEEDED` before the write
+// callback sees the excess.
+//
+// @param request the request.
+// @param max the most bytes, or 0 for no bound (the default).
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_request_set_max_response_body(ocireg_request *request, uint64_t max);
+
+// Frees a request.
+//
+// @param request the request, or NULL (a no-op).
+void ocireg_request_free(ocireg_request *request);
+
+// Sends a raw request to a registry and streams the response body to
+// `write`. Any HTTP status is a success here: read it with
+// `ocireg_response_status` (the registry's errors are in the body).
+//
+// @param client the client.
+// @param host the registry, `host[:port]`.
+// @param request the request (not consumed; it may be sent again).
+// @param write NULL to drop the body, or the write callback, called on
+//        this thread.
+// @param userdata passed to `write`.
+// @param cancel NULL, or a signal that stops the call.
+// @param response_out receives the status and headers; free them with
+//        `ocireg_response_free`.
+// @return `OCIREG_OK`; `OCIREG_ERR_SIZE_EXCEEDED` for a body past the
+//         request's bound or headers past 256 or 64 KiB;
+//         `OCIREG_ERR_ABORTED` when a callback stopped it; or the error.
+ocireg_status ocireg_client_request(const ocireg_client *client,
+                                    const char *host,
+                                    ocireg_request *request,
+                                    ocireg_write_cb write,
+                                    void *userdata,
+                                    const ocireg_cancel *cancel,
+                                    ocireg_response **response_out);
+
+// The HTTP status of a response.
+//
+// @param response the response.
+// @return the status, or 0 when `response` is NULL.
+uint16_t ocireg_response_status(const ocireg_response *response);
+
+// The number of headers of a response.
+//
+// @param response the response.
+// @return the count, or 0 when `response` is NULL.
+size_t ocireg_response_header_count(const ocireg_response *response);
+
+// The name (lower case) of header `index` of a response.
+//
+// @param response the response.
+// @param index from 0 to the count less one.
+// @return the name, owned by the response (valid until it is freed), or
+//         NULL for a NULL response or an index out of range.
+const char *ocireg_response_header_name(const ocireg_response *response, size_t index);
+
+// The value of header `index` of a response (bytes that are not UTF-8
+// replaced).
+//
+// @param response the response.
+// @param index from 0 to the count less one.
+// @return the value, owned by the response (valid until it is freed), or
+//         NULL for a NULL response or an index out of range.
+const char *ocireg_response_header_value(const ocireg_response *response, size_t index);
+
+// The first value of the header `name` (any case) of a response.
+//
+// @param response the response.
+// @param name the header's name.
+// @return the value, owned by the response (valid until it is freed), or
+//         NULL when there is none (or an argument is NULL or not UTF-8).
+const char *ocireg_response_header(const ocireg_response *response, const char *name);
+
+// Frees a response.
+//
+// @param response the response, or NULL (a no-op).
+void ocireg_response_free(ocireg_response *response);
 
 // Makes image options: this machine's platform, one platform, no progress.
 //

@@ -13,7 +13,9 @@ use bytes::Bytes;
 use tokio::runtime::Runtime;
 
 pub use crate::cancel::CancelToken;
-use crate::client::{self, BlobInfo, Manifest, ManifestInfo, UntagFallback, Untagged};
+use crate::client::{
+    self, BlobInfo, Manifest, ManifestInfo, RawBody, RawRequest, UntagFallback, Untagged,
+};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -343,6 +345,67 @@ impl Client {
         }
     }
 
+    /// Sends a raw request; see [`crate::Client::raw_request`]. The
+    /// response's body is read through the [`RawResponse`] returned.
+    pub fn raw_request(
+        &self,
+        registry: &str,
+        request: &RawRequest,
+        body: RawBody,
+    ) -> Result<RawResponse> {
+        let inner = self.run(self.inner.raw_request(registry, request, body))?;
+        Ok(RawResponse::new(inner, self.cancel.clone()))
+    }
+
+    /// Sends a raw request whose body is everything `body` yields (`len`
+    /// bytes when known), read on this thread while the request goes out.
+    /// The body is sent once (no retry). A failing `body` fails the call
+    /// with its error.
+    pub fn raw_request_from_reader(
+        &self,
+        registry: &str,
+        request: &RawRequest,
+        body: &mut dyn Read,
+        len: Option<u64>,
+    ) -> Result<RawResponse> {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(2);
+        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        let stream = RawBody::stream(stream, len);
+        let inner = &self.inner;
+        let inner = self.run(async move {
+            let send = inner.raw_request(registry, request, stream);
+            let pump = async move {
+                let mut buffer = vec![0; client::READ_SIZE];
+                loop {
+                    let n = match read_some(body, &mut buffer) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            // Aborts the request's body, then fails the call.
+                            let _ = tx.send(Err(e.clone())).await;
+                            return Err(e);
+                        }
+                    };
+                    // At the end, dropping `tx` ends the body; a failed send
+                    // means the request is over (answered, or failed).
+                    if n == 0
+                        || tx
+                            .send(Ok(Bytes::copy_from_slice(&buffer[..n])))
+                            .await
+                            .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+            };
+            let (response, pumped) = tokio::join!(send, pump);
+            pumped?;
+            response
+        })?;
+        Ok(RawResponse::new(inner, self.cancel.clone()))
+    }
+
     /// See [`crate::Client::start_upload`].
     pub fn start_upload(&self, reference: &Reference) -> Result<BlobWriter> {
         let inner = self.run(self.inner.start_upload(reference))?;
@@ -558,7 +621,7 @@ async fn any_cancelled(tokens: &[CancelToken]) {
 }
 
 /// One `read` of `reader` into `buffer` (retried when interrupted).
-fn read_some<R: Read>(reader: &mut R, buffer: &mut [u8]) -> Result<usize> {
+fn read_some<R: Read + ?Sized>(reader: &mut R, buffer: &mut [u8]) -> Result<usize> {
     loop {
         match reader.read(buffer) {
             Ok(n) => return Ok(n.min(buffer.len())),
@@ -638,7 +701,9 @@ impl Read for BlobReader {
 /// A blocking blob writer; see [`crate::BlobWriter`]. Also an
 /// [`std::io::Write`] (whose `flush` sends the buffered bytes as a chunk).
 /// Dropping a writer that was neither finished nor suspended cancels its
-/// upload (best effort). One thread at a time.
+/// upload (best effort, a `DELETE` waited for at most
+/// [`CANCEL_ON_DROP_TIMEOUT`], even when the client has no timeout or was
+/// cancelled). One thread at a time.
 pub struct BlobWriter {
     inner: Inherited<client::BlobWriter>,
     cancel: Option<CancelToken>,
@@ -720,11 +785,120 @@ impl std::io::Write for BlobWriter {
     }
 }
 
+/// How long dropping an open [`BlobWriter`] waits for its `DELETE`. It has
+/// a bound of its own: the client's timeouts may be zero (none), and its
+/// cancel token may have fired (which is often why the writer is dropped).
+pub const CANCEL_ON_DROP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Drop for BlobWriter {
     fn drop(&mut self) {
         if self.inner.is_open() && self.inner.is_home() {
             // Best effort: the registry also expires abandoned sessions.
-            let _ = self.run(async |w| w.cancel().await);
+            // Not through `run`: a fired cancel token must not stop it.
+            let writer = &mut *self.inner;
+            let _ = block_on(async {
+                tokio::time::timeout(CANCEL_ON_DROP_TIMEOUT, writer.cancel()).await
+            });
         }
+    }
+}
+
+/// The response to a blocking raw request; see [`crate::RawResponse`].
+/// Also an [`std::io::Read`] of the body. One thread at a time.
+pub struct RawResponse {
+    inner: Inherited<client::RawResponse>,
+    pending: Bytes,
+    cancel: Option<CancelToken>,
+}
+
+impl RawResponse {
+    fn new(inner: client::RawResponse, cancel: Option<CancelToken>) -> RawResponse {
+        RawResponse {
+            inner: Inherited::new(inner),
+            pending: Bytes::new(),
+            cancel,
+        }
+    }
+
+    /// The HTTP status.
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.inner.status()
+    }
+
+    /// See [`crate::RawResponse::headers`].
+    #[must_use]
+    pub fn headers(&self) -> &[(String, String)] {
+        self.inner.headers()
+    }
+
+    /// The first value of header `name` (any case).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.inner.header(name)
+    }
+
+    /// The next piece of the body; `None` at its end.
+    pub fn chunk(&mut self) -> Result<Option<Bytes>> {
+        if !self.pending.is_empty() {
+            return Ok(Some(std::mem::take(&mut self.pending)));
+        }
+        self.inner.check()?;
+        run_cancellable(self.cancel.as_ref(), self.inner.chunk())
+    }
+
+    /// Hands the rest of the body to `sink`, piece by piece, and gives its
+    /// length; beyond `limit` bytes (when set) it stops with
+    /// `SIZE_EXCEEDED` before `sink` sees the excess.
+    pub fn read_to(
+        &mut self,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+        limit: Option<u64>,
+    ) -> Result<u64> {
+        let mut done = 0u64;
+        while let Some(chunk) = self.chunk()? {
+            done += chunk.len() as u64;
+            if let Some(limit) = limit
+                && done > limit
+            {
+                return Err(Error::new(
+                    ErrorKind::SizeExceeded,
+                    format!("the response body is larger than {limit} bytes"),
+                ));
+            }
+            sink(&chunk)?;
+        }
+        Ok(done)
+    }
+
+    /// The rest of the body, refused with `SIZE_EXCEEDED` beyond `limit` bytes.
+    pub fn bytes(&mut self, limit: usize) -> Result<Bytes> {
+        let mut body = bytes::BytesMut::new();
+        self.read_to(
+            &mut |chunk| {
+                body.extend_from_slice(chunk);
+                Ok(())
+            },
+            Some(limit as u64),
+        )?;
+        Ok(body.freeze())
+    }
+}
+
+impl Read for RawResponse {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.pending.is_empty() {
+            match self.chunk().map_err(std::io::Error::other)? {
+                Some(bytes) => self.pending = bytes,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        let _ = self.pending.split_to(n);
+        Ok(n)
     }
 }

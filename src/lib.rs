@@ -40,8 +40,8 @@ mod transport;
 
 pub use cancel::CancelToken;
 pub use client::{
-    BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, UntagFallback,
-    Untagged,
+    BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, RawBody,
+    RawRequest, RawResponse, UntagFallback, Untagged,
 };
 pub use credential::Credential;
 pub use descriptor::Descriptor;

@@ -2,7 +2,7 @@
 //! material, proxy, timeouts, retries and identification.
 
 use std::fmt::Display;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::credential::Credential;
@@ -40,6 +40,8 @@ pub struct ClientOptions {
     pub credentials: Vec<(String, Credential)>,
     /// An auth file (docker `config.json` or containers `auth.json` format)
     /// to use instead of the default search.
+    /// [`ClientOptions::validate`] refuses one that is not a readable
+    /// regular file (`INVALID_ARGUMENT`, naming the path).
     pub auth_file: Option<PathBuf>,
     /// How long a docker credential helper (`docker-credential-NAME get`)
     /// may run before it is killed and the lookup fails with `TIMEOUT`;
@@ -165,6 +167,9 @@ impl ClientOptions {
         if let Some(proxy) = &self.proxy {
             check_proxy(proxy)?;
         }
+        if let Some(path) = &self.auth_file {
+            check_readable_file("auth file", path)?;
+        }
         Ok(())
     }
 
@@ -237,6 +242,28 @@ pub fn check_proxy(url: &str) -> Result<()> {
     }
 }
 
+/// Refuses a path the client will have to read (an auth file, CA or
+/// client-certificate file) unless it is a regular file this process can
+/// open, with `INVALID_ARGUMENT` naming `what` and the path (never the
+/// contents). Symlinks are followed: the caller chose the path.
+pub fn check_readable_file(what: &str, path: &Path) -> Result<()> {
+    let refuse = |why: String| {
+        Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{what} {}: {why}", path.display()),
+        ))
+    };
+    match std::fs::metadata(path) {
+        Err(e) => return refuse(e.to_string()),
+        Ok(meta) if !meta.is_file() => return refuse("not a regular file".to_string()),
+        Ok(_) => {}
+    }
+    match std::fs::File::open(path) {
+        Ok(_) => Ok(()),
+        Err(e) => refuse(e.to_string()),
+    }
+}
+
 /// A timeout as the HTTP stack takes it: `None` for zero (no limit).
 #[must_use]
 pub fn timeout_limit(timeout: Duration) -> Option<Duration> {
@@ -304,6 +331,33 @@ mod tests {
         };
         zero.validate().expect("zero timeouts mean none");
         assert_eq!(timeout_limit(Duration::ZERO), None);
+    }
+
+    #[test]
+    fn an_auth_file_must_be_a_readable_regular_file() {
+        let missing = std::env::temp_dir().join(format!("ocireg-no-auth-{}", std::process::id()));
+        for (path, why) in [
+            (missing.clone(), "No such file"),
+            (std::env::temp_dir(), "not a regular file"),
+        ] {
+            let o = ClientOptions {
+                auth_file: Some(path.clone()),
+                ..Default::default()
+            };
+            let err = o.validate().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+            let text = err.to_string();
+            assert!(text.contains(&path.display().to_string()), "{text}");
+            assert!(text.contains(why), "{text}");
+        }
+        let file = missing.with_extension("json");
+        std::fs::write(
+            &file,
+            b"{\"auths\":{\"r\":{\"auth\":\"c2VjcmV0OnNlY3JldA==\"}}}",
+        )
+        .unwrap();
+        check_readable_file("auth file", &file).expect("a readable file");
+        std::fs::remove_file(&file).unwrap();
     }
 
     #[test]

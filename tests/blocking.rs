@@ -248,3 +248,78 @@ fn a_huge_chunk_size_uploads_a_small_blob() {
     assert_eq!(writer.finish(None).expect("finish"), want);
     assert_eq!(c.head_blob(&r, &want).unwrap().size, data.len() as u64);
 }
+
+/// Dropping an open writer sends its `DELETE` even once the client was
+/// cancelled, and waits for it at most `CANCEL_ON_DROP_TIMEOUT` even when
+/// the client has no timeouts at all: a stalled registry cannot hang it.
+#[test]
+fn dropping_an_open_writer_deletes_within_its_own_bound() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    use support::scripted::scripted;
+
+    let deletes = Arc::new(AtomicUsize::new(0));
+    let seen = deletes.clone();
+    let server = scripted(Arc::new(move |method, path| {
+        if method == "POST" && path.starts_with("/v2/r/blobs/uploads/") {
+            let headers = vec![
+                ("Location".to_string(), "/v2/r/blobs/uploads/u1".to_string()),
+                ("Range".to_string(), "0-0".to_string()),
+            ];
+            return (202, headers, Vec::new());
+        }
+        if method == "DELETE" {
+            seen.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_secs(30));
+            return (204, Vec::new(), Vec::new());
+        }
+        (404, Vec::new(), Vec::new())
+    }));
+    let host = server.addr().to_string();
+    let c = Client::new(ClientOptions {
+        insecure_registries: vec![host.clone()],
+        request_timeout: Duration::ZERO,
+        read_timeout: Duration::ZERO,
+        max_retries: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    let token = ocireg::CancelToken::new();
+    let c = c.with_cancel(&token);
+    let mut writer = c.start_upload(&reference(&host, "r")).unwrap();
+    writer.write(b"buffered, never sent").unwrap();
+    token.cancel();
+    let started = Instant::now();
+    drop(writer);
+    let took = started.elapsed();
+    assert_eq!(deletes.load(Ordering::SeqCst), 1, "the DELETE was sent");
+    assert!(
+        took >= ocireg::blocking::CANCEL_ON_DROP_TIMEOUT - Duration::from_millis(100)
+            && took < ocireg::blocking::CANCEL_ON_DROP_TIMEOUT + Duration::from_secs(3),
+        "drop took {took:?}"
+    );
+}
+
+/// Against a real registry, the session of a dropped writer of a cancelled
+/// client is gone afterwards.
+#[test]
+fn a_dropped_writer_of_a_cancelled_client_leaves_no_session() {
+    let reg = Registry::start(Mode::Plain);
+    let token = ocireg::CancelToken::new();
+    let c = client(reg.host()).with_cancel(&token);
+    let r = reference(reg.host(), "blocking/dropped");
+    let mut writer = c.start_upload(&r).unwrap();
+    writer.write(b"some bytes").unwrap();
+    writer.flush().unwrap();
+    let location = writer.location().to_string();
+    token.cancel();
+    drop(writer);
+    let fresh = client(reg.host());
+    let err = fresh
+        .resume_upload(&r, &location)
+        .err()
+        .expect("the session was deleted");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert_eq!(reg.count_requests("DELETE", "/blobs/uploads/"), 1);
+}

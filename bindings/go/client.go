@@ -23,12 +23,17 @@ type Credential struct {
 	IdentityToken string // used instead of Username/Password when set
 }
 
+// NoTimeout, as an Options timeout, lifts that timeout altogether: a
+// call then waits as long as the registry takes, bounded only by its
+// context. Any negative duration means the same.
+const NoTimeout time.Duration = -1
+
 // Options configure a Client. The zero value gives the defaults: HTTPS
 // only, the system CAs, credentials from the usual auth files, 30 s
 // connect timeout, 60 s read timeout, 300 s request timeout, 4 retries.
 // A value outside the range its field names makes NewClient fail with
-// ErrInvalidArgument. Timeouts are at most 30 days; the C API's timeout
-// of 0 ("no limit") is not reachable from Go, where 0 keeps the default.
+// ErrInvalidArgument. Timeouts are at most 30 days; 0 keeps a timeout's
+// default and NoTimeout (any negative duration) lifts it (the C API's 0).
 type Options struct {
 	// InsecureRegistries allows plain HTTP, and HTTPS without certificate
 	// checks, for these registries ("host" or "host:port").
@@ -37,7 +42,9 @@ type Options struct {
 	// Hub) to its credential. They win over any auth file.
 	Credentials map[string]Credential
 	// AuthFile is a docker config.json or containers auth.json to use
-	// instead of the default search.
+	// instead of the default search; NewClient fails with
+	// ErrInvalidArgument, naming the path, when it is not a readable
+	// regular file.
 	AuthFile string
 	// CAFiles are PEM files of extra CA certificates to trust.
 	CAFiles []string
@@ -54,17 +61,17 @@ type Options struct {
 	Headers map[string]string
 
 	// ConnectTimeout bounds making a connection (0: the default, 30 s;
-	// at most 30 days).
+	// NoTimeout: none; at most 30 days).
 	ConnectTimeout time.Duration
 	// ReadTimeout bounds how long a response may send nothing (0: the
-	// default, 60 s; at most 30 days).
+	// default, 60 s; NoTimeout: none; at most 30 days).
 	ReadTimeout time.Duration
 	// RequestTimeout bounds a request without a streamed body (0: the
-	// default, 300 s; at most 30 days).
+	// default, 300 s; NoTimeout: none; at most 30 days).
 	RequestTimeout time.Duration
 	// CredentialHelperTimeout bounds a docker credential helper's run; one
 	// still running then is killed and the lookup fails with ErrTimeout
-	// (0: the default, 30 s; at most 30 days).
+	// (0: the default, 30 s; NoTimeout: none; at most 30 days).
 	CredentialHelperTimeout time.Duration
 	// MaxRetries is how many times a failed request is retried (429,
 	// 502-504, connection errors; 500 too for HEAD), the ping included;
@@ -231,16 +238,17 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 			err = num(name, f)
 		}
 	}
-	set(opts.ConnectTimeout > 0, "ConnectTimeout", func() C.ocireg_status {
+	// ms gives 0 ("no limit" in C) for NoTimeout and any negative duration.
+	set(opts.ConnectTimeout != 0, "ConnectTimeout", func() C.ocireg_status {
 		return C.ocireg_options_set_connect_timeout_ms(o, ms(opts.ConnectTimeout))
 	})
-	set(opts.ReadTimeout > 0, "ReadTimeout", func() C.ocireg_status {
+	set(opts.ReadTimeout != 0, "ReadTimeout", func() C.ocireg_status {
 		return C.ocireg_options_set_read_timeout_ms(o, ms(opts.ReadTimeout))
 	})
-	set(opts.RequestTimeout > 0, "RequestTimeout", func() C.ocireg_status {
+	set(opts.RequestTimeout != 0, "RequestTimeout", func() C.ocireg_status {
 		return C.ocireg_options_set_request_timeout_ms(o, ms(opts.RequestTimeout))
 	})
-	set(opts.CredentialHelperTimeout > 0, "CredentialHelperTimeout", func() C.ocireg_status {
+	set(opts.CredentialHelperTimeout != 0, "CredentialHelperTimeout", func() C.ocireg_status {
 		return C.ocireg_options_set_credential_helper_timeout_ms(o, ms(opts.CredentialHelperTimeout))
 	})
 	set(opts.MaxRetries != 0, "MaxRetries", func() C.ocireg_status {

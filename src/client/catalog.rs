@@ -4,7 +4,6 @@ use serde::Deserialize;
 
 use super::Client;
 use super::body::parse_json;
-use super::tags::with_page_size;
 use crate::error::Result;
 use crate::transport::request::CATALOG_SCOPE;
 
@@ -17,13 +16,23 @@ struct Catalog {
 impl Client {
     /// Every repository of `registry` (`host[:port]`), following pagination.
     pub async fn catalog(&self, registry: &str) -> Result<Vec<String>> {
-        let path = with_page_size("/v2/_catalog".to_string(), self.options().page_size);
         let scopes = vec![CATALOG_SCOPE.to_string()];
         let host = crate::registry::api_host(registry);
-        self.paginate(host, path, scopes, "listing the catalog", |bytes| {
-            let page: Catalog = parse_json(bytes, "catalog")?;
-            Ok(page.repositories.unwrap_or_default())
-        })
+        let capped = self
+            .options()
+            .page_size
+            .map(|n| (n, String::as_str as fn(&String) -> &str));
+        self.paginate(
+            host,
+            "/v2/_catalog",
+            capped,
+            scopes,
+            "listing the catalog",
+            |bytes| {
+                let page: Catalog = parse_json(bytes, "catalog")?;
+                Ok(page.repositories.unwrap_or_default())
+            },
+        )
         .await
     }
 }

@@ -9,6 +9,7 @@ mod catalog;
 mod login;
 mod manifests;
 mod ping;
+mod raw_request;
 mod referrers;
 mod tags;
 mod untag;
@@ -24,6 +25,10 @@ pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
 pub(crate) use self::untag::EMPTY_CONFIG;
 pub use self::untag::{UntagFallback, Untagged};
+pub use self::raw_request::{
+    MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
+    RawBody, RawRequest, RawResponse,
+};
 pub use self::uploads::MountResult;
 pub(crate) use self::uploads::READ_SIZE;
 use reqwest::Method;

@@ -34,7 +34,8 @@ impl Client {
         let listed = self
             .paginate(
                 reference.api_host(),
-                path,
+                &path,
+                None,
                 vec![pull_scope(repo)],
                 "listing referrers",
                 |bytes| {

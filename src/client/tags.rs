@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use reqwest::Method;
 use reqwest::header::LINK;
+use reqwest::{Method, Url};
 use serde::Deserialize;
 
 use super::Client;
@@ -12,6 +12,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::reference::Reference;
 use crate::transport::headers::next_link;
 use crate::transport::request::{Request, Target, pull_scope};
+
+/// A page size asked for (`n=`) and how to name an entry (for `last=`).
+pub(crate) type PageSize<T> = (u32, fn(&T) -> &str);
 
 /// The most pages followed before a listing is declared endless.
 const MAX_PAGES: usize = 10_000;
@@ -26,11 +29,14 @@ impl Client {
     /// Every tag of the repository of `reference`, following `Link` pagination.
     pub async fn tags(&self, reference: &Reference) -> Result<Vec<String>> {
         let repo = reference.repository();
-        let path = with_page_size(format!("/v2/{repo}/tags/list"), self.options().page_size);
+        let path = format!("/v2/{repo}/tags/list");
         let scopes = vec![pull_scope(repo)];
         self.paginate(
             reference.api_host(),
-            path,
+            &path,
+            self.options()
+                .page_size
+                .map(|n| (n, String::as_str as fn(&String) -> &str)),
             scopes,
             "listing tags",
             |bytes| {
@@ -41,16 +47,26 @@ impl Client {
         .await
     }
 
-    /// Follows `Link: <...>; rel="next"` from `first_path`, collecting what
-    /// `parse` finds on each page. A link that repeats is an error, not a
-    /// loop, and so is one to another origin (scheme, host or port) than
-    /// the registry's. The whole listing is bounded by the client's
-    /// `max_list_entries` and `max_list_bytes` (`SizeExceeded`, naming the
-    /// bound), each page by [`MAX_MANIFEST_SIZE`], the pages by [`MAX_PAGES`].
+    /// Follows `Link: <...>; rel="next"` from `path`, collecting what
+    /// `parse` finds on each page; `capped` is the page size asked for
+    /// (`n=`) with the name of an entry (for `last=`), if any. A link that repeats is an error, not a loop, and so is
+    /// one to another origin (scheme, host or port) than the registry's.
+    ///
+    /// A page of exactly `n` entries without a `Link` may be a
+    /// registry that caps pages but does not say so: the next page is
+    /// asked for with `last=<the last entry>`, and the listing ends at the
+    /// first page that brings nothing new (a registry ignoring `last`
+    /// sends the same entries again; those at or before `last` are
+    /// dropped, as the spec's lexical order allows).
+    ///
+    /// The whole listing is bounded by the client's `max_list_entries` and
+    /// `max_list_bytes` (`SizeExceeded`, naming the bound), each page by
+    /// [`MAX_MANIFEST_SIZE`], the pages by [`MAX_PAGES`].
     pub(crate) async fn paginate<T, F>(
         &self,
         registry: &str,
-        first_path: String,
+        path: &str,
+        capped: Option<PageSize<T>>,
         scopes: Vec<String>,
         what: &str,
         parse: F,
@@ -58,6 +74,7 @@ impl Client {
     where
         F: Fn(&[u8]) -> Result<Vec<T>>,
     {
+        let page_size = capped.map(|(n, _)| n);
         let max_entries = self.options().max_list_entries;
         let max_bytes = usize::try_from(self.options().max_list_bytes).unwrap_or(usize::MAX);
         let too_many_bytes = || {
@@ -69,11 +86,15 @@ impl Client {
                 ),
             )
         };
-        let origin = self.transport.base_url(registry).await?.origin();
-        let mut items = Vec::new();
+        let base = self.transport.base_url(registry).await?;
+        let origin = base.origin();
+        let mut items: Vec<T> = Vec::new();
         let mut bytes = 0usize;
         let mut seen = HashSet::new();
-        let mut target = Target::Path(first_path);
+        let mut target = Target::Url(listing_url(&base, path, page_size, None, what)?);
+        // Set while following a page of exactly `n` entries that
+        // came without a `Link`: the last entry the listing holds.
+        let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let request = Request::new(Method::GET, target, scopes.clone());
             let response = self.transport.send(registry, request, what).await?;
@@ -93,8 +114,15 @@ impl Client {
                 other => other?,
             };
             bytes += body.len();
-            let page = parse(&body)?;
+            let mut page = parse(&body)?;
             drop(body);
+            let full_page = page_size.is_some_and(|n| page.len() == n as usize);
+            if let (Some(last), Some((_, name))) = (&after, capped) {
+                page.retain(|entry| name(entry) > last.as_str());
+                if page.is_empty() {
+                    return Ok(items);
+                }
+            }
             if page.len() > max_entries - items.len() {
                 return Err(Error::new(
                     ErrorKind::SizeExceeded,
@@ -107,8 +135,17 @@ impl Client {
             items.extend(page);
             let link_refs: Vec<&str> = links.iter().map(String::as_str).collect();
             match next_link(&link_refs, &page_url)? {
-                None => return Ok(items),
+                None => match (full_page, items.last().zip(capped)) {
+                    (true, Some((last, (_, name)))) => {
+                        let last = name(last).to_string();
+                        let next = listing_url(&base, path, page_size, Some(&last), what)?;
+                        after = Some(last);
+                        target = Target::Url(next);
+                    }
+                    _ => return Ok(items),
+                },
                 Some(next) => {
+                    after = None;
                     if next.origin() != origin {
                         return Err(Error::new(
                             ErrorKind::Protocol,
@@ -141,10 +178,26 @@ impl Client {
     }
 }
 
-/// Appends `?n=` when a page size is set.
-pub(crate) fn with_page_size(path: String, page_size: Option<u32>) -> String {
-    match page_size {
-        Some(n) => format!("{path}?n={n}"),
-        None => path,
+/// The URL of a listing page: `path` on the registry at `base`, with
+/// `n=` when a page size is set and `last=` when given.
+fn listing_url(
+    base: &Url,
+    path: &str,
+    page_size: Option<u32>,
+    last: Option<&str>,
+    what: &str,
+) -> Result<Url> {
+    let mut url = base
+        .join(path)
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: bad path: {e}")))?;
+    if page_size.is_some() || last.is_some() {
+        let mut query = url.query_pairs_mut();
+        if let Some(n) = page_size {
+            query.append_pair("n", &n.to_string());
+        }
+        if let Some(last) = last {
+            query.append_pair("last", last);
+        }
     }
+    Ok(url)
 }

@@ -57,6 +57,8 @@ pub mod blob_reader;
 
 pub mod upload;
 
+pub mod request;
+
 pub mod image;
 
 pub mod platforms;

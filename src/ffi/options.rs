@@ -11,7 +11,7 @@ use crate::client::MAX_CHUNK_SIZE;
 use crate::error::Result;
 use crate::options::{
     ClientOptions, MAX_CONCURRENCY, MAX_LIST_BYTES, MAX_LIST_ENTRIES, MAX_PAGE_SIZE, MAX_RESUMES,
-    MAX_RETRIES, check_proxy, check_range, check_timeout,
+    MAX_RETRIES, check_proxy, check_range, check_readable_file, check_timeout,
 };
 use crate::transport::auth::credentials::Credential;
 
@@ -166,7 +166,9 @@ pub unsafe extern "C" fn ocireg_options_set_identity_token(
 ///
 /// @param options the options.
 /// @param value the file's path.
-/// @return `OCIREG_OK`, or the argument error.
+/// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+///         (naming the path) when it is not a regular file this process can
+///         read.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_auth_file(
     options: *mut ocireg_options,
@@ -175,6 +177,7 @@ pub unsafe extern "C" fn ocireg_options_set_auth_file(
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
         let (o, path) = unsafe { (mut_arg(options, "options")?, str_arg(value, "path")?) };
+        check_readable_file("auth file", path.as_ref())?;
         o.inner.auth_file = Some(path.into());
         Ok(())
     })
@@ -184,7 +187,10 @@ pub unsafe extern "C" fn ocireg_options_set_auth_file(
 ///
 /// @param options the options.
 /// @param value the file's path (read by `ocireg_client_new`).
-/// @return `OCIREG_OK`, or the argument error.
+/// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+///         (naming the path) when it is not a regular file this process can
+///         read. Its contents are checked by `ocireg_client_new`
+///         (`OCIREG_ERR_TLS`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_add_ca_file(
     options: *mut ocireg_options,
@@ -193,6 +199,7 @@ pub unsafe extern "C" fn ocireg_options_add_ca_file(
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
         let (o, path) = unsafe { (mut_arg(options, "options")?, str_arg(value, "path")?) };
+        check_readable_file("CA file", path.as_ref())?;
         o.inner.ca_files.push(path.into());
         Ok(())
     })
@@ -245,7 +252,10 @@ pub unsafe extern "C" fn ocireg_options_set_user_agent(
 /// @param options the options.
 /// @param cert_path the PEM file of the certificate chain.
 /// @param key_path the PEM file of its private key.
-/// @return `OCIREG_OK`, or the argument error.
+/// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+///         (naming the path) when either is not a regular file this process
+///         can read. Their contents are checked by `ocireg_client_new`
+///         (`OCIREG_ERR_TLS`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_set_client_cert(
     options: *mut ocireg_options,
@@ -261,6 +271,8 @@ pub unsafe extern "C" fn ocireg_options_set_client_cert(
                 str_arg(key_path, "key_path")?,
             )
         };
+        check_readable_file("client certificate", cert.as_ref())?;
+        check_readable_file("client key", key.as_ref())?;
         o.inner.client_cert = Some((cert.into(), key.into()));
         Ok(())
     })

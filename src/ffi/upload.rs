@@ -227,7 +227,8 @@ pub unsafe extern "C" fn ocireg_upload_commit(
 }
 
 /// Frees an upload; one neither committed nor suspended is cancelled on the
-/// registry (best effort).
+/// registry (best effort: a `DELETE` waited for at most 5 seconds, even when
+/// the client's timeouts are 0 or its cancel handle has fired).
 ///
 /// @param upload the upload, or NULL (a no-op).
 #[unsafe(no_mangle)]

@@ -158,5 +158,6 @@ extern const struct test options_tests[];
 extern const struct test platforms_tests[];
 extern const struct test log_tests[];
 extern const struct test artifacts_tests[];
+extern const struct test request_tests[];
 
 #endif

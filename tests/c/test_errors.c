@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -181,7 +183,20 @@ static void test_options_setters(void)
     CHECK_OK(ocireg_options_set_credentials(o, "r.test", "u", "p"));
     CHECK_OK(ocireg_options_set_credentials(o, "r.test", "u2", "p2"));
     CHECK_OK(ocireg_options_set_identity_token(o, "t.test", "refresh"));
-    CHECK_OK(ocireg_options_set_auth_file(o, "/nonexistent/auth.json"));
+    /* Files are checked at the setter: a missing path or a directory is
+     * refused there, naming the path; any readable regular file is taken
+     * (its contents are read when a credential is looked up). */
+    CHECK_STATUS(ocireg_options_set_auth_file(o, "/nonexistent/auth.json"),
+                 OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ocireg_last_error_message(), "/nonexistent/auth.json") != NULL);
+    CHECK_STATUS(ocireg_options_set_auth_file(o, "/"), OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ocireg_last_error_message(), "not a regular file") != NULL);
+    CHECK_STATUS(ocireg_options_add_ca_file(o, "/nonexistent/ca.pem"), OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ocireg_last_error_message(), "/nonexistent/ca.pem") != NULL);
+    CHECK_STATUS(ocireg_options_set_client_cert(o, env_req("OCIREG_TEST_CA"), "/nonexistent/k.pem"),
+                 OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ocireg_last_error_message(), "/nonexistent/k.pem") != NULL);
+    CHECK_OK(ocireg_options_set_auth_file(o, env_req("OCIREG_TEST_CA")));
     CHECK_OK(ocireg_options_add_ca_file(o, env_req("OCIREG_TEST_CA")));
     CHECK_OK(ocireg_options_set_user_agent(o, "ocireg-c-tests/1"));
     CHECK_OK(ocireg_options_add_header(o, "X-Test", "yes"));
@@ -288,11 +303,19 @@ static void client_new_fails(ocireg_options *o, ocireg_status want)
 
 static void test_client_new_errors(void)
 {
+    /* Readable files (the setters check that) whose contents are wrong:
+     * a CA file with no certificate, a "key" that is a certificate. */
+    char not_pem[] = "/tmp/ocireg-not-pem-XXXXXX";
+    int fd = mkstemp(not_pem);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "not PEM\n", 8) == 8);
+    close(fd);
     ocireg_options *o = ocireg_options_new();
-    CHECK_OK(ocireg_options_add_ca_file(o, "/nonexistent/ca.pem"));
+    CHECK_OK(ocireg_options_add_ca_file(o, not_pem));
     client_new_fails(o, OCIREG_ERR_TLS);
+    unlink(not_pem);
     o = ocireg_options_new();
-    CHECK_OK(ocireg_options_set_client_cert(o, "/nonexistent/c.pem", "/nonexistent/k.pem"));
+    CHECK_OK(ocireg_options_set_client_cert(o, env_req("OCIREG_TEST_CA"), env_req("OCIREG_TEST_CA")));
     client_new_fails(o, OCIREG_ERR_TLS);
     o = ocireg_options_new();
     CHECK_OK(ocireg_options_set_proxy(o, "::not a url::"));

@@ -185,6 +185,42 @@ oc ref-parse 'localhost:5000/a/b:v1'; ok "ref-parse: another registry"
 check "ref-parse: ... keeps the registry in the familiar form" grep -q '"familiar": "localhost:5000/a/b:v1"' "$out"
 oc ref-parse 'Not A Reference!'; bad "ref-parse: a malformed reference" INVALID_REFERENCE 4
 check "ref-parse: ... says why" grep -q 'invalid reference "Not A Reference!"' "$err"
+
+# request: raw requests with the tool's credentials; the body on stdout.
+oc --help; check "--help shows request" grep -q '^  request METHOD HOST PATH' "$out"
+oc --insecure-registry "$PLAIN" request GET "$PLAIN" /v2/; ok "request: GET /v2/ on the plain registry" '{}'
+head -c 200000 /dev/urandom >"$tmp/raw.bin"
+oc --insecure-registry "$PLAIN" request -i POST "$PLAIN" /v2/cli/raw/blobs/uploads/
+ok "request: POST starts an upload (-i: the head on stderr)"
+check "request: ... status 202" grep -q '^HTTP 202$' "$err"
+rawloc=$(sed -n 's/^location: //p' "$err" | sed -e 's#^[a-z]*://[^/]*##')
+oc --insecure-registry "$PLAIN" request PUT "$PLAIN" "$rawloc&digest=$(sha "$tmp/raw.bin")" \
+    -H 'Content-Type: application/octet-stream' --data-file "$tmp/raw.bin"
+ok "request: PUT with --data-file and -H completes it"
+oc --insecure-registry "$PLAIN" request GET "$PLAIN" "/v2/cli/raw/blobs/$(sha "$tmp/raw.bin")"
+ok "request: GET the blob"
+check "request: ... the bytes on stdout" cmp -s "$out" "$tmp/raw.bin"
+oc --insecure-registry "$PLAIN" request GET "$PLAIN" /v2/cli/raw/manifests/nope
+if [ "$rc" -eq 1 ] && grep -q '^ocireg: request: HTTP 404$' "$err" && grep -q MANIFEST_UNKNOWN "$out"; then
+    pass "request: a 404 prints the error body and exits 1"
+else fail "request: a 404 prints the error body and exits 1"; fi
+oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" request GET "$TLS" /v2/_catalog
+ok "request: basic auth over TLS with -u"
+check "request: ... the catalog JSON" grep -q '"repositories"' "$out"
+oc --ca-file "$CA" request GET "$TLS" /v2/_catalog
+if [ "$rc" -eq 1 ] && grep -q 'HTTP 401' "$err"; then pass "request: no credential, a 401"
+else fail "request: no credential, a 401"; fi
+oc --ca-file "$CA" -u "$RUSER" --password-stdin request GET "$TOKEN" /v2/_catalog \
+    --scope 'registry:catalog:*' <<<"$RPASS"
+ok "request: token auth with --scope"
+oc --insecure-registry "$PLAIN" request GET "$PLAIN" /v2/../x; bad "request: a path leaving /v2 by .." INVALID_ARGUMENT 3
+oc --insecure-registry "$PLAIN" request GET "$PLAIN" //evil.test/; bad "request: a path naming a host" INVALID_ARGUMENT 3
+oc --insecure-registry "$PLAIN" request GET "$PLAIN" /v2/ -H 'Authorization: Bearer x'
+bad "request: Authorization is the library's" INVALID_ARGUMENT 3
+oc --insecure-registry "$PLAIN" request TRACE "$PLAIN" /v2/; bad "request: TRACE is refused" INVALID_ARGUMENT 3
+oc --insecure-registry "$PLAIN" request GET "$PLAIN" /v2/ -H novalue; usage "request: -H without a colon"
+oc --insecure-registry "$PLAIN" tags "$PLAIN/cli/raw" -H 'X: y'; usage "-H goes with request only"
+oc request GET "$PLAIN"; usage "request wants METHOD HOST PATH"
 oc ref-parse "x@sha256:abc"; bad "ref-parse: a malformed digest" INVALID_DIGEST 5
 oc ref-parse; usage "ref-parse without REF is a usage error"
 oc --format json tags "$PLAIN/cli/app"; usage "--format only with platforms"

@@ -50,6 +50,8 @@ HANDLES = {
     "ocireg_options": _lib.ocireg_options,
     "ocireg_platform_list": _lib.ocireg_platform_list,
     "ocireg_reference": _lib.ocireg_reference,
+    "ocireg_request": _lib.ocireg_request,
+    "ocireg_response": _lib.ocireg_response,
     "ocireg_string_list": _lib.ocireg_string_list,
     "ocireg_upload": _lib.ocireg_upload,
 }

@@ -33,6 +33,7 @@ from .client import (
 )
 from .errors import OciregError, RegistryError, error_class
 from .log import LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, set_log_callback
+from .raw_request import Response
 from .reference import Reference, normalize_registry, parse_reference
 
 # One exception class per status: NotFoundError, UnauthorizedError, ...
@@ -57,6 +58,7 @@ __all__ = [
     "Platform",
     "Reference",
     "RegistryError",
+    "Response",
     "Upload",
     "error_class",
     "library_path",

@@ -77,6 +77,14 @@ class ocireg_reference(Structure):
     pass
 
 
+class ocireg_request(Structure):
+    pass
+
+
+class ocireg_response(Structure):
+    pass
+
+
 class ocireg_string_list(Structure):
     pass
 
@@ -95,6 +103,8 @@ ImageOptionsP = POINTER(ocireg_image_options)
 OptionsP = POINTER(ocireg_options)
 PlatformListP = POINTER(ocireg_platform_list)
 ReferenceP = POINTER(ocireg_reference)
+RequestP = POINTER(ocireg_request)
+ResponseP = POINTER(ocireg_response)
 StringListP = POINTER(ocireg_string_list)
 UploadP = POINTER(ocireg_upload)
 
@@ -302,6 +312,24 @@ SIGNATURES = {
     "ocireg_reference_familiar": (c_char_p, [ReferenceP]),
     "ocireg_reference_free": (None, [ReferenceP]),
     "ocireg_registry_normalize": (status_t, [c_char_p, POINTER(owned_str)]),
+    # raw requests
+    "ocireg_request_new": (status_t, [c_char_p, c_char_p, POINTER(RequestP)]),
+    "ocireg_request_add_header": (status_t, [RequestP, c_char_p, c_char_p]),
+    "ocireg_request_add_scope": (status_t, [RequestP, c_char_p]),
+    "ocireg_request_set_body": (status_t, [RequestP, bytes_p, c_size_t]),
+    "ocireg_request_set_body_reader": (status_t, [RequestP, read_cb, c_void_p, c_uint64]),
+    "ocireg_request_set_max_response_body": (status_t, [RequestP, c_uint64]),
+    "ocireg_request_free": (None, [RequestP]),
+    "ocireg_client_request": (
+        status_t,
+        [ClientP, c_char_p, RequestP, write_cb, c_void_p, CancelP, POINTER(ResponseP)],
+    ),
+    "ocireg_response_status": (c_uint16, [ResponseP]),
+    "ocireg_response_header_count": (c_size_t, [ResponseP]),
+    "ocireg_response_header_name": (c_char_p, [ResponseP, c_size_t]),
+    "ocireg_response_header_value": (c_char_p, [ResponseP, c_size_t]),
+    "ocireg_response_header": (c_char_p, [ResponseP, c_char_p]),
+    "ocireg_response_free": (None, [ResponseP]),
     # values the library hands out
     "ocireg_string_free": (None, [owned_str]),
     "ocireg_string_list_len": (c_size_t, [StringListP]),

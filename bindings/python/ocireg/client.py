@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from . import _lib
+from . import raw_request as _raw_request
 from ._lib import lib
 from .errors import raise_last_error
 
@@ -1220,6 +1221,61 @@ class Client(_Handle):
         digest = _take_string(out) if status == 0 else None
         cbs.check(status)
         return digest
+
+    # raw requests
+
+    def _raw(self, method, host, path, sink, headers, scopes, data, length, max_body, cancel):
+        cbs = _Callbacks()
+        helpers = (_cstr, _check, _data_arg, _uint)
+        raw_host = _cstr(host, "host")
+        request = _raw_request.build(helpers, method, path, headers, scopes, data, length, max_body, cbs)
+        out = _lib.ResponseP()
+        try:
+            with self._call(cancel) as (client, c):
+                status = lib.ocireg_client_request(client, raw_host, request, cbs.write(sink), None, c, byref(out))
+        finally:
+            lib.ocireg_request_free(request)
+        cbs.check(status)
+        return out
+
+    def request(self, method, host, path, *, headers=None, scopes=None, data=None, length=None,
+                max_body=_raw_request.DEFAULT_MAX_BODY, cancel=None) -> "_raw_request.Response":
+        """Sends a raw request of ``method`` (GET, HEAD, POST, PUT, PATCH,
+        DELETE) to ``path`` (with its query) on registry ``host`` with this
+        client's credentials, TLS and proxy, and returns a
+        :class:`Response` with the status, the headers and the body read
+        whole (at most ``max_body`` bytes, else ``SizeExceededError``;
+        None for no bound). Any HTTP status is returned, not raised.
+
+        ``headers`` is a dict or (name, value) pairs; ``scopes`` token
+        scopes such as ``"repository:foo:pull"``; ``data`` bytes (sent
+        again on a retry) or a binary file object (streamed once,
+        ``length`` bytes when given)."""
+        body = bytearray()
+        out = self._raw(method, host, path, body.extend, headers, scopes, data, length, max_body, cancel)
+        return _raw_request.take_response(out, bytes(body))
+
+    def request_to(self, method, host, path, fileobj, *, headers=None, scopes=None, data=None,
+                   length=None, max_body=None, cancel=None) -> "_raw_request.Response":
+        """:meth:`request`, streaming the response body into ``fileobj``
+        (anything with ``write()``) as it arrives instead of holding it;
+        the :class:`Response` returned has ``body`` None. No bound on the
+        body unless ``max_body`` is given."""
+        write = getattr(fileobj, "write", None)
+        if write is None:
+            raise TypeError("fileobj must have write()")
+
+        def sink(view):
+            chunk = memoryview(bytes(view))
+            done = 0
+            while done < len(chunk):
+                n = write(chunk[done:])
+                if n is None:
+                    raise BlockingIOError("fileobj.write() returned None (non-blocking file)")
+                done += n
+
+        out = self._raw(method, host, path, sink, headers, scopes, data, length, max_body, cancel)
+        return _raw_request.take_response(out, None)
 
     # whole images
 

@@ -33,17 +33,56 @@ impl Transport {
     }
 
     /// Sends `request` to `registry` and returns the response when its
-    /// status is below 400. This is the auth layer: it adds `Authorization`
-    /// for the registry's own origin, and after a 401 learns the challenge
-    /// and tries once more with a fresh token. Each try goes through the
-    /// retrying sender (`sender.rs`). A one-shot
-    /// stream body is sent once, never retried.
+    /// status is below 400, or the registry's error. See
+    /// [`Transport::send_any_status`] for what happens on the way.
     pub async fn send(
+        &self,
+        registry: &str,
+        request: Request,
+        what: &str,
+    ) -> Result<reqwest::Response> {
+        let (response, auth_retried) = self.send_with_auth(registry, request, what).await?;
+        let status = response.status();
+        if status.as_u16() < 400 {
+            return Ok(response);
+        }
+        if status == StatusCode::UNAUTHORIZED
+            && auth_retried
+            && insufficient_scope(&response)
+            && self.has_credential(registry).await
+        {
+            // Authenticated, and still not allowed: a missing permission.
+            let error = error_from_response(what, response).await;
+            return Err(Error::new(ErrorKind::Denied, error.message().to_string())
+                .with_http_status(401)
+                .with_registry_errors(error.registry_errors().to_vec()));
+        }
+        Err(error_from_response(what, response).await)
+    }
+
+    /// Sends `request` to `registry` and returns the final response
+    /// whatever its status (a raw request's caller reads it). This is the
+    /// auth layer: it adds `Authorization` for the registry's own origin,
+    /// and after a 401 learns the challenge and tries once more with a
+    /// fresh token. Each try goes through the retrying sender
+    /// (`sender.rs`). A one-shot stream body is sent once, never retried.
+    pub async fn send_any_status(
+        &self,
+        registry: &str,
+        request: Request,
+        what: &str,
+    ) -> Result<reqwest::Response> {
+        Ok(self.send_with_auth(registry, request, what).await?.0)
+    }
+
+    /// [`Transport::send_any_status`], also saying whether a 401 was
+    /// answered with a second, freshly authenticated try.
+    async fn send_with_auth(
         &self,
         registry: &str,
         mut request: Request,
         what: &str,
-    ) -> Result<reqwest::Response> {
+    ) -> Result<(reqwest::Response, bool)> {
         let base = self.base_url(registry).await?;
         let state = self.state(registry);
         let url = resolve(&base, &request.target, what)?;
@@ -77,22 +116,11 @@ impl Transport {
                     build(http, &request, &url, authorization.clone(), stream.take())
                 })
                 .await?;
-            let status = response.status();
-            if status.as_u16() < 400 {
-                return Ok(response);
-            }
-            if status == StatusCode::UNAUTHORIZED
-                && auth_retried
-                && insufficient_scope(&response)
-                && self.has_credential(registry).await
+            if response.status() == StatusCode::UNAUTHORIZED
+                && same_origin
+                && !auth_retried
+                && replayable
             {
-                // Authenticated, and still not allowed: a missing permission.
-                let error = error_from_response(what, response).await;
-                return Err(Error::new(ErrorKind::Denied, error.message().to_string())
-                    .with_http_status(401)
-                    .with_registry_errors(error.registry_errors().to_vec()));
-            }
-            if status == StatusCode::UNAUTHORIZED && same_origin && !auth_retried && replayable {
                 auth_retried = true;
                 if self
                     .learn_challenge(registry, &state, &response, &mut request.scopes)
@@ -101,7 +129,7 @@ impl Transport {
                     continue;
                 }
             }
-            return Err(error_from_response(what, response).await);
+            return Ok((response, auth_retried));
         }
     }
 
