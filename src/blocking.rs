@@ -13,7 +13,7 @@ use bytes::Bytes;
 use tokio::runtime::Runtime;
 
 pub use crate::cancel::CancelToken;
-use crate::client::{self, BlobInfo, Manifest, ManifestInfo};
+use crate::client::{self, BlobInfo, Manifest, ManifestInfo, Referrer};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -473,7 +473,7 @@ impl Client {
         &self,
         reference: &Reference,
         artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>> {
+    ) -> Result<Vec<Referrer>> {
         self.run(self.inner.referrers(reference, artifact_type))
     }
 }

@@ -38,7 +38,10 @@ pub mod registry;
 mod transport;
 
 pub use cancel::CancelToken;
-pub use client::{BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult};
+pub use client::{
+    BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, Referrer,
+    ReferrerKind,
+};
 pub use credential::Credential;
 pub use descriptor::Descriptor;
 pub use digest::Digest;
