@@ -30,7 +30,7 @@ LIB_LINK    = -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -locireg -lpthread
 HARNESS     := $(CARGO) run --quiet --example test_registry --
 HARNESS_BIN := target/debug/examples/test_registry
 
-.PHONY: all build lib header deps lint test test-rust demo install clean fuzz harness
+.PHONY: all build lib header deps peers lint test test-rust demo install clean fuzz harness
 
 # The C tests, the CLI and the Python binding bring their own targets.
 -include mk/*.mk
@@ -39,6 +39,11 @@ all: lib
 
 deps:
 	@scripts/install-deps.sh
+
+# Peer tools from the Go module proxy (crane, oras, regctl, cosign,
+# distribution v3, toxiproxy), built once into $(go env GOPATH)/bin.
+peers:
+	@scripts/install-peers.sh
 
 build:
 	$(CARGO) build --release
@@ -106,7 +111,7 @@ test-rust:
 	$(CARGO) test
 
 # Every suite; each starts the registries it needs.
-test: deps lint test-rust test-c test-cli test-python test-go test-load
+test: deps peers lint test-rust test-c test-cli test-python test-go test-load
 
 harness:
 	$(CARGO) build --quiet --example test_registry

@@ -5,7 +5,8 @@
 //!
 //! `cargo run --quiet --example test_registry -- [--only-plain] COMMAND [ARGS...]`
 //! starts one registry of each kind the Rust tests use (plain HTTP; HTTPS
-//! with basic auth; HTTPS with token auth from our token server) plus a
+//! with basic auth; HTTPS with token auth from our token server; plain
+//! distribution v3; plain go-containerregistry with referrers) plus a
 //! server that never answers, runs COMMAND with their addresses in the
 //! environment, stops them and exits with the command's status.
 //! `--only-plain` starts the plain-HTTP registry alone.
@@ -18,6 +19,10 @@
 //! - `OCIREG_TEST_CA`: the PEM of the CA both HTTPS registries use.
 //! - `OCIREG_TEST_USER`, `OCIREG_TEST_PASS`: the credentials both accept.
 //! - `OCIREG_TEST_STALL`: `127.0.0.1:PORT` of a listener that never answers.
+//! - `OCIREG_TEST_DIST3`: plain HTTP distribution v3.1.2 (accepts DELETE of
+//!   a manifest by tag, which 2.8.2 refuses).
+//! - `OCIREG_TEST_REFERRERS`: plain HTTP go-containerregistry registry with
+//!   the OCI 1.1 referrers API (2.8.2 has none: clients use the fallback tag).
 //!
 //! `test_registry --serve [--bench]` starts one plain-HTTP registry (with
 //! `--bench`, tuned for measuring: see `Tuning::Bench`), prints
@@ -31,7 +36,7 @@ mod support;
 use std::io::{Read, Write};
 use std::process::{Command, ExitStatus};
 
-use support::{Mode, Registry, Tuning};
+use support::{Implementation, Mode, Registry, Tuning};
 
 const USAGE: &str = "usage: test_registry [--only-plain] COMMAND [ARGS...]\n       \
                      test_registry --serve [--bench]";
@@ -76,6 +81,8 @@ struct Registries {
     plain: Registry,
     /// The HTTPS registries with basic and with token auth.
     secure: Option<(Registry, Registry)>,
+    /// Distribution v3 and go-containerregistry with referrers (plain HTTP).
+    others: Option<(Registry, Registry)>,
     stall: Option<std::net::TcpListener>,
 }
 
@@ -84,6 +91,7 @@ impl Registries {
         Registries {
             plain: Registry::start(Mode::Plain),
             secure: None,
+            others: None,
             stall: None,
         }
     }
@@ -93,6 +101,10 @@ impl Registries {
         let secure = Some((
             Registry::start(Mode::BasicTls),
             Registry::start(Mode::Token),
+        ));
+        let others = Some((
+            Registry::start_implementation(Implementation::Distribution3, Mode::Plain),
+            Registry::start_implementation(Implementation::GgcrReferrers, Mode::Plain),
         ));
         let stall = match std::net::TcpListener::bind("127.0.0.1:0") {
             Ok(l) => l,
@@ -104,6 +116,7 @@ impl Registries {
         Registries {
             plain,
             secure,
+            others,
             stall: Some(stall),
         }
     }
@@ -126,6 +139,12 @@ impl Registries {
                 ("OCIREG_TEST_CA", ca.unwrap_or_default()),
                 ("OCIREG_TEST_USER", user.to_string()),
                 ("OCIREG_TEST_PASS", pass.to_string()),
+            ]);
+        }
+        if let Some((dist3, referrers)) = &self.others {
+            env.extend([
+                ("OCIREG_TEST_DIST3", dist3.host().to_string()),
+                ("OCIREG_TEST_REFERRERS", referrers.host().to_string()),
             ]);
         }
         if let Some(addr) = self.stall.as_ref().and_then(|l| l.local_addr().ok()) {

@@ -1,5 +1,6 @@
-//! Integration-test support for ocireg: a real registry (Debian's
-//! `docker-registry`, distribution 2.8.2) in three modes, a token server, a
+//! Integration-test support for ocireg: real registries (Debian's
+//! `docker-registry`, distribution 2.8.2, in several modes; distribution
+//! v3.1.2; go-containerregistry's with the referrers API), peer tools, a token server, a
 //! fault-injecting reverse proxy, a test PKI and deterministic content.
 //!
 //! ```ignore
@@ -17,6 +18,7 @@ pub mod certs;
 pub mod content;
 pub mod fault_proxy;
 pub mod http1;
+pub mod peers;
 pub mod permissive_registry;
 pub mod registry;
 pub mod scripted;
@@ -29,6 +31,6 @@ pub use fault_proxy::{FaultProxy, RecordedRequest};
 #[allow(unused_imports)]
 pub use permissive_registry::PermissiveRegistry;
 #[allow(unused_imports)]
-pub use registry::{AccessLogEntry, Mode, Registry, Tuning};
+pub use registry::{AccessLogEntry, Implementation, Mode, Registry, Tuning};
 #[allow(unused_imports)]
 pub use token_server::TokenServer;

@@ -1,5 +1,7 @@
-//! The test registry: Debian's `docker-registry` (distribution 2.8.2) run as
-//! a child process on 127.0.0.1.
+//! The test registries, run as child processes on 127.0.0.1: Debian's
+//! `docker-registry` (distribution 2.8.2, no referrers API, refuses DELETE by
+//! tag), distribution v3.1.2 (accepts DELETE by tag) and go-containerregistry's
+//! registry with the OCI 1.1 referrers API (see [`Implementation`]).
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -14,6 +16,7 @@ use rustls::pki_types::ServerName;
 
 use super::certs;
 use super::http1;
+use super::peers;
 use super::server::lock;
 use super::tempdir::TempDir;
 use super::token_server::{self, TokenServer};
@@ -47,6 +50,33 @@ pub enum Mode {
     TokenPlain,
 }
 
+/// Which registry program serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Implementation {
+    /// Debian's `docker-registry` (distribution 2.8.2): every [`Mode`]; no
+    /// referrers API (clients use the fallback tag); DELETE by tag refused.
+    Distribution2,
+    /// distribution v3.1.2 (`registry` from `make peers`): every [`Mode`],
+    /// the same configuration, storage layout and access log as 2.8.2;
+    /// accepts DELETE of a manifest by tag.
+    Distribution3,
+    /// go-containerregistry v0.22.1's `pkg/registry` with the referrers API
+    /// on (tests/support/ggcr_registry): [`Mode::Plain`] only, storage in
+    /// memory (so [`Registry::storage_dir`] holds nothing and a restart
+    /// empties it), access-log lines in distribution's format.
+    GgcrReferrers,
+}
+
+impl Implementation {
+    fn binary(self) -> PathBuf {
+        match self {
+            Implementation::Distribution2 => PathBuf::from(BINARY),
+            Implementation::Distribution3 => peers::tool("registry"),
+            Implementation::GgcrReferrers => peers::ggcr_registry(),
+        }
+    }
+}
+
 /// What the registry is tuned for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tuning {
@@ -60,6 +90,7 @@ pub enum Tuning {
 
 /// A running registry. Dropping it kills the process and deletes its files.
 pub struct Registry {
+    implementation: Implementation,
     mode: Mode,
     host: String,
     child: Mutex<Child>,
@@ -81,11 +112,28 @@ impl Registry {
     /// [`Registry::start`] with the logging and caching of `tuning`. Its
     /// files go under `$TMPDIR`.
     pub fn start_tuned(mode: Mode, tuning: Tuning) -> Registry {
+        Registry::start_with(Implementation::Distribution2, mode, tuning)
+    }
+
+    /// [`Registry::start`] of another registry program. Panics when
+    /// `implementation` cannot serve `mode` (see [`Implementation`]).
+    pub fn start_implementation(implementation: Implementation, mode: Mode) -> Registry {
+        Registry::start_with(implementation, mode, Tuning::Test)
+    }
+
+    fn start_with(implementation: Implementation, mode: Mode, tuning: Tuning) -> Registry {
         assert!(
-            Path::new(BINARY).exists(),
-            "{BINARY} not found: install Debian's docker-registry package \
-             (apt-get install docker-registry)"
+            implementation != Implementation::GgcrReferrers || mode == Mode::Plain,
+            "the go-containerregistry registry serves Mode::Plain only, not {mode:?}"
         );
+        if implementation == Implementation::Distribution2 {
+            assert!(
+                Path::new(BINARY).exists(),
+                "{BINARY} not found: install Debian's docker-registry package \
+                 (apt-get install docker-registry)"
+            );
+        }
+        let binary = implementation.binary();
         let dir = TempDir::new("registry");
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).expect("create storage dir");
@@ -113,10 +161,12 @@ impl Registry {
             )
             .expect("write registry config");
             let log = dir.path().join(format!("registry-{attempt}.log"));
-            let mut child = spawn(&config, &log);
+            let serve_arg = serve_argument(implementation, &config, &host);
+            let mut child = spawn(&binary, &serve_arg, &log);
             match wait_ready(&mut child, &host, tls.clone()) {
                 Ok(()) => {
                     return Registry {
+                        implementation,
                         mode,
                         host,
                         child: Mutex::new(child),
@@ -133,7 +183,7 @@ impl Registry {
                         continue; // another process took the port: try another
                     }
                     panic!(
-                        "docker-registry ({mode:?}) did not come up on {host}: {why}\n\
+                        "{implementation:?} ({mode:?}) did not come up on {host}: {why}\n\
                          --- log tail ---\n{}",
                         tail(&last_log, 40)
                     );
@@ -141,10 +191,15 @@ impl Registry {
             }
         }
         panic!(
-            "docker-registry ({mode:?}) could not find a free port after 5 attempts\n\
+            "{implementation:?} ({mode:?}) could not find a free port after 5 attempts\n\
              --- log tail ---\n{}",
             tail(&last_log, 40)
         );
+    }
+
+    /// The registry program serving.
+    pub fn implementation(&self) -> Implementation {
+        self.implementation
     }
 
     /// The mode it was started in.
@@ -242,11 +297,13 @@ impl Registry {
         let config = self.dir.path().join("config.yml");
         let log = self.dir.path().join("registry-restarted.log");
         let tls = probe_tls(self.mode);
-        *child = spawn(&config, &log);
+        let serve_arg = serve_argument(self.implementation, &config, &self.host);
+        *child = spawn(&self.implementation.binary(), &serve_arg, &log);
         if let Err(why) = wait_ready(&mut child, &self.host, tls) {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             panic!(
-                "docker-registry did not come back on {}: {why}\n{}",
+                "{:?} did not come back on {}: {why}\n{}",
+                self.implementation,
                 self.host,
                 tail(&text, 40)
             );
@@ -323,19 +380,28 @@ kill "$watcher" 2>/dev/null
 exit "$status"
 "#;
 
-fn spawn(config: &Path, log: &Path) -> Child {
+/// What follows `serve` on the registry's command line: distribution takes
+/// its configuration file, the go-containerregistry registry its address.
+fn serve_argument(implementation: Implementation, config: &Path, host: &str) -> String {
+    match implementation {
+        Implementation::GgcrReferrers => host.to_string(),
+        _ => config.display().to_string(),
+    }
+}
+
+fn spawn(binary: &Path, serve_arg: &str, log: &Path) -> Child {
     let out = File::create(log).expect("create registry log");
     let err = out.try_clone().expect("clone log handle");
     Command::new("/bin/sh")
         .arg("-c")
         .arg(WATCHDOG)
-        .arg(BINARY)
-        .arg(config)
+        .arg(binary)
+        .arg(serve_arg)
         .stdin(Stdio::piped())
         .stdout(out)
         .stderr(err)
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {BINARY} (via /bin/sh): {e}"))
+        .unwrap_or_else(|e| panic!("cannot start {} (via /bin/sh): {e}", binary.display()))
 }
 
 /// Kills the registry (closing the watchdog's stdin) and waits for it.
