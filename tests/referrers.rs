@@ -18,9 +18,10 @@ use ocireg::{
 };
 use serde_json::json;
 use support::http1::{read_body, read_head, request_framing, write_response};
+use support::peers::tool;
 use support::permissive_registry::sha256_digest;
 use support::server::Server;
-use support::{Mode, Registry};
+use support::{Implementation, Mode, Registry};
 
 const SBOM: &str = "application/vnd.example.sbom";
 const SIG: &str = "application/vnd.example.sig";
@@ -167,6 +168,18 @@ async fn delete_keeps_the_graph_consistent_on_distribution2() {
     delete_keeps_the_graph_consistent(reg.host(), ReferrerKind::Fallback).await;
 }
 
+#[tokio::test]
+async fn delete_keeps_the_graph_consistent_on_distribution3() {
+    let reg = Registry::start_implementation(Implementation::Distribution3, Mode::Plain);
+    delete_keeps_the_graph_consistent(reg.host(), ReferrerKind::Fallback).await;
+}
+
+#[tokio::test]
+async fn delete_keeps_the_graph_consistent_on_the_native_referrers_registry() {
+    let reg = Registry::start_implementation(Implementation::GgcrReferrers, Mode::Plain);
+    delete_keeps_the_graph_consistent(reg.host(), ReferrerKind::ReferrersApi).await;
+}
+
 // ---- concurrent pushes ----
 
 async fn concurrent_pushes_through_one_client_are_all_listed(host: &str) {
@@ -200,6 +213,12 @@ async fn concurrent_pushes_through_one_client_are_all_listed(host: &str) {
 #[tokio::test]
 async fn concurrent_pushes_through_one_client_are_all_listed_on_distribution2() {
     let reg = Registry::start(Mode::Plain);
+    concurrent_pushes_through_one_client_are_all_listed(reg.host()).await;
+}
+
+#[tokio::test]
+async fn concurrent_pushes_through_one_client_are_all_listed_on_the_native_referrers_registry() {
+    let reg = Registry::start_implementation(Implementation::GgcrReferrers, Mode::Plain);
     concurrent_pushes_through_one_client_are_all_listed(reg.host()).await;
 }
 
@@ -544,19 +563,119 @@ async fn oci_subject_means_no_fallback_and_the_api_is_paginated() {
     let got: Vec<String> = listed.iter().map(|l| l.descriptor.digest.clone()).collect();
     assert_eq!(got, want, "both pages, in order");
     assert!(listed.iter().all(|l| l.kind == ReferrerKind::ReferrersApi));
-    // The registry ignores artifactType here; the client filters anyway,
-    // and asks with the parameter encoded.
+    // The client filters itself (the registry is not asked to: some filter
+    // by the wrong field).
     let sboms = client
         .referrers(&r.with_digest(subject.clone()), Some(SBOM))
         .await
         .unwrap();
     let got: Vec<String> = sboms.iter().map(|l| l.descriptor.digest.clone()).collect();
     assert_eq!(got, vec![want[0].clone(), want[2].clone()]);
-    let asked = reg.requests.lock().unwrap().clone();
+}
+
+// ---- interop with oras ----
+
+fn run(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("run the peer tool");
     assert!(
-        asked
-            .iter()
-            .any(|l| l.contains("artifactType=application%2Fvnd.example.sbom")),
-        "{asked:?}"
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn oras_attach_is_listed_and_ours_is_discovered(host: &str, kind: ReferrerKind) {
+    let client = plain_client(host);
+    let r = reference(host, "graph/oras");
+    let subject = push_image(&client, &r, media_type::OCI_MANIFEST, &[(9, 300)], &["v1"]).await;
+    let dir = support::tempdir::TempDir::new("oras-attach");
+    let sbom = dir.path().join("sbom.json");
+    std::fs::write(&sbom, br#"{"spdxVersion":"SPDX-2.3"}"#).unwrap();
+    let attached = run(std::process::Command::new(tool("oras"))
+        .current_dir(dir.path())
+        .args([
+            "attach",
+            "--plain-http",
+            "--artifact-type",
+            SBOM,
+            "--annotation",
+            "made-by=oras",
+        ])
+        .arg(format!("{host}/graph/oras@{}", subject.digest))
+        .arg("sbom.json:application/spdx+json")
+        .args(["--format", "go-template", "--template", "{{.digest}}"]));
+    let attached = attached.trim().to_string();
+    assert!(attached.starts_with("sha256:"), "oras printed {attached:?}");
+
+    let listed = client
+        .referrers(&r.with_digest(subject.digest.clone()), None)
+        .await
+        .expect("list what oras attached");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].kind, kind);
+    assert_eq!(listed[0].descriptor.digest, attached);
+    assert_eq!(listed[0].descriptor.artifact_type.as_deref(), Some(SBOM));
+    let made_by = listed[0]
+        .descriptor
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("made-by"));
+    assert_eq!(made_by.map(String::as_str), Some("oras"));
+    let sboms = client
+        .referrers(&r.with_digest(subject.digest.clone()), Some(SBOM))
+        .await
+        .unwrap();
+    assert_eq!(
+        digests(&sboms),
+        vec![attached.clone()],
+        "filtered by artifact type"
+    );
+
+    let ours = push_referrer(&client, &r, &subject, SIG, 60)
+        .await
+        .expect("push ours");
+    let discovered = run(std::process::Command::new(tool("oras"))
+        .args(["discover", "--plain-http", "--format", "json"])
+        .arg(format!("{host}/graph/oras@{}", subject.digest)));
+    let tree: serde_json::Value = serde_json::from_str(&discovered).expect("oras discover json");
+    let found: Vec<(String, String)> = tree["referrers"]
+        .as_array()
+        .expect("a referrers array")
+        .iter()
+        .map(|d| {
+            (
+                d["digest"].as_str().unwrap_or_default().to_string(),
+                d["artifactType"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let found_digests: Vec<&str> = found.iter().map(|(d, _)| d.as_str()).collect();
+    assert!(found_digests.contains(&ours.as_str()), "{discovered}");
+    assert!(found_digests.contains(&attached.as_str()), "{discovered}");
+    // oras shows what the registry's listing says: our fallback index
+    // carries the artifact types; go-containerregistry's API reports the
+    // config's media type instead, so there only the digests are compared.
+    if kind == ReferrerKind::Fallback {
+        assert!(
+            found.contains(&(ours.to_string(), SIG.to_string())),
+            "{discovered}"
+        );
+        assert!(
+            found.contains(&(attached.clone(), SBOM.to_string())),
+            "{discovered}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn oras_interop_on_distribution2() {
+    let reg = Registry::start(Mode::Plain);
+    oras_attach_is_listed_and_ours_is_discovered(reg.host(), ReferrerKind::Fallback).await;
+}
+
+#[tokio::test]
+async fn oras_interop_on_the_native_referrers_registry() {
+    let reg = Registry::start_implementation(Implementation::GgcrReferrers, Mode::Plain);
+    oras_attach_is_listed_and_ours_is_discovered(reg.host(), ReferrerKind::ReferrersApi).await;
 }

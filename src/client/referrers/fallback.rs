@@ -24,10 +24,14 @@ use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type::OCI_INDEX;
 use crate::reference::Reference;
-use crate::transport::retry::jitter;
+use crate::transport::retry::{backoff, jitter};
 
 /// The most write-and-read-back rounds of one fallback index update.
 const MAX_MERGE_ROUNDS: u32 = 5;
+
+/// How many times a fallback index GET answered with a server error (the
+/// registry racing with another writer) is tried again.
+const SERVER_ERROR_RETRIES: u32 = 3;
 
 /// How many entries of an index are checked (HEAD) at once when repairing it.
 const REPAIR_CONCURRENCY: usize = 8;
@@ -57,10 +61,19 @@ impl Client {
             "the referrers fallback index {}:{tag}",
             reference.repository()
         );
-        let manifest = match self.get_manifest(&tagged).await {
-            Ok(m) => m,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e.context(&what)),
+        let mut attempt = 0;
+        let manifest = loop {
+            match self.get_manifest(&tagged).await {
+                Ok(m) => break m,
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+                // distribution answers 500 to a GET of a tag another
+                // writer is replacing at that moment: look again.
+                Err(e) if e.kind() == ErrorKind::Server && attempt < SERVER_ERROR_RETRIES => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e.context(&what)),
+            }
         };
         if manifest.media_type != OCI_INDEX {
             return Err(Error::new(

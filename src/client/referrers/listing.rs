@@ -4,12 +4,16 @@
 
 use std::collections::HashSet;
 
-use super::{Referrer, ReferrerKind};
+use futures_util::StreamExt;
+use futures_util::stream;
+
+use super::{Referrer, ReferrerKind, listed_artifact_type};
 use crate::client::Client;
 use crate::client::body::parse_json;
 use crate::descriptor::{Descriptor, Index};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
+use crate::media_type::OCI_EMPTY;
 use crate::reference::Reference;
 use crate::transport::request::pull_scope;
 
@@ -31,8 +35,11 @@ impl Client {
             Some(d) => d.clone(),
             None => self.head_manifest(reference).await?.digest,
         };
-        let (kind, listed) = match self.referrers_api(reference, &subject, artifact_type).await {
-            Ok(listed) => (ReferrerKind::ReferrersApi, listed),
+        let (kind, listed) = match self.referrers_api(reference, &subject).await {
+            Ok(listed) => (
+                ReferrerKind::ReferrersApi,
+                self.correct_artifact_types(reference, listed).await?,
+            ),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let stored = self.read_fallback(reference, &subject).await?;
                 let listed = stored.map(|s| s.index.manifests).unwrap_or_default();
@@ -65,19 +72,17 @@ impl Client {
         Ok(all)
     }
 
-    /// `GET /v2/<repo>/referrers/<subject>`, every page.
+    /// `GET /v2/<repo>/referrers/<subject>`, every page. Asked without the
+    /// `artifactType` filter, which the client applies itself: a registry
+    /// that filters by the wrong field (go-containerregistry 0.22.1 compares
+    /// the config's media type) would hide referrers silently.
     async fn referrers_api(
         &self,
         reference: &Reference,
         subject: &Digest,
-        artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
         let repo = reference.repository();
-        let mut path = format!("/v2/{repo}/referrers/{subject}");
-        if let Some(t) = artifact_type {
-            path.push_str("?artifactType=");
-            path.push_str(&encode_query_value(t));
-        }
+        let path = format!("/v2/{repo}/referrers/{subject}");
         self.paginate(
             reference.api_host(),
             path,
@@ -92,28 +97,35 @@ impl Client {
     }
 }
 
-/// Percent-encodes a query value (everything but unreserved characters).
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// The most manifests fetched at once to correct artifact types.
+const FETCH_CONCURRENCY: usize = 8;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(
-            encode_query_value("application/vnd.x+json"),
-            "application%2Fvnd.x%2Bjson"
-        );
+impl Client {
+    /// Entries the API lists with the empty media type as their artifact
+    /// type: the image spec requires an `artifactType` of a manifest whose
+    /// config is empty, so the registry reported the config's type instead
+    /// of it (go-containerregistry 0.22.1 does). Each such manifest is
+    /// fetched (bounded, verified) and listed with its own artifact type.
+    async fn correct_artifact_types(
+        &self,
+        reference: &Reference,
+        listed: Vec<Descriptor>,
+    ) -> Result<Vec<Descriptor>> {
+        stream::iter(listed)
+            .map(|mut d| async move {
+                if d.artifact_type.as_deref() != Some(OCI_EMPTY) {
+                    return Ok(d);
+                }
+                let digest = Digest::parse(&d.digest)
+                    .map_err(|e| e.context("an entry of the referrers listing"))?;
+                let manifest = self.get_manifest(&reference.with_digest(digest)).await?;
+                d.artifact_type = listed_artifact_type(&manifest.fields()?);
+                Ok(d)
+            })
+            .buffered(FETCH_CONCURRENCY)
+            .collect::<Vec<Result<Descriptor>>>()
+            .await
+            .into_iter()
+            .collect()
     }
 }
