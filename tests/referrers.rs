@@ -57,7 +57,10 @@ async fn push_referrer(
     artifact_type: &str,
     seed: u64,
 ) -> ocireg::Result<Digest> {
-    let empty = client.push_blob(r, Bytes::from_static(b"{}")).await?;
+    let empty = Digest::sha256_of(b"{}");
+    if !client.blob_exists(r, &empty).await? {
+        client.push_blob(r, Bytes::from_static(b"{}")).await?;
+    }
     let data = bytes(seed, 64);
     let layer = client.push_blob(r, Bytes::from(data)).await?;
     let manifest = referrer_manifest(
@@ -188,6 +191,12 @@ async fn concurrent_pushes_through_one_client_are_all_listed(host: &str) {
     let r = reference(host, "graph/concurrent");
     let subject = push_image(&client, &r, media_type::OCI_MANIFEST, &[(2, 300)], &["v1"]).await;
     let subject = Arc::new(subject);
+    // The shared empty blob first: distribution 2.8.2 races when one blob
+    // is uploaded by many at once (not what this test is about).
+    client
+        .push_blob(&r, Bytes::from_static(b"{}"))
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for i in 0..N {
         let (client, r, subject) = (client.clone(), r.clone(), subject.clone());
@@ -231,6 +240,10 @@ async fn two_clients_racing_lose_nothing_on_distribution2() {
     let first = plain_client(&host);
     let subject =
         Arc::new(push_image(&first, &r, media_type::OCI_MANIFEST, &[(3, 300)], &["v1"]).await);
+    first
+        .push_blob(&r, Bytes::from_static(b"{}"))
+        .await
+        .unwrap();
     // Two clients: no shared lock, only the read-back merge keeps both.
     let clients = [first, plain_client(&host)];
     let mut tasks = Vec::new();
