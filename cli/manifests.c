@@ -117,8 +117,9 @@ int cmd_referrers(struct cli *cli)
     n = ocireg_descriptor_list_len(list);
     for (i = 0; i < n; i++) {
         const char *type = ocireg_descriptor_list_artifact_type(list, i);
-        printf("%s %s %" PRIu64 "\n", ocireg_descriptor_list_digest(list, i),
-               type != NULL ? type : "-", ocireg_descriptor_list_size(list, i));
+        printf("%s %s %" PRIu64 " %s\n", ocireg_descriptor_list_digest(list, i),
+               type != NULL ? type : "-", ocireg_descriptor_list_size(list, i),
+               ocireg_referrer_kind_str(ocireg_descriptor_list_kind(list, i)));
     }
     ocireg_descriptor_list_free(list);
     return finish_stdout();

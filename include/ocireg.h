@@ -149,6 +149,36 @@ typedef uint32_t ocireg_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Where a referrer was found, and so what it is. Values are assigned once
+// and never reused; `ocireg_referrer_kind_str` names them.
+enum ocireg_referrer_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No referrer: what the kind accessor gives for an index out of range
+  // or a NULL list.
+  OCIREG_REFERRER_NONE = 0,
+  // Listed by the registry's referrers API.
+  OCIREG_REFERRER_API = 1,
+  // Listed in the subject's fallback index (the `sha256-<hex>` tag), on
+  // registries without the referrers API.
+  OCIREG_REFERRER_FALLBACK = 2,
+  // A cosign signature: the manifest tagged `sha256-<hex>.sig`.
+  OCIREG_REFERRER_COSIGN_SIGNATURE = 3,
+  // A cosign attestation: the manifest tagged `sha256-<hex>.att`.
+  OCIREG_REFERRER_COSIGN_ATTESTATION = 4,
+  // A cosign SBOM: the manifest tagged `sha256-<hex>.sbom`.
+  OCIREG_REFERRER_COSIGN_SBOM = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ocireg_referrer_kind ocireg_referrer_kind;
+#else
+typedef uint32_t ocireg_referrer_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Options of an artifact push. Made by `ocireg_artifact_options_new`,
 // freed by `ocireg_artifact_options_free`. One thread at a time.
 typedef struct ocireg_artifact_options ocireg_artifact_options;
@@ -177,8 +207,8 @@ typedef struct ocireg_client ocireg_client;
 // `ocireg_content_free`. One thread at a time.
 typedef struct ocireg_content ocireg_content;
 
-// A list of descriptors (referrers). Freed by
-// `ocireg_descriptor_list_free`. One thread at a time.
+// A list of descriptors (referrers), each with its kind and annotations.
+// Freed by `ocireg_descriptor_list_free`. One thread at a time.
 typedef struct ocireg_descriptor_list ocireg_descriptor_list;
 
 // Options of the image operations. Made by `ocireg_image_options_new`,
@@ -941,8 +971,22 @@ ocireg_status ocireg_client_manifest_delete(const ocireg_client *client,
                                             const char *reference,
                                             const ocireg_cancel *cancel);
 
-// Lists the manifests whose `subject` is a given manifest (the referrers
-// API, or the tag-schema fallback where the registry lacks it).
+// The name of a referrer kind: `"referrers-api"`, `"fallback"`,
+// `"cosign-signature"`, `"cosign-attestation"` or `"cosign-sbom"`.
+//
+// @param kind a kind (any number is accepted).
+// @return a static string, never NULL and never to be freed: the name, or
+//         `"none"` for `OCIREG_REFERRER_NONE` and any number that is not
+//         a kind.
+const char *ocireg_referrer_kind_str(uint32_t kind);
+
+// Lists what refers to a manifest: the manifests whose `subject` it is
+// (from the referrers API, or from the tag-schema fallback where the
+// registry lacks it) and cosign's `sha256-<hex>.sig`, `.att` and `.sbom`
+// tag attachments. `ocireg_descriptor_list_kind` tells which each entry
+// is. The listing is bounded by the client's list limits
+// (`OCIREG_ERR_SIZE_EXCEEDED`); a fallback tag that holds no index is
+// `OCIREG_ERR_PROTOCOL`.
 //
 // @param client the client.
 // @param reference the subject manifest, by tag or digest.
@@ -956,6 +1000,85 @@ ocireg_status ocireg_client_referrers(const ocireg_client *client,
                                       const char *artifact_type,
                                       const ocireg_cancel *cancel,
                                       ocireg_descriptor_list **list_out);
+
+// The number of descriptors in a list.
+//
+// @param list the list, or NULL.
+// @return the number of descriptors; 0 for NULL.
+size_t ocireg_descriptor_list_len(const ocireg_descriptor_list *list);
+
+// Where one descriptor of a list was found (referrers API, fallback
+// index, cosign signature, attestation or SBOM tag).
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the kind; `OCIREG_REFERRER_NONE` when out of range or for NULL.
+ocireg_referrer_kind ocireg_descriptor_list_kind(const ocireg_descriptor_list *list, size_t index);
+
+// The media type of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the media type, owned by the list; NULL when out of range or
+//         for NULL.
+const char *ocireg_descriptor_list_media_type(const ocireg_descriptor_list *list, size_t index);
+
+// The digest of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the digest, owned by the list; NULL when out of range or for
+//         NULL.
+const char *ocireg_descriptor_list_digest(const ocireg_descriptor_list *list, size_t index);
+
+// The size of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the size in bytes; 0 when out of range or for NULL.
+uint64_t ocireg_descriptor_list_size(const ocireg_descriptor_list *list, size_t index);
+
+// The artifact type of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the artifact type, owned by the list; NULL when the descriptor
+//         has none, when out of range, or for NULL.
+const char *ocireg_descriptor_list_artifact_type(const ocireg_descriptor_list *list, size_t index);
+
+// The number of annotations of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @return the number of annotations; 0 when it has none, when out of
+//         range, or for NULL.
+size_t ocireg_descriptor_list_annotations_len(const ocireg_descriptor_list *list, size_t index);
+
+// The key of one annotation of one descriptor of a list (annotations are
+// sorted by key).
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @param annotation the annotation's position, from 0.
+// @return the key, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_descriptor_list_annotation_key(const ocireg_descriptor_list *list,
+                                                  size_t index,
+                                                  size_t annotation);
+
+// The value of one annotation of one descriptor of a list.
+//
+// @param list the list, or NULL.
+// @param index the descriptor's position, from 0.
+// @param annotation the annotation's position, from 0.
+// @return the value, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_descriptor_list_annotation_value(const ocireg_descriptor_list *list,
+                                                    size_t index,
+                                                    size_t annotation);
+
+// Frees a descriptor list and its strings.
+//
+// @param list the list, or NULL (a no-op).
+void ocireg_descriptor_list_free(ocireg_descriptor_list *list);
 
 // Frees a string ocireg returned (such as a digest).
 //
@@ -1005,48 +1128,6 @@ const char *ocireg_content_digest(const ocireg_content *content);
 //
 // @param content the content, or NULL (a no-op).
 void ocireg_content_free(ocireg_content *content);
-
-// The number of descriptors in a list.
-//
-// @param list the list, or NULL.
-// @return the number of descriptors; 0 for NULL.
-size_t ocireg_descriptor_list_len(const ocireg_descriptor_list *list);
-
-// The media type of one descriptor of a list.
-//
-// @param list the list, or NULL.
-// @param index the descriptor's position, from 0.
-// @return the media type, owned by the list; NULL when out of range or
-//         for NULL.
-const char *ocireg_descriptor_list_media_type(const ocireg_descriptor_list *list, size_t index);
-
-// The digest of one descriptor of a list.
-//
-// @param list the list, or NULL.
-// @param index the descriptor's position, from 0.
-// @return the digest, owned by the list; NULL when out of range or for
-//         NULL.
-const char *ocireg_descriptor_list_digest(const ocireg_descriptor_list *list, size_t index);
-
-// The size of one descriptor of a list.
-//
-// @param list the list, or NULL.
-// @param index the descriptor's position, from 0.
-// @return the size in bytes; 0 when out of range or for NULL.
-uint64_t ocireg_descriptor_list_size(const ocireg_descriptor_list *list, size_t index);
-
-// The artifact type of one descriptor of a list.
-//
-// @param list the list, or NULL.
-// @param index the descriptor's position, from 0.
-// @return the artifact type, owned by the list; NULL when the descriptor
-//         has none, when out of range, or for NULL.
-const char *ocireg_descriptor_list_artifact_type(const ocireg_descriptor_list *list, size_t index);
-
-// Frees a descriptor list and its strings.
-//
-// @param list the list, or NULL (a no-op).
-void ocireg_descriptor_list_free(ocireg_descriptor_list *list);
 
 // Asks for the size of a blob.
 //

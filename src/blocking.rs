@@ -14,7 +14,7 @@ use tokio::runtime::Runtime;
 
 pub use crate::cancel::CancelToken;
 use crate::client::{
-    self, BlobInfo, Manifest, ManifestInfo, RawBody, RawRequest, UntagFallback, Untagged,
+    self, BlobInfo, Manifest, ManifestInfo, RawBody, RawRequest, Referrer, UntagFallback, Untagged,
 };
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -585,7 +585,7 @@ impl Client {
         &self,
         reference: &Reference,
         artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>> {
+    ) -> Result<Vec<Referrer>> {
         self.run(self.inner.referrers(reference, artifact_type))
     }
 }

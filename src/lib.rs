@@ -41,7 +41,7 @@ mod transport;
 pub use cancel::CancelToken;
 pub use client::{
     BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, RawBody,
-    RawRequest, RawResponse, UntagFallback, Untagged,
+    RawRequest, RawResponse, Referrer, ReferrerKind, UntagFallback, Untagged,
 };
 pub use credential::Credential;
 pub use descriptor::Descriptor;

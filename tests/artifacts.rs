@@ -97,7 +97,7 @@ async fn an_attached_artifact_is_listed_by_the_referrers_api() {
     let digest = client.push_artifact(&art, &[file], &options).await.unwrap();
     let referrers = client.referrers(&image, None).await.unwrap();
     assert!(
-        referrers.iter().any(|d| d.digest == digest.to_string()),
+        referrers.iter().any(|d| d.descriptor.digest == digest.to_string()),
         "{referrers:?}"
     );
 }
@@ -413,7 +413,7 @@ async fn an_attached_artifact_is_a_referrer_of_its_subject() {
         .await
         .unwrap();
     assert_eq!(referrers.len(), 1);
-    assert_eq!(referrers[0].digest, digest.to_string());
+    assert_eq!(referrers[0].descriptor.digest, digest.to_string());
 
     // A subject in another repository is refused.
     let elsewhere = ArtifactOptions {

@@ -452,7 +452,7 @@ async fn referrers_fall_back_to_the_tag_schema() {
         .referrers(&r.with_digest(subject.digest.clone()), None)
         .await
         .expect("referrers");
-    let mut got: Vec<&str> = all.iter().map(|d| d.digest.as_str()).collect();
+    let mut got: Vec<&str> = all.iter().map(|d| d.descriptor.digest.as_str()).collect();
     got.sort();
     let mut want: Vec<&str> = pushed.iter().map(|d| d.as_str()).collect();
     want.sort();
@@ -465,9 +465,10 @@ async fn referrers_fall_back_to_the_tag_schema() {
         .await
         .unwrap();
     assert_eq!(sboms.len(), 1);
-    assert_eq!(sboms[0].digest, pushed[0].as_str());
+    assert_eq!(sboms[0].descriptor.digest, pushed[0].as_str());
     assert_eq!(
         sboms[0]
+            .descriptor
             .annotations
             .as_ref()
             .and_then(|a| a.get("n"))

@@ -19,13 +19,33 @@ type Content struct {
 }
 
 // Descriptor describes content by media type, digest and size; referrers
-// also carry their artifact type.
+// also carry their artifact type, their kind and their annotations.
 type Descriptor struct {
 	MediaType    string
 	Digest       string
 	Size         int64
-	ArtifactType string // "" when none
+	ArtifactType string            // "" when none
+	Kind         ReferrerKind      // referrers only: where it was found
+	Annotations  map[string]string // referrers only; nil when none
 }
+
+// ReferrerKind says where a referrer was found, and so what it is.
+type ReferrerKind string
+
+// The kinds of referrers.
+const (
+	// ReferrerAPI: listed by the registry's referrers API.
+	ReferrerAPI ReferrerKind = "referrers-api"
+	// ReferrerFallback: listed in the subject's fallback index (the
+	// sha256-<hex> tag), on registries without the referrers API.
+	ReferrerFallback ReferrerKind = "fallback"
+	// ReferrerCosignSignature: cosign's sha256-<hex>.sig tag.
+	ReferrerCosignSignature ReferrerKind = "cosign-signature"
+	// ReferrerCosignAttestation: cosign's sha256-<hex>.att tag.
+	ReferrerCosignAttestation ReferrerKind = "cosign-attestation"
+	// ReferrerCosignSBOM: cosign's sha256-<hex>.sbom tag.
+	ReferrerCosignSBOM ReferrerKind = "cosign-sbom"
+)
 
 // Well-known media types of manifests and indexes.
 const (
@@ -225,9 +245,11 @@ func (c *Client) DeleteManifest(ctx context.Context, reference string) error {
 	})
 }
 
-// Referrers lists the manifests whose subject is reference, keeping only
-// those of artifactType ("" for all). Registries without the referrers
-// API are served through the tag-schema fallback.
+// Referrers lists what refers to reference: the manifests whose subject
+// it is (from the referrers API, or from the tag-schema fallback on
+// registries without it) and cosign's sha256-<hex>.sig, .att and .sbom tag
+// attachments, each with its Kind, keeping only those of artifactType (""
+// for all).
 func (c *Client) Referrers(ctx context.Context, reference, artifactType string) ([]Descriptor, error) {
 	r, at := cstr(reference), cstrOpt(artifactType)
 	defer cfree(r)
@@ -251,6 +273,16 @@ func (c *Client) Referrers(ctx context.Context, reference, artifactType string) 
 		}
 		if a := C.ocireg_descriptor_list_artifact_type(list, ci); a != nil {
 			d.ArtifactType = C.GoString(a)
+		}
+		kind := C.ocireg_descriptor_list_kind(list, ci)
+		d.Kind = ReferrerKind(C.GoString(C.ocireg_referrer_kind_str(C.uint32_t(kind))))
+		if na := int(C.ocireg_descriptor_list_annotations_len(list, ci)); na > 0 {
+			d.Annotations = make(map[string]string, na)
+			for j := 0; j < na; j++ {
+				cj := C.size_t(j)
+				key := C.GoString(C.ocireg_descriptor_list_annotation_key(list, ci, cj))
+				d.Annotations[key] = C.GoString(C.ocireg_descriptor_list_annotation_value(list, ci, cj))
+			}
 		}
 		out = append(out, d)
 	}

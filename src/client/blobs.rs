@@ -100,6 +100,7 @@ impl Client {
 
     /// Deletes blob `digest` from the repository of `reference`.
     pub async fn delete_blob(&self, reference: &Reference, digest: &Digest) -> Result<()> {
-        self.delete_content(reference, "blobs", digest).await
+        self.delete_content(reference, "blobs", digest.as_str())
+            .await
     }
 }

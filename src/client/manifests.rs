@@ -8,7 +8,8 @@ use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderVal
 
 use super::Client;
 use super::body::{MAX_MANIFEST_SIZE, parse_json, read_bounded};
-use crate::descriptor::ManifestFields;
+use super::referrers::listed_artifact_type;
+use crate::descriptor::{Descriptor, ManifestFields};
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type::{self, MANIFEST_ACCEPT};
@@ -170,12 +171,44 @@ impl Client {
     /// Deletes a manifest. A tag is first resolved to its digest (registries
     /// delete by digest), which removes every tag pointing at it, not only
     /// the one named; [`Client::untag`] deletes one tag and keeps the manifest.
+    /// A manifest with a `subject` is also removed from the subject's
+    /// referrers fallback index, and the index is deleted when that leaves
+    /// it empty, so listings and later referrer pushes stay correct.
     pub async fn delete_manifest(&self, reference: &Reference) -> Result<()> {
         let digest = match reference.digest() {
             Some(d) => d.clone(),
             None => self.head_manifest(reference).await?.digest,
         };
-        self.delete_content(reference, "manifests", &digest).await
+        let subject = self
+            .subject_of(&reference.with_digest(digest.clone()))
+            .await?;
+        self.delete_content(reference, "manifests", digest.as_str())
+            .await?;
+        match subject {
+            Some(subject) => {
+                self.remove_from_referrers_fallback(reference, &subject, &digest)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The `subject` of a manifest about to be deleted. A manifest that is
+    /// missing or that ocireg cannot read has none it knows of (the delete
+    /// itself reports a missing one).
+    async fn subject_of(&self, reference: &Reference) -> Result<Option<Descriptor>> {
+        match self.get_manifest(reference).await {
+            Ok(m) => Ok(m.fields().ok().and_then(|f| f.subject)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::NotFound | ErrorKind::Unsupported | ErrorKind::Protocol
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn put_manifest_to(
@@ -236,15 +269,16 @@ impl Client {
             }
         }
         if !subject_handled && let Some(subject) = &fields.subject {
-            self.add_to_referrers_fallback(
-                reference,
-                subject,
-                &fields,
-                &digest,
-                bytes.len() as u64,
-                media_type,
-            )
-            .await?;
+            let entry = Descriptor {
+                media_type: media_type.to_string(),
+                digest: digest.to_string(),
+                size: bytes.len() as u64,
+                artifact_type: listed_artifact_type(&fields),
+                annotations: fields.annotations.clone(),
+                platform: None,
+            };
+            self.add_to_referrers_fallback(reference, subject, entry)
+                .await?;
         }
         Ok(digest)
     }

@@ -11,6 +11,7 @@ mod manifests;
 mod ping;
 mod raw_request;
 mod referrers;
+mod subject_locks;
 mod tags;
 mod untag;
 mod uploads;
@@ -29,11 +30,12 @@ pub use self::raw_request::{
     MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
     RawBody, RawRequest, RawResponse,
 };
+pub use self::referrers::{Referrer, ReferrerKind};
 pub use self::uploads::MountResult;
 pub(crate) use self::uploads::READ_SIZE;
 use reqwest::Method;
 
-use crate::digest::Digest;
+use self::subject_locks::SubjectLocks;
 use crate::error::Result;
 use crate::options::ClientOptions;
 use crate::reference::Reference;
@@ -42,10 +44,12 @@ use crate::transport::request::{Request, Target, delete_scope};
 
 /// An async registry client. Cheap to clone and safe to share between
 /// tasks and threads: clones share one connection pool, one token cache
-/// and what was learned about each registry.
+/// and what was learned about each registry, and updates of one subject's
+/// referrers fallback index are serialized across all of them.
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
+    subject_locks: Arc<SubjectLocks>,
 }
 
 impl Client {
@@ -53,6 +57,7 @@ impl Client {
     pub fn new(options: ClientOptions) -> Result<Client> {
         Ok(Client {
             transport: Arc::new(Transport::new(options)?),
+            subject_locks: Arc::new(SubjectLocks::default()),
         })
     }
 
@@ -62,18 +67,15 @@ impl Client {
         self.transport.options()
     }
 
-    /// `DELETE /v2/<repo>/<kind>/<digest>` (`kind`: `blobs` or `manifests`).
-    async fn delete_content(
-        &self,
-        reference: &Reference,
-        kind: &str,
-        digest: &Digest,
-    ) -> Result<()> {
+    /// `DELETE /v2/<repo>/<kind>/<target>` (`kind`: `blobs` or `manifests`;
+    /// `target`: a digest, or a tag where the registry deletes tags).
+    async fn delete_content(&self, reference: &Reference, kind: &str, target: &str) -> Result<()> {
         let repo = reference.repository();
-        let what = format!("deleting {kind} {repo}@{digest}");
+        let separator = if target.contains(':') { '@' } else { ':' };
+        let what = format!("deleting {kind} {repo}{separator}{target}");
         let request = Request::new(
             Method::DELETE,
-            Target::Path(format!("/v2/{repo}/{kind}/{digest}")),
+            Target::Path(format!("/v2/{repo}/{kind}/{target}")),
             vec![delete_scope(repo)],
         );
         self.transport

@@ -1,6 +1,6 @@
-//! Values the library hands out: strings, string lists, contents
-//! (manifests and configs) and descriptor lists. Each goes back through
-//! its own `_free`.
+//! Values the library hands out: strings, string lists and contents
+//! (manifests and configs); the referrers' descriptor list is in
+//! `referrers.rs`. Each goes back through its own `_free`.
 
 use std::ffi::{CString, c_char};
 use std::ptr;
@@ -10,7 +10,6 @@ use bytes::Bytes;
 use super::guard::guard_value;
 use super::handle::{free_handle, get, into_handle, opt_out_arg};
 use super::last_error::c_string;
-use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 
 /// Moves `text` into a C string the caller frees with `ocireg_string_free`.
@@ -171,137 +170,5 @@ pub unsafe extern "C" fn ocireg_content_free(content: *mut ocireg_content) {
     guard_value((), || {
         // SAFETY: the header's conventions: NULL or a live content, freed once.
         unsafe { free_handle(content) }
-    });
-}
-
-/// A list of descriptors (referrers). Freed by
-/// `ocireg_descriptor_list_free`. One thread at a time.
-pub struct ocireg_descriptor_list {
-    items: Vec<DescriptorC>,
-}
-
-struct DescriptorC {
-    media_type: CString,
-    digest: CString,
-    size: u64,
-    artifact_type: Option<CString>,
-}
-
-impl ocireg_descriptor_list {
-    /// A new list handle for C.
-    pub fn boxed(items: Vec<Descriptor>) -> *mut ocireg_descriptor_list {
-        into_handle(ocireg_descriptor_list {
-            items: items
-                .iter()
-                .map(|d| DescriptorC {
-                    media_type: c_string(&d.media_type),
-                    digest: c_string(&d.digest),
-                    size: d.size,
-                    artifact_type: d.artifact_type.as_deref().map(c_string),
-                })
-                .collect(),
-        })
-    }
-}
-
-/// Descriptor `index` of `list`, if both exist.
-fn entry(list: Option<&ocireg_descriptor_list>, index: usize) -> Option<&DescriptorC> {
-    list.and_then(|l| l.items.get(index))
-}
-
-/// The number of descriptors in a list.
-///
-/// @param list the list, or NULL.
-/// @return the number of descriptors; 0 for NULL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_descriptor_list_len(list: *const ocireg_descriptor_list) -> usize {
-    guard_value(0, || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        list.map_or(0, |l| l.items.len())
-    })
-}
-
-/// The media type of one descriptor of a list.
-///
-/// @param list the list, or NULL.
-/// @param index the descriptor's position, from 0.
-/// @return the media type, owned by the list; NULL when out of range or
-///         for NULL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_descriptor_list_media_type(
-    list: *const ocireg_descriptor_list,
-    index: usize,
-) -> *const c_char {
-    guard_value(ptr::null(), || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index).map_or(ptr::null(), |d| d.media_type.as_ptr())
-    })
-}
-
-/// The digest of one descriptor of a list.
-///
-/// @param list the list, or NULL.
-/// @param index the descriptor's position, from 0.
-/// @return the digest, owned by the list; NULL when out of range or for
-///         NULL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_descriptor_list_digest(
-    list: *const ocireg_descriptor_list,
-    index: usize,
-) -> *const c_char {
-    guard_value(ptr::null(), || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index).map_or(ptr::null(), |d| d.digest.as_ptr())
-    })
-}
-
-/// The size of one descriptor of a list.
-///
-/// @param list the list, or NULL.
-/// @param index the descriptor's position, from 0.
-/// @return the size in bytes; 0 when out of range or for NULL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_descriptor_list_size(
-    list: *const ocireg_descriptor_list,
-    index: usize,
-) -> u64 {
-    guard_value(0, || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index).map_or(0, |d| d.size)
-    })
-}
-
-/// The artifact type of one descriptor of a list.
-///
-/// @param list the list, or NULL.
-/// @param index the descriptor's position, from 0.
-/// @return the artifact type, owned by the list; NULL when the descriptor
-///         has none, when out of range, or for NULL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_descriptor_list_artifact_type(
-    list: *const ocireg_descriptor_list,
-    index: usize,
-) -> *const c_char {
-    guard_value(ptr::null(), || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index)
-            .and_then(|d| d.artifact_type.as_ref())
-            .map_or(ptr::null(), |a| a.as_ptr())
-    })
-}
-
-/// Frees a descriptor list and its strings.
-///
-/// @param list the list, or NULL (a no-op).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ocireg_descriptor_list_free(list: *mut ocireg_descriptor_list) {
-    guard_value((), || {
-        // SAFETY: the header's conventions: NULL or a live list, freed once.
-        unsafe { free_handle(list) }
     });
 }

@@ -13,7 +13,7 @@ pub mod error_map;
 pub mod headers;
 pub mod registry_state;
 pub mod request;
-mod retry;
+pub(crate) mod retry;
 pub(crate) mod sender;
 pub(crate) mod tls;
 

@@ -83,7 +83,7 @@ pub async fn sleep_backoff(attempt: u32) {
 /// process-wide counter and the clock. Different calls, threads and
 /// processes get unrelated values; good enough to de-synchronize retries,
 /// not for anything secret.
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()

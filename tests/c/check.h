@@ -159,5 +159,6 @@ extern const struct test platforms_tests[];
 extern const struct test log_tests[];
 extern const struct test artifacts_tests[];
 extern const struct test request_tests[];
+extern const struct test referrers_tests[];
 
 #endif

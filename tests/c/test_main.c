@@ -229,6 +229,7 @@ int main(int argc, char **argv)
     run_group(fork_tests, filter);
     run_group(sigchld_tests, filter);
     run_group(request_tests, filter);
+    run_group(referrers_tests, filter);
     printf("%u passed, 0 failed\n", check_count());
     return 0;
 }

@@ -15,7 +15,7 @@ root=$(cd "$here/../.." && pwd)
 OCIREG=${1:-$root/build/bin/ocireg}
 
 for v in OCIREG_TEST_PLAIN OCIREG_TEST_TLS OCIREG_TEST_TOKEN OCIREG_TEST_CA \
-         OCIREG_TEST_USER OCIREG_TEST_PASS OCIREG_TEST_STALL; do
+         OCIREG_TEST_USER OCIREG_TEST_PASS OCIREG_TEST_STALL OCIREG_TEST_REFERRERS; do
     if [ -z "${!v:-}" ]; then
         echo "test.sh: $v is not set; run me through the harness (tests/harness/test_registry.rs)" >&2
         exit 2
@@ -133,6 +133,18 @@ printf '{"schemaVersion":2,"mediaType":"%s","artifactType":"%s","config":{"media
     "$OCI_EMPTY" "$(sha "$tmp/empty.json")" \
     "$OCI_MANIFEST" "$(sha "$tmp/manifest.json")" "$(size "$tmp/manifest.json")" \
     >"$tmp/artifact.json"
+# More referrers of the same image (annotations make them differ), and a
+# cosign-style signature manifest (no subject: found by its tag).
+for n in 2 3; do
+    printf '{"schemaVersion":2,"mediaType":"%s","artifactType":"%s","config":{"mediaType":"%s","digest":"%s","size":2},"layers":[{"mediaType":"%s","digest":"%s","size":2}],"subject":{"mediaType":"%s","digest":"%s","size":%s},"annotations":{"n":"%s"}}' \
+        "$OCI_MANIFEST" "$SIG_TYPE" "$OCI_EMPTY" "$(sha "$tmp/empty.json")" \
+        "$OCI_EMPTY" "$(sha "$tmp/empty.json")" \
+        "$OCI_MANIFEST" "$(sha "$tmp/manifest.json")" "$(size "$tmp/manifest.json")" "$n" \
+        >"$tmp/artifact$n.json"
+done
+printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":2},"layers":[{"mediaType":"%s","digest":"%s","size":2}]}' \
+    "$OCI_MANIFEST" "$OCI_EMPTY" "$(sha "$tmp/empty.json")" \
+    "$OCI_EMPTY" "$(sha "$tmp/empty.json")" >"$tmp/cosign-sig.json"
 
 # ---- no registry needed ------------------------------------------------
 
@@ -283,9 +295,9 @@ suite() {
     ok "$label: put-manifest by digest" "$(sha "$tmp/artifact.json")"
     adigest=$(sha "$tmp/artifact.json")
     oc "${opts[@]}" referrers "$repo:v1"
-    ok "$label: referrers lists the artifact" "$adigest $SIG_TYPE $(size "$tmp/artifact.json")"
+    ok "$label: referrers lists the artifact" "$adigest $SIG_TYPE $(size "$tmp/artifact.json") fallback"
     oc "${opts[@]}" referrers "$repo@$mdigest" --artifact-type "$SIG_TYPE"
-    ok "$label: referrers --artifact-type (matching)" "$adigest $SIG_TYPE $(size "$tmp/artifact.json")"
+    ok "$label: referrers --artifact-type (matching)" "$adigest $SIG_TYPE $(size "$tmp/artifact.json") fallback"
     oc "${opts[@]}" referrers "$repo:v1" --artifact-type application/other; ok "$label: referrers --artifact-type (other)" ""
 
     # An index with two platforms; config picks by --platform.
@@ -363,6 +375,39 @@ oc --insecure-registry="$PLAIN" -j2 ping "$PLAIN"; ok "plain: --opt=VALUE and -j
 oc ping "$PLAIN"
 check "plain: without --insecure-registry HTTPS fails" [ "$rc" -ne 0 ]
 check "plain: ... with an ocireg: error line" grep -q '^ocireg: [A-Z_]*: ' "$err"
+
+# ---- the referrer graph: fallback (2.8.2) and referrers API (ggcr) -----
+
+# graph LABEL REGISTRY KIND: referrers show their kind; delete of a
+# referrer leaves only live ones listed, and later pushes work.
+graph() {
+    local label=$1 reg=$2 kind=$3 repo=$2/cli/graph a1 a2 a3 sig hex
+    local opts=(--insecure-registry "$reg")
+    refline() { echo "$(sha "$1") $SIG_TYPE $(size "$1") $kind"; }
+    for f in layer.bin config.json empty.json; do oc "${opts[@]}" push-blob "$repo" "$tmp/$f"; done
+    oc "${opts[@]}" put-manifest "$repo:v1" "$tmp/manifest.json"; ok "$label: push the subject"
+    for f in artifact.json artifact2.json; do
+        oc "${opts[@]}" put-manifest "$repo@$(sha "$tmp/$f")" "$tmp/$f"
+        ok "$label: push referrer $f" "$(sha "$tmp/$f")"
+    done
+    a1=$(refline "$tmp/artifact.json") a2=$(refline "$tmp/artifact2.json") a3=$(refline "$tmp/artifact3.json")
+    oc "${opts[@]}" referrers "$repo:v1"; ok "$label: referrers"
+    check "$label: ... both, with their kind" [ "$(sort "$out")" = "$(printf '%s\n%s' "$a1" "$a2" | sort)" ]
+    oc "${opts[@]}" delete "$repo@$(sha "$tmp/artifact.json")"; ok "$label: delete a referrer"
+    oc "${opts[@]}" referrers "$repo:v1"; ok "$label: referrers lists only the live one" "$a2"
+    oc "${opts[@]}" put-manifest "$repo@$(sha "$tmp/artifact3.json")" "$tmp/artifact3.json"
+    ok "$label: a push after the delete works" "$(sha "$tmp/artifact3.json")"
+    oc "${opts[@]}" referrers "$repo:v1"; ok "$label: referrers after the push"
+    check "$label: ... the two live ones" [ "$(sort "$out")" = "$(printf '%s\n%s' "$a2" "$a3" | sort)" ]
+    hex=$(sha "$tmp/manifest.json"); hex=${hex#sha256:}
+    oc "${opts[@]}" put-manifest "$repo:sha256-$hex.sig" "$tmp/cosign-sig.json"; ok "$label: a cosign .sig tag"
+    sig="$(sha "$tmp/cosign-sig.json") $OCI_EMPTY $(size "$tmp/cosign-sig.json") cosign-signature"
+    oc "${opts[@]}" referrers "$repo:v1"; ok "$label: referrers with the cosign tag"
+    check "$label: ... listed as cosign-signature" grep -qxF "$sig" "$out"
+    check "$label: ... after the referrers" [ "$(wc -l <"$out")" -eq 3 ]
+}
+graph fallback "$PLAIN" fallback
+graph referrers-api "$OCIREG_TEST_REFERRERS" referrers-api
 
 # ---- HTTPS with basic auth, and with token auth ------------------------
 

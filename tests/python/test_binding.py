@@ -17,6 +17,7 @@ from conftest import HEADER, ROOT
 C_TYPES = {
     "void": None,
     "ocireg_status": ctypes.c_uint32,
+    "ocireg_referrer_kind": ctypes.c_uint32,
     "uint32_t": ctypes.c_uint32,
     "uint64_t": ctypes.c_uint64,
     "uint16_t": ctypes.c_uint16,

@@ -344,6 +344,11 @@ SIGNATURES = {
     "ocireg_descriptor_list_digest": (c_char_p, [DescriptorListP, c_size_t]),
     "ocireg_descriptor_list_size": (c_uint64, [DescriptorListP, c_size_t]),
     "ocireg_descriptor_list_artifact_type": (c_char_p, [DescriptorListP, c_size_t]),
+    "ocireg_descriptor_list_kind": (c_uint32, [DescriptorListP, c_size_t]),
+    "ocireg_referrer_kind_str": (c_char_p, [c_uint32]),
+    "ocireg_descriptor_list_annotations_len": (c_size_t, [DescriptorListP, c_size_t]),
+    "ocireg_descriptor_list_annotation_key": (c_char_p, [DescriptorListP, c_size_t, c_size_t]),
+    "ocireg_descriptor_list_annotation_value": (c_char_p, [DescriptorListP, c_size_t, c_size_t]),
     "ocireg_descriptor_list_free": (None, [DescriptorListP]),
     # platforms as data
     "ocireg_client_platforms_get": (status_t, [ClientP, c_char_p, CancelP, POINTER(PlatformListP)]),

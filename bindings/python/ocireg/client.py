@@ -6,8 +6,8 @@ import json
 import threading
 from contextlib import contextmanager
 from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_uint8, c_uint64
-from dataclasses import dataclass
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
 
 from . import _lib
 from . import raw_request as _raw_request
@@ -442,12 +442,17 @@ class ManifestInfo:
 
 @dataclass(frozen=True)
 class Descriptor:
-    """A descriptor of a referrer."""
+    """A descriptor of a referrer. ``kind`` says where it was found:
+    ``"referrers-api"``, ``"fallback"`` (the ``sha256-<hex>`` tag index),
+    ``"cosign-signature"``, ``"cosign-attestation"`` or ``"cosign-sbom"``
+    (cosign's ``sha256-<hex>.sig``, ``.att`` and ``.sbom`` tags)."""
 
     media_type: str
     digest: str
     size: int
     artifact_type: Optional[str] = None
+    kind: Optional[str] = None
+    annotations: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1087,8 +1092,10 @@ class Client(_Handle):
         return _take_string_list(out)
 
     def referrers(self, reference, artifact_type=None, *, cancel=None) -> List[Descriptor]:
-        """The manifests whose ``subject`` is ``reference``, optionally
-        only those of ``artifact_type``."""
+        """What refers to ``reference``: the manifests whose ``subject`` it
+        is (referrers API, or the fallback tag) and cosign's tag
+        attachments, each with its ``kind``; optionally only those of
+        ``artifact_type``."""
         raw = _cstr(reference, "reference")
         at = _opt_cstr(artifact_type, "artifact_type")
         out = _lib.DescriptorListP()
@@ -1101,6 +1108,13 @@ class Client(_Handle):
                     digest=_text(lib.ocireg_descriptor_list_digest(out, i)),
                     size=lib.ocireg_descriptor_list_size(out, i),
                     artifact_type=_text(lib.ocireg_descriptor_list_artifact_type(out, i)),
+                    kind=_text(lib.ocireg_referrer_kind_str(lib.ocireg_descriptor_list_kind(out, i))),
+                    annotations={
+                        _text(lib.ocireg_descriptor_list_annotation_key(out, i, j)): _text(
+                            lib.ocireg_descriptor_list_annotation_value(out, i, j)
+                        )
+                        for j in range(lib.ocireg_descriptor_list_annotations_len(out, i))
+                    },
                 )
                 for i in range(lib.ocireg_descriptor_list_len(out))
             ]
