@@ -38,7 +38,9 @@ pub mod registry;
 mod transport;
 
 pub use cancel::CancelToken;
-pub use client::{BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult};
+pub use client::{
+    BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, SearchResult,
+};
 pub use credential::Credential;
 pub use descriptor::Descriptor;
 pub use digest::Digest;
@@ -46,6 +48,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use options::ClientOptions;
 pub use reference::Reference;
 pub use registry::Registry;
+pub use transport::auth::credentials::{LoginDestination, LoginLocation};
+pub use transport::rate_limit::{RateLimit, RateQuota};
 
 /// Entry points for the fuzz targets in `fuzz/` and their smoke test: the
 /// parsers of what a registry sends, which are otherwise internal.

@@ -58,6 +58,24 @@ impl Client {
     where
         F: Fn(&[u8]) -> Result<Vec<T>>,
     {
+        self.paginate_up_to(registry, first_path, scopes, what, usize::MAX, parse)
+            .await
+    }
+
+    /// [`Client::paginate`] that stops once it has `wanted` entries (the
+    /// first `wanted`, later pages not fetched).
+    pub(crate) async fn paginate_up_to<T, F>(
+        &self,
+        registry: &str,
+        first_path: String,
+        scopes: Vec<String>,
+        what: &str,
+        wanted: usize,
+        parse: F,
+    ) -> Result<Vec<T>>
+    where
+        F: Fn(&[u8]) -> Result<Vec<T>>,
+    {
         let max_entries = self.options().max_list_entries;
         let max_bytes = usize::try_from(self.options().max_list_bytes).unwrap_or(usize::MAX);
         let too_many_bytes = || {
@@ -105,6 +123,10 @@ impl Client {
                 ));
             }
             items.extend(page);
+            if items.len() >= wanted {
+                items.truncate(wanted);
+                return Ok(items);
+            }
             let link_refs: Vec<&str> = links.iter().map(String::as_str).collect();
             match next_link(&link_refs, &page_url)? {
                 None => return Ok(items),

@@ -27,10 +27,14 @@
 //! order with its cache ([`CredentialStore`], `store`).
 
 mod config_file;
+mod file_update;
 mod helper;
+mod login_store;
 mod store;
 #[cfg(test)]
 mod test_support;
 
 pub use crate::credential::Credential;
+pub use login_store::{LoginDestination, LoginLocation};
+pub(crate) use login_store::{erase_login, store_login};
 pub use store::CredentialStore;
