@@ -155,5 +155,6 @@ extern const struct test reference_tests[];
 extern const struct test fork_tests[];
 extern const struct test sigchld_tests[];
 extern const struct test options_tests[];
+extern const struct test login_search_tests[];
 
 #endif

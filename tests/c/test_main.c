@@ -225,6 +225,7 @@ int main(int argc, char **argv)
     run_group(threads_tests, filter);
     run_group(fork_tests, filter);
     run_group(sigchld_tests, filter);
+    run_group(login_search_tests, filter);
     printf("%u passed, 0 failed\n", check_count());
     return 0;
 }

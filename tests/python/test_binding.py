@@ -19,6 +19,7 @@ C_TYPES = {
     "ocireg_status": ctypes.c_uint32,
     "uint32_t": ctypes.c_uint32,
     "uint64_t": ctypes.c_uint64,
+    "int64_t": ctypes.c_int64,
     "uint16_t": ctypes.c_uint16,
     "size_t": ctypes.c_size_t,
     "int": ctypes.c_int,
@@ -45,7 +46,9 @@ HANDLES = {
     "ocireg_descriptor_list": _lib.ocireg_descriptor_list,
     "ocireg_image_options": _lib.ocireg_image_options,
     "ocireg_options": _lib.ocireg_options,
+    "ocireg_rate_limit": _lib.ocireg_rate_limit,
     "ocireg_reference": _lib.ocireg_reference,
+    "ocireg_search_results": _lib.ocireg_search_results,
     "ocireg_string_list": _lib.ocireg_string_list,
     "ocireg_upload": _lib.ocireg_upload,
 }

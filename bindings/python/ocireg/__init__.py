@@ -27,6 +27,8 @@ from .client import (
     ImageProgress,
     Manifest,
     ManifestInfo,
+    RateLimit,
+    SearchResult,
     Upload,
     version,
 )
@@ -48,7 +50,9 @@ __all__ = [
     "Manifest",
     "ManifestInfo",
     "OciregError",
+    "RateLimit",
     "Reference",
+    "SearchResult",
     "Upload",
     "error_class",
     "library_path",
