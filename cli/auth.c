@@ -1,8 +1,8 @@
 /*
  * Credentials: the password of -p (copied, then wiped from argv) or of
- * --password-stdin, and the registry that -u and the password apply to.
- * Auth files (--auth-file, or the default docker/podman ones) are the
- * library's to read.
+ * --password-stdin, and the registry that -u and the password apply to;
+ * login (which stores them) and logout. Auth files (--auth-file, or the
+ * default docker/podman ones) are the library's to read and write.
  */
 #include "cli.h"
 
@@ -106,4 +106,62 @@ ocireg_status set_credentials(const struct cli *cli, ocireg_options *options)
     if (cli->command->target == TARGET_REF2)
         return set_credentials_for_ref(cli, options, cli->args[1]);
     return set_credentials_for_ref(cli, options, cli->args[0]);
+}
+
+/* Where login and logout keep the credential: --authfile F (or the global
+ * --auth-file F), --docker, or containers' auth.json. */
+static void destination(const struct cli *cli, uint32_t *kind, const char **file)
+{
+    const char *chosen = cli->login_file != NULL ? cli->login_file : cli->auth_file;
+    *file = NULL;
+    if (chosen != NULL) {
+        *kind = OCIREG_LOGIN_AUTH_FILE;
+        *file = chosen;
+    } else if (cli->docker) {
+        *kind = OCIREG_LOGIN_DOCKER;
+    } else {
+        *kind = OCIREG_LOGIN_CONTAINERS;
+    }
+}
+
+/*
+ * login HOST: with -u, checks the credential and stores it (as podman
+ * login does); without, checks the credentials already configured.
+ */
+int cmd_login(struct cli *cli)
+{
+    ocireg_status st;
+    if (cli->user == NULL) {
+        st = ocireg_client_check_credentials(cli->client, cli->args[0], cli->cancel);
+    } else {
+        uint32_t kind;
+        const char *file;
+        destination(cli, &kind, &file);
+        st = ocireg_client_login(cli->client, cli->args[0], cli->user, cli->pass, kind, file,
+                                 cli->cancel, NULL);
+    }
+    if (st != OCIREG_OK)
+        return fail(st);
+    puts("Login Succeeded");
+    return finish_stdout();
+}
+
+/* logout HOST, or logout --all: erases the stored credential(s). */
+int cmd_logout(struct cli *cli)
+{
+    uint32_t kind;
+    const char *file;
+    char *location = NULL;
+    ocireg_status st;
+    destination(cli, &kind, &file);
+    st = ocireg_client_logout(cli->client, cli->all ? "" : cli->args[0], kind, file, cli->all,
+                              cli->cancel, &location);
+    if (st != OCIREG_OK)
+        return fail(st);
+    if (cli->all)
+        printf("Removed login credentials in %s\n", location);
+    else
+        printf("Removed login credentials for %s in %s\n", cli->args[0], location);
+    ocireg_string_free(location);
+    return finish_stdout();
 }

@@ -56,6 +56,9 @@ struct cli {
     int tags; /* --tags */
     int verbose;        /* --verbose */
     const char *format; /* --format text|json (platforms) */
+    const char *login_file; /* --authfile (login, logout) */
+    int docker;             /* --docker (login, logout) */
+    const char *limit;      /* --limit (search) */
     const char *mount_from[MAX_MOUNT_FROM];
     size_t mount_from_count;
     const char *annotations[MAX_ANNOTATIONS]; /* --annotation K=V */
@@ -128,9 +131,13 @@ void free_password(struct cli *cli);
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
 
 /* The commands: registry.c, manifests.c, blobs.c, images.c, artifact.c,
- * reference.c, request.c */
+ * reference.c, request.c, auth.c (login, logout), search.c (search,
+ * ratelimit) */
 int cmd_ping(struct cli *cli);
 int cmd_login(struct cli *cli);
+int cmd_logout(struct cli *cli);
+int cmd_search(struct cli *cli);
+int cmd_ratelimit(struct cli *cli);
 int cmd_catalog(struct cli *cli);
 int cmd_tags(struct cli *cli);
 int cmd_digest(struct cli *cli);

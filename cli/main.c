@@ -42,10 +42,25 @@ static const char usage_text[] =
     "Commands:\n"
     "  version                      print the library version\n"
     "  ping HOST                    check that HOST speaks the registry API v2\n"
-    "  login HOST                   check the credentials for HOST\n"
+    "  login HOST                   check the credentials for HOST; with -u,\n"
+    "       [--authfile F|--docker] check and store them: in containers'\n"
+    "                               auth.json ($REGISTRY_AUTH_FILE, else\n"
+    "                               $XDG_RUNTIME_DIR/containers/auth.json), in\n"
+    "                               docker's config.json (--docker), or in F;\n"
+    "                               the file's credHelpers/credsStore helper\n"
+    "                               gets them when it names one\n"
+    "  logout HOST|--all            erase the stored credentials for HOST (or\n"
+    "       [--authfile F|--docker] all of them) from the same place\n"
+    "  search HOST TERM [--limit N] search HOST (v1 search, else the catalog\n"
+    "                               filtered by TERM): NAME, DESCRIPTION,\n"
+    "                               STARS, OFFICIAL, AUTOMATED per line, tab-\n"
+    "                               separated; at most N (default 25)\n"
+    "  ratelimit REF                the registry's rate limit, from a HEAD of\n"
+    "                               REF (no pull counted); unknown when the\n"
+    "                               registry reports none\n"
     "  catalog HOST                 list the repositories of HOST\n"
     "  tags REPO                    list the tags of REPO\n"
-    "  digest REF                   print the digest of manifest REF\n"
+    "  digest REF                   print the digest of manifest REF (HEAD only)\n"
     "  manifest REF                 write manifest REF, byte for byte, to stdout\n"
     "       [--platform P]          through an index: the image manifest for P\n"
     "  config REF                   write the image config of REF to stdout\n"
@@ -132,6 +147,11 @@ static const char usage_options[] =
     "                               avoid it, other users may read it (ps,\n"
     "                               /proc/PID/cmdline) until ocireg wipes it\n"
     "  --auth-file PATH             docker config.json / containers auth.json to use\n"
+    "                               (else: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/\n"
+    "                               containers/auth.json, ~/.config/containers/\n"
+    "                               auth.json, $DOCKER_CONFIG/config.json or\n"
+    "                               ~/.docker/config.json, ~/.dockercfg: the\n"
+    "                               first holding the registry)\n"
     "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
     "                               machine's; manifest, config and the whole-image\n"
     "                               commands)\n"
@@ -155,7 +175,10 @@ static int cmd_version(struct cli *cli)
 static const struct command commands[] = {
     {"version", 0, TARGET_NONE, cmd_version, "version"},
     {"ping", 1, TARGET_HOST, cmd_ping, "ping HOST"},
-    {"login", 1, TARGET_HOST, cmd_login, "login HOST"},
+    {"login", 1, TARGET_HOST, cmd_login, "login HOST [--authfile F | --docker]"},
+    {"logout", 1, TARGET_HOST, cmd_logout, "logout HOST|--all [--authfile F | --docker]"},
+    {"search", 2, TARGET_HOST, cmd_search, "search HOST TERM [--limit N]"},
+    {"ratelimit", 1, TARGET_REF, cmd_ratelimit, "ratelimit REF"},
     {"catalog", 1, TARGET_HOST, cmd_catalog, "catalog HOST"},
     {"tags", 1, TARGET_REF, cmd_tags, "tags REPO"},
     {"digest", 1, TARGET_REF, cmd_digest, "digest REF"},
@@ -342,6 +365,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         if (cli->scope_count == MAX_SCOPES)
             return usage_error("too many --scope options", NULL);
         cli->scopes[cli->scope_count++] = v;
+    } else if (strcmp(arg, "--docker") == 0) {
+        cli->docker = 1;
     } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -356,6 +381,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->insecure[cli->insecure_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--ca-file", &cli->ca_file)) != 0 ||
                (r = option_value(argc, argv, i, "--auth-file", &cli->auth_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--authfile", &cli->login_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--limit", &cli->limit)) != 0 ||
                (r = option_value(argc, argv, i, "--platform", &cli->platform)) != 0 ||
                (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
@@ -400,6 +427,9 @@ static int find_command(struct cli *cli, const char *const *positional, int npos
             cli->command = &commands[c];
     if (cli->command == NULL)
         return usage_error("unknown command", group);
+    /* logout --all names no host. */
+    if (cli->command->run == cmd_logout && cli->all && npos == 1)
+        return 0;
     if (cli->command->nargs < 0 && npos - 1 >= -cli->command->nargs) {
         cli->args[0] = positional[1];
         cli->files = positional + 2;
@@ -429,8 +459,18 @@ static int check_options(const struct cli *cli)
         return usage_error("--overwrite only goes with", "artifact pull");
     if (cli->via_throwaway && run != cmd_untag)
         return usage_error("--via-throwaway-manifest only goes with", "untag");
-    if (cli->all && run != cmd_pull && run != cmd_push && run != cmd_copy)
-        return usage_error("--all only goes with", "pull, push and copy");
+    if (cli->all && run != cmd_pull && run != cmd_push && run != cmd_copy && run != cmd_logout)
+        return usage_error("--all only goes with", "pull, push, copy and logout");
+    if ((cli->login_file != NULL || cli->docker) && run != cmd_login && run != cmd_logout)
+        return usage_error("--authfile and --docker only go with", "login and logout");
+    if (cli->login_file != NULL && cli->docker)
+        return usage_error("--authfile and --docker exclude each other", NULL);
+    if (cli->docker && cli->auth_file != NULL)
+        return usage_error("--auth-file and --docker exclude each other", NULL);
+    if (cli->user != NULL && run == cmd_logout)
+        return usage_error("-u does not go with", "logout");
+    if (cli->limit != NULL && run != cmd_search)
+        return usage_error("--limit only goes with", "search");
     if (cli->all && cli->platform != NULL)
         return usage_error("--all and --platform exclude each other", NULL);
     if (cli->format != NULL && run != cmd_platforms)

@@ -16,8 +16,7 @@
 int cmd_digest(struct cli *cli)
 {
     char *digest = NULL;
-    ocireg_status st = ocireg_client_manifest_head(cli->client, cli->args[0], cli->cancel,
-                                                   &digest, NULL, NULL);
+    ocireg_status st = ocireg_client_digest(cli->client, cli->args[0], cli->cancel, &digest);
     return print_digest(st, digest);
 }
 

@@ -1,4 +1,4 @@
-/* Registries and repositories: ping, login (check credentials), catalog and tags. */
+/* Registries and repositories: ping, catalog and tags (login is in auth.c). */
 #include "cli.h"
 
 #include <stdio.h>
@@ -9,16 +9,6 @@ int cmd_ping(struct cli *cli)
     if (st != OCIREG_OK)
         return fail(st);
     puts("OK");
-    return finish_stdout();
-}
-
-int cmd_login(struct cli *cli)
-{
-    ocireg_status st =
-        ocireg_client_check_credentials(cli->client, cli->args[0], cli->cancel);
-    if (st != OCIREG_OK)
-        return fail(st);
-    puts("Login Succeeded");
     return finish_stdout();
 }
 

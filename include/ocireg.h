@@ -79,6 +79,19 @@
 #define OCIREG_VERSION "0.1.0"
 
 
+// `login`/`logout` destination: containers' `auth.json`, as podman and
+// skopeo write it (`$REGISTRY_AUTH_FILE`, else
+// `$XDG_RUNTIME_DIR/containers/auth.json`, else
+// `/run/containers/$UID/auth.json`).
+#define OCIREG_LOGIN_CONTAINERS 0
+
+// `login`/`logout` destination: docker's `config.json`
+// (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`).
+#define OCIREG_LOGIN_DOCKER 1
+
+// `login`/`logout` destination: the auth file the call names.
+#define OCIREG_LOGIN_AUTH_FILE 2
+
 // `ocireg_request_set_body_reader`'s length when the length is unknown
 // (the body is then sent chunked).
 #define OCIREG_UNKNOWN_LENGTH UINT64_MAX
@@ -226,6 +239,12 @@ typedef struct ocireg_options ocireg_options;
 // `ocireg_platform_list_free`. One thread at a time.
 typedef struct ocireg_platform_list ocireg_platform_list;
 
+// A registry's rate limit (`ratelimit-limit`, `ratelimit-remaining` with
+// their `;w=` windows, `docker-ratelimit-source`). Each value is -1 (or
+// NULL) when the registry did not report it: unknown, not zero. Freed by
+// `ocireg_rate_limit_free`. One thread at a time.
+typedef struct ocireg_rate_limit ocireg_rate_limit;
+
 // A parsed, normalized image reference (`docker.io/library/ubuntu:latest`).
 // Immutable: its accessors may be called from any number of threads at
 // once. The strings they return belong to the reference and stay valid
@@ -249,6 +268,10 @@ typedef struct ocireg_request ocireg_request;
 // the write callback). Made by `ocireg_client_request`, freed by
 // `ocireg_response_free`. One thread at a time.
 typedef struct ocireg_response ocireg_response;
+
+// The results of a search. Freed by `ocireg_search_results_free`. One
+// thread at a time.
+typedef struct ocireg_search_results ocireg_search_results;
 
 // A list of strings (tags, repositories). Freed by
 // `ocireg_string_list_free`. One thread at a time.
@@ -819,6 +842,150 @@ ocireg_status ocireg_client_catalog(const ocireg_client *client,
                                     const ocireg_cancel *cancel,
                                     ocireg_string_list **list_out);
 
+// Logs in and keeps the credential, like `docker login` and `podman
+// login`: checks `username`/`password` against the registry, then stores
+// them where the destination's tool looks first. In the destination file,
+// a `credHelpers` entry for the registry, else a `credsStore`, gets the
+// credential through `docker-credential-NAME store`; otherwise it goes to
+// `auths` as `{"auth": base64(user:password)}` (Docker Hub keyed
+// `docker.io` in `auth.json`, `https://index.docker.io/v1/` in docker's
+// file). The file is changed under a lock (`flock` on its directory) and
+// replaced atomically (mode 0600; new directories 0700); every other key
+// and entry is kept.
+//
+// Reading credentials back, a client searches, in order: the options'
+// explicit credentials; the options' auth file alone, if one is set;
+// otherwise `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`
+// (`/run/containers/$UID/auth.json` without `XDG_RUNTIME_DIR`),
+// `$XDG_CONFIG_HOME/containers/auth.json` (`~/.config/containers/auth.json`),
+// `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`) and
+// `~/.dockercfg`; the first file holding the registry wins. Clients made
+// before the login may have cached the old answer: make a new client.
+//
+// @param client the client (its TLS, proxy and helper timeout are used).
+// @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).
+// @param username the user name (no `:`).
+// @param password the password or token.
+// @param destination `OCIREG_LOGIN_CONTAINERS`, `OCIREG_LOGIN_DOCKER` or
+//        `OCIREG_LOGIN_AUTH_FILE`.
+// @param auth_file the file for `OCIREG_LOGIN_AUTH_FILE`; NULL otherwise.
+// @param cancel NULL, or a signal that stops the call.
+// @param location_out receives where the credential went (a file path, or
+//        the helper program and its file), for people; free it with
+//        `ocireg_string_free`. NULL when not wanted.
+// @return `OCIREG_OK`; `OCIREG_ERR_UNAUTHORIZED` when the registry refuses
+//         the credential (nothing is stored); `OCIREG_ERR_INVALID_ARGUMENT`
+//         for a malformed auth file (left unchanged); `OCIREG_ERR_IO` or
+//         `OCIREG_ERR_TIMEOUT` for a failing or hanging helper; or another
+//         error. Messages name the file or helper, never the credential.
+ocireg_status ocireg_client_login(const ocireg_client *client,
+                                  const char *registry,
+                                  const char *username,
+                                  const char *password,
+                                  uint32_t destination,
+                                  const char *auth_file,
+                                  const ocireg_cancel *cancel,
+                                  char **location_out);
+
+// Logs out: erases the credential of a registry from the destination
+// (every `auths` entry naming the registry, and the entry of its
+// `credHelpers`/`credsStore` helper, through `erase`). No request is sent
+// to the registry.
+//
+// @param client the client (its helper timeout is used).
+// @param registry the registry, `host[:port]`; ignored when `all` is
+//        non-zero (it may then be "").
+// @param destination as for `ocireg_client_login`.
+// @param auth_file the file for `OCIREG_LOGIN_AUTH_FILE`; NULL otherwise.
+// @param all non-zero: erase every `auths` entry of the file and every
+//        credential its `credsStore` lists.
+// @param cancel NULL, or a signal that stops the call.
+// @param location_out receives where the credential was erased; free it
+//        with `ocireg_string_free`. NULL when not wanted.
+// @return `OCIREG_OK`; `OCIREG_ERR_NOT_FOUND` when there was no
+//         credential for the registry; or another error.
+ocireg_status ocireg_client_logout(const ocireg_client *client,
+                                   const char *registry,
+                                   uint32_t destination,
+                                   const char *auth_file,
+                                   int all,
+                                   const ocireg_cancel *cancel,
+                                   char **location_out);
+
+// Searches a registry, as `podman search` does: `GET /v1/search?q=&n=`
+// (Docker Hub's endpoint; `docker.io` is searched at `index.docker.io`),
+// and where the registry answers that with a client error (404 from
+// registries without it, 401, 403, 405, 400), its catalog filtered to the
+// names containing `term`. At most `limit` results, even when the registry
+// ignores `n`; catalog results have a name only.
+//
+// @param client the client.
+// @param registry the registry, `host[:port]`.
+// @param term what the names contain; "" lists the catalog.
+// @param limit the most results, 1 to 10000; 0 for the default, 25.
+// @param cancel NULL, or a signal that stops the call.
+// @param results_out receives the results; free them with
+//        `ocireg_search_results_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_INVALID_ARGUMENT` for a
+//         limit over 10000).
+ocireg_status ocireg_client_search(const ocireg_client *client,
+                                   const char *registry,
+                                   const char *term,
+                                   size_t limit,
+                                   const ocireg_cancel *cancel,
+                                   ocireg_search_results **results_out);
+
+// The number of results.
+//
+// @param results the results, or NULL.
+// @return the number of results; 0 for NULL.
+size_t ocireg_search_results_len(const ocireg_search_results *results);
+
+// The repository name of one result.
+//
+// @param results the results, or NULL.
+// @param index the result's position, from 0.
+// @return the name, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_search_results_name(const ocireg_search_results *results, size_t index);
+
+// The description of one result ("" when the registry gave none).
+//
+// @param results the results, or NULL.
+// @param index the result's position, from 0.
+// @return the description, owned by the list; NULL when out of range or
+//         for NULL.
+const char *ocireg_search_results_description(const ocireg_search_results *results, size_t index);
+
+// The star count of one result.
+//
+// @param results the results, or NULL.
+// @param index the result's position, from 0.
+// @return the stars; 0 when out of range or for NULL.
+uint64_t ocireg_search_results_star_count(const ocireg_search_results *results, size_t index);
+
+// `is_official` of one result: 1 or 0 (0 when out of range or for NULL).
+//
+// @param results the results, or NULL.
+// @param index the result's position, from 0.
+int ocireg_search_results_is_official(const ocireg_search_results *results, size_t index);
+
+// `is_trusted` of one result: 1 or 0 (0 when out of range or for NULL).
+//
+// @param results the results, or NULL.
+// @param index the result's position, from 0.
+int ocireg_search_results_is_trusted(const ocireg_search_results *results, size_t index);
+
+// `is_automated` of one result: 1 or 0 (0 when out of range or for NULL).
+//
+// @param results the results, or NULL.
+// @param index the result's position, from 0.
+int ocireg_search_results_is_automated(const ocireg_search_results *results, size_t index);
+
+// Frees search results and their strings.
+//
+// @param results the results, or NULL (a no-op).
+void ocireg_search_results_free(ocireg_search_results *results);
+
 // Lists the tags of a repository (every page).
 //
 // @param client the client.
@@ -970,6 +1137,90 @@ ocireg_status ocireg_client_manifest_put_tags(const ocireg_client *client,
 ocireg_status ocireg_client_manifest_delete(const ocireg_client *client,
                                             const char *reference,
                                             const ocireg_cancel *cancel);
+
+// The digest of a manifest from a `HEAD` alone, as skopeo does: a `HEAD`
+// is not counted against Docker Hub's pull limit, a `GET` is. When the
+// registry sends no `Docker-Content-Digest`, a reference by digest gives
+// its own digest and a tag is `OCIREG_ERR_PROTOCOL` (no `GET` is made;
+// `ocireg_client_manifest_head` falls back to one).
+//
+// @param client the client.
+// @param reference the manifest, `[registry/]repo[:tag][@digest]`.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the digest; free it with `ocireg_string_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_digest(const ocireg_client *client,
+                                   const char *reference,
+                                   const ocireg_cancel *cancel,
+                                   char **digest_out);
+
+// Asks the registry of a reference for its rate limit with a manifest
+// `HEAD` (not counted as a pull). A registry that reports none gives a
+// handle whose values are all unknown. A 429 is
+// `OCIREG_ERR_TOO_MANY_REQUESTS` (with `ocireg_last_error_retry_after_ms`),
+// and `ocireg_client_last_rate_limit` then gives what the 429 reported.
+//
+// @param client the client.
+// @param reference a manifest of the registry (Docker's docs use
+//        `ratelimitpreview/test:latest` on Docker Hub).
+// @param cancel NULL, or a signal that stops the call.
+// @param rate_limit_out receives the rate limit; free it with
+//        `ocireg_rate_limit_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_rate_limit(const ocireg_client *client,
+                                       const char *reference,
+                                       const ocireg_cancel *cancel,
+                                       ocireg_rate_limit **rate_limit_out);
+
+// The rate limit a registry reported on the last manifest response (`GET`
+// or `HEAD`, a 429 included) this client received from it. Makes no
+// request.
+//
+// @param client the client.
+// @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).
+// @param rate_limit_out receives the rate limit (all values unknown when
+//        the registry never reported one); free it with
+//        `ocireg_rate_limit_free`.
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_client_last_rate_limit(const ocireg_client *client,
+                                            const char *registry,
+                                            ocireg_rate_limit **rate_limit_out);
+
+// `ratelimit-limit`: the requests allowed per window.
+//
+// @param rate_limit the rate limit, or NULL.
+// @return the count; -1 when unknown or for NULL.
+int64_t ocireg_rate_limit_limit(const ocireg_rate_limit *rate_limit);
+
+// The window of `ratelimit-limit` (`;w=`), in seconds.
+//
+// @param rate_limit the rate limit, or NULL.
+// @return the seconds; -1 when unknown or for NULL.
+int64_t ocireg_rate_limit_limit_window_s(const ocireg_rate_limit *rate_limit);
+
+// `ratelimit-remaining`: the requests left in the current window.
+//
+// @param rate_limit the rate limit, or NULL.
+// @return the count; -1 when unknown or for NULL.
+int64_t ocireg_rate_limit_remaining(const ocireg_rate_limit *rate_limit);
+
+// The window of `ratelimit-remaining` (`;w=`), in seconds.
+//
+// @param rate_limit the rate limit, or NULL.
+// @return the seconds; -1 when unknown or for NULL.
+int64_t ocireg_rate_limit_remaining_window_s(const ocireg_rate_limit *rate_limit);
+
+// `docker-ratelimit-source`: what the registry counts against (an address
+// or an account id).
+//
+// @param rate_limit the rate limit, or NULL.
+// @return the source, owned by the handle; NULL when unknown or for NULL.
+const char *ocireg_rate_limit_source(const ocireg_rate_limit *rate_limit);
+
+// Frees a rate limit.
+//
+// @param rate_limit the rate limit, or NULL (a no-op).
+void ocireg_rate_limit_free(ocireg_rate_limit *rate_limit);
 
 // The name of a referrer kind: `"referrers-api"`, `"fallback"`,
 // `"cosign-signature"`, `"cosign-attestation"` or `"cosign-sbom"`.

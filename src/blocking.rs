@@ -14,7 +14,8 @@ use tokio::runtime::Runtime;
 
 pub use crate::cancel::CancelToken;
 use crate::client::{
-    self, BlobInfo, Manifest, ManifestInfo, RawBody, RawRequest, Referrer, UntagFallback, Untagged,
+    self, BlobInfo, Manifest, ManifestInfo, RawBody, RawRequest, Referrer, SearchResult,
+    UntagFallback, Untagged,
 };
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -26,6 +27,8 @@ use crate::image::{
 };
 use crate::options::ClientOptions;
 use crate::reference::Reference;
+use crate::transport::auth::credentials::{LoginDestination, LoginLocation};
+use crate::transport::rate_limit::RateLimit;
 
 /// The runtime of the first process that used the facade, with its pid.
 static FIRST: OnceLock<(u32, std::result::Result<Runtime, String>)> = OnceLock::new();
@@ -143,6 +146,48 @@ impl Client {
     /// See [`crate::Client::check_credentials`].
     pub fn check_credentials(&self, registry: &str) -> Result<()> {
         self.run(self.inner.check_credentials(registry))
+    }
+
+    /// See [`crate::Client::login`].
+    pub fn login(
+        &self,
+        registry: &str,
+        username: &str,
+        password: &str,
+        destination: &LoginDestination,
+    ) -> Result<LoginLocation> {
+        self.run(self.inner.login(registry, username, password, destination))
+    }
+
+    /// See [`crate::Client::logout`].
+    pub fn logout(
+        &self,
+        registry: &str,
+        destination: &LoginDestination,
+        all: bool,
+    ) -> Result<LoginLocation> {
+        self.run(self.inner.logout(registry, destination, all))
+    }
+
+    /// See [`crate::Client::search`].
+    pub fn search(&self, registry: &str, term: &str, limit: usize) -> Result<Vec<SearchResult>> {
+        self.run(self.inner.search(registry, term, limit))
+    }
+
+    /// See [`crate::Client::digest`].
+    pub fn digest(&self, reference: &Reference) -> Result<Digest> {
+        self.run(self.inner.digest(reference))
+    }
+
+    /// See [`crate::Client::rate_limit`].
+    pub fn rate_limit(&self, reference: &Reference) -> Result<RateLimit> {
+        self.run(self.inner.rate_limit(reference))
+    }
+
+    /// See [`crate::Client::last_rate_limit`].
+    #[must_use]
+    pub fn last_rate_limit(&self, registry: &str) -> Option<RateLimit> {
+        self.inner.last_rate_limit(registry)
     }
 
     /// See [`crate::Client::catalog`].

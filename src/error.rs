@@ -9,6 +9,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::transport::rate_limit::RateLimit;
+
 /// The stable classification of an [`Error`].
 ///
 /// The numbers are part of the C ABI (`ocireg_status`): they are assigned
@@ -138,6 +140,7 @@ pub struct Error {
     http_status: Option<u16>,
     registry_errors: Vec<RegistryError>,
     retry_after: Option<Duration>,
+    rate_limit: Option<Box<RateLimit>>,
 }
 
 /// The result type of every fallible ocireg operation.
@@ -152,6 +155,7 @@ impl Error {
             http_status: None,
             registry_errors: Vec::new(),
             retry_after: None,
+            rate_limit: None,
         }
     }
 
@@ -173,6 +177,14 @@ impl Error {
     #[must_use]
     pub fn with_retry_after(mut self, delay: Option<Duration>) -> Error {
         self.retry_after = delay;
+        self
+    }
+
+    /// Attaches the rate limit the failing response reported (kept only
+    /// when the registry said something about it).
+    #[must_use]
+    pub fn with_rate_limit(mut self, rate_limit: RateLimit) -> Error {
+        self.rate_limit = (!rate_limit.is_unknown()).then(|| Box::new(rate_limit));
         self
     }
 
@@ -210,6 +222,14 @@ impl Error {
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
+    }
+
+    /// The rate limit the failing response reported (`ratelimit-limit`,
+    /// `ratelimit-remaining`, `docker-ratelimit-source`), as a 429 from
+    /// Docker Hub carries; `None` when it reported none.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_deref()
     }
 
     /// Adds context in front of the message: `"{context}: {message}"`.

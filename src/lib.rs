@@ -41,7 +41,7 @@ mod transport;
 pub use cancel::CancelToken;
 pub use client::{
     BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, RawBody,
-    RawRequest, RawResponse, Referrer, ReferrerKind, UntagFallback, Untagged,
+    RawRequest, RawResponse, Referrer, ReferrerKind, SearchResult, UntagFallback, Untagged,
 };
 pub use credential::Credential;
 pub use descriptor::Descriptor;
@@ -50,6 +50,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use options::ClientOptions;
 pub use reference::Reference;
 pub use registry::Registry;
+pub use transport::auth::credentials::{LoginDestination, LoginLocation};
+pub use transport::rate_limit::{RateLimit, RateQuota};
 
 /// Entry points for the fuzz targets in `fuzz/` and their smoke test: the
 /// parsers of what a registry sends, which are otherwise internal.

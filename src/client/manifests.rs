@@ -14,6 +14,7 @@ use crate::digest::{Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::media_type::{self, MANIFEST_ACCEPT};
 use crate::reference::Reference;
+use crate::transport::rate_limit::RateLimit;
 use crate::transport::request::{Body, Request, Target, pull_scope, push_scope};
 
 /// The header registries use for the digest of what they serve.
@@ -129,6 +130,31 @@ impl Client {
                     digest: manifest.digest,
                 })
             }
+        }
+    }
+
+    /// The digest of a manifest from a `HEAD` alone, as containers/image's
+    /// `GetDigest` does: a `HEAD` does not count against Docker Hub's pull
+    /// limit, a `GET` does. A registry that answers the `HEAD` without
+    /// `Docker-Content-Digest` gives the digest of the reference when it has
+    /// one (the registry confirmed it exists), and otherwise a `PROTOCOL`
+    /// error: ocireg does not fall back to a `GET` here
+    /// ([`Client::head_manifest`] does).
+    pub async fn digest(&self, reference: &Reference) -> Result<Digest> {
+        let what = format!("checking the digest of {reference}");
+        let response = self
+            .manifest_request(Method::HEAD, reference, &what)
+            .await?;
+        match (digest_header(response.headers())?, reference.digest()) {
+            (Some(digest), _) => Ok(digest),
+            (None, Some(digest)) => Ok(digest.clone()),
+            (None, None) => Err(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "{what}: the registry answered HEAD without Docker-Content-Digest \
+                     (ocireg does not fetch the manifest for it: that would count as a pull)"
+                ),
+            )),
         }
     }
 
@@ -308,7 +334,9 @@ impl Client {
         }
     }
 
-    async fn manifest_request(
+    /// Sends a manifest request and remembers the rate limit its response
+    /// (or its error) reported.
+    pub(super) async fn manifest_request(
         &self,
         method: Method,
         reference: &Reference,
@@ -318,9 +346,14 @@ impl Client {
         let path = format!("/v2/{repo}/manifests/{}", reference.manifest_reference());
         let request = Request::new(method, Target::Path(path), vec![pull_scope(repo)])
             .header(ACCEPT, ACCEPT_VALUE.clone());
-        self.transport
-            .send(reference.api_host(), request, what)
-            .await
+        let registry = reference.api_host();
+        let sent = self.transport.send(registry, request, what).await;
+        let reported = match &sent {
+            Ok(response) => RateLimit::from_headers(response.headers()),
+            Err(e) => e.rate_limit().cloned().unwrap_or_default(),
+        };
+        self.transport.record_rate_limit(registry, reported);
+        sent
     }
 }
 

@@ -9,8 +9,10 @@ mod catalog;
 mod login;
 mod manifests;
 mod ping;
+mod rate_limit;
 mod raw_request;
 mod referrers;
+mod search;
 mod subject_locks;
 mod tags;
 mod untag;
@@ -31,6 +33,7 @@ pub use self::raw_request::{
     RawBody, RawRequest, RawResponse,
 };
 pub use self::referrers::{Referrer, ReferrerKind};
+pub use self::search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchResult};
 pub use self::uploads::MountResult;
 pub(crate) use self::uploads::READ_SIZE;
 use reqwest::Method;

@@ -74,6 +74,26 @@ impl Client {
     where
         F: Fn(&[u8]) -> Result<Vec<T>>,
     {
+        self.paginate_up_to(registry, path, capped, scopes, what, usize::MAX, parse)
+            .await
+    }
+
+    /// [`Client::paginate`] that stops once it has `wanted` entries (the
+    /// first `wanted`, later pages not fetched).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn paginate_up_to<T, F>(
+        &self,
+        registry: &str,
+        path: &str,
+        capped: Option<PageSize<T>>,
+        scopes: Vec<String>,
+        what: &str,
+        wanted: usize,
+        parse: F,
+    ) -> Result<Vec<T>>
+    where
+        F: Fn(&[u8]) -> Result<Vec<T>>,
+    {
         let page_size = capped.map(|(n, _)| n);
         let max_entries = self.options().max_list_entries;
         let max_bytes = usize::try_from(self.options().max_list_bytes).unwrap_or(usize::MAX);
@@ -133,6 +153,10 @@ impl Client {
                 ));
             }
             items.extend(page);
+            if items.len() >= wanted {
+                items.truncate(wanted);
+                return Ok(items);
+            }
             let link_refs: Vec<&str> = links.iter().map(String::as_str).collect();
             match next_link(&link_refs, &page_url)? {
                 None => match (full_page, items.last().zip(capped)) {

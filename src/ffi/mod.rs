@@ -43,9 +43,15 @@ pub mod cancel;
 
 pub mod registry;
 
+pub mod login;
+
+pub mod search;
+
 pub mod tags;
 
 pub mod manifests;
+
+pub mod rate_limit;
 
 pub mod referrers;
 

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use super::dates::retry_after;
+use super::rate_limit::RateLimit;
 use crate::error::{Error, ErrorKind, RegistryError};
 
 /// The largest error body read to find the OCI error entries.
@@ -32,6 +33,7 @@ pub fn kind_for_status(status: StatusCode) -> ErrorKind {
 pub async fn error_from_response(what: &str, mut response: reqwest::Response) -> Error {
     let status = response.status();
     let retry = retry_after(response.headers());
+    let rate_limit = RateLimit::from_headers(response.headers());
     let mut body = Vec::new();
     while body.len() < MAX_ERROR_BODY {
         match response.chunk().await {
@@ -49,6 +51,7 @@ pub async fn error_from_response(what: &str, mut response: reqwest::Response) ->
         .with_http_status(status.as_u16())
         .with_registry_errors(entries)
         .with_retry_after(retry)
+        .with_rate_limit(rate_limit)
 }
 
 #[derive(Deserialize)]

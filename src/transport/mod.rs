@@ -11,6 +11,7 @@ pub(crate) mod body;
 mod dates;
 pub mod error_map;
 pub mod headers;
+pub mod rate_limit;
 pub mod registry_state;
 pub mod request;
 pub(crate) mod retry;
@@ -28,6 +29,7 @@ use self::auth::challenge::parse_challenges;
 use self::auth::credentials::CredentialStore;
 use self::auth::token::TokenCache;
 use self::error_map::error_from_response;
+use self::rate_limit::RateLimit;
 use self::registry_state::{AuthMode, RegistryState};
 use self::sender::{Redirects, Retries, Sender};
 use crate::error::{Error, ErrorKind, Result};
@@ -97,6 +99,16 @@ impl Transport {
             Some(base) => self.ping_at(registry, base, &state, true).await,
             None => self.base_url(registry).await.map(drop),
         }
+    }
+
+    /// Remembers the rate limit a response from `registry` reported.
+    pub fn record_rate_limit(&self, registry: &str, rate_limit: RateLimit) {
+        self.state(api_host(registry)).record_rate_limit(rate_limit);
+    }
+
+    /// The rate limit `registry` reported last, if it ever did.
+    pub fn last_rate_limit(&self, registry: &str) -> Option<RateLimit> {
+        self.state(api_host(registry)).rate_limit()
     }
 
     fn state(&self, registry: &str) -> Arc<RegistryState> {

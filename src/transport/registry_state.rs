@@ -1,12 +1,14 @@
 //! What the transport learns about each registry once and remembers: the
-//! base URL (scheme) and how it wants to be authenticated.
+//! base URL (scheme), how it wants to be authenticated and the rate limit
+//! its last manifest response reported.
 
-use std::sync::RwLock;
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use reqwest::Url;
 use tokio::sync::OnceCell;
 
 use super::auth::challenge::Challenge;
+use super::rate_limit::RateLimit;
 
 /// How a registry wants requests authenticated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub struct RegistryState {
     pub base: OnceCell<Url>,
     /// The authentication the registry asked for last.
     pub auth: RwLock<AuthMode>,
+    /// The rate limit of the last manifest response (or 429) that reported one.
+    rate_limit: Mutex<Option<RateLimit>>,
 }
 
 impl RegistryState {
@@ -68,5 +72,23 @@ impl RegistryState {
             Ok(mut m) => *m = mode,
             Err(poisoned) => *poisoned.into_inner() = mode,
         }
+    }
+
+    /// Remembers a reported rate limit; one that says nothing is ignored.
+    pub fn record_rate_limit(&self, rate_limit: RateLimit) {
+        if !rate_limit.is_unknown() {
+            *self
+                .rate_limit
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(rate_limit);
+        }
+    }
+
+    /// The rate limit last reported, if any was.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }

@@ -160,5 +160,6 @@ extern const struct test log_tests[];
 extern const struct test artifacts_tests[];
 extern const struct test request_tests[];
 extern const struct test referrers_tests[];
+extern const struct test login_search_tests[];
 
 #endif

@@ -28,10 +28,13 @@ STALL=$OCIREG_TEST_STALL
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # No stray credentials from the machine: the default auth-file search
-# (REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CONFIG, ~/.docker) finds nothing.
-export HOME=$tmp/home
-mkdir -p "$HOME"
-unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR DOCKER_CONFIG
+# (REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, DOCKER_CONFIG,
+# ~/.docker, ~/.dockercfg) finds nothing, and `login -u` stores into
+# $XDG_RUNTIME_DIR/containers/auth.json here, not under /run.
+export HOME=$tmp/home XDG_RUNTIME_DIR=$tmp/run
+mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME
+STORED=$XDG_RUNTIME_DIR/containers/auth.json
 
 # Run a private copy of the binary and its library (same bin/ + lib/
 # layout, so the $ORIGIN/../lib rpath finds it): `make lib` rewrites
@@ -437,6 +440,9 @@ for kind in tls token; do
     bad "$kind: wrong password" UNAUTHORIZED 7
     oc --ca-file "$CA" -u "$RUSER" -p wrong-password login "$reg"
     bad "$kind: login with a wrong password" UNAUTHORIZED 7
+    # login -u stored the credential (containers' auth.json); logout erases it.
+    oc --ca-file "$CA" login "$reg"; ok "$kind: the stored login is used" "Login Succeeded"
+    oc logout "$reg"; ok "$kind: logout" "Removed login credentials for $reg in $STORED"
     oc --ca-file "$CA" tags "$repo"
     bad "$kind: no credentials" UNAUTHORIZED 7
     oc -u "$RUSER" -p "$RPASS" tags "$repo"
@@ -482,6 +488,149 @@ check "-p: the password is not in /proc/PID/cmdline" sh -c "! grep -q -- '$secre
 check "-p: the stalled command still ran (and was cancelled)" [ "$rc" -eq 19 ]
 oc --ca-file "$CA" -u "$RUSER" --password-stdin login "$TLS" < <(printf '%s\n' "$RPASS")
 ok "--password-stdin: login, the trailing newline stripped" "Login Succeeded"
+oc --ca-file "$CA" login "$TLS"; ok "... and stored: login without -u checks it" "Login Succeeded"
+
+# ---- login and logout that persist, side by side with skopeo ----------
+
+SKA=(skopeo login --tls-verify=false)
+oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" login --authfile "$tmp/login/auth.json" "$TLS"
+ok "login --authfile: stored" "Login Succeeded"
+check "... mode 0600 in a new 0700 directory" \
+    test "$(stat -c %a "$tmp/login/auth.json") $(stat -c %a "$tmp/login")" = "600 700"
+check "... skopeo sees ocireg's login" \
+    test "$(skopeo login --get-login --authfile "$tmp/login/auth.json" "$TLS" 2>&1)" = "$RUSER"
+oc logout --authfile "$tmp/login/auth.json" "$TLS"
+ok "logout --authfile" "Removed login credentials for $TLS in $tmp/login/auth.json"
+check "... skopeo sees the logout" \
+    sh -c "! skopeo login --get-login --authfile '$tmp/login/auth.json' '$TLS' >/dev/null 2>&1"
+"${SKA[@]}" --authfile "$tmp/login/auth.json" -u "$RUSER" -p "$RPASS" "$TLS" >/dev/null 2>&1
+oc --ca-file "$CA" --auth-file "$tmp/login/auth.json" login "$TLS"
+ok "skopeo's login is read by ocireg" "Login Succeeded"
+oc logout --authfile "$tmp/login/auth.json" "$TLS"
+ok "ocireg's logout erases skopeo's login" "Removed login credentials for $TLS in $tmp/login/auth.json"
+oc logout --authfile "$tmp/login/auth.json" "$TLS"
+bad "logout when not logged in" NOT_FOUND 6
+oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" login --docker "$TLS"
+ok "login --docker" "Login Succeeded"
+check "... in ~/.docker/config.json" \
+    python3 -c 'import json,sys; json.load(open(sys.argv[1]))["auths"][sys.argv[2]]["auth"]' \
+    "$HOME/.docker/config.json" "$TLS"
+oc logout --docker --all; ok "logout --docker --all" "Removed login credentials in $HOME/.docker/config.json"
+printf '{ "auths": SECRETVALUE' >"$tmp/broken-auth.json"
+oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" login --authfile "$tmp/broken-auth.json" "$TLS"
+bad "login into an auth file that is not JSON" INVALID_ARGUMENT 3
+check "... naming the file" grep -q "$tmp/broken-auth.json" "$err"
+check "... without its contents or the password" \
+    sh -c "! grep -q -e SECRETVALUE -e '$RPASS' '$err'"
+check "... and leaving it unchanged" test "$(cat "$tmp/broken-auth.json")" = '{ "auths": SECRETVALUE'
+oc logout --authfile "$tmp/x.json" --docker "$TLS"
+usage "--authfile and --docker exclude each other"
+
+# A credential helper of the test's own: store/get/erase/list over a file.
+cat >"$tmp/helpers/docker-credential-filestore" <<'HELPER'
+#!/usr/bin/python3
+import json, os, sys
+db_path = os.path.join(os.path.dirname(__file__), "filestore.json")
+db = json.load(open(db_path)) if os.path.exists(db_path) else {}
+action, data = sys.argv[1], sys.stdin.read()
+if action == "store":
+    e = json.loads(data); db[e["ServerURL"]] = {"Username": e["Username"], "Secret": e["Secret"]}
+elif action == "get":
+    if data.strip() not in db:
+        print("credentials not found in native keychain"); sys.exit(1)
+    print(json.dumps({"ServerURL": data.strip(), **db[data.strip()]}))
+elif action == "erase":
+    if data.strip() not in db:
+        print("credentials not found in native keychain"); sys.exit(1)
+    del db[data.strip()]
+elif action == "list":
+    print(json.dumps({u: e["Username"] for u, e in db.items()}))
+json.dump(db, open(db_path, "w"))
+HELPER
+chmod +x "$tmp/helpers/docker-credential-filestore"
+echo '{"credsStore":"filestore"}' >"$tmp/helper-store.json"
+PATH=$tmp/helpers:$PATH oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" login --authfile "$tmp/helper-store.json" "$TLS"
+ok "login through credsStore" "Login Succeeded"
+check "... the helper holds it" \
+    python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))[sys.argv[2]]["Username"] == sys.argv[3]' \
+    "$tmp/helpers/filestore.json" "$TLS" "$RUSER"
+check "... not the file" test "$(cat "$tmp/helper-store.json")" = '{"credsStore":"filestore"}'
+PATH=$tmp/helpers:$PATH oc --ca-file "$CA" --auth-file "$tmp/helper-store.json" login "$TLS"
+ok "... and the helper's credential is used" "Login Succeeded"
+PATH=$tmp/helpers:$PATH oc logout --authfile "$tmp/helper-store.json" "$TLS"
+ok "logout through credsStore" "Removed login credentials for $TLS in docker-credential-filestore (configured in $tmp/helper-store.json)"
+check "... the helper erased it" \
+    python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {}' "$tmp/helpers/filestore.json"
+
+# ---- search and rate limits ---------------------------------------------
+
+for r in cli/limits cli/search-extra; do
+    oc --insecure-registry "$PLAIN" push-blob "$PLAIN/$r" "$tmp/layer.bin"
+    oc --insecure-registry "$PLAIN" push-blob "$PLAIN/$r" "$tmp/config.json"
+done
+oc --insecure-registry "$PLAIN" put-manifest "$PLAIN/cli/limits:v1" "$tmp/manifest.json"
+ok "a manifest for the rate-limit check" "$(sha "$tmp/manifest.json")"
+oc --insecure-registry "$PLAIN" catalog "$PLAIN"
+want=$(grep -F cli/ "$out" | head -2 | sed 's/$/\t\t0\t\t/')
+check "search: the catalog has at least two cli/ repositories" test "$(grep -cF cli/ "$out")" -ge 3
+oc --insecure-registry "$PLAIN" search "$PLAIN" cli/ --limit 2
+ok "search: distribution has no v1 search, the catalog is filtered, the limit kept" "$want"
+oc --insecure-registry "$PLAIN" search "$PLAIN" no-such-name; ok "search: nothing found" ""
+oc --insecure-registry "$PLAIN" search "$PLAIN" x --limit 0
+usage "search --limit 0 is a usage error"
+oc --insecure-registry "$PLAIN" ratelimit "$PLAIN/cli/limits:v1"
+ok "ratelimit: distribution reports none" "$(printf 'limit: unknown\nremaining: unknown\nsource: unknown')"
+
+# A scripted registry: Docker Hub's v1 search and rate-limit headers.
+cat >"$tmp/hub.py" <<'HUB'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for k, v in headers: self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD": self.wfile.write(body)
+    def do_GET(self):
+        if self.path == "/v2/": return self.reply(200, b"{}")
+        if self.path.startswith("/v1/search?q=busy%20box&n=2"):
+            results = [{"name": "library/busybox", "description": "Busybox base image.",
+                        "star_count": 3000, "is_official": True, "is_automated": False,
+                        "is_trusted": False},
+                       {"name": "u/busy\tbox", "description": "two\nlines", "star_count": 7,
+                        "is_official": False, "is_automated": True, "is_trusted": False},
+                       {"name": "u/third", "description": "", "star_count": 0}]
+            body = json.dumps({"num_pages": 1, "num_results": 3, "page_size": 25, "page": 1,
+                               "query": "busy box", "results": results}).encode()
+            return self.reply(200, body, [("Content-Type", "application/json")])
+        self.reply(404)
+    def do_HEAD(self):
+        limits = [("ratelimit-limit", "100;w=21600"), ("docker-ratelimit-source", "192.0.2.7")]
+        if self.path.endswith("/manifests/limited"):
+            return self.reply(429, b"", limits + [("ratelimit-remaining", "0;w=21600"),
+                                                  ("Retry-After", "3600")])
+        self.reply(200, b"{}", limits + [("ratelimit-remaining", "76;w=21600"),
+            ("Docker-Content-Digest", "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"),
+            ("Content-Type", "application/vnd.oci.image.manifest.v1+json")])
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+HUB
+coproc HUB { exec python3 "$tmp/hub.py"; }
+read -r hub_port <&"${HUB[0]}"
+HUB_HOST=127.0.0.1:$hub_port
+oc --insecure-registry "$HUB_HOST" search "$HUB_HOST" "busy box" --limit 2
+ok "search: v1 results, the limit kept though the registry ignores it" \
+    "$(printf 'library/busybox\tBusybox base image.\t3000\t[OK]\t\nu/busy box\ttwo lines\t7\t\t[OK]')"
+oc --insecure-registry "$HUB_HOST" ratelimit "$HUB_HOST/library/app:latest"
+ok "ratelimit: Docker Hub's headers" \
+    "$(printf 'limit: 100 (window 21600 s)\nremaining: 76 (window 21600 s)\nsource: 192.0.2.7')"
+oc --insecure-registry "$HUB_HOST" ratelimit "$HUB_HOST/library/app:limited"
+bad "ratelimit: a 429 is TOO_MANY_REQUESTS" TOO_MANY_REQUESTS 9
+oc --insecure-registry "$HUB_HOST" digest "$HUB_HOST/library/app:latest"
+ok "digest: from a HEAD" "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+kill "$HUB_PID" 2>/dev/null; wait "$HUB_PID" 2>/dev/null
 
 # ---- whole images: pull, push, copy, inspect, save ---------------------
 

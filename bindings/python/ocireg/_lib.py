@@ -23,6 +23,7 @@ from ctypes import (
     c_char,
     c_char_p,
     c_int,
+    c_int64,
     c_size_t,
     c_uint16,
     c_uint32,
@@ -73,6 +74,10 @@ class ocireg_platform_list(Structure):
     pass
 
 
+class ocireg_rate_limit(Structure):
+    pass
+
+
 class ocireg_reference(Structure):
     pass
 
@@ -82,6 +87,10 @@ class ocireg_request(Structure):
 
 
 class ocireg_response(Structure):
+    pass
+
+
+class ocireg_search_results(Structure):
     pass
 
 
@@ -102,9 +111,11 @@ DescriptorListP = POINTER(ocireg_descriptor_list)
 ImageOptionsP = POINTER(ocireg_image_options)
 OptionsP = POINTER(ocireg_options)
 PlatformListP = POINTER(ocireg_platform_list)
+RateLimitP = POINTER(ocireg_rate_limit)
 ReferenceP = POINTER(ocireg_reference)
 RequestP = POINTER(ocireg_request)
 ResponseP = POINTER(ocireg_response)
+SearchResultsP = POINTER(ocireg_search_results)
 StringListP = POINTER(ocireg_string_list)
 UploadP = POINTER(ocireg_upload)
 
@@ -174,6 +185,36 @@ SIGNATURES = {
     "ocireg_client_ping": (status_t, [ClientP, c_char_p, CancelP]),
     "ocireg_client_check_credentials": (status_t, [ClientP, c_char_p, CancelP]),
     "ocireg_client_catalog": (status_t, [ClientP, c_char_p, CancelP, POINTER(StringListP)]),
+    # login that persists, logout, search, rate limits, the HEAD-only digest
+    "ocireg_client_login": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, c_char_p, c_uint32, c_char_p, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_logout": (
+        status_t,
+        [ClientP, c_char_p, c_uint32, c_char_p, c_int, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_search": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, c_size_t, CancelP, POINTER(SearchResultsP)],
+    ),
+    "ocireg_search_results_len": (c_size_t, [SearchResultsP]),
+    "ocireg_search_results_name": (c_char_p, [SearchResultsP, c_size_t]),
+    "ocireg_search_results_description": (c_char_p, [SearchResultsP, c_size_t]),
+    "ocireg_search_results_star_count": (c_uint64, [SearchResultsP, c_size_t]),
+    "ocireg_search_results_is_official": (c_int, [SearchResultsP, c_size_t]),
+    "ocireg_search_results_is_trusted": (c_int, [SearchResultsP, c_size_t]),
+    "ocireg_search_results_is_automated": (c_int, [SearchResultsP, c_size_t]),
+    "ocireg_search_results_free": (None, [SearchResultsP]),
+    "ocireg_client_digest": (status_t, [ClientP, c_char_p, CancelP, POINTER(owned_str)]),
+    "ocireg_client_rate_limit": (status_t, [ClientP, c_char_p, CancelP, POINTER(RateLimitP)]),
+    "ocireg_client_last_rate_limit": (status_t, [ClientP, c_char_p, POINTER(RateLimitP)]),
+    "ocireg_rate_limit_limit": (c_int64, [RateLimitP]),
+    "ocireg_rate_limit_limit_window_s": (c_int64, [RateLimitP]),
+    "ocireg_rate_limit_remaining": (c_int64, [RateLimitP]),
+    "ocireg_rate_limit_remaining_window_s": (c_int64, [RateLimitP]),
+    "ocireg_rate_limit_source": (c_char_p, [RateLimitP]),
+    "ocireg_rate_limit_free": (None, [RateLimitP]),
     "ocireg_client_tags": (status_t, [ClientP, c_char_p, CancelP, POINTER(StringListP)]),
     "ocireg_client_manifest_get": (status_t, [ClientP, c_char_p, CancelP, POINTER(ContentP)]),
     "ocireg_client_config_get": (

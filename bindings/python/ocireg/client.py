@@ -441,6 +441,57 @@ class ManifestInfo:
 
 
 @dataclass(frozen=True)
+class SearchResult:
+    """One search result. A result from the catalog fallback has only a
+    name (the rest empty, 0 or False)."""
+
+    name: str
+    description: str
+    star_count: int
+    is_official: bool
+    is_trusted: bool
+    is_automated: bool
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A registry's rate limit (``ratelimit-limit``, ``ratelimit-remaining``
+    with their ``;w=`` windows in seconds, ``docker-ratelimit-source``).
+    ``None`` is unknown (the registry did not say), never zero."""
+
+    limit: Optional[int]
+    limit_window: Optional[int]
+    remaining: Optional[int]
+    remaining_window: Optional[int]
+    source: Optional[str]
+
+
+def _take_rate_limit(ptr) -> RateLimit:
+    """Copies a rate-limit handle out and frees it."""
+    try:
+        known = lambda v: None if v < 0 else v  # noqa: E731
+        source = lib.ocireg_rate_limit_source(ptr)
+        return RateLimit(
+            known(lib.ocireg_rate_limit_limit(ptr)),
+            known(lib.ocireg_rate_limit_limit_window_s(ptr)),
+            known(lib.ocireg_rate_limit_remaining(ptr)),
+            known(lib.ocireg_rate_limit_remaining_window_s(ptr)),
+            source.decode("utf-8", "replace") if source is not None else None,
+        )
+    finally:
+        lib.ocireg_rate_limit_free(ptr)
+
+
+def _destination(auth_file, docker):
+    """The (kind, file) of a login destination."""
+    if auth_file is not None and docker:
+        raise ValueError("auth_file and docker exclude each other")
+    if auth_file is not None:
+        return 2, _cstr(str(auth_file), "auth_file")  # OCIREG_LOGIN_AUTH_FILE
+    return (1 if docker else 0), None  # OCIREG_LOGIN_DOCKER / _CONTAINERS
+
+
+@dataclass(frozen=True)
 class Descriptor:
     """A descriptor of a referrer. ``kind`` says where it was found:
     ``"referrers-api"``, ``"fallback"`` (the ``sha256-<hex>`` tag index),
@@ -904,6 +955,93 @@ class Client(_Handle):
         raw = _cstr(registry, "registry")
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_check_credentials(client, raw, c))
+
+    def login(self, registry, username, password, *, auth_file=None, docker=False, cancel=None) -> str:
+        """Checks ``username``/``password`` against ``registry``, then stores
+        them where the tool looks first: containers' auth.json by default
+        (``$REGISTRY_AUTH_FILE``, else ``$XDG_RUNTIME_DIR/containers/auth.json``),
+        docker's config.json with ``docker=True``, or ``auth_file``; the
+        file's ``credHelpers``/``credsStore`` helper gets them when it names
+        one. Returns where they went (for people). Raises
+        ``UnauthorizedError`` when the registry refuses them (nothing is
+        stored)."""
+        kind, file = _destination(auth_file, docker)
+        raw = _cstr(registry, "registry")
+        user = _cstr(username, "username")
+        secret = _cstr(password, "password")
+        where = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_login(client, raw, user, secret, kind, file, c, byref(where)))
+        return _take_string(where)
+
+    def logout(self, registry=None, *, all=False, auth_file=None, docker=False, cancel=None) -> str:
+        """Erases the stored credential of ``registry`` (or, with
+        ``all=True``, every one) from the same place ``login`` stores it.
+        Raises ``NotFoundError`` when there was none."""
+        if registry is None and not all:
+            raise ValueError("logout needs a registry or all=True")
+        kind, file = _destination(auth_file, docker)
+        raw = _cstr(registry or "", "registry")
+        where = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_logout(client, raw, kind, file, 1 if all else 0, c, byref(where)))
+        return _take_string(where)
+
+    def search(self, registry, term, limit=25, *, cancel=None) -> List[SearchResult]:
+        """Searches ``registry`` for ``term``: the v1 search endpoint, else
+        the catalog filtered by ``term``; at most ``limit`` (1-10000)
+        results, even where the registry ignores the limit."""
+        if not 1 <= limit <= 10000:
+            raise ValueError("limit must be between 1 and 10000")
+        raw = _cstr(registry, "registry")
+        what = _cstr(term, "term")
+        out = _lib.SearchResultsP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_search(client, raw, what, limit, c, byref(out)))
+        try:
+            text = lambda v: v.decode("utf-8", "replace") if v is not None else ""  # noqa: E731
+            return [
+                SearchResult(
+                    text(lib.ocireg_search_results_name(out, i)),
+                    text(lib.ocireg_search_results_description(out, i)),
+                    lib.ocireg_search_results_star_count(out, i),
+                    bool(lib.ocireg_search_results_is_official(out, i)),
+                    bool(lib.ocireg_search_results_is_trusted(out, i)),
+                    bool(lib.ocireg_search_results_is_automated(out, i)),
+                )
+                for i in range(lib.ocireg_search_results_len(out))
+            ]
+        finally:
+            lib.ocireg_search_results_free(out)
+
+    def digest(self, reference, *, cancel=None) -> str:
+        """The digest of manifest ``reference`` from a HEAD alone (not
+        counted as a pull on Docker Hub); ``ProtocolError`` when the
+        registry sends no Docker-Content-Digest for a tag."""
+        raw = _cstr(reference, "reference")
+        out = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_digest(client, raw, c, byref(out)))
+        return _take_string(out)
+
+    def rate_limit(self, reference, *, cancel=None) -> RateLimit:
+        """The rate limit of ``reference``'s registry, from a manifest HEAD
+        (not counted as a pull). A 429 raises ``TooManyRequestsError``;
+        ``last_rate_limit`` then gives what it reported."""
+        raw = _cstr(reference, "reference")
+        out = _lib.RateLimitP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_rate_limit(client, raw, c, byref(out)))
+        return _take_rate_limit(out)
+
+    def last_rate_limit(self, registry) -> RateLimit:
+        """The rate limit ``registry`` reported on the last manifest
+        response (a 429 included) this client saw; all None when none."""
+        raw = _cstr(registry, "registry")
+        out = _lib.RateLimitP()
+        with self._use() as client:
+            _check(lib.ocireg_client_last_rate_limit(client, raw, byref(out)))
+        return _take_rate_limit(out)
 
     def catalog(self, registry, *, cancel=None) -> List[str]:
         """The repositories of ``registry``."""

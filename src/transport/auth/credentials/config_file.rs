@@ -3,6 +3,7 @@
 //! between `credHelpers`, `auths` and `credsStore`.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::helper::HelperRunner;
+use super::store::LEGACY_DOCKERCFG;
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::UserName;
@@ -28,7 +30,7 @@ pub(super) fn registry_key(registry: &str) -> String {
 }
 
 /// The registry an auth-file key stands for; `None` for repository keys.
-fn host_key(key: &str) -> Option<String> {
+pub(super) fn host_key(key: &str) -> Option<String> {
     let name = UserName::parse(key);
     (!name.names_repository && !name.host.is_empty()).then_some(name.host)
 }
@@ -61,14 +63,19 @@ impl ConfigFile {
         if let Some(credential) = self.auths_credential(key, file)? {
             return Ok(Some(credential));
         }
-        match self.creds_store.as_deref().filter(|name| !name.is_empty()) {
+        match self.creds_store() {
             Some(helper) => helpers.get(helper, key, file).await,
             None => Ok(None),
         }
     }
 
+    /// The `credsStore` program, when one is configured.
+    pub(super) fn creds_store(&self) -> Option<&str> {
+        self.creds_store.as_deref().filter(|name| !name.is_empty())
+    }
+
     /// The `credHelpers` program configured for `key`.
-    fn helper_for(&self, key: &str) -> Option<&str> {
+    pub(super) fn helper_for(&self, key: &str) -> Option<&str> {
         let helpers = self.cred_helpers.as_ref()?;
         helpers
             .iter()
@@ -170,7 +177,8 @@ fn decode_auth(auth: &str) -> std::result::Result<Option<Credential>, &'static s
     }))
 }
 
-/// Reads and parses an auth file; `None` when it does not exist.
+/// Reads and parses an auth file (`~/.dockercfg` in docker's legacy
+/// format); `None` when it does not exist.
 pub(super) async fn read_config(file: &Path) -> Result<Option<ConfigFile>> {
     let bytes = match tokio::fs::read(file).await {
         Ok(bytes) => Zeroizing::new(bytes),
@@ -183,7 +191,16 @@ pub(super) async fn read_config(file: &Path) -> Result<Option<ConfigFile>> {
         }
     };
     // serde_json's messages may quote the input, so only its position is kept.
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+    let parsed = if file.file_name() == Some(OsStr::new(LEGACY_DOCKERCFG)) {
+        // docker's legacy format: the `auths` object alone.
+        serde_json::from_slice(&bytes).map(|auths| ConfigFile {
+            auths: Some(auths),
+            ..ConfigFile::default()
+        })
+    } else {
+        serde_json::from_slice(&bytes)
+    };
+    parsed.map(Some).map_err(|e| {
         Error::new(
             ErrorKind::InvalidArgument,
             format!(

@@ -1,5 +1,6 @@
-//! Credential helpers: running `docker-credential-<name> get` with a
-//! bounded output and a timeout, and reading its answer.
+//! Credential helpers: running `docker-credential-<name> get`, `store`,
+//! `erase` and `list` with a bounded output and a timeout, and reading
+//! their answers.
 
 use std::ffi::OsString;
 use std::io::{Read as _, Write as _};
@@ -22,7 +23,7 @@ const HELPER_TOKEN_USERNAME: &str = "<token>";
 /// The longest pause between two checks whether a helper has exited.
 const MAX_EXIT_POLL: Duration = Duration::from_millis(20);
 
-/// Runs docker credential helpers (`docker-credential-<name> get`).
+/// Runs docker credential helpers (`docker-credential-<name> ACTION`).
 #[derive(Debug)]
 pub(super) struct HelperRunner {
     /// `PATH` for the helper; `None` inherits the process's.
@@ -57,22 +58,76 @@ impl HelperRunner {
         key: &str,
         file: &Path,
     ) -> Result<Option<Credential>> {
-        if !is_valid_helper_name(name) {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!(
-                    "auth file {} names an invalid credential helper",
-                    file.display()
-                ),
-            ));
-        }
-        let program = format!("docker-credential-{name}");
-        let run = self.run(&program, helper_server_url(key)).await?;
+        let program = helper_program(name, file)?;
+        let run = self.run(&program, "get", helper_server_url(key)).await?;
         helper_answer(&program, key, &run)
     }
 
-    /// Runs `program get` with `input` on stdin and reads its stdout; kills
-    /// it when it runs past the timeout or prints too much.
+    /// Has helper `name` (configured in `file`) store a user name and
+    /// secret for `key` (`store`, the credential as JSON on stdin).
+    pub(super) async fn store(
+        &self,
+        name: &str,
+        key: &str,
+        username: &str,
+        secret: &str,
+        file: &Path,
+    ) -> Result<()> {
+        let program = helper_program(name, file)?;
+        let input = Zeroizing::new(
+            serde_json::json!({
+                "ServerURL": helper_server_url(key),
+                "Username": username,
+                "Secret": secret,
+            })
+            .to_string(),
+        );
+        let run = self.run(&program, "store", &input).await?;
+        match run.status {
+            Some(status) if !status.success() => {
+                Err(action_failure(&program, "store", key, status))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Has helper `name` (configured in `file`) erase the credential of
+    /// `key`; `false` when it held none ("credentials not found").
+    pub(super) async fn erase(&self, name: &str, key: &str, file: &Path) -> Result<bool> {
+        let program = helper_program(name, file)?;
+        let run = self.run(&program, "erase", helper_server_url(key)).await?;
+        match run.status {
+            Some(status) if !status.success() => {
+                if says_not_found(&run) {
+                    Ok(false)
+                } else {
+                    Err(action_failure(&program, "erase", key, status))
+                }
+            }
+            _ => Ok(true),
+        }
+    }
+
+    /// The server URLs helper `name` (configured in `file`) holds
+    /// credentials for (`list`, which prints `{"URL": "user", ...}`).
+    pub(super) async fn list(&self, name: &str, file: &Path) -> Result<Vec<String>> {
+        let program = helper_program(name, file)?;
+        let run = self.run(&program, "list", "").await?;
+        if let Some(status) = run.status.filter(|s| !s.success()) {
+            return Err(action_failure(&program, "list", "its servers", status));
+        }
+        serde_json::from_slice::<std::collections::BTreeMap<String, serde_json::Value>>(&run.stdout)
+            .map(|servers| servers.into_keys().collect())
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("credential helper {program} printed malformed output for list"),
+                )
+            })
+    }
+
+    /// Runs `program ACTION` with `input` on stdin and reads its stdout;
+    /// kills it when it runs past the timeout or prints too much.
     ///
     /// No signal disposition is touched: the helper runs through
     /// `std::process` on a thread of its own, which waits on the helper's
@@ -82,10 +137,10 @@ impl HelperRunner {
     /// helper that exits without reading its input never raises `SIGPIPE`
     /// in the host process. The helper's stderr is discarded: it may hold
     /// the secret.
-    async fn run(&self, program: &str, input: &str) -> Result<HelperRun> {
+    async fn run(&self, program: &str, action: &str, input: &str) -> Result<HelperRun> {
         let mut command = std::process::Command::new(program);
         command
-            .arg("get")
+            .arg(action)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
@@ -105,7 +160,7 @@ impl HelperRunner {
         let (sender, answer) = tokio::sync::oneshot::channel();
         let talker = {
             let process = Arc::clone(&process);
-            let (input, program) = (input.to_owned(), program.to_owned());
+            let (input, program) = (Zeroizing::new(input.to_owned()), program.to_owned());
             // A thread of its own, not the runtime's blocking pool: should a
             // grandchild keep the helper's stdout open, this thread stays
             // blocked in its read, and it must not hold up the runtime's
@@ -326,6 +381,38 @@ fn helper_answer(program: &str, key: &str, run: &HelperRun) -> Result<Option<Cre
     }
 }
 
+/// The program of helper `name`, configured in `file`.
+fn helper_program(name: &str, file: &Path) -> Result<String> {
+    if !is_valid_helper_name(name) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "auth file {} names an invalid credential helper",
+                file.display()
+            ),
+        ));
+    }
+    Ok(format!("docker-credential-{name}"))
+}
+
+/// Whether a helper's output says it holds no such credential.
+fn says_not_found(run: &HelperRun) -> bool {
+    let stdout = Zeroizing::new(String::from_utf8_lossy(&run.stdout).to_ascii_lowercase());
+    stdout.contains("credentials not found")
+}
+
+/// A failed `store`, `erase` or `list`, naming the helper, never quoting
+/// its output (it may echo the secret).
+fn action_failure(program: &str, action: &str, key: &str, status: ExitStatus) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!(
+            "credential helper {program} failed to {action} for {key} ({status}); \
+             its output is not shown, as it may hold a secret"
+        ),
+    )
+}
+
 /// Helper names become part of a program name: no paths, no surprises.
 fn is_valid_helper_name(name: &str) -> bool {
     !name.is_empty()
@@ -343,8 +430,7 @@ fn not_found_or_failure(
     status: ExitStatus,
     run: &HelperRun,
 ) -> Result<Option<Credential>> {
-    let stdout = Zeroizing::new(String::from_utf8_lossy(&run.stdout).to_ascii_lowercase());
-    if stdout.contains("credentials not found") {
+    if says_not_found(run) {
         return Ok(None);
     }
     Err(Error::new(

@@ -23,14 +23,20 @@
 //!
 //! The parts, one per file: the [`Credential`] type (`credential`), the
 //! files and their `auths`, `credHelpers` and `credsStore` entries
-//! (`config_file`), credential helper programs (`helper`) and the search
-//! order with its cache ([`CredentialStore`], `store`).
+//! (`config_file`), credential helper programs (`helper`: get, store,
+//! erase, list), the search order with its cache ([`CredentialStore`],
+//! `store`), safe updates of a file (`file_update`: lock, re-read, atomic
+//! replace) and `login`/`logout` that persist (`login_store`).
 
 mod config_file;
+mod file_update;
 mod helper;
+mod login_store;
 mod store;
 #[cfg(test)]
 mod test_support;
 
 pub use crate::credential::Credential;
+pub use login_store::{LoginDestination, LoginLocation};
+pub(crate) use login_store::{erase_login, store_login};
 pub use store::CredentialStore;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -30,8 +31,11 @@ pub struct CredentialStore {
 impl CredentialStore {
     /// A store with explicit credentials (registry host -> credential), which
     /// win over files, and an optional auth file that replaces the default
-    /// search (`REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
-    /// `$DOCKER_CONFIG/config.json`, `~/.docker/config.json`).
+    /// search: `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`
+    /// (without `XDG_RUNTIME_DIR`: `/run/containers/$UID/auth.json`),
+    /// `$XDG_CONFIG_HOME/containers/auth.json` (`~/.config/...`),
+    /// `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`) and
+    /// `~/.dockercfg`.
     ///
     /// The environment variables are read here, once; the files are read
     /// at the first lookup of each registry. The first file holding a
@@ -65,10 +69,7 @@ impl CredentialStore {
                 .map(|(registry, credential)| (registry_key(&registry), credential))
                 .collect(),
             files,
-            helpers: HelperRunner {
-                path: env.path,
-                timeout: env.helper_timeout,
-            },
+            helpers: env.helpers(),
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -131,6 +132,11 @@ pub(super) struct Environment {
     pub(super) registry_auth_file: Option<PathBuf>,
     /// `XDG_RUNTIME_DIR`.
     pub(super) xdg_runtime_dir: Option<PathBuf>,
+    /// `XDG_CONFIG_HOME`.
+    pub(super) xdg_config_home: Option<PathBuf>,
+    /// The user id, for `/run/containers/$UID/auth.json` when
+    /// `XDG_RUNTIME_DIR` is unset.
+    pub(super) uid: Option<u32>,
     /// `DOCKER_CONFIG`.
     pub(super) docker_config: Option<PathBuf>,
     /// `HOME`.
@@ -143,7 +149,7 @@ pub(super) struct Environment {
 
 impl Environment {
     /// The current process environment (empty variables count as unset).
-    fn from_process(helper_timeout: Duration) -> Environment {
+    pub(super) fn from_process(helper_timeout: Duration) -> Environment {
         let var = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
@@ -152,6 +158,8 @@ impl Environment {
         Environment {
             registry_auth_file: var("REGISTRY_AUTH_FILE"),
             xdg_runtime_dir: var("XDG_RUNTIME_DIR"),
+            xdg_config_home: var("XDG_CONFIG_HOME"),
+            uid: std::fs::metadata("/proc/self").ok().map(|m| m.uid()),
             docker_config: var("DOCKER_CONFIG"),
             home: var("HOME"),
             path: None,
@@ -159,25 +167,74 @@ impl Environment {
         }
     }
 
-    /// The auth files to search, in order.
+    /// The auth files to search, in order (containers-auth.json(5) with
+    /// its docker fallbacks):
+    /// 1. `$REGISTRY_AUTH_FILE`;
+    /// 2. `$XDG_RUNTIME_DIR/containers/auth.json`, or
+    ///    `/run/containers/$UID/auth.json` when `XDG_RUNTIME_DIR` is unset;
+    /// 3. `$XDG_CONFIG_HOME/containers/auth.json` (default
+    ///    `~/.config/containers/auth.json`);
+    /// 4. `$DOCKER_CONFIG/config.json`, or `~/.docker/config.json`;
+    /// 5. `~/.dockercfg` (docker's legacy format).
     fn auth_files(&self) -> Vec<PathBuf> {
-        let docker = match (&self.docker_config, &self.home) {
-            (Some(dir), _) => Some(dir.join("config.json")),
-            (None, Some(home)) => Some(home.join(".docker").join("config.json")),
-            (None, None) => None,
-        };
+        let home = |relative: &str| self.home.as_ref().map(|home| home.join(relative));
+        let config_home = self
+            .xdg_config_home
+            .clone()
+            .or_else(|| home(".config"))
+            .map(|dir| dir.join("containers").join("auth.json"));
         [
             self.registry_auth_file.clone(),
-            self.xdg_runtime_dir
-                .as_ref()
-                .map(|dir| dir.join("containers").join("auth.json")),
-            docker,
+            Some(self.containers_auth_file_in_runtime_dir()).flatten(),
+            config_home,
+            self.docker_config_file(),
+            home(LEGACY_DOCKERCFG),
         ]
         .into_iter()
         .flatten()
         .collect()
     }
+
+    /// Where containers tools (podman, skopeo, buildah) write a login:
+    /// `$REGISTRY_AUTH_FILE`, else `$XDG_RUNTIME_DIR/containers/auth.json`,
+    /// else `/run/containers/$UID/auth.json`.
+    pub(super) fn containers_auth_file(&self) -> Option<PathBuf> {
+        self.registry_auth_file
+            .clone()
+            .or_else(|| self.containers_auth_file_in_runtime_dir())
+    }
+
+    /// `$XDG_RUNTIME_DIR/containers/auth.json`, or
+    /// `/run/containers/$UID/auth.json` without `XDG_RUNTIME_DIR`.
+    fn containers_auth_file_in_runtime_dir(&self) -> Option<PathBuf> {
+        match (&self.xdg_runtime_dir, self.uid) {
+            (Some(dir), _) => Some(dir.join("containers").join("auth.json")),
+            (None, Some(uid)) => Some(PathBuf::from(format!("/run/containers/{uid}/auth.json"))),
+            (None, None) => None,
+        }
+    }
+
+    /// Docker's `config.json`: `$DOCKER_CONFIG/config.json`, else
+    /// `~/.docker/config.json`.
+    pub(super) fn docker_config_file(&self) -> Option<PathBuf> {
+        match (&self.docker_config, &self.home) {
+            (Some(dir), _) => Some(dir.join("config.json")),
+            (None, Some(home)) => Some(home.join(".docker").join("config.json")),
+            (None, None) => None,
+        }
+    }
+
+    /// The runner of credential helpers in this environment.
+    pub(super) fn helpers(&self) -> HelperRunner {
+        HelperRunner {
+            path: self.path.clone(),
+            timeout: self.helper_timeout,
+        }
+    }
 }
+
+/// The file name of docker's legacy auth file in the home directory.
+pub(super) const LEGACY_DOCKERCFG: &str = ".dockercfg";
 
 #[cfg(test)]
 mod tests {
@@ -250,6 +307,64 @@ mod tests {
             store.lookup("four.example").await.unwrap(),
             Some(basic("home", "4"))
         );
+    }
+
+    #[tokio::test]
+    async fn config_home_and_legacy_dockercfg_come_after_the_runtime_file() {
+        let dir = TempDir::new();
+        dir.write(
+            "xdg/containers/auth.json",
+            &auths_file(&[("one.example", "runtime", "1")]),
+        );
+        dir.write(
+            "home/.config/containers/auth.json",
+            &auths_file(&[
+                ("one.example", "config", "1"),
+                ("two.example", "config", "2"),
+            ]),
+        );
+        dir.write(
+            "home/.dockercfg",
+            &serde_json::json!({
+                "three.example": { "auth": encode_auth("legacy", "3"), "email": "x@example" },
+            })
+            .to_string(),
+        );
+        let env = Environment {
+            xdg_runtime_dir: Some(dir.0.join("xdg")),
+            home: Some(dir.0.join("home")),
+            ..empty_env()
+        };
+        let store = CredentialStore::with_environment(vec![], None, env.clone());
+        assert_eq!(
+            store.lookup("one.example").await.unwrap(),
+            Some(basic("runtime", "1"))
+        );
+        assert_eq!(
+            store.lookup("two.example").await.unwrap(),
+            Some(basic("config", "2"))
+        );
+        assert_eq!(
+            store.lookup("three.example").await.unwrap(),
+            Some(basic("legacy", "3"))
+        );
+        // XDG_CONFIG_HOME replaces ~/.config; without XDG_RUNTIME_DIR the
+        // runtime file is /run/containers/$UID/auth.json.
+        let elsewhere = Environment {
+            xdg_config_home: Some(dir.0.join("nope")),
+            xdg_runtime_dir: None,
+            uid: Some(4_000_000),
+            ..env
+        };
+        assert_eq!(
+            elsewhere.auth_files()[..2],
+            [
+                PathBuf::from("/run/containers/4000000/auth.json"),
+                dir.0.join("nope/containers/auth.json")
+            ]
+        );
+        let store = CredentialStore::with_environment(vec![], None, elsewhere);
+        assert_eq!(store.lookup("two.example").await.unwrap(), None);
     }
 
     #[tokio::test]

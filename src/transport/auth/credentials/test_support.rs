@@ -52,6 +52,8 @@ pub(crate) fn empty_env() -> Environment {
     Environment {
         registry_auth_file: None,
         xdg_runtime_dir: None,
+        xdg_config_home: None,
+        uid: None,
         docker_config: None,
         home: None,
         path: Some(OsString::new()),
