@@ -29,7 +29,9 @@ $make --no-print-directory -s -o lib -o build install PREFIX="$tmp/prefix" >/dev
 # Only pkg-config leads to the library: no flags or paths from elsewhere,
 # and nothing from the network (the module comes through the replace).
 unset LD_LIBRARY_PATH CGO_CFLAGS CGO_LDFLAGS GOFLAGS
-export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" GOPROXY=off
+# A build cache of its own: Go's cache keeps the flags pkg-config gave an
+# earlier build, which name another (temporary) prefix.
+export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" GOPROXY=off GOCACHE="$tmp/gocache"
 
 mkdir "$tmp/hello"
 sed -n "/^cat > main.go <<'GO'\$/,/^GO\$/{//!p}" bindings/go/README.md >"$tmp/hello/main.go"
