@@ -108,7 +108,7 @@ test-rust:
 	$(CARGO) test
 
 # Every suite; each starts the registries it needs.
-test: deps lint test-rust test-c test-cli test-python test-go test-load
+test: deps lint test-rust test-c test-cli test-python test-go test-load test-quickstart
 
 harness:
 	$(CARGO) build --quiet --example test_registry
