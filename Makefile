@@ -48,14 +48,16 @@ peers:
 build:
 	$(CARGO) build --release
 
-# pc-files PREFIX DIR: ocireg.pc (the shared library) and ocireg-static.pc
-# (libocireg.a) for PREFIX, written into DIR.
+# pc-files PREFIX DIR [EXTRA]: ocireg.pc (the shared library) and
+# ocireg-static.pc (libocireg.a) for PREFIX, written into DIR; EXTRA ends
+# ocireg.pc's Libs (the build tree's rpath).
 define pc-files
 for pc in ocireg ocireg-static; do \
   sed -e 's|@PREFIX@|$(1)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|' \
-    $$pc.pc.in > $(2)/$$pc.pc || exit 1; \
+    -e 's|@EXTRA_LIBS@|$(3)|' $$pc.pc.in > $(2)/$$pc.pc || exit 1; \
 done
 endef
+comma := ,
 
 # libocireg.so (SONAME libocireg.so.SOVERSION, -z nodelete), libocireg.a,
 # ocireg.pc and ocireg-static.pc under build/, from the release build. The
@@ -76,7 +78,7 @@ lib: build
 	objcopy --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd \
 	  target/release/libocireg.a $(LIBDIR)/.libocireg.a.$$$$ && mv -f $(LIBDIR)/.libocireg.a.$$$$ $(LIBDIR)/libocireg.a
 	mkdir -p build/include && cp include/ocireg.h build/include/.ocireg.h.$$$$ && mv -f build/include/.ocireg.h.$$$$ build/include/ocireg.h
-	@$(call pc-files,$(abspath build),$(LIBDIR)/pkgconfig)
+	@$(call pc-files,$(abspath build),$(LIBDIR)/pkgconfig, -Wl$(comma)-rpath$(comma)$${libdir})
 
 # Regenerates include/ocireg.h from src/ffi (a unit test fails when stale).
 header:
@@ -111,7 +113,7 @@ test-rust:
 	$(CARGO) test
 
 # Every suite; each starts the registries it needs.
-test: deps peers lint test-rust test-c test-cli test-python test-go test-load
+test: deps peers lint test-rust test-c test-cli test-python test-go test-load test-quickstart
 
 harness:
 	$(CARGO) build --quiet --example test_registry

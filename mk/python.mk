@@ -1,29 +1,41 @@
-# The Python binding (bindings/python, ctypes over libocireg.so) and its
-# tests. Included by the Makefile; uses its `lib` target, LIBDIR, VERSION
+# The Python binding (bindings/python, ctypes over libocireg.so) as a
+# package, and its tests. Included by the Makefile; uses its `lib` target
 # and HARNESS.
 #
-#   make test-python                      # all of tests/python
+#   make wheel                            # build/python/dist/ocireg-VERSION-py3-none-PLATFORM.whl
+#   make test-python                      # all of tests/python, against that wheel
 #   make test-python PYTEST_ARGS='-k upload -x'
+#
+# Building the package takes setuptools from PyPI (pip's build isolation),
+# and the test environment takes pytest from PyPI.
 
 PYTHON      ?= python3
 PYTEST_ARGS ?=
+PY_BUILD    := build/python
+WHEEL_DIR   := $(PY_BUILD)/dist
+PY_VENV     := $(PY_BUILD)/venv
+# What setuptools leaves in the source directory; removed before and after
+# a build so that no stale module slips into the next wheel.
+PY_LEFTOVERS := bindings/python/build bindings/python/ocireg.egg-info
 
-.PHONY: test-python python-deps
+.PHONY: wheel test-python
 
-# pytest, installed only when missing.
-python-deps:
-	@$(PYTHON) -m pytest --version >/dev/null 2>&1 || \
-	  $(PYTHON) -m pip install --quiet pytest || \
-	  $(PYTHON) -m pip install --quiet --user pytest || \
-	  { echo "test-python: pytest is missing and pip could not install it" >&2; exit 1; }
+# The wheel carries build/lib's stripped libocireg.so.VERSION as
+# ocireg/_native/libocireg.so.SOVERSION (bindings/python/setup.py).
+wheel: lib
+	rm -rf $(WHEEL_DIR) $(PY_LEFTOVERS)
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir $(WHEEL_DIR) ./bindings/python
+	rm -rf $(PY_LEFTOVERS)
 
-# Runs tests/python against the three test registries of the harness, on
-# the library `lib` just built. The tests
-# load a private copy of it: `make lib` rewrites build/lib/libocireg.so.*
-# in place, which would crash a test run that has it mapped.
-test-python: lib python-deps
-	@tmp=$$(mktemp -d) && cp $(LIBDIR)/libocireg.so.$(VERSION) $$tmp/libocireg.so && \
-	  echo "PYTHONPATH=bindings/python $(HARNESS) $(PYTHON) -m pytest -q tests/python $(PYTEST_ARGS)" && \
-	  PYTHONPATH=$(abspath bindings/python) OCIREG_LIBRARY=$$tmp/libocireg.so \
-	    $(HARNESS) $(PYTHON) -m pytest -q -p no:cacheprovider tests/python $(PYTEST_ARGS); \
-	  rc=$$?; rm -rf $$tmp; exit $$rc
+# Runs tests/python against the three test registries of the harness, with
+# the wheel installed in a fresh virtual environment and no PYTHONPATH,
+# LD_LIBRARY_PATH (which `cargo run` sets for the harness) or
+# OCIREG_LIBRARY: the tests import the installed package and the library
+# inside it (a copy, so `make lib` rewriting build/lib in place cannot crash
+# a running test either).
+test-python: wheel
+	rm -rf $(PY_VENV)
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(WHEEL_DIR)/ocireg-*.whl pytest
+	$(HARNESS) env -u PYTHONPATH -u LD_LIBRARY_PATH -u OCIREG_LIBRARY \
+	  $(abspath $(PY_VENV))/bin/python -m pytest -q -p no:cacheprovider tests/python $(PYTEST_ARGS)

@@ -18,8 +18,8 @@ func Version() string { return C.GoString(C.ocireg_version()) }
 // Credential is how to log in to one registry: a user name and password,
 // or an OAuth2 refresh token (Docker's "identitytoken").
 type Credential struct {
-	Username      string
-	Password      string
+	Username      string // the user name, with Password
+	Password      string // the password (or a token the registry takes as one)
 	IdentityToken string // used instead of Username/Password when set
 }
 

@@ -90,10 +90,17 @@
 //
 // # Linking
 //
-// The package links libocireg with cgo. Inside the ocireg repository run
-// `make lib` first: by default the package uses include/ and build/lib/
-// of the repository, with an rpath so that no LD_LIBRARY_PATH is needed.
-// For an installed library (`make install PREFIX=...`), build with
-// `-tags ocireg_pkgconfig` so that the flags come from pkg-config's
-// ocireg.pc (set PKG_CONFIG_PATH to PREFIX/lib/pkgconfig if needed).
+// The package links libocireg with cgo, taking its flags from pkg-config.
+// By default it links the shared library through ocireg.pc: install it
+// with `make install PREFIX=...` from the ocireg repository (set
+// PKG_CONFIG_PATH to PREFIX/lib/pkgconfig unless PREFIX is a system
+// prefix, and let the program find libocireg.so.0.MINOR at run time
+// through ldconfig, LD_LIBRARY_PATH or CGO_LDFLAGS=-Wl,-rpath,PREFIX/lib).
+// Inside the repository, `make lib` writes build/lib/pkgconfig/ocireg.pc,
+// whose flags carry an rpath, so PKG_CONFIG_PATH=build/lib/pkgconfig is
+// all it takes.
+//
+// With the build tag ocireg_static (`go build -tags ocireg_static`) the
+// package links libocireg.a through `pkg-config --static ocireg-static`,
+// and the program needs no libocireg.so at run time.
 package ocireg

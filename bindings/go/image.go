@@ -83,8 +83,8 @@ type ImageInfo struct {
 // ImageLayer is one layer of ImageInfo.LayersData.
 type ImageLayer struct {
 	MIMEType string // the layer's media type
-	Digest   string
-	Size     int64
+	Digest   string // the layer's digest, "sha256:..."
+	Size     int64  // the layer's size in bytes
 }
 
 // imageOptions builds the C options for opts (nil for none) with the

@@ -13,17 +13,17 @@ import (
 // index or an image config. Digest is computed over Data, which is never
 // re-serialized.
 type Content struct {
-	MediaType string
-	Digest    string
-	Data      []byte
+	MediaType string // the media type the registry named (Content-Type)
+	Digest    string // the digest of Data, "sha256:..."
+	Data      []byte // the raw bytes
 }
 
 // Descriptor describes content by media type, digest and size; referrers
 // also carry their artifact type, their kind and their annotations.
 type Descriptor struct {
-	MediaType    string
-	Digest       string
-	Size         int64
+	MediaType    string            // the media type of the content described
+	Digest       string            // its digest, "sha256:..."
+	Size         int64             // its size in bytes
 	ArtifactType string            // "" when none
 	Kind         ReferrerKind      // referrers only: where it was found
 	Annotations  map[string]string // referrers only; nil when none

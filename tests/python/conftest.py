@@ -1,10 +1,12 @@
 """Fixtures for the Python binding tests.
 
 Run them through the harness, which starts the registries and sets the
-OCIREG_TEST_* variables:
+OCIREG_TEST_* variables, with the package installed:
 
-    make test-python
-    # or: cargo run --quiet --example test_registry -- \
+    make test-python     # the wheel, in a fresh virtual environment
+    # or, on the source tree (test_packaging.py then fails: it checks that
+    # the installed package is the one under test):
+    #   make lib && cargo run --quiet --example test_registry -- \
     #       env PYTHONPATH=bindings/python python3 -m pytest -q tests/python
 """
 
@@ -14,17 +16,11 @@ import os
 import uuid
 from pathlib import Path
 
-import sys
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "bindings" / "python") not in sys.path:
-    # PYTHONPATH=bindings/python is what `make test-python` sets; this makes
-    # a bare `python3 -m pytest tests/python` find the package too.
-    sys.path.insert(0, str(ROOT / "bindings" / "python"))
+import ocireg
 
-import ocireg  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "include" / "ocireg.h"
 
 ENV_VARS = [
@@ -50,7 +46,7 @@ class Env:
             pytest.fail(
                 "the registry tests need " + ", ".join(missing) + ": run them through the harness, "
                 "`make test-python` (or `cargo run --quiet --example test_registry -- "
-                "python3 -m pytest -q tests/python` with PYTHONPATH=bindings/python)",
+                "python3 -m pytest -q tests/python` with the package installed)",
                 pytrace=False,
             )
         self.plain = os.environ["OCIREG_TEST_PLAIN"]

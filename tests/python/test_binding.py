@@ -157,7 +157,7 @@ def test_version_matches_header_and_cargo():
 
 
 def run_python(code, **env):
-    full = dict(os.environ, PYTHONPATH=str(ROOT / "bindings" / "python"), **env)
+    full = dict(os.environ, **env)
     return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True, timeout=60)
 
 

@@ -2,15 +2,21 @@
 
 The library is looked for, in order:
 
-1. the path in the ``OCIREG_LIBRARY`` environment variable;
-2. the build tree: ``build/lib/libocireg.so`` in the package's directory or
-   any directory above it (what ``make lib`` produces);
-3. the system, through ``ctypes.util.find_library("ocireg")``.
+1. the path in the ``OCIREG_LIBRARY`` environment variable, when it is set
+   (an explicit override: it is then the only candidate);
+2. the copy the package carries, ``ocireg/_native/libocireg.so.SOVERSION``
+   (an installed wheel or ``pip install ./bindings/python`` has it);
+3. the build tree: ``build/lib/libocireg.so`` in the package's directory or
+   any directory above it (what ``make lib`` produces), for the source tree
+   used through ``PYTHONPATH``;
+4. the system, through ``ctypes.util.find_library("ocireg")``.
 
 ctypes.CDLL releases the GIL around every call, so calls on one client from
 many Python threads really run in parallel, and a ``Cancel`` can be
 triggered from another thread while a call blocks.
 """
+
+from __future__ import annotations
 
 import ctypes
 import ctypes.util
@@ -32,6 +38,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
+from typing import NoReturn
 
 __all__ = ["lib", "library_path", "missing"]
 
@@ -410,7 +417,7 @@ SIGNATURES = {
 }
 
 
-def _shared_library_name():
+def _shared_library_name() -> str:
     if sys.platform == "darwin":
         return "libocireg.dylib"
     if sys.platform == "win32":
@@ -418,7 +425,7 @@ def _shared_library_name():
     return "libocireg.so"
 
 
-def _candidates():
+def _candidates() -> list[tuple[str, str]]:
     """(path, where it came from) in search order."""
     env = os.environ.get("OCIREG_LIBRARY")
     if env:
@@ -427,6 +434,9 @@ def _candidates():
         return [(env, "OCIREG_LIBRARY")]
     found = []
     name = _shared_library_name()
+    # What the package carries; one file, named by the library's SONAME.
+    for packaged in sorted((Path(__file__).resolve().parent / "_native").glob(name + "*")):
+        found.append((str(packaged), "the package"))
     for parent in Path(__file__).resolve().parents:
         candidate = parent / "build" / "lib" / name
         if candidate.exists():
@@ -438,7 +448,7 @@ def _candidates():
     return found
 
 
-def _load():
+def _load() -> tuple[ctypes.CDLL, str]:
     tried = []
     for path, origin in _candidates():
         try:
@@ -450,9 +460,11 @@ def _load():
         raise ImportError(f"ocireg: cannot load the library named by OCIREG_LIBRARY:\n{detail}")
     detail = ("\ntried:\n" + "\n".join(tried)) if tried else ""
     raise ImportError(
-        "ocireg: libocireg not found. Build it with `make lib` (it lands in "
-        "build/lib/ of the source tree), install it with `make install`, or set "
-        "OCIREG_LIBRARY to the path of libocireg.so." + detail
+        "ocireg: libocireg not found. Install the package with the library inside "
+        "(`make wheel`, or `make lib` then `pip install ./bindings/python`, in the "
+        "source tree), build it with `make lib` (it lands in build/lib/ of the source "
+        "tree), install it with `make install`, or set OCIREG_LIBRARY to the path of "
+        "libocireg.so." + detail
     )
 
 
@@ -460,16 +472,16 @@ class _Missing:
     """Stands in for a function the loaded library lacks (an older
     libocireg): everything else keeps working, and calling it says why."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def __call__(self, *args):
+    def __call__(self, *args: object) -> NoReturn:
         raise NotImplementedError(
             f"{self.name} is not in the loaded libocireg ({library_path}); it is older than this binding"
         )
 
 
-def _declare(cdll):
+def _declare(cdll: ctypes.CDLL) -> list[str]:
     missing = []
     for name, (restype, argtypes) in SIGNATURES.items():
         try:

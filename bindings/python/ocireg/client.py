@@ -1,18 +1,41 @@
 """The Pythonic face of libocireg: Client, Cancel, BlobReader, Upload."""
 
+from __future__ import annotations
+
+import builtins
 import ctypes
 import io
 import json
+import os
 import threading
 from contextlib import contextmanager
 from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_uint8, c_uint64
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import (
+    Any,
+    BinaryIO,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from . import _lib
 from . import raw_request as _raw_request
 from ._lib import lib
 from .errors import raise_last_error
+
+# A filesystem path, as open() takes it.
+StrPath = Union[str, bytes, "os.PathLike[str]"]
+# Called with (bytes done, bytes in all or None when unknown); an exception
+# it raises stops the call and is raised to the caller.
+ProgressFunc = Callable[[int, Optional[int]], object]
 
 __all__ = [
     "BlobReader",
@@ -29,7 +52,7 @@ __all__ = [
 ]
 
 
-def version():
+def version() -> str:
     """The version of the loaded libocireg, such as ``"0.1.0"``."""
     return lib.ocireg_version().decode()
 
@@ -259,6 +282,9 @@ def _check(status):
         raise_last_error(status)
 
 
+_H = TypeVar("_H", bound="_Handle")
+
+
 class _Handle:
     """An owned library handle that several threads may use at once.
 
@@ -269,7 +295,7 @@ class _Handle:
 
     _kind = "handle"
 
-    def __init__(self, ptr, free):
+    def __init__(self, ptr: Any, free: Callable[[Any], None]) -> None:
         self._ptr = ptr
         self._free_fn = free
         self._hlock = threading.Lock()
@@ -277,7 +303,8 @@ class _Handle:
         self._closing = False
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """True once close() was called."""
         return self._ptr is None or self._closing
 
     @contextmanager
@@ -321,14 +348,14 @@ class _Handle:
         if ptr is not None:
             self._free_fn(ptr)
 
-    def close(self):
+    def close(self) -> None:
         """Frees the handle (after the calls running on it return)."""
         self._close_handle()
 
-    def __enter__(self):
+    def __enter__(self: _H) -> _H:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self):
@@ -352,14 +379,14 @@ class Cancel(_Handle):
 
     _kind = "Cancel"
 
-    def __init__(self):
+    def __init__(self) -> None:
         ptr = lib.ocireg_cancel_new()
         if not ptr:
             raise MemoryError("ocireg_cancel_new failed")
         super().__init__(ptr, lib.ocireg_cancel_free)
         self._cancelled = False
 
-    def cancel(self):
+    def cancel(self) -> None:
         """Cancels every call using this signal. Thread-safe; a no-op once closed."""
         self._cancelled = True
         try:
@@ -369,10 +396,11 @@ class Cancel(_Handle):
             pass
 
     @property
-    def cancelled(self):
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
         return self._cancelled
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<ocireg.Cancel cancelled={self._cancelled}>"
 
 
@@ -408,19 +436,19 @@ class Content:
     image config): its raw bytes, media type and digest. ``Manifest`` is
     the same class."""
 
-    data: bytes
+    data: builtins.bytes
     media_type: str
     digest: str
 
     @property
-    def bytes(self):
+    def bytes(self) -> builtins.bytes:
         """The raw bytes (same as ``data``)."""
         return self.data
 
-    def __bytes__(self):
+    def __bytes__(self) -> builtins.bytes:
         return self.data
 
-    def json(self):
+    def json(self) -> Any:
         """The document parsed as JSON."""
         return json.loads(self.data)
 
@@ -436,7 +464,8 @@ class ManifestInfo:
     size: int
     media_type: str
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Union[str, int]]:
+        """(digest, size, media_type), so the info unpacks like a tuple."""
         return iter((self.digest, self.size, self.media_type))
 
 
@@ -570,6 +599,11 @@ class ImageProgress:
     total: Optional[int]
 
 
+# Called with each ImageProgress report; an exception it raises stops the
+# operation and is raised to the caller.
+ImageProgressFunc = Callable[[ImageProgress], object]
+
+
 @contextmanager
 def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mount_from=None, progress=None):
     """An `ocireg_image_options *` for one call, freed afterwards."""
@@ -625,13 +659,13 @@ class BlobReader(io.RawIOBase):
     from the last read. One thread at a time. Close it (or use ``with``).
     """
 
-    def __init__(self, ptr, client, cancel):
+    def __init__(self, ptr: Any, client: Client, cancel: Optional[Cancel]) -> None:
         super().__init__()
         self._h = _Handle(ptr, lib.ocireg_blob_reader_free)
         self._h._kind = "BlobReader"
         self._lock = threading.Lock()
         # The reader goes on using the cancel signal: keep it alive.
-        self._client = client
+        self._client: Optional[Client] = client
         self._cancel = _lease(cancel)
         self._eof = False
         with self._h._use() as p:
@@ -639,14 +673,16 @@ class BlobReader(io.RawIOBase):
         self._size = size or None
 
     @property
-    def size(self):
+    def size(self) -> Optional[int]:
         """The blob's size as the registry announced it, or None if unknown."""
         return self._size
 
-    def readable(self):
+    def readable(self) -> bool:
+        """True: a blob reader reads."""
         return True
 
-    def readinto(self, buffer):
+    def readinto(self, buffer: Any) -> int:
+        """Reads up to len(buffer) bytes into it; returns how many (0 at the end)."""
         with memoryview(buffer) as outer, outer.cast("B") as view:
             if view.readonly:
                 raise TypeError("readinto() needs a writable buffer")
@@ -667,7 +703,8 @@ class BlobReader(io.RawIOBase):
             self._eof = True
         return n
 
-    def readall(self):
+    def readall(self) -> builtins.bytes:
+        """The rest of the blob, verified."""
         chunks = bytearray()
         chunk = bytearray(1 << 20)
         while True:
@@ -676,7 +713,8 @@ class BlobReader(io.RawIOBase):
                 return bytes(chunks)
             chunks += memoryview(chunk)[:n]
 
-    def close(self):
+    def close(self) -> None:
+        """Stops the download and frees the reader."""
         h = getattr(self, "_h", None)
         if h is not None:
             h._close_handle()
@@ -685,7 +723,7 @@ class BlobReader(io.RawIOBase):
         self._cancel = None
         super().close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<ocireg.BlobReader size={self._size} closed={self.closed}>"
 
 
@@ -702,28 +740,29 @@ class Upload(io.RawIOBase):
     One thread at a time.
     """
 
-    def __init__(self, ptr, client, cancel, resumed=False):
+    def __init__(self, ptr: Any, client: Client, cancel: Optional[Cancel], resumed: bool = False) -> None:
         super().__init__()
         self._h = _Handle(ptr, lib.ocireg_upload_free)
         self._h._kind = "Upload"
         self._lock = threading.Lock()
-        self._client = client
+        self._client: Optional[Client] = client
         self._cancel = _lease(cancel)
         self._resumed = resumed
         self._written = 0
-        self.digest = None
+        self.digest: Optional[str] = None
         """The digest after a successful commit()."""
         self.committed = False
         self.suspended = False
 
-    def writable(self):
+    def writable(self) -> bool:
+        """True: an upload writes."""
         return True
 
     def _active(self):
         if self.committed or self.suspended:
             raise ValueError("the upload was already " + ("committed" if self.committed else "suspended"))
 
-    def write(self, data):
+    def write(self, data: Any) -> int:
         """Appends ``data`` (bytes-like); returns its length."""
         ptr_data, n, keep = _data_arg(data)
         with self._lock:
@@ -736,23 +775,23 @@ class Upload(io.RawIOBase):
         return n
 
     @property
-    def written(self):
+    def written(self) -> int:
         """Bytes given to write() through this object."""
         return self._written
 
     @property
-    def offset(self):
+    def offset(self) -> int:
         """How many bytes the registry holds (buffered bytes not included)."""
         with self._lock, self._h._use() as ptr:
             return lib.ocireg_upload_offset(ptr)
 
     @property
-    def location(self):
+    def location(self) -> str:
         """The session's URL."""
         with self._lock, self._h._use() as ptr:
             return _text(lib.ocireg_upload_location(ptr))
 
-    def commit(self, digest=None):
+    def commit(self, digest: Optional[str] = None) -> str:
         """Sends what is buffered and creates the blob; returns its digest.
 
         ``digest`` is the expected digest; without it, the digest of the
@@ -774,7 +813,7 @@ class Upload(io.RawIOBase):
         self._h._close_handle()
         return self.digest
 
-    def suspend(self):
+    def suspend(self) -> Tuple[str, int]:
         """Sends what is buffered and keeps the session on the registry;
         returns ``(location, offset)`` for :meth:`Client.resume_upload`."""
         with self._lock:
@@ -788,7 +827,7 @@ class Upload(io.RawIOBase):
         self._h._close_handle()
         return location, offset.value
 
-    def close(self):
+    def close(self) -> None:
         """Frees the session; one neither committed nor suspended is
         cancelled on the registry (best effort)."""
         h = getattr(self, "_h", None)
@@ -799,7 +838,7 @@ class Upload(io.RawIOBase):
         self._cancel = None
         super().close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "committed" if self.committed else "suspended" if self.suspended else "closed" if self.closed else "open"
         return f"<ocireg.Upload {state} written={self._written}>"
 
@@ -840,28 +879,28 @@ class Client(_Handle):
 
     def __init__(
         self,
-        insecure=None,
-        credentials=None,
-        identity_tokens=None,
-        auth_file=None,
-        ca_files=None,
-        client_cert=None,
-        proxy=None,
-        connect_timeout=None,
-        read_timeout=None,
-        request_timeout=None,
-        credential_helper_timeout=None,
-        max_retries=None,
-        max_retry_after=None,
-        user_agent=None,
-        headers=None,
-        page_size=None,
-        max_resumes=None,
-        upload_chunk_size=None,
-        concurrency=None,
-        max_list_entries=None,
-        max_list_bytes=None,
-    ):
+        insecure: Union[str, Iterable[str], None] = None,
+        credentials: Optional[Mapping[str, Tuple[str, str]]] = None,
+        identity_tokens: Optional[Mapping[str, str]] = None,
+        auth_file: Optional[StrPath] = None,
+        ca_files: Union[StrPath, Iterable[StrPath], None] = None,
+        client_cert: Optional[Tuple[StrPath, StrPath]] = None,
+        proxy: Optional[str] = None,
+        connect_timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        credential_helper_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        max_retry_after: Optional[float] = None,
+        user_agent: Optional[str] = None,
+        headers: Union[Mapping[str, str], Iterable[Tuple[str, str]], None] = None,
+        page_size: Optional[int] = None,
+        max_resumes: Optional[int] = None,
+        upload_chunk_size: Optional[int] = None,
+        concurrency: Optional[int] = None,
+        max_list_entries: Optional[int] = None,
+        max_list_bytes: Optional[int] = None,
+    ) -> None:
         opts = lib.ocireg_options_new()
         if not opts:
             raise MemoryError("ocireg_options_new failed")
@@ -934,7 +973,7 @@ class Client(_Handle):
             lib.ocireg_options_free(opts)
         super().__init__(client, lib.ocireg_client_free)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<ocireg.Client{' closed' if self.closed else ''}>"
 
     @contextmanager
@@ -944,13 +983,13 @@ class Client(_Handle):
 
     # registries
 
-    def ping(self, registry, *, cancel=None):
+    def ping(self, registry: str, *, cancel: Optional[Cancel] = None) -> None:
         """Checks that ``registry`` (``host[:port]``) speaks the V2 API."""
         raw = _cstr(registry, "registry")
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_ping(client, raw, c))
 
-    def check_credentials(self, registry, *, cancel=None):
+    def check_credentials(self, registry: str, *, cancel: Optional[Cancel] = None) -> None:
         """Validates the configured credentials for ``registry``, like ``docker login``."""
         raw = _cstr(registry, "registry")
         with self._call(cancel) as (client, c):
@@ -1043,7 +1082,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_last_rate_limit(client, raw, byref(out)))
         return _take_rate_limit(out)
 
-    def catalog(self, registry, *, cancel=None) -> List[str]:
+    def catalog(self, registry: str, *, cancel: Optional[Cancel] = None) -> List[str]:
         """The repositories of ``registry``."""
         raw = _cstr(registry, "registry")
         out = _lib.StringListP()
@@ -1051,7 +1090,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_catalog(client, raw, c, byref(out)))
         return _take_string_list(out)
 
-    def tags(self, repository, *, cancel=None) -> List[str]:
+    def tags(self, repository: str, *, cancel: Optional[Cancel] = None) -> List[str]:
         """The tags of ``repository`` (``host/path``; a tag in it is ignored)."""
         raw = _cstr(repository, "repository")
         out = _lib.StringListP()
@@ -1061,7 +1100,7 @@ class Client(_Handle):
 
     # manifests
 
-    def get_manifest(self, reference, *, cancel=None) -> Manifest:
+    def get_manifest(self, reference: str, *, cancel: Optional[Cancel] = None) -> Manifest:
         """The manifest or index ``reference`` (verified when it has a digest)."""
         raw = _cstr(reference, "reference")
         out = _lib.ContentP()
@@ -1069,7 +1108,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_manifest_get(client, raw, c, byref(out)))
         return _take_content(out)
 
-    def get_config(self, reference, platform=None, *, cancel=None) -> Content:
+    def get_config(self, reference: str, platform: Optional[str] = None, *, cancel: Optional[Cancel] = None) -> Content:
         """The config of image ``reference``, verified. Through an index,
         the image for ``platform`` (``"os/arch[/variant]"``; None for this
         machine's) is chosen."""
@@ -1105,7 +1144,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_manifest_get_platform(client, raw, plat, c, byref(out)))
         return _take_content(out)
 
-    def head_manifest(self, reference, *, cancel=None) -> ManifestInfo:
+    def head_manifest(self, reference: str, *, cancel: Optional[Cancel] = None) -> ManifestInfo:
         """Digest, size and media type of manifest ``reference``, without its body."""
         raw = _cstr(reference, "reference")
         digest = _lib.owned_str()
@@ -1115,7 +1154,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_manifest_head(client, raw, c, byref(digest), byref(size), byref(media_type)))
         return ManifestInfo(_take_string(digest), size.value, _take_string(media_type))
 
-    def put_manifest(self, reference, data, media_type=None, *, cancel=None) -> str:
+    def put_manifest(self, reference: str, data: Any, media_type: Optional[str] = None, *, cancel: Optional[Cancel] = None) -> str:
         """Pushes manifest ``data`` to ``reference`` (a tag or digest) and
         returns its digest. ``media_type`` defaults to the document's
         ``mediaType`` field."""
@@ -1128,7 +1167,9 @@ class Client(_Handle):
         del keep
         return _take_string(out)
 
-    def put_manifest_tags(self, repository, tags, data, media_type=None, *, cancel=None) -> str:
+    def put_manifest_tags(
+        self, repository: str, tags: Iterable[str], data: Any, media_type: Optional[str] = None, *, cancel: Optional[Cancel] = None
+    ) -> str:
         """Pushes one manifest under every tag in ``tags`` of ``repository``
         (by digest only when ``tags`` is empty); returns its digest."""
         raw = _cstr(repository, "repository")
@@ -1146,7 +1187,7 @@ class Client(_Handle):
         del keep
         return _take_string(out)
 
-    def delete_manifest(self, reference, *, cancel=None):
+    def delete_manifest(self, reference: str, *, cancel: Optional[Cancel] = None) -> None:
         """Deletes manifest ``reference`` (a tag is resolved to its digest
         first, which removes every tag of that manifest, not only the one
         named; ``untag`` deletes one tag and keeps the manifest)."""
@@ -1229,7 +1270,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_artifact_pull(client, raw, d, 1 if overwrite else 0, c, byref(out)))
         return _take_string_list(out)
 
-    def referrers(self, reference, artifact_type=None, *, cancel=None) -> List[Descriptor]:
+    def referrers(self, reference: str, artifact_type: Optional[str] = None, *, cancel: Optional[Cancel] = None) -> List[Descriptor]:
         """What refers to ``reference``: the manifests whose ``subject`` it
         is (referrers API, or the fallback tag) and cosign's tag
         attachments, each with its ``kind``; optionally only those of
@@ -1261,7 +1302,7 @@ class Client(_Handle):
 
     # blobs
 
-    def head_blob(self, repository, digest, *, cancel=None) -> int:
+    def head_blob(self, repository: str, digest: str, *, cancel: Optional[Cancel] = None) -> int:
         """The size of blob ``digest`` (:class:`ocireg.NotFoundError` when absent)."""
         r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
         size = c_uint64(0)
@@ -1269,7 +1310,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_blob_head(client, r, d, c, byref(size)))
         return size.value
 
-    def delete_blob(self, repository, digest, *, cancel=None):
+    def delete_blob(self, repository: str, digest: str, *, cancel: Optional[Cancel] = None) -> None:
         """Deletes blob ``digest`` from ``repository``."""
         r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
         with self._call(cancel) as (client, c):
@@ -1284,7 +1325,9 @@ class Client(_Handle):
             status = lib.ocireg_client_blob_get(client, r, d, write, None, prog, None, c)
         cbs.check(status)
 
-    def get_blob(self, repository, digest, progress=None, *, cancel=None) -> bytes:
+    def get_blob(
+        self, repository: str, digest: str, progress: Optional[ProgressFunc] = None, *, cancel: Optional[Cancel] = None
+    ) -> builtins.bytes:
         """Blob ``digest`` of ``repository``, verified, as bytes.
         ``progress(done, total)`` (total None when unknown) is called as it
         arrives; an exception from it stops the download and is re-raised."""
@@ -1296,7 +1339,9 @@ class Client(_Handle):
         self._blob_get(repository, digest, sink, progress, cancel)
         return bytes(out)
 
-    def download_blob(self, repository, digest, fileobj, progress=None, *, cancel=None) -> int:
+    def download_blob(
+        self, repository: str, digest: str, fileobj: BinaryIO, progress: Optional[ProgressFunc] = None, *, cancel: Optional[Cancel] = None
+    ) -> int:
         """Streams blob ``digest`` into ``fileobj`` (anything with
         ``write()``), verified; returns the byte count. A failure after
         some bytes were written leaves them in ``fileobj``."""
@@ -1323,7 +1368,9 @@ class Client(_Handle):
         self._blob_get(repository, digest, sink, progress, cancel)
         return total[0]
 
-    def get_blob_range(self, repository, digest, offset, length=None, *, cancel=None) -> bytes:
+    def get_blob_range(
+        self, repository: str, digest: str, offset: int, length: Optional[int] = None, *, cancel: Optional[Cancel] = None
+    ) -> builtins.bytes:
         """``length`` bytes (None: to the end) from ``offset`` of blob
         ``digest``. Partial reads are not verified."""
         offset = _uint(offset, "offset", _UINT64_MAX)
@@ -1340,7 +1387,7 @@ class Client(_Handle):
         cbs.check(status)
         return bytes(out)
 
-    def open_blob(self, repository, digest, *, cancel=None) -> BlobReader:
+    def open_blob(self, repository: str, digest: str, *, cancel: Optional[Cancel] = None) -> BlobReader:
         """Blob ``digest`` as a :class:`BlobReader` (a binary file). The
         reader keeps ``cancel``: cancelling it stops reads."""
         r, d = _cstr(repository, "repository"), _cstr(digest, "digest")
@@ -1349,7 +1396,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_blob_open(client, r, d, c, byref(out)))
         return BlobReader(out, self, cancel)
 
-    def push_blob(self, repository, data, *, cancel=None) -> str:
+    def push_blob(self, repository: str, data: Any, *, cancel: Optional[Cancel] = None) -> str:
         """Uploads ``data`` (bytes-like) as one blob; returns its digest."""
         r = _cstr(repository, "repository")
         ptr_data, n, keep = _data_arg(data)
@@ -1359,7 +1406,9 @@ class Client(_Handle):
         del keep
         return _take_string(out)
 
-    def push_blob_from(self, repository, fileobj, progress=None, *, cancel=None) -> str:
+    def push_blob_from(
+        self, repository: str, fileobj: BinaryIO, progress: Optional[ProgressFunc] = None, *, cancel: Optional[Cancel] = None
+    ) -> str:
         """Uploads everything ``fileobj`` (with ``readinto()`` or ``read()``)
         yields, in chunks; returns the digest the registry verified.
         ``progress(done, None)`` is called after each chunk."""
@@ -1440,8 +1489,17 @@ class Client(_Handle):
         cbs.check(status)
         return result
 
-    def pull_image(self, reference, directory, *, platform=None, all_platforms=False, layout_name=None,
-                   progress=None, cancel=None) -> str:
+    def pull_image(
+        self,
+        reference: str,
+        directory: StrPath,
+        *,
+        platform: Optional[str] = None,
+        all_platforms: bool = False,
+        layout_name: Optional[str] = None,
+        progress: Optional[ImageProgressFunc] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> str:
         """Pulls image ``reference`` into the OCI layout ``directory``
         (created if needed; blobs already there and verified are kept);
         returns the digest named in its ``index.json``. ``progress`` gets
@@ -1451,8 +1509,18 @@ class Client(_Handle):
             platform=platform, all_platforms=all_platforms, layout_name=layout_name, progress=progress,
         )
 
-    def push_image(self, directory, reference, *, layout_name=None, mount_from=None, platform=None,
-                   all_platforms=False, progress=None, cancel=None) -> str:
+    def push_image(
+        self,
+        directory: StrPath,
+        reference: str,
+        *,
+        layout_name: Optional[str] = None,
+        mount_from: Union[str, Iterable[str], None] = None,
+        platform: Optional[str] = None,
+        all_platforms: bool = False,
+        progress: Optional[ImageProgressFunc] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> str:
         """Pushes the image of OCI layout ``directory`` (``layout_name``, or
         its only image) to ``reference``; returns the digest tagged.
         ``mount_from`` lists repositories of the destination registry to
@@ -1463,8 +1531,17 @@ class Client(_Handle):
             progress=progress,
         )
 
-    def copy_image(self, source, target, *, platform=None, all_platforms=False, mount_from=None,
-                   progress=None, cancel=None) -> str:
+    def copy_image(
+        self,
+        source: str,
+        target: str,
+        *,
+        platform: Optional[str] = None,
+        all_platforms: bool = False,
+        mount_from: Union[str, Iterable[str], None] = None,
+        progress: Optional[ImageProgressFunc] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> str:
         """Copies image ``source`` to ``target`` (registry to registry,
         mounting within one registry); returns the digest."""
         return self._image_call(
@@ -1472,7 +1549,15 @@ class Client(_Handle):
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
         )
 
-    def save_image(self, reference, path, *, platform=None, progress=None, cancel=None) -> str:
+    def save_image(
+        self,
+        reference: str,
+        path: StrPath,
+        *,
+        platform: Optional[str] = None,
+        progress: Optional[ImageProgressFunc] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> str:
         """Writes image ``reference`` to ``path`` as a docker-archive
         tarball (the file appears only when complete); returns the
         manifest digest."""
@@ -1481,7 +1566,9 @@ class Client(_Handle):
             platform=platform, progress=progress,
         )
 
-    def inspect_image(self, reference, *, platform=None, with_tags=False, cancel=None) -> dict:
+    def inspect_image(
+        self, reference: str, *, platform: Optional[str] = None, with_tags: bool = False, cancel: Optional[Cancel] = None
+    ) -> Dict[str, Any]:
         """The facts of image ``reference`` (skopeo inspect's field names),
         parsed from JSON; ``with_tags`` fills ``RepoTags``."""
         raw = _cstr(reference, "reference")
@@ -1495,7 +1582,7 @@ class Client(_Handle):
 
     # uploads
 
-    def start_upload(self, repository, *, cancel=None) -> Upload:
+    def start_upload(self, repository: str, *, cancel: Optional[Cancel] = None) -> Upload:
         """Opens an upload session (an :class:`Upload`). It keeps ``cancel``."""
         r = _cstr(repository, "repository")
         out = _lib.UploadP()
@@ -1503,7 +1590,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_upload_start(client, r, c, byref(out)))
         return Upload(out, self, cancel)
 
-    def resume_upload(self, repository, location, *, cancel=None) -> Upload:
+    def resume_upload(self, repository: str, location: str, *, cancel: Optional[Cancel] = None) -> Upload:
         """Picks up a session suspended with :meth:`Upload.suspend`."""
         r, loc = _cstr(repository, "repository"), _cstr(location, "location")
         out = _lib.UploadP()
@@ -1511,7 +1598,9 @@ class Client(_Handle):
             _check(lib.ocireg_client_upload_resume(client, r, loc, c, byref(out)))
         return Upload(out, self, cancel, resumed=True)
 
-    def mount_blob(self, repository, digest, from_repository, *, return_upload=False, cancel=None):
+    def mount_blob(
+        self, repository: str, digest: str, from_repository: str, *, return_upload: bool = False, cancel: Optional[Cancel] = None
+    ) -> Union[bool, Tuple[bool, Optional[Upload]]]:
         """Links blob ``digest`` from ``from_repository`` (same registry, a
         repository path such as ``"team/base"``) into ``repository``.
 

@@ -10,8 +10,10 @@ the same thread right after the call)::
         print(e.http_status, e.registry_code)   # 404 MANIFEST_UNKNOWN
 """
 
+from __future__ import annotations
+
 import builtins
-from typing import List, NamedTuple
+from typing import Any, Dict, Iterable, List, NamedTuple, NoReturn, Optional, Tuple, Type
 
 from ._lib import lib
 
@@ -41,12 +43,19 @@ class OciregError(Exception):
     most 64; empty when it sent none).
     """
 
-    status = None
-    status_name = None
+    status: Optional[int] = None
+    status_name: Optional[str] = None
 
     def __init__(
-        self, message, *, status=None, http_status=None, registry_code=None, retry_after=None, errors=()
-    ):
+        self,
+        message: str,
+        *,
+        status: Optional[int] = None,
+        http_status: Optional[int] = None,
+        registry_code: Optional[str] = None,
+        retry_after: Optional[float] = None,
+        errors: Iterable[Tuple[str, str, str]] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
@@ -57,10 +66,10 @@ class OciregError(Exception):
         self.retry_after = retry_after
         self.errors: List[RegistryError] = [RegistryError(*e) for e in errors]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         parts = [repr(self.message)]
         if self.http_status is not None:
             parts.append(f"http_status={self.http_status}")
@@ -70,7 +79,7 @@ class OciregError(Exception):
             parts.append(f"retry_after={self.retry_after}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         kwargs = dict(
             status=self.status,
             http_status=self.http_status,
@@ -123,7 +132,7 @@ _CLASSES = [
 # (number, NAME, class name, extra built-in base or None, doc).
 STATUS_CODES = [(number, _status_name(number), *rest) for number, *rest in _CLASSES]
 
-_BY_STATUS = {}
+_BY_STATUS: Dict[int, Type[OciregError]] = {}
 
 
 def _make_classes():
@@ -144,18 +153,20 @@ def _make_classes():
 globals().update(_make_classes())
 
 
-def error_class(status):
+def error_class(status: int) -> Type[OciregError]:
     """The exception class of ``status`` (:class:`OciregError` if unknown)."""
     return _BY_STATUS.get(status, OciregError)
 
 
-def raise_last_error(status):
+def raise_last_error(status: int) -> NoReturn:
     """Raises the exception for ``status``, with this thread's last-error
     detail. Call it right after the failing call, on the same thread."""
     raise last_error(status)
 
 
-def last_error(status):
+def last_error(status: int) -> OciregError:
+    """The exception for ``status`` with this thread's last-error detail
+    (only what is certain when the detail belongs to another call)."""
     message = lib.ocireg_last_error_message()
     code = lib.ocireg_last_error_registry_code()
     http = lib.ocireg_last_error_http_status()

@@ -1,6 +1,8 @@
 """Image references and registry names, parsed and normalized the way
 docker does (``ocireg_reference_*`` and ``ocireg_registry_normalize``)."""
 
+from __future__ import annotations
+
 import ctypes
 from dataclasses import dataclass
 from typing import Optional
@@ -37,7 +39,7 @@ class Reference:
     canonical: str
     familiar: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.canonical
 
 
@@ -49,7 +51,7 @@ def _refuse_nul(value, what):
         )
 
 
-def parse_reference(text):
+def parse_reference(text: str) -> Reference:
     """Parses ``[registry/]repository[:tag][@digest]`` into a
     :class:`Reference`. A malformed reference raises
     :class:`InvalidReferenceError` (:class:`InvalidDigestError` for the part
@@ -74,7 +76,7 @@ def parse_reference(text):
         lib.ocireg_reference_free(ptr)
 
 
-def normalize_registry(name):
+def normalize_registry(name: str) -> str:
     """Normalizes a registry name as a user writes it (a ``docker login``
     argument, an auth-file key): ``https://index.docker.io/v1/``,
     ``index.docker.io`` and ``registry-1.docker.io`` are ``docker.io``;
