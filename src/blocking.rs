@@ -40,7 +40,10 @@ fn new_runtime() -> std::result::Result<Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ocireg")
-        .on_thread_start(crate::log::mark_library_thread)
+        .on_thread_start(|| {
+            crate::log::mark_library_thread();
+            crate::ffi::signals::block_sigpipe_in_this_thread();
+        })
         .build()
         .map_err(|e| e.to_string())
 }
@@ -69,6 +72,18 @@ fn runtime() -> Result<&'static Runtime> {
     let runtime: &'static Runtime = Box::leak(Box::new(new_runtime().map_err(|e| failed(&e))?));
     forked.push((pid, runtime));
     Ok(runtime)
+}
+
+/// Test support: runs `work` on one of the runtime's own threads; its
+/// result.
+#[cfg(test)]
+pub(crate) fn run_on_runtime_for_tests<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let runtime = runtime().expect("the runtime starts");
+    runtime
+        .block_on(runtime.spawn(async move { work() }))
+        .expect("the task ends")
 }
 
 /// Runs `future` to completion on the shared runtime.

@@ -5,6 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::last_error::{set_error, set_plain};
 use super::panic_log::InCall;
+use super::signals::with_sigpipe_blocked;
 use super::status::ocireg_status;
 use crate::error::Error;
 
@@ -27,12 +28,15 @@ impl From<Error> for FfiError {
 /// The result type inside exports.
 pub type FfiResult<T = ()> = Result<T, FfiError>;
 
-/// Runs `body` inside the panic boundary and turns its outcome into a
-/// status, recording the detail of a failure for `ocireg_last_error_*`.
+/// Runs `body` inside the panic boundary, with `SIGPIPE` blocked in this
+/// thread (see `signals`), and turns its outcome into a status, recording
+/// the detail of a failure for `ocireg_last_error_*`.
 /// A panic's message goes to the log sink (see `panic_log`), not stderr.
 pub fn guard(body: impl FnOnce() -> FfiResult) -> ocireg_status {
     let _in_call = InCall::enter();
-    match catch_unwind(AssertUnwindSafe(body)) {
+    // Socket writes on this thread (the blocking facade polls here) must
+    // not raise SIGPIPE in a host that leaves it at its default.
+    match with_sigpipe_blocked(|| catch_unwind(AssertUnwindSafe(body))) {
         Ok(Ok(())) => ocireg_status::OCIREG_OK,
         Ok(Err(FfiError::Null(name))) => set_plain(
             ocireg_status::OCIREG_ERR_NULL_ARGUMENT,

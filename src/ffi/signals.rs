@@ -1,14 +1,23 @@
 //! Keeping `SIGPIPE` away from the host process.
 //!
-//! Writing to a pipe whose reader is gone raises `SIGPIPE`, and a C or Go
-//! host leaves its disposition at the default, which kills the process
-//! (Rust programs ignore it, so only non-Rust hosts see this). Sockets have
-//! `MSG_NOSIGNAL`; pipes do not. So a pipe write that may hit a closed pipe
-//! (a credential helper's stdin) runs with `SIGPIPE` blocked in the writing
-//! thread, and a `SIGPIPE` the write raised is taken off the thread's
-//! pending set before the mask is restored, as libpq does. The write itself
-//! then fails with `EPIPE`. Nothing process-wide is changed: the thread's
-//! mask only, for the length of one write.
+//! Writing to a pipe or socket whose peer is gone raises `SIGPIPE`, and a C
+//! or Go host leaves its disposition at the default, which kills the
+//! process (Rust programs ignore it, so only non-Rust hosts see this).
+//! `send` with `MSG_NOSIGNAL` does not raise it, but std's vectored socket
+//! writes (`writev`, which hyper and rustls use through tokio and mio) and
+//! pipe writes do. So nothing of ours writes with `SIGPIPE` deliverable:
+//! - the runtime's own threads block it for good when they start
+//!   ([`block_sigpipe_in_this_thread`]): a `SIGPIPE` raised there stays
+//!   pending on that thread, never delivered;
+//! - a C API call blocks it in the caller's thread for the length of the
+//!   call (`guard`, through [`with_sigpipe_blocked`]: the blocking facade
+//!   polls its future, connection set-up included, on that thread), and a
+//!   `SIGPIPE` the call raised is taken off the thread's pending set before
+//!   the mask is restored, as libpq does;
+//! - a pipe write to a credential helper does the same around that write.
+//!
+//! The write itself then fails with `EPIPE`. Nothing process-wide is
+//! changed: thread masks only, the caller's for the length of one call.
 
 use std::mem::MaybeUninit;
 
@@ -17,6 +26,18 @@ use std::mem::MaybeUninit;
 pub(crate) fn with_sigpipe_blocked<T>(write: impl FnOnce() -> T) -> T {
     let _blocked = SigpipeBlocked::new();
     write()
+}
+
+/// Blocks `SIGPIPE` in the calling thread for the rest of its life: for the
+/// runtime's own threads (`on_thread_start`), which write to sockets and
+/// run nothing of the host's.
+pub(crate) fn block_sigpipe_in_this_thread() {
+    let set = sigpipe_set();
+    // SAFETY: `set` is an initialized sigset_t; a NULL old set is allowed.
+    // Failure (impossible with a valid set) would leave the mask as it was.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, std::ptr::null_mut());
+    }
 }
 
 /// `SIGPIPE` blocked in this thread until dropped.
@@ -157,6 +178,42 @@ mod tests {
         }
         assert!(!sigpipe_pending());
         assert_eq!(sigpipe_set_blocked(), before);
+    }
+
+    /// A vectored write to a socket whose peer is gone (`writev`, no
+    /// `MSG_NOSIGNAL`) raises `SIGPIPE`: inside a C API call it fails with
+    /// `EPIPE` and leaves nothing pending, with `SIGPIPE` at its default
+    /// disposition (as in a C or Go host), which would otherwise kill us.
+    #[test]
+    fn a_vectored_socket_write_inside_a_call_fails_instead_of_killing() {
+        use std::io::{IoSlice, Write};
+        default_sigpipe_for_tests();
+        let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+        drop(theirs);
+        let status = crate::ffi::guard::guard(|| {
+            let err = ours
+                .write_vectored(&[IoSlice::new(b"a"), IoSlice::new(b"b")])
+                .expect_err("the peer is gone");
+            assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+            Ok(())
+        });
+        assert_eq!(status, crate::ffi::status::ocireg_status::OCIREG_OK);
+        assert!(!sigpipe_pending());
+        assert!(!sigpipe_set_blocked(), "the caller's mask is restored");
+    }
+
+    /// The runtime's threads block `SIGPIPE` when they start.
+    #[test]
+    fn runtime_threads_block_sigpipe() {
+        use std::io::{IoSlice, Write};
+        default_sigpipe_for_tests();
+        let blocked = crate::blocking::run_on_runtime_for_tests(|| {
+            let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+            drop(theirs);
+            let failed = ours.write_vectored(&[IoSlice::new(b"a")]).is_err();
+            failed && sigpipe_set_blocked()
+        });
+        assert!(blocked);
     }
 
     fn sigpipe_set_blocked() -> bool {
