@@ -1929,6 +1929,107 @@ ocireg_status ocireg_client_image_inspect(const ocireg_client *client,
                                           const ocireg_cancel *cancel,
                                           char **json_out);
 
+// Makes artifact options: artifact type `application/vnd.unknown.artifact.v1`,
+// no annotations but `org.opencontainers.image.created` (added at push
+// time, as oras does), no subject.
+//
+// @return the options (free them with `ocireg_artifact_options_free`);
+//         NULL only if the library panicked.
+ocireg_artifact_options *ocireg_artifact_options_new(void);
+
+// Frees artifact options.
+//
+// @param options the options, or NULL (a no-op).
+void ocireg_artifact_options_free(ocireg_artifact_options *options);
+
+// Sets the manifest's `artifactType`.
+//
+// @param options the options.
+// @param artifact_type a media type, such as `application/vnd.example+json`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty type,
+//         or an argument error.
+ocireg_status ocireg_artifact_options_set_artifact_type(ocireg_artifact_options *options,
+                                                        const char *artifact_type);
+
+// Adds (or replaces) an annotation of the manifest. Giving
+// `org.opencontainers.image.created` replaces the time a push adds.
+//
+// @param options the options.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_artifact_options_add_annotation(ocireg_artifact_options *options,
+                                                     const char *key,
+                                                     const char *value);
+
+// Attaches the artifact to a manifest (its `subject`), which must be in
+// the repository the artifact is pushed to.
+//
+// @param options the options.
+// @param subject the subject's reference, by tag or digest.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_REFERENCE`, or an argument error.
+ocireg_status ocireg_artifact_options_set_subject(ocireg_artifact_options *options,
+                                                  const char *subject);
+
+// Pushes files as an artifact, as `oras push` does: the empty config, one
+// layer per file titled with its base name
+// (`org.opencontainers.image.title`), the options' type, annotations and
+// subject. Each file is hashed, then streamed and verified as it leaves;
+// the manifest goes last. The same files and options give the same
+// digest as oras.
+//
+// @param client the client.
+// @param reference where to push, by tag.
+// @param paths an array of `count` file paths: regular files with
+//        distinct base names that are plain file names.
+// @param media_types NULL, or an array of `count` layer media types
+//        (`""` for the default, `application/vnd.oci.image.layer.v1.tar`).
+// @param count the number of files, 1 to 1000.
+// @param options NULL for the defaults, or the options.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the manifest's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (no files, too many,
+//         two with one name, a name that is not a plain file name, a
+//         directory, a subject in another repository), `OCIREG_ERR_IO`,
+//         or the registry's error.
+ocireg_status ocireg_client_artifact_push(const ocireg_client *client,
+                                          const char *reference,
+                                          const char *const *paths,
+                                          const char *const *media_types,
+                                          size_t count,
+                                          const ocireg_artifact_options *options,
+                                          const ocireg_cancel *cancel,
+                                          char **digest_out);
+
+// Pulls an artifact's files into a directory (created when missing), each
+// under its title, as `oras pull` does; layers without a title are
+// skipped. Every name is checked before anything is written: a title with
+// `/` or `\`, `.`, `..`, an empty one, a control character, two layers
+// with one title, more than 1000 layers, and (unless `overwrite`) a name
+// that exists are refused; a symlink or directory of that name is refused
+// even with `overwrite`. Each file is written to a temporary file and put
+// in place after its digest checked out, so a failed pull leaves each file
+// complete or absent.
+//
+// @param client the client.
+// @param reference the artifact, by tag or digest.
+// @param dir the directory to write into.
+// @param overwrite non-zero: replace existing regular files.
+// @param cancel NULL, or a signal that stops the call.
+// @param names_out receives the names written (free the list with
+//        `ocireg_string_list_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (a refused name),
+//         `OCIREG_ERR_DIGEST_MISMATCH`, `OCIREG_ERR_IO`, or the registry's
+//         error.
+ocireg_status ocireg_client_artifact_pull(const ocireg_client *client,
+                                          const char *reference,
+                                          const char *dir,
+                                          int overwrite,
+                                          const ocireg_cancel *cancel,
+                                          ocireg_string_list **names_out);
+
 // Lists the platforms image `reference` offers. For an index (or Docker
 // manifest list) these are its entries and those of the indexes it nests
 // (at most 4 deep and 10,000 entries), in order; an entry without a
@@ -2068,107 +2169,6 @@ const char *ocireg_platform_list_media_type(const ocireg_platform_list *list, si
 //
 // @param list the list, or NULL (a no-op).
 void ocireg_platform_list_free(ocireg_platform_list *list);
-
-// Makes artifact options: artifact type `application/vnd.unknown.artifact.v1`,
-// no annotations but `org.opencontainers.image.created` (added at push
-// time, as oras does), no subject.
-//
-// @return the options (free them with `ocireg_artifact_options_free`);
-//         NULL only if the library panicked.
-ocireg_artifact_options *ocireg_artifact_options_new(void);
-
-// Frees artifact options.
-//
-// @param options the options, or NULL (a no-op).
-void ocireg_artifact_options_free(ocireg_artifact_options *options);
-
-// Sets the manifest's `artifactType`.
-//
-// @param options the options.
-// @param artifact_type a media type, such as `application/vnd.example+json`.
-// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty type,
-//         or an argument error.
-ocireg_status ocireg_artifact_options_set_artifact_type(ocireg_artifact_options *options,
-                                                        const char *artifact_type);
-
-// Adds (or replaces) an annotation of the manifest. Giving
-// `org.opencontainers.image.created` replaces the time a push adds.
-//
-// @param options the options.
-// @param key the annotation's key (not empty).
-// @param value its value.
-// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
-//         an argument error.
-ocireg_status ocireg_artifact_options_add_annotation(ocireg_artifact_options *options,
-                                                     const char *key,
-                                                     const char *value);
-
-// Attaches the artifact to a manifest (its `subject`), which must be in
-// the repository the artifact is pushed to.
-//
-// @param options the options.
-// @param subject the subject's reference, by tag or digest.
-// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_REFERENCE`, or an argument error.
-ocireg_status ocireg_artifact_options_set_subject(ocireg_artifact_options *options,
-                                                  const char *subject);
-
-// Pushes files as an artifact, as `oras push` does: the empty config, one
-// layer per file titled with its base name
-// (`org.opencontainers.image.title`), the options' type, annotations and
-// subject. Each file is hashed, then streamed and verified as it leaves;
-// the manifest goes last. The same files and options give the same
-// digest as oras.
-//
-// @param client the client.
-// @param reference where to push, by tag.
-// @param paths an array of `count` file paths: regular files with
-//        distinct base names that are plain file names.
-// @param media_types NULL, or an array of `count` layer media types
-//        (`""` for the default, `application/vnd.oci.image.layer.v1.tar`).
-// @param count the number of files, 1 to 1000.
-// @param options NULL for the defaults, or the options.
-// @param cancel NULL, or a signal that stops the call.
-// @param digest_out receives the manifest's digest (free it with
-//        `ocireg_string_free`), or NULL when not wanted.
-// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (no files, too many,
-//         two with one name, a name that is not a plain file name, a
-//         directory, a subject in another repository), `OCIREG_ERR_IO`,
-//         or the registry's error.
-ocireg_status ocireg_client_artifact_push(const ocireg_client *client,
-                                          const char *reference,
-                                          const char *const *paths,
-                                          const char *const *media_types,
-                                          size_t count,
-                                          const ocireg_artifact_options *options,
-                                          const ocireg_cancel *cancel,
-                                          char **digest_out);
-
-// Pulls an artifact's files into a directory (created when missing), each
-// under its title, as `oras pull` does; layers without a title are
-// skipped. Every name is checked before anything is written: a title with
-// `/` or `\`, `.`, `..`, an empty one, a control character, two layers
-// with one title, more than 1000 layers, and (unless `overwrite`) a name
-// that exists are refused; a symlink or directory of that name is refused
-// even with `overwrite`. Each file is written to a temporary file and put
-// in place after its digest checked out, so a failed pull leaves each file
-// complete or absent.
-//
-// @param client the client.
-// @param reference the artifact, by tag or digest.
-// @param dir the directory to write into.
-// @param overwrite non-zero: replace existing regular files.
-// @param cancel NULL, or a signal that stops the call.
-// @param names_out receives the names written (free the list with
-//        `ocireg_string_list_free`), or NULL when not wanted.
-// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (a refused name),
-//         `OCIREG_ERR_DIGEST_MISMATCH`, `OCIREG_ERR_IO`, or the registry's
-//         error.
-ocireg_status ocireg_client_artifact_pull(const ocireg_client *client,
-                                          const char *reference,
-                                          const char *dir,
-                                          int overwrite,
-                                          const ocireg_cancel *cancel,
-                                          ocireg_string_list **names_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -15,8 +15,8 @@ import (
 // title (org.opencontainers.image.title); MediaType is its layer's type
 // ("" for application/vnd.oci.image.layer.v1.tar).
 type ArtifactFile struct {
-	Path      string
-	MediaType string
+	Path      string // the file to push; its base name becomes the title
+	MediaType string // the layer's media type ("" for application/vnd.oci.image.layer.v1.tar)
 }
 
 // ArtifactOptions are what an artifact push can be told. The zero value

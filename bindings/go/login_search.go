@@ -88,12 +88,12 @@ func (c *Client) Logout(ctx context.Context, registry string, from LoginDestinat
 // SearchResult is one result of Search. Results of the catalog fallback
 // have a Name only.
 type SearchResult struct {
-	Name        string
-	Description string
-	StarCount   uint64
-	IsOfficial  bool
-	IsTrusted   bool
-	IsAutomated bool
+	Name        string // the repository name
+	Description string // the description ("" when the registry gave none)
+	StarCount   uint64 // the star count
+	IsOfficial  bool   // the result's is_official flag (Docker Hub's official images)
+	IsTrusted   bool   // the result's is_trusted flag, as the registry reported it
+	IsAutomated bool   // the result's is_automated flag, as the registry reported it
 }
 
 // Search searches registry for term: the v1 search endpoint, else the
@@ -133,9 +133,15 @@ func (c *Client) Search(ctx context.Context, registry, term string, limit int) (
 // RateLimit is a registry's rate limit. Each value is -1 (Source "") when
 // the registry did not report it: unknown, not zero.
 type RateLimit struct {
-	Limit, LimitWindowSeconds         int64
+	// Limit is ratelimit-limit: the requests allowed per window, and
+	// LimitWindowSeconds its window (";w="), in seconds.
+	Limit, LimitWindowSeconds int64
+	// Remaining is ratelimit-remaining: the requests left in the current
+	// window, and RemainingWindowSeconds its window (";w="), in seconds.
 	Remaining, RemainingWindowSeconds int64
-	Source                            string
+	// Source is docker-ratelimit-source: what the registry counts against
+	// (an address or an account id).
+	Source string
 }
 
 func takeRateLimit(h *C.ocireg_rate_limit) RateLimit {

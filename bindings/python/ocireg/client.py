@@ -36,6 +36,8 @@ StrPath = Union[str, bytes, "os.PathLike[str]"]
 # Called with (bytes done, bytes in all or None when unknown); an exception
 # it raises stops the call and is raised to the caller.
 ProgressFunc = Callable[[int, Optional[int]], object]
+# Request headers for Client.request: a dict, or (name, value) pairs in order.
+Headers = Union[Dict[str, str], Iterable[Tuple[str, str]]]
 
 __all__ = [
     "BlobReader",
@@ -552,7 +554,7 @@ class Platform:
     size: int
     media_type: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         text = f"{self.os}/{self.architecture}"
         return f"{text}/{self.variant}" if self.variant else text
 
@@ -995,7 +997,16 @@ class Client(_Handle):
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_check_credentials(client, raw, c))
 
-    def login(self, registry, username, password, *, auth_file=None, docker=False, cancel=None) -> str:
+    def login(
+        self,
+        registry: str,
+        username: str,
+        password: str,
+        *,
+        auth_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        docker: bool = False,
+        cancel: Optional[Cancel] = None,
+    ) -> str:
         """Checks ``username``/``password`` against ``registry``, then stores
         them where the tool looks first: containers' auth.json by default
         (``$REGISTRY_AUTH_FILE``, else ``$XDG_RUNTIME_DIR/containers/auth.json``),
@@ -1013,7 +1024,15 @@ class Client(_Handle):
             _check(lib.ocireg_client_login(client, raw, user, secret, kind, file, c, byref(where)))
         return _take_string(where)
 
-    def logout(self, registry=None, *, all=False, auth_file=None, docker=False, cancel=None) -> str:
+    def logout(
+        self,
+        registry: Optional[str] = None,
+        *,
+        all: bool = False,
+        auth_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        docker: bool = False,
+        cancel: Optional[Cancel] = None,
+    ) -> str:
         """Erases the stored credential of ``registry`` (or, with
         ``all=True``, every one) from the same place ``login`` stores it.
         Raises ``NotFoundError`` when there was none."""
@@ -1026,7 +1045,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_logout(client, raw, kind, file, 1 if all else 0, c, byref(where)))
         return _take_string(where)
 
-    def search(self, registry, term, limit=25, *, cancel=None) -> List[SearchResult]:
+    def search(self, registry: str, term: str, limit: int = 25, *, cancel: Optional[Cancel] = None) -> List[SearchResult]:
         """Searches ``registry`` for ``term``: the v1 search endpoint, else
         the catalog filtered by ``term``; at most ``limit`` (1-10000)
         results, even where the registry ignores the limit."""
@@ -1053,7 +1072,7 @@ class Client(_Handle):
         finally:
             lib.ocireg_search_results_free(out)
 
-    def digest(self, reference, *, cancel=None) -> str:
+    def digest(self, reference: str, *, cancel: Optional[Cancel] = None) -> str:
         """The digest of manifest ``reference`` from a HEAD alone (not
         counted as a pull on Docker Hub); ``ProtocolError`` when the
         registry sends no Docker-Content-Digest for a tag."""
@@ -1063,7 +1082,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_digest(client, raw, c, byref(out)))
         return _take_string(out)
 
-    def rate_limit(self, reference, *, cancel=None) -> RateLimit:
+    def rate_limit(self, reference: str, *, cancel: Optional[Cancel] = None) -> RateLimit:
         """The rate limit of ``reference``'s registry, from a manifest HEAD
         (not counted as a pull). A 429 raises ``TooManyRequestsError``;
         ``last_rate_limit`` then gives what it reported."""
@@ -1073,7 +1092,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_rate_limit(client, raw, c, byref(out)))
         return _take_rate_limit(out)
 
-    def last_rate_limit(self, registry) -> RateLimit:
+    def last_rate_limit(self, registry: str) -> RateLimit:
         """The rate limit ``registry`` reported on the last manifest
         response (a 429 included) this client saw; all None when none."""
         raw = _cstr(registry, "registry")
@@ -1119,7 +1138,7 @@ class Client(_Handle):
             _check(lib.ocireg_client_config_get(client, raw, plat, c, byref(out)))
         return _take_content(out)
 
-    def platforms(self, reference, *, cancel=None) -> List[Platform]:
+    def platforms(self, reference: str, *, cancel: Optional[Cancel] = None) -> List[Platform]:
         """The platforms image ``reference`` offers, each with its image
         manifest's digest, size and media type. For an index these are its
         entries and those of the indexes it nests, in order; for a
@@ -1131,7 +1150,9 @@ class Client(_Handle):
             _check(lib.ocireg_client_platforms_get(client, raw, c, byref(out)))
         return _take_platform_list(out)
 
-    def get_manifest_for_platform(self, reference, platform=None, *, cancel=None) -> Manifest:
+    def get_manifest_for_platform(
+        self, reference: str, platform: Optional[str] = None, *, cancel: Optional[Cancel] = None
+    ) -> Manifest:
         """The image manifest of ``platform`` (``"os/arch[/variant]"``; None
         for this machine's) under ``reference``: through an index (and the
         indexes it nests), the matching entry; a single-platform manifest
@@ -1195,7 +1216,7 @@ class Client(_Handle):
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_manifest_delete(client, raw, c))
 
-    def untag(self, reference, *, via_throwaway_manifest=False, cancel=None) -> bool:
+    def untag(self, reference: str, *, via_throwaway_manifest: bool = False, cancel: Optional[Cancel] = None) -> bool:
         """Deletes tag ``reference`` (``repo:tag``) and nothing else: the
         manifest and its other tags stay. A registry that does not delete
         tags raises ``UnsupportedError`` unless ``via_throwaway_manifest``:
@@ -1212,14 +1233,14 @@ class Client(_Handle):
 
     def push_artifact(
         self,
-        reference,
-        files,
+        reference: str,
+        files: Union[StrPath, Iterable[StrPath]],
         *,
-        artifact_type=None,
-        annotations=None,
-        subject=None,
-        media_types=None,
-        cancel=None,
+        artifact_type: Optional[str] = None,
+        annotations: Optional[Mapping[str, str]] = None,
+        subject: Optional[str] = None,
+        media_types: Optional[Iterable[Optional[str]]] = None,
+        cancel: Optional[Cancel] = None,
     ) -> str:
         """Pushes ``files`` (paths) as an artifact to ``reference`` (a tag),
         as ``oras push`` does, and returns the manifest's digest. Each
@@ -1257,7 +1278,9 @@ class Client(_Handle):
             lib.ocireg_artifact_options_free(opts)
         return _take_string(out)
 
-    def pull_artifact(self, reference, directory, *, overwrite=False, cancel=None) -> List[str]:
+    def pull_artifact(
+        self, reference: str, directory: StrPath, *, overwrite: bool = False, cancel: Optional[Cancel] = None
+    ) -> List[str]:
         """Writes the files of artifact ``reference`` into ``directory``
         under their titles, as ``oras pull`` does, and returns their names.
         Unsafe titles (paths, ``..``, ...) and, unless ``overwrite``,
@@ -1439,8 +1462,19 @@ class Client(_Handle):
         cbs.check(status)
         return out
 
-    def request(self, method, host, path, *, headers=None, scopes=None, data=None, length=None,
-                max_body=_raw_request.DEFAULT_MAX_BODY, cancel=None) -> "_raw_request.Response":
+    def request(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        *,
+        headers: Optional[Headers] = None,
+        scopes: Optional[Union[str, Iterable[str]]] = None,
+        data: Any = None,
+        length: Optional[int] = None,
+        max_body: Optional[int] = _raw_request.DEFAULT_MAX_BODY,
+        cancel: Optional[Cancel] = None,
+    ) -> _raw_request.Response:
         """Sends a raw request of ``method`` (GET, HEAD, POST, PUT, PATCH,
         DELETE) to ``path`` (with its query) on registry ``host`` with this
         client's credentials, TLS and proxy, and returns a
@@ -1456,8 +1490,20 @@ class Client(_Handle):
         out = self._raw(method, host, path, body.extend, headers, scopes, data, length, max_body, cancel)
         return _raw_request.take_response(out, bytes(body))
 
-    def request_to(self, method, host, path, fileobj, *, headers=None, scopes=None, data=None,
-                   length=None, max_body=None, cancel=None) -> "_raw_request.Response":
+    def request_to(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        fileobj: BinaryIO,
+        *,
+        headers: Optional[Headers] = None,
+        scopes: Optional[Union[str, Iterable[str]]] = None,
+        data: Any = None,
+        length: Optional[int] = None,
+        max_body: Optional[int] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> _raw_request.Response:
         """:meth:`request`, streaming the response body into ``fileobj``
         (anything with ``write()``) as it arrives instead of holding it;
         the :class:`Response` returned has ``body`` None. No bound on the

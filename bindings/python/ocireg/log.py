@@ -9,6 +9,8 @@ Messages never carry credentials: no header is ever logged, and URLs lose
 their userinfo and signed query values.
 """
 
+from __future__ import annotations
+
 import atexit
 import threading
 from typing import Callable, Optional

@@ -10,6 +10,8 @@ query is the caller's), at most 64 headers and 64 KiB of them (never
 ``Authorization`` never follows a redirect to another origin.
 """
 
+from __future__ import annotations
+
 from ctypes import byref
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
