@@ -97,7 +97,9 @@ async fn an_attached_artifact_is_listed_by_the_referrers_api() {
     let digest = client.push_artifact(&art, &[file], &options).await.unwrap();
     let referrers = client.referrers(&image, None).await.unwrap();
     assert!(
-        referrers.iter().any(|d| d.descriptor.digest == digest.to_string()),
+        referrers
+            .iter()
+            .any(|d| d.descriptor.digest == digest.to_string()),
         "{referrers:?}"
     );
 }

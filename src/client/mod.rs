@@ -26,14 +26,14 @@ pub use self::blob_writer::{BlobWriter, MAX_CHUNK_SIZE};
 pub use self::blobs::BlobInfo;
 pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
-pub(crate) use self::untag::EMPTY_CONFIG;
-pub use self::untag::{UntagFallback, Untagged};
 pub use self::raw_request::{
     MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
     RawBody, RawRequest, RawResponse,
 };
 pub use self::referrers::{Referrer, ReferrerKind};
 pub use self::search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchResult};
+pub(crate) use self::untag::EMPTY_CONFIG;
+pub use self::untag::{UntagFallback, Untagged};
 pub use self::uploads::MountResult;
 pub(crate) use self::uploads::READ_SIZE;
 use reqwest::Method;

@@ -67,8 +67,8 @@ pub mod request;
 
 pub mod image;
 
-pub mod platforms;
 pub mod artifact;
+pub mod platforms;
 
 use std::ffi::c_char;
 
