@@ -106,21 +106,34 @@ impl Client {
     ) -> Result<Vec<SearchResult>> {
         let what = format!("searching the catalog of {host} for {term:?}");
         let scopes = vec![CATALOG_SCOPE.to_string()];
-        // No page size: the pages are filtered by the term, so a short page
-        // says nothing about whether more follow; `Link` still does.
-        self.paginate_up_to(host, "/v2/_catalog", None, scopes, &what, limit, |bytes| {
-            let page: CatalogPage = parse_json(bytes, "catalog")?;
-            Ok(page
-                .repositories
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|name| name.contains(term))
-                .map(|name| SearchResult {
-                    name,
-                    ..SearchResult::default()
-                })
-                .collect())
-        })
+        // The client's page size, if any; the pages are filtered by the
+        // term, so a page cut short by the filter ends the listing only when
+        // the registry sends no `Link` either.
+        let capped = self
+            .options()
+            .page_size
+            .map(|n| (n, result_name as fn(&SearchResult) -> &str));
+        self.paginate_up_to(
+            host,
+            "/v2/_catalog",
+            capped,
+            scopes,
+            &what,
+            limit,
+            |bytes| {
+                let page: CatalogPage = parse_json(bytes, "catalog")?;
+                Ok(page
+                    .repositories
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|name| name.contains(term))
+                    .map(|name| SearchResult {
+                        name,
+                        ..SearchResult::default()
+                    })
+                    .collect())
+            },
+        )
         .await
     }
 }
@@ -158,6 +171,11 @@ fn query_encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// The repository name of a search result (the catalog's `last=` key).
+fn result_name(result: &SearchResult) -> &str {
+    &result.name
 }
 
 #[cfg(test)]
