@@ -40,7 +40,7 @@ all: lib
 deps:
 	@scripts/install-deps.sh
 
-# Peer tools from the Go module proxy (crane, oras, regctl, cosign,
+# Peer tools from the Go module proxy (crane, oras, regctl,
 # distribution v3, toxiproxy), built once into $(go env GOPATH)/bin.
 peers:
 	@scripts/install-peers.sh
