@@ -76,10 +76,7 @@ pub unsafe extern "C" fn ocireg_client_config_get(
                 opt_str_arg(platform, "platform")?,
             )
         };
-        let platform = match platform {
-            Some(p) => Platform::parse(p)?,
-            None => Platform::host(),
-        };
+        let platform = Platform::parse_or_host(platform)?;
         let config = c.image_config(&r, &platform)?;
         out.write(ocireg_content::boxed(
             config.bytes,

@@ -120,10 +120,7 @@ pub unsafe extern "C" fn ocireg_client_manifest_get_platform(
                 opt_str_arg(platform, "platform")?,
             )
         };
-        let platform = match platform {
-            Some(p) => Platform::parse(p)?,
-            None => Platform::host(),
-        };
+        let platform = Platform::parse_or_host(platform)?;
         let m = c.image_manifest(&r, &platform)?;
         out.write(ocireg_content::boxed(m.bytes, &m.media_type, &m.digest));
         Ok(())

@@ -48,6 +48,12 @@ impl Platform {
         })
     }
 
+    /// `os/arch[/variant]` parsed, or this process's platform when `None`
+    /// (what the C API's optional platform arguments mean).
+    pub fn parse_or_host(s: Option<&str>) -> Result<Platform> {
+        s.map_or_else(|| Ok(Platform::host()), Platform::parse)
+    }
+
     /// The platform of this process, in Go's names.
     pub fn host() -> Platform {
         let (architecture, variant) = match std::env::consts::ARCH {
