@@ -35,6 +35,7 @@ pub mod media_type;
 mod oci_spec_types;
 pub mod options;
 pub mod reference;
+pub mod registries_conf;
 pub mod registry;
 mod transport;
 

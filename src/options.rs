@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
+use crate::registries_conf::ConfPaths;
 
 /// The longest timeout (and `max_retry_after`) accepted: 30 days. Longer
 /// ones are refused with `INVALID_ARGUMENT`; a zero timeout means none.
@@ -108,6 +109,16 @@ pub struct ClientOptions {
     /// 0.22 s at 8 and 0.22 s at 16, while peak memory grows with each
     /// transfer in flight (about 20 MiB at 4, 25 MiB at 8); 6 sits between.
     pub concurrency: usize,
+    /// The registries.conf to follow (containers-registries.conf(5), as
+    /// skopeo and podman do): pulls try the mirrors of the reference's
+    /// `[[registry]]` entry, then its (possibly rewritten) location; every
+    /// request to a `blocked` entry fails with `DENIED` before it is sent;
+    /// `insecure` endpoints are added to the insecure registries. `None`
+    /// (the default) reads no configuration, so an embedded client is
+    /// predictable; set it with [`ClientOptions::registries_conf`] or
+    /// [`ClientOptions::use_system_registries_conf`]. The files are read
+    /// when the client is made, which fails on a bad one.
+    pub registries_conf: Option<ConfPaths>,
 }
 
 impl Default for ClientOptions {
@@ -133,11 +144,33 @@ impl Default for ClientOptions {
             max_resumes: 5,
             upload_chunk_size: 8 * 1024 * 1024,
             concurrency: 6,
+            registries_conf: None,
         }
     }
 }
 
 impl ClientOptions {
+    /// Follows the registries.conf at `path` (it must exist) and the
+    /// drop-in directories (`/etc/containers/registries.conf.d`, then
+    /// `$HOME/.config/containers/registries.conf.d`), as skopeo's
+    /// `--registries-conf` does.
+    #[must_use]
+    pub fn registries_conf(mut self, path: impl Into<PathBuf>) -> ClientOptions {
+        self.registries_conf = Some(ConfPaths::explicit(path.into()));
+        self
+    }
+
+    /// Follows the registries.conf containers/image would read:
+    /// `$CONTAINERS_REGISTRIES_CONF`, else
+    /// `$HOME/.config/containers/registries.conf` when it exists, else
+    /// `/etc/containers/registries.conf`, with their drop-ins (see
+    /// [`ConfPaths::system`]).
+    #[must_use]
+    pub fn use_system_registries_conf(mut self) -> ClientOptions {
+        self.registries_conf = Some(ConfPaths::system());
+        self
+    }
+
     /// Checks every numeric option against its bound and the proxy's
     /// scheme; [`crate::Client::new`] calls it. A value out of range fails
     /// with `INVALID_ARGUMENT` naming the option and its range.

@@ -9,6 +9,7 @@ mod catalog;
 mod login;
 mod manifests;
 mod ping;
+mod pull_sources;
 mod rate_limit;
 mod raw_request;
 mod referrers;

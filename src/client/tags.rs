@@ -106,6 +106,7 @@ impl Client {
                 ),
             )
         };
+        self.transport.check_allowed(registry, &scopes)?;
         let base = self.transport.base_url(registry).await?;
         let origin = base.origin();
         let mut items: Vec<T> = Vec::new();

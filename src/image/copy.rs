@@ -32,7 +32,9 @@ impl Client {
         if same_registry {
             mounts.insert(0, source.repository().to_string());
         }
-        let (client, from, to) = (self.clone(), source.clone(), target.clone());
+        // Blobs come from the endpoint that served the top manifest.
+        let from = plan.top.source.clone().unwrap_or_else(|| source.clone());
+        let (client, from, to) = (self.clone(), from, target.clone());
         run_all(
             plan.blobs.clone(),
             self.options().concurrency,
@@ -68,7 +70,7 @@ async fn copy_blob(
         mounts,
         &tracker,
         |progress| async move {
-            let mut reader = client.get_blob(source, &blob.digest).await?;
+            let mut reader = client.get_blob_direct(source, &blob.digest).await?;
             reader.expect_size(blob.size)?;
             Ok(download_body(reader, progress))
         },

@@ -31,7 +31,8 @@ impl Client {
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_total(plan.blob_bytes());
         let jobs = plan.blobs.clone();
-        let (client, source, target) = (self.clone(), reference.clone(), layout.clone());
+        let source = plan.top.source.clone().unwrap_or_else(|| reference.clone());
+        let (client, source, target) = (self.clone(), source, layout.clone());
         run_all(
             jobs,
             self.options().concurrency,
@@ -101,10 +102,10 @@ async fn download(
     let mut reader = if offset > 0 {
         tracker.advance(&blob.digest, offset, offset, blob.size);
         client
-            .get_blob_range(source, &blob.digest, offset, Some(blob.size - offset))
+            .get_blob_range_direct(source, &blob.digest, offset, Some(blob.size - offset))
             .await?
     } else {
-        let mut reader = client.get_blob(source, &blob.digest).await?;
+        let mut reader = client.get_blob_direct(source, &blob.digest).await?;
         reader.expect_size(blob.size)?;
         // The sink's thread hashes and writes while this task receives; it
         // verifies before the blob takes its place.

@@ -48,6 +48,7 @@ impl Client {
                     bytes,
                     media_type,
                     digest,
+                    source: None,
                 })
             }
         })
@@ -101,7 +102,7 @@ impl Client {
         blob: &BlobRef,
         mounts: &[String],
     ) -> Result<bool> {
-        if self.blob_exists(target, &blob.digest).await? {
+        if self.blob_exists_direct(target, &blob.digest).await? {
             return Ok(true);
         }
         for from in mounts.iter().filter(|m| m.as_str() != target.repository()) {
@@ -161,5 +162,6 @@ async fn read_manifest(layout: &OciLayout, digest: &str, media_type: &str) -> Re
         bytes,
         media_type: media_type.to_string(),
         digest,
+        source: None,
     })
 }

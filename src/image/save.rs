@@ -80,7 +80,8 @@ impl Client {
             check_cancel(options)?;
             let name = format!("{}.tar", layer.digest.hex());
             out.write_all(&tar::header(&name, layer.size)?).await?;
-            let mut reader = self.get_blob(reference, &layer.digest).await?;
+            let source = manifest.source.as_ref().unwrap_or(reference);
+            let mut reader = self.get_blob_direct(source, &layer.digest).await?;
             reader.expect_size(layer.size)?;
             let mut done = 0u64;
             while let Some(chunk) = reader.chunk().await? {

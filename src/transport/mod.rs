@@ -34,6 +34,7 @@ use self::registry_state::{AuthMode, RegistryState};
 use self::sender::{Redirects, Retries, Sender};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::ClientOptions;
+use crate::registries_conf::RegistriesConf;
 use crate::registry::api_host;
 
 /// The HTTP layer shared by everything a client does: authentication
@@ -48,12 +49,29 @@ pub struct Transport {
     credentials: CredentialStore,
     tokens: TokenCache,
     registries: Mutex<HashMap<String, Arc<RegistryState>>>,
+    /// The registries.conf the options asked for, loaded once.
+    registries_conf: Option<Arc<RegistriesConf>>,
 }
 
 impl Transport {
     /// Builds the transport (connection pool, TLS, proxy) for `options`.
-    pub fn new(options: ClientOptions) -> Result<Transport> {
+    /// With a registries.conf, its `insecure` endpoints join the options'
+    /// insecure registries.
+    pub fn new(mut options: ClientOptions) -> Result<Transport> {
         options.validate()?;
+        let registries_conf = match &options.registries_conf {
+            Some(paths) => Some(Arc::new(paths.load()?)),
+            None => None,
+        };
+        if let Some(conf) = &registries_conf {
+            for host in conf.insecure_hosts() {
+                for name in [api_host(&host).to_string(), host] {
+                    if !options.insecure_registries.contains(&name) {
+                        options.insecure_registries.push(name);
+                    }
+                }
+            }
+        }
         let tls = tls::client_config(&options)?;
         let registry = Sender::new(&options, tls.clone(), Redirects::Registry)?;
         let token_server = Sender::new(&options, tls, Redirects::WithinOrigin)?;
@@ -71,7 +89,22 @@ impl Transport {
             credentials,
             tokens: TokenCache::new(),
             registries: Mutex::new(HashMap::new()),
+            registries_conf,
         })
+    }
+
+    /// The registries.conf this transport follows, if the options asked for one.
+    pub fn registries_conf(&self) -> Option<&Arc<RegistriesConf>> {
+        self.registries_conf.as_ref()
+    }
+
+    /// Refuses, before anything is sent, a request that registries.conf
+    /// blocks (`DENIED`, naming the file).
+    pub(crate) fn check_allowed(&self, registry: &str, scopes: &[String]) -> Result<()> {
+        match &self.registries_conf {
+            Some(conf) => conf.check_request_allowed(registry, scopes),
+            None => Ok(()),
+        }
     }
 
     /// The options this transport was built with.
@@ -94,6 +127,7 @@ impl Transport {
     /// On first contact the ping that finds the scheme is that ping.
     pub async fn ping(&self, registry: &str) -> Result<()> {
         let registry = api_host(registry);
+        self.check_allowed(registry, &[])?;
         let state = self.state(registry);
         match state.base.get() {
             Some(base) => self.ping_at(registry, base, &state, true).await,

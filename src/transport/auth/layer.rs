@@ -83,6 +83,7 @@ impl Transport {
         mut request: Request,
         what: &str,
     ) -> Result<(reqwest::Response, bool)> {
+        self.check_allowed(registry, &request.scopes)?;
         let base = self.base_url(registry).await?;
         let state = self.state(registry);
         let url = resolve(&base, &request.target, what)?;
