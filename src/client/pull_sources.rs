@@ -53,20 +53,32 @@ impl Client {
                     }
                     return Ok((value, source.reference));
                 }
-                Err(e) if i + 1 == count || matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Aborted) => {
+                Err(e)
+                    if i + 1 == count
+                        || matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Aborted) =>
+                {
                     return Err(if failed.is_empty() {
                         e
                     } else {
-                        e.context(format!("(mirrors also failed: {}) {}", failed.join(" "), source.reference))
+                        e.context(format!(
+                            "(mirrors also failed: {}) {}",
+                            failed.join(" "),
+                            source.reference
+                        ))
                     });
                 }
                 Err(e) => {
-                    log::log(LogLevel::Debug, || format!("{what}: {source} failed: {}", e.message()));
+                    log::log(LogLevel::Debug, || {
+                        format!("{what}: {source} failed: {}", e.message())
+                    });
                     failed.push(format!("[{}: {}]", source.reference, e.message()));
                 }
             }
         }
         // `pull_sources` always gives at least the primary.
-        Err(crate::error::Error::new(ErrorKind::Internal, format!("{what}: no endpoint to try")))
+        Err(crate::error::Error::new(
+            ErrorKind::Internal,
+            format!("{what}: no endpoint to try"),
+        ))
     }
 }

@@ -51,7 +51,8 @@ impl fmt::Display for PullSource {
 /// `example.com:5000`, as in containers/image); `*.example.com` matches
 /// any subdomain of example.com in the host part.
 pub(crate) fn matching_prefix_len(reference: &str, prefix: &str) -> Option<usize> {
-    let boundary = |at: usize| at == reference.len() || matches!(reference.as_bytes()[at], b':' | b'/' | b'@');
+    let boundary =
+        |at: usize| at == reference.len() || matches!(reference.as_bytes()[at], b':' | b'/' | b'@');
     if let Some(domain) = prefix.strip_prefix('*') {
         let index = reference.find(domain)?;
         if reference[..index].contains('/') {
@@ -163,7 +164,12 @@ impl RegistriesConf {
 }
 
 /// `location` followed by what `prefix` did not match of `reference`.
-fn rewrite(reference: &str, prefix: &str, location: &str, entry: &RegistryEntry) -> Result<Reference> {
+fn rewrite(
+    reference: &str,
+    prefix: &str,
+    location: &str,
+    entry: &RegistryEntry,
+) -> Result<Reference> {
     let matched = matching_prefix_len(reference, prefix).ok_or_else(|| {
         Error::new(
             ErrorKind::Internal,
@@ -202,7 +208,11 @@ mod tests {
             ("x.com/a.example.com", "*.example.com", None),
             ("a.example.community/x", "*.example.com", None),
         ] {
-            assert_eq!(matching_prefix_len(reference, prefix), expected, "{reference} {prefix}");
+            assert_eq!(
+                matching_prefix_len(reference, prefix),
+                expected,
+                "{reference} {prefix}"
+            );
         }
     }
 }

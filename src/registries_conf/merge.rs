@@ -58,7 +58,9 @@ impl ConfPaths {
         if let Some(path) = from_env {
             return ConfPaths::explicit(PathBuf::from(path));
         }
-        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
         if let Some(home) = &home {
             let user = home.join(USER_REGISTRIES_CONF);
             if user.exists() {
@@ -83,7 +85,9 @@ impl ConfPaths {
     /// `$CONTAINERS_REGISTRIES_CONF`) reads it.
     #[must_use]
     pub fn explicit(path: PathBuf) -> ConfPaths {
-        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
         ConfPaths {
             main: path,
             main_required: true,

@@ -169,7 +169,13 @@ impl RegistriesConf {
                     hosts.push(host(&entry.prefix));
                 }
             }
-            hosts.extend(entry.mirrors.iter().filter(|m| m.insecure).map(|m| host(&m.location)));
+            hosts.extend(
+                entry
+                    .mirrors
+                    .iter()
+                    .filter(|m| m.insecure)
+                    .map(|m| host(&m.location)),
+            );
         }
         hosts.retain(|h| !h.is_empty());
         hosts.sort();

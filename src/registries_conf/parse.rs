@@ -76,7 +76,12 @@ pub(crate) struct ConfFile {
 /// Reads a regular file of at most [`MAX_CONF_FILE_SIZE`] bytes; `Ok(None)`
 /// when it does not exist. Errors name the file.
 pub(crate) fn read_conf_file(path: &Path) -> Result<Option<String>> {
-    let fail = |why: String| Error::new(ErrorKind::InvalidArgument, format!("{}: {why}", path.display()));
+    let fail = |why: String| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{}: {why}", path.display()),
+        )
+    };
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -100,7 +105,12 @@ pub(crate) fn read_conf_file(path: &Path) -> Result<Option<String>> {
 /// the version 2 format. Every error is `INVALID_ARGUMENT` and starts with
 /// the file's path (and the line, for TOML errors).
 pub(crate) fn parse_conf(path: &Path, text: &str, drop_in: bool) -> Result<ConfFile> {
-    let fail = |why: String| Error::new(ErrorKind::InvalidArgument, format!("{}: {why}", path.display()));
+    let fail = |why: String| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{}: {why}", path.display()),
+        )
+    };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let at = e
             .span()
@@ -116,14 +126,18 @@ pub(crate) fn parse_conf(path: &Path, text: &str, drop_in: bool) -> Result<ConfF
     let mut raw = raw;
     if let Some(v1) = raw.registries.take() {
         if drop_in {
-            return Err(fail("registry must be in v2 format but is in v1".to_string()));
+            return Err(fail(
+                "registry must be in v2 format but is in v1".to_string(),
+            ));
         }
         if !raw.registry.is_empty()
             || raw.unqualified_search_registries.is_some()
             || raw.short_name_mode.is_some()
             || raw.aliases.is_some()
         {
-            return Err(fail("mixing sysregistry v1/v2 is not supported".to_string()));
+            return Err(fail(
+                "mixing sysregistry v1/v2 is not supported".to_string(),
+            ));
         }
         convert_v1(&v1, &mut raw).map_err(fail)?;
     }
@@ -135,7 +149,10 @@ pub(crate) fn parse_conf(path: &Path, text: &str, drop_in: bool) -> Result<ConfF
                 .map(|r| {
                     let r = parse_location(r)?;
                     if crate::registry::check(&r).is_err() {
-                        return Err(format!("invalid unqualified-search-registries entry {}", shown(&r)));
+                        return Err(format!(
+                            "invalid unqualified-search-registries entry {}",
+                            shown(&r)
+                        ));
                     }
                     Ok(r)
                 })
@@ -221,7 +238,10 @@ fn pull_from_mirror(value: &str, location: &str) -> std::result::Result<PullFrom
 /// and of several entries with one prefix the first kept (as
 /// containers/image does: the first longest prefix always won), sorted by
 /// prefix.
-fn post_process(raw: Vec<RawRegistry>, origin: &Path) -> std::result::Result<Vec<RegistryEntry>, String> {
+fn post_process(
+    raw: Vec<RawRegistry>,
+    origin: &Path,
+) -> std::result::Result<Vec<RegistryEntry>, String> {
     let mut entries: Vec<RegistryEntry> = Vec::new();
     for reg in raw {
         let location = parse_location(&reg.location)?;
@@ -294,7 +314,10 @@ fn post_process(raw: Vec<RawRegistry>, origin: &Path) -> std::result::Result<Vec
     };
     for (i, a) in entries.iter().enumerate() {
         for b in entries.iter().skip(i + 1).filter(|b| key(b) == key(a)) {
-            for (setting, differs) in [("insecure", a.insecure != b.insecure), ("blocked", a.blocked != b.blocked)] {
+            for (setting, differs) in [
+                ("insecure", a.insecure != b.insecure),
+                ("blocked", a.blocked != b.blocked),
+            ] {
                 if differs {
                     return Err(format!(
                         "registry {} is defined multiple times with conflicting '{setting}' setting",
@@ -334,7 +357,11 @@ fn convert_v1(v1: &toml::Table, raw: &mut RawFile) -> std::result::Result<(), St
     let search = list("search")?;
     let mut order: Vec<String> = Vec::new();
     let mut by_location: BTreeMap<String, RawRegistry> = BTreeMap::new();
-    for (table, insecure, blocked) in [("search", false, false), ("insecure", true, false), ("block", false, true)] {
+    for (table, insecure, blocked) in [
+        ("search", false, false),
+        ("insecure", true, false),
+        ("block", false, true),
+    ] {
         for location in list(table)? {
             let entry = by_location.entry(location.clone()).or_insert_with(|| {
                 order.push(location.clone());
@@ -347,10 +374,7 @@ fn convert_v1(v1: &toml::Table, raw: &mut RawFile) -> std::result::Result<(), St
             entry.blocked |= blocked;
         }
     }
-    raw.registry = order
-        .iter()
-        .filter_map(|l| by_location.remove(l))
-        .collect();
+    raw.registry = order.iter().filter_map(|l| by_location.remove(l)).collect();
     raw.unqualified_search_registries = Some(search);
     Ok(())
 }

@@ -54,10 +54,14 @@ pub(crate) fn load_alias_cache(path: &Path) -> Result<BTreeMap<String, Option<St
     let fail = |why: String| {
         Error::new(
             ErrorKind::InvalidArgument,
-            format!("loading short-name aliases config file {}: {why}", path.display()),
+            format!(
+                "loading short-name aliases config file {}: {why}",
+                path.display()
+            ),
         )
     };
-    let cache: CacheFile = toml::from_str(&text).map_err(|e| fail(e.message().trim().to_string()))?;
+    let cache: CacheFile =
+        toml::from_str(&text).map_err(|e| fail(e.message().trim().to_string()))?;
     parse_aliases(cache.aliases.unwrap_or_default()).map_err(fail)
 }
 
@@ -135,7 +139,11 @@ impl RegistriesConf {
     /// several search candidates need a choice: with `can_prompt` they come
     /// back with `must_choose` set, without it the call fails with
     /// `INVALID_ARGUMENT` ("ambiguous"). Errors name the configuration files.
-    pub fn short_name_candidates(&self, name: &str, can_prompt: bool) -> Result<ShortNameCandidates> {
+    pub fn short_name_candidates(
+        &self,
+        name: &str,
+        can_prompt: bool,
+    ) -> Result<ShortNameCandidates> {
         let invalid = |why: String| Error::new(ErrorKind::InvalidReference, why);
         let (repo, suffix) = split_tag_or_digest(name);
         let qualified = repo
@@ -205,7 +213,9 @@ impl RegistriesConf {
     /// The alias of a short name: the alias cache first, then the files.
     fn alias(&self, name: &str) -> Option<(String, PathBuf)> {
         if let Some(entry) = self.alias_cache.get(name) {
-            return entry.clone().map(|v| (v, self.alias_cache_path.clone().unwrap_or_default()));
+            return entry
+                .clone()
+                .map(|v| (v, self.alias_cache_path.clone().unwrap_or_default()));
         }
         self.aliases
             .get(name)
@@ -231,19 +241,32 @@ mod tests {
     fn short_names_and_alias_values_are_checked() {
         validate_short_name("busybox").unwrap();
         validate_short_name("team/app").unwrap();
-        assert!(validate_short_name("busybox:1").unwrap_err().contains("tag"));
-        assert!(validate_short_name("quay.io/x").unwrap_err().contains("registry"));
+        assert!(
+            validate_short_name("busybox:1")
+                .unwrap_err()
+                .contains("tag")
+        );
+        assert!(
+            validate_short_name("quay.io/x")
+                .unwrap_err()
+                .contains("registry")
+        );
         assert_eq!(
             parse_alias_value("docker.io/alpine").unwrap(),
             "docker.io/library/alpine"
         );
-        assert!(parse_alias_value("alpine").unwrap_err().contains("registry"));
-        assert!(parse_alias_value("quay.io/a:1").unwrap_err().contains("tag"));
+        assert!(
+            parse_alias_value("alpine")
+                .unwrap_err()
+                .contains("registry")
+        );
+        assert!(
+            parse_alias_value("quay.io/a:1")
+                .unwrap_err()
+                .contains("tag")
+        );
         assert_eq!(split_tag_or_digest("a/b:1"), ("a/b", ":1"));
         assert_eq!(split_tag_or_digest("b"), ("b", ""));
-        assert_eq!(
-            split_tag_or_digest("b@sha256:00"),
-            ("b", "@sha256:00")
-        );
+        assert_eq!(split_tag_or_digest("b@sha256:00"), ("b", "@sha256:00"));
     }
 }

@@ -252,7 +252,10 @@ impl Client {
                 let Ok(digest) = Digest::parse(&text) else {
                     return Ok(Some(text));
                 };
-                match self.head_manifest_direct(&reference.with_digest(digest)).await {
+                match self
+                    .head_manifest_direct(&reference.with_digest(digest))
+                    .await
+                {
                     Ok(_) => Ok(None),
                     Err(e) if e.kind() == ErrorKind::NotFound => Ok(Some(text)),
                     Err(e) => Err(e.context("checking an entry of the referrers fallback index")),

@@ -119,7 +119,9 @@ impl Client {
                 }
                 let digest = Digest::parse(&d.digest)
                     .map_err(|e| e.context("an entry of the referrers listing"))?;
-                let manifest = self.get_manifest_direct(&reference.with_digest(digest)).await?;
+                let manifest = self
+                    .get_manifest_direct(&reference.with_digest(digest))
+                    .await?;
                 d.artifact_type = listed_artifact_type(&manifest.fields()?);
                 Ok(d)
             })
