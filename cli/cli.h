@@ -47,6 +47,8 @@ struct cli {
     const char *pass;
     int password_stdin;
     const char *auth_file;
+    const char *registries_conf; /* --registries-conf FILE */
+    int no_registries_conf;      /* --no-registries-conf */
     const char *platform;
     uint32_t jobs;
     int progress;
@@ -129,6 +131,10 @@ void image_progress_end(struct image_progress *p, int ok);
 int take_password(struct cli *cli);
 void free_password(struct cli *cli);
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
+
+/* common.c: registries.conf, the system's unless --registries-conf FILE or
+ * --no-registries-conf */
+ocireg_status set_registries_conf(const struct cli *cli, ocireg_options *options);
 
 /* The commands: registry.c, manifests.c, blobs.c, images.c, artifact.c,
  * reference.c, request.c, auth.c (login, logout), search.c (search,

@@ -174,3 +174,13 @@ void put_json_string(const char *text)
     }
     putchar('"');
 }
+
+ocireg_status set_registries_conf(const struct cli *cli, ocireg_options *options)
+{
+    /* As skopeo: the system's configuration unless told otherwise. */
+    if (cli->no_registries_conf)
+        return OCIREG_OK;
+    if (cli->registries_conf != NULL)
+        return ocireg_options_set_registries_conf(options, cli->registries_conf);
+    return ocireg_options_use_system_registries_conf(options, 1);
+}

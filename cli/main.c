@@ -152,6 +152,13 @@ static const char usage_options[] =
     "                               auth.json, $DOCKER_CONFIG/config.json or\n"
     "                               ~/.docker/config.json, ~/.dockercfg: the\n"
     "                               first holding the registry)\n"
+    "  --registries-conf FILE       mirrors, rewrites, blocked and insecure registries\n"
+    "                               from FILE (default: the system's, as skopeo:\n"
+    "                               $CONTAINERS_REGISTRIES_CONF, ~/.config/containers/\n"
+    "                               registries.conf or /etc/containers/registries.conf,\n"
+    "                               and registries.conf.d); --verbose says which\n"
+    "                               endpoint served\n"
+    "  --no-registries-conf         read no registries.conf\n"
     "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
     "                               machine's; manifest, config and the whole-image\n"
     "                               commands)\n"
@@ -341,6 +348,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->tags = 1;
     } else if (strcmp(arg, "--verbose") == 0) {
         cli->verbose = 1;
+    } else if (strcmp(arg, "--no-registries-conf") == 0) {
+        cli->no_registries_conf = 1;
     } else if (strcmp(arg, "--overwrite") == 0) {
         cli->overwrite = 1;
     } else if (strcmp(arg, "--via-throwaway-manifest") == 0) {
@@ -381,6 +390,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->insecure[cli->insecure_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--ca-file", &cli->ca_file)) != 0 ||
                (r = option_value(argc, argv, i, "--auth-file", &cli->auth_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--registries-conf", &cli->registries_conf)) != 0 ||
                (r = option_value(argc, argv, i, "--authfile", &cli->login_file)) != 0 ||
                (r = option_value(argc, argv, i, "--limit", &cli->limit)) != 0 ||
                (r = option_value(argc, argv, i, "--platform", &cli->platform)) != 0 ||
@@ -465,6 +475,8 @@ static int check_options(const struct cli *cli)
         return usage_error("--authfile and --docker only go with", "login and logout");
     if (cli->login_file != NULL && cli->docker)
         return usage_error("--authfile and --docker exclude each other", NULL);
+    if (cli->no_registries_conf && cli->registries_conf != NULL)
+        return usage_error("--registries-conf and --no-registries-conf exclude each other", NULL);
     if (cli->docker && cli->auth_file != NULL)
         return usage_error("--auth-file and --docker exclude each other", NULL);
     if (cli->user != NULL && run == cmd_logout)
@@ -538,6 +550,8 @@ static int make_client(struct cli *cli)
         st = ocireg_options_add_ca_file(options, cli->ca_file);
     if (st == OCIREG_OK && cli->auth_file != NULL)
         st = ocireg_options_set_auth_file(options, cli->auth_file);
+    if (st == OCIREG_OK)
+        st = set_registries_conf(cli, options);
     if (st == OCIREG_OK && cli->jobs > 0)
         st = ocireg_options_set_concurrency(options, cli->jobs);
     if (st == OCIREG_OK)

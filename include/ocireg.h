@@ -774,6 +774,62 @@ ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size
 //         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
 
+// Makes the client follow the registries.conf at `path` and the drop-in
+// directories (`/etc/containers/registries.conf.d`, then
+// `$HOME/.config/containers/registries.conf.d`, `*.conf` in lexical
+// order), as skopeo's `--registries-conf` does. Pulls (manifest and blob
+// reads, whole-image pulls, copies' sources) then try the mirrors of the
+// reference's `[[registry]]` entry in order (honouring `pull-from-mirror`
+// and `mirror-by-digest-only`), then its location (rewritten when the
+// entry says so), all blobs of an image from the endpoint that served its
+// manifest; pushes, listings and referrers go to the reference's registry
+// only. A `blocked` entry fails every request to it with
+// `OCIREG_ERR_DENIED`, naming the file, before anything is sent;
+// `insecure` endpoints may be reached over plain HTTP or without
+// certificate checks. The files are read by `ocireg_client_new`, which
+// fails with `OCIREG_ERR_INVALID_ARGUMENT` naming the file (and the line of
+// a TOML error) on a bad one. Without this call (or
+// `ocireg_options_use_system_registries_conf`) no registries.conf is read.
+//
+// @param options the options.
+// @param path the file's path.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a regular file this process can
+//         read.
+ocireg_status ocireg_options_set_registries_conf(ocireg_options *options, const char *path);
+
+// Makes the client follow (non-zero) or not follow (zero) the
+// registries.conf containers/image would read: `$CONTAINERS_REGISTRIES_CONF`
+// when set, else `$HOME/.config/containers/registries.conf` when it exists
+// (with its drop-in directory only), else `/etc/containers/registries.conf`
+// (missing is no configuration), with the drop-ins of
+// `ocireg_options_set_registries_conf`. Zero also forgets a path set
+// there.
+//
+// @param options the options.
+// @param use non-zero to follow the system's configuration, zero for none.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_use_system_registries_conf(ocireg_options *options, int use_);
+
+// Which endpoint serves a pull of `reference` now: fetches the manifest
+// as a pull does (the mirrors first, with a registries.conf) and gives the
+// reference it was fetched as (`mirror:5000/team/app:v1`, or `reference`
+// itself, normalized, when no mirror or rewrite applied). The debug log
+// says the same for every pull.
+//
+// @param client the client.
+// @param reference the image, by tag or digest.
+// @param cancel NULL, or a signal that stops the call.
+// @param source_out receives the reference (free it with
+//        `ocireg_string_free`).
+// @return `OCIREG_OK`, or the error of the last endpoint tried (its
+//         message also lists the mirrors' failures); `OCIREG_ERR_DENIED`
+//         for a blocked registry.
+ocireg_status ocireg_client_pull_source(const ocireg_client *client,
+                                        const char *reference,
+                                        const ocireg_cancel *cancel,
+                                        char **source_out);
+
 // Creates a client.
 //
 // @param options the options, or NULL for the defaults. The client copies

@@ -220,6 +220,11 @@ impl Client {
         self.run(self.inner.get_manifest(reference))
     }
 
+    /// See [`crate::Client::pull_source`].
+    pub fn pull_source(&self, reference: &Reference) -> Result<Reference> {
+        self.run(self.inner.pull_source(reference))
+    }
+
     /// See [`crate::Client::head_manifest`].
     pub fn head_manifest(&self, reference: &Reference) -> Result<ManifestInfo> {
         self.run(self.inner.head_manifest(reference))

@@ -24,6 +24,15 @@ impl Client {
         }
     }
 
+    /// The endpoint that serves a pull of `reference` now: the reference
+    /// (a mirror's, the rewritten location's, or `reference` itself) of the
+    /// first pull source whose manifest fetch succeeds, as
+    /// containers/image chooses it. It fetches the manifest.
+    pub async fn pull_source(&self, reference: &Reference) -> Result<Reference> {
+        let manifest = self.get_manifest(reference).await?;
+        Ok(manifest.source.unwrap_or_else(|| reference.clone()))
+    }
+
     /// Runs `read` against each pull source of `reference` until one
     /// succeeds, and returns its result with the reference it used. When
     /// every source fails, the primary's error is returned, its message

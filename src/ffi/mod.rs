@@ -37,6 +37,8 @@ pub mod reference;
 
 pub mod options;
 
+pub mod registries_conf;
+
 pub mod client;
 
 pub mod cancel;
