@@ -101,6 +101,22 @@ type Options struct {
 	// Concurrency is how many blobs whole-image operations move at once
 	// (0: the default, 6; at most 256).
 	Concurrency int
+
+	// RegistriesConf is a registries.conf (containers-registries.conf(5))
+	// to follow, with the drop-ins of registries.conf.d, as skopeo's
+	// --registries-conf: pulls try the mirrors of the reference's entry,
+	// then its (rewritten) location; blocked registries fail with
+	// ErrDenied before any request; insecure endpoints may use plain HTTP.
+	// NewClient fails with ErrInvalidArgument naming the file (and the
+	// line of a TOML error) on a bad one. Empty: none, unless
+	// UseSystemRegistriesConf.
+	RegistriesConf string
+	// UseSystemRegistriesConf follows the registries.conf containers/image
+	// would read ($CONTAINERS_REGISTRIES_CONF, else
+	// ~/.config/containers/registries.conf when it exists, else
+	// /etc/containers/registries.conf, and the drop-ins). RegistriesConf
+	// wins when both are set.
+	UseSystemRegistriesConf bool
 }
 
 // Client is a registry client: one connection pool and one token cache.
@@ -172,6 +188,20 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 		}
 		C.free(unsafe.Pointer(creg))
 		if err != nil {
+			return err
+		}
+	}
+	if opts.UseSystemRegistriesConf {
+		if err := num("UseSystemRegistriesConf", func() C.ocireg_status {
+			return C.ocireg_options_use_system_registries_conf(o, 1)
+		}); err != nil {
+			return err
+		}
+	}
+	if opts.RegistriesConf != "" {
+		if err := str("RegistriesConf", func(s *C.char) C.ocireg_status {
+			return C.ocireg_options_set_registries_conf(o, s)
+		}, opts.RegistriesConf); err != nil {
 			return err
 		}
 	}

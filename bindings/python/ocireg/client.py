@@ -873,6 +873,15 @@ class Client(_Handle):
     100,000,000, ``max_list_bytes`` 1 to 4 GiB). ``proxy`` must be an
     ``http://`` or ``https://`` URL; any other scheme is refused.
 
+    ``registries_conf`` is a registries.conf (containers-registries.conf(5))
+    to follow with the drop-ins of registries.conf.d, as skopeo's
+    ``--registries-conf``; ``use_system_registries_conf=True`` follows the
+    one containers/image would read. Pulls then try the mirrors first
+    (:meth:`pull_source` says which endpoint serves), blocked registries
+    raise :class:`ocireg.DeniedError` before any request, and a bad file
+    raises :class:`ocireg.InvalidArgumentError` naming it. By default no
+    registries.conf is read.
+
     Every network method takes ``cancel=`` (an :class:`ocireg.Cancel`) and
     raises a subclass of :class:`ocireg.OciregError` on failure.
     """
@@ -902,6 +911,8 @@ class Client(_Handle):
         concurrency: Optional[int] = None,
         max_list_entries: Optional[int] = None,
         max_list_bytes: Optional[int] = None,
+        registries_conf: Optional[StrPath] = None,
+        use_system_registries_conf: bool = False,
     ) -> None:
         opts = lib.ocireg_options_new()
         if not opts:
@@ -930,6 +941,10 @@ class Client(_Handle):
                 )
             if auth_file is not None:
                 _check(lib.ocireg_options_set_auth_file(opts, _cstr(auth_file, "auth_file")))
+            if use_system_registries_conf:
+                _check(lib.ocireg_options_use_system_registries_conf(opts, 1))
+            if registries_conf is not None:
+                _check(lib.ocireg_options_set_registries_conf(opts, _cstr(registries_conf, "registries_conf")))
             for ca in _as_list(ca_files):
                 _check(lib.ocireg_options_add_ca_file(opts, _cstr(ca, "ca_files")))
             if client_cert is not None:
@@ -1080,6 +1095,17 @@ class Client(_Handle):
         out = _lib.owned_str()
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_digest(client, raw, c, byref(out)))
+        return _take_string(out)
+
+    def pull_source(self, reference: str, *, cancel: Optional[Cancel] = None) -> str:
+        """The endpoint that serves a pull of ``reference`` now: fetches the
+        manifest as a pull does (the mirrors first, when the client follows
+        a registries.conf) and returns the reference it was fetched as (a
+        mirror's, the rewritten location's, or ``reference`` normalized)."""
+        raw = _cstr(reference, "reference")
+        out = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_pull_source(client, raw, c, byref(out)))
         return _take_string(out)
 
     def rate_limit(self, reference: str, *, cancel: Optional[Cancel] = None) -> RateLimit:
