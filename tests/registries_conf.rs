@@ -22,6 +22,9 @@ use support::Registry;
 use support::registry::Mode;
 use support::tempdir::TempDir;
 
+/// Which registries served what: (`primary`/`mirror`/`cache`, `manifest`/`blob`).
+type Served = BTreeSet<(&'static str, String)>;
+
 /// The three registries and what each holds.
 struct Bed {
     primary: Registry,
@@ -114,7 +117,7 @@ impl Bed {
 
     /// Which registries answered a manifest or blob GET with 200 since
     /// `marks`, to a client whose User-Agent contains `agent`.
-    fn served_since(&self, marks: [usize; 3], agent: &str) -> BTreeSet<(&'static str, String)> {
+    fn served_since(&self, marks: [usize; 3], agent: &str) -> Served {
         let mut out = BTreeSet::new();
         for ((name, registry), mark) in self.registries().into_iter().zip(marks) {
             for entry in registry.access_log().into_iter().skip(mark) {
@@ -141,7 +144,7 @@ impl Bed {
         &self,
         conf: &Path,
         reference: &str,
-    ) -> ocireg::Result<(String, Reference, BTreeSet<(&'static str, String)>)> {
+    ) -> ocireg::Result<(String, Reference, Served)> {
         let client = Client::new(ClientOptions::default().registries_conf(conf))?;
         let reference = Reference::parse(reference)?;
         let marks = self.marks();
@@ -163,11 +166,7 @@ impl Bed {
 
     /// `skopeo copy` of `reference` into an OCI layout with the same file:
     /// the digest copied and the endpoints, or skopeo's error text.
-    fn skopeo_pull(
-        &self,
-        conf: &Path,
-        reference: &str,
-    ) -> Result<(String, BTreeSet<(&'static str, String)>), String> {
+    fn skopeo_pull(&self, conf: &Path, reference: &str) -> Result<(String, Served), String> {
         let marks = self.marks();
         let layout = TempDir::new("skopeo-pull");
         let out = Command::new("skopeo")

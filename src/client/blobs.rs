@@ -27,7 +27,7 @@ impl Client {
     pub async fn get_blob(&self, reference: &Reference, digest: &Digest) -> Result<BlobReader> {
         let what = format!("fetching blob {digest} of {reference}");
         let (reader, _) = self
-            .from_pull_sources(reference, &what, |source| async move {
+            .read_from_pull_sources(reference, &what, |source| async move {
                 self.get_blob_direct(&source, digest).await
             })
             .await?;
@@ -63,7 +63,7 @@ impl Client {
     ) -> Result<BlobReader> {
         let what = format!("fetching blob {digest} of {reference} from {offset}");
         let (reader, _) = self
-            .from_pull_sources(reference, &what, |source| async move {
+            .read_from_pull_sources(reference, &what, |source| async move {
                 self.get_blob_range_direct(&source, digest, offset, length)
                     .await
             })
@@ -94,7 +94,7 @@ impl Client {
     pub async fn head_blob(&self, reference: &Reference, digest: &Digest) -> Result<BlobInfo> {
         let what = format!("checking blob {digest} of {reference}");
         let (info, _) = self
-            .from_pull_sources(reference, &what, |source| async move {
+            .read_from_pull_sources(reference, &what, |source| async move {
                 self.head_blob_direct(&source, digest).await
             })
             .await?;

@@ -65,7 +65,7 @@ impl Client {
     pub async fn get_manifest(&self, reference: &Reference) -> Result<Manifest> {
         let what = format!("fetching manifest {reference}");
         let (manifest, _) = self
-            .from_pull_sources(reference, &what, |source| async move {
+            .read_from_pull_sources(reference, &what, |source| async move {
                 self.get_manifest_direct(&source).await
             })
             .await?;
@@ -122,7 +122,7 @@ impl Client {
     pub async fn head_manifest(&self, reference: &Reference) -> Result<ManifestInfo> {
         let what = format!("checking manifest {reference}");
         let (info, _) = self
-            .from_pull_sources(reference, &what, |source| async move {
+            .read_from_pull_sources(reference, &what, |source| async move {
                 self.head_manifest_direct(&source).await
             })
             .await?;
@@ -175,7 +175,7 @@ impl Client {
     pub async fn digest(&self, reference: &Reference) -> Result<Digest> {
         let what = format!("checking the digest of {reference}");
         let (digest, _) = self
-            .from_pull_sources(reference, &what, |source| async move {
+            .read_from_pull_sources(reference, &what, |source| async move {
                 self.digest_direct(&source).await
             })
             .await?;

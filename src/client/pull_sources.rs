@@ -38,7 +38,7 @@ impl Client {
     /// every source fails, the primary's error is returned, its message
     /// preceded by the mirrors' failures; a cancelled or aborted read stops
     /// at once.
-    pub(crate) async fn from_pull_sources<T, F, Fut>(
+    pub(crate) async fn read_from_pull_sources<T, F, Fut>(
         &self,
         reference: &Reference,
         what: &str,
