@@ -807,9 +807,9 @@ ocireg_status ocireg_options_set_registries_conf(ocireg_options *options, const 
 // there.
 //
 // @param options the options.
-// @param use non-zero to follow the system's configuration, zero for none.
+// @param enabled non-zero to follow the system's configuration, zero for none.
 // @return `OCIREG_OK`, or the argument error.
-ocireg_status ocireg_options_use_system_registries_conf(ocireg_options *options, int use_);
+ocireg_status ocireg_options_use_system_registries_conf(ocireg_options *options, int enabled);
 
 // Which endpoint serves a pull of `reference` now: fetches the manifest
 // as a pull does (the mirrors first, with a registries.conf) and gives the
