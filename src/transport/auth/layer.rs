@@ -102,6 +102,7 @@ impl Transport {
             )),
             _ => None,
         };
+        let senders = self.senders(registry, &state).await?;
         let mut auth_retried = false;
         loop {
             let authorization = if same_origin {
@@ -110,7 +111,7 @@ impl Transport {
             } else {
                 None
             };
-            let response = self
+            let response = senders
                 .registry
                 .send(what, retries, request.bounded, |http| {
                     build(http, &request, &url, authorization.clone(), stream.take())
@@ -213,10 +214,11 @@ impl Transport {
                 if credential.is_some() {
                     self.check_realm_is_safe(&realm)?;
                 }
+                let senders = self.senders(registry, state).await?;
                 let token = self
                     .tokens
                     .token(
-                        &self.token_server,
+                        &senders.token_server,
                         &realm,
                         service.as_deref(),
                         scopes,

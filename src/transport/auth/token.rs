@@ -576,7 +576,8 @@ mod tests {
     }
 
     fn sender(options: ClientOptions) -> Arc<Sender> {
-        let tls = crate::transport::tls::client_config(&options).unwrap();
+        let material = crate::transport::certs_d::TlsMaterial::for_client(&options).unwrap();
+        let tls = crate::transport::tls::client_config(&options, &material).unwrap();
         Arc::new(Sender::new(&options, tls, Redirects::WithinOrigin).unwrap())
     }
 
