@@ -62,11 +62,12 @@ impl Transport {
             crate::options::timeout_limit(options.credential_helper_timeout)
                 .unwrap_or(Duration::MAX),
         );
+        let tokens = TokenCache::with_oauth2(auth::oauth2::OAuth2Options::from_client(&options));
         Ok(Transport {
             pools,
             options,
             credentials,
-            tokens: TokenCache::new(),
+            tokens,
             registries: Mutex::new(HashMap::new()),
         })
     }

@@ -77,6 +77,7 @@ impl CredentialStore {
     /// The credential for `registry` (a `host[:port]` as in references, with
     /// `docker.io` for Docker Hub), or `None` for anonymous access: the
     /// same as [`CredentialStore::lookup_for`] without a repository.
+    #[cfg(test)]
     pub async fn lookup(&self, registry: &str) -> Result<Option<Credential>> {
         self.lookup_for(registry, None).await
     }
