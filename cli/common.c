@@ -174,3 +174,23 @@ void put_json_string(const char *text)
     }
     putchar('"');
 }
+
+/* ---- TLS and token options ------------------------------------------- */
+
+/* --cert-dir (else the system certs.d directories, as skopeo reads them),
+ * --oauth2, --offline-token and --oauth2-client-id. */
+ocireg_status set_tls_and_token_options(const struct cli *cli, ocireg_options *options)
+{
+    ocireg_status st;
+    if (cli->cert_dir != NULL)
+        st = ocireg_options_set_cert_dir(options, cli->cert_dir);
+    else
+        st = ocireg_options_use_system_certs_d(options);
+    if (st == OCIREG_OK && cli->oauth2)
+        st = ocireg_options_set_force_oauth2(options, 1);
+    if (st == OCIREG_OK && cli->offline_token)
+        st = ocireg_options_set_offline_token(options, 1);
+    if (st == OCIREG_OK && cli->oauth2_client_id != NULL)
+        st = ocireg_options_set_oauth2_client_id(options, cli->oauth2_client_id);
+    return st;
+}

@@ -198,3 +198,45 @@ async fn bad_certs_d_files_are_errors_naming_the_file() {
     let err = Client::new(o).err().expect("refused");
     assert!(err.message().contains("nope"), "{err}");
 }
+
+#[test]
+fn the_blocking_client_reads_certs_d_and_forces_oauth2() {
+    let reg = Registry::start(Mode::BasicTls);
+    let tmp = TempDir::new("certs-d-blocking");
+    let mut o = options(&reg);
+    o.cert_dir = Some(fill_cert_dir(&tmp.path().join("certs"), false));
+    let client = ocireg::blocking::Client::new(o).unwrap();
+    client
+        .ping(reg.host())
+        .expect("ping with the CA from cert_dir");
+
+    let token = Registry::start(Mode::Token);
+    let mut o = ClientOptions {
+        ca_files: token.ca_pem_path().map(PathBuf::from).into_iter().collect(),
+        force_oauth2: true,
+        offline_token: true,
+        ..options(&token)
+    };
+    o.credentials = vec![(
+        token.host().to_string(),
+        Credential::Basic {
+            username: "testuser".into(),
+            password: "testpass".into(),
+        },
+    )];
+    let client = ocireg::blocking::Client::new(o).unwrap();
+    let r = reference(token.host(), "blocking/oauth2");
+    let digest = client
+        .push_blob(&r, bytes::Bytes::from_static(b"blocking oauth2"))
+        .unwrap();
+    let methods: Vec<String> = token
+        .token_server()
+        .unwrap()
+        .recorded()
+        .iter()
+        .map(|r| r.method.clone())
+        .collect();
+    assert!(!methods.is_empty());
+    assert!(methods.iter().all(|m| m == "POST"), "{methods:?}");
+    assert_eq!(digest.to_string(), sha256_digest(b"blocking oauth2"));
+}

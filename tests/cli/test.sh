@@ -1029,6 +1029,9 @@ fi
 # Untag and artifacts (issue 13).
 . "$here/artifacts.sh"
 
+# certs.d and OAuth2 (issue 14).
+. "$here/certs_oauth2.sh"
+
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
