@@ -61,6 +61,10 @@ struct cli {
     const char *login_file; /* --authfile (login, logout) */
     int docker;             /* --docker (login, logout) */
     const char *limit;      /* --limit (search) */
+    const char *cert_dir;   /* --cert-dir DIR */
+    int oauth2;             /* --oauth2 */
+    int offline_token;      /* --offline-token */
+    const char *oauth2_client_id; /* --oauth2-client-id ID */
     const char *mount_from[MAX_MOUNT_FROM];
     size_t mount_from_count;
     const char *annotations[MAX_ANNOTATIONS]; /* --annotation K=V */
@@ -97,6 +101,7 @@ void put_json_string(const char *text);
 int slurp(int fd, size_t max, uint8_t **data_out, size_t *len_out, int *err_out);
 int open_input(const char *path);
 void close_input(int fd);
+ocireg_status set_tls_and_token_options(const struct cli *cli, ocireg_options *options);
 
 /* progress.c: --progress for one transfer and for whole images */
 struct progress {

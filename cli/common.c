@@ -184,3 +184,23 @@ ocireg_status set_registries_conf(const struct cli *cli, ocireg_options *options
         return ocireg_options_set_registries_conf(options, cli->registries_conf);
     return ocireg_options_use_system_registries_conf(options, 1);
 }
+
+/* ---- TLS and token options ------------------------------------------- */
+
+/* --cert-dir (else the system certs.d directories, as skopeo reads them),
+ * --oauth2, --offline-token and --oauth2-client-id. */
+ocireg_status set_tls_and_token_options(const struct cli *cli, ocireg_options *options)
+{
+    ocireg_status st;
+    if (cli->cert_dir != NULL)
+        st = ocireg_options_set_cert_dir(options, cli->cert_dir);
+    else
+        st = ocireg_options_use_system_certs_d(options);
+    if (st == OCIREG_OK && cli->oauth2)
+        st = ocireg_options_set_force_oauth2(options, 1);
+    if (st == OCIREG_OK && cli->offline_token)
+        st = ocireg_options_set_offline_token(options, 1);
+    if (st == OCIREG_OK && cli->oauth2_client_id != NULL)
+        st = ocireg_options_set_oauth2_client_id(options, cli->oauth2_client_id);
+    return st;
+}

@@ -140,6 +140,13 @@ static const char usage_options[] =
     "Options (before or after the command):\n"
     "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
     "  --ca-file PATH               trust the CA certificates in PATH too\n"
+    "  --cert-dir DIR               *.crt CAs and a *.cert + *.key client pair for\n"
+    "                               every registry (else each HOST[:PORT] directory\n"
+    "                               of ~/.config/containers/certs.d,\n"
+    "                               /etc/containers/certs.d, /etc/docker/certs.d)\n"
+    "  --oauth2 [--oauth2-client-id ID]  get tokens with the OAuth2 password grant\n"
+    "  --offline-token              ask token servers for a refresh token (kept in\n"
+    "                               memory, used instead of the password)\n"
     "  -u USER --password-stdin     credentials for the command's registry (push\n"
     "                               and copy: the destination's), the password\n"
     "                               read from stdin, trailing newline stripped\n"
@@ -376,6 +383,10 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->scopes[cli->scope_count++] = v;
     } else if (strcmp(arg, "--docker") == 0) {
         cli->docker = 1;
+    } else if (strcmp(arg, "--oauth2") == 0) {
+        cli->oauth2 = 1;
+    } else if (strcmp(arg, "--offline-token") == 0) {
+        cli->offline_token = 1;
     } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -393,6 +404,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--registries-conf", &cli->registries_conf)) != 0 ||
                (r = option_value(argc, argv, i, "--authfile", &cli->login_file)) != 0 ||
                (r = option_value(argc, argv, i, "--limit", &cli->limit)) != 0 ||
+               (r = option_value(argc, argv, i, "--cert-dir", &cli->cert_dir)) != 0 ||
+               (r = option_value(argc, argv, i, "--oauth2-client-id", &cli->oauth2_client_id)) != 0 ||
                (r = option_value(argc, argv, i, "--platform", &cli->platform)) != 0 ||
                (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
@@ -554,6 +567,8 @@ static int make_client(struct cli *cli)
         st = set_registries_conf(cli, options);
     if (st == OCIREG_OK && cli->jobs > 0)
         st = ocireg_options_set_concurrency(options, cli->jobs);
+    if (st == OCIREG_OK)
+        st = set_tls_and_token_options(cli, options);
     if (st == OCIREG_OK)
         st = set_credentials(cli, options);
     if (st == OCIREG_OK)

@@ -774,6 +774,72 @@ ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size
 //         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
 
+// Uses one `certs.d`-style directory for every registry, like skopeo's
+// `--cert-dir`: its `*.crt` files are trusted as CAs (beside the system's
+// and `ocireg_options_add_ca_file`'s), its `*.cert` + `*.key` pair is the
+// client certificate (replacing `ocireg_options_set_client_cert`'s). It
+// replaces the per-registry search of `ocireg_options_add_certs_d_root`.
+//
+// @param options the options.
+// @param path the directory (read by `ocireg_client_new`, which fails with
+//        `OCIREG_ERR_TLS` naming the file when a `.cert` lacks its `.key`,
+//        or the reverse, or a file is unreadable or not PEM).
+// @return `OCIREG_OK`, the argument error, or `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a directory.
+ocireg_status ocireg_options_set_cert_dir(ocireg_options *options, const char *path);
+
+// Adds a root of per-registry `certs.d` directories (containers-certs.d(5)):
+// a registry `HOST[:PORT]` uses `ROOT/HOST[:PORT]/` (`docker.io` for
+// Docker Hub) from the first root that has one, read at its first
+// request, with the same files as `ocireg_options_set_cert_dir`. May be
+// called many times; roots are searched in the order added.
+//
+// @param options the options.
+// @param path the root directory; it need not exist.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_add_certs_d_root(ocireg_options *options, const char *path);
+
+// Adds the `certs.d` roots podman, skopeo and docker read, after any
+// already added: `$HOME/.config/containers/certs.d`,
+// `/etc/containers/certs.d`, `/etc/docker/certs.d` (a library client
+// reads none unless asked).
+//
+// @param options the options.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_use_system_certs_d(ocireg_options *options);
+
+// Asks token servers with the `OAuth2` password grant (a `POST` to the
+// realm with the credential in the form body) instead of a `GET` with
+// basic credentials, as containers/image's `ForceAttemptOAuth2`; a token
+// server answering the `POST` with 404 or 405 gets the `GET`. Off by
+// default.
+//
+// @param options the options.
+// @param enabled non-zero to force `OAuth2`, zero for the default.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_force_oauth2(ocireg_options *options, int enabled);
+
+// Asks token servers for a refresh token too (`offline_token=true` on the
+// `GET`, `access_type=offline` on the password grant). Whether asked or
+// not, a refresh token a server returns is kept in memory only (never
+// written, never logged) and used instead of the password for later
+// scopes of the same realm. Off by default.
+//
+// @param options the options.
+// @param enabled non-zero to ask, zero for the default.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_offline_token(ocireg_options *options, int enabled);
+
+// Sets the `client_id` sent to token servers with the `OAuth2` forms and
+// with `offline_token` (default `ocireg`; containers/image sends
+// `containers/image`, docker `docker`).
+//
+// @param options the options.
+// @param client_id 1 to 256 bytes without control characters.
+// @return `OCIREG_OK`, the argument error, or `OCIREG_ERR_INVALID_ARGUMENT`
+//         for an empty, too long or control-character id.
+ocireg_status ocireg_options_set_oauth2_client_id(ocireg_options *options, const char *client_id);
+
 // Makes the client follow the registries.conf at `path` and the drop-in
 // directories (`/etc/containers/registries.conf.d`, then
 // `$HOME/.config/containers/registries.conf.d`, `*.conf` in lexical
@@ -915,8 +981,13 @@ ocireg_status ocireg_client_catalog(const ocireg_client *client,
 // (`/run/containers/$UID/auth.json` without `XDG_RUNTIME_DIR`),
 // `$XDG_CONFIG_HOME/containers/auth.json` (`~/.config/containers/auth.json`),
 // `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`) and
-// `~/.dockercfg`; the first file holding the registry wins. Clients made
-// before the login may have cached the old answer: make a new client.
+// `~/.dockercfg`; the first file holding the registry wins. Within a
+// file: the registry's `credHelpers` program, then the `auths` keys
+// scoped to the repository a request accesses (`host/ns/repo`,
+// `host/ns`: the longest prefix by path components, exact keys only, as
+// containers-auth.json(5) says), then the registry's own key, then the
+// `credsStore` program. Clients made before the login may have cached the
+// old answer: make a new client.
 //
 // @param client the client (its TLS, proxy and helper timeout are used).
 // @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).

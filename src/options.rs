@@ -24,6 +24,8 @@ pub const MAX_PAGE_SIZE: u32 = 1_000_000;
 pub const MAX_LIST_ENTRIES: usize = 100_000_000;
 /// The largest `max_list_bytes` accepted (4 GiB, 64 times the default).
 pub const MAX_LIST_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// The `OAuth2` `client_id` sent to token servers unless the caller sets one.
+pub const DEFAULT_OAUTH2_CLIENT_ID: &str = "ocireg";
 /// The proxy URL schemes the HTTP stack speaks.
 pub const PROXY_SCHEMES: [&str; 2] = ["http", "https"];
 
@@ -52,6 +54,37 @@ pub struct ClientOptions {
     pub ca_files: Vec<PathBuf>,
     /// A client certificate chain and its private key (PEM files) for mutual TLS.
     pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// A `certs.d`-style directory used for every registry, like skopeo's
+    /// `--cert-dir`: its `*.crt` CAs are trusted beside [`Self::ca_files`],
+    /// its `*.cert` + `*.key` pair replaces [`Self::client_cert`]. It
+    /// replaces the per-host search of [`Self::certs_d_roots`]. A missing
+    /// or unreadable directory, a `.cert` without its `.key` (or the
+    /// reverse) or a bad file fails [`crate::Client::new`] with `TLS`,
+    /// naming the path.
+    pub cert_dir: Option<PathBuf>,
+    /// Roots of per-registry `certs.d` directories, searched in order: the
+    /// first `ROOT/HOST[:PORT]` that exists gives that registry's CAs and
+    /// client pair (as [`Self::cert_dir`] does for all), read at the
+    /// registry's first request. Empty (the default) reads none;
+    /// [`ClientOptions::use_system_certs_d`] adds the directories
+    /// containers tools and docker read.
+    pub certs_d_roots: Vec<PathBuf>,
+    /// Asks token servers for tokens with the `OAuth2` password grant
+    /// (`POST` to the realm with `grant_type=password`) rather than a `GET`
+    /// with basic credentials, as containers/image's `ForceAttemptOAuth2`
+    /// and docker's `ForceOAuth`; a server answering the `POST` with 404
+    /// or 405 is asked with the `GET` instead. Off by default.
+    pub force_oauth2: bool,
+    /// Asks token servers for a refresh token too (`offline_token=true` on
+    /// the `GET`, `access_type=offline` on the password grant). A refresh
+    /// token the server returns, asked for or not, is kept in memory (never
+    /// written, never logged) and replaces the password for later scopes
+    /// of the same realm (`grant_type=refresh_token`). Off by default.
+    pub offline_token: bool,
+    /// The `client_id` sent to token servers with the `OAuth2` forms and
+    /// with `offline_token`. Default `ocireg` (containers/image sends
+    /// `containers/image`, docker `docker`).
+    pub oauth2_client_id: String,
     /// An explicit proxy URL for all requests. When unset, `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment apply.
     /// Its scheme must be one of [`PROXY_SCHEMES`]; any other (`ftp://`,
@@ -130,6 +163,11 @@ impl Default for ClientOptions {
             credential_helper_timeout: Duration::from_secs(30),
             ca_files: Vec::new(),
             client_cert: None,
+            cert_dir: None,
+            certs_d_roots: Vec::new(),
+            force_oauth2: false,
+            offline_token: false,
+            oauth2_client_id: DEFAULT_OAUTH2_CLIENT_ID.to_string(),
             proxy: None,
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
@@ -203,7 +241,16 @@ impl ClientOptions {
         if let Some(path) = &self.auth_file {
             check_readable_file("auth file", path)?;
         }
+        check_client_id(&self.oauth2_client_id)?;
         Ok(())
+    }
+
+    /// Adds the `certs.d` roots containers tools and docker search, after
+    /// any already set: `$HOME/.config/containers/certs.d`,
+    /// `/etc/containers/certs.d`, `/etc/docker/certs.d`.
+    pub fn use_system_certs_d(&mut self) {
+        self.certs_d_roots
+            .extend(crate::transport::certs_d::system_roots());
     }
 
     /// Whether `registry` (`host[:port]`) was marked insecure, by exact
@@ -295,6 +342,18 @@ pub fn check_readable_file(what: &str, path: &Path) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => refuse(e.to_string()),
     }
+}
+
+/// Refuses an empty `OAuth2` client id or one longer than 256 bytes or
+/// holding control characters (`INVALID_ARGUMENT`).
+pub fn check_client_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 256 || id.chars().any(char::is_control) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "oauth2_client_id must be 1 to 256 bytes without control characters",
+        ));
+    }
+    Ok(())
 }
 
 /// A timeout as the HTTP stack takes it: `None` for zero (no limit).

@@ -50,6 +50,34 @@ type Options struct {
 	CAFiles []string
 	// ClientCertFile and ClientKeyFile (PEM) are presented for mutual TLS.
 	ClientCertFile, ClientKeyFile string
+	// CertDir is a certs.d-style directory used for every registry, like
+	// skopeo's --cert-dir: its *.crt CAs are trusted too, its *.cert +
+	// *.key pair is the client certificate. It replaces the per-registry
+	// search of CertsDRoots and SystemCertsD. NewClient fails with
+	// ErrInvalidArgument when it is not a directory, and with ErrTLS,
+	// naming the file, for a .cert without its .key (or the reverse) or a
+	// bad file.
+	CertDir string
+	// CertsDRoots are roots of per-registry certs.d directories
+	// (containers-certs.d(5)): a registry HOST[:PORT] uses ROOT/HOST[:PORT]
+	// from the first root that has one.
+	CertsDRoots []string
+	// SystemCertsD adds the roots podman, skopeo and docker read after
+	// CertsDRoots: ~/.config/containers/certs.d, /etc/containers/certs.d,
+	// /etc/docker/certs.d. Off by default.
+	SystemCertsD bool
+	// ForceOAuth2 gets tokens with the OAuth2 password grant (a POST with
+	// the credential in the form body) instead of a GET with basic
+	// credentials, as containers/image's ForceAttemptOAuth2; a token
+	// server answering 404 or 405 gets the GET.
+	ForceOAuth2 bool
+	// OfflineToken asks token servers for a refresh token. A refresh token
+	// a server returns, asked for or not, is kept in memory only and used
+	// instead of the password for later scopes.
+	OfflineToken bool
+	// OAuth2ClientID is the client_id sent to token servers ("": the
+	// default, "ocireg").
+	OAuth2ClientID string
 	// Proxy is a proxy URL for every request (instead of HTTPS_PROXY and
 	// NO_PROXY from the environment): http:// or https:// (a bare
 	// host:port is taken as http://). Any other scheme (ftp://, socks5://)
@@ -225,6 +253,9 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := applyCertsOAuth2(o, opts, str); err != nil {
+		return err
 	}
 	if opts.Proxy != "" {
 		if err := str("Proxy", func(s *C.char) C.ocireg_status { return C.ocireg_options_set_proxy(o, s) }, opts.Proxy); err != nil {

@@ -36,6 +36,7 @@ pub mod log;
 pub mod reference;
 
 pub mod options;
+pub mod options_certs_oauth2;
 
 pub mod registries_conf;
 

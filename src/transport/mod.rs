@@ -8,9 +8,11 @@
 
 pub mod auth;
 pub(crate) mod body;
+pub(crate) mod certs_d;
 mod dates;
 pub mod error_map;
 pub mod headers;
+pub(crate) mod pools;
 pub mod rate_limit;
 pub mod registry_state;
 pub mod request;
@@ -29,9 +31,10 @@ use self::auth::challenge::parse_challenges;
 use self::auth::credentials::CredentialStore;
 use self::auth::token::TokenCache;
 use self::error_map::error_from_response;
+use self::pools::{Pools, Senders};
 use self::rate_limit::RateLimit;
 use self::registry_state::{AuthMode, RegistryState};
-use self::sender::{Redirects, Retries, Sender};
+use self::sender::Retries;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::ClientOptions;
 use crate::registries_conf::RegistriesConf;
@@ -40,11 +43,8 @@ use crate::registry::api_host;
 /// The HTTP layer shared by everything a client does: authentication
 /// (challenges, credentials, tokens) wrapped around a retrying sender.
 pub struct Transport {
-    /// Sends registry requests.
-    registry: Sender,
-    /// Sends token requests: the same configuration, but redirects never
-    /// leave the realm's origin ([`Redirects::WithinOrigin`]).
-    token_server: Sender,
+    /// The senders (connection pools) per TLS configuration.
+    pools: Pools,
     options: ClientOptions,
     credentials: CredentialStore,
     tokens: TokenCache,
@@ -72,9 +72,7 @@ impl Transport {
                 }
             }
         }
-        let tls = tls::client_config(&options)?;
-        let registry = Sender::new(&options, tls.clone(), Redirects::Registry)?;
-        let token_server = Sender::new(&options, tls, Redirects::WithinOrigin)?;
+        let pools = Pools::new(&options)?;
         let credentials = CredentialStore::new(
             options.credentials.clone(),
             options.auth_file.clone(),
@@ -82,12 +80,12 @@ impl Transport {
             crate::options::timeout_limit(options.credential_helper_timeout)
                 .unwrap_or(Duration::MAX),
         );
+        let tokens = TokenCache::with_oauth2(auth::oauth2::OAuth2Options::from_client(&options));
         Ok(Transport {
-            registry,
-            token_server,
+            pools,
             options,
             credentials,
-            tokens: TokenCache::new(),
+            tokens,
             registries: Mutex::new(HashMap::new()),
             registries_conf,
         })
@@ -145,6 +143,16 @@ impl Transport {
         self.state(api_host(registry)).rate_limit()
     }
 
+    /// The senders for `registry` (its `certs.d` directory's TLS
+    /// configuration, or the client's), chosen at its first request.
+    async fn senders(&self, registry: &str, state: &RegistryState) -> Result<Arc<Senders>> {
+        state
+            .senders
+            .get_or_try_init(|| async { self.pools.for_registry(&self.options, registry) })
+            .await
+            .cloned()
+    }
+
     fn state(&self, registry: &str) -> Arc<RegistryState> {
         let mut map = match self.registries.lock() {
             Ok(m) => m,
@@ -192,7 +200,8 @@ impl Transport {
             statuses: true,
             connection_errors: retry_connection,
         };
-        let response = self
+        let senders = self.senders(registry, state).await?;
+        let response = senders
             .registry
             .send(&what, retries, true, |http| Ok(http.get(url.clone())))
             .await?;

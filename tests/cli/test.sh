@@ -1031,6 +1031,8 @@ fi
 
 # registries.conf (issue 14).
 . "$here/registries_conf.sh"
+# certs.d and OAuth2 (issue 14).
+. "$here/certs_oauth2.sh"
 
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"

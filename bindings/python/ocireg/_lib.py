@@ -188,6 +188,13 @@ SIGNATURES = {
     "ocireg_options_set_max_list_bytes": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_upload_chunk_size": (status_t, [OptionsP, c_size_t]),
     "ocireg_options_set_concurrency": (status_t, [OptionsP, c_uint32]),
+    # options: certs.d and OAuth2
+    "ocireg_options_set_cert_dir": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_add_certs_d_root": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_use_system_certs_d": (status_t, [OptionsP]),
+    "ocireg_options_set_force_oauth2": (status_t, [OptionsP, c_int]),
+    "ocireg_options_set_offline_token": (status_t, [OptionsP, c_int]),
+    "ocireg_options_set_oauth2_client_id": (status_t, [OptionsP, c_char_p]),
     # client
     "ocireg_client_new": (status_t, [OptionsP, POINTER(ClientP)]),
     "ocireg_client_free": (None, [ClientP]),

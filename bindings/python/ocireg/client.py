@@ -848,6 +848,22 @@ class Upload(io.RawIOBase):
 # --- Client --------------------------------------------------------------
 
 
+def _set_certs_oauth2(opts, cert_dir, certs_d_roots, system_certs_d, force_oauth2, offline_token, oauth2_client_id):
+    """Sets the certs.d and OAuth2 options of :class:`Client` on ``opts``."""
+    if cert_dir is not None:
+        _check(lib.ocireg_options_set_cert_dir(opts, _cstr(cert_dir, "cert_dir")))
+    for root in _as_list(certs_d_roots):
+        _check(lib.ocireg_options_add_certs_d_root(opts, _cstr(root, "certs_d_roots")))
+    if system_certs_d:
+        _check(lib.ocireg_options_use_system_certs_d(opts))
+    if force_oauth2:
+        _check(lib.ocireg_options_set_force_oauth2(opts, 1))
+    if offline_token:
+        _check(lib.ocireg_options_set_offline_token(opts, 1))
+    if oauth2_client_id is not None:
+        _check(lib.ocireg_options_set_oauth2_client_id(opts, _cstr(oauth2_client_id, "oauth2_client_id")))
+
+
 class Client(_Handle):
     """A registry client (``ocireg_client``): one connection pool and token
     cache. Thread-safe: share one client between all threads.
@@ -863,6 +879,22 @@ class Client(_Handle):
     ``max_list_entries`` and ``max_list_bytes`` bound one tag, catalog or
     referrers listing over all its pages (defaults 1,000,000 entries and
     64 MiB; beyond them a :class:`ocireg.SizeExceededError`).
+
+    certs.d (containers-certs.d(5)): ``cert_dir`` is one directory for every
+    registry, like skopeo's ``--cert-dir`` (its ``*.crt`` CAs trusted, its
+    ``*.cert`` + ``*.key`` pair the client certificate; a half pair or a
+    bad file is a :class:`ocireg.TlsError` naming the file);
+    ``certs_d_roots`` are roots searched per registry for
+    ``ROOT/HOST[:PORT]``, and ``system_certs_d=True`` adds the roots
+    podman, skopeo and docker read (``~/.config/containers/certs.d``,
+    ``/etc/containers/certs.d``, ``/etc/docker/certs.d``).
+
+    OAuth2: ``force_oauth2=True`` gets tokens with the password grant (a
+    POST with the credential in the form body; a 404 or 405 falls back to
+    the GET); ``offline_token=True`` asks for a refresh token, which, like
+    any the server returns, is kept in memory and used instead of the
+    password for later scopes; ``oauth2_client_id`` is the ``client_id``
+    sent (default ``ocireg``).
 
     A timeout of 0 means no limit (as in libcurl); timeouts are at most 30
     days. Numeric options out of their range raise ``ValueError`` when they
@@ -913,6 +945,12 @@ class Client(_Handle):
         max_list_bytes: Optional[int] = None,
         registries_conf: Optional[StrPath] = None,
         use_system_registries_conf: bool = False,
+        cert_dir: Optional[StrPath] = None,
+        certs_d_roots: Union[StrPath, Iterable[StrPath], None] = None,
+        system_certs_d: bool = False,
+        force_oauth2: bool = False,
+        offline_token: bool = False,
+        oauth2_client_id: Optional[str] = None,
     ) -> None:
         opts = lib.ocireg_options_new()
         if not opts:
@@ -953,6 +991,9 @@ class Client(_Handle):
                 except (TypeError, ValueError):
                     raise TypeError("client_cert must be a (cert_path, key_path) pair") from None
                 _check(lib.ocireg_options_set_client_cert(opts, _cstr(cert, "cert_path"), _cstr(key, "key_path")))
+            _set_certs_oauth2(
+                opts, cert_dir, certs_d_roots, system_certs_d, force_oauth2, offline_token, oauth2_client_id
+            )
             if proxy is not None:
                 _check(lib.ocireg_options_set_proxy(opts, _cstr(proxy, "proxy")))
             if user_agent is not None:

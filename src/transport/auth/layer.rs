@@ -25,11 +25,21 @@ impl Transport {
         self.state(api_host(registry)).auth_mode() != AuthMode::Anonymous
     }
 
-    /// Whether a credential is configured for `registry`; fails when the
-    /// lookup does (an unreadable auth file, a failing credential helper).
+    /// Whether a credential is configured for `registry` (its host key,
+    /// not a namespaced one); fails when the lookup does (an unreadable
+    /// auth file, a failing credential helper).
     pub async fn credential_configured(&self, registry: &str) -> Result<bool> {
+        Ok(self.credential(registry, &[]).await?.is_some())
+    }
+
+    /// The credential for a request to `registry` needing `scopes`: the
+    /// one filed for the repository of its first `repository:` scope (a
+    /// namespaced auth-file key) or for the registry.
+    async fn credential(&self, registry: &str, scopes: &[String]) -> Result<Option<Credential>> {
         let key = credential_key(api_host(registry));
-        Ok(self.credentials.lookup(key).await?.is_some())
+        self.credentials
+            .lookup_for(key, scope_repository(scopes))
+            .await
     }
 
     /// Sends `request` to `registry` and returns the response when its
@@ -41,6 +51,7 @@ impl Transport {
         request: Request,
         what: &str,
     ) -> Result<reqwest::Response> {
+        let request_scopes = request.scopes.clone();
         let (response, auth_retried) = self.send_with_auth(registry, request, what).await?;
         let status = response.status();
         if status.as_u16() < 400 {
@@ -49,7 +60,7 @@ impl Transport {
         if status == StatusCode::UNAUTHORIZED
             && auth_retried
             && insufficient_scope(&response)
-            && self.has_credential(registry).await
+            && self.has_credential(registry, &request_scopes).await
         {
             // Authenticated, and still not allowed: a missing permission.
             let error = error_from_response(what, response).await;
@@ -103,6 +114,7 @@ impl Transport {
             )),
             _ => None,
         };
+        let senders = self.senders(registry, &state).await?;
         let mut auth_retried = false;
         loop {
             let authorization = if same_origin {
@@ -111,7 +123,7 @@ impl Transport {
             } else {
                 None
             };
-            let response = self
+            let response = senders
                 .registry
                 .send(what, retries, request.bounded, |http| {
                     build(http, &request, &url, authorization.clone(), stream.take())
@@ -177,12 +189,13 @@ impl Transport {
         // A retry with the same mode and scopes still helps when the token
         // was refused (it was just invalidated and will be fetched anew),
         // but only when there is a credential to show.
-        changed || self.has_credential(registry).await
+        changed || self.has_credential(registry, scopes).await
     }
 
-    /// Whether a credential is configured, a failed lookup counting as none.
-    async fn has_credential(&self, registry: &str) -> bool {
-        matches!(self.credential_configured(registry).await, Ok(true))
+    /// Whether a credential is configured for a request needing `scopes`,
+    /// a failed lookup counting as none.
+    async fn has_credential(&self, registry: &str, scopes: &[String]) -> bool {
+        matches!(self.credential(registry, scopes).await, Ok(Some(_)))
     }
 
     /// The `Authorization` header for `registry`'s auth mode: basic
@@ -196,7 +209,7 @@ impl Transport {
         // Every string holding a secret here is wiped when dropped.
         let value = match state.auth_mode() {
             AuthMode::Anonymous => return Ok(None),
-            AuthMode::Basic => match self.credentials.lookup(credential_key(registry)).await? {
+            AuthMode::Basic => match self.credential(registry, scopes).await? {
                 Some(Credential::Basic {
                     ref username,
                     ref password,
@@ -210,14 +223,15 @@ impl Transport {
                 _ => return Ok(None),
             },
             AuthMode::Bearer { realm, service } => {
-                let credential = self.credentials.lookup(credential_key(registry)).await?;
+                let credential = self.credential(registry, scopes).await?;
                 if credential.is_some() {
                     self.check_realm_is_safe(&realm)?;
                 }
+                let senders = self.senders(registry, state).await?;
                 let token = self
                     .tokens
                     .token(
-                        &self.token_server,
+                        &senders.token_server,
                         &realm,
                         service.as_deref(),
                         scopes,
@@ -274,6 +288,14 @@ impl Transport {
     }
 }
 
+/// The repository of the first `repository:NAME:ACTIONS` scope.
+fn scope_repository(scopes: &[String]) -> Option<&str> {
+    scopes.iter().find_map(|scope| {
+        let (name, _actions) = scope.strip_prefix("repository:")?.rsplit_once(':')?;
+        Some(name)
+    })
+}
+
 /// Whether a 401 says the token lacked a scope (rather than being absent or bad).
 fn insufficient_scope(response: &reqwest::Response) -> bool {
     let values = header_values(response.headers(), &WWW_AUTHENTICATE);
@@ -321,4 +343,28 @@ fn build(
             return Err(Error::new(ErrorKind::Internal, "stream body already used"));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_of_the_first_repository_scope() {
+        let scopes = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            scope_repository(&scopes(&[
+                "registry:catalog:*",
+                "repository:team/app:pull,push",
+                "repository:other/src:pull"
+            ])),
+            Some("team/app")
+        );
+        assert_eq!(
+            scope_repository(&scopes(&["repository:localhost:5000/x:pull"])),
+            Some("localhost:5000/x")
+        );
+        assert_eq!(scope_repository(&scopes(&["registry:catalog:*"])), None);
+        assert_eq!(scope_repository(&[]), None);
+    }
 }
