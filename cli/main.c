@@ -102,7 +102,7 @@ static const char usage_images[] =
     "       [--mount-from REPO]...  mount blobs from REPO (same registry) first\n"
     "  copy SRC DST [--all]         registry to registry; blobs are mounted\n"
     "                               within one registry\n"
-    "  pull, push, copy --referrers  also carry what is attached to the image\n"
+    "  copy/pull/push --referrers   also carry what is attached to the image\n"
     "       [--referrers-type T]... (referrers, cosign tags), recursively; with\n"
     "                               --referrers-type only those of type T\n"
     "  inspect REF [--tags]         the image's facts as JSON (skopeo inspect's\n"

@@ -21,6 +21,13 @@
 //! tag, plus the subject's `sha256-<hex>` fallback index named in
 //! `index.json` (what regclient's `ocidir` reads referrers from). A push
 //! from a layout finds attachments in all three forms.
+//!
+//! Signatures kept outside the registry (containers' lookaside storage,
+//! `BASE/REPO@sha256=HEX/signature-N`) are not attachments a registry
+//! lists: they are keyed by the digests of the manifests an operation
+//! moves, and belong beside the attachments in `copy_graph`, `pull_graph`
+//! and `push_graph`, with an option of their own next to
+//! [`ImageOptions::referrers`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
