@@ -20,6 +20,7 @@
 #define MAX_FILES 1000
 #define MAX_HEADERS 64
 #define MAX_SCOPES 16
+#define MAX_REFERRER_TYPES 64
 
 /* Which argument names the registry that -u/-p apply to: none, the first
  * (a host or a reference), or the second (push DIR REF, copy SRC DST;
@@ -67,6 +68,9 @@ struct cli {
     const char *oauth2_client_id; /* --oauth2-client-id ID */
     const char *mount_from[MAX_MOUNT_FROM];
     size_t mount_from_count;
+    int referrers; /* --referrers (pull, push, copy) */
+    const char *referrer_types[MAX_REFERRER_TYPES]; /* --referrers-type T */
+    size_t referrer_type_count;
     const char *annotations[MAX_ANNOTATIONS]; /* --annotation K=V */
     size_t annotation_count;
     const char *subject; /* --subject REF */

@@ -11,7 +11,7 @@
 
 /*
  * Image options from the command line: --platform, --all, --mount-from,
- * the layout name (NULL for the default) and --progress into `progress`.
+ * --referrers, --referrers-type, the layout name (NULL for the default) and --progress into `progress`.
  */
 static int image_options(struct cli *cli, const char *layout_name,
                          struct image_progress *progress, ocireg_image_options **out)
@@ -29,6 +29,10 @@ static int image_options(struct cli *cli, const char *layout_name,
         st = ocireg_image_options_set_layout_name(o, layout_name);
     for (i = 0; i < cli->mount_from_count && st == OCIREG_OK; i++)
         st = ocireg_image_options_add_mount_from(o, cli->mount_from[i]);
+    if (st == OCIREG_OK && cli->referrers)
+        st = ocireg_image_options_set_referrers(o, OCIREG_REFERRERS_ALL);
+    for (i = 0; i < cli->referrer_type_count && st == OCIREG_OK; i++)
+        st = ocireg_image_options_add_referrer_artifact_type(o, cli->referrer_types[i]);
     if (st == OCIREG_OK && progress != NULL && progress->enabled)
         st = ocireg_image_options_set_progress(o, on_image_progress, progress);
     if (st != OCIREG_OK) {

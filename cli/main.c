@@ -102,6 +102,9 @@ static const char usage_images[] =
     "       [--mount-from REPO]...  mount blobs from REPO (same registry) first\n"
     "  copy SRC DST [--all]         registry to registry; blobs are mounted\n"
     "                               within one registry\n"
+    "  copy/pull/push --referrers   also carry what is attached to the image\n"
+    "       [--referrers-type T]... (referrers, cosign tags), recursively; with\n"
+    "                               --referrers-type only those of type T\n"
     "  inspect REF [--tags]         the image's facts as JSON (skopeo inspect's\n"
     "                               fields); --tags adds the repository's tags\n"
     "  save REF FILE                write the image as a docker-archive tarball\n"
@@ -210,9 +213,12 @@ static const struct command commands[] = {
      "[--subject REF]"},
     {"artifact pull", 2, TARGET_REF, cmd_artifact_pull, "artifact pull REF DIR [--overwrite]"},
     {"referrers", 1, TARGET_REF, cmd_referrers, "referrers REF [--artifact-type T]"},
-    {"pull", 2, TARGET_REF, cmd_pull, "pull REF DIR[:NAME] [--all]"},
-    {"push", 2, TARGET_REF2, cmd_push, "push DIR[:NAME] REF [--all] [--mount-from REPO]..."},
-    {"copy", 2, TARGET_REF2, cmd_copy, "copy SRC DST [--all]"},
+    {"pull", 2, TARGET_REF, cmd_pull,
+     "pull REF DIR[:NAME] [--all] [--referrers] [--referrers-type T]..."},
+    {"push", 2, TARGET_REF2, cmd_push,
+     "push DIR[:NAME] REF [--all] [--mount-from REPO]... [--referrers] [--referrers-type T]..."},
+    {"copy", 2, TARGET_REF2, cmd_copy,
+     "copy SRC DST [--all] [--referrers] [--referrers-type T]..."},
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
     {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
@@ -393,6 +399,14 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         if (cli->mount_from_count == MAX_MOUNT_FROM)
             return usage_error("too many --mount-from options", NULL);
         cli->mount_from[cli->mount_from_count++] = v;
+    } else if (strcmp(arg, "--referrers") == 0) {
+        cli->referrers = 1;
+    } else if ((r = option_value(argc, argv, i, "--referrers-type", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->referrer_type_count == MAX_REFERRER_TYPES)
+            return usage_error("too many --referrers-type options", NULL);
+        cli->referrer_types[cli->referrer_type_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--insecure-registry", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -506,6 +520,9 @@ static int check_options(const struct cli *cli)
         return usage_error("--tags only goes with", "inspect");
     if (cli->mount_from_count > 0 && run != cmd_push)
         return usage_error("--mount-from only goes with", "push");
+    if ((cli->referrers || cli->referrer_type_count > 0) && run != cmd_pull && run != cmd_push &&
+        run != cmd_copy)
+        return usage_error("--referrers and --referrers-type only go with", "pull, push and copy");
     if ((cli->header_count > 0 || cli->scope_count > 0 || cli->data_file != NULL ||
          cli->include) && run != cmd_request)
         return usage_error("-H, --scope, --data-file and -i only go with", "request");

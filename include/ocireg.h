@@ -96,6 +96,14 @@
 // (the body is then sent chunked).
 #define OCIREG_UNKNOWN_LENGTH UINT64_MAX
 
+// `ocireg_image_options_set_referrers`: the image only (the default).
+#define OCIREG_REFERRERS_NONE 0
+
+// `ocireg_image_options_set_referrers`: everything attached to the image,
+// recursively: its referrers and cosign's `sha256-<hex>.sig`, `.att` and
+// `.sbom` tags, and what is attached to those (a signature of an SBOM).
+#define OCIREG_REFERRERS_ALL 1
+
 // The result of a fallible ocireg call. `OCIREG_OK` is 0; every other
 // value is an error whose detail `ocireg_last_error_*` gives on the same
 // thread. Values are assigned once and never reused; `ocireg_status_str`
@@ -1953,6 +1961,34 @@ ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options
 // @return `OCIREG_OK`, or an argument error.
 ocireg_status ocireg_image_options_add_mount_from(ocireg_image_options *options,
                                                   const char *repository);
+
+// Chooses what copy, pull and push carry besides the image: nothing, or
+// everything attached to it (`OCIREG_REFERRERS_NONE`, `OCIREG_REFERRERS_ALL`). To a registry,
+// each attachment is pushed with its digest unchanged, listed for its
+// subject by the referrers API or the `sha256-<hex>` fallback tag as the
+// registry supports, cosign's attachments under their tags; in an OCI
+// layout, stored where oras and regctl read them. The whole graph is read
+// (bounded: 8 levels, 1000 attachments) before anything is written, so a
+// broken source listing fails the call with nothing pushed. Clears the
+// artifact types added with `ocireg_image_options_add_referrer_artifact_type`.
+//
+// @param options the options.
+// @param mode `OCIREG_REFERRERS_NONE` or `OCIREG_REFERRERS_ALL`.
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for another number;
+//         or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_image_options_set_referrers(ocireg_image_options *options, uint32_t mode);
+
+// Carries only the attachments of the image whose artifact type is one of
+// those added (each with everything attached to it in turn). May be
+// called many times; the first call replaces `OCIREG_REFERRERS_NONE` or
+// `OCIREG_REFERRERS_ALL`.
+//
+// @param options the options.
+// @param artifact_type an artifact type, such as `application/spdx+json`
+//        (a referrer's `artifactType`, else its config's media type).
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_image_options_add_referrer_artifact_type(ocireg_image_options *options,
+                                                              const char *artifact_type);
 
 // Sets the progress callback.
 //

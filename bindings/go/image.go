@@ -52,6 +52,18 @@ type ImageOptions struct {
 	// without the host) to mount blobs from before uploading them (Push;
 	// Copy within one registry mounts from its source by itself).
 	MountFrom []string
+	// Referrers makes Pull, Push and Copy carry what is attached to the
+	// image as well: its referrers and cosign's sha256-<hex>.sig, .att and
+	// .sbom tags, recursively (a signature of an SBOM too), digests
+	// unchanged. A registry destination lists them through its referrers
+	// API or the sha256-<hex> fallback tag, as it supports; an OCI layout
+	// stores them where oras and regctl read them. The whole graph is read
+	// before anything is written.
+	Referrers bool
+	// ReferrerArtifactTypes, when not empty, carries only the attachments
+	// of the image whose artifact type is one of these (each with what is
+	// attached to it in turn); it implies Referrers.
+	ReferrerArtifactTypes []string
 	// Progress, when set, is called as blobs move, on the goroutine making
 	// the call (one call at a time; keep it quick: transfers continue
 	// meanwhile and reports queue up). Returning false stops the operation
@@ -128,6 +140,20 @@ func imageOptions(op string, opts *ImageOptions, h cgo.Handle) (*C.ocireg_image_
 		for _, repo := range opts.MountFrom {
 			if err := str("MountFrom", repo, func(s *C.char) C.ocireg_status {
 				return C.ocireg_image_options_add_mount_from(o, s)
+			}); err != nil {
+				return err
+			}
+		}
+		if opts.Referrers {
+			if err := call(op+": Referrers", nil, func() C.ocireg_status {
+				return C.ocireg_image_options_set_referrers(o, C.OCIREG_REFERRERS_ALL)
+			}); err != nil {
+				return err
+			}
+		}
+		for _, t := range opts.ReferrerArtifactTypes {
+			if err := str("ReferrerArtifactTypes", t, func(s *C.char) C.ocireg_status {
+				return C.ocireg_image_options_add_referrer_artifact_type(o, s)
 			}); err != nil {
 				return err
 			}

@@ -32,6 +32,7 @@ pub use self::raw_request::{
     RawBody, RawRequest, RawResponse,
 };
 pub use self::referrers::{Referrer, ReferrerKind};
+pub(crate) use self::referrers::{fallback_tag, listed_artifact_type};
 pub use self::search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchResult};
 pub(crate) use self::untag::EMPTY_CONFIG;
 pub use self::untag::{UntagFallback, Untagged};

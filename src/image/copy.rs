@@ -7,6 +7,7 @@ use super::concurrent::run_all;
 use super::options::ImageOptions;
 use super::plan::BlobRef;
 use super::progress::Tracker;
+use super::referrer_graph::GraphSource;
 use super::stream::{download_body, send_blob};
 use crate::client::Client;
 use crate::digest::Digest;
@@ -17,7 +18,9 @@ impl Client {
     /// Copies `source` to `target`: one platform's image, or with
     /// `options.all_platforms` the whole index (same digest). Within one
     /// registry, blobs are mounted from the source repository instead of
-    /// uploaded. Returns the digest of what was tagged.
+    /// uploaded. With `options.referrers`, what is attached to the image
+    /// follows it (see [`ImageOptions::referrers`]). Returns the digest of
+    /// what was tagged.
     pub async fn copy(
         &self,
         source: &Reference,
@@ -25,6 +28,9 @@ impl Client {
         options: &ImageOptions,
     ) -> Result<Digest> {
         let plan = options.step(self.plan(source, options)).await?;
+        let graph = self
+            .referrer_graph(&GraphSource::Registry(source), &plan, options)
+            .await?;
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_total(plan.blob_bytes());
         let same_registry = source.api_host() == target.api_host();
@@ -51,7 +57,9 @@ impl Client {
             },
         )
         .await?;
-        options.step(self.push_manifests(target, &plan)).await
+        let digest = options.step(self.push_manifests(target, &plan)).await?;
+        self.copy_graph(&graph, source, target, options).await?;
+        Ok(digest)
     }
 }
 

@@ -27,6 +27,25 @@ pub struct ImageOptions {
     /// Stops the operation (all its transfers, removing temporary files)
     /// with `CANCELLED` once cancelled.
     pub cancel: Option<CancelToken>,
+    /// What copy, pull and push carry besides the image: its referrers and
+    /// cosign tag attachments, recursively (default: nothing).
+    pub referrers: ReferrersMode,
+}
+
+/// Which of the manifests attached to an image (its referrers, and cosign's
+/// `sha256-<hex>.sig`, `.att` and `.sbom` tags) copy, pull and push carry
+/// with it. Attachments of attachments (a signature of an SBOM) come along
+/// with what they are attached to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ReferrersMode {
+    /// The image only (the default).
+    #[default]
+    None,
+    /// Everything attached, recursively.
+    All,
+    /// The image's attachments whose artifact type is one of these, each
+    /// with everything attached to it in turn.
+    ArtifactTypes(Vec<String>),
 }
 
 impl ImageOptions {

@@ -9,6 +9,7 @@ use super::layout::{BlobSink, OciLayout};
 use super::options::ImageOptions;
 use super::plan::BlobRef;
 use super::progress::Tracker;
+use super::referrer_graph::GraphSource;
 use crate::client::{Client, Manifest};
 use crate::descriptor::Descriptor;
 use crate::error::{ErrorKind, Result};
@@ -18,8 +19,9 @@ impl Client {
     /// Pulls `reference` into the OCI layout at `dir` (created if needed)
     /// and names it there (`options.layout_name`, else the reference's tag).
     /// Blobs already present and verified are not fetched again; every blob
-    /// is written to a temporary file and renamed only once verified.
-    /// Returns the descriptor written to `index.json`.
+    /// is written to a temporary file and renamed only once verified. With
+    /// `options.referrers`, what is attached to the image is stored in the
+    /// layout too, where oras and regctl find it. Returns the descriptor written to `index.json`.
     pub async fn pull(
         &self,
         reference: &Reference,
@@ -28,6 +30,9 @@ impl Client {
     ) -> Result<Descriptor> {
         let layout = options.step(OciLayout::create(dir)).await?;
         let plan = options.step(self.plan(reference, options)).await?;
+        let graph = self
+            .referrer_graph(&GraphSource::Registry(reference), &plan, options)
+            .await?;
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_total(plan.blob_bytes());
         let jobs = plan.blobs.clone();
@@ -59,6 +64,7 @@ impl Client {
             .step(layout.set_image(descriptor.clone(), name))
             .await?;
         layout.remove_abandoned_blobs();
+        self.pull_graph(&graph, reference, dir, options).await?;
         Ok(descriptor)
     }
 }

@@ -8,6 +8,7 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
+use super::referrer_graph::GraphSource;
 use super::stream::{file_body, send_blob};
 use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
@@ -21,8 +22,9 @@ impl Client {
     /// Pushes the image of the layout at `dir` (`options.layout_name`, or
     /// its only image) to `reference` (its tag, or by digest). Blobs the
     /// registry has are skipped, blobs in `options.mount_from` repositories
-    /// are mounted, manifests go children first. Returns the digest of
-    /// what was tagged.
+    /// are mounted, manifests go children first. With `options.referrers`,
+    /// what the layout holds attached to the image follows it. Returns the
+    /// digest of what was tagged.
     pub async fn push(
         &self,
         dir: &Path,
@@ -40,6 +42,20 @@ impl Client {
                 &top_desc.media_type,
             ))
             .await?;
+        self.push_from_layout(&layout, top, reference, options)
+            .await
+    }
+
+    /// Pushes `top` (a manifest of the layout) and everything it names
+    /// from `layout` to `reference`: the body of [`Client::push`] once the
+    /// image is found, also used for the attachments a push carries.
+    pub(super) async fn push_from_layout(
+        &self,
+        layout: &OciLayout,
+        top: Manifest,
+        reference: &Reference,
+        options: &ImageOptions,
+    ) -> Result<Digest> {
         let plan = Plan::build(top, options, |digest, media_type| {
             let layout = layout.clone();
             async move {
@@ -53,6 +69,8 @@ impl Client {
             }
         })
         .await?;
+        let source = GraphSource::layout(layout, &options.referrers).await?;
+        let graph = self.referrer_graph(&source, &plan, options).await?;
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_total(plan.blob_bytes());
         let (client, target, source) = (self.clone(), reference.clone(), layout.clone());
@@ -68,7 +86,9 @@ impl Client {
             },
         )
         .await?;
-        options.step(self.push_manifests(reference, &plan)).await
+        let digest = options.step(self.push_manifests(reference, &plan)).await?;
+        self.push_graph(&graph, layout, reference, options).await?;
+        Ok(digest)
     }
 
     /// Pushes the plan's child manifests by digest, then the top one under

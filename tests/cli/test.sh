@@ -412,6 +412,40 @@ graph() {
 graph fallback "$PLAIN" fallback
 graph referrers-api "$OCIREG_TEST_REFERRERS" referrers-api
 
+# graph_copy LABEL SRC DST KIND: the graph `graph` left on SRC (two
+# referrers and a cosign .sig tag) copied to DST with --referrers (KIND:
+# how DST lists referrers), only the referrers of one type, none without
+# the option, and through an OCI layout (pull and push --referrers).
+graph_copy() {
+    local label=$1 src=$2/cli/graph dst=$3/cli/graph-copy kind=$4 a2 a3 sig all
+    local opts=(--insecure-registry "$2" --insecure-registry "$3")
+    a2="$(sha "$tmp/artifact2.json") $SIG_TYPE $(size "$tmp/artifact2.json") $kind"
+    a3="$(sha "$tmp/artifact3.json") $SIG_TYPE $(size "$tmp/artifact3.json") $kind"
+    sig="$(sha "$tmp/cosign-sig.json") $OCI_EMPTY $(size "$tmp/cosign-sig.json") cosign-signature"
+    all=$(printf '%s\n%s\n%s' "$a2" "$a3" "$sig" | sort)
+    oc "${opts[@]}" copy "$src:v1" "$dst-all:v1" --referrers
+    ok "$label: copy --referrers" "$(sha "$tmp/manifest.json")"
+    oc "${opts[@]}" referrers "$dst-all:v1"; ok "$label: referrers of the copy"
+    check "$label: ... both referrers and the cosign signature" [ "$(sort "$out")" = "$all" ]
+    oc "${opts[@]}" copy "$src:v1" "$dst-typed:v1" --referrers-type "$SIG_TYPE"
+    ok "$label: copy --referrers-type" "$(sha "$tmp/manifest.json")"
+    oc "${opts[@]}" referrers "$dst-typed:v1"; ok "$label: referrers of the filtered copy"
+    check "$label: ... only those of the type" [ "$(sort "$out")" = "$(printf '%s\n%s' "$a2" "$a3" | sort)" ]
+    oc "${opts[@]}" copy "$src:v1" "$dst-none:v1"; ok "$label: copy without --referrers"
+    oc "${opts[@]}" referrers "$dst-none:v1"; ok "$label: ... carries none" ""
+    oc "${opts[@]}" pull "$src:v1" "$tmp/graph-$label:v1" --referrers; ok "$label: pull --referrers"
+    check "$label: ... the layout names the cosign tag" \
+        grep -q "\"sha256-$(sha "$tmp/manifest.json" | cut -d: -f2).sig\"" "$tmp/graph-$label/index.json"
+    oc "${opts[@]}" push "$tmp/graph-$label:v1" "$dst-pushed:v1" --referrers; ok "$label: push --referrers"
+    oc "${opts[@]}" referrers "$dst-pushed:v1"; ok "$label: referrers of the pushed image"
+    check "$label: ... both referrers and the cosign signature" [ "$(sort "$out")" = "$all" ]
+}
+graph_copy to-referrers-api "$PLAIN" "$OCIREG_TEST_REFERRERS" referrers-api
+graph_copy to-fallback "$OCIREG_TEST_REFERRERS" "$PLAIN" fallback
+oc --referrers tags "$PLAIN/cli/graph"; usage "--referrers only with pull, push and copy"
+oc --referrers-type x tags "$PLAIN/cli/graph"; usage "--referrers-type only with pull, push and copy"
+oc copy "$PLAIN/cli/graph:v1" "$PLAIN/cli/x:v1" --referrers-type; usage "--referrers-type wants a value"
+
 # ---- HTTPS with basic auth, and with token auth ------------------------
 
 config_auth() {

@@ -606,8 +606,21 @@ class ImageProgress:
 ImageProgressFunc = Callable[[ImageProgress], object]
 
 
+# OCIREG_REFERRERS_ALL of ocireg_image_options_set_referrers.
+_REFERRERS_ALL = 1
+
+
 @contextmanager
-def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mount_from=None, progress=None):
+def _image_options(
+    cbs,
+    platform=None,
+    all_platforms=False,
+    layout_name=None,
+    mount_from=None,
+    progress=None,
+    referrers=False,
+    referrer_types=None,
+):
     """An `ocireg_image_options *` for one call, freed afterwards."""
     opts = lib.ocireg_image_options_new()
     if not opts:
@@ -621,6 +634,10 @@ def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mo
             _check(lib.ocireg_image_options_set_layout_name(opts, _cstr(layout_name, "layout_name")))
         for repo in _as_list(mount_from):
             _check(lib.ocireg_image_options_add_mount_from(opts, _cstr(repo, "mount_from")))
+        if referrers:
+            _check(lib.ocireg_image_options_set_referrers(opts, _REFERRERS_ALL))
+        for artifact_type in _as_list(referrer_types):
+            _check(lib.ocireg_image_options_add_referrer_artifact_type(opts, _cstr(artifact_type, "referrer_types")))
         if progress is not None:
             _check(lib.ocireg_image_options_set_progress(opts, cbs.image_progress(progress), None))
         yield opts
@@ -1612,14 +1629,23 @@ class Client(_Handle):
         layout_name: Optional[str] = None,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
+        referrers: bool = False,
+        referrer_types: Union[str, Iterable[str], None] = None,
     ) -> str:
         """Pulls image ``reference`` into the OCI layout ``directory``
         (created if needed; blobs already there and verified are kept);
         returns the digest named in its ``index.json``. ``progress`` gets
-        :class:`ImageProgress` reports."""
+        :class:`ImageProgress` reports.
+
+        With ``referrers``, what is attached to the image comes along:
+        its referrers and cosign's ``sha256-<hex>.sig``/``.att``/``.sbom``
+        tags, recursively, stored where oras and regctl read them.
+        ``referrer_types`` carries only the attachments of those artifact
+        types (each with what is attached to it in turn)."""
         return self._image_call(
             lib.ocireg_client_image_pull, _cstr(reference, "reference"), _cstr(directory, "directory"), cancel,
             platform=platform, all_platforms=all_platforms, layout_name=layout_name, progress=progress,
+            referrers=referrers, referrer_types=referrer_types,
         )
 
     def push_image(
@@ -1633,15 +1659,23 @@ class Client(_Handle):
         all_platforms: bool = False,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
+        referrers: bool = False,
+        referrer_types: Union[str, Iterable[str], None] = None,
     ) -> str:
         """Pushes the image of OCI layout ``directory`` (``layout_name``, or
         its only image) to ``reference``; returns the digest tagged.
         ``mount_from`` lists repositories of the destination registry to
-        mount blobs from."""
+        mount blobs from.
+
+        With ``referrers``, what the layout holds attached to the image
+        comes along (its referrers and cosign tags, recursively), listed
+        through the registry's referrers API or the fallback tag.
+        ``referrer_types`` carries only the attachments of those artifact
+        types (each with what is attached to it in turn)."""
         return self._image_call(
             lib.ocireg_client_image_push, _cstr(directory, "directory"), _cstr(reference, "reference"), cancel,
             platform=platform, all_platforms=all_platforms, layout_name=layout_name, mount_from=mount_from,
-            progress=progress,
+            progress=progress, referrers=referrers, referrer_types=referrer_types,
         )
 
     def copy_image(
@@ -1654,12 +1688,21 @@ class Client(_Handle):
         mount_from: Union[str, Iterable[str], None] = None,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
+        referrers: bool = False,
+        referrer_types: Union[str, Iterable[str], None] = None,
     ) -> str:
         """Copies image ``source`` to ``target`` (registry to registry,
-        mounting within one registry); returns the digest."""
+        mounting within one registry); returns the digest.
+
+        With ``referrers``, what is attached to the image comes along (its
+        referrers and cosign tags, recursively, digests unchanged), listed
+        through the target's referrers API or the fallback tag, as it
+        supports. ``referrer_types`` carries only the attachments of those
+        artifact types (each with what is attached to it in turn)."""
         return self._image_call(
             lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
+            referrers=referrers, referrer_types=referrer_types,
         )
 
     def save_image(
