@@ -30,6 +30,7 @@ pub use self::raw_request::{
     MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
     RawBody, RawRequest, RawResponse,
 };
+pub(crate) use self::referrers::fallback_tag;
 pub use self::referrers::{Referrer, ReferrerKind};
 pub use self::search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchResult};
 pub(crate) use self::untag::EMPTY_CONFIG;
@@ -68,6 +69,12 @@ impl Client {
     #[must_use]
     pub fn options(&self) -> &ClientOptions {
         self.transport.options()
+    }
+
+    /// The HTTP layer, for modules outside `client/` that speak to servers
+    /// other than registries (lookaside signature servers).
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
     }
 
     /// `DELETE /v2/<repo>/<kind>/<target>` (`kind`: `blobs` or `manifests`;

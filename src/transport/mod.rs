@@ -44,6 +44,9 @@ pub struct Transport {
     /// Sends token requests: the same configuration, but redirects never
     /// leave the realm's origin ([`Redirects::WithinOrigin`]).
     token_server: Sender,
+    /// Reads lookaside signatures: no credentials, redirects kept on the
+    /// first URL's origin ([`Redirects::LookasideWithinOrigin`]).
+    lookaside: Sender,
     options: ClientOptions,
     credentials: CredentialStore,
     tokens: TokenCache,
@@ -56,7 +59,8 @@ impl Transport {
         options.validate()?;
         let tls = tls::client_config(&options)?;
         let registry = Sender::new(&options, tls.clone(), Redirects::Registry)?;
-        let token_server = Sender::new(&options, tls, Redirects::WithinOrigin)?;
+        let token_server = Sender::new(&options, tls.clone(), Redirects::WithinOrigin)?;
+        let lookaside = Sender::new(&options, tls, Redirects::LookasideWithinOrigin)?;
         let credentials = CredentialStore::new(
             options.credentials.clone(),
             options.auth_file.clone(),
@@ -67,11 +71,19 @@ impl Transport {
         Ok(Transport {
             registry,
             token_server,
+            lookaside,
             options,
             credentials,
             tokens: TokenCache::new(),
             registries: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The sender for lookaside signature servers: the client's TLS, proxy,
+    /// timeouts and retries, but no authentication and no redirect off the
+    /// first URL's origin.
+    pub fn lookaside_sender(&self) -> &Sender {
+        &self.lookaside
     }
 
     /// The options this transport was built with.
