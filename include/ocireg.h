@@ -1450,6 +1450,22 @@ ocireg_status ocireg_signature_list_add(ocireg_signature_list *list,
                                         const uint8_t *bytes,
                                         size_t len);
 
+// Appends a signature stored in containers/image's blob format (what
+// lookaside files and skopeo's `dir:` `signature-N` files hold): bare
+// OpenPGP data is a simple-signing signature, `\0simple-signing\n...` and
+// `\0sigstore-json\n{...}` name their format. The bytes are copied.
+//
+// @param list the list.
+// @param bytes the blob.
+// @param len the number of bytes: 1 to 4 MiB.
+// @return `OCIREG_OK`; `OCIREG_ERR_PROTOCOL` for a blob in no known
+//         format; `OCIREG_ERR_SIZE_EXCEEDED` over 4 MiB;
+//         `OCIREG_ERR_INVALID_ARGUMENT` for an empty blob or a list
+//         already holding 128.
+ocireg_status ocireg_signature_list_add_blob(ocireg_signature_list *list,
+                                             const uint8_t *bytes,
+                                             size_t len);
+
 // Sets an annotation of a sigstore signature in a list (replacing the
 // value of an existing key), such as `dev.cosignproject.cosign/signature`.
 //

@@ -16,7 +16,9 @@ use super::handle::{free_handle, get, into_handle, mut_arg, opt_out_arg, out_arg
 use super::last_error::c_string;
 use super::status::ocireg_status;
 use crate::error::{Error, ErrorKind};
-use crate::signatures::{MAX_SIGNATURES, SIGSTORE_PAYLOAD_MEDIA_TYPE, Signature, SignatureOptions};
+use crate::signatures::{
+    MAX_SIGNATURE_SIZE, MAX_SIGNATURES, SIGSTORE_PAYLOAD_MEDIA_TYPE, Signature, SignatureOptions,
+};
 
 /// The kind of a signature. Values are assigned once and never reused;
 /// `ocireg_signature_kind_str` names them.
@@ -269,6 +271,54 @@ pub unsafe extern "C" fn ocireg_signature_list_add(
             },
             _ => return invalid("unknown signature kind"),
         };
+        signature.check_size()?;
+        list.items.push(SignatureC::new(signature));
+        Ok(())
+    })
+}
+
+/// Appends a signature stored in containers/image's blob format (what
+/// lookaside files and skopeo's `dir:` `signature-N` files hold): bare
+/// OpenPGP data is a simple-signing signature, `\0simple-signing\n...` and
+/// `\0sigstore-json\n{...}` name their format. The bytes are copied.
+///
+/// @param list the list.
+/// @param bytes the blob.
+/// @param len the number of bytes: 1 to 4 MiB.
+/// @return `OCIREG_OK`; `OCIREG_ERR_PROTOCOL` for a blob in no known
+///         format; `OCIREG_ERR_SIZE_EXCEEDED` over 4 MiB;
+///         `OCIREG_ERR_INVALID_ARGUMENT` for an empty blob or a list
+///         already holding 128.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_signature_list_add_blob(
+    list: *mut ocireg_signature_list,
+    bytes: *const u8,
+    len: usize,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: a live list, `len` readable bytes.
+        let (list, bytes) = unsafe { (mut_arg(list, "list")?, bytes_arg(bytes, len, "bytes")?) };
+        if list.items.len() >= MAX_SIGNATURES {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "a signature list holds at most 128 signatures",
+            )
+            .into());
+        }
+        if bytes.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "a signature blob is empty").into());
+        }
+        if bytes.len() > MAX_SIGNATURE_SIZE {
+            return Err(Error::new(
+                ErrorKind::SizeExceeded,
+                format!(
+                    "a signature blob of {} bytes is larger than 4 MiB",
+                    bytes.len()
+                ),
+            )
+            .into());
+        }
+        let signature = Signature::from_lookaside_blob(bytes)?;
         signature.check_size()?;
         list.items.push(SignatureC::new(signature));
         Ok(())

@@ -1029,6 +1029,9 @@ fi
 # Untag and artifacts (issue 13).
 . "$here/artifacts.sh"
 
+# Signatures (issue 12).
+. "$here/signatures.sh"
+
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
