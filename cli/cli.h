@@ -58,7 +58,8 @@ struct cli {
     int all;  /* --all */
     int tags; /* --tags */
     int verbose;        /* --verbose */
-    const char *format; /* --format text|json (platforms) */
+    const char *format; /* --format text|json (platforms, signatures) */
+    const char *registries_d; /* --registries.d DIR (signatures) */
     const char *login_file; /* --authfile (login, logout) */
     int docker;             /* --docker (login, logout) */
     const char *limit;      /* --limit (search) */
@@ -163,6 +164,10 @@ int cmd_tag(struct cli *cli);
 int cmd_delete(struct cli *cli);
 int cmd_untag(struct cli *cli);
 int cmd_referrers(struct cli *cli);
+
+/* signatures.c */
+int cmd_signatures(struct cli *cli);
+int cmd_signatures_put(struct cli *cli);
 int cmd_blob(struct cli *cli);
 int cmd_push_blob(struct cli *cli);
 int cmd_pull(struct cli *cli);

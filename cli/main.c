@@ -10,7 +10,8 @@
  *
  * This file parses the command line, makes the client and runs the
  * command; the commands are in registry.c, manifests.c, blobs.c,
- * images.c, artifact.c, reference.c and platforms.c, the credentials in auth.c,
+ * images.c, artifact.c, reference.c, platforms.c and signatures.c, the
+ * credentials in auth.c,
  * --progress in progress.c, --verbose in verbose.c and the shared helpers in
  * common.c. It uses the public C API (ocireg.h) only.
  *
@@ -109,6 +110,14 @@ static const char usage_images[] =
     "                               fields); --tags adds the repository's tags\n"
     "  save REF FILE                write the image as a docker-archive tarball\n"
     "  DIR[:NAME] splits at the first ':', as skopeo's oci: transport does.\n"
+    "\n"
+    "Signatures, where containers' registries.d puts them (lookaside storage,\n"
+    "sigstore .sig attachments); --registries.d DIR instead of the default dir:\n"
+    "  signatures REF               N KIND SIZE [MIME_TYPE] per signature; json:\n"
+    "       [--format text|json]    kind, mimeType, size, annotations, data (base64)\n"
+    "  signatures put REF FILE...   add signature blobs (as skopeo writes them:\n"
+    "                               simple signing, or containers/image's sigstore\n"
+    "                               blob); print how many were new\n"
     "\n"
     "Artifacts, as oras makes them:\n"
     "  artifact push REF FILE...    push the files as an artifact; print its digest\n"
@@ -223,6 +232,10 @@ static const struct command commands[] = {
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
     {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
     {"platforms", 1, TARGET_REF, cmd_platforms, "platforms REF [--format text|json]"},
+    {"signatures", 1, TARGET_REF, cmd_signatures,
+     "signatures REF [--registries.d DIR] [--format text|json]"},
+    {"signatures put", -2, TARGET_REF, cmd_signatures_put,
+     "signatures put REF FILE... [--registries.d DIR]"},
     {"request", 3, TARGET_HOST2, cmd_request,
      "request METHOD HOST PATH [-H 'Name: value']... [--scope S]... [--data-file F] [-i]"},
 };
@@ -424,6 +437,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
                (r = option_value(argc, argv, i, "--format", &cli->format)) != 0 ||
+               (r = option_value(argc, argv, i, "--registries.d", &cli->registries_d)) != 0 ||
                (r = option_value(argc, argv, i, "--subject", &cli->subject)) != 0 ||
                (r = option_value(argc, argv, i, "--data-file", &cli->data_file)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
@@ -450,7 +464,12 @@ static int find_command(struct cli *cli, const char *const *positional, int npos
     if (npos == 0)
         return usage_error("no command given", NULL);
     /* A command group (`artifact push`): its two words are the name. */
-    if (strcmp(positional[0], "artifact") == 0) {
+    if (strcmp(positional[0], "signatures") == 0 && npos >= 2 &&
+        strcmp(positional[1], "put") == 0) {
+        snprintf(group, sizeof group, "%s %s", positional[0], positional[1]);
+        positional++;
+        npos--;
+    } else if (strcmp(positional[0], "artifact") == 0) {
         if (npos < 2)
             return usage_error("artifact wants", "push or pull");
         snprintf(group, sizeof group, "%s %s", positional[0], positional[1]);
@@ -512,8 +531,10 @@ static int check_options(const struct cli *cli)
         return usage_error("--limit only goes with", "search");
     if (cli->all && cli->platform != NULL)
         return usage_error("--all and --platform exclude each other", NULL);
-    if (cli->format != NULL && run != cmd_platforms)
-        return usage_error("--format only goes with", "platforms");
+    if (cli->format != NULL && run != cmd_platforms && run != cmd_signatures)
+        return usage_error("--format only goes with", "platforms and signatures");
+    if (cli->registries_d != NULL && run != cmd_signatures && run != cmd_signatures_put)
+        return usage_error("--registries.d only goes with", "signatures");
     if (cli->format != NULL && strcmp(cli->format, "text") != 0 && strcmp(cli->format, "json") != 0)
         return usage_error("--format wants text or json, got", cli->format);
     if (cli->tags && run != cmd_inspect)

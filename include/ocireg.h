@@ -200,6 +200,33 @@ typedef uint32_t ocireg_referrer_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The kind of a signature. Values are assigned once and never reused;
+// `ocireg_signature_kind_str` names them.
+enum ocireg_signature_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No signature: what the kind accessor gives for an index out of range
+  // or a NULL list.
+  OCIREG_SIGNATURE_NONE = 0,
+  // A "simple signing" signature (an OpenPGP message, as `skopeo copy
+  // --sign-by` writes to a lookaside): its bytes are the whole signature.
+  OCIREG_SIGNATURE_SIMPLE_SIGNING = 1,
+  // A sigstore signature (a layer of the image's `sha256-<hex>.sig`
+  // manifest, as cosign writes it): its bytes are the payload, with a
+  // MIME type and annotations (the signature itself is the annotation
+  // `dev.cosignproject.cosign/signature`).
+  OCIREG_SIGNATURE_SIGSTORE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ocireg_signature_kind ocireg_signature_kind;
+#else
+typedef uint32_t ocireg_signature_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Options of an artifact push. Made by `ocireg_artifact_options_new`,
 // freed by `ocireg_artifact_options_free`. One thread at a time.
 typedef struct ocireg_artifact_options ocireg_artifact_options;
@@ -280,6 +307,12 @@ typedef struct ocireg_response ocireg_response;
 // The results of a search. Freed by `ocireg_search_results_free`. One
 // thread at a time.
 typedef struct ocireg_search_results ocireg_search_results;
+
+// A list of signatures: what `ocireg_client_signatures` returns, and what
+// `ocireg_client_signatures_put` takes (built with
+// `ocireg_signature_list_new` and `ocireg_signature_list_add`). Freed by
+// `ocireg_signature_list_free`. One thread at a time.
+typedef struct ocireg_signature_list ocireg_signature_list;
 
 // A list of strings (tags, repositories). Freed by
 // `ocireg_string_list_free`. One thread at a time.
@@ -1465,6 +1498,190 @@ const char *ocireg_descriptor_list_annotation_value(const ocireg_descriptor_list
 //
 // @param list the list, or NULL (a no-op).
 void ocireg_descriptor_list_free(ocireg_descriptor_list *list);
+
+// The name of a signature kind: `"simple-signing"` or `"sigstore"`.
+//
+// @param kind a kind (any number is accepted).
+// @return a static string, never NULL and never to be freed: the name, or
+//         `"none"` for `OCIREG_SIGNATURE_NONE` and any number that is not
+//         a kind.
+const char *ocireg_signature_kind_str(uint32_t kind);
+
+// The signatures of an image: those in the lookaside registries.d
+// configures for it (`lookaside`, read over file, http or https, no
+// credentials sent), then, when registries.d sets
+// `use-sigstore-attachments`, the layers of its `sha256-<hex>.sig`
+// manifest. A tag is resolved to the manifest digest first. No
+// configuration means an empty list. Signatures are returned as stored,
+// not verified; each is at most 4 MiB (`OCIREG_ERR_SIZE_EXCEEDED`), an
+// image has at most 128.
+//
+// @param client the client.
+// @param reference the image, by tag or digest.
+// @param registries_d the registries.d directory, or NULL for
+//        `$HOME/.config/containers/registries.d` when it exists, else
+//        `/etc/containers/registries.d`.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the signatures; free the list with
+//        `ocireg_signature_list_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_INVALID_ARGUMENT` for a
+//         malformed registries.d file, naming it and the line;
+//         `OCIREG_ERR_UNSUPPORTED` for a lookaside scheme other than
+//         file, http and https).
+ocireg_status ocireg_client_signatures(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *registries_d,
+                                       const ocireg_cancel *cancel,
+                                       ocireg_signature_list **list_out);
+
+// Adds signatures to an image: simple-signing ones to the `file://`
+// lookaside registries.d configures for writing (`lookaside-staging`,
+// else `lookaside`), sigstore ones to the image's `sha256-<hex>.sig`
+// manifest (registries.d must set `use-sigstore-attachments: true`). A
+// signature already stored, byte for byte, is not stored again; existing
+// ones are kept. Everything is checked before anything is written.
+//
+// @param client the client.
+// @param reference the image, by tag or digest.
+// @param registries_d the registries.d directory, or NULL (as in
+//        `ocireg_client_signatures`).
+// @param list the signatures to add (the list is not changed).
+// @param cancel NULL, or a signal that stops the call.
+// @param added_out NULL, or receives how many signatures were new.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_SIZE_EXCEEDED` for a
+//         signature over 4 MiB, `OCIREG_ERR_UNSUPPORTED` for a lookaside
+//         that is not a file URL or sigstore attachments not enabled,
+//         `OCIREG_ERR_INVALID_ARGUMENT` for an empty signature or no
+//         lookaside configured).
+ocireg_status ocireg_client_signatures_put(const ocireg_client *client,
+                                           const char *reference,
+                                           const char *registries_d,
+                                           const ocireg_signature_list *list,
+                                           const ocireg_cancel *cancel,
+                                           size_t *added_out);
+
+// Creates an empty signature list, to fill with `ocireg_signature_list_add`.
+//
+// @return the list; free it with `ocireg_signature_list_free`. NULL only
+//         if the library panicked.
+ocireg_signature_list *ocireg_signature_list_new(void);
+
+// Appends a signature to a list (the bytes are copied).
+//
+// @param list the list.
+// @param kind `OCIREG_SIGNATURE_SIMPLE_SIGNING` or
+//        `OCIREG_SIGNATURE_SIGSTORE`.
+// @param mime_type for a sigstore signature, the payload's MIME type, or
+//        NULL for cosign's `application/vnd.dev.cosign.simplesigning.v1+json`;
+//        must be NULL for a simple-signing one.
+// @param bytes the signature (simple signing) or payload (sigstore).
+// @param len the number of bytes: 1 to 4 MiB.
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for an unknown kind,
+//         a MIME type on a simple-signing signature, no bytes, or a list
+//         already holding 128; `OCIREG_ERR_SIZE_EXCEEDED` over 4 MiB.
+ocireg_status ocireg_signature_list_add(ocireg_signature_list *list,
+                                        uint32_t kind,
+                                        const char *mime_type,
+                                        const uint8_t *bytes,
+                                        size_t len);
+
+// Appends a signature stored in containers/image's blob format (what
+// lookaside files and skopeo's `dir:` `signature-N` files hold): bare
+// OpenPGP data is a simple-signing signature, `\0simple-signing\n...` and
+// `\0sigstore-json\n{...}` name their format. The bytes are copied.
+//
+// @param list the list.
+// @param bytes the blob.
+// @param len the number of bytes: 1 to 4 MiB.
+// @return `OCIREG_OK`; `OCIREG_ERR_PROTOCOL` for a blob in no known
+//         format; `OCIREG_ERR_SIZE_EXCEEDED` over 4 MiB;
+//         `OCIREG_ERR_INVALID_ARGUMENT` for an empty blob or a list
+//         already holding 128.
+ocireg_status ocireg_signature_list_add_blob(ocireg_signature_list *list,
+                                             const uint8_t *bytes,
+                                             size_t len);
+
+// Sets an annotation of a sigstore signature in a list (replacing the
+// value of an existing key), such as `dev.cosignproject.cosign/signature`.
+//
+// @param list the list.
+// @param index the signature's position, from 0.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` when `index` is out
+//         of range, the signature is not a sigstore one, or `key` is empty.
+ocireg_status ocireg_signature_list_annotate(ocireg_signature_list *list,
+                                             size_t index,
+                                             const char *key,
+                                             const char *value);
+
+// The number of signatures in a list.
+//
+// @param list the list, or NULL.
+// @return the number of signatures; 0 for NULL.
+size_t ocireg_signature_list_len(const ocireg_signature_list *list);
+
+// The kind of one signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @return the kind; `OCIREG_SIGNATURE_NONE` when out of range or for NULL.
+ocireg_signature_kind ocireg_signature_list_kind(const ocireg_signature_list *list, size_t index);
+
+// The bytes of one signature of a list: the whole signature (simple
+// signing) or the payload (sigstore).
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @param len_out receives the number of bytes.
+// @return the bytes (not NUL-terminated), owned by the list; NULL when out
+//         of range, or when `list` or `len_out` is NULL (then `*len_out`
+//         is untouched).
+const uint8_t *ocireg_signature_list_bytes(const ocireg_signature_list *list,
+                                           size_t index,
+                                           size_t *len_out);
+
+// The MIME type of one sigstore signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @return the MIME type, owned by the list; NULL for a simple-signing
+//         signature, when out of range, or for NULL.
+const char *ocireg_signature_list_mime_type(const ocireg_signature_list *list, size_t index);
+
+// The number of annotations of one signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @return the number of annotations; 0 for a simple-signing signature,
+//         when out of range, or for NULL.
+size_t ocireg_signature_list_annotations_len(const ocireg_signature_list *list, size_t index);
+
+// The key of one annotation of one signature of a list (annotations are
+// sorted by key).
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @param annotation the annotation's position, from 0.
+// @return the key, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_signature_list_annotation_key(const ocireg_signature_list *list,
+                                                 size_t index,
+                                                 size_t annotation);
+
+// The value of one annotation of one signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @param annotation the annotation's position, from 0.
+// @return the value, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_signature_list_annotation_value(const ocireg_signature_list *list,
+                                                   size_t index,
+                                                   size_t annotation);
+
+// Frees a signature list and its bytes and strings.
+//
+// @param list the list, or NULL (a no-op).
+void ocireg_signature_list_free(ocireg_signature_list *list);
 
 // Frees a string ocireg returned (such as a digest).
 //

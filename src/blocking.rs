@@ -653,6 +653,25 @@ impl Client {
     ) -> Result<Vec<Referrer>> {
         self.run(self.inner.referrers(reference, artifact_type))
     }
+
+    /// See [`crate::Client::signatures`].
+    pub fn signatures(
+        &self,
+        reference: &Reference,
+        options: &crate::signatures::SignatureOptions,
+    ) -> Result<Vec<crate::signatures::Signature>> {
+        self.run(self.inner.signatures(reference, options))
+    }
+
+    /// See [`crate::Client::put_signatures`].
+    pub fn put_signatures(
+        &self,
+        reference: &Reference,
+        signatures: &[crate::signatures::Signature],
+        options: &crate::signatures::SignatureOptions,
+    ) -> Result<usize> {
+        self.run(self.inner.put_signatures(reference, signatures, options))
+    }
 }
 
 /// Feeds every chunk of `reader` to `sink`, with progress after each.

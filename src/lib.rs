@@ -37,6 +37,7 @@ pub mod options;
 pub mod reference;
 pub mod registries_conf;
 pub mod registry;
+pub mod signatures;
 mod transport;
 
 pub use cancel::CancelToken;
@@ -51,6 +52,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use options::ClientOptions;
 pub use reference::Reference;
 pub use registry::Registry;
+pub use signatures::{Signature, SignatureOptions};
 pub use transport::auth::credentials::{LoginDestination, LoginLocation};
 pub use transport::rate_limit::{RateLimit, RateQuota};
 

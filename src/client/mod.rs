@@ -72,6 +72,12 @@ impl Client {
         self.transport.options()
     }
 
+    /// The HTTP layer, for modules outside `client/` that speak to servers
+    /// other than registries (lookaside signature servers).
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
     /// `DELETE /v2/<repo>/<kind>/<target>` (`kind`: `blobs` or `manifests`;
     /// `target`: a digest, or a tag where the registry deletes tags).
     async fn delete_content(&self, reference: &Reference, kind: &str, target: &str) -> Result<()> {

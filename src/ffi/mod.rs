@@ -58,6 +58,8 @@ pub mod rate_limit;
 
 pub mod referrers;
 
+pub mod signatures;
+
 pub mod lists;
 
 pub mod blobs;

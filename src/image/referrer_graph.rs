@@ -463,6 +463,7 @@ async fn layout_manifest(layout: &OciLayout, digest: &str, media_type: &str) -> 
         bytes,
         media_type: media_type.to_string(),
         digest,
+        source: None,
     })
 }
 

@@ -34,7 +34,7 @@ use self::error_map::error_from_response;
 use self::pools::{Pools, Senders};
 use self::rate_limit::RateLimit;
 use self::registry_state::{AuthMode, RegistryState};
-use self::sender::Retries;
+use self::sender::{Retries, Sender};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::ClientOptions;
 use crate::registries_conf::RegistriesConf;
@@ -103,6 +103,13 @@ impl Transport {
             Some(conf) => conf.check_request_allowed(registry, scopes),
             None => Ok(()),
         }
+    }
+
+    /// The sender for lookaside signature servers: the client's TLS, proxy,
+    /// timeouts and retries, but no authentication and no redirect off the
+    /// first URL's origin.
+    pub fn lookaside_sender(&self) -> &Sender {
+        self.pools.lookaside()
     }
 
     /// The options this transport was built with.

@@ -40,6 +40,10 @@ pub struct Pools {
     /// it replaces the search).
     roots: Vec<PathBuf>,
     by_material: Mutex<HashMap<TlsMaterial, Arc<Senders>>>,
+    /// Reads lookaside signatures with the client-wide TLS: no
+    /// credentials, redirects kept on the first URL's origin
+    /// ([`Redirects::LookasideWithinOrigin`]).
+    lookaside: Sender,
 }
 
 impl Pools {
@@ -48,6 +52,11 @@ impl Pools {
     pub fn new(options: &ClientOptions) -> Result<Pools> {
         let base_material = TlsMaterial::for_client(options)?;
         let base = Arc::new(Senders::new(options, &base_material)?);
+        let lookaside = Sender::new(
+            options,
+            tls::client_config(options, &base_material)?,
+            Redirects::LookasideWithinOrigin,
+        )?;
         let roots = if options.cert_dir.is_some() {
             Vec::new()
         } else {
@@ -58,7 +67,13 @@ impl Pools {
             base,
             roots,
             by_material: Mutex::new(HashMap::new()),
+            lookaside,
         })
+    }
+
+    /// The sender for lookaside signature servers.
+    pub fn lookaside(&self) -> &Sender {
+        &self.lookaside
     }
 
     /// The senders for `registry`: those of its `certs.d` directory, or the

@@ -1067,6 +1067,8 @@ fi
 . "$here/registries_conf.sh"
 # certs.d and OAuth2 (issue 14).
 . "$here/certs_oauth2.sh"
+# Signatures (issue 12).
+. "$here/signatures.sh"
 
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"

@@ -101,6 +101,10 @@ class ocireg_search_results(Structure):
     pass
 
 
+class ocireg_signature_list(Structure):
+    pass
+
+
 class ocireg_string_list(Structure):
     pass
 
@@ -123,6 +127,7 @@ ReferenceP = POINTER(ocireg_reference)
 RequestP = POINTER(ocireg_request)
 ResponseP = POINTER(ocireg_response)
 SearchResultsP = POINTER(ocireg_search_results)
+SignatureListP = POINTER(ocireg_signature_list)
 StringListP = POINTER(ocireg_string_list)
 UploadP = POINTER(ocireg_upload)
 
@@ -289,6 +294,27 @@ SIGNATURES = {
         status_t,
         [ClientP, c_char_p, c_char_p, CancelP, POINTER(DescriptorListP)],
     ),
+    "ocireg_client_signatures": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, CancelP, POINTER(SignatureListP)],
+    ),
+    "ocireg_client_signatures_put": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, SignatureListP, CancelP, POINTER(c_size_t)],
+    ),
+    "ocireg_signature_kind_str": (c_char_p, [c_uint32]),
+    "ocireg_signature_list_new": (SignatureListP, []),
+    "ocireg_signature_list_add": (status_t, [SignatureListP, c_uint32, c_char_p, bytes_p, c_size_t]),
+    "ocireg_signature_list_add_blob": (status_t, [SignatureListP, bytes_p, c_size_t]),
+    "ocireg_signature_list_annotate": (status_t, [SignatureListP, c_size_t, c_char_p, c_char_p]),
+    "ocireg_signature_list_len": (c_size_t, [SignatureListP]),
+    "ocireg_signature_list_kind": (c_uint32, [SignatureListP, c_size_t]),
+    "ocireg_signature_list_bytes": (bytes_p, [SignatureListP, c_size_t, POINTER(c_size_t)]),
+    "ocireg_signature_list_mime_type": (c_char_p, [SignatureListP, c_size_t]),
+    "ocireg_signature_list_annotations_len": (c_size_t, [SignatureListP, c_size_t]),
+    "ocireg_signature_list_annotation_key": (c_char_p, [SignatureListP, c_size_t, c_size_t]),
+    "ocireg_signature_list_annotation_value": (c_char_p, [SignatureListP, c_size_t, c_size_t]),
+    "ocireg_signature_list_free": (None, [SignatureListP]),
     "ocireg_client_blob_head": (status_t, [ClientP, c_char_p, c_char_p, CancelP, POINTER(c_uint64)]),
     "ocireg_client_blob_delete": (status_t, [ClientP, c_char_p, c_char_p, CancelP]),
     "ocireg_client_blob_push": (

@@ -28,6 +28,7 @@ from typing import (
 
 from . import _lib
 from . import raw_request as _raw_request
+from . import signatures as _signatures
 from ._lib import lib
 from .errors import raise_last_error
 
@@ -1406,6 +1407,55 @@ class Client(_Handle):
             ]
         finally:
             lib.ocireg_descriptor_list_free(out)
+
+    def signatures(
+        self,
+        reference: str,
+        *,
+        registries_d: Optional[Union[str, "os.PathLike[str]"]] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> List[_signatures.Signature]:
+        """The signatures of image ``reference`` (a tag is resolved to its
+        manifest digest): those in the lookaside registries.d configures
+        for it, then, with ``use-sigstore-attachments``, the layers of its
+        ``sha256-<hex>.sig`` manifest. ``registries_d`` is the registries.d
+        directory (default: ``~/.config/containers/registries.d`` when it
+        exists, else ``/etc/containers/registries.d``)."""
+        raw = _cstr(reference, "reference")
+        d = _opt_cstr(registries_d, "registries_d")
+        out = _lib.SignatureListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_signatures(client, raw, d, c, byref(out)))
+        try:
+            return _signatures.from_list(out)
+        finally:
+            lib.ocireg_signature_list_free(out)
+
+    def put_signatures(
+        self,
+        reference: str,
+        signatures: Iterable[_signatures.Signature],
+        *,
+        registries_d: Optional[Union[str, "os.PathLike[str]"]] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> int:
+        """Adds ``signatures`` to image ``reference`` and returns how many
+        were new: simple-signing ones to the ``file://`` lookaside
+        registries.d configures for writing (``lookaside-staging``, else
+        ``lookaside``), sigstore ones to the ``.sig`` attachment (which
+        needs ``use-sigstore-attachments: true``). Signatures already
+        stored are skipped; everything is checked before anything is
+        written."""
+        raw = _cstr(reference, "reference")
+        d = _opt_cstr(registries_d, "registries_d")
+        added = c_size_t(0)
+        handle = _signatures.to_list(signatures)
+        try:
+            with self._call(cancel) as (client, c):
+                _check(lib.ocireg_client_signatures_put(client, raw, d, handle, c, byref(added)))
+        finally:
+            lib.ocireg_signature_list_free(handle)
+        return added.value
 
     # blobs
 
