@@ -108,6 +108,14 @@ pub struct ClientOptions {
     /// 0.22 s at 8 and 0.22 s at 16, while peak memory grows with each
     /// transfer in flight (about 20 MiB at 4, 25 MiB at 8); 6 sits between.
     pub concurrency: usize,
+    /// A token cache file: bearer tokens kept across processes (with their
+    /// scope and when to refresh them; keyed by a one-way hash of the
+    /// credential, never holding a password), so that the next process
+    /// skips the token server while a token is good. Written under a lock,
+    /// atomically, mode 0600 in a directory made 0700; a corrupt file is
+    /// ignored and replaced. `None` (the default) keeps tokens in memory
+    /// only, per client.
+    pub token_cache: Option<PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -133,6 +141,7 @@ impl Default for ClientOptions {
             max_resumes: 5,
             upload_chunk_size: 8 * 1024 * 1024,
             concurrency: 6,
+            token_cache: None,
         }
     }
 }

@@ -5,3 +5,4 @@ pub mod challenge;
 pub mod credentials;
 mod layer;
 pub mod token;
+pub mod token_cache;
