@@ -47,6 +47,8 @@ struct cli {
     const char *pass;
     int password_stdin;
     const char *auth_file;
+    const char *token_cache; /* --token-cache PATH */
+    int no_token_cache;      /* --no-token-cache */
     const char *platform;
     uint32_t jobs;
     int progress;
@@ -129,6 +131,9 @@ void image_progress_end(struct image_progress *p, int ok);
 int take_password(struct cli *cli);
 void free_password(struct cli *cli);
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
+
+/* token_cache.c */
+ocireg_status set_token_cache(const struct cli *cli, ocireg_options *options);
 
 /* The commands: registry.c, manifests.c, blobs.c, images.c, artifact.c,
  * reference.c, request.c, auth.c (login, logout), search.c (search,
