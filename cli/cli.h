@@ -50,6 +50,8 @@ struct cli {
     const char *auth_file;
     const char *registries_conf; /* --registries-conf FILE */
     int no_registries_conf;      /* --no-registries-conf */
+    const char *token_cache; /* --token-cache PATH */
+    int no_token_cache;      /* --no-token-cache */
     const char *platform;
     uint32_t jobs;
     int progress;
@@ -145,6 +147,8 @@ ocireg_status set_credentials(const struct cli *cli, ocireg_options *options);
 /* common.c: registries.conf, the system's unless --registries-conf FILE or
  * --no-registries-conf */
 ocireg_status set_registries_conf(const struct cli *cli, ocireg_options *options);
+/* token_cache.c */
+ocireg_status set_token_cache(const struct cli *cli, ocireg_options *options);
 
 /* The commands: registry.c, manifests.c, blobs.c, images.c, artifact.c,
  * reference.c, request.c, auth.c (login, logout), search.c (search,

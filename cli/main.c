@@ -182,6 +182,10 @@ static const char usage_options[] =
     "                               machine's; manifest, config and the whole-image\n"
     "                               commands)\n"
     "  -j N                         blobs moved at once by whole-image operations (1-256)\n"
+    "  --token-cache PATH           keep bearer tokens in PATH across runs (default:\n"
+    "                               $XDG_CACHE_HOME/ocireg/tokens.json or ~/.cache/\n"
+    "                               ocireg/tokens.json; 0600, never a password)\n"
+    "  --no-token-cache             keep tokens for this run only\n"
     "  --verbose                    log each HTTP request on stderr (method, URL,\n"
     "                               status, time, retry; credentials never)\n"
     "  --progress                   show transfer progress on stderr (blob,\n"
@@ -376,6 +380,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->verbose = 1;
     } else if (strcmp(arg, "--no-registries-conf") == 0) {
         cli->no_registries_conf = 1;
+    } else if (strcmp(arg, "--no-token-cache") == 0) {
+        cli->no_token_cache = 1;
     } else if (strcmp(arg, "--overwrite") == 0) {
         cli->overwrite = 1;
     } else if (strcmp(arg, "--via-throwaway-manifest") == 0) {
@@ -429,6 +435,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
     } else if ((r = option_value(argc, argv, i, "--ca-file", &cli->ca_file)) != 0 ||
                (r = option_value(argc, argv, i, "--auth-file", &cli->auth_file)) != 0 ||
                (r = option_value(argc, argv, i, "--registries-conf", &cli->registries_conf)) != 0 ||
+               (r = option_value(argc, argv, i, "--token-cache", &cli->token_cache)) != 0 ||
                (r = option_value(argc, argv, i, "--authfile", &cli->login_file)) != 0 ||
                (r = option_value(argc, argv, i, "--limit", &cli->limit)) != 0 ||
                (r = option_value(argc, argv, i, "--cert-dir", &cli->cert_dir)) != 0 ||
@@ -525,6 +532,8 @@ static int check_options(const struct cli *cli)
         return usage_error("--registries-conf and --no-registries-conf exclude each other", NULL);
     if (cli->docker && cli->auth_file != NULL)
         return usage_error("--auth-file and --docker exclude each other", NULL);
+    if (cli->token_cache != NULL && cli->no_token_cache)
+        return usage_error("--token-cache and --no-token-cache exclude each other", NULL);
     if (cli->user != NULL && run == cmd_logout)
         return usage_error("-u does not go with", "logout");
     if (cli->limit != NULL && run != cmd_search)
@@ -607,6 +616,8 @@ static int make_client(struct cli *cli)
         st = ocireg_options_set_concurrency(options, cli->jobs);
     if (st == OCIREG_OK)
         st = set_tls_and_token_options(cli, options);
+    if (st == OCIREG_OK)
+        st = set_token_cache(cli, options);
     if (st == OCIREG_OK)
         st = set_credentials(cli, options);
     if (st == OCIREG_OK)

@@ -651,6 +651,20 @@ ocireg_status ocireg_options_set_identity_token(ocireg_options *options,
 //         read.
 ocireg_status ocireg_options_set_auth_file(ocireg_options *options, const char *value);
 
+// Keeps bearer tokens in this token cache file too, so that the next
+// process skips the token server while a token is good (the CLI uses
+// `$XDG_CACHE_HOME/ocireg/tokens.json`). The file holds each token with
+// its scope and refresh time, keyed by a one-way hash of the credential
+// (never a password); it is created on first use, mode 0600 in a
+// directory made 0700, written under a lock and replaced atomically; a
+// corrupt file is ignored and replaced. Without this call tokens are
+// kept in memory only, per client.
+//
+// @param options the options.
+// @param path the file's path, or NULL to keep tokens in memory only.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_token_cache(ocireg_options *options, const char *path);
+
 // Trusts the CA certificates in a PEM file too. May be called many times.
 //
 // @param options the options.

@@ -152,6 +152,14 @@ pub struct ClientOptions {
     /// [`ClientOptions::use_system_registries_conf`]. The files are read
     /// when the client is made, which fails on a bad one.
     pub registries_conf: Option<ConfPaths>,
+    /// A token cache file: bearer tokens kept across processes (with their
+    /// scope and when to refresh them; keyed by a one-way hash of the
+    /// credential, never holding a password), so that the next process
+    /// skips the token server while a token is good. Written under a lock,
+    /// atomically, mode 0600 in a directory made 0700; a corrupt file is
+    /// ignored and replaced. `None` (the default) keeps tokens in memory
+    /// only, per client.
+    pub token_cache: Option<PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -183,6 +191,7 @@ impl Default for ClientOptions {
             upload_chunk_size: 8 * 1024 * 1024,
             concurrency: 6,
             registries_conf: None,
+            token_cache: None,
         }
     }
 }

@@ -46,6 +46,14 @@ type Options struct {
 	// ErrInvalidArgument, naming the path, when it is not a readable
 	// regular file.
 	AuthFile string
+	// TokenCache is a token cache file: bearer tokens are kept there too,
+	// so that the next process skips the token server while a token is
+	// good. The file holds each token with its scope and refresh time,
+	// keyed by a one-way hash of the credential (never a password); it is
+	// created mode 0600 in a directory made 0700 and replaced atomically
+	// under a lock; a corrupt file is ignored. "" keeps tokens in memory,
+	// per Client.
+	TokenCache string
 	// CAFiles are PEM files of extra CA certificates to trust.
 	CAFiles []string
 	// ClientCertFile and ClientKeyFile (PEM) are presented for mutual TLS.
@@ -235,6 +243,11 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 	}
 	if opts.AuthFile != "" {
 		if err := str("AuthFile", func(s *C.char) C.ocireg_status { return C.ocireg_options_set_auth_file(o, s) }, opts.AuthFile); err != nil {
+			return err
+		}
+	}
+	if opts.TokenCache != "" {
+		if err := str("TokenCache", func(s *C.char) C.ocireg_status { return C.ocireg_options_set_token_cache(o, s) }, opts.TokenCache); err != nil {
 			return err
 		}
 	}

@@ -80,7 +80,8 @@ impl Transport {
             crate::options::timeout_limit(options.credential_helper_timeout)
                 .unwrap_or(Duration::MAX),
         );
-        let tokens = TokenCache::with_oauth2(auth::oauth2::OAuth2Options::from_client(&options));
+        let tokens = TokenCache::with_oauth2(auth::oauth2::OAuth2Options::from_client(&options))
+            .with_file(options.token_cache.clone());
         Ok(Transport {
             pools,
             options,
@@ -118,7 +119,8 @@ impl Transport {
     }
 
     /// The base URL of `registry` (`https://host/` or, for insecure
-    /// registries that do not speak TLS, `http://host/`), pinging it once.
+    /// registries that do not speak TLS, `http://host/`), pinging it when no
+    /// request has reached it yet.
     pub async fn base_url(&self, registry: &str) -> Result<Url> {
         let state = self.state(registry);
         state
@@ -244,7 +246,7 @@ impl Transport {
     }
 }
 
-fn registry_url(scheme: &str, registry: &str) -> Result<Url> {
+pub(crate) fn registry_url(scheme: &str, registry: &str) -> Result<Url> {
     Url::parse(&format!("{scheme}://{registry}/")).map_err(|e| {
         Error::new(
             ErrorKind::InvalidReference,
@@ -253,7 +255,7 @@ fn registry_url(scheme: &str, registry: &str) -> Result<Url> {
     })
 }
 
-fn is_transport_failure(e: &Error) -> bool {
+pub(crate) fn is_transport_failure(e: &Error) -> bool {
     matches!(
         e.kind(),
         ErrorKind::Network | ErrorKind::Tls | ErrorKind::Protocol

@@ -33,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 # $XDG_RUNTIME_DIR/containers/auth.json here, not under /run.
 export HOME=$tmp/home XDG_RUNTIME_DIR=$tmp/run
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME XDG_CACHE_HOME
 STORED=$XDG_RUNTIME_DIR/containers/auth.json
 
 # Run a private copy of the binary and its library (same bin/ + lib/
@@ -774,6 +774,31 @@ oc "${P[@]}" push "$sk" "$PLAIN/cli/pushed:x"; bad "push DIR with several images
 oc "${P[@]}" push "$sk:nope" "$PLAIN/cli/pushed:x"; check "push of an unknown NAME fails" [ "$rc" -ne 0 ]
 oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" push "$sk:v1" "$TOKEN/cli/pushed:v1"
 ok "push: -u/-p go to REF's registry (token auth)" "$sk_one"
+
+# The token cache file: by default ~/.cache/ocireg/tokens.json, which the
+# token-auth push above filled; a second run takes its token from there
+# (--verbose logs every HTTP request, the token server's included).
+tc=$HOME/.cache/ocireg/tokens.json
+check "token cache: the default file is 0600" [ "$(stat -c %a "$tc")" = 600 ]
+check "token cache: its directory is 0700" [ "$(stat -c %a "$(dirname "$tc")")" = 700 ]
+check "token cache: no password in it" [ -z "$(grep -F -- "$RPASS" "$tc")" ]
+check "token cache: the push's scope is in it" grep -q 'repository:cli/pushed:pull,push' "$tc"
+own=$tmp/own-cache/tokens.json
+oc --verbose --token-cache "$own" --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "token cache: digest with an empty cache file" "$sk_one"
+check "token cache: the first run asks the token server" grep -q '/token' "$err"
+oc --verbose --token-cache "$own" --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "token cache: digest again, in a new process" "$sk_one"
+check "token cache: the second run does not ask the token server" [ -z "$(grep /token "$err")" ]
+check "--token-cache PATH: the file is 0600" [ "$(stat -c %a "$own")" = 600 ]
+oc --verbose --no-token-cache --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "--no-token-cache: digest" "$sk_one"
+check "--no-token-cache: the token server is asked" grep -q '/token' "$err"
+XDG_CACHE_HOME=$tmp/xdg oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "token cache: digest with XDG_CACHE_HOME" "$sk_one"
+check "token cache: \$XDG_CACHE_HOME/ocireg/tokens.json is used" [ -s "$tmp/xdg/ocireg/tokens.json" ]
+oc --token-cache "$tmp/x.json" --no-token-cache digest "$TOKEN/cli/pushed:v1"
+usage "--token-cache and --no-token-cache exclude each other"
 
 # copy
 oc "${P[@]}" copy --all "$irepo:multi" "$PLAIN/cli/copy:multi"; ok "copy --all keeps the index digest" "$idx"

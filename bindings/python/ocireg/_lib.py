@@ -176,6 +176,7 @@ SIGNATURES = {
     "ocireg_options_set_auth_file": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_registries_conf": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_use_system_registries_conf": (status_t, [OptionsP, c_int]),
+    "ocireg_options_set_token_cache": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_add_ca_file": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_proxy": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_user_agent": (status_t, [OptionsP, c_char_p]),

@@ -896,7 +896,12 @@ class Client(_Handle):
     credential helper's run (a :class:`ocireg.TimeoutError` after it);
     ``max_list_entries`` and ``max_list_bytes`` bound one tag, catalog or
     referrers listing over all its pages (defaults 1,000,000 entries and
-    64 MiB; beyond them a :class:`ocireg.SizeExceededError`).
+    64 MiB; beyond them a :class:`ocireg.SizeExceededError`). ``token_cache``
+    is a token cache file: bearer tokens are kept there too, so that the next
+    process skips the token server while a token is good (each with its scope
+    and refresh time, keyed by a one-way hash of the credential, never a
+    password; mode 0600 in a directory made 0700, replaced atomically under a
+    lock; a corrupt file is ignored); without it tokens live in the client.
 
     certs.d (containers-certs.d(5)): ``cert_dir`` is one directory for every
     registry, like skopeo's ``--cert-dir`` (its ``*.crt`` CAs trusted, its
@@ -944,6 +949,7 @@ class Client(_Handle):
         credentials: Optional[Mapping[str, Tuple[str, str]]] = None,
         identity_tokens: Optional[Mapping[str, str]] = None,
         auth_file: Optional[StrPath] = None,
+        token_cache: Optional[StrPath] = None,
         ca_files: Union[StrPath, Iterable[StrPath], None] = None,
         client_cert: Optional[Tuple[StrPath, StrPath]] = None,
         proxy: Optional[str] = None,
@@ -1001,6 +1007,8 @@ class Client(_Handle):
                 _check(lib.ocireg_options_use_system_registries_conf(opts, 1))
             if registries_conf is not None:
                 _check(lib.ocireg_options_set_registries_conf(opts, _cstr(registries_conf, "registries_conf")))
+            if token_cache is not None:
+                _check(lib.ocireg_options_set_token_cache(opts, _cstr(token_cache, "token_cache")))
             for ca in _as_list(ca_files):
                 _check(lib.ocireg_options_add_ca_file(opts, _cstr(ca, "ca_files")))
             if client_cert is not None:

@@ -16,7 +16,7 @@ use crate::transport::error_map::error_from_response;
 use crate::transport::registry_state::{AuthMode, RegistryState};
 use crate::transport::request::{Body, Request, Target};
 use crate::transport::sender::Retries;
-use crate::transport::{Transport, header_values};
+use crate::transport::{Transport, header_values, is_transport_failure, registry_url};
 
 impl Transport {
     /// Whether `registry` asks for authentication (as last learned from a
@@ -95,16 +95,25 @@ impl Transport {
         what: &str,
     ) -> Result<(reqwest::Response, bool)> {
         self.check_allowed(registry, &request.scopes)?;
-        let base = self.base_url(registry).await?;
         let state = self.state(registry);
-        let url = resolve(&base, &request.target, what)?;
-        let same_origin = url.origin() == base.origin();
         let replayable = request.body.is_replayable();
         let retries = if replayable && request.retry {
             Retries::ALL
         } else {
             Retries::NONE
         };
+        // On first contact a replayable request to a path is its own ping;
+        // anything else pings first.
+        let (base, mut first) = match state.base.get() {
+            Some(base) => (base.clone(), None),
+            None if replayable && matches!(request.target, Target::Path(_)) => {
+                self.first_contact(registry, &state, &request, retries, what)
+                    .await?
+            }
+            None => (self.base_url(registry).await?, None),
+        };
+        let url = resolve(&base, &request.target, what)?;
+        let same_origin = url.origin() == base.origin();
         let mut stream = match &mut request.body {
             Body::Stream(stream, len) => Some((
                 stream
@@ -117,24 +126,32 @@ impl Transport {
         let senders = self.senders(registry, &state).await?;
         let mut auth_retried = false;
         loop {
-            let authorization = if same_origin {
-                self.authorization(registry, &state, &request.scopes)
-                    .await?
-            } else {
-                None
+            // The first contact's 401 is a ping's answer: it does not use
+            // up the one retry a refused authorization gets.
+            let from_first_contact = first.is_some();
+            let response = match first.take() {
+                Some(response) => response,
+                None => {
+                    let authorization = if same_origin {
+                        self.authorization(registry, &state, &request.scopes)
+                            .await?
+                    } else {
+                        None
+                    };
+                    senders
+                        .registry
+                        .send(what, retries, request.bounded, |http| {
+                            build(http, &request, &url, authorization.clone(), stream.take())
+                        })
+                        .await?
+                }
             };
-            let response = senders
-                .registry
-                .send(what, retries, request.bounded, |http| {
-                    build(http, &request, &url, authorization.clone(), stream.take())
-                })
-                .await?;
             if response.status() == StatusCode::UNAUTHORIZED
                 && same_origin
-                && !auth_retried
+                && (from_first_contact || !auth_retried)
                 && replayable
             {
-                auth_retried = true;
+                auth_retried |= !from_first_contact;
                 if self
                     .learn_challenge(registry, &state, &response, &mut request.scopes)
                     .await
@@ -143,6 +160,74 @@ impl Transport {
                 }
             }
             return Ok((response, auth_retried));
+        }
+    }
+
+    /// The first request to `registry` this client sends, sent without
+    /// credentials (nothing is known yet): it finds the scheme as a ping
+    /// would (https, or for an insecure registry plain HTTP when TLS cannot
+    /// be spoken) and its answer (a 401 with a challenge, or success) tells
+    /// the auth layer what a ping would have, saving that round trip.
+    /// Returns the base URL and the request's response, or no response when
+    /// another task made first contact meanwhile (the caller sends then).
+    async fn first_contact(
+        &self,
+        registry: &str,
+        state: &RegistryState,
+        request: &Request,
+        retries: Retries,
+        what: &str,
+    ) -> Result<(Url, Option<reqwest::Response>)> {
+        let mut first = None;
+        let base = state
+            .base
+            .get_or_try_init(|| async {
+                let (base, response) = self
+                    .probe_scheme(registry, state, request, retries, what)
+                    .await?;
+                first = Some(response);
+                Ok::<_, Error>(base)
+            })
+            .await?
+            .clone();
+        Ok((base, first))
+    }
+
+    /// Sends `request` (replayable, without credentials) over https and,
+    /// for an insecure registry whose TLS fails, over plain HTTP.
+    async fn probe_scheme(
+        &self,
+        registry: &str,
+        state: &RegistryState,
+        request: &Request,
+        retries: Retries,
+        what: &str,
+    ) -> Result<(Url, reqwest::Response)> {
+        let https = registry_url("https", registry)?;
+        let insecure = self.options.is_insecure(registry);
+        let senders = self.senders(registry, state).await?;
+        let senders = &senders;
+        // For an insecure registry a failed TLS connection most likely
+        // means plain HTTP: try that at once rather than retrying https.
+        let https_retries = Retries {
+            connection_errors: retries.connection_errors && !insecure,
+            ..retries
+        };
+        let send = |base: Url, retries: Retries| async move {
+            let url = resolve(&base, &request.target, what)?;
+            let response = senders
+                .registry
+                .send(what, retries, request.bounded, |http| {
+                    build(http, request, &url, None, None)
+                })
+                .await?;
+            Ok::<_, Error>((base, response))
+        };
+        match send(https, https_retries).await {
+            Err(e) if insecure && is_transport_failure(&e) => {
+                send(registry_url("http", registry)?, retries).await
+            }
+            other => other,
         }
     }
 
@@ -170,8 +255,10 @@ impl Transport {
             return false;
         };
         let previous = state.auth_mode();
+        let mut refused_from_file = false;
         if let AuthMode::Bearer { realm, service } = &previous {
-            self.tokens
+            refused_from_file = self
+                .tokens
                 .invalidate(realm, service.as_deref(), scopes)
                 .await;
         }
@@ -188,8 +275,9 @@ impl Transport {
         state.set_auth_mode(mode);
         // A retry with the same mode and scopes still helps when the token
         // was refused (it was just invalidated and will be fetched anew),
-        // but only when there is a credential to show.
-        changed || self.has_credential(registry, scopes).await
+        // but only when there is a credential to show, or when the refused
+        // token came from the token cache file (another process's).
+        changed || refused_from_file || self.has_credential(registry, scopes).await
     }
 
     /// Whether a credential is configured for a request needing `scopes`,

@@ -7,3 +7,4 @@ pub mod credentials;
 mod layer;
 pub mod oauth2;
 pub mod token;
+pub mod token_cache;

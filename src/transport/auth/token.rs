@@ -9,6 +9,9 @@
 //! client forces `OAuth2` (a 404 or 405 to it falls back to the GET, as
 //! docker does). Tokens are reused until less than a tenth of their
 //! lifetime (at least 5 s, at most 30 s) remains.
+//! With a token cache file (`token_cache.rs`) they are also kept across
+//! processes: a token missing here is looked up there before it is
+//! fetched, and a fetched one is stored there.
 //!
 //! Both go through the transport's sender (`sender.rs`), so they get its
 //! timeouts, retries, proxy, TLS and error mapping. Both carry a credential,
@@ -20,6 +23,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher as _;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -30,6 +34,7 @@ use zeroize::Zeroizing;
 
 use super::credentials::Credential;
 use super::oauth2::{self, Grant, OAuth2Options, RefreshKey, RefreshTokens};
+use super::token_cache::{FileKey, TokenCacheFile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::body::read_bounded;
 use crate::transport::dates::parse_rfc3339;
@@ -62,6 +67,8 @@ pub struct TokenCache {
     fingerprints: RandomState,
     oauth2: OAuth2Options,
     refresh_tokens: RefreshTokens,
+    /// Where tokens are also kept across processes, if the client has one.
+    file: Option<TokenCacheFile>,
 }
 
 /// What a token is cached by: realm, service and the sorted, deduplicated scopes.
@@ -91,6 +98,9 @@ struct Cached {
     token: Zeroizing<String>,
     refresh_at: Instant,
     credential: u64,
+    /// Whether it was read from the token cache file (fetched by another
+    /// client or process).
+    from_file: bool,
 }
 
 /// How one token request carries its credential.
@@ -120,7 +130,15 @@ impl TokenCache {
             fingerprints: RandomState::new(),
             oauth2,
             refresh_tokens: RefreshTokens::default(),
+            file: None,
         }
+    }
+
+    /// The same cache, also reading and writing the token cache file at
+    /// `path` (`token_cache.rs`), when there is one.
+    pub fn with_file(mut self, path: Option<PathBuf>) -> TokenCache {
+        self.file = path.map(TokenCacheFile::new);
+        self
     }
 
     /// A valid token for `scopes` from the token server at `realm`, fetching one
@@ -148,18 +166,41 @@ impl TokenCache {
         if let Some(token) = usable(cached.as_ref(), fingerprint, Instant::now()) {
             return Ok(token.to_string());
         }
+        let file_key = self
+            .file
+            .as_ref()
+            .map(|_| FileKey::new(&key.realm, key.service.as_deref(), &key.scopes, credential));
+        if let (Some(file), Some(file_key)) = (&self.file, &file_key)
+            && let Some((token, usable_for)) = file.load(file_key).await
+        {
+            let shared = token.to_string();
+            *cached = Some(Cached {
+                token,
+                refresh_at: Instant::now() + usable_for,
+                credential: fingerprint,
+                from_file: true,
+            });
+            return Ok(shared);
+        }
         let fetched = self.fetch(sender, &key, credential, fingerprint).await?;
+        if let (Some(file), Some(file_key)) = (&self.file, &file_key) {
+            file.store(file_key, &fetched.token, fetched.usable_for)
+                .await;
+        }
         let token = fetched.token.clone();
         *cached = Some(Cached {
             token: Zeroizing::new(fetched.token),
             refresh_at: Instant::now() + fetched.usable_for,
             credential: fingerprint,
+            from_file: false,
         });
         Ok(token)
     }
 
-    /// Forgets the cached token for this key (after the registry refused it).
-    pub async fn invalidate(&self, realm: &str, service: Option<&str>, scopes: &[String]) {
+    /// Forgets the cached token for this key (after the registry refused
+    /// it), here and in the token cache file. Returns whether the token
+    /// forgotten had come from the file.
+    pub async fn invalidate(&self, realm: &str, service: Option<&str>, scopes: &[String]) -> bool {
         let key = CacheKey::new(realm, service, scopes);
         let slot = self
             .slots
@@ -167,9 +208,15 @@ impl TokenCache {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
             .cloned();
+        let mut from_file = false;
         if let Some(slot) = slot {
-            *slot.lock().await = None;
+            from_file = slot.lock().await.take().is_some_and(|c| c.from_file);
         }
+        if let Some(file) = &self.file {
+            file.remove(&key.realm, key.service.as_deref(), &key.scopes)
+                .await;
+        }
+        from_file
     }
 
     /// The slot of `key`, created on first use.

@@ -31,12 +31,14 @@
 //! replace) and `login`/`logout` that persist (`login_store`).
 
 mod config_file;
-mod file_update;
+pub(in crate::transport::auth) mod file_update;
 mod helper;
 mod login_store;
 mod store;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+pub(in crate::transport::auth) use test_support::TempDir;
 
 pub use crate::credential::Credential;
 pub use login_store::{LoginDestination, LoginLocation};
