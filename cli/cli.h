@@ -39,6 +39,17 @@ struct command {
     const char *synopsis;
 };
 
+/* The client options every command takes (common.c): each is set when
+ * its flag was given, validated when parsed. */
+struct limits {
+    int has_timeout, has_connect_timeout, has_read_timeout, has_retries, has_max_list,
+        has_page_size;
+    uint64_t timeout_ms, connect_timeout_ms, read_timeout_ms;
+    uint32_t retries;
+    uint64_t max_list;
+    uint32_t page_size;
+};
+
 struct cli {
     /* options */
     const char *insecure[MAX_INSECURE];
@@ -60,8 +71,11 @@ struct cli {
     int all;  /* --all */
     int tags; /* --tags */
     int verbose;        /* --verbose */
-    const char *format; /* --format text|json (platforms, signatures) */
+    const char *format; /* --format text|json */
     const char *registries_d; /* --registries.d DIR (signatures) */
+    int json;           /* --format json */
+    int quiet;          /* --quiet: no progress display */
+    struct limits limits; /* --timeout, --retries, ... */
     const char *login_file; /* --authfile (login, logout) */
     int docker;             /* --docker (login, logout) */
     const char *limit;      /* --limit (search) */
@@ -101,10 +115,40 @@ int fail(ocireg_status status);
 int fail_local(ocireg_status status, const char *what, int err);
 int usage_error(const char *message, const char *detail);
 int finish_stdout(void);
-int print_list(ocireg_status st, ocireg_string_list *list);
-int print_content(ocireg_status st, ocireg_content *content);
-int print_digest(ocireg_status st, char *digest);
-void put_json_string(const char *text);
+int print_list(const struct cli *cli, ocireg_status st, ocireg_string_list *list,
+               const char *key);
+int print_content(const struct cli *cli, ocireg_status st, ocireg_content *content);
+int print_digest(const struct cli *cli, ocireg_status st, char *digest);
+int parse_global_option(struct cli *cli, int argc, char **argv, int *i);
+ocireg_status apply_limits(const struct limits *limits, ocireg_options *options);
+int option_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* json.c: the one JSON writer (see there) */
+#define JSON_MAX_DEPTH 16
+struct json {
+    int depth;
+    int after_key;
+    size_t items[JSON_MAX_DEPTH];
+    int multiline[JSON_MAX_DEPTH];
+};
+void json_start(struct json *j);
+void json_object(struct json *j);
+void json_object_end(struct json *j);
+void json_array(struct json *j);
+void json_inline_array(struct json *j);
+void json_array_end(struct json *j);
+void json_key(struct json *j, const char *name);
+void json_string(struct json *j, const char *text);
+void json_string_n(struct json *j, const char *text, size_t len);
+void json_uint(struct json *j, uint64_t value);
+void json_count(struct json *j, int64_t value);
+void json_bool(struct json *j, int value);
+void json_null(struct json *j);
+void json_end(struct json *j);
+void json_member_string(struct json *j, const char *name, const char *value);
+void json_member_uint(struct json *j, const char *name, uint64_t value);
+void json_print_one(const char *name, const char *value);
+void json_write_string(const char *text, size_t len);
 int slurp(int fd, size_t max, uint8_t **data_out, size_t *len_out, int *err_out);
 int open_input(const char *path);
 void close_input(int fd);
@@ -124,19 +168,23 @@ int on_progress(void *userdata, uint64_t done, uint64_t total);
 void progress_end(struct progress *p, uint64_t done, int ok);
 
 struct image_progress {
-    int enabled;
-    int tty;
-    struct blob_progress *blobs;
+    int enabled;      /* display it (else only count) */
+    int tty;          /* bars redrawn in place; else plain lines */
+    const char *verb; /* the summary's first word: pull, push, ... */
+    struct blob_progress *items; /* every blob seen */
     size_t count, cap;
+    size_t blobs_in_flight;
     uint64_t done, total;
+    uint64_t blobs, skipped, mounted, sent; /* the library's counts */
     double start, last_draw;
     int drawn;      /* something is on the screen */
     int blob_lines; /* blob lines above the total line (tty) */
 };
 
-void image_progress_start(struct image_progress *p, int enabled);
+void image_progress_start(struct image_progress *p, int requested, int quiet, const char *verb);
 int on_image_progress(void *userdata, const char *digest, uint64_t blob_done,
-                      uint64_t blob_total, uint64_t done, uint64_t total);
+                      uint64_t blob_total, uint64_t done, uint64_t total, uint64_t blobs,
+                      uint64_t skipped, uint64_t mounted, uint64_t sent);
 void image_progress_end(struct image_progress *p, int ok);
 
 /* auth.c: passwords and credentials */
@@ -173,6 +221,7 @@ int cmd_referrers(struct cli *cli);
 int cmd_signatures(struct cli *cli);
 int cmd_signatures_put(struct cli *cli);
 int cmd_blob(struct cli *cli);
+int cmd_blob_stat(struct cli *cli);
 int cmd_push_blob(struct cli *cli);
 int cmd_pull(struct cli *cli);
 int cmd_push(struct cli *cli);
@@ -183,6 +232,10 @@ int cmd_artifact_push(struct cli *cli);
 int cmd_artifact_pull(struct cli *cli);
 int cmd_ref_parse(struct cli *cli);
 int cmd_platforms(struct cli *cli);
+
+/* help.c: --help and `help CMD`; main.c's dispatch table */
+int help_main(int argc, char **argv);
+const struct command *cli_commands(size_t *count);
 
 /* verbose.c: --verbose, the library's debug log on stderr */
 int verbose_start(void);

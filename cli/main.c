@@ -12,8 +12,10 @@
  * command; the commands are in registry.c, manifests.c, blobs.c,
  * images.c, artifact.c, reference.c, platforms.c and signatures.c, the
  * credentials in auth.c,
- * --progress in progress.c, --verbose in verbose.c and the shared helpers in
- * common.c. It uses the public C API (ocireg.h) only.
+ * --progress in progress.c, --verbose in verbose.c, --help in help.c,
+ * --format json's writer in json.c, and the shared helpers and the client
+ * flags (--timeout, --retries, ...) in common.c. It uses the public C API
+ * (ocireg.h) only.
  *
  * Ctrl-C and SIGTERM: SIGINT and SIGTERM are blocked in every thread (the
  * library's runtime threads included, as they are created after the mask
@@ -37,168 +39,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "usage: ocireg [OPTIONS] COMMAND ARGS...\n"
-    "\n"
-    "Commands:\n"
-    "  version                      print the library version\n"
-    "  ping HOST                    check that HOST speaks the registry API v2\n"
-    "  login HOST                   check the credentials for HOST; with -u,\n"
-    "       [--authfile F|--docker] check and store them: in containers'\n"
-    "                               auth.json ($REGISTRY_AUTH_FILE, else\n"
-    "                               $XDG_RUNTIME_DIR/containers/auth.json), in\n"
-    "                               docker's config.json (--docker), or in F;\n"
-    "                               the file's credHelpers/credsStore helper\n"
-    "                               gets them when it names one\n"
-    "  logout HOST|--all            erase the stored credentials for HOST (or\n"
-    "       [--authfile F|--docker] all of them) from the same place\n"
-    "  search HOST TERM [--limit N] search HOST (v1 search, else the catalog\n"
-    "                               filtered by TERM): NAME, DESCRIPTION,\n"
-    "                               STARS, OFFICIAL, AUTOMATED per line, tab-\n"
-    "                               separated; at most N (default 25)\n"
-    "  ratelimit REF                the registry's rate limit, from a HEAD of\n"
-    "                               REF (no pull counted); unknown when the\n"
-    "                               registry reports none\n"
-    "  catalog HOST                 list the repositories of HOST\n"
-    "  tags REPO                    list the tags of REPO\n"
-    "  digest REF                   print the digest of manifest REF (HEAD only)\n"
-    "  manifest REF                 write manifest REF, byte for byte, to stdout\n"
-    "       [--platform P]          through an index: the image manifest for P\n"
-    "  config REF                   write the image config of REF to stdout\n"
-    "                               (through an index: the --platform image)\n"
-    "  blob REPO@DIGEST             write the blob, verified, to stdout\n"
-    "  push-blob REPO FILE          upload FILE (- for stdin); print its digest\n"
-    "  put-manifest REF FILE        upload manifest FILE (- for stdin) as REF;\n"
-    "       [--media-type T]        print its digest (default type: OCI manifest)\n"
-    "  tag REF NEWTAG               tag manifest REF as NEWTAG; print its digest\n"
-    "  delete REF                   delete manifest REF by digest: every tag of\n"
-    "                               it goes too, not only REF's (see untag); a\n"
-    "                               referrer leaves its subject's fallback index\n"
-    "  untag REF:TAG                delete tag TAG only; its manifest and other\n"
-    "       [--via-throwaway-manifest]  tags stay. A registry that does not delete\n"
-    "                               tags is an error, unless the flag: then TAG\n"
-    "                               is moved to a throwaway manifest, which is\n"
-    "                               deleted (TAG names it for a moment)\n"
-    "  referrers REF                list what refers to REF (referrers API or\n"
-    "       [--artifact-type T]     fallback tag, cosign .sig/.att/.sbom tags):\n"
-    "                               DIGEST ARTIFACT_TYPE SIZE KIND per line, KIND\n"
-    "                               referrers-api, fallback, cosign-signature,\n"
-    "                               cosign-attestation or cosign-sbom\n"
-    "  platforms REF                the platforms image REF offers (an index's\n"
-    "       [--format text|json]    entries, nested ones too; a single image's from\n"
-    "                               its config), one per line:\n"
-    "                               OS/ARCH[/VARIANT][:OS_VERSION] DIGEST SIZE\n"
-    "                               MEDIA_TYPE; json: an array of objects with os,\n"
-    "                               architecture, variant, os.version (null when\n"
-    "                               absent), os.features, features (arrays),\n"
-    "                               digest, size and mediaType\n"
-    "\n";
-
-static const char usage_images[] =
-    "Whole images (pull, push, copy and save print the digest of what they moved):\n"
-    "  pull REF DIR[:NAME]          pull into the OCI image layout DIR as NAME\n"
-    "       [--all]                 (default: REF's tag); --all: the whole index\n"
-    "  push DIR[:NAME] REF          push image NAME of layout DIR (default: its\n"
-    "       [--all]                 only image); --all: a whole index;\n"
-    "       [--mount-from REPO]...  mount blobs from REPO (same registry) first\n"
-    "  copy SRC DST [--all]         registry to registry; blobs are mounted\n"
-    "                               within one registry\n"
-    "  copy/pull/push --referrers   also carry what is attached to the image\n"
-    "       [--referrers-type T]... (referrers, cosign tags), recursively; with\n"
-    "                               --referrers-type only those of type T\n"
-    "  inspect REF [--tags]         the image's facts as JSON (skopeo inspect's\n"
-    "                               fields); --tags adds the repository's tags\n"
-    "  save REF FILE                write the image as a docker-archive tarball\n"
-    "  DIR[:NAME] splits at the first ':', as skopeo's oci: transport does.\n"
-    "\n"
-    "Signatures, where containers' registries.d puts them (lookaside storage,\n"
-    "sigstore .sig attachments); --registries.d DIR instead of the default dir:\n"
-    "  signatures REF               N KIND SIZE [MIME_TYPE] per signature; json:\n"
-    "       [--format text|json]    kind, mimeType, size, annotations, data (base64)\n"
-    "  signatures put REF FILE...   add signature blobs (as skopeo writes them:\n"
-    "                               simple signing, or containers/image's sigstore\n"
-    "                               blob); print how many were new\n"
-    "\n"
-    "Artifacts, as oras makes them:\n"
-    "  artifact push REF FILE...    push the files as an artifact; print its digest\n"
-    "       [--artifact-type T]     (default application/vnd.unknown.artifact.v1)\n"
-    "       [--media-type T]        the files' layer type (default ...layer.v1.tar)\n"
-    "       [--annotation K=V]...   manifest annotations (created: now, unless given)\n"
-    "       [--subject REF]         attach it to REF (same repository)\n"
-    "  artifact pull REF DIR        write the files into DIR under their titles,\n"
-    "       [--overwrite]           print their names; existing files are refused\n"
-    "                               unless --overwrite, unsafe names always\n"
-    "\n"
-    "References (no registry is contacted):\n"
-    "  ref-parse REF                REF parsed and normalized as docker does, as\n"
-    "                               JSON: registry, api_host, repository, tag and\n"
-    "                               digest (null when absent), canonical\n"
-    "                               (docker.io/library/ubuntu:latest) and familiar\n"
-    "                               (ubuntu:latest)\n"
-    "\n";
-
-/* The help is split in three: C99 promises string literals of 4095 bytes
- * only. */
-static const char usage_options[] =
-    "Raw requests (vendor APIs beside the registry API, with the credentials):\n"
-    "  request METHOD HOST PATH     send METHOD (GET, HEAD, POST, PUT, PATCH,\n"
-    "       [-H 'Name: value']...   DELETE) to PATH (with its query) on HOST;\n"
-    "       [--scope SCOPE]...      the body to stdout; -i: the status and\n"
-    "       [--data-file F] [-i]    headers on stderr; --data-file: the request\n"
-    "                               body from F (- for stdin); --scope: a token\n"
-    "                               scope such as repository:NAME:pull. An HTTP\n"
-    "                               status of 400 or more exits 1 after the body\n"
-    "\n"
-    "Options (before or after the command):\n"
-    "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
-    "  --ca-file PATH               trust the CA certificates in PATH too\n"
-    "  --cert-dir DIR               *.crt CAs and a *.cert + *.key client pair for\n"
-    "                               every registry (else each HOST[:PORT] directory\n"
-    "                               of ~/.config/containers/certs.d,\n"
-    "                               /etc/containers/certs.d, /etc/docker/certs.d)\n"
-    "  --oauth2 [--oauth2-client-id ID]  get tokens with the OAuth2 password grant\n"
-    "  --offline-token              ask token servers for a refresh token (kept in\n"
-    "                               memory, used instead of the password)\n"
-    "  -u USER --password-stdin     credentials for the command's registry (push\n"
-    "                               and copy: the destination's), the password\n"
-    "                               read from stdin, trailing newline stripped\n"
-    "  -u USER -p PASS              the same with the password as an argument:\n"
-    "                               avoid it, other users may read it (ps,\n"
-    "                               /proc/PID/cmdline) until ocireg wipes it\n"
-    "  --auth-file PATH             docker config.json / containers auth.json to use\n"
-    "                               (else: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/\n"
-    "                               containers/auth.json, ~/.config/containers/\n"
-    "                               auth.json, $DOCKER_CONFIG/config.json or\n"
-    "                               ~/.docker/config.json, ~/.dockercfg: the\n"
-    "                               first holding the registry)\n"
-    "  --registries-conf FILE       mirrors, rewrites, blocked and insecure registries\n"
-    "                               from FILE (default: the system's, as skopeo:\n"
-    "                               $CONTAINERS_REGISTRIES_CONF, ~/.config/containers/\n"
-    "                               registries.conf or /etc/containers/registries.conf,\n"
-    "                               and registries.conf.d); --verbose says which\n"
-    "                               endpoint served\n"
-    "  --no-registries-conf         read no registries.conf\n"
-    "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
-    "                               machine's; manifest, config and the whole-image\n"
-    "                               commands)\n"
-    "  -j N                         blobs moved at once by whole-image operations (1-256)\n"
-    "  --token-cache PATH           keep bearer tokens in PATH across runs (default:\n"
-    "                               $XDG_CACHE_HOME/ocireg/tokens.json or ~/.cache/\n"
-    "                               ocireg/tokens.json; 0600, never a password)\n"
-    "  --no-token-cache             keep tokens for this run only\n"
-    "  --verbose                    log each HTTP request on stderr (method, URL,\n"
-    "                               status, time, retry; credentials never)\n"
-    "  --progress                   show transfer progress on stderr (blob,\n"
-    "                               push-blob and the whole-image commands)\n"
-    "  -h, --help                   show this help\n"
-    "\n"
-    "Errors print `ocireg: STATUS: message` on stderr and exit with the status\n"
-    "code; a blob written to stdout is only good when the exit status is 0.\n";
-
 static int cmd_version(struct cli *cli)
 {
-    (void)cli;
-    puts(ocireg_version());
+    if (cli->json)
+        json_print_one("version", ocireg_version());
+    else
+        puts(ocireg_version());
     return finish_stdout();
 }
 
@@ -242,7 +88,15 @@ static const struct command commands[] = {
      "signatures put REF FILE... [--registries.d DIR]"},
     {"request", 3, TARGET_HOST2, cmd_request,
      "request METHOD HOST PATH [-H 'Name: value']... [--scope S]... [--data-file F] [-i]"},
+    {"blob-stat", 1, TARGET_REF, cmd_blob_stat, "blob-stat REPO@DIGEST"},
 };
+
+/* The dispatch table, for help.c. */
+const struct command *cli_commands(size_t *count)
+{
+    *count = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 /* ---- Ctrl-C and SIGTERM ---------------------------------------------- */
 
@@ -324,7 +178,7 @@ static void stop_signal_thread(struct signals *s)
  * option) at argv[*i]: stores VALUE and returns 1; 0 when argv[*i] is
  * another option; -1 when VALUE is missing.
  */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
+int option_value(int argc, char **argv, int *i, const char *name, const char **value)
 {
     const char *arg = argv[*i];
     size_t n = strlen(name);
@@ -359,17 +213,19 @@ static int parse_jobs(const char *text, uint32_t *out)
 }
 
 /*
- * The option at argv[*i] (and its value, if separate): 0 when parsed, -1
- * for --help, EXIT_USAGE when wrong.
+ * The option at argv[*i] (and its value, if separate): 0 when parsed,
+ * EXIT_USAGE when wrong. (--help never gets here: help.c.)
  */
 static int parse_option(struct cli *cli, int argc, char **argv, int *i)
 {
     const char *arg = argv[*i], *v = NULL;
     int r;
-    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-        return -1;
+    if ((r = parse_global_option(cli, argc, argv, i)) != 0) {
+        return r == 1 ? 0 : r;
     } else if (strcmp(arg, "--progress") == 0) {
         cli->progress = 1;
+    } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+        cli->quiet = 1;
     } else if (strcmp(arg, "--password-stdin") == 0) {
         cli->password_stdin = 1;
     } else if (strcmp(arg, "--all") == 0) {
@@ -540,12 +396,15 @@ static int check_options(const struct cli *cli)
         return usage_error("--limit only goes with", "search");
     if (cli->all && cli->platform != NULL)
         return usage_error("--all and --platform exclude each other", NULL);
-    if (cli->format != NULL && run != cmd_platforms && run != cmd_signatures)
-        return usage_error("--format only goes with", "platforms and signatures");
     if (cli->registries_d != NULL && run != cmd_signatures && run != cmd_signatures_put)
         return usage_error("--registries.d only goes with", "signatures");
     if (cli->format != NULL && strcmp(cli->format, "text") != 0 && strcmp(cli->format, "json") != 0)
         return usage_error("--format wants text or json, got", cli->format);
+    if (cli->format != NULL && strcmp(cli->format, "json") == 0 && run == cmd_blob)
+        return usage_error("--format json does not go with blob (it writes the blob's bytes);",
+                           "see blob-stat");
+    if (cli->progress && cli->quiet)
+        return usage_error("--progress and --quiet exclude each other", NULL);
     if (cli->tags && run != cmd_inspect)
         return usage_error("--tags only goes with", "inspect");
     if (cli->mount_from_count > 0 && run != cmd_push)
@@ -571,7 +430,7 @@ static int check_options(const struct cli *cli)
     return 0;
 }
 
-/* Parses argv into `cli`; returns 0, EXIT_USAGE, or -1 for --help. */
+/* Parses argv into `cli`; returns 0 or EXIT_USAGE. */
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
     /* a command group, its command, REF and at most MAX_FILES files */
@@ -591,6 +450,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     }
     if ((r = find_command(cli, positional, npos)) != 0)
         return r;
+    cli->json = cli->format != NULL && strcmp(cli->format, "json") == 0;
     return check_options(cli);
 }
 
@@ -618,6 +478,8 @@ static int make_client(struct cli *cli)
         st = set_tls_and_token_options(cli, options);
     if (st == OCIREG_OK)
         st = set_token_cache(cli, options);
+    if (st == OCIREG_OK)
+        st = apply_limits(&cli->limits, options);
     if (st == OCIREG_OK)
         st = set_credentials(cli, options);
     if (st == OCIREG_OK)
@@ -658,13 +520,10 @@ int main(int argc, char **argv)
     if (block_signals(&signals) != 0)
         return fail_local(OCIREG_ERR_INTERNAL, "blocking SIGINT", errno);
 
+    /* `ocireg help [CMD]`, `ocireg [CMD] --help`: help.c. */
+    if ((rc = help_main(argc, argv)) >= 0)
+        return rc;
     rc = parse_args(&cli, argc, argv);
-    if (rc == -1) {
-        fputs(usage_text, stdout);
-        fputs(usage_images, stdout);
-        fputs(usage_options, stdout);
-        return finish_stdout();
-    }
     if (rc != 0 || (rc = take_password(&cli)) != 0)
         return rc;
     if (cli.verbose && (rc = verbose_start()) != 0)

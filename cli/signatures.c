@@ -11,62 +11,75 @@
 /* A signature blob is at most 4 MiB (the library refuses more). */
 #define SIGNATURE_MAX (4u * 1024u * 1024u)
 
-/* Writes `len` bytes as standard base64 in a JSON string. */
-static void put_base64(const uint8_t *data, size_t len)
+/* `len` bytes as standard base64, NUL-terminated, in a buffer of the
+ * caller's to free; NULL when out of memory. */
+static char *base64(const uint8_t *data, size_t len)
 {
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i;
-    putchar('"');
+    size_t i, o = 0;
+    char *out = malloc((len + 2) / 3 * 4 + 1);
+    if (out == NULL)
+        return NULL;
     for (i = 0; i + 2 < len; i += 3) {
         unsigned long v = ((unsigned long)data[i] << 16) | ((unsigned long)data[i + 1] << 8) |
                           data[i + 2];
-        putchar(alphabet[(v >> 18) & 63]);
-        putchar(alphabet[(v >> 12) & 63]);
-        putchar(alphabet[(v >> 6) & 63]);
-        putchar(alphabet[v & 63]);
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = alphabet[(v >> 6) & 63];
+        out[o++] = alphabet[v & 63];
     }
     if (len - i == 1) {
         unsigned long v = (unsigned long)data[i] << 16;
-        putchar(alphabet[(v >> 18) & 63]);
-        putchar(alphabet[(v >> 12) & 63]);
-        fputs("==", stdout);
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = '=';
+        out[o++] = '=';
     } else if (len - i == 2) {
         unsigned long v = ((unsigned long)data[i] << 16) | ((unsigned long)data[i + 1] << 8);
-        putchar(alphabet[(v >> 18) & 63]);
-        putchar(alphabet[(v >> 12) & 63]);
-        putchar(alphabet[(v >> 6) & 63]);
-        putchar('=');
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = alphabet[(v >> 6) & 63];
+        out[o++] = '=';
     }
-    putchar('"');
+    out[o] = '\0';
+    return out;
 }
 
-/* One JSON object per signature, in an array: kind, mimeType (null for
- * simple signing), size, annotations (an object) and data (base64). */
-static void print_json(const ocireg_signature_list *l)
+/* {"signatures": [...]}: per signature kind, mime_type (null for simple
+ * signing), size, annotations (an object) and data (base64). */
+static int print_json(const ocireg_signature_list *l)
 {
-    size_t i, j, n = ocireg_signature_list_len(l);
-    fputs(n == 0 ? "[" : "[\n", stdout);
+    size_t i, k, n = ocireg_signature_list_len(l);
+    struct json j;
+    json_start(&j);
+    json_object(&j);
+    json_key(&j, "signatures");
+    json_array(&j);
     for (i = 0; i < n; i++) {
         size_t len = 0, count = ocireg_signature_list_annotations_len(l, i);
         const uint8_t *data = ocireg_signature_list_bytes(l, i, &len);
-        fputs("  {\"kind\": ", stdout);
-        put_json_string(ocireg_signature_kind_str(ocireg_signature_list_kind(l, i)));
-        fputs(", \"mimeType\": ", stdout);
-        put_json_string(ocireg_signature_list_mime_type(l, i));
-        printf(", \"size\": %lu, \"annotations\": {", (unsigned long)len);
-        for (j = 0; j < count; j++) {
-            if (j > 0)
-                fputs(", ", stdout);
-            put_json_string(ocireg_signature_list_annotation_key(l, i, j));
-            fputs(": ", stdout);
-            put_json_string(ocireg_signature_list_annotation_value(l, i, j));
-        }
-        fputs("}, \"data\": ", stdout);
-        put_base64(data, len);
-        fputs(i + 1 < n ? "},\n" : "}\n", stdout);
+        char *encoded = base64(data, len);
+        if (encoded == NULL)
+            return fail_local(OCIREG_ERR_INTERNAL, "out of memory encoding a signature", 0);
+        json_object(&j);
+        json_member_string(&j, "kind", ocireg_signature_kind_str(ocireg_signature_list_kind(l, i)));
+        json_member_string(&j, "mime_type", ocireg_signature_list_mime_type(l, i));
+        json_member_uint(&j, "size", len);
+        json_key(&j, "annotations");
+        json_object(&j);
+        for (k = 0; k < count; k++)
+            json_member_string(&j, ocireg_signature_list_annotation_key(l, i, k),
+                               ocireg_signature_list_annotation_value(l, i, k));
+        json_object_end(&j);
+        json_member_string(&j, "data", encoded);
+        free(encoded);
+        json_object_end(&j);
     }
-    fputs("]\n", stdout);
+    json_array_end(&j);
+    json_object_end(&j);
+    json_end(&j);
+    return 0;
 }
 
 /* `N KIND SIZE [MIME_TYPE]` per signature, N from 1. */
@@ -92,10 +105,15 @@ int cmd_signatures(struct cli *cli)
                                                 cli->cancel, &list);
     if (st != OCIREG_OK)
         return fail(st);
-    if (cli->format != NULL && strcmp(cli->format, "json") == 0)
-        print_json(list);
-    else
+    if (cli->json) {
+        int rc = print_json(list);
+        if (rc != 0) {
+            ocireg_signature_list_free(list);
+            return rc;
+        }
+    } else {
         print_lines(list);
+    }
     ocireg_signature_list_free(list);
     return finish_stdout();
 }
@@ -136,6 +154,15 @@ int cmd_signatures_put(struct cli *cli)
     ocireg_signature_list_free(list);
     if (st != OCIREG_OK)
         return fail(st);
-    printf("%lu\n", (unsigned long)added);
+    if (cli->json) {
+        struct json j;
+        json_start(&j);
+        json_object(&j);
+        json_member_uint(&j, "added", added);
+        json_object_end(&j);
+        json_end(&j);
+    } else {
+        printf("%lu\n", (unsigned long)added);
+    }
     return finish_stdout();
 }

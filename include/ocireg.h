@@ -376,6 +376,16 @@ typedef int (*ocireg_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *
 // @param blob_total that blob's size.
 // @param done bytes of the whole operation moved so far.
 // @param total bytes of the whole operation.
+// @param blobs blobs of the whole operation.
+// @param blobs_skipped blobs finished so far that needed no transfer
+//        (already in the destination registry or layout).
+// @param blobs_mounted blobs finished so far that the registry mounted
+//        from another repository (push, copy).
+// @param blobs_sent blobs finished so far whose bytes moved: uploaded
+//        (push, copy), downloaded (pull) or written (save). Each finished
+//        blob is counted once, in the report that finishes it, so the
+//        three counts add up to `blobs` in the last report of a finished
+//        operation.
 // @return 0 to go on; non-zero stops the operation with
 //         `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it
 //         has already finished.
@@ -384,7 +394,11 @@ typedef int (*ocireg_image_progress_cb)(void *userdata,
                                         uint64_t blob_done,
                                         uint64_t blob_total,
                                         uint64_t done,
-                                        uint64_t total);
+                                        uint64_t total,
+                                        uint64_t blobs,
+                                        uint64_t blobs_skipped,
+                                        uint64_t blobs_mounted,
+                                        uint64_t blobs_sent);
 
 // Failures the call could not report otherwise (a panic caught at the
 // boundary, with its message).
@@ -485,6 +499,40 @@ uint16_t ocireg_last_error_http_status(void);
 //
 // @return the wait in milliseconds, or 0 when it asked for none.
 uint64_t ocireg_last_error_retry_after_ms(void);
+
+// The `ratelimit-limit` count (requests allowed per window) the registry
+// sent with the last failing call on this thread, typically a 429
+// (`OCIREG_ERR_TOO_MANY_REQUESTS`). The same values as
+// `ocireg_client_last_rate_limit` gives for that response.
+//
+// @return the count; -1 when unknown (no error, or the response reported
+//         no rate limit).
+int64_t ocireg_last_error_rate_limit_limit(void);
+
+// The window of the `ratelimit-limit` (`;w=`) of the last failing call on
+// this thread, in seconds.
+//
+// @return the seconds; -1 when unknown.
+int64_t ocireg_last_error_rate_limit_limit_window_s(void);
+
+// The `ratelimit-remaining` count (requests left in the window) of the
+// last failing call on this thread.
+//
+// @return the count (0 on a typical 429); -1 when unknown.
+int64_t ocireg_last_error_rate_limit_remaining(void);
+
+// The window of the `ratelimit-remaining` (`;w=`) of the last failing call
+// on this thread, in seconds.
+//
+// @return the seconds; -1 when unknown.
+int64_t ocireg_last_error_rate_limit_remaining_window_s(void);
+
+// The `docker-ratelimit-source` (what the registry counts against: an
+// address or an account id) of the last failing call on this thread.
+//
+// @return the source, or NULL when unknown. Valid like
+//         `ocireg_last_error_message`.
+const char *ocireg_last_error_rate_limit_source(void);
 
 // Forgets this thread's last error: afterwards the status is `OCIREG_OK`
 // and the message empty.

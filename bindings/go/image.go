@@ -2,9 +2,10 @@ package ocireg
 
 // #include <stdlib.h>
 // #include <ocireg.h>
-// extern int ociregGoImageProgress(uintptr_t, char *, uint64_t, uint64_t, uint64_t, uint64_t);
-// static int ocireg_go_image_progress(void *u, const char *d, uint64_t bd, uint64_t bt, uint64_t dn, uint64_t t) {
-// 	return ociregGoImageProgress((uintptr_t)u, (char *)d, bd, bt, dn, t);
+// extern int ociregGoImageProgress(uintptr_t, char *, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+// static int ocireg_go_image_progress(void *u, const char *d, uint64_t bd, uint64_t bt, uint64_t dn, uint64_t t,
+// 		uint64_t b, uint64_t bs, uint64_t bm, uint64_t bn) {
+// 	return ociregGoImageProgress((uintptr_t)u, (char *)d, bd, bt, dn, t, b, bs, bm, bn);
 // }
 // // The handle travels as an integer: the options keep it after the
 // // setter returns, which a Go pointer may not do.
@@ -24,12 +25,26 @@ import (
 // Digest is at BlobDone of BlobTotal bytes, and the whole operation at
 // Done of Total. Blobs that need no transfer (already in the layout or
 // the destination, or mounted) count as done in one report.
+//
+// Each blob, once finished, is counted once in BlobsSkipped, BlobsMounted
+// or BlobsSent, so in the last report of a finished operation the three
+// add up to Blobs.
 type ImageProgress struct {
 	Digest    string // the blob that moved
 	BlobDone  int64  // bytes of that blob done so far
 	BlobTotal int64  // the blob's size
 	Done      int64  // bytes of the operation done so far (less again if an upload starts over)
 	Total     int64  // bytes of the operation's blobs
+	Blobs     int64  // blobs of the operation
+	// BlobsSkipped counts the finished blobs that needed no transfer:
+	// already in the destination registry or layout.
+	BlobsSkipped int64
+	// BlobsMounted counts the finished blobs the registry mounted from
+	// another repository (Push, Copy).
+	BlobsMounted int64
+	// BlobsSent counts the finished blobs whose bytes moved: uploaded
+	// (Push, Copy), downloaded (Pull) or written (Save).
+	BlobsSent int64
 }
 
 // ImageOptions tune Pull, Push, Copy, Save and Inspect. A nil

@@ -666,3 +666,57 @@ func TestAbortConcurrentLeak(t *testing.T) {
 		noTempFiles(t, dir)
 	}
 }
+
+// lastCounts runs op with a Progress that keeps the last report, checking
+// that the counts never go back nor pass Blobs.
+func lastCounts(t *testing.T, op func(*ocireg.ImageOptions) error) ocireg.ImageProgress {
+	t.Helper()
+	var last ocireg.ImageProgress
+	err := op(&ocireg.ImageOptions{Progress: func(p ocireg.ImageProgress) bool {
+		if p.BlobsSkipped < last.BlobsSkipped || p.BlobsMounted < last.BlobsMounted || p.BlobsSent < last.BlobsSent ||
+			p.BlobsSkipped+p.BlobsMounted+p.BlobsSent > p.Blobs {
+			t.Errorf("counts went wrong: %+v after %+v", p, last)
+		}
+		last = p
+		return true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Done != last.Total {
+		t.Fatalf("last report %+v", last)
+	}
+	return last
+}
+
+func TestImageProgressCountsSkippedMountedSent(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{})
+	repo := newRepo(host, "counts")
+	pushImage(t, c, repo, "v1", "amd64", pattern(1000, 1), pattern(2000, 2))
+	const blobs = 3 // the config and two layers
+	dir := t.TempDir()
+
+	p := lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Pull(ctx, repo+":v1", dir, o); return err })
+	if p.Blobs != blobs || p.BlobsSent != blobs || p.BlobsSkipped != 0 || p.BlobsMounted != 0 {
+		t.Fatalf("a first pull downloads every blob: %+v", p)
+	}
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Pull(ctx, repo+":v1", dir, o); return err })
+	if p.Blobs != blobs || p.BlobsSkipped != blobs || p.BlobsSent != 0 {
+		t.Fatalf("a second pull skips every blob: %+v", p)
+	}
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Push(ctx, dir, repo+":again", o); return err })
+	if p.Blobs != blobs || p.BlobsSkipped != blobs || p.BlobsSent != 0 || p.BlobsMounted != 0 {
+		t.Fatalf("a push to the same repository skips every blob: %+v", p)
+	}
+	other := newRepo(host, "counts-copy")
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Copy(ctx, repo+":v1", other+":v1", o); return err })
+	if p.Blobs != blobs || p.BlobsMounted != blobs || p.BlobsSent != 0 || p.BlobsSkipped != 0 {
+		t.Fatalf("a copy within the registry mounts every blob: %+v", p)
+	}
+	fresh := newRepo(host, "counts-push")
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Push(ctx, dir, fresh+":v1", o); return err })
+	if p.Blobs != blobs || p.BlobsSent != blobs || p.BlobsSkipped != 0 || p.BlobsMounted != 0 {
+		t.Fatalf("a push to a new repository uploads every blob: %+v", p)
+	}
+}

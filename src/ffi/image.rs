@@ -28,6 +28,16 @@ use crate::image::{ImageOptions, Platform, Progress, ReferrersMode};
 /// @param blob_total that blob's size.
 /// @param done bytes of the whole operation moved so far.
 /// @param total bytes of the whole operation.
+/// @param blobs blobs of the whole operation.
+/// @param blobs_skipped blobs finished so far that needed no transfer
+///        (already in the destination registry or layout).
+/// @param blobs_mounted blobs finished so far that the registry mounted
+///        from another repository (push, copy).
+/// @param blobs_sent blobs finished so far whose bytes moved: uploaded
+///        (push, copy), downloaded (pull) or written (save). Each finished
+///        blob is counted once, in the report that finishes it, so the
+///        three counts add up to `blobs` in the last report of a finished
+///        operation.
 /// @return 0 to go on; non-zero stops the operation with
 ///         `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it
 ///         has already finished.
@@ -39,6 +49,10 @@ pub type ocireg_image_progress_cb = Option<
         blob_total: u64,
         done: u64,
         total: u64,
+        blobs: u64,
+        blobs_skipped: u64,
+        blobs_mounted: u64,
+        blobs_sent: u64,
     ) -> c_int,
 >;
 
@@ -280,6 +294,10 @@ unsafe fn image_options(
                     p.blob_total,
                     p.done,
                     p.total,
+                    p.blobs,
+                    p.blobs_skipped,
+                    p.blobs_mounted,
+                    p.blobs_sent,
                 )
             }) == 0
         }

@@ -32,7 +32,7 @@ impl Client {
             .referrer_graph(&GraphSource::Registry(source), &plan, options)
             .await?;
         let tracker = Tracker::new(options.progress.clone());
-        tracker.add_total(plan.blob_bytes());
+        tracker.add_blobs(plan.blobs.len() as u64, plan.blob_bytes());
         let same_registry = source.api_host() == target.api_host();
         let mut mounts = options.mount_from.clone();
         if same_registry {

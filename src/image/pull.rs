@@ -8,7 +8,7 @@ use super::concurrent::run_all;
 use super::layout::{BlobSink, OciLayout};
 use super::options::ImageOptions;
 use super::plan::BlobRef;
-use super::progress::Tracker;
+use super::progress::{BlobOutcome, Tracker};
 use super::referrer_graph::GraphSource;
 use crate::client::{Client, Manifest};
 use crate::descriptor::Descriptor;
@@ -34,7 +34,7 @@ impl Client {
             .referrer_graph(&GraphSource::Registry(reference), &plan, options)
             .await?;
         let tracker = Tracker::new(options.progress.clone());
-        tracker.add_total(plan.blob_bytes());
+        tracker.add_blobs(plan.blobs.len() as u64, plan.blob_bytes());
         let jobs = plan.blobs.clone();
         let source = plan.top.source.clone().unwrap_or_else(|| reference.clone());
         let (client, source, target) = (self.clone(), source, layout.clone());
@@ -80,7 +80,7 @@ async fn fetch_blob(
     tracker: &Arc<Tracker>,
 ) -> Result<()> {
     if layout.has_verified_blob(&blob.digest, blob.size).await? {
-        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
+        tracker.finish(&blob.digest, blob.size, blob.size, BlobOutcome::Skipped);
         return Ok(());
     }
     let sink = layout.blob_sink(&blob.digest, blob.size).await?;
@@ -93,7 +93,9 @@ async fn fetch_blob(
             download(client, source, blob, sink, tracker).await
         }
         other => other,
-    }
+    }?;
+    tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
+    Ok(())
 }
 
 /// Sends the bytes of `blob` after the sink's offset into the sink.

@@ -7,7 +7,7 @@ use super::concurrent::run_all;
 use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
-use super::progress::Tracker;
+use super::progress::{BlobOutcome, Tracker};
 use super::referrer_graph::GraphSource;
 use super::stream::{file_body, send_blob};
 use crate::client::{Client, Manifest, MountResult};
@@ -72,7 +72,7 @@ impl Client {
         let source = GraphSource::layout(layout, &options.referrers).await?;
         let graph = self.referrer_graph(&source, &plan, options).await?;
         let tracker = Tracker::new(options.progress.clone());
-        tracker.add_total(plan.blob_bytes());
+        tracker.add_blobs(plan.blobs.len() as u64, plan.blob_bytes());
         let (client, target, source) = (self.clone(), reference.clone(), layout.clone());
         let mounts = options.mount_from.clone();
         run_all(
@@ -114,20 +114,21 @@ impl Client {
             .await
     }
 
-    /// Makes sure `target` has `blob`: already there, mounted from one of
-    /// `mounts`, or `None` when it must be uploaded.
+    /// Makes sure `target` has `blob`: `Skipped` when it is already there,
+    /// `Mounted` when mounted from one of `mounts`, `None` when it must be
+    /// uploaded.
     pub(crate) async fn blob_present_or_mounted(
         &self,
         target: &Reference,
         blob: &BlobRef,
         mounts: &[String],
-    ) -> Result<bool> {
+    ) -> Result<Option<BlobOutcome>> {
         if self.blob_exists_direct(target, &blob.digest).await? {
-            return Ok(true);
+            return Ok(Some(BlobOutcome::Skipped));
         }
         for from in mounts.iter().filter(|m| m.as_str() != target.repository()) {
             match self.mount_blob(target, &blob.digest, from).await {
-                Ok(MountResult::Mounted) => return Ok(true),
+                Ok(MountResult::Mounted) => return Ok(Some(BlobOutcome::Mounted)),
                 // Best effort: an unused session expires on the registry anyway.
                 Ok(MountResult::Upload(mut writer)) => {
                     let _ = writer.cancel().await;
@@ -140,7 +141,7 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
-        Ok(false)
+        Ok(None)
     }
 }
 

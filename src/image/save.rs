@@ -9,7 +9,7 @@ use tokio::io::{AsyncWriteExt, BufWriter};
 use super::layout_fs::io_error;
 use super::options::ImageOptions;
 use super::plan::blobs_of;
-use super::progress::Tracker;
+use super::progress::{BlobOutcome, Tracker};
 use super::tar;
 use super::temp_file::{self, TempFile};
 use crate::client::Client;
@@ -60,7 +60,10 @@ impl Client {
             .filter(|b| b.digest != config_digest)
             .collect::<Vec<_>>();
         let tracker = Tracker::new(options.progress.clone());
-        tracker.add_total(layers.iter().map(|l| l.size).sum::<u64>() + config.size);
+        tracker.add_blobs(
+            layers.len() as u64 + 1,
+            layers.iter().map(|l| l.size).sum::<u64>() + config.size,
+        );
 
         let (dir, name) = split_target(file)?;
         temp_file::remove_stale(dir, &format!("{name}-"));
@@ -74,7 +77,7 @@ impl Client {
         let config_bytes = self.config_of(reference, &manifest).await?.bytes;
         let config_name = format!("{}.json", config_digest.hex());
         tar::write_file(&mut out, &config_name, &config_bytes).await?;
-        tracker.advance(&config_digest, config.size, config.size, config.size);
+        tracker.finish(&config_digest, config.size, config.size, BlobOutcome::Sent);
         let mut layer_names = Vec::new();
         for layer in &layers {
             check_cancel(options)?;
@@ -91,6 +94,7 @@ impl Client {
             }
             out.write_all(&[0u8; 512][..tar::padding(layer.size)])
                 .await?;
+            tracker.finish(&layer.digest, 0, layer.size, BlobOutcome::Sent);
             layer_names.push(name);
         }
         let repo_tags = match reference.tag() {

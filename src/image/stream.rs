@@ -9,7 +9,7 @@ use futures_util::{Stream, stream};
 use tokio::io::AsyncReadExt;
 
 use super::plan::BlobRef;
-use super::progress::Tracker;
+use super::progress::{BlobOutcome, Tracker};
 use std::future::Future;
 
 use crate::client::{BlobReader, Client};
@@ -78,8 +78,8 @@ where
     Fut: Future<Output = Result<S>>,
     S: Stream<Item = Result<Bytes>> + Send + 'static,
 {
-    if client.blob_present_or_mounted(target, blob, mounts).await? {
-        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
+    if let Some(outcome) = client.blob_present_or_mounted(target, blob, mounts).await? {
+        tracker.finish(&blob.digest, blob.size, blob.size, outcome);
         return Ok(());
     }
     let mut last: Option<AttemptProgress> = None;
@@ -102,6 +102,7 @@ where
     if let Some(progress) = last {
         progress.complete();
     }
+    tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
     Ok(())
 }
 

@@ -33,10 +33,22 @@ ok "signatures: both listed" \
 oc --insecure-registry "$PLAIN" signatures "$srepo@$(sha "$tmp/manifest.json")" --registries.d "$sd" \
     --format json
 ok "signatures --format json"
-check "signatures --format json: the simple signature's bytes" grep -q '"data": "owFoZWxsbw=="' "$out"
-check "signatures --format json: the sigstore annotation" \
-    grep -q '"annotations": {"dev.cosignproject.cosign/signature": "MEUC"}, "data": "e30="' "$out"
-check "signatures --format json: kinds" grep -q '"kind": "sigstore", "mimeType": "application/vnd.dev.cosign.simplesigning.v1+json"' "$out"
+check "signatures --format json: both, as the registries.d put them" python3 -c '
+import json, sys
+sigs = json.load(open(sys.argv[1]))["signatures"]
+assert [s["kind"] for s in sigs] == ["simple-signing", "sigstore"], sigs
+assert sigs[0]["data"] == "owFoZWxsbw==" and sigs[0]["size"] == 7 and sigs[0]["mime_type"] is None, sigs[0]
+assert sigs[1]["data"] == "e30=" and sigs[1]["size"] == 2, sigs[1]
+assert sigs[1]["mime_type"] == "application/vnd.dev.cosign.simplesigning.v1+json", sigs[1]
+assert sigs[1]["annotations"] == {"dev.cosignproject.cosign/signature": "MEUC"}, sigs[1]
+' "$out"
+oc --insecure-registry "$PLAIN" signatures put "$srepo:v1" "$tmp/sig-simple" --registries.d "$sd" \
+    --format json
+ok "signatures put --format json"
+check "signatures put --format json: nothing new" python3 -c '
+import json, sys
+assert json.load(open(sys.argv[1])) == {"added": 0}
+' "$out"
 
 printf '<html>nope</html>' >"$tmp/sig-html"
 oc --insecure-registry "$PLAIN" signatures put "$srepo:v1" "$tmp/sig-html" --registries.d "$sd"

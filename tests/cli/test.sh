@@ -238,7 +238,7 @@ oc --insecure-registry "$PLAIN" tags "$PLAIN/cli/raw" -H 'X: y'; usage "-H goes 
 oc request GET "$PLAIN"; usage "request wants METHOD HOST PATH"
 oc ref-parse "x@sha256:abc"; bad "ref-parse: a malformed digest" INVALID_DIGEST 5
 oc ref-parse; usage "ref-parse without REF is a usage error"
-oc --format json tags "$PLAIN/cli/app"; usage "--format only with platforms"
+oc --format json blob "$PLAIN/cli/app@sha256:$(printf %064d 0)"; usage "--format json does not go with blob"
 oc --format yaml platforms "$PLAIN/cli/app"; usage "--format wants text or json"
 oc platforms; usage "platforms without REF is a usage error"
 
@@ -1063,6 +1063,10 @@ if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
     ok "valgrind: put-manifest" "$(sha "$tmp/manifest.json")"
     vgrun "${P[@]}" tag "$repo:v1" latest; ok "valgrind: tag" "$(sha "$tmp/manifest.json")"
     vgrun "${P[@]}" tags "$repo"; ok "valgrind: tags" "$(printf 'latest\nv1')"
+    vgrun "${P[@]}" --format json tags "$repo"; ok "valgrind: tags --format json"
+    vgrun help pull; ok "valgrind: help pull"
+    vgrun "${P[@]}" --format json --progress pull "$irepo:v1" "$tmp/layout-vg-json:v1"
+    ok "valgrind: pull --format json --progress"
     vgrun "${P[@]}" catalog "$PLAIN"; ok "valgrind: catalog"
     vgrun "${P[@]}" digest "$repo:v1"; ok "valgrind: digest" "$(sha "$tmp/manifest.json")"
     vgrun "${P[@]}" manifest "$repo:v1"; ok "valgrind: manifest"
@@ -1084,6 +1088,11 @@ if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
     interrupt "valgrind: Ctrl-C is clean" \
         "${vg[@]}" "$OCIREG" --insecure-registry "$STALL" ping "$STALL"
 fi
+
+# --format json everywhere, the client flags, a 429's rate limit (issue 15).
+. "$here/json.sh"
+# Manuals, and the progress display on a terminal (issue 15).
+. "$here/help.sh"
 
 # Untag and artifacts (issue 13).
 . "$here/artifacts.sh"

@@ -61,6 +61,39 @@ def test_pull_push_copy(plain, repo, image, tmp_path):
     assert plain.get_manifest(copied).digest == digest
 
 
+def _counts(reports):
+    """The last report's blob counts, after checking they never went back."""
+    assert reports, "no progress report"
+    for before, after in zip(reports, reports[1:]):
+        assert after.blobs_skipped >= before.blobs_skipped
+        assert after.blobs_mounted >= before.blobs_mounted
+        assert after.blobs_sent >= before.blobs_sent
+    last = reports[-1]
+    assert last.done == last.total
+    return last.blobs, last.blobs_skipped, last.blobs_mounted, last.blobs_sent
+
+
+def test_progress_counts_skipped_mounted_sent(plain, repo, image, tmp_path):
+    ref, _ = image
+    layout = tmp_path / "layout"
+    reports = []
+    plain.pull_image(ref, layout, progress=reports.append)
+    # The config and the layer: both downloaded, then both already there.
+    assert _counts(reports) == (2, 0, 0, 2)
+    reports.clear()
+    plain.pull_image(ref, layout, progress=reports.append)
+    assert _counts(reports) == (2, 2, 0, 0)
+    reports.clear()
+    plain.push_image(layout, repo + ":again", progress=reports.append)
+    assert _counts(reports) == (2, 2, 0, 0)
+    reports.clear()
+    plain.copy_image(ref, repo + "-mounted:v1", progress=reports.append)
+    assert _counts(reports) == (2, 0, 2, 0)
+    reports.clear()
+    plain.push_image(layout, repo + "-uploaded:v1", progress=reports.append)
+    assert _counts(reports) == (2, 0, 0, 2)
+
+
 def test_save_and_inspect(plain, image, tmp_path):
     ref, digest = image
     path = tmp_path / "image.tar"

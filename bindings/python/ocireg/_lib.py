@@ -140,7 +140,9 @@ bytes_p = POINTER(c_uint8)
 
 write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t)
 progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
-image_progress_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, c_uint64, c_uint64, c_uint64, c_uint64)
+image_progress_cb = CFUNCTYPE(
+    c_int, c_void_p, c_char_p, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64
+)
 read_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
 # `ocireg_log_level` is a uint32_t.
 log_cb = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
@@ -160,6 +162,11 @@ SIGNATURES = {
     "ocireg_last_error_registry_entry_code": (c_char_p, [c_size_t]),
     "ocireg_last_error_registry_entry_message": (c_char_p, [c_size_t]),
     "ocireg_last_error_registry_entry_detail": (c_char_p, [c_size_t]),
+    "ocireg_last_error_rate_limit_limit": (c_int64, []),
+    "ocireg_last_error_rate_limit_limit_window_s": (c_int64, []),
+    "ocireg_last_error_rate_limit_remaining": (c_int64, []),
+    "ocireg_last_error_rate_limit_remaining_window_s": (c_int64, []),
+    "ocireg_last_error_rate_limit_source": (c_char_p, []),
     "ocireg_last_error_clear": (None, []),
     # the log callback (process-wide)
     "ocireg_set_log_callback": (status_t, [c_uint32, log_cb, c_void_p]),

@@ -30,7 +30,7 @@ from . import _lib
 from . import raw_request as _raw_request
 from . import signatures as _signatures
 from ._lib import lib
-from .errors import raise_last_error
+from .errors import RateLimit, raise_last_error
 
 # A filesystem path, as open() takes it.
 StrPath = Union[str, bytes, "os.PathLike[str]"]
@@ -213,11 +213,15 @@ class _Callbacks:
         return f
 
     def image_progress(self, fn):
-        def cb(_userdata, digest, blob_done, blob_total, done, total):
+        def cb(_userdata, digest, blob_done, blob_total, done, total, blobs, skipped, mounted, sent):
             if self.error is not None:
                 return 1
             try:
-                fn(ImageProgress(_text(digest), blob_done, blob_total or None, done, total or None))
+                fn(
+                    ImageProgress(
+                        _text(digest), blob_done, blob_total or None, done, total or None, blobs, skipped, mounted, sent
+                    )
+                )
                 return 0
             except BaseException as e:  # noqa: B902
                 return self._fail(e)
@@ -485,19 +489,6 @@ class SearchResult:
     is_automated: bool
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    """A registry's rate limit (``ratelimit-limit``, ``ratelimit-remaining``
-    with their ``;w=`` windows in seconds, ``docker-ratelimit-source``).
-    ``None`` is unknown (the registry did not say), never zero."""
-
-    limit: Optional[int]
-    limit_window: Optional[int]
-    remaining: Optional[int]
-    remaining_window: Optional[int]
-    source: Optional[str]
-
-
 def _take_rate_limit(ptr) -> RateLimit:
     """Copies a rate-limit handle out and frees it."""
     try:
@@ -593,13 +584,24 @@ def _take_platform_list(ptr):
 class ImageProgress:
     """A progress report of a whole-image operation: blob ``digest`` is at
     ``blob_done`` of ``blob_total`` bytes, the operation at ``done`` of
-    ``total`` (totals None when unknown)."""
+    ``total`` (totals None when unknown).
+
+    ``blobs`` is the number of blobs of the operation; each finished blob
+    is counted once, in ``blobs_skipped`` (already in the destination
+    registry or layout), ``blobs_mounted`` (mounted by the registry from
+    another repository) or ``blobs_sent`` (its bytes moved: uploaded,
+    downloaded or written), so in the last report of a finished operation
+    the three add up to ``blobs``."""
 
     digest: Optional[str]
     blob_done: int
     blob_total: Optional[int]
     done: int
     total: Optional[int]
+    blobs: int = 0
+    blobs_skipped: int = 0
+    blobs_mounted: int = 0
+    blobs_sent: int = 0
 
 
 # Called with each ImageProgress report; an exception it raises stops the
