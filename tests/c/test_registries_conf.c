@@ -42,7 +42,7 @@ static void test_mirror_serves_first(void)
     ocireg_content *m = NULL;
     ocireg_status st;
     struct image primary_image, mirror_image;
-    char primary_repo[256], mirror_repo[256], ref[300], path[256], text[1024], *source = NULL;
+    char primary_repo[256], mirror_repo[256], ref[400], path[256], text[1024], *source = NULL;
 
     /* The mirror's v1 is another image than the primary's. */
     CHECK_OK(ocireg_options_add_insecure_registry(o, mirror.host));
