@@ -9,6 +9,7 @@ mod catalog;
 mod login;
 mod manifests;
 mod ping;
+mod ranged_download;
 mod rate_limit;
 mod raw_request;
 mod referrers;
