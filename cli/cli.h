@@ -49,6 +49,7 @@ struct cli {
     const char *auth_file;
     const char *platform;
     uint32_t jobs;
+    const char *ranged; /* --ranged auto|off|always */
     int progress;
     const char *artifact_type;
     const char *media_type;

@@ -156,6 +156,8 @@ static const char usage_options[] =
     "                               machine's; manifest, config and the whole-image\n"
     "                               commands)\n"
     "  -j N                         blobs moved at once by whole-image operations (1-256)\n"
+    "  --ranged auto|off|always     fetch a large blob over several connections at\n"
+    "                               once (pull; auto: only when one is slow)\n"
     "  --verbose                    log each HTTP request on stderr (method, URL,\n"
     "                               status, time, retry; credentials never)\n"
     "  --progress                   show transfer progress on stderr (blob,\n"
@@ -389,6 +391,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--format", &cli->format)) != 0 ||
                (r = option_value(argc, argv, i, "--subject", &cli->subject)) != 0 ||
                (r = option_value(argc, argv, i, "--data-file", &cli->data_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--ranged", &cli->ranged)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -540,6 +543,8 @@ static int make_client(struct cli *cli)
         st = ocireg_options_set_auth_file(options, cli->auth_file);
     if (st == OCIREG_OK && cli->jobs > 0)
         st = ocireg_options_set_concurrency(options, cli->jobs);
+    if (st == OCIREG_OK && cli->ranged != NULL)
+        st = ocireg_options_set_ranged_download(options, cli->ranged);
     if (st == OCIREG_OK)
         st = set_credentials(cli, options);
     if (st == OCIREG_OK)

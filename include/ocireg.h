@@ -774,6 +774,21 @@ ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size
 //         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
 
+// Sets whether a pull fetches one large blob over several connections at
+// once, as byte ranges written and hashed in order and verified before the
+// blob takes its place.
+//
+// @param options the options.
+// @param value `"auto"` (the default: a blob of 64 MiB or more is split
+//        only when its first connection turns out slower than 64 MiB/s,
+//        as behind a per-connection bandwidth cap or over a long round
+//        trip), `"off"` (one connection per blob) or `"always"` (split
+//        every blob larger than one part, 1 to 8 MiB). A registry that
+//        ignores `Range` makes the download go on over one connection.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for another name, or
+//         the argument error.
+ocireg_status ocireg_options_set_ranged_download(ocireg_options *options, const char *value);
+
 // Creates a client.
 //
 // @param options the options, or NULL for the defaults. The client copies

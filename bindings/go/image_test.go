@@ -666,3 +666,40 @@ func TestAbortConcurrentLeak(t *testing.T) {
 		noTempFiles(t, dir)
 	}
 }
+
+// A pull with RangedAlways fetches each 4 MiB layer as parallel ranges;
+// one that finds a killed run's partial file of a layer continues it from
+// where it stopped. Either way the layout ends verified and clean.
+func TestRangedPullContinuesAPartialBlob(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{RangedDownload: ocireg.RangedAlways})
+	repo := newRepo(host, "ranged")
+	img := bigImage(t, c, repo, 2, 4)
+	full := t.TempDir()
+	if got, err := c.Pull(ctx, repo+":big", full, nil); err != nil || got != img.digest {
+		t.Fatalf("Pull: %s %v", got, err)
+	}
+	checkLayout(t, full, "big", img.digest, img.layers...)
+
+	// What a pull killed after 1.5 MiB of the first layer leaves behind
+	// (its writer, pid 999999, is gone: no lock holds the file).
+	hex := strings.TrimPrefix(img.layers[0], "sha256:")
+	layer, err := os.ReadFile(filepath.Join(full, "blobs", "sha256", hex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	partial := filepath.Join(blobs, ".tmp-"+hex+"-999999-0")
+	if err := os.WriteFile(partial, layer[:3<<19], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Pull(ctx, repo+":big", dir, nil); err != nil || got != img.digest {
+		t.Fatalf("resumed Pull: %s %v", got, err)
+	}
+	checkLayout(t, dir, "big", img.digest, img.layers...)
+	noTempFiles(t, dir)
+}

@@ -116,10 +116,31 @@ static void test_proxy_schemes(void)
     ocireg_options_free(o);
 }
 
+/* The ranged download mode is one of three names; anything else is
+ * refused naming the mode, and the accepted ones make a client. */
+static void test_ranged_download_modes(void)
+{
+    ocireg_options *o = ocireg_options_new();
+    ocireg_client *c = NULL;
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, "sometimes"), "sometimes");
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, ""), "ranged download");
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, "Always"), "Always");
+    CHECK_STATUS(ocireg_options_set_ranged_download(o, NULL), OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_options_set_ranged_download(NULL, "auto"), OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_options_set_ranged_download(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
+    CHECK_OK(ocireg_options_set_ranged_download(o, "off"));
+    CHECK_OK(ocireg_options_set_ranged_download(o, "auto"));
+    CHECK_OK(ocireg_options_set_ranged_download(o, "always"));
+    CHECK_OK(ocireg_client_new(o, &c));
+    ocireg_client_free(c);
+    ocireg_options_free(o);
+}
+
 const struct test options_tests[] = {
     {"numeric_bounds", test_numeric_bounds, 0},
     {"huge_chunk_upload", test_huge_chunk_upload, NEEDS_PLAIN},
     {"zero_timeouts", test_zero_timeouts, NEEDS_PLAIN},
     {"proxy_schemes", test_proxy_schemes, 0},
+    {"ranged_download_modes", test_ranged_download_modes, 0},
     {NULL, NULL, 0},
 };

@@ -171,6 +171,7 @@ SIGNATURES = {
     "ocireg_options_set_auth_file": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_add_ca_file": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_proxy": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_ranged_download": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_user_agent": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_client_cert": (status_t, [OptionsP, c_char_p, c_char_p]),
     "ocireg_options_add_header": (status_t, [OptionsP, c_char_p, c_char_p]),

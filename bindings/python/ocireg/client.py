@@ -872,6 +872,12 @@ class Client(_Handle):
     at most 1000, ``page_size`` at most 1,000,000, ``max_list_entries`` 1 to
     100,000,000, ``max_list_bytes`` 1 to 4 GiB). ``proxy`` must be an
     ``http://`` or ``https://`` URL; any other scheme is refused.
+    ``ranged_download`` (``"auto"``, the default, ``"off"`` or ``"always"``)
+    says whether :meth:`pull` fetches one large blob over several
+    connections at once, as byte ranges written and hashed in order:
+    ``"auto"`` splits a blob of 64 MiB or more only when its first
+    connection runs under 64 MiB/s (a per-connection bandwidth cap, a long
+    round trip); another name is an :class:`ocireg.InvalidArgumentError`.
 
     Every network method takes ``cancel=`` (an :class:`ocireg.Cancel`) and
     raises a subclass of :class:`ocireg.OciregError` on failure.
@@ -902,6 +908,7 @@ class Client(_Handle):
         concurrency: Optional[int] = None,
         max_list_entries: Optional[int] = None,
         max_list_bytes: Optional[int] = None,
+        ranged_download: Optional[str] = None,
     ) -> None:
         opts = lib.ocireg_options_new()
         if not opts:
@@ -942,6 +949,8 @@ class Client(_Handle):
                 _check(lib.ocireg_options_set_proxy(opts, _cstr(proxy, "proxy")))
             if user_agent is not None:
                 _check(lib.ocireg_options_set_user_agent(opts, _cstr(user_agent, "user_agent")))
+            if ranged_download is not None:
+                _check(lib.ocireg_options_set_ranged_download(opts, _cstr(ranged_download, "ranged_download")))
             header_items = headers.items() if hasattr(headers, "items") else (headers or [])
             for name, value in header_items:
                 _check(lib.ocireg_options_add_header(opts, _cstr(name, "header name"), _cstr(value, "header value")))
