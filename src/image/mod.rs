@@ -18,6 +18,7 @@ mod platforms;
 mod progress;
 mod pull;
 mod push;
+mod resume;
 mod save;
 mod stream;
 mod tar;

@@ -8,6 +8,7 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
+use super::resume::{UploadRecords, push_blob_resumable};
 use super::stream::{file_body, send_blob};
 use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
@@ -56,14 +57,27 @@ impl Client {
         tracker.add_total(plan.blob_bytes());
         let (client, target, source) = (self.clone(), reference.clone(), layout.clone());
         let mounts = options.mount_from.clone();
+        let records = match &options.resume_dir {
+            Some(dir) => Some(UploadRecords::open(dir)?),
+            None => None,
+        };
         run_all(
             plan.blobs.clone(),
             self.options().concurrency,
             options.cancel.as_ref(),
             move |blob| {
                 let (client, target, layout) = (client.clone(), target.clone(), source.clone());
-                let (tracker, mounts) = (tracker.clone(), mounts.clone());
-                async move { push_blob(&client, &layout, &target, &blob, &mounts, tracker).await }
+                let (tracker, mounts, records) = (tracker.clone(), mounts.clone(), records.clone());
+                async move {
+                    match records {
+                        Some(records) => {
+                            let to = (&target, mounts.as_slice());
+                            push_blob_resumable(&client, &layout, to, &blob, &records, &tracker)
+                                .await
+                        }
+                        None => push_blob(&client, &layout, &target, &blob, &mounts, tracker).await,
+                    }
+                }
             },
         )
         .await?;
