@@ -49,7 +49,8 @@ struct cli {
     const char *auth_file;
     const char *platform;
     uint32_t jobs;
-    const char *ranged; /* --ranged auto|off|always */
+    const char *ranged;     /* --ranged auto|off|always */
+    const char *resume_dir; /* --resume-dir STATE (push) */
     int progress;
     const char *artifact_type;
     const char *media_type;

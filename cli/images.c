@@ -11,6 +11,7 @@
 
 /*
  * Image options from the command line: --platform, --all, --mount-from,
+ * --resume-dir,
  * the layout name (NULL for the default) and --progress into `progress`.
  */
 static int image_options(struct cli *cli, const char *layout_name,
@@ -29,6 +30,8 @@ static int image_options(struct cli *cli, const char *layout_name,
         st = ocireg_image_options_set_layout_name(o, layout_name);
     for (i = 0; i < cli->mount_from_count && st == OCIREG_OK; i++)
         st = ocireg_image_options_add_mount_from(o, cli->mount_from[i]);
+    if (st == OCIREG_OK && cli->resume_dir != NULL)
+        st = ocireg_image_options_set_resume_dir(o, cli->resume_dir);
     if (st == OCIREG_OK && progress != NULL && progress->enabled)
         st = ocireg_image_options_set_progress(o, on_image_progress, progress);
     if (st != OCIREG_OK) {

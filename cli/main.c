@@ -99,7 +99,9 @@ static const char usage_images[] =
     "       [--all]                 (default: REF's tag); --all: the whole index\n"
     "  push DIR[:NAME] REF          push image NAME of layout DIR (default: its\n"
     "       [--all]                 only image); --all: a whole index;\n"
-    "       [--mount-from REPO]...  mount blobs from REPO (same registry) first\n"
+    "       [--mount-from REPO]...  mount blobs from REPO (same registry) first;\n"
+    "       [--resume-dir STATE]    STATE: record upload sessions there, and go on\n"
+    "                               from them when run again after a kill\n"
     "  copy SRC DST [--all]         registry to registry; blobs are mounted\n"
     "                               within one registry\n"
     "  inspect REF [--tags]         the image's facts as JSON (skopeo inspect's\n"
@@ -199,7 +201,8 @@ static const struct command commands[] = {
     {"artifact pull", 2, TARGET_REF, cmd_artifact_pull, "artifact pull REF DIR [--overwrite]"},
     {"referrers", 1, TARGET_REF, cmd_referrers, "referrers REF [--artifact-type T]"},
     {"pull", 2, TARGET_REF, cmd_pull, "pull REF DIR[:NAME] [--all]"},
-    {"push", 2, TARGET_REF2, cmd_push, "push DIR[:NAME] REF [--all] [--mount-from REPO]..."},
+    {"push", 2, TARGET_REF2, cmd_push,
+     "push DIR[:NAME] REF [--all] [--mount-from REPO]... [--resume-dir STATE]"},
     {"copy", 2, TARGET_REF2, cmd_copy, "copy SRC DST [--all]"},
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
@@ -392,6 +395,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--subject", &cli->subject)) != 0 ||
                (r = option_value(argc, argv, i, "--data-file", &cli->data_file)) != 0 ||
                (r = option_value(argc, argv, i, "--ranged", &cli->ranged)) != 0 ||
+               (r = option_value(argc, argv, i, "--resume-dir", &cli->resume_dir)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -484,6 +488,8 @@ static int check_options(const struct cli *cli)
         return usage_error("--tags only goes with", "inspect");
     if (cli->mount_from_count > 0 && run != cmd_push)
         return usage_error("--mount-from only goes with", "push");
+    if (cli->resume_dir != NULL && run != cmd_push)
+        return usage_error("--resume-dir only goes with", "push");
     if ((cli->header_count > 0 || cli->scope_count > 0 || cli->data_file != NULL ||
          cli->include) && run != cmd_request)
         return usage_error("-H, --scope, --data-file and -i only go with", "request");

@@ -703,3 +703,26 @@ func TestRangedPullContinuesAPartialBlob(t *testing.T) {
 	checkLayout(t, dir, "big", img.digest, img.layers...)
 	noTempFiles(t, dir)
 }
+
+// A push with ResumeDir records each blob's session while it is open and
+// leaves the directory empty once the image is in place.
+func TestPushWithResumeDir(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{UploadChunkSize: 1 << 20})
+	repo := newRepo(host, "resumable")
+	img := bigImage(t, c, repo, 1, 3)
+	dir := t.TempDir()
+	if _, err := c.Pull(ctx, repo+":big", dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(t.TempDir(), "state")
+	target := newRepo(host, "resumed") + ":v1"
+	got, err := c.Push(ctx, dir, target, &ocireg.ImageOptions{ResumeDir: state})
+	if err != nil || got != img.digest {
+		t.Fatalf("Push: %s %v", got, err)
+	}
+	entries, err := os.ReadDir(state)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("records left: %v %v", entries, err)
+	}
+}

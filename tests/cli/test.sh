@@ -927,6 +927,18 @@ oc "${P[@]}" --ranged sometimes pull "$PLAIN/cli/big:v1" "$big/never"
 bad "--ranged with an unknown mode" INVALID_ARGUMENT 3
 check "--ranged with an unknown mode: no layout made" [ ! -e "$big/never" ]
 
+# push --resume-dir: a push killed midway leaves its upload sessions
+# recorded; the next push continues them and leaves no record.
+start_slow "${S[@]}" push --resume-dir "$big/state" "$big/ranged:big" "$SLOW/cli/big-resumed:v1"
+stop_slow KILL
+check "SIGKILL during a push with --resume-dir: sessions recorded" \
+    [ "$rc" -eq 137 -a -n "$(ls -A "$big/state" 2>/dev/null)" ]
+oc "${P[@]}" push --resume-dir "$big/state" "$big/ranged:big" "$PLAIN/cli/big-resumed:v1"
+ok "SIGKILL during a push with --resume-dir: pushing again succeeds" "$(sha "$big/manifest.json")"
+check "push --resume-dir: no record left" [ -z "$(ls -A "$big/state")" ]
+oc "${P[@]}" pull --resume-dir "$big/state" "$PLAIN/cli/big:v1" "$big/never"
+usage "--resume-dir only goes with push"
+
 start_slow "${S[@]}" save "$SLOW/cli/big:v1" "$big/term.tar"
 stop_slow TERM
 cancelled "SIGTERM during a save: exit 19 and ocireg: CANCELLED:"

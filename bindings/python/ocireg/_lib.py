@@ -318,6 +318,7 @@ SIGNATURES = {
     "ocireg_image_options_set_all_platforms": (status_t, [ImageOptionsP, c_int]),
     "ocireg_image_options_set_layout_name": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_add_mount_from": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_set_resume_dir": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_set_progress": (status_t, [ImageOptionsP, image_progress_cb, c_void_p]),
     "ocireg_client_image_pull": (
         status_t,

@@ -607,7 +607,9 @@ ImageProgressFunc = Callable[[ImageProgress], object]
 
 
 @contextmanager
-def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mount_from=None, progress=None):
+def _image_options(
+    cbs, platform=None, all_platforms=False, layout_name=None, mount_from=None, progress=None, resume_dir=None
+):
     """An `ocireg_image_options *` for one call, freed afterwards."""
     opts = lib.ocireg_image_options_new()
     if not opts:
@@ -621,6 +623,8 @@ def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mo
             _check(lib.ocireg_image_options_set_layout_name(opts, _cstr(layout_name, "layout_name")))
         for repo in _as_list(mount_from):
             _check(lib.ocireg_image_options_add_mount_from(opts, _cstr(repo, "mount_from")))
+        if resume_dir is not None:
+            _check(lib.ocireg_image_options_set_resume_dir(opts, _cstr(resume_dir, "resume_dir")))
         if progress is not None:
             _check(lib.ocireg_image_options_set_progress(opts, cbs.image_progress(progress), None))
         yield opts
@@ -1575,15 +1579,20 @@ class Client(_Handle):
         all_platforms: bool = False,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
+        resume_dir: Optional[StrPath] = None,
     ) -> str:
         """Pushes the image of OCI layout ``directory`` (``layout_name``, or
         its only image) to ``reference``; returns the digest tagged.
         ``mount_from`` lists repositories of the destination registry to
-        mount blobs from."""
+        mount blobs from. ``resume_dir`` names a directory where each blob's
+        upload session is recorded, so that a push killed midway continues
+        the next time from what the registry kept (blobs then go up in
+        chunks; a registry that dropped a session makes that blob start
+        over)."""
         return self._image_call(
             lib.ocireg_client_image_push, _cstr(directory, "directory"), _cstr(reference, "reference"), cancel,
             platform=platform, all_platforms=all_platforms, layout_name=layout_name, mount_from=mount_from,
-            progress=progress,
+            progress=progress, resume_dir=resume_dir,
         )
 
     def copy_image(
