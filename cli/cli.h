@@ -65,6 +65,8 @@ struct cli {
     int no_token_cache;      /* --no-token-cache */
     const char *platform;
     uint32_t jobs;
+    const char *ranged;     /* --ranged auto|off|always */
+    const char *resume_dir; /* --resume-dir STATE (push) */
     int progress;
     const char *artifact_type;
     const char *media_type;

@@ -208,6 +208,9 @@ static const struct help helps[] = {
      "    --all            a whole index\n"
      "    --mount-from R   mount blobs from repository R of the same registry\n"
      "                     first (repeatable)\n"
+     "    --resume-dir STATE  record each blob's upload session in STATE, and\n"
+     "                     continue from what the registry kept when run again\n"
+     "                     after a kill (registries that keep sessions)\n"
      "    --referrers      also carry what is attached to the image (referrers,\n"
      "                     cosign .sig/.att/.sbom tags), recursively, digests\n"
      "                     unchanged\n"
@@ -313,6 +316,9 @@ static const char global_options[] =
     "    --token-cache PATH  keep bearer tokens in PATH across runs (default:\n"
     "                     $XDG_CACHE_HOME/ocireg/tokens.json; 0600, no password)\n"
     "    --no-token-cache keep tokens for this run only\n"
+    "    --ranged auto|off|always  fetch one large blob over several connections\n"
+    "                     as byte ranges: auto (default) only when its first\n"
+    "                     connection is slow, off, or always\n"
     "    -u USER          the user name for the command's registry (push and\n"
     "                     copy: the destination's), with one of:\n"
     "    --password-stdin the password from stdin, trailing new line stripped\n"
@@ -443,7 +449,7 @@ static int takes_value(const char *arg)
         "--data-file", "-u", "-p", "-j", "-H", "--scope", "--annotation", "--mount-from",
         "--timeout", "--connect-timeout", "--read-timeout", "--retries", "--max-list",
         "--page-size", "--cert-dir", "--oauth2-client-id", "--registries-conf",
-        "--token-cache", "--registries.d", "--referrers-type"};
+        "--token-cache", "--registries.d", "--referrers-type", "--ranged", "--resume-dir"};
     size_t i;
     for (i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (strcmp(arg, with_value[i]) == 0)

@@ -75,7 +75,8 @@ static const struct command commands[] = {
     {"pull", 2, TARGET_REF, cmd_pull,
      "pull REF DIR[:NAME] [--all] [--referrers] [--referrers-type T]..."},
     {"push", 2, TARGET_REF2, cmd_push,
-     "push DIR[:NAME] REF [--all] [--mount-from REPO]... [--referrers] [--referrers-type T]..."},
+     "push DIR[:NAME] REF [--all] [--mount-from REPO]... [--resume-dir STATE] [--referrers] "
+     "[--referrers-type T]..."},
     {"copy", 2, TARGET_REF2, cmd_copy,
      "copy SRC DST [--all] [--referrers] [--referrers-type T]..."},
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
@@ -303,6 +304,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                (r = option_value(argc, argv, i, "--registries.d", &cli->registries_d)) != 0 ||
                (r = option_value(argc, argv, i, "--subject", &cli->subject)) != 0 ||
                (r = option_value(argc, argv, i, "--data-file", &cli->data_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--ranged", &cli->ranged)) != 0 ||
+               (r = option_value(argc, argv, i, "--resume-dir", &cli->resume_dir)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -412,6 +415,8 @@ static int check_options(const struct cli *cli)
     if ((cli->referrers || cli->referrer_type_count > 0) && run != cmd_pull && run != cmd_push &&
         run != cmd_copy)
         return usage_error("--referrers and --referrers-type only go with", "pull, push and copy");
+    if (cli->resume_dir != NULL && run != cmd_push)
+        return usage_error("--resume-dir only goes with", "push");
     if ((cli->header_count > 0 || cli->scope_count > 0 || cli->data_file != NULL ||
          cli->include) && run != cmd_request)
         return usage_error("-H, --scope, --data-file and -i only go with", "request");
@@ -474,6 +479,8 @@ static int make_client(struct cli *cli)
         st = set_registries_conf(cli, options);
     if (st == OCIREG_OK && cli->jobs > 0)
         st = ocireg_options_set_concurrency(options, cli->jobs);
+    if (st == OCIREG_OK && cli->ranged != NULL)
+        st = ocireg_options_set_ranged_download(options, cli->ranged);
     if (st == OCIREG_OK)
         st = set_tls_and_token_options(cli, options);
     if (st == OCIREG_OK)

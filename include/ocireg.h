@@ -877,6 +877,21 @@ ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size
 //         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
 
+// Sets whether a pull fetches one large blob over several connections at
+// once, as byte ranges written and hashed in order and verified before the
+// blob takes its place.
+//
+// @param options the options.
+// @param value `"auto"` (the default: a blob of 64 MiB or more is split
+//        only when its first connection turns out slower than 64 MiB/s,
+//        as behind a per-connection bandwidth cap or over a long round
+//        trip), `"off"` (one connection per blob) or `"always"` (split
+//        every blob larger than one part, 1 to 8 MiB). A registry that
+//        ignores `Range` makes the download go on over one connection.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for another name, or
+//         the argument error.
+ocireg_status ocireg_options_set_ranged_download(ocireg_options *options, const char *value);
+
 // Uses one `certs.d`-style directory for every registry, like skopeo's
 // `--cert-dir`: its `*.crt` files are trusted as CAs (beside the system's
 // and `ocireg_options_add_ca_file`'s), its `*.cert` + `*.key` pair is the
@@ -2231,6 +2246,20 @@ ocireg_status ocireg_image_options_set_all_platforms(ocireg_image_options *optio
 // @param name the name.
 // @return `OCIREG_OK`, or an argument error.
 ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options, const char *name);
+
+// Sets a directory where a push records each blob's upload session, so
+// that a push killed or failed midway continues the next time from what
+// the registry kept (distribution keeps sessions; a registry that dropped
+// one, or cannot report it, makes that blob start over). Blobs then go up
+// in chunks of the client's upload chunk size. The directory is created
+// (mode 0700) when missing; its records (0600) hold session URLs, never a
+// credential, and are removed once their blobs are in place. Pulls into a
+// layout continue partial blobs without it.
+//
+// @param options the options.
+// @param dir the directory.
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_image_options_set_resume_dir(ocireg_image_options *options, const char *dir);
 
 // Adds a repository of the destination registry to mount blobs from
 // before uploading them (push). May be called many times.

@@ -49,7 +49,7 @@ pub use credential::Credential;
 pub use descriptor::Descriptor;
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};
-pub use options::ClientOptions;
+pub use options::{ClientOptions, RangedDownload};
 pub use reference::Reference;
 pub use registry::Registry;
 pub use signatures::{Signature, SignatureOptions};

@@ -153,7 +153,25 @@ type Options struct {
 	// /etc/containers/registries.conf, and the drop-ins). RegistriesConf
 	// wins when both are set.
 	UseSystemRegistriesConf bool
+	// RangedDownload says whether Pull fetches one large blob over several
+	// connections at once, as byte ranges written and hashed in order:
+	// RangedAuto (the default, also ""), RangedOff or RangedAlways.
+	RangedDownload RangedDownload
 }
+
+// RangedDownload is a mode of Options.RangedDownload.
+type RangedDownload string
+
+const (
+	// RangedAuto splits a blob of 64 MiB or more only when its first
+	// connection turns out slower than 64 MiB/s (a per-connection
+	// bandwidth cap, a long round trip); a fast link keeps one connection.
+	RangedAuto RangedDownload = "auto"
+	// RangedOff fetches every blob over one connection.
+	RangedOff RangedDownload = "off"
+	// RangedAlways splits every blob larger than one part (1 to 8 MiB).
+	RangedAlways RangedDownload = "always"
+)
 
 // Client is a registry client: one connection pool and one token cache.
 // It is safe for concurrent use by many goroutines; share one Client.
@@ -272,6 +290,13 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 	}
 	if opts.Proxy != "" {
 		if err := str("Proxy", func(s *C.char) C.ocireg_status { return C.ocireg_options_set_proxy(o, s) }, opts.Proxy); err != nil {
+			return err
+		}
+	}
+	if opts.RangedDownload != "" {
+		if err := str("RangedDownload", func(s *C.char) C.ocireg_status {
+			return C.ocireg_options_set_ranged_download(o, s)
+		}, string(opts.RangedDownload)); err != nil {
 			return err
 		}
 	}

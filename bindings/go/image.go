@@ -79,6 +79,12 @@ type ImageOptions struct {
 	// of the image whose artifact type is one of these (each with what is
 	// attached to it in turn); it implies Referrers.
 	ReferrerArtifactTypes []string
+	// ResumeDir, when set, is a directory where Push records each blob's
+	// upload session (created with mode 0700 when missing), so that a
+	// push killed or failed midway continues the next time from what the
+	// registry kept; blobs then go up in chunks. A registry that dropped a
+	// session makes that blob start over.
+	ResumeDir string
 	// Progress, when set, is called as blobs move, on the goroutine making
 	// the call (one call at a time; keep it quick: transfers continue
 	// meanwhile and reports queue up). Returning false stops the operation
@@ -169,6 +175,13 @@ func imageOptions(op string, opts *ImageOptions, h cgo.Handle) (*C.ocireg_image_
 		for _, t := range opts.ReferrerArtifactTypes {
 			if err := str("ReferrerArtifactTypes", t, func(s *C.char) C.ocireg_status {
 				return C.ocireg_image_options_add_referrer_artifact_type(o, s)
+			}); err != nil {
+				return err
+			}
+		}
+		if opts.ResumeDir != "" {
+			if err := str("ResumeDir", opts.ResumeDir, func(s *C.char) C.ocireg_status {
+				return C.ocireg_image_options_set_resume_dir(o, s)
 			}); err != nil {
 				return err
 			}

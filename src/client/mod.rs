@@ -10,6 +10,7 @@ mod login;
 mod manifests;
 mod ping;
 mod pull_sources;
+mod ranged_download;
 mod rate_limit;
 mod raw_request;
 mod referrers;

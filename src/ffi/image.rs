@@ -147,6 +147,31 @@ pub unsafe extern "C" fn ocireg_image_options_set_layout_name(
     })
 }
 
+/// Sets a directory where a push records each blob's upload session, so
+/// that a push killed or failed midway continues the next time from what
+/// the registry kept (distribution keeps sessions; a registry that dropped
+/// one, or cannot report it, makes that blob start over). Blobs then go up
+/// in chunks of the client's upload chunk size. The directory is created
+/// (mode 0700) when missing; its records (0600) hold session URLs, never a
+/// credential, and are removed once their blobs are in place. Pulls into a
+/// layout continue partial blobs without it.
+///
+/// @param options the options.
+/// @param dir the directory.
+/// @return `OCIREG_OK`, or an argument error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_image_options_set_resume_dir(
+    options: *mut ocireg_image_options,
+    dir: *const c_char,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, dir) = unsafe { (mut_arg(options, "options")?, str_arg(dir, "dir")?) };
+        o.inner.resume_dir = Some(std::path::PathBuf::from(dir));
+        Ok(())
+    })
+}
+
 /// Adds a repository of the destination registry to mount blobs from
 /// before uploading them (push). May be called many times.
 ///

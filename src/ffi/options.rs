@@ -12,7 +12,7 @@ use crate::client::MAX_CHUNK_SIZE;
 use crate::error::Result;
 use crate::options::{
     ClientOptions, MAX_CONCURRENCY, MAX_LIST_BYTES, MAX_LIST_ENTRIES, MAX_PAGE_SIZE, MAX_RESUMES,
-    MAX_RETRIES, check_proxy, check_range, check_readable_file, check_timeout,
+    MAX_RETRIES, RangedDownload, check_proxy, check_range, check_readable_file, check_timeout,
 };
 use crate::transport::auth::credentials::Credential;
 
@@ -590,4 +590,30 @@ pub unsafe extern "C" fn ocireg_options_set_concurrency(
             Ok(())
         })
     }
+}
+
+/// Sets whether a pull fetches one large blob over several connections at
+/// once, as byte ranges written and hashed in order and verified before the
+/// blob takes its place.
+///
+/// @param options the options.
+/// @param value `"auto"` (the default: a blob of 64 MiB or more is split
+///        only when its first connection turns out slower than 64 MiB/s,
+///        as behind a per-connection bandwidth cap or over a long round
+///        trip), `"off"` (one connection per blob) or `"always"` (split
+///        every blob larger than one part, 1 to 8 MiB). A registry that
+///        ignores `Range` makes the download go on over one connection.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for another name, or
+///         the argument error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_options_set_ranged_download(
+    options: *mut ocireg_options,
+    value: *const c_char,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, mode) = unsafe { (mut_arg(options, "options")?, str_arg(value, "mode")?) };
+        o.inner.ranged_download = RangedDownload::parse(mode)?;
+        Ok(())
+    })
 }

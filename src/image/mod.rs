@@ -19,6 +19,7 @@ mod progress;
 mod pull;
 mod push;
 mod referrer_graph;
+mod resume;
 mod save;
 mod stream;
 mod tar;

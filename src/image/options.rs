@@ -3,6 +3,7 @@
 use super::platform::Platform;
 use super::progress::ProgressFn;
 use std::future::Future;
+use std::path::PathBuf;
 
 use crate::cancel::CancelToken;
 use crate::error::Result;
@@ -30,6 +31,13 @@ pub struct ImageOptions {
     /// What copy, pull and push carry besides the image: its referrers and
     /// cosign tag attachments, recursively (default: nothing).
     pub referrers: ReferrersMode,
+    /// A directory (created, mode 0700, when missing) where push records
+    /// each blob's upload session (its location and the bytes the registry
+    /// holds), so that a push killed or failed midway continues the next
+    /// time from what the registry kept; blobs then go up in chunks
+    /// (`ClientOptions::upload_chunk_size`). `None` (the default): nothing
+    /// is recorded. Pulls into a layout continue partial blobs without it.
+    pub resume_dir: Option<PathBuf>,
 }
 
 /// Which of the manifests attached to an image (its referrers, and cosign's

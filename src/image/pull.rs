@@ -13,6 +13,7 @@ use super::referrer_graph::GraphSource;
 use crate::client::{Client, Manifest};
 use crate::descriptor::Descriptor;
 use crate::error::{ErrorKind, Result};
+use crate::options::RangedDownload;
 use crate::reference::Reference;
 
 impl Client {
@@ -70,8 +71,11 @@ impl Client {
 }
 
 /// Downloads one blob into the layout unless it is already there, verified.
-/// A partial file a killed run left is continued with a `Range` request;
-/// if the whole then fails its digest, the blob is fetched again whole.
+/// A partial file a killed run left is continued with a `Range` request.
+/// If the whole then fails its digest, and the bytes came from that partial
+/// file or from parallel ranges, the blob is fetched again whole over one
+/// connection: a wrong byte never takes a blob's place, and one bad source
+/// of bytes costs one more transfer, not the pull.
 async fn fetch_blob(
     client: &Client,
     source: &Reference,
@@ -85,12 +89,15 @@ async fn fetch_blob(
     }
     let sink = layout.blob_sink(&blob.digest, blob.size).await?;
     let continued = sink.offset() > 0;
-    match download(client, source, blob, sink, tracker).await {
-        Err(e) if continued && e.kind() == ErrorKind::DigestMismatch => {
+    let mut split = false;
+    let mode = client.options().ranged_download;
+    match download(client, source, blob, sink, tracker, (mode, &mut split)).await {
+        Err(e) if (continued || split) && e.kind() == ErrorKind::DigestMismatch => {
             // The failed sink removed the partial file: this one starts empty.
             tracker.rewind(blob.size);
             let sink = layout.blob_sink(&blob.digest, blob.size).await?;
-            download(client, source, blob, sink, tracker).await
+            let mode = RangedDownload::Off;
+            download(client, source, blob, sink, tracker, (mode, &mut split)).await
         }
         other => other,
     }?;
@@ -98,36 +105,39 @@ async fn fetch_blob(
     Ok(())
 }
 
-/// Sends the bytes of `blob` after the sink's offset into the sink.
+/// Sends the bytes of `blob` after the sink's offset into the sink, split
+/// into parallel ranges as `mode` says; `split` says afterwards whether
+/// they came (in part) as ranges.
 async fn download(
     client: &Client,
     source: &Reference,
     blob: &BlobRef,
     mut sink: BlobSink,
     tracker: &Arc<Tracker>,
+    (mode, split): (RangedDownload, &mut bool),
 ) -> Result<()> {
     let offset = sink.offset();
-    let mut reader = if offset > 0 {
+    if offset > 0 {
         tracker.advance(&blob.digest, offset, offset, blob.size);
-        client
-            .get_blob_range_direct(source, &blob.digest, offset, Some(blob.size - offset))
-            .await?
-    } else {
-        let mut reader = client.get_blob_direct(source, &blob.digest).await?;
-        reader.expect_size(blob.size)?;
-        // The sink's thread hashes and writes while this task receives; it
-        // verifies before the blob takes its place.
-        reader.defer_verification();
-        reader
-    };
-    let mut done = offset;
-    while let Some(chunk) = reader.chunk().await? {
-        done += chunk.len() as u64;
-        let n = chunk.len() as u64;
-        sink.send(chunk).await?;
-        tracker.advance(&blob.digest, n, done, blob.size);
     }
-    sink.finish().await
+    // The sink's thread hashes and writes while this task receives; it
+    // verifies before the blob takes its place.
+    let mut reader = client
+        .download_blob(source, &blob.digest, (offset, blob.size), mode)
+        .await?;
+    let mut done = offset;
+    let result = async {
+        while let Some(chunk) = reader.chunk().await? {
+            done += chunk.len() as u64;
+            let n = chunk.len() as u64;
+            sink.send(chunk).await?;
+            tracker.advance(&blob.digest, n, done, blob.size);
+        }
+        sink.finish().await
+    }
+    .await;
+    *split = reader.was_split();
+    result
 }
 
 /// The descriptor of a manifest.

@@ -9,6 +9,7 @@ use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::{BlobOutcome, Tracker};
 use super::referrer_graph::GraphSource;
+use super::resume::{UploadRecords, push_blob_resumable};
 use super::stream::{file_body, send_blob};
 use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
@@ -75,14 +76,27 @@ impl Client {
         tracker.add_blobs(plan.blobs.len() as u64, plan.blob_bytes());
         let (client, target, source) = (self.clone(), reference.clone(), layout.clone());
         let mounts = options.mount_from.clone();
+        let records = match &options.resume_dir {
+            Some(dir) => Some(UploadRecords::open(dir)?),
+            None => None,
+        };
         run_all(
             plan.blobs.clone(),
             self.options().concurrency,
             options.cancel.as_ref(),
             move |blob| {
                 let (client, target, layout) = (client.clone(), target.clone(), source.clone());
-                let (tracker, mounts) = (tracker.clone(), mounts.clone());
-                async move { push_blob(&client, &layout, &target, &blob, &mounts, tracker).await }
+                let (tracker, mounts, records) = (tracker.clone(), mounts.clone(), records.clone());
+                async move {
+                    match records {
+                        Some(records) => {
+                            let to = (&target, mounts.as_slice());
+                            push_blob_resumable(&client, &layout, to, &blob, &records, &tracker)
+                                .await
+                        }
+                        None => push_blob(&client, &layout, &target, &blob, &mounts, tracker).await,
+                    }
+                }
             },
         )
         .await?;

@@ -38,7 +38,8 @@ impl AttemptProgress {
         }
     }
 
-    fn advance(&self, n: u64) {
+    /// Reports `n` more bytes of the blob.
+    pub fn advance(&self, n: u64) {
         let done = self.sent.fetch_add(n, Ordering::Relaxed) + n;
         self.tracker
             .advance(&self.blob.digest, n, done, self.blob.size);

@@ -75,6 +75,10 @@ static void test_image_options(void)
     CHECK_OK(ocireg_image_options_set_all_platforms(o, 0));
     CHECK_OK(ocireg_image_options_set_layout_name(o, "app:v1"));
     CHECK_OK(ocireg_image_options_add_mount_from(o, "other/repo"));
+    CHECK_OK(ocireg_image_options_set_resume_dir(o, "/tmp/ocireg-c-resume"));
+    CHECK_NULL(ocireg_image_options_set_resume_dir(NULL, "/tmp/x"));
+    CHECK_NULL(ocireg_image_options_set_resume_dir(o, NULL));
+    CHECK_STATUS(ocireg_image_options_set_resume_dir(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
     CHECK_OK(ocireg_image_options_set_progress(o, image_progress_cb, NULL));
     CHECK_OK(ocireg_image_options_set_progress(o, NULL, NULL));
     CHECK_NULL(ocireg_image_options_set_platform(NULL, "linux/amd64"));

@@ -218,6 +218,24 @@ static void test_oauth2(void)
     /* An unknown repository: the token was granted (else UNAUTHORIZED). */
     CHECK_STATUS(ocireg_client_tags(c, repo, NULL, &tags), OCIREG_ERR_NOT_FOUND);
     ocireg_client_free(c);
+/* The ranged download mode is one of three names; anything else is
+ * refused naming the mode, and the accepted ones make a client. */
+static void test_ranged_download_modes(void)
+{
+    ocireg_options *o = ocireg_options_new();
+    ocireg_client *c = NULL;
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, "sometimes"), "sometimes");
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, ""), "ranged download");
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, "Always"), "Always");
+    CHECK_STATUS(ocireg_options_set_ranged_download(o, NULL), OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_options_set_ranged_download(NULL, "auto"), OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_options_set_ranged_download(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
+    CHECK_OK(ocireg_options_set_ranged_download(o, "off"));
+    CHECK_OK(ocireg_options_set_ranged_download(o, "auto"));
+    CHECK_OK(ocireg_options_set_ranged_download(o, "always"));
+    CHECK_OK(ocireg_client_new(o, &c));
+    ocireg_client_free(c);
+    ocireg_options_free(o);
 }
 
 const struct test options_tests[] = {
@@ -227,5 +245,6 @@ const struct test options_tests[] = {
     {"proxy_schemes", test_proxy_schemes, 0},
     {"cert_dir", test_cert_dir, NEEDS_TLS},
     {"oauth2", test_oauth2, 4 /* the token registry */},
+    {"ranged_download_modes", test_ranged_download_modes, 0},
     {NULL, NULL, 0},
 };

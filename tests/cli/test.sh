@@ -972,6 +972,32 @@ ok "SIGKILL during a pull: pulling again succeeds" "$(sha "$big/manifest.json")"
 check "SIGKILL during a pull: the next pull removed every temporary" [ -z "$(temps "$big/killed")" ]
 check "SIGKILL during a pull: every layer intact" layers_intact "$big/killed"
 
+# The same with --ranged always: each 2 MiB layer comes as two parallel
+# ranges, kept in memory and written in order, so a SIGKILL leaves a plain
+# prefix that the next pull continues; never a wrong byte.
+start_slow "${S[@]}" --ranged always pull "$SLOW/cli/big:v1" "$big/ranged:big"
+stop_slow KILL
+check "SIGKILL during a ranged pull: killed" [ "$rc" -eq 137 ]
+oc "${P[@]}" --ranged always pull "$PLAIN/cli/big:v1" "$big/ranged:big"
+ok "SIGKILL during a ranged pull: pulling again succeeds" "$(sha "$big/manifest.json")"
+ranged_done() { [ -z "$(temps "$big/ranged")" ] && layers_intact "$big/ranged"; }
+check "SIGKILL during a ranged pull: no temporary, every layer intact" ranged_done
+oc "${P[@]}" --ranged sometimes pull "$PLAIN/cli/big:v1" "$big/never"
+bad "--ranged with an unknown mode" INVALID_ARGUMENT 3
+check "--ranged with an unknown mode: no layout made" [ ! -e "$big/never" ]
+
+# push --resume-dir: a push killed midway leaves its upload sessions
+# recorded; the next push continues them and leaves no record.
+start_slow "${S[@]}" push --resume-dir "$big/state" "$big/ranged:big" "$SLOW/cli/big-resumed:v1"
+stop_slow KILL
+check "SIGKILL during a push with --resume-dir: sessions recorded" \
+    [ "$rc" -eq 137 -a -n "$(ls -A "$big/state" 2>/dev/null)" ]
+oc "${P[@]}" push --resume-dir "$big/state" "$big/ranged:big" "$PLAIN/cli/big-resumed:v1"
+ok "SIGKILL during a push with --resume-dir: pushing again succeeds" "$(sha "$big/manifest.json")"
+check "push --resume-dir: no record left" [ -z "$(ls -A "$big/state")" ]
+oc "${P[@]}" pull --resume-dir "$big/state" "$PLAIN/cli/big:v1" "$big/never"
+usage "--resume-dir only goes with push"
+
 start_slow "${S[@]}" save "$SLOW/cli/big:v1" "$big/term.tar"
 stop_slow TERM
 cancelled "SIGTERM during a save: exit 19 and ocireg: CANCELLED:"

@@ -186,6 +186,7 @@ SIGNATURES = {
     "ocireg_options_set_token_cache": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_add_ca_file": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_proxy": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_ranged_download": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_user_agent": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_client_cert": (status_t, [OptionsP, c_char_p, c_char_p]),
     "ocireg_options_add_header": (status_t, [OptionsP, c_char_p, c_char_p]),
@@ -363,6 +364,7 @@ SIGNATURES = {
     "ocireg_image_options_add_mount_from": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_set_referrers": (status_t, [ImageOptionsP, c_uint32]),
     "ocireg_image_options_add_referrer_artifact_type": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_set_resume_dir": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_set_progress": (status_t, [ImageOptionsP, image_progress_cb, c_void_p]),
     "ocireg_client_image_pull": (
         status_t,

@@ -623,6 +623,7 @@ def _image_options(
     progress=None,
     referrers=False,
     referrer_types=None,
+    resume_dir=None,
 ):
     """An `ocireg_image_options *` for one call, freed afterwards."""
     opts = lib.ocireg_image_options_new()
@@ -641,6 +642,8 @@ def _image_options(
             _check(lib.ocireg_image_options_set_referrers(opts, _REFERRERS_ALL))
         for artifact_type in _as_list(referrer_types):
             _check(lib.ocireg_image_options_add_referrer_artifact_type(opts, _cstr(artifact_type, "referrer_types")))
+        if resume_dir is not None:
+            _check(lib.ocireg_image_options_set_resume_dir(opts, _cstr(resume_dir, "resume_dir")))
         if progress is not None:
             _check(lib.ocireg_image_options_set_progress(opts, cbs.image_progress(progress), None))
         yield opts
@@ -929,6 +932,12 @@ class Client(_Handle):
     at most 1000, ``page_size`` at most 1,000,000, ``max_list_entries`` 1 to
     100,000,000, ``max_list_bytes`` 1 to 4 GiB). ``proxy`` must be an
     ``http://`` or ``https://`` URL; any other scheme is refused.
+    ``ranged_download`` (``"auto"``, the default, ``"off"`` or ``"always"``)
+    says whether :meth:`pull` fetches one large blob over several
+    connections at once, as byte ranges written and hashed in order:
+    ``"auto"`` splits a blob of 64 MiB or more only when its first
+    connection runs under 64 MiB/s (a per-connection bandwidth cap, a long
+    round trip); another name is an :class:`ocireg.InvalidArgumentError`.
 
     ``registries_conf`` is a registries.conf (containers-registries.conf(5))
     to follow with the drop-ins of registries.conf.d, as skopeo's
@@ -977,6 +986,7 @@ class Client(_Handle):
         force_oauth2: bool = False,
         offline_token: bool = False,
         oauth2_client_id: Optional[str] = None,
+        ranged_download: Optional[str] = None,
     ) -> None:
         opts = lib.ocireg_options_new()
         if not opts:
@@ -1026,6 +1036,8 @@ class Client(_Handle):
                 _check(lib.ocireg_options_set_proxy(opts, _cstr(proxy, "proxy")))
             if user_agent is not None:
                 _check(lib.ocireg_options_set_user_agent(opts, _cstr(user_agent, "user_agent")))
+            if ranged_download is not None:
+                _check(lib.ocireg_options_set_ranged_download(opts, _cstr(ranged_download, "ranged_download")))
             header_items = headers.items() if hasattr(headers, "items") else (headers or [])
             for name, value in header_items:
                 _check(lib.ocireg_options_add_header(opts, _cstr(name, "header name"), _cstr(value, "header value")))
@@ -1721,11 +1733,16 @@ class Client(_Handle):
         cancel: Optional[Cancel] = None,
         referrers: bool = False,
         referrer_types: Union[str, Iterable[str], None] = None,
+        resume_dir: Optional[StrPath] = None,
     ) -> str:
         """Pushes the image of OCI layout ``directory`` (``layout_name``, or
         its only image) to ``reference``; returns the digest tagged.
         ``mount_from`` lists repositories of the destination registry to
-        mount blobs from.
+        mount blobs from. ``resume_dir`` names a directory where each blob's
+        upload session is recorded, so that a push killed midway continues
+        the next time from what the registry kept (blobs then go up in
+        chunks; a registry that dropped a session makes that blob start
+        over).
 
         With ``referrers``, what the layout holds attached to the image
         comes along (its referrers and cosign tags, recursively), listed
@@ -1735,7 +1752,7 @@ class Client(_Handle):
         return self._image_call(
             lib.ocireg_client_image_push, _cstr(directory, "directory"), _cstr(reference, "reference"), cancel,
             platform=platform, all_platforms=all_platforms, layout_name=layout_name, mount_from=mount_from,
-            progress=progress, referrers=referrers, referrer_types=referrer_types,
+            progress=progress, referrers=referrers, referrer_types=referrer_types, resume_dir=resume_dir,
         )
 
     def copy_image(

@@ -147,6 +147,7 @@ fn attachment_options(options: &ImageOptions, layout_name: Option<String>) -> Im
         progress: None,
         cancel: options.cancel.clone(),
         referrers: ReferrersMode::None,
+        resume_dir: None,
     }
 }
 
