@@ -9,6 +9,8 @@
 //! into place at the end, so `DIR` is either left as it was or holds the
 //! whole image; an existing `DIR` is replaced only when it is empty or is
 //! itself a `dir:` image (it has the `version` file), as skopeo allows.
+//! The new directory (`.tmp-<name>-<pid>-<n>` beside `DIR`) is removed on
+//! every error and on cancellation; only a killed process leaves one.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -412,3 +412,104 @@ fn parse_pax(text: &[u8]) -> std::result::Result<(Option<String>, Option<u64>), 
     }
     Ok((path, size))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(name: &str, kind: u8, size: u64) -> [u8; 512] {
+        let mut h = [0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+        h[156] = kind;
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u64 = h.iter().map(|b| u64::from(*b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        h
+    }
+
+    fn member(out: &mut Vec<u8>, name: &str, kind: u8, data: &[u8]) {
+        out.extend_from_slice(&header(name, kind, data.len() as u64));
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+
+    fn index_of(bytes: &[u8]) -> Result<TarIndex> {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "ocireg-tar-index-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::write(&path, bytes).unwrap();
+        let result = index(&path);
+        std::fs::remove_file(&path).unwrap();
+        result
+    }
+
+    #[test]
+    fn reads_pax_and_gnu_long_names_and_skips_contents() {
+        let long = format!("blobs/sha256/{}", "a".repeat(120));
+        let mut tar = Vec::new();
+        member(&mut tar, "./first", b'0', b"hello");
+        member(
+            &mut tar,
+            "././@LongLink",
+            b'L',
+            format!("{long}\0").as_bytes(),
+        );
+        member(&mut tar, "cut", b'0', b"long one");
+        let record = format!("path={long}x\n");
+        let record = format!(
+            "{} {record}",
+            record.len() + 1 + (record.len() + 4).to_string().len()
+        );
+        member(&mut tar, "PaxHeaders/x", b'x', record.as_bytes());
+        member(&mut tar, "cut2", b'0', b"pax one");
+        member(&mut tar, "dir/", b'5', b"");
+        tar.extend_from_slice(&[0u8; 1024]);
+        let index = index_of(&tar).unwrap();
+        assert_eq!(index.find("first").unwrap(), Some((512, 5)));
+        assert_eq!(index.find(&long).unwrap().map(|m| m.1), Some(8));
+        assert_eq!(
+            index.find(&format!("{long}x")).unwrap().map(|m| m.1),
+            Some(7)
+        );
+        assert!(index.find("cut").unwrap().is_none());
+        assert!(index.find("dir").is_err());
+    }
+
+    #[test]
+    fn refuses_what_a_hostile_archive_holds() {
+        for (name, why) in [("../x", "climbs out"), ("/etc/x", "absolute path")] {
+            let mut tar = Vec::new();
+            member(&mut tar, name, b'0', b"x");
+            let err = index_of(&tar).unwrap_err();
+            assert!(err.message().contains(why), "{err}");
+        }
+        let mut tar = Vec::new();
+        member(&mut tar, "big", b'0', &[1u8; 2048]);
+        tar.truncate(1024);
+        assert!(
+            index_of(&tar)
+                .unwrap_err()
+                .message()
+                .contains("past the end")
+        );
+        let mut tar = Vec::new();
+        member(&mut tar, "twice", b'0', b"1");
+        member(&mut tar, "twice", b'0', b"2");
+        assert!(
+            index_of(&tar)
+                .unwrap_err()
+                .message()
+                .contains("appears twice")
+        );
+        let mut tar = Vec::new();
+        member(&mut tar, "bad", b'0', b"1");
+        tar[0] = b'c';
+        assert!(index_of(&tar).unwrap_err().message().contains("checksum"));
+        assert_eq!(number(&[0x80, 0, 0, 0, 0, 0, 0, 1, 0]).unwrap(), 256);
+    }
+}
