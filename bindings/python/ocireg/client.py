@@ -1588,8 +1588,13 @@ class Client(_Handle):
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
     ) -> str:
-        """Copies image ``source`` to ``target`` (registry to registry,
-        mounting within one registry); returns the digest."""
+        """Copies image ``source`` to ``target``, each named as skopeo
+        names it: ``docker://HOST/REPO:TAG`` (or a bare reference),
+        ``oci:DIR[:REF]``, ``oci-archive:FILE[:REF]``,
+        ``docker-archive:FILE[:REPO:TAG|:@N]`` or ``dir:DIR``. Blobs are
+        verified on the way and mounted within one registry; digests stay
+        (a docker-archive source gets skopeo's generated manifest). Returns
+        the digest of the manifest written."""
         return self._image_call(
             lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
