@@ -57,7 +57,7 @@ int cmd_artifact_push(struct cli *cli)
     ocireg_artifact_options_free(options);
     if (rc != 0)
         return rc;
-    return print_digest(st, digest);
+    return print_digest(cli, st, digest);
 }
 
 int cmd_artifact_pull(struct cli *cli)
@@ -65,5 +65,5 @@ int cmd_artifact_pull(struct cli *cli)
     ocireg_string_list *names = NULL;
     ocireg_status st = ocireg_client_artifact_pull(cli->client, cli->args[0], cli->args[1],
                                                    cli->overwrite, cli->cancel, &names);
-    return print_list(st, names);
+    return print_list(cli, st, names, "files");
 }

@@ -163,7 +163,20 @@ int cmd_login(struct cli *cli)
     }
     if (st != OCIREG_OK)
         return fail(st);
-    puts("Login Succeeded");
+    if (cli->json) {
+        struct json j;
+        json_start(&j);
+        json_object(&j);
+        json_member_string(&j, "registry", cli->args[0]);
+        json_key(&j, "logged_in");
+        json_bool(&j, 1);
+        json_key(&j, "stored");
+        json_bool(&j, cli->user != NULL);
+        json_object_end(&j);
+        json_end(&j);
+    } else {
+        puts("Login Succeeded");
+    }
     return finish_stdout();
 }
 
@@ -179,10 +192,21 @@ int cmd_logout(struct cli *cli)
                               cli->cancel, &location);
     if (st != OCIREG_OK)
         return fail(st);
-    if (cli->all)
+    if (cli->json) {
+        struct json j;
+        json_start(&j);
+        json_object(&j);
+        json_member_string(&j, "registry", cli->all ? NULL : cli->args[0]);
+        json_key(&j, "all");
+        json_bool(&j, cli->all);
+        json_member_string(&j, "removed_from", location);
+        json_object_end(&j);
+        json_end(&j);
+    } else if (cli->all) {
         printf("Removed login credentials in %s\n", location);
-    else
+    } else {
         printf("Removed login credentials for %s in %s\n", cli->args[0], location);
+    }
     ocireg_string_free(location);
     return finish_stdout();
 }

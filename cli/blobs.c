@@ -1,6 +1,6 @@
 /*
- * Blobs: blob (download to stdout, verified) and push-blob (upload a file
- * or stdin), streamed through the library's callbacks.
+ * Blobs: blob (download to stdout, verified), push-blob (upload a file
+ * or stdin), streamed through the library's callbacks, and blob-stat.
  */
 #include "cli.h"
 
@@ -51,22 +51,35 @@ static int read_from_fd(void *userdata, uint8_t *buf, size_t cap, size_t *len_ou
     }
 }
 
+/* REPO@DIGEST: the repository (malloc'd) and the digest (in `arg`). */
+static int split_blob(const char *command, const char *arg, char **repo, const char **digest)
+{
+    const char *at = strrchr(arg, '@');
+    char what[64];
+    if (at == NULL || at == arg || at[1] == '\0') {
+        snprintf(what, sizeof what, "%s wants REPO@DIGEST, got", command);
+        return usage_error(what, arg);
+    }
+    *repo = strndup(arg, (size_t)(at - arg));
+    if (*repo == NULL)
+        return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
+    *digest = at + 1;
+    return 0;
+}
+
 int cmd_blob(struct cli *cli)
 {
-    const char *arg = cli->args[0];
-    const char *at = strrchr(arg, '@');
     struct sink sink = {NULL, 0, 0};
     struct progress progress;
+    const char *digest;
     char *repo;
     ocireg_status st;
-    if (at == NULL || at == arg || at[1] == '\0')
-        return usage_error("blob wants REPO@DIGEST, got", arg);
-    repo = strndup(arg, (size_t)(at - arg));
-    if (repo == NULL)
-        return fail_local(OCIREG_ERR_IO, "out of memory", ENOMEM);
+    int rc = split_blob("blob", cli->args[0], &repo, &digest);
+    if (rc != 0)
+        return rc;
     sink.out = stdout;
     progress_start(&progress, cli->progress, 0);
-    st = ocireg_client_blob_get(cli->client, repo, at + 1, write_to_file, &sink,
+    st = ocireg_client_blob_get(cli->client, repo, digest, write_to_file, &sink,
                                 cli->progress ? on_progress : NULL, &progress, cli->cancel);
     free(repo);
     progress_end(&progress, sink.written, st == OCIREG_OK);
@@ -102,5 +115,34 @@ int cmd_push_blob(struct cli *cli)
             return fail_local(OCIREG_ERR_IO, cli->args[1], source.err);
         return fail(st);
     }
-    return print_digest(st, digest);
+    return print_digest(cli, st, digest);
+}
+
+/* blob-stat REPO@DIGEST: `DIGEST SIZE` (JSON: `{"digest", "size"}`), from
+ * a HEAD. */
+int cmd_blob_stat(struct cli *cli)
+{
+    const char *digest;
+    char *repo;
+    uint64_t size = 0;
+    ocireg_status st;
+    int rc = split_blob("blob-stat", cli->args[0], &repo, &digest);
+    if (rc != 0)
+        return rc;
+    st = ocireg_client_blob_head(cli->client, repo, digest, cli->cancel, &size);
+    free(repo);
+    if (st != OCIREG_OK)
+        return fail(st);
+    if (cli->json) {
+        struct json j;
+        json_start(&j);
+        json_object(&j);
+        json_member_string(&j, "digest", digest);
+        json_member_uint(&j, "size", size);
+        json_object_end(&j);
+        json_end(&j);
+    } else {
+        printf("%s %llu\n", digest, (unsigned long long)size);
+    }
+    return finish_stdout();
 }

@@ -6,12 +6,14 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
  * Image options from the command line: --platform, --all, --mount-from,
- * the layout name (NULL for the default) and --progress into `progress`.
+ * --referrers, --referrers-type, --resume-dir, the layout name (NULL for the
+ * default) and --progress into `progress`.
  */
 static int image_options(struct cli *cli, const char *layout_name,
                          struct image_progress *progress, ocireg_image_options **out)
@@ -29,7 +31,13 @@ static int image_options(struct cli *cli, const char *layout_name,
         st = ocireg_image_options_set_layout_name(o, layout_name);
     for (i = 0; i < cli->mount_from_count && st == OCIREG_OK; i++)
         st = ocireg_image_options_add_mount_from(o, cli->mount_from[i]);
-    if (st == OCIREG_OK && progress != NULL && progress->enabled)
+    if (st == OCIREG_OK && cli->referrers)
+        st = ocireg_image_options_set_referrers(o, OCIREG_REFERRERS_ALL);
+    for (i = 0; i < cli->referrer_type_count && st == OCIREG_OK; i++)
+        st = ocireg_image_options_add_referrer_artifact_type(o, cli->referrer_types[i]);
+    if (st == OCIREG_OK && cli->resume_dir != NULL)
+        st = ocireg_image_options_set_resume_dir(o, cli->resume_dir);
+    if (st == OCIREG_OK && progress != NULL)
         st = ocireg_image_options_set_progress(o, on_image_progress, progress);
     if (st != OCIREG_OK) {
         int rc = fail(st);
@@ -62,11 +70,28 @@ typedef ocireg_status (*image_call)(const ocireg_client *client, const char *fro
                                     const char *to, const ocireg_image_options *options,
                                     const ocireg_cancel *cancel, char **digest_out);
 
+/* The result of pull, push, copy or save as JSON: the digest and what the
+ * last progress report counted. */
+static void print_image_json(const char *digest, const struct image_progress *p)
+{
+    struct json j;
+    json_start(&j);
+    json_object(&j);
+    json_member_string(&j, "digest", digest);
+    json_member_uint(&j, "bytes", p->total);
+    json_member_uint(&j, "blobs", p->blobs);
+    json_member_uint(&j, "blobs_skipped", p->skipped);
+    json_member_uint(&j, "blobs_mounted", p->mounted);
+    json_member_uint(&j, "blobs_sent", p->sent);
+    json_object_end(&j);
+    json_end(&j);
+}
+
 /*
  * pull, push, copy and save: one call, with progress; prints the digest.
  * `layout` is the index of the DIR[:NAME] argument, -1 for none.
  */
-static int run_image_op(struct cli *cli, image_call call, int layout)
+static int run_image_op(struct cli *cli, image_call call, int layout, const char *verb)
 {
     struct image_progress progress;
     ocireg_image_options *options = NULL;
@@ -82,7 +107,7 @@ static int run_image_op(struct cli *cli, image_call call, int layout)
             return rc;
         args[layout] = dir;
     }
-    image_progress_start(&progress, cli->progress);
+    image_progress_start(&progress, cli->progress, cli->quiet, verb);
     if ((rc = image_options(cli, name, &progress, &options)) != 0) {
         free(dir);
         return rc;
@@ -91,13 +116,18 @@ static int run_image_op(struct cli *cli, image_call call, int layout)
     image_progress_end(&progress, st == OCIREG_OK);
     ocireg_image_options_free(options);
     free(dir);
-    return print_digest(st, digest);
+    if (st == OCIREG_OK && cli->json) {
+        print_image_json(digest, &progress);
+        ocireg_string_free(digest);
+        return finish_stdout();
+    }
+    return print_digest(cli, st, digest);
 }
 
-int cmd_pull(struct cli *cli) { return run_image_op(cli, ocireg_client_image_pull, 1); }
-int cmd_push(struct cli *cli) { return run_image_op(cli, ocireg_client_image_push, 0); }
-int cmd_copy(struct cli *cli) { return run_image_op(cli, ocireg_client_image_copy, -1); }
-int cmd_save(struct cli *cli) { return run_image_op(cli, ocireg_client_image_save, -1); }
+int cmd_pull(struct cli *cli) { return run_image_op(cli, ocireg_client_image_pull, 1, "pull"); }
+int cmd_push(struct cli *cli) { return run_image_op(cli, ocireg_client_image_push, 0, "push"); }
+int cmd_copy(struct cli *cli) { return run_image_op(cli, ocireg_client_image_copy, -1, "copy"); }
+int cmd_save(struct cli *cli) { return run_image_op(cli, ocireg_client_image_save, -1, "save"); }
 
 int cmd_inspect(struct cli *cli)
 {
@@ -110,5 +140,10 @@ int cmd_inspect(struct cli *cli)
     st = ocireg_client_image_inspect(cli->client, cli->args[0], options, cli->tags,
                                      cli->cancel, &json);
     ocireg_image_options_free(options);
-    return print_digest(st, json); /* a line, like a digest */
+    /* Its text is JSON already (skopeo inspect's fields), one line. */
+    if (st != OCIREG_OK)
+        return fail(st);
+    puts(json);
+    ocireg_string_free(json);
+    return finish_stdout();
 }

@@ -10,9 +10,12 @@
  *
  * This file parses the command line, makes the client and runs the
  * command; the commands are in registry.c, manifests.c, blobs.c,
- * images.c, artifact.c, reference.c and platforms.c, the credentials in auth.c,
- * --progress in progress.c, --verbose in verbose.c and the shared helpers in
- * common.c. It uses the public C API (ocireg.h) only.
+ * images.c, artifact.c, reference.c, platforms.c and signatures.c, the
+ * credentials in auth.c,
+ * --progress in progress.c, --verbose in verbose.c, --help in help.c,
+ * --format json's writer in json.c, and the shared helpers and the client
+ * flags (--timeout, --retries, ...) in common.c. It uses the public C API
+ * (ocireg.h) only.
  *
  * Ctrl-C and SIGTERM: SIGINT and SIGTERM are blocked in every thread (the
  * library's runtime threads included, as they are created after the mask
@@ -36,143 +39,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "usage: ocireg [OPTIONS] COMMAND ARGS...\n"
-    "\n"
-    "Commands:\n"
-    "  version                      print the library version\n"
-    "  ping HOST                    check that HOST speaks the registry API v2\n"
-    "  login HOST                   check the credentials for HOST; with -u,\n"
-    "       [--authfile F|--docker] check and store them: in containers'\n"
-    "                               auth.json ($REGISTRY_AUTH_FILE, else\n"
-    "                               $XDG_RUNTIME_DIR/containers/auth.json), in\n"
-    "                               docker's config.json (--docker), or in F;\n"
-    "                               the file's credHelpers/credsStore helper\n"
-    "                               gets them when it names one\n"
-    "  logout HOST|--all            erase the stored credentials for HOST (or\n"
-    "       [--authfile F|--docker] all of them) from the same place\n"
-    "  search HOST TERM [--limit N] search HOST (v1 search, else the catalog\n"
-    "                               filtered by TERM): NAME, DESCRIPTION,\n"
-    "                               STARS, OFFICIAL, AUTOMATED per line, tab-\n"
-    "                               separated; at most N (default 25)\n"
-    "  ratelimit REF                the registry's rate limit, from a HEAD of\n"
-    "                               REF (no pull counted); unknown when the\n"
-    "                               registry reports none\n"
-    "  catalog HOST                 list the repositories of HOST\n"
-    "  tags REPO                    list the tags of REPO\n"
-    "  digest REF                   print the digest of manifest REF (HEAD only)\n"
-    "  manifest REF                 write manifest REF, byte for byte, to stdout\n"
-    "       [--platform P]          through an index: the image manifest for P\n"
-    "  config REF                   write the image config of REF to stdout\n"
-    "                               (through an index: the --platform image)\n"
-    "  blob REPO@DIGEST             write the blob, verified, to stdout\n"
-    "  push-blob REPO FILE          upload FILE (- for stdin); print its digest\n"
-    "  put-manifest REF FILE        upload manifest FILE (- for stdin) as REF;\n"
-    "       [--media-type T]        print its digest (default type: OCI manifest)\n"
-    "  tag REF NEWTAG               tag manifest REF as NEWTAG; print its digest\n"
-    "  delete REF                   delete manifest REF by digest: every tag of\n"
-    "                               it goes too, not only REF's (see untag); a\n"
-    "                               referrer leaves its subject's fallback index\n"
-    "  untag REF:TAG                delete tag TAG only; its manifest and other\n"
-    "       [--via-throwaway-manifest]  tags stay. A registry that does not delete\n"
-    "                               tags is an error, unless the flag: then TAG\n"
-    "                               is moved to a throwaway manifest, which is\n"
-    "                               deleted (TAG names it for a moment)\n"
-    "  referrers REF                list what refers to REF (referrers API or\n"
-    "       [--artifact-type T]     fallback tag, cosign .sig/.att/.sbom tags):\n"
-    "                               DIGEST ARTIFACT_TYPE SIZE KIND per line, KIND\n"
-    "                               referrers-api, fallback, cosign-signature,\n"
-    "                               cosign-attestation or cosign-sbom\n"
-    "  platforms REF                the platforms image REF offers (an index's\n"
-    "       [--format text|json]    entries, nested ones too; a single image's from\n"
-    "                               its config), one per line:\n"
-    "                               OS/ARCH[/VARIANT][:OS_VERSION] DIGEST SIZE\n"
-    "                               MEDIA_TYPE; json: an array of objects with os,\n"
-    "                               architecture, variant, os.version (null when\n"
-    "                               absent), os.features, features (arrays),\n"
-    "                               digest, size and mediaType\n"
-    "\n";
-
-static const char usage_images[] =
-    "Whole images (pull, push, copy and save print the digest of what they moved):\n"
-    "  pull REF DIR[:NAME]          pull into the OCI image layout DIR as NAME\n"
-    "       [--all]                 (default: REF's tag); --all: the whole index\n"
-    "  push DIR[:NAME] REF          push image NAME of layout DIR (default: its\n"
-    "       [--all]                 only image); --all: a whole index;\n"
-    "       [--mount-from REPO]...  mount blobs from REPO (same registry) first\n"
-    "  copy SRC DST [--all]         copy between any two of docker://REF (or a\n"
-    "                               bare REF), oci:DIR[:NAME], oci-archive:FILE\n"
-    "                               [:NAME], docker-archive:FILE[:REF|:@N] and\n"
-    "                               dir:DIR (skopeo's names); digests are kept\n"
-    "                               (a docker-archive gets skopeo's manifest);\n"
-    "                               blobs are mounted within one registry\n"
-    "  inspect REF [--tags]         the image's facts as JSON (skopeo inspect's\n"
-    "                               fields); --tags adds the repository's tags\n"
-    "  save REF FILE                write the image as a docker-archive tarball\n"
-    "  DIR[:NAME] splits at the first ':', as skopeo's oci: transport does.\n"
-    "\n"
-    "Artifacts, as oras makes them:\n"
-    "  artifact push REF FILE...    push the files as an artifact; print its digest\n"
-    "       [--artifact-type T]     (default application/vnd.unknown.artifact.v1)\n"
-    "       [--media-type T]        the files' layer type (default ...layer.v1.tar)\n"
-    "       [--annotation K=V]...   manifest annotations (created: now, unless given)\n"
-    "       [--subject REF]         attach it to REF (same repository)\n"
-    "  artifact pull REF DIR        write the files into DIR under their titles,\n"
-    "       [--overwrite]           print their names; existing files are refused\n"
-    "                               unless --overwrite, unsafe names always\n"
-    "\n"
-    "References (no registry is contacted):\n"
-    "  ref-parse REF                REF parsed and normalized as docker does, as\n"
-    "                               JSON: registry, api_host, repository, tag and\n"
-    "                               digest (null when absent), canonical\n"
-    "                               (docker.io/library/ubuntu:latest) and familiar\n"
-    "                               (ubuntu:latest)\n"
-    "\n";
-
-/* The help is split in three: C99 promises string literals of 4095 bytes
- * only. */
-static const char usage_options[] =
-    "Raw requests (vendor APIs beside the registry API, with the credentials):\n"
-    "  request METHOD HOST PATH     send METHOD (GET, HEAD, POST, PUT, PATCH,\n"
-    "       [-H 'Name: value']...   DELETE) to PATH (with its query) on HOST;\n"
-    "       [--scope SCOPE]...      the body to stdout; -i: the status and\n"
-    "       [--data-file F] [-i]    headers on stderr; --data-file: the request\n"
-    "                               body from F (- for stdin); --scope: a token\n"
-    "                               scope such as repository:NAME:pull. An HTTP\n"
-    "                               status of 400 or more exits 1 after the body\n"
-    "\n"
-    "Options (before or after the command):\n"
-    "  --insecure-registry HOST[:PORT]  allow plain HTTP / unverified TLS (repeatable)\n"
-    "  --ca-file PATH               trust the CA certificates in PATH too\n"
-    "  -u USER --password-stdin     credentials for the command's registry (push\n"
-    "                               and copy: the destination's), the password\n"
-    "                               read from stdin, trailing newline stripped\n"
-    "  -u USER -p PASS              the same with the password as an argument:\n"
-    "                               avoid it, other users may read it (ps,\n"
-    "                               /proc/PID/cmdline) until ocireg wipes it\n"
-    "  --auth-file PATH             docker config.json / containers auth.json to use\n"
-    "                               (else: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/\n"
-    "                               containers/auth.json, ~/.config/containers/\n"
-    "                               auth.json, $DOCKER_CONFIG/config.json or\n"
-    "                               ~/.docker/config.json, ~/.dockercfg: the\n"
-    "                               first holding the registry)\n"
-    "  --platform OS/ARCH[/VARIANT] the image to pick from an index (default: this\n"
-    "                               machine's; manifest, config and the whole-image\n"
-    "                               commands)\n"
-    "  -j N                         blobs moved at once by whole-image operations (1-256)\n"
-    "  --verbose                    log each HTTP request on stderr (method, URL,\n"
-    "                               status, time, retry; credentials never)\n"
-    "  --progress                   show transfer progress on stderr (blob,\n"
-    "                               push-blob and the whole-image commands)\n"
-    "  -h, --help                   show this help\n"
-    "\n"
-    "Errors print `ocireg: STATUS: message` on stderr and exit with the status\n"
-    "code; a blob written to stdout is only good when the exit status is 0.\n";
-
 static int cmd_version(struct cli *cli)
 {
-    (void)cli;
-    puts(ocireg_version());
+    if (cli->json)
+        json_print_one("version", ocireg_version());
+    else
+        puts(ocireg_version());
     return finish_stdout();
 }
 
@@ -200,16 +72,32 @@ static const struct command commands[] = {
      "[--subject REF]"},
     {"artifact pull", 2, TARGET_REF, cmd_artifact_pull, "artifact pull REF DIR [--overwrite]"},
     {"referrers", 1, TARGET_REF, cmd_referrers, "referrers REF [--artifact-type T]"},
-    {"pull", 2, TARGET_REF, cmd_pull, "pull REF DIR[:NAME] [--all]"},
-    {"push", 2, TARGET_REF2, cmd_push, "push DIR[:NAME] REF [--all] [--mount-from REPO]..."},
-    {"copy", 2, TARGET_REF2, cmd_copy, "copy SRC DST [--all]"},
+    {"pull", 2, TARGET_REF, cmd_pull,
+     "pull REF DIR[:NAME] [--all] [--referrers] [--referrers-type T]..."},
+    {"push", 2, TARGET_REF2, cmd_push,
+     "push DIR[:NAME] REF [--all] [--mount-from REPO]... [--resume-dir STATE] [--referrers] "
+     "[--referrers-type T]..."},
+    {"copy", 2, TARGET_REF2, cmd_copy,
+     "copy SRC DST [--all] [--referrers] [--referrers-type T]..."},
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
     {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
     {"platforms", 1, TARGET_REF, cmd_platforms, "platforms REF [--format text|json]"},
+    {"signatures", 1, TARGET_REF, cmd_signatures,
+     "signatures REF [--registries.d DIR] [--format text|json]"},
+    {"signatures put", -2, TARGET_REF, cmd_signatures_put,
+     "signatures put REF FILE... [--registries.d DIR]"},
     {"request", 3, TARGET_HOST2, cmd_request,
      "request METHOD HOST PATH [-H 'Name: value']... [--scope S]... [--data-file F] [-i]"},
+    {"blob-stat", 1, TARGET_REF, cmd_blob_stat, "blob-stat REPO@DIGEST"},
 };
+
+/* The dispatch table, for help.c. */
+const struct command *cli_commands(size_t *count)
+{
+    *count = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 /* ---- Ctrl-C and SIGTERM ---------------------------------------------- */
 
@@ -291,7 +179,7 @@ static void stop_signal_thread(struct signals *s)
  * option) at argv[*i]: stores VALUE and returns 1; 0 when argv[*i] is
  * another option; -1 when VALUE is missing.
  */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
+int option_value(int argc, char **argv, int *i, const char *name, const char **value)
 {
     const char *arg = argv[*i];
     size_t n = strlen(name);
@@ -326,17 +214,19 @@ static int parse_jobs(const char *text, uint32_t *out)
 }
 
 /*
- * The option at argv[*i] (and its value, if separate): 0 when parsed, -1
- * for --help, EXIT_USAGE when wrong.
+ * The option at argv[*i] (and its value, if separate): 0 when parsed,
+ * EXIT_USAGE when wrong. (--help never gets here: help.c.)
  */
 static int parse_option(struct cli *cli, int argc, char **argv, int *i)
 {
     const char *arg = argv[*i], *v = NULL;
     int r;
-    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-        return -1;
+    if ((r = parse_global_option(cli, argc, argv, i)) != 0) {
+        return r == 1 ? 0 : r;
     } else if (strcmp(arg, "--progress") == 0) {
         cli->progress = 1;
+    } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+        cli->quiet = 1;
     } else if (strcmp(arg, "--password-stdin") == 0) {
         cli->password_stdin = 1;
     } else if (strcmp(arg, "--all") == 0) {
@@ -345,6 +235,10 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->tags = 1;
     } else if (strcmp(arg, "--verbose") == 0) {
         cli->verbose = 1;
+    } else if (strcmp(arg, "--no-registries-conf") == 0) {
+        cli->no_registries_conf = 1;
+    } else if (strcmp(arg, "--no-token-cache") == 0) {
+        cli->no_token_cache = 1;
     } else if (strcmp(arg, "--overwrite") == 0) {
         cli->overwrite = 1;
     } else if (strcmp(arg, "--via-throwaway-manifest") == 0) {
@@ -371,12 +265,24 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->scopes[cli->scope_count++] = v;
     } else if (strcmp(arg, "--docker") == 0) {
         cli->docker = 1;
+    } else if (strcmp(arg, "--oauth2") == 0) {
+        cli->oauth2 = 1;
+    } else if (strcmp(arg, "--offline-token") == 0) {
+        cli->offline_token = 1;
     } else if ((r = option_value(argc, argv, i, "--mount-from", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
         if (cli->mount_from_count == MAX_MOUNT_FROM)
             return usage_error("too many --mount-from options", NULL);
         cli->mount_from[cli->mount_from_count++] = v;
+    } else if (strcmp(arg, "--referrers") == 0) {
+        cli->referrers = 1;
+    } else if ((r = option_value(argc, argv, i, "--referrers-type", &v)) != 0) {
+        if (r < 0)
+            return usage_error("missing value for", arg);
+        if (cli->referrer_type_count == MAX_REFERRER_TYPES)
+            return usage_error("too many --referrers-type options", NULL);
+        cli->referrer_types[cli->referrer_type_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--insecure-registry", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -385,14 +291,21 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->insecure[cli->insecure_count++] = v;
     } else if ((r = option_value(argc, argv, i, "--ca-file", &cli->ca_file)) != 0 ||
                (r = option_value(argc, argv, i, "--auth-file", &cli->auth_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--registries-conf", &cli->registries_conf)) != 0 ||
+               (r = option_value(argc, argv, i, "--token-cache", &cli->token_cache)) != 0 ||
                (r = option_value(argc, argv, i, "--authfile", &cli->login_file)) != 0 ||
                (r = option_value(argc, argv, i, "--limit", &cli->limit)) != 0 ||
+               (r = option_value(argc, argv, i, "--cert-dir", &cli->cert_dir)) != 0 ||
+               (r = option_value(argc, argv, i, "--oauth2-client-id", &cli->oauth2_client_id)) != 0 ||
                (r = option_value(argc, argv, i, "--platform", &cli->platform)) != 0 ||
                (r = option_value(argc, argv, i, "--artifact-type", &cli->artifact_type)) != 0 ||
                (r = option_value(argc, argv, i, "--media-type", &cli->media_type)) != 0 ||
                (r = option_value(argc, argv, i, "--format", &cli->format)) != 0 ||
+               (r = option_value(argc, argv, i, "--registries.d", &cli->registries_d)) != 0 ||
                (r = option_value(argc, argv, i, "--subject", &cli->subject)) != 0 ||
                (r = option_value(argc, argv, i, "--data-file", &cli->data_file)) != 0 ||
+               (r = option_value(argc, argv, i, "--ranged", &cli->ranged)) != 0 ||
+               (r = option_value(argc, argv, i, "--resume-dir", &cli->resume_dir)) != 0 ||
                (r = option_value(argc, argv, i, "-u", &cli->user)) != 0 ||
                (r = option_value(argc, argv, i, "-p", &cli->pass)) != 0) {
         if (r < 0)
@@ -417,7 +330,12 @@ static int find_command(struct cli *cli, const char *const *positional, int npos
     if (npos == 0)
         return usage_error("no command given", NULL);
     /* A command group (`artifact push`): its two words are the name. */
-    if (strcmp(positional[0], "artifact") == 0) {
+    if (strcmp(positional[0], "signatures") == 0 && npos >= 2 &&
+        strcmp(positional[1], "put") == 0) {
+        snprintf(group, sizeof group, "%s %s", positional[0], positional[1]);
+        positional++;
+        npos--;
+    } else if (strcmp(positional[0], "artifact") == 0) {
         if (npos < 2)
             return usage_error("artifact wants", "push or pull");
         snprintf(group, sizeof group, "%s %s", positional[0], positional[1]);
@@ -469,22 +387,36 @@ static int check_options(const struct cli *cli)
         return usage_error("--authfile and --docker only go with", "login and logout");
     if (cli->login_file != NULL && cli->docker)
         return usage_error("--authfile and --docker exclude each other", NULL);
+    if (cli->no_registries_conf && cli->registries_conf != NULL)
+        return usage_error("--registries-conf and --no-registries-conf exclude each other", NULL);
     if (cli->docker && cli->auth_file != NULL)
         return usage_error("--auth-file and --docker exclude each other", NULL);
+    if (cli->token_cache != NULL && cli->no_token_cache)
+        return usage_error("--token-cache and --no-token-cache exclude each other", NULL);
     if (cli->user != NULL && run == cmd_logout)
         return usage_error("-u does not go with", "logout");
     if (cli->limit != NULL && run != cmd_search)
         return usage_error("--limit only goes with", "search");
     if (cli->all && cli->platform != NULL)
         return usage_error("--all and --platform exclude each other", NULL);
-    if (cli->format != NULL && run != cmd_platforms)
-        return usage_error("--format only goes with", "platforms");
+    if (cli->registries_d != NULL && run != cmd_signatures && run != cmd_signatures_put)
+        return usage_error("--registries.d only goes with", "signatures");
     if (cli->format != NULL && strcmp(cli->format, "text") != 0 && strcmp(cli->format, "json") != 0)
         return usage_error("--format wants text or json, got", cli->format);
+    if (cli->format != NULL && strcmp(cli->format, "json") == 0 && run == cmd_blob)
+        return usage_error("--format json does not go with blob (it writes the blob's bytes);",
+                           "see blob-stat");
+    if (cli->progress && cli->quiet)
+        return usage_error("--progress and --quiet exclude each other", NULL);
     if (cli->tags && run != cmd_inspect)
         return usage_error("--tags only goes with", "inspect");
     if (cli->mount_from_count > 0 && run != cmd_push)
         return usage_error("--mount-from only goes with", "push");
+    if ((cli->referrers || cli->referrer_type_count > 0) && run != cmd_pull && run != cmd_push &&
+        run != cmd_copy)
+        return usage_error("--referrers and --referrers-type only go with", "pull, push and copy");
+    if (cli->resume_dir != NULL && run != cmd_push)
+        return usage_error("--resume-dir only goes with", "push");
     if ((cli->header_count > 0 || cli->scope_count > 0 || cli->data_file != NULL ||
          cli->include) && run != cmd_request)
         return usage_error("-H, --scope, --data-file and -i only go with", "request");
@@ -503,7 +435,7 @@ static int check_options(const struct cli *cli)
     return 0;
 }
 
-/* Parses argv into `cli`; returns 0, EXIT_USAGE, or -1 for --help. */
+/* Parses argv into `cli`; returns 0 or EXIT_USAGE. */
 static int parse_args(struct cli *cli, int argc, char **argv)
 {
     /* a command group, its command, REF and at most MAX_FILES files */
@@ -523,6 +455,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     }
     if ((r = find_command(cli, positional, npos)) != 0)
         return r;
+    cli->json = cli->format != NULL && strcmp(cli->format, "json") == 0;
     return check_options(cli);
 }
 
@@ -542,8 +475,18 @@ static int make_client(struct cli *cli)
         st = ocireg_options_add_ca_file(options, cli->ca_file);
     if (st == OCIREG_OK && cli->auth_file != NULL)
         st = ocireg_options_set_auth_file(options, cli->auth_file);
+    if (st == OCIREG_OK)
+        st = set_registries_conf(cli, options);
     if (st == OCIREG_OK && cli->jobs > 0)
         st = ocireg_options_set_concurrency(options, cli->jobs);
+    if (st == OCIREG_OK && cli->ranged != NULL)
+        st = ocireg_options_set_ranged_download(options, cli->ranged);
+    if (st == OCIREG_OK)
+        st = set_tls_and_token_options(cli, options);
+    if (st == OCIREG_OK)
+        st = set_token_cache(cli, options);
+    if (st == OCIREG_OK)
+        st = apply_limits(&cli->limits, options);
     if (st == OCIREG_OK)
         st = set_credentials(cli, options);
     if (st == OCIREG_OK)
@@ -584,13 +527,10 @@ int main(int argc, char **argv)
     if (block_signals(&signals) != 0)
         return fail_local(OCIREG_ERR_INTERNAL, "blocking SIGINT", errno);
 
+    /* `ocireg help [CMD]`, `ocireg [CMD] --help`: help.c. */
+    if ((rc = help_main(argc, argv)) >= 0)
+        return rc;
     rc = parse_args(&cli, argc, argv);
-    if (rc == -1) {
-        fputs(usage_text, stdout);
-        fputs(usage_images, stdout);
-        fputs(usage_options, stdout);
-        return finish_stdout();
-    }
     if (rc != 0 || (rc = take_password(&cli)) != 0)
         return rc;
     if (cli.verbose && (rc = verbose_start()) != 0)

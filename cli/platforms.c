@@ -2,20 +2,16 @@
 #include "cli.h"
 
 #include <stdio.h>
-#include <string.h>
 
 /* Writes the string list `count` items long that `item` gives, as JSON. */
-static void put_features(const ocireg_platform_list *l, size_t i, size_t count,
+static void put_features(struct json *j, const ocireg_platform_list *l, size_t i, size_t count,
                          const char *(*item)(const ocireg_platform_list *, size_t, size_t))
 {
-    size_t j;
-    putchar('[');
-    for (j = 0; j < count; j++) {
-        if (j > 0)
-            fputs(", ", stdout);
-        put_json_string(item(l, i, j));
-    }
-    putchar(']');
+    size_t k;
+    json_inline_array(j);
+    for (k = 0; k < count; k++)
+        json_string(j, item(l, i, k));
+    json_array_end(j);
 }
 
 /* One JSON object per platform, in an array; the member names are the
@@ -24,30 +20,28 @@ static void put_features(const ocireg_platform_list *l, size_t i, size_t count,
 static void print_json(const ocireg_platform_list *l)
 {
     size_t i, n = ocireg_platform_list_len(l);
-    fputs(n == 0 ? "[" : "[\n", stdout);
+    struct json j;
+    json_start(&j);
+    json_array(&j);
     for (i = 0; i < n; i++) {
-        fputs("  {\"os\": ", stdout);
-        put_json_string(ocireg_platform_list_os(l, i));
-        fputs(", \"architecture\": ", stdout);
-        put_json_string(ocireg_platform_list_architecture(l, i));
-        fputs(", \"variant\": ", stdout);
-        put_json_string(ocireg_platform_list_variant(l, i));
-        fputs(", \"os.version\": ", stdout);
-        put_json_string(ocireg_platform_list_os_version(l, i));
-        fputs(", \"os.features\": ", stdout);
-        put_features(l, i, ocireg_platform_list_os_feature_count(l, i),
+        json_object(&j);
+        json_member_string(&j, "os", ocireg_platform_list_os(l, i));
+        json_member_string(&j, "architecture", ocireg_platform_list_architecture(l, i));
+        json_member_string(&j, "variant", ocireg_platform_list_variant(l, i));
+        json_member_string(&j, "os.version", ocireg_platform_list_os_version(l, i));
+        json_key(&j, "os.features");
+        put_features(&j, l, i, ocireg_platform_list_os_feature_count(l, i),
                      ocireg_platform_list_os_feature);
-        fputs(", \"features\": ", stdout);
-        put_features(l, i, ocireg_platform_list_feature_count(l, i),
+        json_key(&j, "features");
+        put_features(&j, l, i, ocireg_platform_list_feature_count(l, i),
                      ocireg_platform_list_feature);
-        fputs(", \"digest\": ", stdout);
-        put_json_string(ocireg_platform_list_digest(l, i));
-        printf(", \"size\": %llu, \"mediaType\": ",
-               (unsigned long long)ocireg_platform_list_size(l, i));
-        put_json_string(ocireg_platform_list_media_type(l, i));
-        fputs(i + 1 < n ? "},\n" : "}\n", stdout);
+        json_member_string(&j, "digest", ocireg_platform_list_digest(l, i));
+        json_member_uint(&j, "size", ocireg_platform_list_size(l, i));
+        json_member_string(&j, "mediaType", ocireg_platform_list_media_type(l, i));
+        json_object_end(&j);
     }
-    fputs("]\n", stdout);
+    json_array_end(&j);
+    json_end(&j);
 }
 
 /* `OS/ARCH[/VARIANT][:OS_VERSION] DIGEST SIZE MEDIA_TYPE` per platform
@@ -77,7 +71,7 @@ int cmd_platforms(struct cli *cli)
     ocireg_status st = ocireg_client_platforms_get(cli->client, cli->args[0], cli->cancel, &list);
     if (st != OCIREG_OK)
         return fail(st);
-    if (cli->format != NULL && strcmp(cli->format, "json") == 0)
+    if (cli->json)
         print_json(list);
     else
         print_lines(list);

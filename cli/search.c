@@ -43,6 +43,30 @@ int cmd_search(struct cli *cli)
     if (st != OCIREG_OK)
         return fail(st);
     n = ocireg_search_results_len(results);
+    if (cli->json) {
+        struct json j;
+        json_start(&j);
+        json_object(&j);
+        json_key(&j, "results");
+        json_array(&j);
+        for (i = 0; i < n; i++) {
+            json_object(&j);
+            json_member_string(&j, "name", ocireg_search_results_name(results, i));
+            json_member_string(&j, "description", ocireg_search_results_description(results, i));
+            json_member_uint(&j, "star_count", ocireg_search_results_star_count(results, i));
+            json_key(&j, "is_official");
+            json_bool(&j, ocireg_search_results_is_official(results, i));
+            json_key(&j, "is_automated");
+            json_bool(&j, ocireg_search_results_is_automated(results, i));
+            json_key(&j, "is_trusted");
+            json_bool(&j, ocireg_search_results_is_trusted(results, i));
+            json_object_end(&j);
+        }
+        json_array_end(&j);
+        json_object_end(&j);
+        json_end(&j);
+        n = 0;
+    }
     for (i = 0; i < n; i++) {
         print_field(ocireg_search_results_name(results, i));
         putchar('\t');
@@ -73,6 +97,24 @@ int cmd_ratelimit(struct cli *cli)
     ocireg_status st = ocireg_client_rate_limit(cli->client, cli->args[0], cli->cancel, &limit);
     if (st != OCIREG_OK)
         return fail(st);
+    if (cli->json) {
+        struct json j;
+        json_start(&j);
+        json_object(&j);
+        json_key(&j, "limit");
+        json_count(&j, ocireg_rate_limit_limit(limit));
+        json_key(&j, "limit_window_s");
+        json_count(&j, ocireg_rate_limit_limit_window_s(limit));
+        json_key(&j, "remaining");
+        json_count(&j, ocireg_rate_limit_remaining(limit));
+        json_key(&j, "remaining_window_s");
+        json_count(&j, ocireg_rate_limit_remaining_window_s(limit));
+        json_member_string(&j, "source", ocireg_rate_limit_source(limit));
+        json_object_end(&j);
+        json_end(&j);
+        ocireg_rate_limit_free(limit);
+        return finish_stdout();
+    }
     print_quota("limit", ocireg_rate_limit_limit(limit), ocireg_rate_limit_limit_window_s(limit));
     print_quota("remaining", ocireg_rate_limit_remaining(limit),
                 ocireg_rate_limit_remaining_window_s(limit));

@@ -96,6 +96,14 @@
 // (the body is then sent chunked).
 #define OCIREG_UNKNOWN_LENGTH UINT64_MAX
 
+// `ocireg_image_options_set_referrers`: the image only (the default).
+#define OCIREG_REFERRERS_NONE 0
+
+// `ocireg_image_options_set_referrers`: everything attached to the image,
+// recursively: its referrers and cosign's `sha256-<hex>.sig`, `.att` and
+// `.sbom` tags, and what is attached to those (a signature of an SBOM).
+#define OCIREG_REFERRERS_ALL 1
+
 // The result of a fallible ocireg call. `OCIREG_OK` is 0; every other
 // value is an error whose detail `ocireg_last_error_*` gives on the same
 // thread. Values are assigned once and never reused; `ocireg_status_str`
@@ -192,6 +200,33 @@ typedef uint32_t ocireg_referrer_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The kind of a signature. Values are assigned once and never reused;
+// `ocireg_signature_kind_str` names them.
+enum ocireg_signature_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No signature: what the kind accessor gives for an index out of range
+  // or a NULL list.
+  OCIREG_SIGNATURE_NONE = 0,
+  // A "simple signing" signature (an OpenPGP message, as `skopeo copy
+  // --sign-by` writes to a lookaside): its bytes are the whole signature.
+  OCIREG_SIGNATURE_SIMPLE_SIGNING = 1,
+  // A sigstore signature (a layer of the image's `sha256-<hex>.sig`
+  // manifest, as cosign writes it): its bytes are the payload, with a
+  // MIME type and annotations (the signature itself is the annotation
+  // `dev.cosignproject.cosign/signature`).
+  OCIREG_SIGNATURE_SIGSTORE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ocireg_signature_kind ocireg_signature_kind;
+#else
+typedef uint32_t ocireg_signature_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Options of an artifact push. Made by `ocireg_artifact_options_new`,
 // freed by `ocireg_artifact_options_free`. One thread at a time.
 typedef struct ocireg_artifact_options ocireg_artifact_options;
@@ -273,6 +308,12 @@ typedef struct ocireg_response ocireg_response;
 // thread at a time.
 typedef struct ocireg_search_results ocireg_search_results;
 
+// A list of signatures: what `ocireg_client_signatures` returns, and what
+// `ocireg_client_signatures_put` takes (built with
+// `ocireg_signature_list_new` and `ocireg_signature_list_add`). Freed by
+// `ocireg_signature_list_free`. One thread at a time.
+typedef struct ocireg_signature_list ocireg_signature_list;
+
 // A list of strings (tags, repositories). Freed by
 // `ocireg_string_list_free`. One thread at a time.
 typedef struct ocireg_string_list ocireg_string_list;
@@ -335,6 +376,16 @@ typedef int (*ocireg_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *
 // @param blob_total that blob's size.
 // @param done bytes of the whole operation moved so far.
 // @param total bytes of the whole operation.
+// @param blobs blobs of the whole operation.
+// @param blobs_skipped blobs finished so far that needed no transfer
+//        (already in the destination registry or layout).
+// @param blobs_mounted blobs finished so far that the registry mounted
+//        from another repository (push, copy).
+// @param blobs_sent blobs finished so far whose bytes moved: uploaded
+//        (push, copy), downloaded (pull) or written (save). Each finished
+//        blob is counted once, in the report that finishes it, so the
+//        three counts add up to `blobs` in the last report of a finished
+//        operation.
 // @return 0 to go on; non-zero stops the operation with
 //         `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it
 //         has already finished.
@@ -343,7 +394,11 @@ typedef int (*ocireg_image_progress_cb)(void *userdata,
                                         uint64_t blob_done,
                                         uint64_t blob_total,
                                         uint64_t done,
-                                        uint64_t total);
+                                        uint64_t total,
+                                        uint64_t blobs,
+                                        uint64_t blobs_skipped,
+                                        uint64_t blobs_mounted,
+                                        uint64_t blobs_sent);
 
 // Failures the call could not report otherwise (a panic caught at the
 // boundary, with its message).
@@ -444,6 +499,40 @@ uint16_t ocireg_last_error_http_status(void);
 //
 // @return the wait in milliseconds, or 0 when it asked for none.
 uint64_t ocireg_last_error_retry_after_ms(void);
+
+// The `ratelimit-limit` count (requests allowed per window) the registry
+// sent with the last failing call on this thread, typically a 429
+// (`OCIREG_ERR_TOO_MANY_REQUESTS`). The same values as
+// `ocireg_client_last_rate_limit` gives for that response.
+//
+// @return the count; -1 when unknown (no error, or the response reported
+//         no rate limit).
+int64_t ocireg_last_error_rate_limit_limit(void);
+
+// The window of the `ratelimit-limit` (`;w=`) of the last failing call on
+// this thread, in seconds.
+//
+// @return the seconds; -1 when unknown.
+int64_t ocireg_last_error_rate_limit_limit_window_s(void);
+
+// The `ratelimit-remaining` count (requests left in the window) of the
+// last failing call on this thread.
+//
+// @return the count (0 on a typical 429); -1 when unknown.
+int64_t ocireg_last_error_rate_limit_remaining(void);
+
+// The window of the `ratelimit-remaining` (`;w=`) of the last failing call
+// on this thread, in seconds.
+//
+// @return the seconds; -1 when unknown.
+int64_t ocireg_last_error_rate_limit_remaining_window_s(void);
+
+// The `docker-ratelimit-source` (what the registry counts against: an
+// address or an account id) of the last failing call on this thread.
+//
+// @return the source, or NULL when unknown. Valid like
+//         `ocireg_last_error_message`.
+const char *ocireg_last_error_rate_limit_source(void);
 
 // Forgets this thread's last error: afterwards the status is `OCIREG_OK`
 // and the message empty.
@@ -610,6 +699,20 @@ ocireg_status ocireg_options_set_identity_token(ocireg_options *options,
 //         read.
 ocireg_status ocireg_options_set_auth_file(ocireg_options *options, const char *value);
 
+// Keeps bearer tokens in this token cache file too, so that the next
+// process skips the token server while a token is good (the CLI uses
+// `$XDG_CACHE_HOME/ocireg/tokens.json`). The file holds each token with
+// its scope and refresh time, keyed by a one-way hash of the credential
+// (never a password); it is created on first use, mode 0600 in a
+// directory made 0700, written under a lock and replaced atomically; a
+// corrupt file is ignored and replaced. Without this call tokens are
+// kept in memory only, per client.
+//
+// @param options the options.
+// @param path the file's path, or NULL to keep tokens in memory only.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_token_cache(ocireg_options *options, const char *path);
+
 // Trusts the CA certificates in a PEM file too. May be called many times.
 //
 // @param options the options.
@@ -774,6 +877,143 @@ ocireg_status ocireg_options_set_upload_chunk_size(ocireg_options *options, size
 //         or `OCIREG_ERR_NULL_ARGUMENT`.
 ocireg_status ocireg_options_set_concurrency(ocireg_options *options, uint32_t value);
 
+// Sets whether a pull fetches one large blob over several connections at
+// once, as byte ranges written and hashed in order and verified before the
+// blob takes its place.
+//
+// @param options the options.
+// @param value `"auto"` (the default: a blob of 64 MiB or more is split
+//        only when its first connection turns out slower than 64 MiB/s,
+//        as behind a per-connection bandwidth cap or over a long round
+//        trip), `"off"` (one connection per blob) or `"always"` (split
+//        every blob larger than one part, 1 to 8 MiB). A registry that
+//        ignores `Range` makes the download go on over one connection.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for another name, or
+//         the argument error.
+ocireg_status ocireg_options_set_ranged_download(ocireg_options *options, const char *value);
+
+// Uses one `certs.d`-style directory for every registry, like skopeo's
+// `--cert-dir`: its `*.crt` files are trusted as CAs (beside the system's
+// and `ocireg_options_add_ca_file`'s), its `*.cert` + `*.key` pair is the
+// client certificate (replacing `ocireg_options_set_client_cert`'s). It
+// replaces the per-registry search of `ocireg_options_add_certs_d_root`.
+//
+// @param options the options.
+// @param path the directory (read by `ocireg_client_new`, which fails with
+//        `OCIREG_ERR_TLS` naming the file when a `.cert` lacks its `.key`,
+//        or the reverse, or a file is unreadable or not PEM).
+// @return `OCIREG_OK`, the argument error, or `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a directory.
+ocireg_status ocireg_options_set_cert_dir(ocireg_options *options, const char *path);
+
+// Adds a root of per-registry `certs.d` directories (containers-certs.d(5)):
+// a registry `HOST[:PORT]` uses `ROOT/HOST[:PORT]/` (`docker.io` for
+// Docker Hub) from the first root that has one, read at its first
+// request, with the same files as `ocireg_options_set_cert_dir`. May be
+// called many times; roots are searched in the order added.
+//
+// @param options the options.
+// @param path the root directory; it need not exist.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_add_certs_d_root(ocireg_options *options, const char *path);
+
+// Adds the `certs.d` roots podman, skopeo and docker read, after any
+// already added: `$HOME/.config/containers/certs.d`,
+// `/etc/containers/certs.d`, `/etc/docker/certs.d` (a library client
+// reads none unless asked).
+//
+// @param options the options.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_use_system_certs_d(ocireg_options *options);
+
+// Asks token servers with the `OAuth2` password grant (a `POST` to the
+// realm with the credential in the form body) instead of a `GET` with
+// basic credentials, as containers/image's `ForceAttemptOAuth2`; a token
+// server answering the `POST` with 404 or 405 gets the `GET`. Off by
+// default.
+//
+// @param options the options.
+// @param enabled non-zero to force `OAuth2`, zero for the default.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_force_oauth2(ocireg_options *options, int enabled);
+
+// Asks token servers for a refresh token too (`offline_token=true` on the
+// `GET`, `access_type=offline` on the password grant). Whether asked or
+// not, a refresh token a server returns is kept in memory only (never
+// written, never logged) and used instead of the password for later
+// scopes of the same realm. Off by default.
+//
+// @param options the options.
+// @param enabled non-zero to ask, zero for the default.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_set_offline_token(ocireg_options *options, int enabled);
+
+// Sets the `client_id` sent to token servers with the `OAuth2` forms and
+// with `offline_token` (default `ocireg`; containers/image sends
+// `containers/image`, docker `docker`).
+//
+// @param options the options.
+// @param client_id 1 to 256 bytes without control characters.
+// @return `OCIREG_OK`, the argument error, or `OCIREG_ERR_INVALID_ARGUMENT`
+//         for an empty, too long or control-character id.
+ocireg_status ocireg_options_set_oauth2_client_id(ocireg_options *options, const char *client_id);
+
+// Makes the client follow the registries.conf at `path` and the drop-in
+// directories (`/etc/containers/registries.conf.d`, then
+// `$HOME/.config/containers/registries.conf.d`, `*.conf` in lexical
+// order), as skopeo's `--registries-conf` does. Pulls (manifest and blob
+// reads, whole-image pulls, copies' sources) then try the mirrors of the
+// reference's `[[registry]]` entry in order (honouring `pull-from-mirror`
+// and `mirror-by-digest-only`), then its location (rewritten when the
+// entry says so), all blobs of an image from the endpoint that served its
+// manifest; pushes, listings and referrers go to the reference's registry
+// only. A `blocked` entry fails every request to it with
+// `OCIREG_ERR_DENIED`, naming the file, before anything is sent;
+// `insecure` endpoints may be reached over plain HTTP or without
+// certificate checks. The files are read by `ocireg_client_new`, which
+// fails with `OCIREG_ERR_INVALID_ARGUMENT` naming the file (and the line of
+// a TOML error) on a bad one. Without this call (or
+// `ocireg_options_use_system_registries_conf`) no registries.conf is read.
+//
+// @param options the options.
+// @param path the file's path.
+// @return `OCIREG_OK`, or the argument error; `OCIREG_ERR_INVALID_ARGUMENT`
+//         (naming the path) when it is not a regular file this process can
+//         read.
+ocireg_status ocireg_options_set_registries_conf(ocireg_options *options, const char *path);
+
+// Makes the client follow (non-zero) or not follow (zero) the
+// registries.conf containers/image would read: `$CONTAINERS_REGISTRIES_CONF`
+// when set, else `$HOME/.config/containers/registries.conf` when it exists
+// (with its drop-in directory only), else `/etc/containers/registries.conf`
+// (missing is no configuration), with the drop-ins of
+// `ocireg_options_set_registries_conf`. Zero also forgets a path set
+// there.
+//
+// @param options the options.
+// @param enabled non-zero to follow the system's configuration, zero for none.
+// @return `OCIREG_OK`, or the argument error.
+ocireg_status ocireg_options_use_system_registries_conf(ocireg_options *options, int enabled);
+
+// Which endpoint serves a pull of `reference` now: fetches the manifest
+// as a pull does (the mirrors first, with a registries.conf) and gives the
+// reference it was fetched as (`mirror:5000/team/app:v1`, or `reference`
+// itself, normalized, when no mirror or rewrite applied). The debug log
+// says the same for every pull.
+//
+// @param client the client.
+// @param reference the image, by tag or digest.
+// @param cancel NULL, or a signal that stops the call.
+// @param source_out receives the reference (free it with
+//        `ocireg_string_free`).
+// @return `OCIREG_OK`, or the error of the last endpoint tried (its
+//         message also lists the mirrors' failures); `OCIREG_ERR_DENIED`
+//         for a blocked registry.
+ocireg_status ocireg_client_pull_source(const ocireg_client *client,
+                                        const char *reference,
+                                        const ocireg_cancel *cancel,
+                                        char **source_out);
+
 // Creates a client.
 //
 // @param options the options, or NULL for the defaults. The client copies
@@ -859,8 +1099,13 @@ ocireg_status ocireg_client_catalog(const ocireg_client *client,
 // (`/run/containers/$UID/auth.json` without `XDG_RUNTIME_DIR`),
 // `$XDG_CONFIG_HOME/containers/auth.json` (`~/.config/containers/auth.json`),
 // `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`) and
-// `~/.dockercfg`; the first file holding the registry wins. Clients made
-// before the login may have cached the old answer: make a new client.
+// `~/.dockercfg`; the first file holding the registry wins. Within a
+// file: the registry's `credHelpers` program, then the `auths` keys
+// scoped to the repository a request accesses (`host/ns/repo`,
+// `host/ns`: the longest prefix by path components, exact keys only, as
+// containers-auth.json(5) says), then the registry's own key, then the
+// `credsStore` program. Clients made before the login may have cached the
+// old answer: make a new client.
 //
 // @param client the client (its TLS, proxy and helper timeout are used).
 // @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).
@@ -1330,6 +1575,190 @@ const char *ocireg_descriptor_list_annotation_value(const ocireg_descriptor_list
 //
 // @param list the list, or NULL (a no-op).
 void ocireg_descriptor_list_free(ocireg_descriptor_list *list);
+
+// The name of a signature kind: `"simple-signing"` or `"sigstore"`.
+//
+// @param kind a kind (any number is accepted).
+// @return a static string, never NULL and never to be freed: the name, or
+//         `"none"` for `OCIREG_SIGNATURE_NONE` and any number that is not
+//         a kind.
+const char *ocireg_signature_kind_str(uint32_t kind);
+
+// The signatures of an image: those in the lookaside registries.d
+// configures for it (`lookaside`, read over file, http or https, no
+// credentials sent), then, when registries.d sets
+// `use-sigstore-attachments`, the layers of its `sha256-<hex>.sig`
+// manifest. A tag is resolved to the manifest digest first. No
+// configuration means an empty list. Signatures are returned as stored,
+// not verified; each is at most 4 MiB (`OCIREG_ERR_SIZE_EXCEEDED`), an
+// image has at most 128.
+//
+// @param client the client.
+// @param reference the image, by tag or digest.
+// @param registries_d the registries.d directory, or NULL for
+//        `$HOME/.config/containers/registries.d` when it exists, else
+//        `/etc/containers/registries.d`.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the signatures; free the list with
+//        `ocireg_signature_list_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_INVALID_ARGUMENT` for a
+//         malformed registries.d file, naming it and the line;
+//         `OCIREG_ERR_UNSUPPORTED` for a lookaside scheme other than
+//         file, http and https).
+ocireg_status ocireg_client_signatures(const ocireg_client *client,
+                                       const char *reference,
+                                       const char *registries_d,
+                                       const ocireg_cancel *cancel,
+                                       ocireg_signature_list **list_out);
+
+// Adds signatures to an image: simple-signing ones to the `file://`
+// lookaside registries.d configures for writing (`lookaside-staging`,
+// else `lookaside`), sigstore ones to the image's `sha256-<hex>.sig`
+// manifest (registries.d must set `use-sigstore-attachments: true`). A
+// signature already stored, byte for byte, is not stored again; existing
+// ones are kept. Everything is checked before anything is written.
+//
+// @param client the client.
+// @param reference the image, by tag or digest.
+// @param registries_d the registries.d directory, or NULL (as in
+//        `ocireg_client_signatures`).
+// @param list the signatures to add (the list is not changed).
+// @param cancel NULL, or a signal that stops the call.
+// @param added_out NULL, or receives how many signatures were new.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_SIZE_EXCEEDED` for a
+//         signature over 4 MiB, `OCIREG_ERR_UNSUPPORTED` for a lookaside
+//         that is not a file URL or sigstore attachments not enabled,
+//         `OCIREG_ERR_INVALID_ARGUMENT` for an empty signature or no
+//         lookaside configured).
+ocireg_status ocireg_client_signatures_put(const ocireg_client *client,
+                                           const char *reference,
+                                           const char *registries_d,
+                                           const ocireg_signature_list *list,
+                                           const ocireg_cancel *cancel,
+                                           size_t *added_out);
+
+// Creates an empty signature list, to fill with `ocireg_signature_list_add`.
+//
+// @return the list; free it with `ocireg_signature_list_free`. NULL only
+//         if the library panicked.
+ocireg_signature_list *ocireg_signature_list_new(void);
+
+// Appends a signature to a list (the bytes are copied).
+//
+// @param list the list.
+// @param kind `OCIREG_SIGNATURE_SIMPLE_SIGNING` or
+//        `OCIREG_SIGNATURE_SIGSTORE`.
+// @param mime_type for a sigstore signature, the payload's MIME type, or
+//        NULL for cosign's `application/vnd.dev.cosign.simplesigning.v1+json`;
+//        must be NULL for a simple-signing one.
+// @param bytes the signature (simple signing) or payload (sigstore).
+// @param len the number of bytes: 1 to 4 MiB.
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for an unknown kind,
+//         a MIME type on a simple-signing signature, no bytes, or a list
+//         already holding 128; `OCIREG_ERR_SIZE_EXCEEDED` over 4 MiB.
+ocireg_status ocireg_signature_list_add(ocireg_signature_list *list,
+                                        uint32_t kind,
+                                        const char *mime_type,
+                                        const uint8_t *bytes,
+                                        size_t len);
+
+// Appends a signature stored in containers/image's blob format (what
+// lookaside files and skopeo's `dir:` `signature-N` files hold): bare
+// OpenPGP data is a simple-signing signature, `\0simple-signing\n...` and
+// `\0sigstore-json\n{...}` name their format. The bytes are copied.
+//
+// @param list the list.
+// @param bytes the blob.
+// @param len the number of bytes: 1 to 4 MiB.
+// @return `OCIREG_OK`; `OCIREG_ERR_PROTOCOL` for a blob in no known
+//         format; `OCIREG_ERR_SIZE_EXCEEDED` over 4 MiB;
+//         `OCIREG_ERR_INVALID_ARGUMENT` for an empty blob or a list
+//         already holding 128.
+ocireg_status ocireg_signature_list_add_blob(ocireg_signature_list *list,
+                                             const uint8_t *bytes,
+                                             size_t len);
+
+// Sets an annotation of a sigstore signature in a list (replacing the
+// value of an existing key), such as `dev.cosignproject.cosign/signature`.
+//
+// @param list the list.
+// @param index the signature's position, from 0.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` when `index` is out
+//         of range, the signature is not a sigstore one, or `key` is empty.
+ocireg_status ocireg_signature_list_annotate(ocireg_signature_list *list,
+                                             size_t index,
+                                             const char *key,
+                                             const char *value);
+
+// The number of signatures in a list.
+//
+// @param list the list, or NULL.
+// @return the number of signatures; 0 for NULL.
+size_t ocireg_signature_list_len(const ocireg_signature_list *list);
+
+// The kind of one signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @return the kind; `OCIREG_SIGNATURE_NONE` when out of range or for NULL.
+ocireg_signature_kind ocireg_signature_list_kind(const ocireg_signature_list *list, size_t index);
+
+// The bytes of one signature of a list: the whole signature (simple
+// signing) or the payload (sigstore).
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @param len_out receives the number of bytes.
+// @return the bytes (not NUL-terminated), owned by the list; NULL when out
+//         of range, or when `list` or `len_out` is NULL (then `*len_out`
+//         is untouched).
+const uint8_t *ocireg_signature_list_bytes(const ocireg_signature_list *list,
+                                           size_t index,
+                                           size_t *len_out);
+
+// The MIME type of one sigstore signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @return the MIME type, owned by the list; NULL for a simple-signing
+//         signature, when out of range, or for NULL.
+const char *ocireg_signature_list_mime_type(const ocireg_signature_list *list, size_t index);
+
+// The number of annotations of one signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @return the number of annotations; 0 for a simple-signing signature,
+//         when out of range, or for NULL.
+size_t ocireg_signature_list_annotations_len(const ocireg_signature_list *list, size_t index);
+
+// The key of one annotation of one signature of a list (annotations are
+// sorted by key).
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @param annotation the annotation's position, from 0.
+// @return the key, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_signature_list_annotation_key(const ocireg_signature_list *list,
+                                                 size_t index,
+                                                 size_t annotation);
+
+// The value of one annotation of one signature of a list.
+//
+// @param list the list, or NULL.
+// @param index the signature's position, from 0.
+// @param annotation the annotation's position, from 0.
+// @return the value, owned by the list; NULL when out of range or for NULL.
+const char *ocireg_signature_list_annotation_value(const ocireg_signature_list *list,
+                                                   size_t index,
+                                                   size_t annotation);
+
+// Frees a signature list and its bytes and strings.
+//
+// @param list the list, or NULL (a no-op).
+void ocireg_signature_list_free(ocireg_signature_list *list);
 
 // Frees a string ocireg returned (such as a digest).
 //
@@ -1818,6 +2247,20 @@ ocireg_status ocireg_image_options_set_all_platforms(ocireg_image_options *optio
 // @return `OCIREG_OK`, or an argument error.
 ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options, const char *name);
 
+// Sets a directory where a push records each blob's upload session, so
+// that a push killed or failed midway continues the next time from what
+// the registry kept (distribution keeps sessions; a registry that dropped
+// one, or cannot report it, makes that blob start over). Blobs then go up
+// in chunks of the client's upload chunk size. The directory is created
+// (mode 0700) when missing; its records (0600) hold session URLs, never a
+// credential, and are removed once their blobs are in place. Pulls into a
+// layout continue partial blobs without it.
+//
+// @param options the options.
+// @param dir the directory.
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_image_options_set_resume_dir(ocireg_image_options *options, const char *dir);
+
 // Adds a repository of the destination registry to mount blobs from
 // before uploading them (push). May be called many times.
 //
@@ -1826,6 +2269,34 @@ ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options
 // @return `OCIREG_OK`, or an argument error.
 ocireg_status ocireg_image_options_add_mount_from(ocireg_image_options *options,
                                                   const char *repository);
+
+// Chooses what copy, pull and push carry besides the image: nothing, or
+// everything attached to it (`OCIREG_REFERRERS_NONE`, `OCIREG_REFERRERS_ALL`). To a registry,
+// each attachment is pushed with its digest unchanged, listed for its
+// subject by the referrers API or the `sha256-<hex>` fallback tag as the
+// registry supports, cosign's attachments under their tags; in an OCI
+// layout, stored where oras and regctl read them. The whole graph is read
+// (bounded: 8 levels, 1000 attachments) before anything is written, so a
+// broken source listing fails the call with nothing pushed. Clears the
+// artifact types added with `ocireg_image_options_add_referrer_artifact_type`.
+//
+// @param options the options.
+// @param mode `OCIREG_REFERRERS_NONE` or `OCIREG_REFERRERS_ALL`.
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for another number;
+//         or `OCIREG_ERR_NULL_ARGUMENT`.
+ocireg_status ocireg_image_options_set_referrers(ocireg_image_options *options, uint32_t mode);
+
+// Carries only the attachments of the image whose artifact type is one of
+// those added (each with everything attached to it in turn). May be
+// called many times; the first call replaces `OCIREG_REFERRERS_NONE` or
+// `OCIREG_REFERRERS_ALL`.
+//
+// @param options the options.
+// @param artifact_type an artifact type, such as `application/spdx+json`
+//        (a referrer's `artifactType`, else its config's media type).
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_image_options_add_referrer_artifact_type(ocireg_image_options *options,
+                                                              const char *artifact_type);
 
 // Sets the progress callback.
 //

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and this machine lacks.
 # Debian packages: docker-registry (distribution 2.8.2, the test registry),
-# openssl (test certificates), curl, skopeo and umoci (the image peers), valgrind (the C tests), pkg-config and
+# openssl (test certificates), curl, skopeo and umoci (the image peers), gnupg (a throwaway key for
+# skopeo's simple signing in tests/signatures.rs), valgrind (the C tests), pkg-config and
 # a C/C++ compiler, and clang (the install test links the static library
 # with clang -flto too). Rust components: clippy, rustfmt.
 set -euo pipefail
@@ -12,6 +13,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)

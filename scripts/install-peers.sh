@@ -3,9 +3,9 @@
 # from the Go module proxy into $(go env GOPATH)/bin (or GOBIN) and rebuilt
 # only when missing: crane, oras, regctl (interop tests and benchmarks),
 # registry (distribution v3, a test registry), toxiproxy-server (the
-# benchmarks' simulated WAN). cosign (github.com/sigstore/cosign/v2 v2.6.5)
-# joins the list with the first test that runs it: it is by far the longest
-# to build on a fresh machine. Debian's skopeo and umoci come from scripts/install-deps.sh.
+# benchmarks' simulated WAN), cosign (tests/graph_copy.rs signs and verifies
+# with it; by far the longest to build on a fresh machine). Debian's skopeo
+# and umoci come from scripts/install-deps.sh.
 # go-containerregistry's registry with referrers is built by the Rust test
 # support itself (tests/support/ggcr_registry).
 set -euo pipefail
@@ -21,6 +21,7 @@ peers=(
     "regctl github.com/regclient/regclient/cmd/regctl@v0.11.7"
     "registry github.com/distribution/distribution/v3/cmd/registry@v3.1.2"
     "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0"
+    "cosign github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5"
 )
 
 for entry in "${peers[@]}"; do

@@ -220,6 +220,11 @@ impl Client {
         self.run(self.inner.get_manifest(reference))
     }
 
+    /// See [`crate::Client::pull_source`].
+    pub fn pull_source(&self, reference: &Reference) -> Result<Reference> {
+        self.run(self.inner.pull_source(reference))
+    }
+
     /// See [`crate::Client::head_manifest`].
     pub fn head_manifest(&self, reference: &Reference) -> Result<ManifestInfo> {
         self.run(self.inner.head_manifest(reference))
@@ -660,6 +665,25 @@ impl Client {
         artifact_type: Option<&str>,
     ) -> Result<Vec<Referrer>> {
         self.run(self.inner.referrers(reference, artifact_type))
+    }
+
+    /// See [`crate::Client::signatures`].
+    pub fn signatures(
+        &self,
+        reference: &Reference,
+        options: &crate::signatures::SignatureOptions,
+    ) -> Result<Vec<crate::signatures::Signature>> {
+        self.run(self.inner.signatures(reference, options))
+    }
+
+    /// See [`crate::Client::put_signatures`].
+    pub fn put_signatures(
+        &self,
+        reference: &Reference,
+        signatures: &[crate::signatures::Signature],
+        options: &crate::signatures::SignatureOptions,
+    ) -> Result<usize> {
+        self.run(self.inner.put_signatures(reference, signatures, options))
     }
 }
 

@@ -35,7 +35,9 @@ pub mod media_type;
 mod oci_spec_types;
 pub mod options;
 pub mod reference;
+pub mod registries_conf;
 pub mod registry;
+pub mod signatures;
 mod transport;
 
 pub use cancel::CancelToken;
@@ -47,9 +49,10 @@ pub use credential::Credential;
 pub use descriptor::Descriptor;
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};
-pub use options::ClientOptions;
+pub use options::{ClientOptions, RangedDownload};
 pub use reference::Reference;
 pub use registry::Registry;
+pub use signatures::{Signature, SignatureOptions};
 pub use transport::auth::credentials::{LoginDestination, LoginLocation};
 pub use transport::rate_limit::{RateLimit, RateQuota};
 

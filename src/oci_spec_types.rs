@@ -106,6 +106,7 @@ impl Manifest {
             digest: Digest::sha256_of(&bytes),
             bytes: Bytes::from(bytes),
             media_type: media_type.to_string(),
+            source: None,
         })
     }
 

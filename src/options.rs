@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::credential::Credential;
 use crate::error::{Error, ErrorKind, Result};
+use crate::registries_conf::ConfPaths;
 
 /// The longest timeout (and `max_retry_after`) accepted: 30 days. Longer
 /// ones are refused with `INVALID_ARGUMENT`; a zero timeout means none.
@@ -23,6 +24,8 @@ pub const MAX_PAGE_SIZE: u32 = 1_000_000;
 pub const MAX_LIST_ENTRIES: usize = 100_000_000;
 /// The largest `max_list_bytes` accepted (4 GiB, 64 times the default).
 pub const MAX_LIST_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// The `OAuth2` `client_id` sent to token servers unless the caller sets one.
+pub const DEFAULT_OAUTH2_CLIENT_ID: &str = "ocireg";
 /// The proxy URL schemes the HTTP stack speaks.
 pub const PROXY_SCHEMES: [&str; 2] = ["http", "https"];
 
@@ -51,6 +54,37 @@ pub struct ClientOptions {
     pub ca_files: Vec<PathBuf>,
     /// A client certificate chain and its private key (PEM files) for mutual TLS.
     pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// A `certs.d`-style directory used for every registry, like skopeo's
+    /// `--cert-dir`: its `*.crt` CAs are trusted beside [`Self::ca_files`],
+    /// its `*.cert` + `*.key` pair replaces [`Self::client_cert`]. It
+    /// replaces the per-host search of [`Self::certs_d_roots`]. A missing
+    /// or unreadable directory, a `.cert` without its `.key` (or the
+    /// reverse) or a bad file fails [`crate::Client::new`] with `TLS`,
+    /// naming the path.
+    pub cert_dir: Option<PathBuf>,
+    /// Roots of per-registry `certs.d` directories, searched in order: the
+    /// first `ROOT/HOST[:PORT]` that exists gives that registry's CAs and
+    /// client pair (as [`Self::cert_dir`] does for all), read at the
+    /// registry's first request. Empty (the default) reads none;
+    /// [`ClientOptions::use_system_certs_d`] adds the directories
+    /// containers tools and docker read.
+    pub certs_d_roots: Vec<PathBuf>,
+    /// Asks token servers for tokens with the `OAuth2` password grant
+    /// (`POST` to the realm with `grant_type=password`) rather than a `GET`
+    /// with basic credentials, as containers/image's `ForceAttemptOAuth2`
+    /// and docker's `ForceOAuth`; a server answering the `POST` with 404
+    /// or 405 is asked with the `GET` instead. Off by default.
+    pub force_oauth2: bool,
+    /// Asks token servers for a refresh token too (`offline_token=true` on
+    /// the `GET`, `access_type=offline` on the password grant). A refresh
+    /// token the server returns, asked for or not, is kept in memory (never
+    /// written, never logged) and replaces the password for later scopes
+    /// of the same realm (`grant_type=refresh_token`). Off by default.
+    pub offline_token: bool,
+    /// The `client_id` sent to token servers with the `OAuth2` forms and
+    /// with `offline_token`. Default `ocireg` (containers/image sends
+    /// `containers/image`, docker `docker`).
+    pub oauth2_client_id: String,
     /// An explicit proxy URL for all requests. When unset, `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment apply.
     /// Its scheme must be one of [`PROXY_SCHEMES`]; any other (`ftp://`,
@@ -108,6 +142,64 @@ pub struct ClientOptions {
     /// 0.22 s at 8 and 0.22 s at 16, while peak memory grows with each
     /// transfer in flight (about 20 MiB at 4, 25 MiB at 8); 6 sits between.
     pub concurrency: usize,
+    /// The registries.conf to follow (containers-registries.conf(5), as
+    /// skopeo and podman do): pulls try the mirrors of the reference's
+    /// `[[registry]]` entry, then its (possibly rewritten) location; every
+    /// request to a `blocked` entry fails with `DENIED` before it is sent;
+    /// `insecure` endpoints are added to the insecure registries. `None`
+    /// (the default) reads no configuration, so an embedded client is
+    /// predictable; set it with [`ClientOptions::registries_conf`] or
+    /// [`ClientOptions::use_system_registries_conf`]. The files are read
+    /// when the client is made, which fails on a bad one.
+    pub registries_conf: Option<ConfPaths>,
+    /// A token cache file: bearer tokens kept across processes (with their
+    /// scope and when to refresh them; keyed by a one-way hash of the
+    /// credential, never holding a password), so that the next process
+    /// skips the token server while a token is good. Written under a lock,
+    /// atomically, mode 0600 in a directory made 0700; a corrupt file is
+    /// ignored and replaced. `None` (the default) keeps tokens in memory
+    /// only, per client.
+    pub token_cache: Option<PathBuf>,
+    /// Whether a pull fetches one large blob over several connections at
+    /// once (see [`RangedDownload`]); [`RangedDownload::Auto`] by default.
+    pub ranged_download: RangedDownload,
+}
+
+/// Whether one large blob is fetched over several connections at once, as
+/// byte ranges (`Range: bytes=A-B`), when pulling into a layout. The ranges
+/// are hashed and written in order, and the blob is verified before it
+/// takes its place, as always. A registry that ignores `Range` (answers
+/// `200`) or answers another range makes the download go on over one
+/// connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RangedDownload {
+    /// Split a blob of 64 MiB or more only when its first connection turns
+    /// out slow (under 64 MiB/s over its first 8 MiB or its first second):
+    /// a per-connection bandwidth cap or a long round trip. A fast link
+    /// (loopback, a LAN) keeps one connection, which costs less CPU.
+    #[default]
+    Auto,
+    /// One connection per blob.
+    Off,
+    /// Split every blob larger than one part (1 to 8 MiB, depending on
+    /// its size) from the start, whatever the link.
+    Always,
+}
+
+impl RangedDownload {
+    /// The mode named `auto`, `off` or `always`; anything else is
+    /// `INVALID_ARGUMENT`.
+    pub fn parse(name: &str) -> Result<RangedDownload> {
+        match name {
+            "auto" => Ok(RangedDownload::Auto),
+            "off" => Ok(RangedDownload::Off),
+            "always" => Ok(RangedDownload::Always),
+            other => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("ranged download mode {other:?}: expected auto, off or always"),
+            )),
+        }
+    }
 }
 
 impl Default for ClientOptions {
@@ -119,6 +211,11 @@ impl Default for ClientOptions {
             credential_helper_timeout: Duration::from_secs(30),
             ca_files: Vec::new(),
             client_cert: None,
+            cert_dir: None,
+            certs_d_roots: Vec::new(),
+            force_oauth2: false,
+            offline_token: false,
+            oauth2_client_id: DEFAULT_OAUTH2_CLIENT_ID.to_string(),
             proxy: None,
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
@@ -133,11 +230,35 @@ impl Default for ClientOptions {
             max_resumes: 5,
             upload_chunk_size: 8 * 1024 * 1024,
             concurrency: 6,
+            registries_conf: None,
+            token_cache: None,
+            ranged_download: RangedDownload::Auto,
         }
     }
 }
 
 impl ClientOptions {
+    /// Follows the registries.conf at `path` (it must exist) and the
+    /// drop-in directories (`/etc/containers/registries.conf.d`, then
+    /// `$HOME/.config/containers/registries.conf.d`), as skopeo's
+    /// `--registries-conf` does.
+    #[must_use]
+    pub fn registries_conf(mut self, path: impl Into<PathBuf>) -> ClientOptions {
+        self.registries_conf = Some(ConfPaths::explicit(path.into()));
+        self
+    }
+
+    /// Follows the registries.conf containers/image would read:
+    /// `$CONTAINERS_REGISTRIES_CONF`, else
+    /// `$HOME/.config/containers/registries.conf` when it exists, else
+    /// `/etc/containers/registries.conf`, with their drop-ins (see
+    /// [`ConfPaths::system`]).
+    #[must_use]
+    pub fn use_system_registries_conf(mut self) -> ClientOptions {
+        self.registries_conf = Some(ConfPaths::system());
+        self
+    }
+
     /// Checks every numeric option against its bound and the proxy's
     /// scheme; [`crate::Client::new`] calls it. A value out of range fails
     /// with `INVALID_ARGUMENT` naming the option and its range.
@@ -170,7 +291,16 @@ impl ClientOptions {
         if let Some(path) = &self.auth_file {
             check_readable_file("auth file", path)?;
         }
+        check_client_id(&self.oauth2_client_id)?;
         Ok(())
+    }
+
+    /// Adds the `certs.d` roots containers tools and docker search, after
+    /// any already set: `$HOME/.config/containers/certs.d`,
+    /// `/etc/containers/certs.d`, `/etc/docker/certs.d`.
+    pub fn use_system_certs_d(&mut self) {
+        self.certs_d_roots
+            .extend(crate::transport::certs_d::system_roots());
     }
 
     /// Whether `registry` (`host[:port]`) was marked insecure, by exact
@@ -262,6 +392,18 @@ pub fn check_readable_file(what: &str, path: &Path) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => refuse(e.to_string()),
     }
+}
+
+/// Refuses an empty `OAuth2` client id or one longer than 256 bytes or
+/// holding control characters (`INVALID_ARGUMENT`).
+pub fn check_client_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 256 || id.chars().any(char::is_control) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "oauth2_client_id must be 1 to 256 bytes without control characters",
+        ));
+    }
+    Ok(())
 }
 
 /// A timeout as the HTTP stack takes it: `None` for zero (no limit).
@@ -358,6 +500,21 @@ mod tests {
         .unwrap();
         check_readable_file("auth file", &file).expect("a readable file");
         std::fs::remove_file(&file).unwrap();
+    }
+
+    #[test]
+    fn ranged_download_modes_parse_by_name() {
+        assert_eq!(RangedDownload::parse("auto").unwrap(), RangedDownload::Auto);
+        assert_eq!(RangedDownload::parse("off").unwrap(), RangedDownload::Off);
+        assert_eq!(
+            RangedDownload::parse("always").unwrap(),
+            RangedDownload::Always
+        );
+        assert_eq!(RangedDownload::default(), RangedDownload::Auto);
+        for bad in ["", "Auto", "on", "always "] {
+            let err = RangedDownload::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}");
+        }
     }
 
     #[test]

@@ -195,13 +195,16 @@ async fn a_redirect_to_another_host_carries_no_authorization() {
         .await
         .unwrap();
     assert_eq!(got, data);
+    // The first request is the client's first contact, sent without
+    // credentials (its 401 is the ping's answer); the retry carries them.
     let at_front = front.requests();
-    let blob_at_front = at_front
+    let blobs_at_front: Vec<_> = at_front
         .iter()
-        .find(|r| r.path_and_query.contains("/blobs/"))
-        .expect("front saw it");
+        .filter(|r| r.path_and_query.contains("/blobs/"))
+        .collect();
+    assert_eq!(blobs_at_front.len(), 2, "{at_front:?}");
     assert!(
-        blob_at_front
+        blobs_at_front[1]
             .headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("authorization")),

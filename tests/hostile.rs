@@ -183,6 +183,8 @@ async fn insufficient_scope_is_retried_once_with_the_wider_scope() {
     );
     let (client, host) = client_for(&server);
     let r = Reference::parse(&format!("{host}/r")).unwrap();
+    // Pinged first, the client knows the realm but not the wider scope.
+    client.ping(&host).await.expect("ping");
     assert_eq!(
         client.tags(&r).await.expect("retried with the wider scope"),
         vec!["ok"]
@@ -196,6 +198,18 @@ async fn insufficient_scope_is_retried_once_with_the_wider_scope() {
     assert!(
         requests[1].contains("repository%3Aother%3Apull"),
         "then the wider one: {requests:?}"
+    );
+
+    // Without the ping, the first contact's challenge names the wider scope
+    // at once: one token request.
+    let (client, _) = client_for(&server);
+    assert_eq!(client.tags(&r).await.expect("wider scope"), vec!["ok"]);
+    let requests = token_requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    assert!(
+        requests[2].contains("repository%3Aother%3Apull")
+            && requests[2].contains("repository%3Ar%3Apull"),
+        "{requests:?}"
     );
 }
 

@@ -549,3 +549,95 @@ async fn save_writes_a_docker_archive_skopeo_reads() {
     assert_eq!(inspected["Layers"].as_array().map(|l| l.len()), Some(2));
     assert!(!out.join("app.tar.partial").exists());
 }
+
+/// The last progress report of an operation, after checking that the blob
+/// counts never went back nor past the number of blobs.
+fn counting() -> (
+    ImageOptions,
+    Arc<std::sync::Mutex<Vec<ocireg::image::Progress>>>,
+) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let options = ImageOptions {
+        progress: Some(Arc::new(move |p: &ocireg::image::Progress| {
+            record.lock().unwrap().push(p.clone());
+        })),
+        ..Default::default()
+    };
+    (options, seen)
+}
+
+fn last_counts(seen: &std::sync::Mutex<Vec<ocireg::image::Progress>>) -> (u64, u64, u64, u64) {
+    let mut seen = seen.lock().unwrap();
+    for w in seen.windows(2) {
+        assert!(
+            w[1].blobs_skipped >= w[0].blobs_skipped
+                && w[1].blobs_mounted >= w[0].blobs_mounted
+                && w[1].blobs_sent >= w[0].blobs_sent,
+            "a count went back: {w:?}"
+        );
+    }
+    let last = seen.last().expect("progress was reported").clone();
+    seen.clear();
+    assert_eq!(last.done, last.total, "{last:?}");
+    (
+        last.blobs,
+        last.blobs_skipped,
+        last.blobs_mounted,
+        last.blobs_sent,
+    )
+}
+
+#[tokio::test]
+async fn progress_counts_blobs_skipped_mounted_and_sent() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let r = reference(reg.host(), "counts/app:v1");
+    fixtures::push_image(
+        &client,
+        &r,
+        media_type::OCI_MANIFEST,
+        &[(1, 3000), (2, 5000)],
+        &["v1"],
+    )
+    .await;
+    let (options, seen) = counting();
+    let out = TempDir::new("counts");
+
+    // The config and two layers: downloaded, then already in the layout.
+    client.pull(&r, &out.0, &options).await.expect("pull");
+    assert_eq!(last_counts(&seen), (3, 0, 0, 3));
+    client.pull(&r, &out.0, &options).await.expect("pull again");
+    assert_eq!(last_counts(&seen), (3, 3, 0, 0));
+
+    // Pushed back where they are: skipped; to a new repository: sent.
+    client
+        .push(&out.0, &reference(reg.host(), "counts/app:again"), &options)
+        .await
+        .expect("push back");
+    assert_eq!(last_counts(&seen), (3, 3, 0, 0));
+    let uploads = reg.count_requests("PUT", "/blobs/uploads/");
+    client
+        .push(&out.0, &reference(reg.host(), "counts/new:v1"), &options)
+        .await
+        .expect("push to a new repository");
+    assert_eq!(last_counts(&seen), (3, 0, 0, 3));
+    assert_eq!(reg.count_requests("PUT", "/blobs/uploads/"), uploads + 3);
+
+    // Copied within the registry: mounted, as the registry's log says.
+    let mounts = reg.count_requests("POST", "mount=");
+    client
+        .copy(&r, &reference(reg.host(), "counts/copied:v1"), &options)
+        .await
+        .expect("copy");
+    assert_eq!(last_counts(&seen), (3, 0, 3, 0));
+    assert_eq!(reg.count_requests("POST", "mount="), mounts + 3);
+
+    // Saved: each blob written once.
+    let saved = TempDir::new("counts-saved");
+    client
+        .save(&r, &saved.join("saved.tar"), &options)
+        .await
+        .expect("save");
+    assert_eq!(last_counts(&seen), (3, 0, 0, 3));
+}

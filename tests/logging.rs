@@ -83,8 +83,12 @@ async fn debug_lines_name_each_request_and_never_a_credential() {
     let has = |needle: &str| lines.iter().any(|(_, l)| l.contains(needle));
     for reg in [&basic, &token] {
         let host = reg.host();
+        // The challenge: the first contact's 401 (here the first upload's).
         assert!(
-            has(&format!("GET https://{host}/v2/ -> 401 in ")),
+            lines
+                .iter()
+                .any(|(_, l)| l.contains(&format!(" https://{host}/v2/"))
+                    && l.contains(" -> 401 in ")),
             "no challenge line for {host}: {lines:#?}"
         );
         assert!(has(&format!(

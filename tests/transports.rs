@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use fixtures::plain_client;
-use ocireg::image::{ImageName, ImageOptions};
+use ocireg::image::{ImageName, ImageOptions, ReferrersMode};
 use ocireg::{Client, Digest, ErrorKind, media_type};
 use serde_json::{Value, json};
 use support::tempdir::TempDir;
@@ -691,6 +691,26 @@ async fn multi_image_docker_archives_are_read_by_tag_and_index_in_both_layouts()
         .unwrap_err();
         assert!(err.message().contains("no image @2"), "{err}");
     }
+}
+
+#[tokio::test]
+async fn referrers_are_refused_unless_registry_to_registry() {
+    let client = Client::new(Default::default()).unwrap();
+    let work = TempDir::new("transports-referrers");
+    let layout = work.path().join("layout");
+    let options = ImageOptions {
+        referrers: ReferrersMode::All,
+        ..Default::default()
+    };
+    // Refused before anything is contacted or created: no registry listens
+    // on port 1.
+    let target = format!("oci:{}", layout.display());
+    let err = copy(&client, "127.0.0.1:1/none:v1", &target, &options)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.to_string().contains("registry to a registry"), "{err}");
+    assert!(!layout.exists());
 }
 
 #[tokio::test]

@@ -102,18 +102,22 @@ func ociregGoProgress(userdata unsafe.Pointer, done, total C.uint64_t) (rc C.int
 // keep it beyond the call that sets it.
 //
 //export ociregGoImageProgress
-func ociregGoImageProgress(h C.uintptr_t, digest *C.char, blobDone, blobTotal, done, total C.uint64_t) (rc C.int) {
+func ociregGoImageProgress(h C.uintptr_t, digest *C.char, blobDone, blobTotal, done, total, blobs, skipped, mounted, sent C.uint64_t) (rc C.int) {
 	t := cgo.Handle(h).Value().(*transfer)
 	defer t.recoverInto(&rc)
 	if t.imageProgress == nil {
 		return 0
 	}
 	ok := t.imageProgress(ImageProgress{
-		Digest:    C.GoString(digest),
-		BlobDone:  int64(blobDone),
-		BlobTotal: int64(blobTotal),
-		Done:      int64(done),
-		Total:     int64(total),
+		Digest:       C.GoString(digest),
+		BlobDone:     int64(blobDone),
+		BlobTotal:    int64(blobTotal),
+		Done:         int64(done),
+		Total:        int64(total),
+		Blobs:        int64(blobs),
+		BlobsSkipped: int64(skipped),
+		BlobsMounted: int64(mounted),
+		BlobsSent:    int64(sent),
 	})
 	if !ok {
 		return 1

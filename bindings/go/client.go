@@ -46,10 +46,46 @@ type Options struct {
 	// ErrInvalidArgument, naming the path, when it is not a readable
 	// regular file.
 	AuthFile string
+	// TokenCache is a token cache file: bearer tokens are kept there too,
+	// so that the next process skips the token server while a token is
+	// good. The file holds each token with its scope and refresh time,
+	// keyed by a one-way hash of the credential (never a password); it is
+	// created mode 0600 in a directory made 0700 and replaced atomically
+	// under a lock; a corrupt file is ignored. "" keeps tokens in memory,
+	// per Client.
+	TokenCache string
 	// CAFiles are PEM files of extra CA certificates to trust.
 	CAFiles []string
 	// ClientCertFile and ClientKeyFile (PEM) are presented for mutual TLS.
 	ClientCertFile, ClientKeyFile string
+	// CertDir is a certs.d-style directory used for every registry, like
+	// skopeo's --cert-dir: its *.crt CAs are trusted too, its *.cert +
+	// *.key pair is the client certificate. It replaces the per-registry
+	// search of CertsDRoots and SystemCertsD. NewClient fails with
+	// ErrInvalidArgument when it is not a directory, and with ErrTLS,
+	// naming the file, for a .cert without its .key (or the reverse) or a
+	// bad file.
+	CertDir string
+	// CertsDRoots are roots of per-registry certs.d directories
+	// (containers-certs.d(5)): a registry HOST[:PORT] uses ROOT/HOST[:PORT]
+	// from the first root that has one.
+	CertsDRoots []string
+	// SystemCertsD adds the roots podman, skopeo and docker read after
+	// CertsDRoots: ~/.config/containers/certs.d, /etc/containers/certs.d,
+	// /etc/docker/certs.d. Off by default.
+	SystemCertsD bool
+	// ForceOAuth2 gets tokens with the OAuth2 password grant (a POST with
+	// the credential in the form body) instead of a GET with basic
+	// credentials, as containers/image's ForceAttemptOAuth2; a token
+	// server answering 404 or 405 gets the GET.
+	ForceOAuth2 bool
+	// OfflineToken asks token servers for a refresh token. A refresh token
+	// a server returns, asked for or not, is kept in memory only and used
+	// instead of the password for later scopes.
+	OfflineToken bool
+	// OAuth2ClientID is the client_id sent to token servers ("": the
+	// default, "ocireg").
+	OAuth2ClientID string
 	// Proxy is a proxy URL for every request (instead of HTTPS_PROXY and
 	// NO_PROXY from the environment): http:// or https:// (a bare
 	// host:port is taken as http://). Any other scheme (ftp://, socks5://)
@@ -101,7 +137,41 @@ type Options struct {
 	// Concurrency is how many blobs whole-image operations move at once
 	// (0: the default, 6; at most 256).
 	Concurrency int
+
+	// RegistriesConf is a registries.conf (containers-registries.conf(5))
+	// to follow, with the drop-ins of registries.conf.d, as skopeo's
+	// --registries-conf: pulls try the mirrors of the reference's entry,
+	// then its (rewritten) location; blocked registries fail with
+	// ErrDenied before any request; insecure endpoints may use plain HTTP.
+	// NewClient fails with ErrInvalidArgument naming the file (and the
+	// line of a TOML error) on a bad one. Empty: none, unless
+	// UseSystemRegistriesConf.
+	RegistriesConf string
+	// UseSystemRegistriesConf follows the registries.conf containers/image
+	// would read ($CONTAINERS_REGISTRIES_CONF, else
+	// ~/.config/containers/registries.conf when it exists, else
+	// /etc/containers/registries.conf, and the drop-ins). RegistriesConf
+	// wins when both are set.
+	UseSystemRegistriesConf bool
+	// RangedDownload says whether Pull fetches one large blob over several
+	// connections at once, as byte ranges written and hashed in order:
+	// RangedAuto (the default, also ""), RangedOff or RangedAlways.
+	RangedDownload RangedDownload
 }
+
+// RangedDownload is a mode of Options.RangedDownload.
+type RangedDownload string
+
+const (
+	// RangedAuto splits a blob of 64 MiB or more only when its first
+	// connection turns out slower than 64 MiB/s (a per-connection
+	// bandwidth cap, a long round trip); a fast link keeps one connection.
+	RangedAuto RangedDownload = "auto"
+	// RangedOff fetches every blob over one connection.
+	RangedOff RangedDownload = "off"
+	// RangedAlways splits every blob larger than one part (1 to 8 MiB).
+	RangedAlways RangedDownload = "always"
+)
 
 // Client is a registry client: one connection pool and one token cache.
 // It is safe for concurrent use by many goroutines; share one Client.
@@ -175,8 +245,27 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 			return err
 		}
 	}
+	if opts.UseSystemRegistriesConf {
+		if err := num("UseSystemRegistriesConf", func() C.ocireg_status {
+			return C.ocireg_options_use_system_registries_conf(o, 1)
+		}); err != nil {
+			return err
+		}
+	}
+	if opts.RegistriesConf != "" {
+		if err := str("RegistriesConf", func(s *C.char) C.ocireg_status {
+			return C.ocireg_options_set_registries_conf(o, s)
+		}, opts.RegistriesConf); err != nil {
+			return err
+		}
+	}
 	if opts.AuthFile != "" {
 		if err := str("AuthFile", func(s *C.char) C.ocireg_status { return C.ocireg_options_set_auth_file(o, s) }, opts.AuthFile); err != nil {
+			return err
+		}
+	}
+	if opts.TokenCache != "" {
+		if err := str("TokenCache", func(s *C.char) C.ocireg_status { return C.ocireg_options_set_token_cache(o, s) }, opts.TokenCache); err != nil {
 			return err
 		}
 	}
@@ -196,8 +285,18 @@ func applyOptions(o *C.ocireg_options, opts *Options) error {
 			return err
 		}
 	}
+	if err := applyCertsOAuth2(o, opts, str); err != nil {
+		return err
+	}
 	if opts.Proxy != "" {
 		if err := str("Proxy", func(s *C.char) C.ocireg_status { return C.ocireg_options_set_proxy(o, s) }, opts.Proxy); err != nil {
+			return err
+		}
+	}
+	if opts.RangedDownload != "" {
+		if err := str("RangedDownload", func(s *C.char) C.ocireg_status {
+			return C.ocireg_options_set_ranged_download(o, s)
+		}, string(opts.RangedDownload)); err != nil {
 			return err
 		}
 	}

@@ -111,6 +111,11 @@ type Error struct {
 	// RegistryErrors is every entry of the registry's OCI error body
 	// (errors[]), in order; nil when it sent none. At most 64 are kept.
 	RegistryErrors []RegistryError
+	// RateLimit is the rate limit the failing response reported (Docker
+	// Hub's ratelimit-limit, ratelimit-remaining, docker-ratelimit-source;
+	// typically on a 429, StatusTooManyRequests); nil when it reported
+	// none. Values it did not report are -1 (Source "").
+	RateLimit *RateLimit
 
 	cause error
 }
@@ -175,7 +180,26 @@ func newError(op string, st C.ocireg_status) *Error {
 			Detail:  C.GoString(C.ocireg_last_error_registry_entry_detail(i)),
 		})
 	}
+	e.RateLimit = lastErrorRateLimit()
 	return e
+}
+
+// lastErrorRateLimit is the rate limit of this thread's last error, or nil
+// when it carries none.
+func lastErrorRateLimit() *RateLimit {
+	rl := RateLimit{
+		Limit:                  int64(C.ocireg_last_error_rate_limit_limit()),
+		LimitWindowSeconds:     int64(C.ocireg_last_error_rate_limit_limit_window_s()),
+		Remaining:              int64(C.ocireg_last_error_rate_limit_remaining()),
+		RemainingWindowSeconds: int64(C.ocireg_last_error_rate_limit_remaining_window_s()),
+	}
+	if s := C.ocireg_last_error_rate_limit_source(); s != nil {
+		rl.Source = C.GoString(s)
+	}
+	if rl.Limit < 0 && rl.Remaining < 0 && rl.Source == "" {
+		return nil
+	}
+	return &rl
 }
 
 // cancelledError is the error for a call not made because ctx was done.

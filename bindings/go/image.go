@@ -2,9 +2,10 @@ package ocireg
 
 // #include <stdlib.h>
 // #include <ocireg.h>
-// extern int ociregGoImageProgress(uintptr_t, char *, uint64_t, uint64_t, uint64_t, uint64_t);
-// static int ocireg_go_image_progress(void *u, const char *d, uint64_t bd, uint64_t bt, uint64_t dn, uint64_t t) {
-// 	return ociregGoImageProgress((uintptr_t)u, (char *)d, bd, bt, dn, t);
+// extern int ociregGoImageProgress(uintptr_t, char *, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+// static int ocireg_go_image_progress(void *u, const char *d, uint64_t bd, uint64_t bt, uint64_t dn, uint64_t t,
+// 		uint64_t b, uint64_t bs, uint64_t bm, uint64_t bn) {
+// 	return ociregGoImageProgress((uintptr_t)u, (char *)d, bd, bt, dn, t, b, bs, bm, bn);
 // }
 // // The handle travels as an integer: the options keep it after the
 // // setter returns, which a Go pointer may not do.
@@ -24,12 +25,26 @@ import (
 // Digest is at BlobDone of BlobTotal bytes, and the whole operation at
 // Done of Total. Blobs that need no transfer (already in the layout or
 // the destination, or mounted) count as done in one report.
+//
+// Each blob, once finished, is counted once in BlobsSkipped, BlobsMounted
+// or BlobsSent, so in the last report of a finished operation the three
+// add up to Blobs.
 type ImageProgress struct {
 	Digest    string // the blob that moved
 	BlobDone  int64  // bytes of that blob done so far
 	BlobTotal int64  // the blob's size
 	Done      int64  // bytes of the operation done so far (less again if an upload starts over)
 	Total     int64  // bytes of the operation's blobs
+	Blobs     int64  // blobs of the operation
+	// BlobsSkipped counts the finished blobs that needed no transfer:
+	// already in the destination registry or layout.
+	BlobsSkipped int64
+	// BlobsMounted counts the finished blobs the registry mounted from
+	// another repository (Push, Copy).
+	BlobsMounted int64
+	// BlobsSent counts the finished blobs whose bytes moved: uploaded
+	// (Push, Copy), downloaded (Pull) or written (Save).
+	BlobsSent int64
 }
 
 // ImageOptions tune Pull, Push, Copy, Save and Inspect. A nil
@@ -52,6 +67,24 @@ type ImageOptions struct {
 	// without the host) to mount blobs from before uploading them (Push;
 	// Copy within one registry mounts from its source by itself).
 	MountFrom []string
+	// Referrers makes Pull, Push and Copy carry what is attached to the
+	// image as well: its referrers and cosign's sha256-<hex>.sig, .att and
+	// .sbom tags, recursively (a signature of an SBOM too), digests
+	// unchanged. A registry destination lists them through its referrers
+	// API or the sha256-<hex> fallback tag, as it supports; an OCI layout
+	// stores them where oras and regctl read them. The whole graph is read
+	// before anything is written.
+	Referrers bool
+	// ReferrerArtifactTypes, when not empty, carries only the attachments
+	// of the image whose artifact type is one of these (each with what is
+	// attached to it in turn); it implies Referrers.
+	ReferrerArtifactTypes []string
+	// ResumeDir, when set, is a directory where Push records each blob's
+	// upload session (created with mode 0700 when missing), so that a
+	// push killed or failed midway continues the next time from what the
+	// registry kept; blobs then go up in chunks. A registry that dropped a
+	// session makes that blob start over.
+	ResumeDir string
 	// Progress, when set, is called as blobs move, on the goroutine making
 	// the call (one call at a time; keep it quick: transfers continue
 	// meanwhile and reports queue up). Returning false stops the operation
@@ -128,6 +161,27 @@ func imageOptions(op string, opts *ImageOptions, h cgo.Handle) (*C.ocireg_image_
 		for _, repo := range opts.MountFrom {
 			if err := str("MountFrom", repo, func(s *C.char) C.ocireg_status {
 				return C.ocireg_image_options_add_mount_from(o, s)
+			}); err != nil {
+				return err
+			}
+		}
+		if opts.Referrers {
+			if err := call(op+": Referrers", nil, func() C.ocireg_status {
+				return C.ocireg_image_options_set_referrers(o, C.OCIREG_REFERRERS_ALL)
+			}); err != nil {
+				return err
+			}
+		}
+		for _, t := range opts.ReferrerArtifactTypes {
+			if err := str("ReferrerArtifactTypes", t, func(s *C.char) C.ocireg_status {
+				return C.ocireg_image_options_add_referrer_artifact_type(o, s)
+			}); err != nil {
+				return err
+			}
+		}
+		if opts.ResumeDir != "" {
+			if err := str("ResumeDir", opts.ResumeDir, func(s *C.char) C.ocireg_status {
+				return C.ocireg_image_options_set_resume_dir(o, s)
 			}); err != nil {
 				return err
 			}

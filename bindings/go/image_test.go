@@ -666,3 +666,117 @@ func TestAbortConcurrentLeak(t *testing.T) {
 		noTempFiles(t, dir)
 	}
 }
+
+// lastCounts runs op with a Progress that keeps the last report, checking
+// that the counts never go back nor pass Blobs.
+func lastCounts(t *testing.T, op func(*ocireg.ImageOptions) error) ocireg.ImageProgress {
+	t.Helper()
+	var last ocireg.ImageProgress
+	err := op(&ocireg.ImageOptions{Progress: func(p ocireg.ImageProgress) bool {
+		if p.BlobsSkipped < last.BlobsSkipped || p.BlobsMounted < last.BlobsMounted || p.BlobsSent < last.BlobsSent ||
+			p.BlobsSkipped+p.BlobsMounted+p.BlobsSent > p.Blobs {
+			t.Errorf("counts went wrong: %+v after %+v", p, last)
+		}
+		last = p
+		return true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Done != last.Total {
+		t.Fatalf("last report %+v", last)
+	}
+	return last
+}
+
+func TestImageProgressCountsSkippedMountedSent(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{})
+	repo := newRepo(host, "counts")
+	pushImage(t, c, repo, "v1", "amd64", pattern(1000, 1), pattern(2000, 2))
+	const blobs = 3 // the config and two layers
+	dir := t.TempDir()
+
+	p := lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Pull(ctx, repo+":v1", dir, o); return err })
+	if p.Blobs != blobs || p.BlobsSent != blobs || p.BlobsSkipped != 0 || p.BlobsMounted != 0 {
+		t.Fatalf("a first pull downloads every blob: %+v", p)
+	}
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Pull(ctx, repo+":v1", dir, o); return err })
+	if p.Blobs != blobs || p.BlobsSkipped != blobs || p.BlobsSent != 0 {
+		t.Fatalf("a second pull skips every blob: %+v", p)
+	}
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Push(ctx, dir, repo+":again", o); return err })
+	if p.Blobs != blobs || p.BlobsSkipped != blobs || p.BlobsSent != 0 || p.BlobsMounted != 0 {
+		t.Fatalf("a push to the same repository skips every blob: %+v", p)
+	}
+	other := newRepo(host, "counts-copy")
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Copy(ctx, repo+":v1", other+":v1", o); return err })
+	if p.Blobs != blobs || p.BlobsMounted != blobs || p.BlobsSent != 0 || p.BlobsSkipped != 0 {
+		t.Fatalf("a copy within the registry mounts every blob: %+v", p)
+	}
+	fresh := newRepo(host, "counts-push")
+	p = lastCounts(t, func(o *ocireg.ImageOptions) error { _, err := c.Push(ctx, dir, fresh+":v1", o); return err })
+	if p.Blobs != blobs || p.BlobsSent != blobs || p.BlobsSkipped != 0 || p.BlobsMounted != 0 {
+		t.Fatalf("a push to a new repository uploads every blob: %+v", p)
+	}
+}
+
+// A pull with RangedAlways fetches each 4 MiB layer as parallel ranges;
+// one that finds a killed run's partial file of a layer continues it from
+// where it stopped. Either way the layout ends verified and clean.
+func TestRangedPullContinuesAPartialBlob(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{RangedDownload: ocireg.RangedAlways})
+	repo := newRepo(host, "ranged")
+	img := bigImage(t, c, repo, 2, 4)
+	full := t.TempDir()
+	if got, err := c.Pull(ctx, repo+":big", full, nil); err != nil || got != img.digest {
+		t.Fatalf("Pull: %s %v", got, err)
+	}
+	checkLayout(t, full, "big", img.digest, img.layers...)
+
+	// What a pull killed after 1.5 MiB of the first layer leaves behind
+	// (its writer, pid 999999, is gone: no lock holds the file).
+	hex := strings.TrimPrefix(img.layers[0], "sha256:")
+	layer, err := os.ReadFile(filepath.Join(full, "blobs", "sha256", hex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	partial := filepath.Join(blobs, ".tmp-"+hex+"-999999-0")
+	if err := os.WriteFile(partial, layer[:3<<19], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Pull(ctx, repo+":big", dir, nil); err != nil || got != img.digest {
+		t.Fatalf("resumed Pull: %s %v", got, err)
+	}
+	checkLayout(t, dir, "big", img.digest, img.layers...)
+	noTempFiles(t, dir)
+}
+
+// A push with ResumeDir records each blob's session while it is open and
+// leaves the directory empty once the image is in place.
+func TestPushWithResumeDir(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{UploadChunkSize: 1 << 20})
+	repo := newRepo(host, "resumable")
+	img := bigImage(t, c, repo, 1, 3)
+	dir := t.TempDir()
+	if _, err := c.Pull(ctx, repo+":big", dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(t.TempDir(), "state")
+	target := newRepo(host, "resumed") + ":v1"
+	got, err := c.Push(ctx, dir, target, &ocireg.ImageOptions{ResumeDir: state})
+	if err != nil || got != img.digest {
+		t.Fatalf("Push: %s %v", got, err)
+	}
+	entries, err := os.ReadDir(state)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("records left: %v %v", entries, err)
+	}
+}

@@ -148,6 +148,10 @@ func TestV1SearchRateLimitAndDigest(t *testing.T) {
 	if !errors.Is(err, ocireg.ErrTooManyRequests) || !errors.As(err, &e) || e.RetryAfter.Seconds() != 3600 {
 		t.Fatalf("429: %v", err)
 	}
+	// The error itself carries the 429's rate limit.
+	if e.RateLimit == nil || *e.RateLimit != (ocireg.RateLimit{Limit: 100, LimitWindowSeconds: 21600, Remaining: 0, RemainingWindowSeconds: 21600, Source: "192.0.2.1"}) {
+		t.Fatalf("the 429 error's rate limit: %+v", e.RateLimit)
+	}
 	if rl, _ := c.LastRateLimit(host); rl.Remaining != 0 {
 		t.Fatalf("the 429's limit: %+v", rl)
 	}

@@ -48,6 +48,7 @@ func TestNewClientOptions(t *testing.T) {
 		MaxListBytes:    1 << 20,
 		UploadChunkSize: 1 << 20,
 		Concurrency:     3,
+		RangedDownload:  ocireg.RangedAlways,
 		Credentials:     map[string]ocireg.Credential{"example.com": {IdentityToken: "tok"}},
 	})
 	if err != nil {
@@ -70,7 +71,7 @@ func TestNewClientOptions(t *testing.T) {
 	if !errors.As(err, &e) || e.Message == "" || e.StatusName != "INVALID_ARGUMENT" {
 		t.Fatalf("error detail: %#v", e)
 	}
-	for _, bad := range []ocireg.Options{{MaxListEntries: -1}, {MaxListBytes: -1}} {
+	for _, bad := range []ocireg.Options{{MaxListEntries: -1}, {MaxListBytes: -1}, {RangedDownload: "sometimes"}} {
 		if _, err := ocireg.NewClient(bad); !errors.Is(err, ocireg.ErrInvalidArgument) {
 			t.Fatalf("%+v: %v", bad, err)
 		}

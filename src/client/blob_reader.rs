@@ -33,6 +33,12 @@ pub struct BlobReader {
     response: Option<reqwest::Response>,
     resumes_left: u32,
     done: bool,
+    /// Whether only a `206` with exactly the requested `Content-Range`
+    /// is accepted (a part of a ranged download: a `200` or another range
+    /// fails the read instead of being skipped through).
+    exact_range: bool,
+    /// The blob's size, as the last `Content-Range` gave it.
+    total: Option<u64>,
 }
 
 impl BlobReader {
@@ -65,11 +71,63 @@ impl BlobReader {
             response: None,
             resumes_left: client.options().max_resumes,
             done: length == Some(0),
+            exact_range: false,
+            total: None,
         };
         if !reader.done {
             reader.reopen(range.is_some()).await?;
         }
         Ok(reader)
+    }
+
+    /// Opens bytes `start..start + length` of a blob of `total` bytes as
+    /// one part of a ranged download: the registry must answer `206` with
+    /// exactly that `Content-Range`; a `200` (Range ignored) or any other
+    /// range fails with `PROTOCOL` rather than being read through.
+    pub(super) async fn open_part(
+        client: &Client,
+        registry: &str,
+        repository: &str,
+        digest: &Digest,
+        (start, length): (u64, u64),
+        total: u64,
+    ) -> Result<BlobReader> {
+        let mut reader = BlobReader {
+            client: client.clone(),
+            registry: registry.to_string(),
+            repository: repository.to_string(),
+            digest: digest.clone(),
+            start,
+            length: Some(length),
+            delivered: 0,
+            skip: 0,
+            hasher: None,
+            response: None,
+            resumes_left: client.options().max_resumes,
+            done: length == 0,
+            exact_range: true,
+            total: None,
+        };
+        if !reader.done {
+            reader.reopen(true).await?;
+            reader.check_total(total)?;
+        }
+        Ok(reader)
+    }
+
+    /// Fails unless the last `Content-Range` said the blob has `total`
+    /// bytes (or did not say).
+    fn check_total(&self, total: u64) -> Result<()> {
+        match self.total {
+            Some(got) if got != total => Err(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "blob {}: the registry says it has {got} bytes, expected {total}",
+                    self.digest
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Fails the read unless the blob has exactly `size` bytes (the size a
@@ -243,19 +301,42 @@ impl BlobReader {
             .await?;
         match response.status() {
             StatusCode::PARTIAL_CONTENT => {
-                let got_start = content_range_start(&response).ok_or_else(|| {
+                let got = ContentRange::of(&response).ok_or_else(|| {
                     Error::new(
                         ErrorKind::Protocol,
                         format!("{what}: 206 without a valid Content-Range"),
                     )
                 })?;
-                if got_start != from {
+                if got.start != from {
                     return Err(Error::new(
                         ErrorKind::Protocol,
-                        format!("{what}: asked for bytes from {from}, got them from {got_start}"),
+                        format!(
+                            "{what}: asked for bytes from {from}, got them from {}",
+                            got.start
+                        ),
                     ));
                 }
+                if self.exact_range
+                    && let Some(len) = self.length
+                    && got.end != self.start + len - 1
+                {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!(
+                            "{what}: asked for bytes {from}-{}, got {from}-{}",
+                            self.start + len - 1,
+                            got.end
+                        ),
+                    ));
+                }
+                self.total = got.total;
                 self.skip = 0;
+            }
+            StatusCode::OK if self.exact_range => {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!("{what}: the registry ignored Range (200, not 206)"),
+                ));
             }
             StatusCode::OK => {
                 self.skip = from;
@@ -288,9 +369,55 @@ impl BlobReader {
     }
 }
 
-/// The first byte position of a `Content-Range: bytes X-Y/Z` header.
-fn content_range_start(response: &reqwest::Response) -> Option<u64> {
-    let value = response.headers().get(CONTENT_RANGE)?.to_str().ok()?;
-    let range = value.trim().strip_prefix("bytes ")?;
-    range.split('-').next()?.trim().parse().ok()
+/// A `Content-Range: bytes FIRST-LAST/TOTAL` header (`TOTAL` may be `*`).
+struct ContentRange {
+    start: u64,
+    end: u64,
+    total: Option<u64>,
+}
+
+impl ContentRange {
+    /// The header of `response`, when present and well-formed.
+    fn of(response: &reqwest::Response) -> Option<ContentRange> {
+        let value = response.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+        ContentRange::parse(value)
+    }
+
+    fn parse(value: &str) -> Option<ContentRange> {
+        let (range, total) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
+        let (start, end) = range.split_once('-')?;
+        let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+        let total = match total.trim() {
+            "*" => None,
+            n => Some(n.parse().ok()?),
+        };
+        (start <= end && total.is_none_or(|t| end < t)).then_some(ContentRange {
+            start,
+            end,
+            total,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ContentRange;
+
+    #[test]
+    fn content_ranges_are_parsed_strictly() {
+        let r = ContentRange::parse("bytes 10-19/100").expect("valid");
+        assert_eq!((r.start, r.end, r.total), (10, 19, Some(100)));
+        let r = ContentRange::parse("bytes 0-0/*").expect("unknown total");
+        assert_eq!((r.start, r.end, r.total), (0, 0, None));
+        for bad in [
+            "bytes 10-19",
+            "bytes 19-10/100",
+            "bytes 10-100/100",
+            "items 0-1/2",
+            "bytes -5/10",
+            "bytes a-b/c",
+        ] {
+            assert!(ContentRange::parse(bad).is_none(), "{bad}");
+        }
+    }
 }

@@ -337,7 +337,7 @@ impl BlobWriter {
             // The PUT may have landed with its answer lost: the blob is there.
             Err(e) if is_transient(&e) || e.kind() == ErrorKind::NotFound => {
                 let repo = Reference::parse(&format!("{}/{}", self.registry, self.repository))?;
-                match self.client.blob_exists(&repo, &digest).await {
+                match self.client.blob_exists_direct(&repo, &digest).await {
                     Ok(true) => {
                         self.closed = Some("committed");
                         Ok(digest)

@@ -22,8 +22,24 @@ pub struct BlobInfo {
 
 impl Client {
     /// Starts a verified streaming download of blob `digest` from the
-    /// repository of `reference`.
+    /// repository of `reference`. With a registries.conf, the mirrors are
+    /// tried first.
     pub async fn get_blob(&self, reference: &Reference, digest: &Digest) -> Result<BlobReader> {
+        let what = format!("fetching blob {digest} of {reference}");
+        let (reader, _) = self
+            .read_from_pull_sources(reference, &what, |source| async move {
+                self.get_blob_direct(&source, digest).await
+            })
+            .await?;
+        Ok(reader)
+    }
+
+    /// [`Client::get_blob`] from the reference's own registry only.
+    pub(crate) async fn get_blob_direct(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<BlobReader> {
         BlobReader::open(
             self,
             reference.api_host(),
@@ -37,8 +53,26 @@ impl Client {
     /// Starts a download of `length` bytes (to the end when `None`, or when
     /// `offset + length` reaches `u64::MAX`, so `Some(u64::MAX)` also means
     /// to the end) from `offset` of blob `digest`. Partial reads are not
-    /// verified.
+    /// verified. With a registries.conf, the mirrors are tried first.
     pub async fn get_blob_range(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        offset: u64,
+        length: Option<u64>,
+    ) -> Result<BlobReader> {
+        let what = format!("fetching blob {digest} of {reference} from {offset}");
+        let (reader, _) = self
+            .read_from_pull_sources(reference, &what, |source| async move {
+                self.get_blob_range_direct(&source, digest, offset, length)
+                    .await
+            })
+            .await?;
+        Ok(reader)
+    }
+
+    /// [`Client::get_blob_range`] from the reference's own registry only.
+    pub(crate) async fn get_blob_range_direct(
         &self,
         reference: &Reference,
         digest: &Digest,
@@ -55,8 +89,20 @@ impl Client {
         .await
     }
 
-    /// The size of blob `digest`, or `NOT_FOUND`.
+    /// The size of blob `digest`, or `NOT_FOUND`. With a registries.conf,
+    /// the mirrors are tried first.
     pub async fn head_blob(&self, reference: &Reference, digest: &Digest) -> Result<BlobInfo> {
+        let what = format!("checking blob {digest} of {reference}");
+        let (info, _) = self
+            .read_from_pull_sources(reference, &what, |source| async move {
+                self.head_blob_direct(&source, digest).await
+            })
+            .await?;
+        Ok(info)
+    }
+
+    /// [`Client::head_blob`] at the reference's own registry only.
+    async fn head_blob_direct(&self, reference: &Reference, digest: &Digest) -> Result<BlobInfo> {
         let repo = reference.repository();
         let what = format!("checking blob {repo}@{digest}");
         let request = Request::new(
@@ -89,9 +135,24 @@ impl Client {
         })
     }
 
-    /// Whether the repository has blob `digest` (a HEAD; `NOT_FOUND` is `false`).
+    /// Whether the repository has blob `digest` (a HEAD; `NOT_FOUND` is
+    /// `false`). With a registries.conf, a mirror that has it is enough.
     pub async fn blob_exists(&self, reference: &Reference, digest: &Digest) -> Result<bool> {
         match self.head_blob(reference, digest).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Client::blob_exists`] at the reference's own registry only (what
+    /// a push asks).
+    pub(crate) async fn blob_exists_direct(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<bool> {
+        match self.head_blob_direct(reference, digest).await {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e),

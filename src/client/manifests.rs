@@ -30,6 +30,10 @@ pub struct Manifest {
     pub media_type: String,
     /// The digest of `bytes`.
     pub digest: Digest,
+    /// The reference the registry was asked for: the one requested, or
+    /// the mirror or rewritten location registries.conf sent the request
+    /// to. `None` for a manifest made locally.
+    pub source: Option<Reference>,
 }
 
 /// What a manifest HEAD tells: enough to know whether it changed.
@@ -55,7 +59,21 @@ impl Client {
     /// Fetches a manifest or index. A fetch by digest is verified against the
     /// digest; `Docker-Content-Digest` is checked whenever the registry sends
     /// it; bodies over 4 MiB and schema 1 manifests are refused.
+    ///
+    /// With a registries.conf, the mirrors are tried first, and
+    /// [`Manifest::source`] says which endpoint served.
     pub async fn get_manifest(&self, reference: &Reference) -> Result<Manifest> {
+        let what = format!("fetching manifest {reference}");
+        let (manifest, _) = self
+            .read_from_pull_sources(reference, &what, |source| async move {
+                self.get_manifest_direct(&source).await
+            })
+            .await?;
+        Ok(manifest)
+    }
+
+    /// [`Client::get_manifest`] from the reference's own registry only.
+    pub(crate) async fn get_manifest_direct(&self, reference: &Reference) -> Result<Manifest> {
         let what = format!("fetching manifest {reference}");
         let (header_digest, content_type, bytes) =
             self.fetch_manifest_body(reference, &what).await?;
@@ -94,12 +112,25 @@ impl Client {
             bytes,
             media_type,
             digest,
+            source: Some(reference.clone()),
         })
     }
 
     /// The digest, size and media type of a manifest without its body. When
     /// the registry sends no `Docker-Content-Digest`, falls back to a GET.
+    /// With a registries.conf, the mirrors are tried first.
     pub async fn head_manifest(&self, reference: &Reference) -> Result<ManifestInfo> {
+        let what = format!("checking manifest {reference}");
+        let (info, _) = self
+            .read_from_pull_sources(reference, &what, |source| async move {
+                self.head_manifest_direct(&source).await
+            })
+            .await?;
+        Ok(info)
+    }
+
+    /// [`Client::head_manifest`] from the reference's own registry only.
+    pub(crate) async fn head_manifest_direct(&self, reference: &Reference) -> Result<ManifestInfo> {
         let what = format!("checking manifest {reference}");
         let response = self
             .manifest_request(Method::HEAD, reference, &what)
@@ -123,7 +154,7 @@ impl Client {
                 })
             }
             _ => {
-                let manifest = self.get_manifest(reference).await?;
+                let manifest = self.get_manifest_direct(reference).await?;
                 Ok(ManifestInfo {
                     size: manifest.bytes.len() as u64,
                     media_type: manifest.media_type,
@@ -140,7 +171,19 @@ impl Client {
     /// one (the registry confirmed it exists), and otherwise a `PROTOCOL`
     /// error: ocireg does not fall back to a `GET` here
     /// ([`Client::head_manifest`] does).
+    /// With a registries.conf, the mirrors are tried first.
     pub async fn digest(&self, reference: &Reference) -> Result<Digest> {
+        let what = format!("checking the digest of {reference}");
+        let (digest, _) = self
+            .read_from_pull_sources(reference, &what, |source| async move {
+                self.digest_direct(&source).await
+            })
+            .await?;
+        Ok(digest)
+    }
+
+    /// [`Client::digest`] from the reference's own registry only.
+    async fn digest_direct(&self, reference: &Reference) -> Result<Digest> {
         let what = format!("checking the digest of {reference}");
         let response = self
             .manifest_request(Method::HEAD, reference, &what)
@@ -203,7 +246,7 @@ impl Client {
     pub async fn delete_manifest(&self, reference: &Reference) -> Result<()> {
         let digest = match reference.digest() {
             Some(d) => d.clone(),
-            None => self.head_manifest(reference).await?.digest,
+            None => self.head_manifest_direct(reference).await?.digest,
         };
         let subject = self
             .subject_of(&reference.with_digest(digest.clone()))
@@ -223,7 +266,7 @@ impl Client {
     /// missing or that ocireg cannot read has none it knows of (the delete
     /// itself reports a missing one).
     async fn subject_of(&self, reference: &Reference) -> Result<Option<Descriptor>> {
-        match self.get_manifest(reference).await {
+        match self.get_manifest_direct(reference).await {
             Ok(m) => Ok(m.fields().ok().and_then(|f| f.subject)),
             Err(e)
                 if matches!(

@@ -9,6 +9,8 @@ mod catalog;
 mod login;
 mod manifests;
 mod ping;
+mod pull_sources;
+mod ranged_download;
 mod rate_limit;
 mod raw_request;
 mod referrers;
@@ -31,6 +33,7 @@ pub use self::raw_request::{
     RawBody, RawRequest, RawResponse,
 };
 pub use self::referrers::{Referrer, ReferrerKind};
+pub(crate) use self::referrers::{fallback_tag, listed_artifact_type};
 pub use self::search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchResult};
 pub(crate) use self::untag::EMPTY_CONFIG;
 pub use self::untag::{UntagFallback, Untagged};
@@ -68,6 +71,12 @@ impl Client {
     #[must_use]
     pub fn options(&self) -> &ClientOptions {
         self.transport.options()
+    }
+
+    /// The HTTP layer, for modules outside `client/` that speak to servers
+    /// other than registries (lookaside signature servers).
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
     }
 
     /// `DELETE /v2/<repo>/<kind>/<target>` (`kind`: `blobs` or `manifests`;

@@ -106,12 +106,18 @@ impl Client {
                 ),
             )
         };
-        let base = self.transport.base_url(registry).await?;
-        let origin = base.origin();
         let mut items: Vec<T> = Vec::new();
         let mut bytes = 0usize;
         let mut seen = HashSet::new();
-        let mut target = Target::Url(listing_url(&base, path, page_size, None, what)?);
+        // The first page goes to a path, so that it can be the client's
+        // first contact with the registry (no separate ping).
+        let mut target = Target::Path(relative(&listing_url(
+            &placeholder_base(),
+            path,
+            page_size,
+            None,
+            what,
+        )?));
         // Set while following a page of exactly `n` entries that
         // came without a `Link`: the last entry the listing holds.
         let mut after: Option<String> = None;
@@ -119,6 +125,9 @@ impl Client {
             let request = Request::new(Method::GET, target, scopes.clone());
             let response = self.transport.send(registry, request, what).await?;
             let page_url = response.url().clone();
+            // Known now: the first page found it.
+            let base = self.transport.base_url(registry).await?;
+            let origin = base.origin();
             let links: Vec<String> = response
                 .headers()
                 .get_all(LINK)
@@ -199,6 +208,19 @@ impl Client {
             ErrorKind::Protocol,
             format!("{what}: more than {MAX_PAGES} pages"),
         ))
+    }
+}
+
+/// A base URL for building the path and query of a first listing page.
+fn placeholder_base() -> Url {
+    Url::parse("https://registry.invalid/").unwrap_or_else(|_| unreachable!("a valid URL"))
+}
+
+/// The path and query of `url`.
+fn relative(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
     }
 }
 

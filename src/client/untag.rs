@@ -100,7 +100,7 @@ impl Client {
 
     async fn untag_via_throwaway(&self, reference: &Reference) -> Result<()> {
         // NOT_FOUND for an unknown tag, before anything is written.
-        let original = self.get_manifest(reference).await?;
+        let original = self.get_manifest_direct(reference).await?;
         self.push_blob(reference, Bytes::from_static(EMPTY_CONFIG))
             .await?;
         let throwaway = throwaway_manifest();

@@ -72,17 +72,16 @@ impl Client {
     ) -> Result<MountResult> {
         let repo = reference.repository();
         let what = format!("mounting {digest} from {from} into {repo}");
+        let scopes = vec![push_scope(repo), pull_scope(from)];
+        self.transport
+            .check_allowed(reference.api_host(), &scopes)?;
         let mut url = self.transport.base_url(reference.api_host()).await?;
         url.set_path(&format!("/v2/{repo}/blobs/uploads/"));
         url.query_pairs_mut()
             .append_pair("mount", digest.as_str())
             .append_pair("from", from);
-        let request = Request::new(
-            Method::POST,
-            Target::Url(url),
-            vec![push_scope(repo), pull_scope(from)],
-        )
-        .header(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        let request = Request::new(Method::POST, Target::Url(url), scopes)
+            .header(CONTENT_LENGTH, HeaderValue::from_static("0"));
         let response = self
             .transport
             .send(reference.api_host(), request, &what)
@@ -168,7 +167,11 @@ impl Client {
             match attempt().await {
                 Err(e) if may_restart(&e) && restarts < self.options().max_retries => {
                     restarts += 1;
-                    if self.blob_exists(reference, digest).await.unwrap_or(false) {
+                    if self
+                        .blob_exists_direct(reference, digest)
+                        .await
+                        .unwrap_or(false)
+                    {
                         return Ok(digest.clone());
                     }
                 }

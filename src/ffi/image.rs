@@ -14,7 +14,7 @@ use super::last_error::c_string;
 use super::lists::into_c_string;
 use super::status::ocireg_status;
 use crate::error::{Error, ErrorKind};
-use crate::image::{ImageName, ImageOptions, Platform, Progress};
+use crate::image::{ImageName, ImageOptions, Platform, Progress, ReferrersMode};
 
 /// Reports the progress of an image operation.
 ///
@@ -28,6 +28,16 @@ use crate::image::{ImageName, ImageOptions, Platform, Progress};
 /// @param blob_total that blob's size.
 /// @param done bytes of the whole operation moved so far.
 /// @param total bytes of the whole operation.
+/// @param blobs blobs of the whole operation.
+/// @param blobs_skipped blobs finished so far that needed no transfer
+///        (already in the destination registry or layout).
+/// @param blobs_mounted blobs finished so far that the registry mounted
+///        from another repository (push, copy).
+/// @param blobs_sent blobs finished so far whose bytes moved: uploaded
+///        (push, copy), downloaded (pull) or written (save). Each finished
+///        blob is counted once, in the report that finishes it, so the
+///        three counts add up to `blobs` in the last report of a finished
+///        operation.
 /// @return 0 to go on; non-zero stops the operation with
 ///         `OCIREG_ERR_ABORTED` (its temporary files are removed) unless it
 ///         has already finished.
@@ -39,6 +49,10 @@ pub type ocireg_image_progress_cb = Option<
         blob_total: u64,
         done: u64,
         total: u64,
+        blobs: u64,
+        blobs_skipped: u64,
+        blobs_mounted: u64,
+        blobs_sent: u64,
     ) -> c_int,
 >;
 
@@ -133,6 +147,31 @@ pub unsafe extern "C" fn ocireg_image_options_set_layout_name(
     })
 }
 
+/// Sets a directory where a push records each blob's upload session, so
+/// that a push killed or failed midway continues the next time from what
+/// the registry kept (distribution keeps sessions; a registry that dropped
+/// one, or cannot report it, makes that blob start over). Blobs then go up
+/// in chunks of the client's upload chunk size. The directory is created
+/// (mode 0700) when missing; its records (0600) hold session URLs, never a
+/// credential, and are removed once their blobs are in place. Pulls into a
+/// layout continue partial blobs without it.
+///
+/// @param options the options.
+/// @param dir the directory.
+/// @return `OCIREG_OK`, or an argument error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_image_options_set_resume_dir(
+    options: *mut ocireg_image_options,
+    dir: *const c_char,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, dir) = unsafe { (mut_arg(options, "options")?, str_arg(dir, "dir")?) };
+        o.inner.resume_dir = Some(std::path::PathBuf::from(dir));
+        Ok(())
+    })
+}
+
 /// Adds a repository of the destination registry to mount blobs from
 /// before uploading them (push). May be called many times.
 ///
@@ -153,6 +192,80 @@ pub unsafe extern "C" fn ocireg_image_options_add_mount_from(
             )
         };
         o.inner.mount_from.push(repo.to_string());
+        Ok(())
+    })
+}
+
+/// `ocireg_image_options_set_referrers`: the image only (the default).
+pub const OCIREG_REFERRERS_NONE: u32 = 0;
+/// `ocireg_image_options_set_referrers`: everything attached to the image,
+/// recursively: its referrers and cosign's `sha256-<hex>.sig`, `.att` and
+/// `.sbom` tags, and what is attached to those (a signature of an SBOM).
+pub const OCIREG_REFERRERS_ALL: u32 = 1;
+
+/// Chooses what copy, pull and push carry besides the image: nothing, or
+/// everything attached to it (`OCIREG_REFERRERS_NONE`, `OCIREG_REFERRERS_ALL`). To a registry,
+/// each attachment is pushed with its digest unchanged, listed for its
+/// subject by the referrers API or the `sha256-<hex>` fallback tag as the
+/// registry supports, cosign's attachments under their tags; in an OCI
+/// layout, stored where oras and regctl read them. The whole graph is read
+/// (bounded: 8 levels, 1000 attachments) before anything is written, so a
+/// broken source listing fails the call with nothing pushed. Clears the
+/// artifact types added with `ocireg_image_options_add_referrer_artifact_type`.
+///
+/// @param options the options.
+/// @param mode `OCIREG_REFERRERS_NONE` or `OCIREG_REFERRERS_ALL`.
+/// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for another number;
+///         or `OCIREG_ERR_NULL_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_image_options_set_referrers(
+    options: *mut ocireg_image_options,
+    mode: u32,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: NULL or live options.
+        let o = unsafe { mut_arg(options, "options") }?;
+        o.inner.referrers = match mode {
+            OCIREG_REFERRERS_NONE => ReferrersMode::None,
+            OCIREG_REFERRERS_ALL => ReferrersMode::All,
+            other => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("{other} is neither OCIREG_REFERRERS_NONE nor OCIREG_REFERRERS_ALL"),
+                )
+                .into());
+            }
+        };
+        Ok(())
+    })
+}
+
+/// Carries only the attachments of the image whose artifact type is one of
+/// those added (each with everything attached to it in turn). May be
+/// called many times; the first call replaces `OCIREG_REFERRERS_NONE` or
+/// `OCIREG_REFERRERS_ALL`.
+///
+/// @param options the options.
+/// @param artifact_type an artifact type, such as `application/spdx+json`
+///        (a referrer's `artifactType`, else its config's media type).
+/// @return `OCIREG_OK`, or an argument error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_image_options_add_referrer_artifact_type(
+    options: *mut ocireg_image_options,
+    artifact_type: *const c_char,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, t) = unsafe {
+            (
+                mut_arg(options, "options")?,
+                str_arg(artifact_type, "artifact_type")?,
+            )
+        };
+        match &mut o.inner.referrers {
+            ReferrersMode::ArtifactTypes(types) => types.push(t.to_string()),
+            other => *other = ReferrersMode::ArtifactTypes(vec![t.to_string()]),
+        }
         Ok(())
     })
 }
@@ -206,6 +319,10 @@ unsafe fn image_options(
                     p.blob_total,
                     p.done,
                     p.total,
+                    p.blobs,
+                    p.blobs_skipped,
+                    p.blobs_mounted,
+                    p.blobs_sent,
                 )
             }) == 0
         }

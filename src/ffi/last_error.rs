@@ -5,6 +5,7 @@ use std::ffi::{CString, c_char};
 use std::ptr;
 
 use super::guard::guard_value;
+use super::rate_limit::ocireg_rate_limit;
 use super::status::ocireg_status;
 use crate::error::Error;
 
@@ -15,6 +16,8 @@ struct LastError {
     registry_errors: Vec<RegistryErrorC>,
     http_status: u16,
     retry_after_ms: u64,
+    /// What the registry said about its rate limit on the failing response.
+    rate_limit: Option<ocireg_rate_limit>,
 }
 
 /// One entry of the registry's OCI error body, as C strings.
@@ -53,6 +56,7 @@ pub fn set_error(error: &Error) -> ocireg_status {
         retry_after_ms: error
             .retry_after()
             .map_or(0, |d| d.as_millis().min(u128::from(u64::MAX)) as u64),
+        rate_limit: error.rate_limit().map(ocireg_rate_limit::new),
     });
     status
 }
@@ -66,6 +70,7 @@ pub fn set_plain(status: ocireg_status, message: &str) -> ocireg_status {
         registry_errors: Vec::new(),
         http_status: 0,
         retry_after_ms: 0,
+        rate_limit: None,
     });
     status
 }
@@ -200,6 +205,68 @@ pub extern "C" fn ocireg_last_error_retry_after_ms() -> u64 {
     guard_value(0, || with_last(|e| e.retry_after_ms, 0))
 }
 
+/// A value of the last failing call's rate limit, `unknown` when it had none.
+fn rate_limit_value<T>(read: fn(&ocireg_rate_limit) -> T, unknown: T) -> T {
+    with_last(|e| e.rate_limit.as_ref().map(read), None).unwrap_or(unknown)
+}
+
+/// The `ratelimit-limit` count (requests allowed per window) the registry
+/// sent with the last failing call on this thread, typically a 429
+/// (`OCIREG_ERR_TOO_MANY_REQUESTS`). The same values as
+/// `ocireg_client_last_rate_limit` gives for that response.
+///
+/// @return the count; -1 when unknown (no error, or the response reported
+///         no rate limit).
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_rate_limit_limit() -> i64 {
+    guard_value(-1, || rate_limit_value(ocireg_rate_limit::limit_count, -1))
+}
+
+/// The window of the `ratelimit-limit` (`;w=`) of the last failing call on
+/// this thread, in seconds.
+///
+/// @return the seconds; -1 when unknown.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_rate_limit_limit_window_s() -> i64 {
+    guard_value(-1, || {
+        rate_limit_value(ocireg_rate_limit::limit_window_s, -1)
+    })
+}
+
+/// The `ratelimit-remaining` count (requests left in the window) of the
+/// last failing call on this thread.
+///
+/// @return the count (0 on a typical 429); -1 when unknown.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_rate_limit_remaining() -> i64 {
+    guard_value(-1, || {
+        rate_limit_value(ocireg_rate_limit::remaining_count, -1)
+    })
+}
+
+/// The window of the `ratelimit-remaining` (`;w=`) of the last failing call
+/// on this thread, in seconds.
+///
+/// @return the seconds; -1 when unknown.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_rate_limit_remaining_window_s() -> i64 {
+    guard_value(-1, || {
+        rate_limit_value(ocireg_rate_limit::remaining_window_s, -1)
+    })
+}
+
+/// The `docker-ratelimit-source` (what the registry counts against: an
+/// address or an account id) of the last failing call on this thread.
+///
+/// @return the source, or NULL when unknown. Valid like
+///         `ocireg_last_error_message`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ocireg_last_error_rate_limit_source() -> *const c_char {
+    guard_value(ptr::null(), || {
+        rate_limit_value(ocireg_rate_limit::source_ptr, ptr::null())
+    })
+}
+
 /// Forgets this thread's last error: afterwards the status is `OCIREG_OK`
 /// and the message empty.
 #[unsafe(no_mangle)]
@@ -211,4 +278,54 @@ pub extern "C" fn ocireg_last_error_clear() {
             }
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::transport::rate_limit::{RateLimit, RateQuota};
+
+    #[test]
+    fn a_429_leaves_its_rate_limit_and_a_plain_failure_forgets_it() {
+        let window = Some(Duration::from_secs(21600));
+        let error = Error::new(ErrorKind::TooManyRequests, "pull limit")
+            .with_http_status(429)
+            .with_retry_after(Some(Duration::from_secs(30)))
+            .with_rate_limit(RateLimit {
+                limit: Some(RateQuota { count: 100, window }),
+                remaining: Some(RateQuota {
+                    count: 0,
+                    window: None,
+                }),
+                source: Some("192.0.2.7".into()),
+            });
+        assert_eq!(
+            set_error(&error),
+            ocireg_status::OCIREG_ERR_TOO_MANY_REQUESTS
+        );
+        assert_eq!(ocireg_last_error_rate_limit_limit(), 100);
+        assert_eq!(ocireg_last_error_rate_limit_limit_window_s(), 21600);
+        assert_eq!(ocireg_last_error_rate_limit_remaining(), 0);
+        assert_eq!(ocireg_last_error_rate_limit_remaining_window_s(), -1);
+        assert_eq!(ocireg_last_error_retry_after_ms(), 30_000);
+        let source = ocireg_last_error_rate_limit_source();
+        assert!(!source.is_null());
+        // SAFETY: a non-NULL source is a C string valid until the next call.
+        assert_eq!(unsafe { CStr::from_ptr(source) }.to_str(), Ok("192.0.2.7"));
+
+        set_plain(ocireg_status::OCIREG_ERR_NULL_ARGUMENT, "argument");
+        assert_eq!(ocireg_last_error_rate_limit_limit(), -1);
+        assert_eq!(ocireg_last_error_rate_limit_remaining(), -1);
+        assert!(ocireg_last_error_rate_limit_source().is_null());
+
+        // An error without rate-limit headers has none either.
+        set_error(&Error::new(ErrorKind::TooManyRequests, "no headers"));
+        assert_eq!(ocireg_last_error_rate_limit_limit(), -1);
+        ocireg_last_error_clear();
+        assert_eq!(ocireg_last_error_rate_limit_remaining(), -1);
+    }
 }

@@ -60,8 +60,13 @@ fn destination(kind: u32, auth_file: Option<&str>) -> FfiResult<LoginDestination
 /// (`/run/containers/$UID/auth.json` without `XDG_RUNTIME_DIR`),
 /// `$XDG_CONFIG_HOME/containers/auth.json` (`~/.config/containers/auth.json`),
 /// `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`) and
-/// `~/.dockercfg`; the first file holding the registry wins. Clients made
-/// before the login may have cached the old answer: make a new client.
+/// `~/.dockercfg`; the first file holding the registry wins. Within a
+/// file: the registry's `credHelpers` program, then the `auths` keys
+/// scoped to the repository a request accesses (`host/ns/repo`,
+/// `host/ns`: the longest prefix by path components, exact keys only, as
+/// containers-auth.json(5) says), then the registry's own key, then the
+/// `credsStore` program. Clients made before the login may have cached the
+/// old answer: make a new client.
 ///
 /// @param client the client (its TLS, proxy and helper timeout are used).
 /// @param registry the registry, `host[:port]` (`docker.io` for Docker Hub).

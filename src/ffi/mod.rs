@@ -36,6 +36,9 @@ pub mod log;
 pub mod reference;
 
 pub mod options;
+pub mod options_certs_oauth2;
+
+pub mod registries_conf;
 
 pub mod client;
 
@@ -54,6 +57,8 @@ pub mod manifests;
 pub mod rate_limit;
 
 pub mod referrers;
+
+pub mod signatures;
 
 pub mod lists;
 

@@ -1,9 +1,10 @@
 //! `ocireg_options`: typed setters for everything a client can be told.
 
 use std::ffi::c_char;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::args::str_arg;
+use super::args::{opt_str_arg, str_arg};
 use super::guard::{guard, guard_value};
 use super::handle::{free_handle, into_handle, mut_arg};
 use super::status::ocireg_status;
@@ -11,7 +12,7 @@ use crate::client::MAX_CHUNK_SIZE;
 use crate::error::Result;
 use crate::options::{
     ClientOptions, MAX_CONCURRENCY, MAX_LIST_BYTES, MAX_LIST_ENTRIES, MAX_PAGE_SIZE, MAX_RESUMES,
-    MAX_RETRIES, check_proxy, check_range, check_readable_file, check_timeout,
+    MAX_RETRIES, RangedDownload, check_proxy, check_range, check_readable_file, check_timeout,
 };
 use crate::transport::auth::credentials::Credential;
 
@@ -179,6 +180,31 @@ pub unsafe extern "C" fn ocireg_options_set_auth_file(
         let (o, path) = unsafe { (mut_arg(options, "options")?, str_arg(value, "path")?) };
         check_readable_file("auth file", path.as_ref())?;
         o.inner.auth_file = Some(path.into());
+        Ok(())
+    })
+}
+
+/// Keeps bearer tokens in this token cache file too, so that the next
+/// process skips the token server while a token is good (the CLI uses
+/// `$XDG_CACHE_HOME/ocireg/tokens.json`). The file holds each token with
+/// its scope and refresh time, keyed by a one-way hash of the credential
+/// (never a password); it is created on first use, mode 0600 in a
+/// directory made 0700, written under a lock and replaced atomically; a
+/// corrupt file is ignored and replaced. Without this call tokens are
+/// kept in memory only, per client.
+///
+/// @param options the options.
+/// @param path the file's path, or NULL to keep tokens in memory only.
+/// @return `OCIREG_OK`, or the argument error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_options_set_token_cache(
+    options: *mut ocireg_options,
+    path: *const c_char,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, a C string or NULL.
+        let (o, path) = unsafe { (mut_arg(options, "options")?, opt_str_arg(path, "path")?) };
+        o.inner.token_cache = path.map(PathBuf::from);
         Ok(())
     })
 }
@@ -564,4 +590,30 @@ pub unsafe extern "C" fn ocireg_options_set_concurrency(
             Ok(())
         })
     }
+}
+
+/// Sets whether a pull fetches one large blob over several connections at
+/// once, as byte ranges written and hashed in order and verified before the
+/// blob takes its place.
+///
+/// @param options the options.
+/// @param value `"auto"` (the default: a blob of 64 MiB or more is split
+///        only when its first connection turns out slower than 64 MiB/s,
+///        as behind a per-connection bandwidth cap or over a long round
+///        trip), `"off"` (one connection per blob) or `"always"` (split
+///        every blob larger than one part, 1 to 8 MiB). A registry that
+///        ignores `Range` makes the download go on over one connection.
+/// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for another name, or
+///         the argument error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ocireg_options_set_ranged_download(
+    options: *mut ocireg_options,
+    value: *const c_char,
+) -> ocireg_status {
+    guard(|| {
+        // SAFETY: the header's conventions: live options, C strings.
+        let (o, mode) = unsafe { (mut_arg(options, "options")?, str_arg(value, "mode")?) };
+        o.inner.ranged_download = RangedDownload::parse(mode)?;
+        Ok(())
+    })
 }

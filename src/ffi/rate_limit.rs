@@ -25,12 +25,47 @@ pub struct ocireg_rate_limit {
 }
 
 impl ocireg_rate_limit {
-    fn boxed(rate_limit: RateLimit) -> *mut ocireg_rate_limit {
-        into_handle(ocireg_rate_limit {
+    /// The rate limit, with its source as a C string.
+    pub(super) fn new(rate_limit: &RateLimit) -> ocireg_rate_limit {
+        ocireg_rate_limit {
             limit: rate_limit.limit,
             remaining: rate_limit.remaining,
             source: rate_limit.source.as_deref().map(c_string),
-        })
+        }
+    }
+
+    fn boxed(rate_limit: RateLimit) -> *mut ocireg_rate_limit {
+        into_handle(ocireg_rate_limit::new(&rate_limit))
+    }
+
+    /// A value as C sees it: -1 when unknown (or too large for `int64_t`).
+    fn c_value(value: Option<u64>) -> i64 {
+        value.and_then(|v| i64::try_from(v).ok()).unwrap_or(-1)
+    }
+
+    /// `ratelimit-limit`'s count, -1 when unknown.
+    pub(super) fn limit_count(&self) -> i64 {
+        Self::c_value(self.limit.map(|q| q.count))
+    }
+
+    /// `ratelimit-limit`'s window in seconds, -1 when unknown.
+    pub(super) fn limit_window_s(&self) -> i64 {
+        Self::c_value(self.limit.and_then(|q| q.window).map(|w| w.as_secs()))
+    }
+
+    /// `ratelimit-remaining`'s count, -1 when unknown.
+    pub(super) fn remaining_count(&self) -> i64 {
+        Self::c_value(self.remaining.map(|q| q.count))
+    }
+
+    /// `ratelimit-remaining`'s window in seconds, -1 when unknown.
+    pub(super) fn remaining_window_s(&self) -> i64 {
+        Self::c_value(self.remaining.and_then(|q| q.window).map(|w| w.as_secs()))
+    }
+
+    /// `docker-ratelimit-source`, NULL when unknown.
+    pub(super) fn source_ptr(&self) -> *const c_char {
+        self.source.as_ref().map_or(ptr::null(), |s| s.as_ptr())
     }
 }
 
@@ -138,17 +173,11 @@ pub unsafe extern "C" fn ocireg_client_last_rate_limit(
 ///
 /// # Safety
 /// `rate_limit` is NULL or a live handle.
-unsafe fn value(
-    rate_limit: *const ocireg_rate_limit,
-    read: fn(&ocireg_rate_limit) -> Option<u64>,
-) -> i64 {
+unsafe fn value(rate_limit: *const ocireg_rate_limit, read: fn(&ocireg_rate_limit) -> i64) -> i64 {
     guard_value(-1, || {
         // SAFETY: forwarded from the caller's promise.
         let rate_limit = unsafe { get(rate_limit) };
-        rate_limit
-            .and_then(read)
-            .and_then(|v| i64::try_from(v).ok())
-            .unwrap_or(-1)
+        rate_limit.map_or(-1, read)
     })
 }
 
@@ -159,7 +188,7 @@ unsafe fn value(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_rate_limit_limit(rate_limit: *const ocireg_rate_limit) -> i64 {
     // SAFETY: the header's conventions: NULL or a live handle.
-    unsafe { value(rate_limit, |r| r.limit.map(|q| q.count)) }
+    unsafe { value(rate_limit, ocireg_rate_limit::limit_count) }
 }
 
 /// The window of `ratelimit-limit` (`;w=`), in seconds.
@@ -171,11 +200,7 @@ pub unsafe extern "C" fn ocireg_rate_limit_limit_window_s(
     rate_limit: *const ocireg_rate_limit,
 ) -> i64 {
     // SAFETY: the header's conventions: NULL or a live handle.
-    unsafe {
-        value(rate_limit, |r| {
-            r.limit.and_then(|q| q.window).map(|w| w.as_secs())
-        })
-    }
+    unsafe { value(rate_limit, ocireg_rate_limit::limit_window_s) }
 }
 
 /// `ratelimit-remaining`: the requests left in the current window.
@@ -185,7 +210,7 @@ pub unsafe extern "C" fn ocireg_rate_limit_limit_window_s(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_rate_limit_remaining(rate_limit: *const ocireg_rate_limit) -> i64 {
     // SAFETY: the header's conventions: NULL or a live handle.
-    unsafe { value(rate_limit, |r| r.remaining.map(|q| q.count)) }
+    unsafe { value(rate_limit, ocireg_rate_limit::remaining_count) }
 }
 
 /// The window of `ratelimit-remaining` (`;w=`), in seconds.
@@ -197,11 +222,7 @@ pub unsafe extern "C" fn ocireg_rate_limit_remaining_window_s(
     rate_limit: *const ocireg_rate_limit,
 ) -> i64 {
     // SAFETY: the header's conventions: NULL or a live handle.
-    unsafe {
-        value(rate_limit, |r| {
-            r.remaining.and_then(|q| q.window).map(|w| w.as_secs())
-        })
-    }
+    unsafe { value(rate_limit, ocireg_rate_limit::remaining_window_s) }
 }
 
 /// `docker-ratelimit-source`: what the registry counts against (an address
@@ -216,9 +237,7 @@ pub unsafe extern "C" fn ocireg_rate_limit_source(
     guard_value(ptr::null(), || {
         // SAFETY: the header's conventions: NULL or a live handle.
         let rate_limit = unsafe { get(rate_limit) };
-        rate_limit
-            .and_then(|r| r.source.as_ref())
-            .map_or(ptr::null(), |s| s.as_ptr())
+        rate_limit.map_or(ptr::null(), ocireg_rate_limit::source_ptr)
     })
 }
 

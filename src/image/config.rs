@@ -35,12 +35,25 @@ impl Client {
         platform: &Platform,
     ) -> Result<Manifest> {
         let manifest = self.get_manifest(reference).await?;
+        self.image_manifest_of(reference, manifest, platform).await
+    }
+
+    /// The image of `manifest` (fetched for `reference`) for `platform`:
+    /// itself, or the entry of the index chosen by platform, fetched from
+    /// the endpoint that served the index.
+    pub(crate) async fn image_manifest_of(
+        &self,
+        reference: &Reference,
+        manifest: Manifest,
+        platform: &Platform,
+    ) -> Result<Manifest> {
         if !media_type::is_index(&manifest.media_type) {
             return Ok(manifest);
         }
+        let source = manifest.source.clone().unwrap_or_else(|| reference.clone());
         choose_image(&manifest, platform, &|digest, _| {
-            let child = reference.with_digest(digest);
-            async move { self.get_manifest(&child).await }
+            let child = source.with_digest(digest);
+            async move { self.get_manifest_direct(&child).await }
         })
         .await
         .map_err(|e| e.context(reference))
@@ -76,7 +89,9 @@ impl Client {
             ));
         }
         let digest = Digest::parse(&config.digest).map_err(|e| e.context("config descriptor"))?;
-        let mut reader = self.get_blob(reference, &digest).await?;
+        // From the endpoint that served the manifest.
+        let source = manifest.source.as_ref().unwrap_or(reference);
+        let mut reader = self.get_blob_direct(source, &digest).await?;
         reader.expect_size(config.size)?;
         let mut bytes = BytesMut::with_capacity(config.size as usize);
         while let Some(chunk) = reader.chunk().await? {

@@ -124,7 +124,7 @@ impl Client {
     /// sets `update.annotations`, pushes the result to `target` and returns
     /// its digest.
     pub async fn update_index(&self, target: &Reference, update: &IndexUpdate) -> Result<Digest> {
-        let manifest = self.get_manifest(target).await?;
+        let manifest = self.get_manifest_direct(target).await?;
         if !media_type::is_index(&manifest.media_type) {
             return Err(invalid(format!("{target} is not an index")));
         }
@@ -170,7 +170,7 @@ impl Client {
                 target.repository()
             )));
         }
-        let manifest = self.get_manifest(source).await?;
+        let manifest = self.get_manifest_direct(source).await?;
         let platform = if media_type::is_index(&manifest.media_type) {
             None
         } else {

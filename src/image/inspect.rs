@@ -93,11 +93,12 @@ impl Client {
     ) -> Result<ImageInfo> {
         let top = self.get_manifest(reference).await?;
         let manifest = if crate::media_type::is_index(&top.media_type) {
-            self.image_manifest(
-                &reference.with_digest(top.digest.clone()),
-                &options.platform(),
-            )
-            .await?
+            let source = top.source.clone().unwrap_or_else(|| reference.clone());
+            let index = self
+                .get_manifest_direct(&source.with_digest(top.digest.clone()))
+                .await?;
+            self.image_manifest_of(reference, index, &options.platform())
+                .await?
         } else {
             top.clone()
         };

@@ -3,6 +3,7 @@
 use super::platform::Platform;
 use super::progress::ProgressFn;
 use std::future::Future;
+use std::path::PathBuf;
 
 use crate::cancel::CancelToken;
 use crate::error::Result;
@@ -27,6 +28,32 @@ pub struct ImageOptions {
     /// Stops the operation (all its transfers, removing temporary files)
     /// with `CANCELLED` once cancelled.
     pub cancel: Option<CancelToken>,
+    /// What copy, pull and push carry besides the image: its referrers and
+    /// cosign tag attachments, recursively (default: nothing).
+    pub referrers: ReferrersMode,
+    /// A directory (created, mode 0700, when missing) where push records
+    /// each blob's upload session (its location and the bytes the registry
+    /// holds), so that a push killed or failed midway continues the next
+    /// time from what the registry kept; blobs then go up in chunks
+    /// (`ClientOptions::upload_chunk_size`). `None` (the default): nothing
+    /// is recorded. Pulls into a layout continue partial blobs without it.
+    pub resume_dir: Option<PathBuf>,
+}
+
+/// Which of the manifests attached to an image (its referrers, and cosign's
+/// `sha256-<hex>.sig`, `.att` and `.sbom` tags) copy, pull and push carry
+/// with it. Attachments of attachments (a signature of an SBOM) come along
+/// with what they are attached to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ReferrersMode {
+    /// The image only (the default).
+    #[default]
+    None,
+    /// Everything attached, recursively.
+    All,
+    /// The image's attachments whose artifact type is one of these, each
+    /// with everything attached to it in turn.
+    ArtifactTypes(Vec<String>),
 }
 
 impl ImageOptions {

@@ -235,9 +235,12 @@ impl Client {
     /// Plans moving `reference` out of its registry.
     pub(crate) async fn plan(&self, reference: &Reference, options: &ImageOptions) -> Result<Plan> {
         let top = self.get_manifest(reference).await?;
+        // Everything else comes from the endpoint that served the top
+        // manifest (a mirror, with a registries.conf), as in containers/image.
+        let source = top.source.clone().unwrap_or_else(|| reference.clone());
         Plan::build(top, options, |digest, _| {
-            let child = reference.with_digest(digest);
-            async move { self.get_manifest(&child).await }
+            let child = source.with_digest(digest);
+            async move { self.get_manifest_direct(&child).await }
         })
         .await
     }

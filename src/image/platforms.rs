@@ -83,9 +83,10 @@ impl Client {
         if !media_type::is_index(&top.media_type) {
             return Ok(vec![self.platform_of_image(reference, top).await?]);
         }
+        let source = top.source.clone().unwrap_or_else(|| reference.clone());
         let entries = image_entries(&top, &|digest, _| {
-            let child = reference.with_digest(digest);
-            async move { self.get_manifest(&child).await }
+            let child = source.with_digest(digest);
+            async move { self.get_manifest_direct(&child).await }
         })
         .await
         .map_err(|e| e.context(reference))?;

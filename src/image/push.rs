@@ -7,7 +7,9 @@ use super::concurrent::run_all;
 use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
-use super::progress::Tracker;
+use super::progress::{BlobOutcome, Tracker};
+use super::referrer_graph::GraphSource;
+use super::resume::{UploadRecords, push_blob_resumable};
 use super::stream::{file_body, send_blob};
 use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
@@ -21,8 +23,9 @@ impl Client {
     /// Pushes the image of the layout at `dir` (`options.layout_name`, or
     /// its only image) to `reference` (its tag, or by digest). Blobs the
     /// registry has are skipped, blobs in `options.mount_from` repositories
-    /// are mounted, manifests go children first. Returns the digest of
-    /// what was tagged.
+    /// are mounted, manifests go children first. With `options.referrers`,
+    /// what the layout holds attached to the image follows it. Returns the
+    /// digest of what was tagged.
     pub async fn push(
         &self,
         dir: &Path,
@@ -40,6 +43,20 @@ impl Client {
                 &top_desc.media_type,
             ))
             .await?;
+        self.push_from_layout(&layout, top, reference, options)
+            .await
+    }
+
+    /// Pushes `top` (a manifest of the layout) and everything it names
+    /// from `layout` to `reference`: the body of [`Client::push`] once the
+    /// image is found, also used for the attachments a push carries.
+    pub(super) async fn push_from_layout(
+        &self,
+        layout: &OciLayout,
+        top: Manifest,
+        reference: &Reference,
+        options: &ImageOptions,
+    ) -> Result<Digest> {
         let plan = Plan::build(top, options, |digest, media_type| {
             let layout = layout.clone();
             async move {
@@ -48,26 +65,44 @@ impl Client {
                     bytes,
                     media_type,
                     digest,
+                    source: None,
                 })
             }
         })
         .await?;
+        let source = GraphSource::layout(layout, &options.referrers).await?;
+        let graph = self.referrer_graph(&source, &plan, options).await?;
         let tracker = Tracker::new(options.progress.clone());
-        tracker.add_total(plan.blob_bytes());
+        tracker.add_blobs(plan.blobs.len() as u64, plan.blob_bytes());
         let (client, target, source) = (self.clone(), reference.clone(), layout.clone());
         let mounts = options.mount_from.clone();
+        let records = match &options.resume_dir {
+            Some(dir) => Some(UploadRecords::open(dir)?),
+            None => None,
+        };
         run_all(
             plan.blobs.clone(),
             self.options().concurrency,
             options.cancel.as_ref(),
             move |blob| {
                 let (client, target, layout) = (client.clone(), target.clone(), source.clone());
-                let (tracker, mounts) = (tracker.clone(), mounts.clone());
-                async move { push_blob(&client, &layout, &target, &blob, &mounts, tracker).await }
+                let (tracker, mounts, records) = (tracker.clone(), mounts.clone(), records.clone());
+                async move {
+                    match records {
+                        Some(records) => {
+                            let to = (&target, mounts.as_slice());
+                            push_blob_resumable(&client, &layout, to, &blob, &records, &tracker)
+                                .await
+                        }
+                        None => push_blob(&client, &layout, &target, &blob, &mounts, tracker).await,
+                    }
+                }
             },
         )
         .await?;
-        options.step(self.push_manifests(reference, &plan)).await
+        let digest = options.step(self.push_manifests(reference, &plan)).await?;
+        self.push_graph(&graph, layout, reference, options).await?;
+        Ok(digest)
     }
 
     /// Pushes the plan's child manifests by digest, then the top one under
@@ -93,20 +128,21 @@ impl Client {
             .await
     }
 
-    /// Makes sure `target` has `blob`: already there, mounted from one of
-    /// `mounts`, or `None` when it must be uploaded.
+    /// Makes sure `target` has `blob`: `Skipped` when it is already there,
+    /// `Mounted` when mounted from one of `mounts`, `None` when it must be
+    /// uploaded.
     pub(crate) async fn blob_present_or_mounted(
         &self,
         target: &Reference,
         blob: &BlobRef,
         mounts: &[String],
-    ) -> Result<bool> {
-        if self.blob_exists(target, &blob.digest).await? {
-            return Ok(true);
+    ) -> Result<Option<BlobOutcome>> {
+        if self.blob_exists_direct(target, &blob.digest).await? {
+            return Ok(Some(BlobOutcome::Skipped));
         }
         for from in mounts.iter().filter(|m| m.as_str() != target.repository()) {
             match self.mount_blob(target, &blob.digest, from).await {
-                Ok(MountResult::Mounted) => return Ok(true),
+                Ok(MountResult::Mounted) => return Ok(Some(BlobOutcome::Mounted)),
                 // Best effort: an unused session expires on the registry anyway.
                 Ok(MountResult::Upload(mut writer)) => {
                     let _ = writer.cancel().await;
@@ -119,7 +155,7 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
-        Ok(false)
+        Ok(None)
     }
 }
 
@@ -161,5 +197,6 @@ async fn read_manifest(layout: &OciLayout, digest: &str, media_type: &str) -> Re
         bytes,
         media_type: media_type.to_string(),
         digest,
+        source: None,
     })
 }

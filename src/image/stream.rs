@@ -9,7 +9,7 @@ use futures_util::{Stream, stream};
 use tokio::io::AsyncReadExt;
 
 use super::plan::BlobRef;
-use super::progress::Tracker;
+use super::progress::{BlobOutcome, Tracker};
 use std::future::Future;
 
 use crate::client::Client;
@@ -38,7 +38,8 @@ impl AttemptProgress {
         }
     }
 
-    fn advance(&self, n: u64) {
+    /// Reports `n` more bytes of the blob.
+    pub fn advance(&self, n: u64) {
         let done = self.sent.fetch_add(n, Ordering::Relaxed) + n;
         self.tracker
             .advance(&self.blob.digest, n, done, self.blob.size);
@@ -78,8 +79,8 @@ where
     Fut: Future<Output = Result<S>>,
     S: Stream<Item = Result<Bytes>> + Send + 'static,
 {
-    if client.blob_present_or_mounted(target, blob, mounts).await? {
-        tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
+    if let Some(outcome) = client.blob_present_or_mounted(target, blob, mounts).await? {
+        tracker.finish(&blob.digest, blob.size, blob.size, outcome);
         return Ok(());
     }
     let mut last: Option<AttemptProgress> = None;
@@ -102,6 +103,7 @@ where
     if let Some(progress) = last {
         progress.complete();
     }
+    tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
     Ok(())
 }
 

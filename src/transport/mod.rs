@@ -8,9 +8,11 @@
 
 pub mod auth;
 pub(crate) mod body;
+pub(crate) mod certs_d;
 mod dates;
 pub mod error_map;
 pub mod headers;
+pub(crate) mod pools;
 pub mod rate_limit;
 pub mod registry_state;
 pub mod request;
@@ -29,34 +31,48 @@ use self::auth::challenge::parse_challenges;
 use self::auth::credentials::CredentialStore;
 use self::auth::token::TokenCache;
 use self::error_map::error_from_response;
+use self::pools::{Pools, Senders};
 use self::rate_limit::RateLimit;
 use self::registry_state::{AuthMode, RegistryState};
-use self::sender::{Redirects, Retries, Sender};
+use self::sender::{Retries, Sender};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::ClientOptions;
+use crate::registries_conf::RegistriesConf;
 use crate::registry::api_host;
 
 /// The HTTP layer shared by everything a client does: authentication
 /// (challenges, credentials, tokens) wrapped around a retrying sender.
 pub struct Transport {
-    /// Sends registry requests.
-    registry: Sender,
-    /// Sends token requests: the same configuration, but redirects never
-    /// leave the realm's origin ([`Redirects::WithinOrigin`]).
-    token_server: Sender,
+    /// The senders (connection pools) per TLS configuration.
+    pools: Pools,
     options: ClientOptions,
     credentials: CredentialStore,
     tokens: TokenCache,
     registries: Mutex<HashMap<String, Arc<RegistryState>>>,
+    /// The registries.conf the options asked for, loaded once.
+    registries_conf: Option<Arc<RegistriesConf>>,
 }
 
 impl Transport {
     /// Builds the transport (connection pool, TLS, proxy) for `options`.
-    pub fn new(options: ClientOptions) -> Result<Transport> {
+    /// With a registries.conf, its `insecure` endpoints join the options'
+    /// insecure registries.
+    pub fn new(mut options: ClientOptions) -> Result<Transport> {
         options.validate()?;
-        let tls = tls::client_config(&options)?;
-        let registry = Sender::new(&options, tls.clone(), Redirects::Registry)?;
-        let token_server = Sender::new(&options, tls, Redirects::WithinOrigin)?;
+        let registries_conf = match &options.registries_conf {
+            Some(paths) => Some(Arc::new(paths.load()?)),
+            None => None,
+        };
+        if let Some(conf) = &registries_conf {
+            for host in conf.insecure_hosts() {
+                for name in [api_host(&host).to_string(), host] {
+                    if !options.insecure_registries.contains(&name) {
+                        options.insecure_registries.push(name);
+                    }
+                }
+            }
+        }
+        let pools = Pools::new(&options)?;
         let credentials = CredentialStore::new(
             options.credentials.clone(),
             options.auth_file.clone(),
@@ -64,14 +80,37 @@ impl Transport {
             crate::options::timeout_limit(options.credential_helper_timeout)
                 .unwrap_or(Duration::MAX),
         );
+        let tokens = TokenCache::with_oauth2(auth::oauth2::OAuth2Options::from_client(&options))
+            .with_file(options.token_cache.clone());
         Ok(Transport {
-            registry,
-            token_server,
+            pools,
             options,
             credentials,
-            tokens: TokenCache::new(),
+            tokens,
             registries: Mutex::new(HashMap::new()),
+            registries_conf,
         })
+    }
+
+    /// The registries.conf this transport follows, if the options asked for one.
+    pub fn registries_conf(&self) -> Option<&Arc<RegistriesConf>> {
+        self.registries_conf.as_ref()
+    }
+
+    /// Refuses, before anything is sent, a request that registries.conf
+    /// blocks (`DENIED`, naming the file).
+    pub(crate) fn check_allowed(&self, registry: &str, scopes: &[String]) -> Result<()> {
+        match &self.registries_conf {
+            Some(conf) => conf.check_request_allowed(registry, scopes),
+            None => Ok(()),
+        }
+    }
+
+    /// The sender for lookaside signature servers: the client's TLS, proxy,
+    /// timeouts and retries, but no authentication and no redirect off the
+    /// first URL's origin.
+    pub fn lookaside_sender(&self) -> &Sender {
+        self.pools.lookaside()
     }
 
     /// The options this transport was built with.
@@ -80,7 +119,8 @@ impl Transport {
     }
 
     /// The base URL of `registry` (`https://host/` or, for insecure
-    /// registries that do not speak TLS, `http://host/`), pinging it once.
+    /// registries that do not speak TLS, `http://host/`), pinging it when no
+    /// request has reached it yet.
     pub async fn base_url(&self, registry: &str) -> Result<Url> {
         let state = self.state(registry);
         state
@@ -94,6 +134,7 @@ impl Transport {
     /// On first contact the ping that finds the scheme is that ping.
     pub async fn ping(&self, registry: &str) -> Result<()> {
         let registry = api_host(registry);
+        self.check_allowed(registry, &[])?;
         let state = self.state(registry);
         match state.base.get() {
             Some(base) => self.ping_at(registry, base, &state, true).await,
@@ -109,6 +150,16 @@ impl Transport {
     /// The rate limit `registry` reported last, if it ever did.
     pub fn last_rate_limit(&self, registry: &str) -> Option<RateLimit> {
         self.state(api_host(registry)).rate_limit()
+    }
+
+    /// The senders for `registry` (its `certs.d` directory's TLS
+    /// configuration, or the client's), chosen at its first request.
+    async fn senders(&self, registry: &str, state: &RegistryState) -> Result<Arc<Senders>> {
+        state
+            .senders
+            .get_or_try_init(|| async { self.pools.for_registry(&self.options, registry) })
+            .await
+            .cloned()
     }
 
     fn state(&self, registry: &str) -> Arc<RegistryState> {
@@ -158,7 +209,8 @@ impl Transport {
             statuses: true,
             connection_errors: retry_connection,
         };
-        let response = self
+        let senders = self.senders(registry, state).await?;
+        let response = senders
             .registry
             .send(&what, retries, true, |http| Ok(http.get(url.clone())))
             .await?;
@@ -194,7 +246,7 @@ impl Transport {
     }
 }
 
-fn registry_url(scheme: &str, registry: &str) -> Result<Url> {
+pub(crate) fn registry_url(scheme: &str, registry: &str) -> Result<Url> {
     Url::parse(&format!("{scheme}://{registry}/")).map_err(|e| {
         Error::new(
             ErrorKind::InvalidReference,
@@ -203,7 +255,7 @@ fn registry_url(scheme: &str, registry: &str) -> Result<Url> {
     })
 }
 
-fn is_transport_failure(e: &Error) -> bool {
+pub(crate) fn is_transport_failure(e: &Error) -> bool {
     matches!(
         e.kind(),
         ErrorKind::Network | ErrorKind::Tls | ErrorKind::Protocol

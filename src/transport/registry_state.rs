@@ -1,5 +1,5 @@
-//! What the transport learns about each registry once and remembers: the
-//! base URL (scheme), how it wants to be authenticated and the rate limit
+//! What the transport learns about each registry once and remembers: its
+//! connection pool, the base URL (scheme), how it wants to be authenticated and the rate limit
 //! its last manifest response reported.
 
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -8,6 +8,7 @@ use reqwest::Url;
 use tokio::sync::OnceCell;
 
 use super::auth::challenge::Challenge;
+use super::pools::Senders;
 use super::rate_limit::RateLimit;
 
 /// How a registry wants requests authenticated.
@@ -47,14 +48,25 @@ impl AuthMode {
 }
 
 /// The remembered facts of one registry.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RegistryState {
+    /// The senders of its TLS configuration (see `pools.rs`).
+    pub senders: OnceCell<std::sync::Arc<Senders>>,
     /// `https://host[:port]/` or `http://...`, found by the first ping.
     pub base: OnceCell<Url>,
     /// The authentication the registry asked for last.
     pub auth: RwLock<AuthMode>,
     /// The rate limit of the last manifest response (or 429) that reported one.
     rate_limit: Mutex<Option<RateLimit>>,
+}
+
+impl std::fmt::Debug for RegistryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryState")
+            .field("base", &self.base)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RegistryState {

@@ -31,6 +31,9 @@ pub enum Redirects {
     /// re-sends on 307 and 308 wherever they point), so any other redirect
     /// fails the request before anything is sent to the new location.
     WithinOrigin,
+    /// Lookaside signature reads: like [`Redirects::WithinOrigin`], so that
+    /// a signature server cannot send the client to another origin.
+    LookasideWithinOrigin,
 }
 
 /// Which failures a request is retried after.
@@ -72,7 +75,14 @@ impl Sender {
     ) -> Result<Sender> {
         let policy = match redirects {
             Redirects::Registry => registry_redirects(),
-            Redirects::WithinOrigin => redirects_within_origin(),
+            Redirects::WithinOrigin => redirects_within_origin(
+                "the token server redirected to another origin (scheme, host or port); \
+                 ocireg does not send credentials there",
+            ),
+            Redirects::LookasideWithinOrigin => redirects_within_origin(
+                "the lookaside signature server redirected to another origin (scheme, host or \
+                 port); ocireg reads signatures only from the configured origin",
+            ),
         };
         Ok(Sender {
             http: build_client(options, tls, policy)?,
@@ -213,17 +223,14 @@ fn build_client(
 }
 
 /// [`Redirects::WithinOrigin`].
-fn redirects_within_origin() -> redirect::Policy {
-    redirect::Policy::custom(|attempt| {
+fn redirects_within_origin(refusal: &'static str) -> redirect::Policy {
+    redirect::Policy::custom(move |attempt| {
         let same_origin = attempt
             .previous()
             .first()
             .is_some_and(|first| first.origin() == attempt.url().origin());
         if !same_origin {
-            attempt.error(
-                "the token server redirected to another origin (scheme, host or port); \
-                 ocireg does not send credentials there",
-            )
+            attempt.error(refusal)
         } else if attempt.previous().len() > MAX_REDIRECTS {
             attempt.error("too many redirects")
         } else {

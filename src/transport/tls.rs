@@ -1,6 +1,7 @@
-//! The TLS configuration: system roots plus the caller's CA files, an
-//! optional client certificate, and certificate checks skipped only for the
-//! hosts the caller marked insecure.
+//! The TLS configuration: system roots plus the CA files of a
+//! [`TlsMaterial`] (the caller's, and a `certs.d` directory's), an optional
+//! client certificate, and certificate checks skipped only for the hosts
+//! the caller marked insecure.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -13,13 +14,19 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use super::certs_d::TlsMaterial;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{ClientOptions, host_part};
 
-/// Builds the rustls client configuration for `options`.
-pub fn client_config(options: &ClientOptions) -> Result<rustls::ClientConfig> {
+/// Builds the rustls client configuration for `options` with `material`.
+/// A file that cannot be read or holds no PEM certificate (or key) fails
+/// with `Tls`, naming the file.
+pub fn client_config(
+    options: &ClientOptions,
+    material: &TlsMaterial,
+) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = Arc::new(root_store(options)?);
+    let roots = Arc::new(root_store(material)?);
     let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
         .build()
         .map_err(|e| {
@@ -42,7 +49,7 @@ pub fn client_config(options: &ClientOptions) -> Result<rustls::ClientConfig> {
         .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS protocol versions: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    let mut config = match &options.client_cert {
+    let mut config = match &material.client_cert {
         None => builder.with_no_client_auth(),
         Some((cert, key)) => {
             let chain = load_certs(cert)?;
@@ -61,12 +68,12 @@ pub fn client_config(options: &ClientOptions) -> Result<rustls::ClientConfig> {
     Ok(config)
 }
 
-fn root_store(options: &ClientOptions) -> Result<RootCertStore> {
+fn root_store(material: &TlsMaterial) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     // Unreadable system certificates are skipped, as every TLS stack does.
     let system = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(system.certs);
-    for file in &options.ca_files {
+    for file in &material.ca_files {
         for cert in load_certs(file)? {
             roots.add(cert).map_err(|e| {
                 Error::new(

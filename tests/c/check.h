@@ -161,5 +161,7 @@ extern const struct test artifacts_tests[];
 extern const struct test request_tests[];
 extern const struct test referrers_tests[];
 extern const struct test login_search_tests[];
+extern const struct test registries_conf_tests[];
+extern const struct test signatures_tests[];
 
 #endif

@@ -19,8 +19,12 @@
 static int on_write(void *u, const uint8_t *d, size_t n) { (void)u; (void)d; (void)n; return 0; }
 static int on_read(void *u, uint8_t *b, size_t c, size_t *n) { (void)u; (void)b; (void)c; *n = 0; return 0; }
 static int on_progress(void *u, uint64_t d, uint64_t t) { (void)u; (void)d; (void)t; return 0; }
-static int on_image(void *u, const char *dg, uint64_t bd, uint64_t bt, uint64_t d, uint64_t t)
-{ (void)u; (void)dg; (void)bd; (void)bt; (void)d; (void)t; return 0; }
+static int on_image(void *u, const char *dg, uint64_t bd, uint64_t bt, uint64_t d, uint64_t t,
+                    uint64_t b, uint64_t bs, uint64_t bm, uint64_t bn)
+{
+    (void)u; (void)dg; (void)bd; (void)bt; (void)d; (void)t; (void)b; (void)bs; (void)bm; (void)bn;
+    return 0;
+}
 
 int main(void)
 {

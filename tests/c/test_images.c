@@ -13,17 +13,35 @@ static char sentinel_object;
 #define SENTINEL ((void *)&sentinel_object)
 #define CHECK_NULL(call) CHECK_STATUS(call, OCIREG_ERR_NULL_ARGUMENT)
 
-struct image_progress { int calls, abort; uint64_t done, total; };
+struct image_progress {
+    int calls, abort;
+    uint64_t done, total, blobs, skipped, mounted, sent;
+};
 
 static int image_progress_cb(void *userdata, const char *digest, uint64_t blob_done,
-                             uint64_t blob_total, uint64_t done, uint64_t total)
+                             uint64_t blob_total, uint64_t done, uint64_t total,
+                             uint64_t blobs, uint64_t skipped, uint64_t mounted, uint64_t sent)
 {
     struct image_progress *p = (struct image_progress *)userdata;
     p->calls++;
     p->done = done;
     p->total = total;
+    /* The counts never go back and never pass the number of blobs. */
+    if (skipped < p->skipped || mounted < p->mounted || sent < p->sent ||
+        skipped + mounted + sent > blobs)
+        return 1;
+    p->blobs = blobs;
+    p->skipped = skipped;
+    p->mounted = mounted;
+    p->sent = sent;
     if (!digest || strncmp(digest, "sha256:", 7) != 0 || blob_done > blob_total) return 1;
     return p->abort;
+}
+
+/* Forgets what `p` saw, for the next operation. */
+static void progress_reset(struct image_progress *p)
+{
+    memset(p, 0, sizeof *p);
 }
 
 static int exists(const char *path)
@@ -58,6 +76,10 @@ static void test_image_options(void)
     CHECK_OK(ocireg_image_options_set_all_platforms(o, 0));
     CHECK_OK(ocireg_image_options_set_layout_name(o, "app:v1"));
     CHECK_OK(ocireg_image_options_add_mount_from(o, "other/repo"));
+    CHECK_OK(ocireg_image_options_set_resume_dir(o, "/tmp/ocireg-c-resume"));
+    CHECK_NULL(ocireg_image_options_set_resume_dir(NULL, "/tmp/x"));
+    CHECK_NULL(ocireg_image_options_set_resume_dir(o, NULL));
+    CHECK_STATUS(ocireg_image_options_set_resume_dir(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
     CHECK_OK(ocireg_image_options_set_progress(o, image_progress_cb, NULL));
     CHECK_OK(ocireg_image_options_set_progress(o, NULL, NULL));
     CHECK_NULL(ocireg_image_options_set_platform(NULL, "linux/amd64"));
@@ -115,12 +137,13 @@ static void test_image_null_args(void)
 static void image_round_trip(ocireg_client *c, const struct reg *reg, const char *dir)
 {
     ocireg_image_options *o = ocireg_image_options_new();
-    struct image_progress p = {0, 0, 0, 0};
+    struct image_progress p;
     struct image img;
     ocireg_content *cfg = NULL;
     char repo[256], ref[512], target[512], layout[600], path[700], *dg = NULL, *json = NULL;
     const uint8_t *bytes;
     size_t len = 0;
+    progress_reset(&p);
     repo_ref(repo, sizeof repo, reg, "ctest/images");
     push_image(c, repo, "src", 30, &img);
     snprintf(ref, sizeof ref, "%s:src", repo);
@@ -140,21 +163,42 @@ static void image_round_trip(ocireg_client *c, const struct reg *reg, const char
     CHECK_STREQ(dg, img.manifest);
     ocireg_string_free(dg);
     CHECK(p.calls > 0 && p.done == p.total);
+    /* A fresh layout: every blob (the config and the layers) downloaded. */
+    CHECK(p.blobs >= 2 && p.sent == p.blobs && p.skipped == 0 && p.mounted == 0);
     snprintf(path, sizeof path, "%.600s/index.json", layout);
     CHECK(exists(path));
+    /* The same pull again: every blob is in the layout already. */
+    progress_reset(&p);
+    CHECK_OK(ocireg_client_image_pull(c, ref, layout, o, NULL, &dg));
+    ocireg_string_free(dg);
+    CHECK(p.blobs >= 2 && p.skipped == p.blobs && p.sent == 0 && p.done == p.total);
+    /* Pushed back to the repository that has every blob: all skipped. */
+    progress_reset(&p);
     snprintf(target, sizeof target, "%s:pushed", repo);
     CHECK_OK(ocireg_client_image_push(c, layout, target, o, NULL, &dg));
     CHECK_STREQ(dg, img.manifest);
     ocireg_string_free(dg);
-    repo_ref(target, sizeof target, reg, "ctest/images-copy:copied");
-    CHECK_OK(ocireg_client_image_copy(c, ref, target, NULL, NULL, &dg));
+    CHECK(p.blobs >= 2 && p.skipped == p.blobs && p.sent == 0 && p.mounted == 0);
+    /* Copied to another repository of the same registry: mounted, where
+     * the registry lets this client read the source (the token registry
+     * may answer a mount with an upload session instead: then sent). */
+    progress_reset(&p);
+    /* A repository of this process alone: a pass before this one (run.sh
+     * runs the suite three times) may have left blobs in a shared one. */
+    snprintf(path, sizeof path, "ctest/images-copy-%ld:copied", (long)getpid());
+    repo_ref(target, sizeof target, reg, path);
+    CHECK_OK(ocireg_client_image_copy(c, ref, target, o, NULL, &dg));
     CHECK_STREQ(dg, img.manifest);
     ocireg_string_free(dg);
+    CHECK(p.blobs >= 2 && p.skipped == 0 && p.mounted + p.sent == p.blobs);
+    if (strcmp(reg->name, "plain") == 0)
+        CHECK(p.mounted == p.blobs);
     CHECK_OK(ocireg_client_manifest_head(c, target, NULL, NULL, NULL, NULL));
     snprintf(path, sizeof path, "%.500s/saved-%s.tar", dir, reg->name);
     CHECK_OK(ocireg_client_image_save(c, ref, path, NULL, NULL, NULL));
     CHECK(exists(path));
     /* A progress callback returning non-zero aborts the pull. */
+    progress_reset(&p);
     p.abort = 1;
     snprintf(layout, sizeof layout, "%.500s/aborted-%s", dir, reg->name);
     dg = (char *)SENTINEL;

@@ -231,6 +231,8 @@ int main(int argc, char **argv)
     run_group(request_tests, filter);
     run_group(referrers_tests, filter);
     run_group(login_search_tests, filter);
+    run_group(registries_conf_tests, filter);
+    run_group(signatures_tests, filter);
     printf("%u passed, 0 failed\n", check_count());
     return 0;
 }

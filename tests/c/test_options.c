@@ -3,8 +3,10 @@
  * INVALID_ARGUMENT (and leave the options usable), a timeout of 0 is no
  * limit, and a proxy with a scheme the library cannot speak is refused
  * instead of silently going direct. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -116,10 +118,133 @@ static void test_proxy_schemes(void)
     ocireg_options_free(o);
 }
 
+/* The test CA copied into a fresh certs.d directory as ca.crt; the
+ * directory's name into `dir`. */
+static void cert_dir_with_ca(char dir[64])
+{
+    char path[128];
+    FILE *in, *out;
+    int ch;
+    strcpy(dir, "/tmp/ocireg-c-certs.XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/ca.crt", dir);
+    in = fopen(env_req("OCIREG_TEST_CA"), "rb");
+    out = fopen(path, "wb");
+    CHECK(in != NULL && out != NULL);
+    while ((ch = fgetc(in)) != EOF)
+        fputc(ch, out);
+    fclose(in);
+    CHECK(fclose(out) == 0);
+}
+
+/* A client for the TLS registry with the test credentials and `dir` as
+ * its cert dir (no CA file); NULL when ocireg_client_new refused. */
+static ocireg_client *tls_client_with(const char *dir, ocireg_status *st)
+{
+    const struct reg *tls = &registries()[1];
+    ocireg_options *o = ocireg_options_new();
+    ocireg_client *c = NULL;
+    CHECK_OK(ocireg_options_set_credentials(o, tls->host, env_req("OCIREG_TEST_USER"),
+                                            env_req("OCIREG_TEST_PASS")));
+    CHECK_OK(ocireg_options_set_max_retries(o, 0));
+    if (dir != NULL)
+        CHECK_OK(ocireg_options_set_cert_dir(o, dir));
+    *st = ocireg_client_new(o, &c);
+    ocireg_options_free(o);
+    return c;
+}
+
+/* certs.d: the TLS registry's CA only in a cert dir; a half client pair
+ * named in the error; setters refuse what they must. */
+static void test_cert_dir(void)
+{
+    const struct reg *tls = &registries()[1];
+    char dir[64], path[128];
+    ocireg_status st;
+    ocireg_client *c;
+    ocireg_options *o = ocireg_options_new();
+
+    c = tls_client_with(NULL, &st);
+    CHECK_OK(st);
+    CHECK_STATUS(ocireg_client_ping(c, tls->host, NULL), OCIREG_ERR_TLS);
+    ocireg_client_free(c);
+
+    cert_dir_with_ca(dir);
+    c = tls_client_with(dir, &st);
+    CHECK_OK(st);
+    CHECK_OK(ocireg_client_ping(c, tls->host, NULL));
+    ocireg_client_free(c);
+
+    /* Roots may not exist; a cert dir must be a directory. */
+    CHECK_OK(ocireg_options_add_certs_d_root(o, "/nonexistent-root"));
+    CHECK_OK(ocireg_options_use_system_certs_d(o));
+    CHECK_REFUSED(ocireg_options_set_cert_dir(o, "/nonexistent-dir"), "/nonexistent-dir");
+    CHECK_REFUSED(ocireg_options_set_cert_dir(o, env_req("OCIREG_TEST_CA")), "not a directory");
+    CHECK_STATUS(ocireg_options_set_cert_dir(NULL, dir), OCIREG_ERR_NULL_ARGUMENT);
+
+    snprintf(path, sizeof path, "%s/client.cert", dir);
+    fclose(fopen(path, "wb"));
+    c = tls_client_with(dir, &st);
+    CHECK_STATUS(st, OCIREG_ERR_TLS);
+    CHECK(c == NULL);
+    CHECK(strstr(ocireg_last_error_message(), "client.cert") != NULL);
+    CHECK(strstr(ocireg_last_error_message(), "client.key") != NULL);
+    remove(path);
+    snprintf(path, sizeof path, "%s/ca.crt", dir);
+    remove(path);
+    rmdir(dir);
+    ocireg_options_free(o);
+}
+
+/* OAuth2: the password grant and refresh tokens against the token
+ * registry; the client id is checked at the setter. */
+static void test_oauth2(void)
+{
+    const struct reg *token = &registries()[2];
+    ocireg_options *o = make_options(NULL);
+    ocireg_client *c = NULL;
+    ocireg_string_list *tags = NULL;
+    char repo[256];
+    CHECK_OK(ocireg_options_set_force_oauth2(o, 1));
+    CHECK_OK(ocireg_options_set_offline_token(o, 1));
+    CHECK_OK(ocireg_options_set_oauth2_client_id(o, "ocireg-c-test"));
+    CHECK_REFUSED(ocireg_options_set_oauth2_client_id(o, ""), "oauth2_client_id");
+    CHECK_REFUSED(ocireg_options_set_oauth2_client_id(o, "a\nb"), "oauth2_client_id");
+    CHECK_STATUS(ocireg_options_set_force_oauth2(NULL, 1), OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_OK(ocireg_client_new(o, &c));
+    ocireg_options_free(o);
+    CHECK_OK(ocireg_client_ping(c, token->host, NULL));
+    repo_ref(repo, sizeof repo, token, "c/oauth2-none");
+    /* An unknown repository: the token was granted (else UNAUTHORIZED). */
+    CHECK_STATUS(ocireg_client_tags(c, repo, NULL, &tags), OCIREG_ERR_NOT_FOUND);
+    ocireg_client_free(c);
+/* The ranged download mode is one of three names; anything else is
+ * refused naming the mode, and the accepted ones make a client. */
+static void test_ranged_download_modes(void)
+{
+    ocireg_options *o = ocireg_options_new();
+    ocireg_client *c = NULL;
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, "sometimes"), "sometimes");
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, ""), "ranged download");
+    CHECK_REFUSED(ocireg_options_set_ranged_download(o, "Always"), "Always");
+    CHECK_STATUS(ocireg_options_set_ranged_download(o, NULL), OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_options_set_ranged_download(NULL, "auto"), OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_options_set_ranged_download(o, "\xff"), OCIREG_ERR_INVALID_UTF8);
+    CHECK_OK(ocireg_options_set_ranged_download(o, "off"));
+    CHECK_OK(ocireg_options_set_ranged_download(o, "auto"));
+    CHECK_OK(ocireg_options_set_ranged_download(o, "always"));
+    CHECK_OK(ocireg_client_new(o, &c));
+    ocireg_client_free(c);
+    ocireg_options_free(o);
+}
+
 const struct test options_tests[] = {
     {"numeric_bounds", test_numeric_bounds, 0},
     {"huge_chunk_upload", test_huge_chunk_upload, NEEDS_PLAIN},
     {"zero_timeouts", test_zero_timeouts, NEEDS_PLAIN},
     {"proxy_schemes", test_proxy_schemes, 0},
+    {"cert_dir", test_cert_dir, NEEDS_TLS},
+    {"oauth2", test_oauth2, 4 /* the token registry */},
+    {"ranged_download_modes", test_ranged_download_modes, 0},
     {NULL, NULL, 0},
 };

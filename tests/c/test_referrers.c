@@ -1,8 +1,9 @@
 /*
  * The referrer graph through the C API, on distribution 2.8.2 (the
  * tag-schema fallback) and on the registry with the referrers API
- * (OCIREG_TEST_REFERRERS): each entry's kind and annotations, and a delete
- * that keeps listings and later pushes correct.
+ * (OCIREG_TEST_REFERRERS): each entry's kind and annotations, a delete
+ * that keeps listings and later pushes correct, and copies that carry the
+ * referrers (all, by artifact type, none).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,89 @@ static void test_graph_referrers_api(void)
     graph_on(env_req("OCIREG_TEST_REFERRERS"), 1, OCIREG_REFERRER_API);
 }
 
+/* Copies `repo`:app to `dst`:app with `options`; the referrers listed there. */
+static ocireg_descriptor_list *copy_and_list(ocireg_client *c, const char *repo, const char *dst,
+                                             const ocireg_image_options *options)
+{
+    char from[512], to[512], *dg = NULL;
+    ocireg_descriptor_list *d = NULL;
+    snprintf(from, sizeof from, "%s:app", repo);
+    snprintf(to, sizeof to, "%s:app", dst);
+    CHECK_OK(ocireg_client_image_copy(c, from, to, options, NULL, &dg));
+    ocireg_string_free(dg);
+    CHECK_OK(ocireg_client_referrers(c, to, NULL, NULL, &d));
+    return d;
+}
+
+/* Copy with the referrers: all of them, those of a type, none. */
+static void copy_graph_on(const char *host, int insecure, ocireg_referrer_kind kind)
+{
+    ocireg_options *o = make_options(NULL);
+    ocireg_client *c = NULL;
+    ocireg_image_options *io = ocireg_image_options_new();
+    ocireg_descriptor_list *d;
+    struct image img;
+    char repo[256], dst[256], a[72], b[72];
+    const char *run = getenv("OCIREG_C_RUN");
+    if (insecure) CHECK_OK(ocireg_options_add_insecure_registry(o, host));
+    CHECK_OK(ocireg_client_new(o, &c));
+    ocireg_options_free(o);
+    snprintf(repo, sizeof repo, "%s/ctest/copysrc%s", host, run ? run : "");
+    push_image(c, repo, "app", 41, &img);
+    push_referrer(c, repo, &img, 1, a);
+    push_referrer(c, repo, &img, 2, b);
+
+    snprintf(dst, sizeof dst, "%s/ctest/copynone%s", host, run ? run : "");
+    d = copy_and_list(c, repo, dst, io);
+    CHECK(ocireg_descriptor_list_len(d) == 0);
+    ocireg_descriptor_list_free(d);
+
+    CHECK_OK(ocireg_image_options_set_referrers(io, OCIREG_REFERRERS_ALL));
+    snprintf(dst, sizeof dst, "%s/ctest/copyall%s", host, run ? run : "");
+    d = copy_and_list(c, repo, dst, io);
+    CHECK(lists_exactly(d, kind, a, b));
+    ocireg_descriptor_list_free(d);
+
+    CHECK_OK(ocireg_image_options_add_referrer_artifact_type(io, "application/vnd.example.other"));
+    snprintf(dst, sizeof dst, "%s/ctest/copyother%s", host, run ? run : "");
+    d = copy_and_list(c, repo, dst, io);
+    CHECK(ocireg_descriptor_list_len(d) == 0);
+    ocireg_descriptor_list_free(d);
+
+    CHECK_OK(ocireg_image_options_add_referrer_artifact_type(io, SIG_TYPE));
+    snprintf(dst, sizeof dst, "%s/ctest/copysig%s", host, run ? run : "");
+    d = copy_and_list(c, repo, dst, io);
+    CHECK(lists_exactly(d, kind, a, b));
+    ocireg_descriptor_list_free(d);
+
+    ocireg_image_options_free(io);
+    ocireg_client_free(c);
+}
+
+static void test_copy_graph_fallback(void)
+{
+    copy_graph_on(registries()[0].host, 0, OCIREG_REFERRER_FALLBACK);
+}
+
+static void test_copy_graph_referrers_api(void)
+{
+    copy_graph_on(env_req("OCIREG_TEST_REFERRERS"), 1, OCIREG_REFERRER_API);
+}
+
+static void test_referrers_mode_arguments(void)
+{
+    ocireg_image_options *io = ocireg_image_options_new();
+    CHECK_STATUS(ocireg_image_options_set_referrers(io, 7), OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ocireg_image_options_set_referrers(NULL, OCIREG_REFERRERS_ALL),
+                 OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_image_options_add_referrer_artifact_type(io, NULL),
+                 OCIREG_ERR_NULL_ARGUMENT);
+    CHECK_STATUS(ocireg_image_options_add_referrer_artifact_type(io, "\xff"),
+                 OCIREG_ERR_INVALID_UTF8);
+    CHECK_OK(ocireg_image_options_set_referrers(io, OCIREG_REFERRERS_NONE));
+    ocireg_image_options_free(io);
+}
+
 static void test_kind_names(void)
 {
     CHECK_STREQ(ocireg_referrer_kind_str(OCIREG_REFERRER_API), "referrers-api");
@@ -136,5 +220,8 @@ const struct test referrers_tests[] = {
     {"kind_names", test_kind_names, 0},
     {"graph_fallback", test_graph_fallback, NEEDS_PLAIN},
     {"graph_referrers_api", test_graph_referrers_api, NEEDS_PLAIN},
+    {"referrers_mode_arguments", test_referrers_mode_arguments, 0},
+    {"copy_graph_fallback", test_copy_graph_fallback, NEEDS_PLAIN},
+    {"copy_graph_referrers_api", test_copy_graph_referrers_api, NEEDS_PLAIN},
     {NULL, NULL, 0},
 };

@@ -33,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 # $XDG_RUNTIME_DIR/containers/auth.json here, not under /run.
 export HOME=$tmp/home XDG_RUNTIME_DIR=$tmp/run
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME XDG_CACHE_HOME
 STORED=$XDG_RUNTIME_DIR/containers/auth.json
 
 # Run a private copy of the binary and its library (same bin/ + lib/
@@ -238,7 +238,7 @@ oc --insecure-registry "$PLAIN" tags "$PLAIN/cli/raw" -H 'X: y'; usage "-H goes 
 oc request GET "$PLAIN"; usage "request wants METHOD HOST PATH"
 oc ref-parse "x@sha256:abc"; bad "ref-parse: a malformed digest" INVALID_DIGEST 5
 oc ref-parse; usage "ref-parse without REF is a usage error"
-oc --format json tags "$PLAIN/cli/app"; usage "--format only with platforms"
+oc --format json blob "$PLAIN/cli/app@sha256:$(printf %064d 0)"; usage "--format json does not go with blob"
 oc --format yaml platforms "$PLAIN/cli/app"; usage "--format wants text or json"
 oc platforms; usage "platforms without REF is a usage error"
 
@@ -411,6 +411,40 @@ graph() {
 }
 graph fallback "$PLAIN" fallback
 graph referrers-api "$OCIREG_TEST_REFERRERS" referrers-api
+
+# graph_copy LABEL SRC DST KIND: the graph `graph` left on SRC (two
+# referrers and a cosign .sig tag) copied to DST with --referrers (KIND:
+# how DST lists referrers), only the referrers of one type, none without
+# the option, and through an OCI layout (pull and push --referrers).
+graph_copy() {
+    local label=$1 src=$2/cli/graph dst=$3/cli/graph-copy kind=$4 a2 a3 sig all
+    local opts=(--insecure-registry "$2" --insecure-registry "$3")
+    a2="$(sha "$tmp/artifact2.json") $SIG_TYPE $(size "$tmp/artifact2.json") $kind"
+    a3="$(sha "$tmp/artifact3.json") $SIG_TYPE $(size "$tmp/artifact3.json") $kind"
+    sig="$(sha "$tmp/cosign-sig.json") $OCI_EMPTY $(size "$tmp/cosign-sig.json") cosign-signature"
+    all=$(printf '%s\n%s\n%s' "$a2" "$a3" "$sig" | sort)
+    oc "${opts[@]}" copy "$src:v1" "$dst-all:v1" --referrers
+    ok "$label: copy --referrers" "$(sha "$tmp/manifest.json")"
+    oc "${opts[@]}" referrers "$dst-all:v1"; ok "$label: referrers of the copy"
+    check "$label: ... both referrers and the cosign signature" [ "$(sort "$out")" = "$all" ]
+    oc "${opts[@]}" copy "$src:v1" "$dst-typed:v1" --referrers-type "$SIG_TYPE"
+    ok "$label: copy --referrers-type" "$(sha "$tmp/manifest.json")"
+    oc "${opts[@]}" referrers "$dst-typed:v1"; ok "$label: referrers of the filtered copy"
+    check "$label: ... only those of the type" [ "$(sort "$out")" = "$(printf '%s\n%s' "$a2" "$a3" | sort)" ]
+    oc "${opts[@]}" copy "$src:v1" "$dst-none:v1"; ok "$label: copy without --referrers"
+    oc "${opts[@]}" referrers "$dst-none:v1"; ok "$label: ... carries none" ""
+    oc "${opts[@]}" pull "$src:v1" "$tmp/graph-$label:v1" --referrers; ok "$label: pull --referrers"
+    check "$label: ... the layout names the cosign tag" \
+        grep -q "\"sha256-$(sha "$tmp/manifest.json" | cut -d: -f2).sig\"" "$tmp/graph-$label/index.json"
+    oc "${opts[@]}" push "$tmp/graph-$label:v1" "$dst-pushed:v1" --referrers; ok "$label: push --referrers"
+    oc "${opts[@]}" referrers "$dst-pushed:v1"; ok "$label: referrers of the pushed image"
+    check "$label: ... both referrers and the cosign signature" [ "$(sort "$out")" = "$all" ]
+}
+graph_copy to-referrers-api "$PLAIN" "$OCIREG_TEST_REFERRERS" referrers-api
+graph_copy to-fallback "$OCIREG_TEST_REFERRERS" "$PLAIN" fallback
+oc --referrers tags "$PLAIN/cli/graph"; usage "--referrers only with pull, push and copy"
+oc --referrers-type x tags "$PLAIN/cli/graph"; usage "--referrers-type only with pull, push and copy"
+oc copy "$PLAIN/cli/graph:v1" "$PLAIN/cli/x:v1" --referrers-type; usage "--referrers-type wants a value"
 
 # ---- HTTPS with basic auth, and with token auth ------------------------
 
@@ -741,6 +775,31 @@ oc "${P[@]}" push "$sk:nope" "$PLAIN/cli/pushed:x"; check "push of an unknown NA
 oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" push "$sk:v1" "$TOKEN/cli/pushed:v1"
 ok "push: -u/-p go to REF's registry (token auth)" "$sk_one"
 
+# The token cache file: by default ~/.cache/ocireg/tokens.json, which the
+# token-auth push above filled; a second run takes its token from there
+# (--verbose logs every HTTP request, the token server's included).
+tc=$HOME/.cache/ocireg/tokens.json
+check "token cache: the default file is 0600" [ "$(stat -c %a "$tc")" = 600 ]
+check "token cache: its directory is 0700" [ "$(stat -c %a "$(dirname "$tc")")" = 700 ]
+check "token cache: no password in it" [ -z "$(grep -F -- "$RPASS" "$tc")" ]
+check "token cache: the push's scope is in it" grep -q 'repository:cli/pushed:pull,push' "$tc"
+own=$tmp/own-cache/tokens.json
+oc --verbose --token-cache "$own" --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "token cache: digest with an empty cache file" "$sk_one"
+check "token cache: the first run asks the token server" grep -q '/token' "$err"
+oc --verbose --token-cache "$own" --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "token cache: digest again, in a new process" "$sk_one"
+check "token cache: the second run does not ask the token server" [ -z "$(grep /token "$err")" ]
+check "--token-cache PATH: the file is 0600" [ "$(stat -c %a "$own")" = 600 ]
+oc --verbose --no-token-cache --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "--no-token-cache: digest" "$sk_one"
+check "--no-token-cache: the token server is asked" grep -q '/token' "$err"
+XDG_CACHE_HOME=$tmp/xdg oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TOKEN/cli/pushed:v1"
+ok "token cache: digest with XDG_CACHE_HOME" "$sk_one"
+check "token cache: \$XDG_CACHE_HOME/ocireg/tokens.json is used" [ -s "$tmp/xdg/ocireg/tokens.json" ]
+oc --token-cache "$tmp/x.json" --no-token-cache digest "$TOKEN/cli/pushed:v1"
+usage "--token-cache and --no-token-cache exclude each other"
+
 # copy
 oc "${P[@]}" copy --all "$irepo:multi" "$PLAIN/cli/copy:multi"; ok "copy --all keeps the index digest" "$idx"
 oc "${P[@]}" digest "$PLAIN/cli/copy:multi"; ok "copy --all: digest of the copy" "$idx"
@@ -935,6 +994,32 @@ ok "SIGKILL during a pull: pulling again succeeds" "$(sha "$big/manifest.json")"
 check "SIGKILL during a pull: the next pull removed every temporary" [ -z "$(temps "$big/killed")" ]
 check "SIGKILL during a pull: every layer intact" layers_intact "$big/killed"
 
+# The same with --ranged always: each 2 MiB layer comes as two parallel
+# ranges, kept in memory and written in order, so a SIGKILL leaves a plain
+# prefix that the next pull continues; never a wrong byte.
+start_slow "${S[@]}" --ranged always pull "$SLOW/cli/big:v1" "$big/ranged:big"
+stop_slow KILL
+check "SIGKILL during a ranged pull: killed" [ "$rc" -eq 137 ]
+oc "${P[@]}" --ranged always pull "$PLAIN/cli/big:v1" "$big/ranged:big"
+ok "SIGKILL during a ranged pull: pulling again succeeds" "$(sha "$big/manifest.json")"
+ranged_done() { [ -z "$(temps "$big/ranged")" ] && layers_intact "$big/ranged"; }
+check "SIGKILL during a ranged pull: no temporary, every layer intact" ranged_done
+oc "${P[@]}" --ranged sometimes pull "$PLAIN/cli/big:v1" "$big/never"
+bad "--ranged with an unknown mode" INVALID_ARGUMENT 3
+check "--ranged with an unknown mode: no layout made" [ ! -e "$big/never" ]
+
+# push --resume-dir: a push killed midway leaves its upload sessions
+# recorded; the next push continues them and leaves no record.
+start_slow "${S[@]}" push --resume-dir "$big/state" "$big/ranged:big" "$SLOW/cli/big-resumed:v1"
+stop_slow KILL
+check "SIGKILL during a push with --resume-dir: sessions recorded" \
+    [ "$rc" -eq 137 -a -n "$(ls -A "$big/state" 2>/dev/null)" ]
+oc "${P[@]}" push --resume-dir "$big/state" "$big/ranged:big" "$PLAIN/cli/big-resumed:v1"
+ok "SIGKILL during a push with --resume-dir: pushing again succeeds" "$(sha "$big/manifest.json")"
+check "push --resume-dir: no record left" [ -z "$(ls -A "$big/state")" ]
+oc "${P[@]}" pull --resume-dir "$big/state" "$PLAIN/cli/big:v1" "$big/never"
+usage "--resume-dir only goes with push"
+
 start_slow "${S[@]}" save "$SLOW/cli/big:v1" "$big/term.tar"
 stop_slow TERM
 cancelled "SIGTERM during a save: exit 19 and ocireg: CANCELLED:"
@@ -1026,6 +1111,10 @@ if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
     ok "valgrind: put-manifest" "$(sha "$tmp/manifest.json")"
     vgrun "${P[@]}" tag "$repo:v1" latest; ok "valgrind: tag" "$(sha "$tmp/manifest.json")"
     vgrun "${P[@]}" tags "$repo"; ok "valgrind: tags" "$(printf 'latest\nv1')"
+    vgrun "${P[@]}" --format json tags "$repo"; ok "valgrind: tags --format json"
+    vgrun help pull; ok "valgrind: help pull"
+    vgrun "${P[@]}" --format json --progress pull "$irepo:v1" "$tmp/layout-vg-json:v1"
+    ok "valgrind: pull --format json --progress"
     vgrun "${P[@]}" catalog "$PLAIN"; ok "valgrind: catalog"
     vgrun "${P[@]}" digest "$repo:v1"; ok "valgrind: digest" "$(sha "$tmp/manifest.json")"
     vgrun "${P[@]}" manifest "$repo:v1"; ok "valgrind: manifest"
@@ -1048,8 +1137,20 @@ if [ "${OCIREG_CLI_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
         "${vg[@]}" "$OCIREG" --insecure-registry "$STALL" ping "$STALL"
 fi
 
+# --format json everywhere, the client flags, a 429's rate limit (issue 15).
+. "$here/json.sh"
+# Manuals, and the progress display on a terminal (issue 15).
+. "$here/help.sh"
+
 # Untag and artifacts (issue 13).
 . "$here/artifacts.sh"
+
+# registries.conf (issue 14).
+. "$here/registries_conf.sh"
+# certs.d and OAuth2 (issue 14).
+. "$here/certs_oauth2.sh"
+# Signatures (issue 12).
+. "$here/signatures.sh"
 
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"

@@ -110,3 +110,49 @@ def test_a_hanging_credential_helper_times_out(env, tmp_path, monkeypatch):
         with pytest.raises(ocireg.TimeoutError):
             client.check_credentials(env.tls)
         assert time.monotonic() - started < 10
+
+
+# A second process: fetches a blob from the token registry and prints how
+# many token requests it made (from the debug log, one line per request).
+SECOND_PROCESS = r"""
+import sys
+import ocireg
+host, ca, user, password, cache, repo, digest = sys.argv[1:]
+lines = []
+ocireg.set_log_callback(lambda level, message: lines.append(message))
+options = {"token_cache": cache} if cache else {}
+with ocireg.Client(ca_files=[ca], credentials={host: (user, password)}, **options) as client:
+    client.get_blob(repo, digest)
+ocireg.set_log_callback(None)
+print(sum("/token?" in line for line in lines))
+"""
+
+
+def test_a_token_cache_file_serves_the_next_process(env, tmp_path):
+    import stat
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache" / "tokens.json"
+    repo = f"{env.token}/py/tokencache-{os.getpid()}"
+    with ocireg.Client(
+        ca_files=[env.ca], credentials={env.token: (env.user, env.password)}, token_cache=str(cache)
+    ) as first:
+        digest = first.push_blob(repo, b"token cache")
+        assert first.get_blob(repo, digest) == b"token cache"
+
+    def second(cache_path):
+        out = subprocess.run(
+            [sys.executable, "-c", SECOND_PROCESS, env.token, env.ca, env.user, env.password,
+             cache_path, repo, digest],
+            check=True, capture_output=True, text=True,
+        )
+        return int(out.stdout.strip())
+
+    assert second(str(cache)) == 0, "the second process reuses the first one's token"
+    assert second("") == 1, "without the file it asks the token server"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
+    text = cache.read_text()
+    assert env.password not in text
+    assert f"repository:py/tokencache-{os.getpid()}:pull" in text

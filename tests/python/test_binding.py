@@ -18,6 +18,7 @@ C_TYPES = {
     "void": None,
     "ocireg_status": ctypes.c_uint32,
     "ocireg_referrer_kind": ctypes.c_uint32,
+    "ocireg_signature_kind": ctypes.c_uint32,
     "uint32_t": ctypes.c_uint32,
     "uint64_t": ctypes.c_uint64,
     "int64_t": ctypes.c_int64,
@@ -56,6 +57,7 @@ HANDLES = {
     "ocireg_request": _lib.ocireg_request,
     "ocireg_response": _lib.ocireg_response,
     "ocireg_search_results": _lib.ocireg_search_results,
+    "ocireg_signature_list": _lib.ocireg_signature_list,
     "ocireg_string_list": _lib.ocireg_string_list,
     "ocireg_upload": _lib.ocireg_upload,
 }

@@ -10,7 +10,7 @@ import tarfile
 import pytest
 
 import ocireg
-from conftest import OCI_MANIFEST, make_image
+from conftest import OCI_MANIFEST, make_image, sha256
 
 CONFIG = json.dumps(
     {
@@ -60,6 +60,39 @@ def test_pull_push_copy(plain, repo, image, tmp_path):
     copied = repo + "-copied:v3"
     assert plain.copy_image(ref, copied) == digest
     assert plain.get_manifest(copied).digest == digest
+
+
+def _counts(reports):
+    """The last report's blob counts, after checking they never went back."""
+    assert reports, "no progress report"
+    for before, after in zip(reports, reports[1:]):
+        assert after.blobs_skipped >= before.blobs_skipped
+        assert after.blobs_mounted >= before.blobs_mounted
+        assert after.blobs_sent >= before.blobs_sent
+    last = reports[-1]
+    assert last.done == last.total
+    return last.blobs, last.blobs_skipped, last.blobs_mounted, last.blobs_sent
+
+
+def test_progress_counts_skipped_mounted_sent(plain, repo, image, tmp_path):
+    ref, _ = image
+    layout = tmp_path / "layout"
+    reports = []
+    plain.pull_image(ref, layout, progress=reports.append)
+    # The config and the layer: both downloaded, then both already there.
+    assert _counts(reports) == (2, 0, 0, 2)
+    reports.clear()
+    plain.pull_image(ref, layout, progress=reports.append)
+    assert _counts(reports) == (2, 2, 0, 0)
+    reports.clear()
+    plain.push_image(layout, repo + ":again", progress=reports.append)
+    assert _counts(reports) == (2, 2, 0, 0)
+    reports.clear()
+    plain.copy_image(ref, repo + "-mounted:v1", progress=reports.append)
+    assert _counts(reports) == (2, 0, 2, 0)
+    reports.clear()
+    plain.push_image(layout, repo + "-uploaded:v1", progress=reports.append)
+    assert _counts(reports) == (2, 0, 0, 2)
 
 
 def test_save_and_inspect(plain, image, tmp_path):
@@ -118,3 +151,40 @@ def test_copy_between_transports(plain, repo, image, tmp_path):
     with pytest.raises(ocireg.InvalidArgumentError):
         plain.copy_image(f"docker-archive:{saved}:@1", f"dir:{tmp_path / 'none'}")
     assert not (tmp_path / "none").exists()
+
+
+def test_ranged_download_modes_are_checked():
+    for bad in ("sometimes", "", "ALWAYS"):
+        with pytest.raises(ocireg.InvalidArgumentError, match="ranged download"):
+            ocireg.Client(ranged_download=bad)
+    for mode in ("auto", "off", "always"):
+        with ocireg.Client(ranged_download=mode):
+            pass
+
+
+def test_ranged_pull_continues_a_killed_runs_partial_blob(env, plain, repo, tmp_path):
+    # A 5 MiB layer: with ranged_download="always" it comes as parallel ranges.
+    layer = os.urandom(5 * 1024 * 1024 + 11)
+    data, digest = make_image(plain, repo, layer=layer)
+    plain.put_manifest(repo + ":big", data, OCI_MANIFEST)
+    hexdigest = sha256(layer)[len("sha256:") :]
+    blobs = tmp_path / "layout" / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+    # What a pull killed after 2 MiB leaves (its writer, pid 999999, is gone).
+    (blobs / f".tmp-{hexdigest}-999999-0").write_bytes(layer[: 2 * 1024 * 1024])
+    with ocireg.Client(insecure=[env.plain], ranged_download="always") as client:
+        assert client.pull_image(repo + ":big", tmp_path / "layout") == digest
+    assert (blobs / hexdigest).read_bytes() == layer
+    assert [p.name for p in blobs.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_push_with_a_resume_dir_records_sessions_only_while_they_are_open(plain, image, tmp_path):
+    ref, digest = image
+    layout = tmp_path / "layout"
+    assert plain.pull_image(ref, layout) == digest
+    state = tmp_path / "state"
+    target = ref.rsplit(":", 1)[0] + "-resumable:v1"
+    assert plain.push_image(layout, target, resume_dir=state) == digest
+    assert plain.head_manifest(target).digest == digest
+    assert state.is_dir() and list(state.iterdir()) == []
+    assert (state.stat().st_mode & 0o777) == 0o700

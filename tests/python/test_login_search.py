@@ -120,6 +120,9 @@ def test_v1_search_rate_limits_and_digest(hub):
         with pytest.raises(ocireg.TooManyRequestsError) as e:
             client.rate_limit(f"{hub}/library/alpine:limited")
         assert e.value.retry_after == 3600.0
+        # The exception carries the 429's rate limit.
+        assert e.value.rate_limit == ocireg.RateLimit(100, 21600, 0, 21600, "192.0.2.9")
+        assert e.value.http_status == 429
         assert client.last_rate_limit(hub).remaining == 0
 
 

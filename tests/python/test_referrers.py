@@ -1,7 +1,8 @@
 """The referrer graph through the Python binding, on distribution 2.8.2
 (the tag-schema fallback) and on go-containerregistry's registry with the
 referrers API: kinds and annotations, deletes that keep listings and
-later pushes correct, concurrent pushes through one client, cosign tags."""
+later pushes correct, concurrent pushes through one client, cosign tags,
+and copy, pull and push that carry the referrers."""
 
 import json
 import os
@@ -106,3 +107,36 @@ def test_cosign_signature_tag_is_listed(plain, repo):
     plain.put_manifest(f"{repo}:sha256-{hexpart}.sig", sig, OCI_MANIFEST)
     found = plain.referrers(repo + ":v1")
     assert [(d.digest, d.kind, d.size) for d in found] == [(sig_digest, "cosign-signature", len(sig))]
+
+
+@pytest.mark.parametrize(
+    "options, carried",
+    [
+        ({}, False),
+        ({"referrers": True}, True),
+        ({"referrer_types": [SIG]}, True),
+        ({"referrer_types": "application/other"}, False),
+    ],
+)
+def test_copy_carries_the_referrers_when_asked(graph, options, carried):
+    client, repo, kind = graph
+    subject = push_subject(client, repo)
+    a = push_referrer(client, repo, subject, 1)
+    b = push_referrer(client, repo, subject, 2)
+    target = repo + "-copy:v1"
+    assert client.copy_image(repo + ":v1", target, **options) == subject["digest"]
+    found = client.referrers(target)
+    assert sorted(d.digest for d in found) == (sorted([a, b]) if carried else [])
+    assert all(d.kind == kind for d in found)
+
+
+def test_pull_and_push_carry_the_referrers(graph, tmp_path):
+    client, repo, _ = graph
+    subject = push_subject(client, repo)
+    a = push_referrer(client, repo, subject, 1)
+    layout = tmp_path / "layout"
+    client.pull_image(repo + ":v1", layout, referrers=True)
+    index = json.loads((layout / "index.json").read_text())
+    assert a in [m["digest"] for m in index["manifests"]], "the referrer is an entry of index.json (oras reads it there)"
+    client.push_image(layout, repo + "-pushed:v1", layout_name="v1", referrers=True)
+    assert [d.digest for d in client.referrers(repo + "-pushed:v1")] == [a]

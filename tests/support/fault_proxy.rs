@@ -42,6 +42,7 @@ enum Action {
     Respond(u16, Vec<(String, String)>),
     Redirect(String),
     CorruptByte(u64),
+    RewriteRange(Option<String>),
 }
 
 #[derive(Debug)]
@@ -177,6 +178,20 @@ impl FaultProxy {
     /// Flips (XOR 0xFF) the response body byte at `offset`.
     pub fn corrupt_body_byte(&self, method: &str, path_contains: &str, offset: u64, times: usize) {
         self.add(method, path_contains, times, Action::CorruptByte(offset));
+    }
+
+    /// Forwards a request that has a `Range` header with `Range: {range}`
+    /// instead, or without one for `None` (a registry that ignores
+    /// `Range`, or answers another range than asked).
+    pub fn rewrite_range(
+        &self,
+        method: &str,
+        path_contains: &str,
+        range: Option<&str>,
+        times: usize,
+    ) {
+        let action = Action::RewriteRange(range.map(str::to_string));
+        self.add(method, path_contains, times, action);
     }
 
     /// From now on, every request without exactly this `Authorization: Basic`
@@ -381,6 +396,12 @@ fn forward<R: io::BufRead>(
         .cloned()
         .collect();
     headers.insert(0, ("Host".into(), state.upstream.clone()));
+    if let Some(Action::RewriteRange(range)) = &action {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case("range"));
+        if let Some(range) = range {
+            headers.push(("Range".into(), range.clone()));
+        }
+    }
     match req_framing {
         Framing::Length(n) => headers.push(("Content-Length".into(), n.to_string())),
         Framing::Chunked => headers.push(("Transfer-Encoding".into(), "chunked".into())),

@@ -1,5 +1,5 @@
 //! Peer tools and registries built from the Go module proxy: crane, oras,
-//! regctl, distribution v3's `registry`, toxiproxy, installed in
+//! regctl, distribution v3's `registry`, toxiproxy, cosign, installed in
 //! `$(go env GOPATH)/bin` by `make peers` (scripts/install-peers.sh), and
 //! go-containerregistry's registry with the referrers API, built here from
 //! tests/support/ggcr_registry when missing or older than its source.
@@ -32,7 +32,7 @@ fn go_env(name: &str) -> String {
 }
 
 /// The path of peer tool `name` (`crane`, `oras`, `regctl`,
-/// `registry`, `toxiproxy-server`). Panics, naming the command that installs
+/// `registry`, `toxiproxy-server`, `cosign`). Panics, naming the command that installs
 /// it, when it is missing: tests fail, they never skip.
 pub fn tool(name: &str) -> PathBuf {
     let path = go_bin_dir().join(name);

@@ -121,7 +121,29 @@ impl Registry {
         Registry::start_with(implementation, mode, Tuning::Test)
     }
 
+    /// A plain distribution 2.8.2 pull-through cache (`proxy: remoteurl:`)
+    /// of the registry at `remote_url` (`http://127.0.0.1:PORT`): it serves
+    /// what the remote has, fetching and keeping it on first request, and
+    /// refuses pushes.
+    pub fn start_pull_through_cache(remote_url: &str) -> Registry {
+        Registry::start_full(
+            Implementation::Distribution2,
+            Mode::Plain,
+            Tuning::Test,
+            Some(remote_url),
+        )
+    }
+
     fn start_with(implementation: Implementation, mode: Mode, tuning: Tuning) -> Registry {
+        Registry::start_full(implementation, mode, tuning, None)
+    }
+
+    fn start_full(
+        implementation: Implementation,
+        mode: Mode,
+        tuning: Tuning,
+        proxy_remote: Option<&str>,
+    ) -> Registry {
         assert!(
             implementation != Implementation::GgcrReferrers || mode == Mode::Plain,
             "the go-containerregistry registry serves Mode::Plain only, not {mode:?}"
@@ -148,18 +170,18 @@ impl Registry {
             let port = free_port();
             let host = format!("127.0.0.1:{port}");
             let config = dir.path().join("config.yml");
-            std::fs::write(
-                &config,
-                config_yaml(
-                    mode,
-                    tuning,
-                    &host,
-                    dir.path(),
-                    &storage,
-                    token_server.as_ref(),
-                ),
-            )
-            .expect("write registry config");
+            let mut yaml = config_yaml(
+                mode,
+                tuning,
+                &host,
+                dir.path(),
+                &storage,
+                token_server.as_ref(),
+            );
+            if let Some(remote) = proxy_remote {
+                writeln!(yaml, "proxy:\n  remoteurl: {remote}").unwrap();
+            }
+            std::fs::write(&config, yaml).expect("write registry config");
             let log = dir.path().join(format!("registry-{attempt}.log"));
             let serve_arg = serve_argument(implementation, &config, &host);
             let mut child = spawn(&binary, &serve_arg, &log);

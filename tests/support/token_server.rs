@@ -36,6 +36,40 @@ pub const DEFAULT_EXPIRES_IN: u64 = 300;
 /// Users and passwords known to the token server (and to the htpasswd file).
 pub const USERS: &[(&str, &str)] = &[("testuser", "testpass"), ("reader", "readerpass")];
 
+/// One request the token server received, as it arrived.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The path and query.
+    pub target: String,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The body (the `OAuth2` form of a `POST`).
+    pub body: String,
+}
+
+impl TokenRequest {
+    /// The `name=value` pairs of the query (GET) or form body (POST).
+    pub fn params(&self) -> Vec<(String, String)> {
+        let (_, query) = self.target.split_once('?').unwrap_or((&self.target, ""));
+        let source = if self.method == "POST" {
+            self.body.as_str()
+        } else {
+            query
+        };
+        http1::parse_query(source)
+    }
+
+    /// The value of parameter `name`, if present.
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.params()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
 /// A running token server. Stops on drop.
 pub struct TokenServer {
     state: Arc<State>,
@@ -51,6 +85,11 @@ struct State {
     last_scopes: Mutex<Vec<String>>,
     /// refresh token -> user name
     refresh_tokens: Mutex<HashMap<String, String>>,
+    /// Every request, in order.
+    recorded: Mutex<Vec<TokenRequest>>,
+    /// When non-zero, the status every `POST` gets (a server without the
+    /// `OAuth2` endpoint answers 404 or 405).
+    post_status: AtomicU64,
     counter: AtomicU64,
     key: SigningKey,
     x5c: String,
@@ -70,6 +109,8 @@ impl TokenServer {
             failures: AtomicUsize::new(0),
             last_scopes: Mutex::new(Vec::new()),
             refresh_tokens: Mutex::new(HashMap::new()),
+            recorded: Mutex::new(Vec::new()),
+            post_status: AtomicU64::new(0),
             counter: AtomicU64::new(0),
             key,
             x5c: STANDARD.encode(&pki.signing_cert_der),
@@ -117,6 +158,18 @@ impl TokenServer {
     /// The scopes of the last token request, one entry per scope.
     pub fn last_scopes(&self) -> Vec<String> {
         lock(&self.state.last_scopes).clone()
+    }
+
+    /// Every request received so far, in order.
+    pub fn recorded(&self) -> Vec<TokenRequest> {
+        lock(&self.state.recorded).clone()
+    }
+
+    /// Makes every `POST` answer `status` (0 restores the `OAuth2` endpoint).
+    pub fn set_post_status(&self, status: u16) {
+        self.state
+            .post_status
+            .store(u64::from(status), Ordering::SeqCst);
     }
 
     /// Creates a refresh token (an "identity token", as `docker login`
@@ -319,6 +372,17 @@ impl State {
         body: &[u8],
     ) -> Response {
         self.requests.fetch_add(1, Ordering::SeqCst);
+        lock(&self.recorded).push(TokenRequest {
+            method: method.to_string(),
+            target: target.to_string(),
+            authorization: http1::header(headers, "authorization").map(str::to_string),
+            body: String::from_utf8_lossy(body).into_owned(),
+        });
+        let post_status = self.post_status.load(Ordering::SeqCst);
+        if method == "POST" && post_status != 0 {
+            let status = u16::try_from(post_status).unwrap_or(500);
+            return error(status, "UNSUPPORTED", "no OAuth2 endpoint here");
+        }
         let failing = self
             .failures
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

@@ -37,6 +37,7 @@ from .errors import OciregError, RegistryError, error_class
 from .log import LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, set_log_callback
 from .raw_request import Response
 from .reference import Reference, normalize_registry, parse_reference
+from .signatures import COSIGN_PAYLOAD_MEDIA_TYPE, SIGSTORE, SIMPLE_SIGNING, Signature
 
 # One exception class per status: NotFoundError, UnauthorizedError, ...
 globals().update({name: getattr(_errors, name) for _, _, name, _, _ in _errors.STATUS_CODES})
@@ -63,6 +64,10 @@ __all__ = [
     "RegistryError",
     "Response",
     "SearchResult",
+    "Signature",
+    "SIGSTORE",
+    "SIMPLE_SIGNING",
+    "COSIGN_PAYLOAD_MEDIA_TYPE",
     "Upload",
     "error_class",
     "library_path",

@@ -101,6 +101,10 @@ class ocireg_search_results(Structure):
     pass
 
 
+class ocireg_signature_list(Structure):
+    pass
+
+
 class ocireg_string_list(Structure):
     pass
 
@@ -123,6 +127,7 @@ ReferenceP = POINTER(ocireg_reference)
 RequestP = POINTER(ocireg_request)
 ResponseP = POINTER(ocireg_response)
 SearchResultsP = POINTER(ocireg_search_results)
+SignatureListP = POINTER(ocireg_signature_list)
 StringListP = POINTER(ocireg_string_list)
 UploadP = POINTER(ocireg_upload)
 
@@ -135,7 +140,9 @@ bytes_p = POINTER(c_uint8)
 
 write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t)
 progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
-image_progress_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, c_uint64, c_uint64, c_uint64, c_uint64)
+image_progress_cb = CFUNCTYPE(
+    c_int, c_void_p, c_char_p, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64, c_uint64
+)
 read_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_uint8), c_size_t, POINTER(c_size_t))
 # `ocireg_log_level` is a uint32_t.
 log_cb = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
@@ -155,6 +162,11 @@ SIGNATURES = {
     "ocireg_last_error_registry_entry_code": (c_char_p, [c_size_t]),
     "ocireg_last_error_registry_entry_message": (c_char_p, [c_size_t]),
     "ocireg_last_error_registry_entry_detail": (c_char_p, [c_size_t]),
+    "ocireg_last_error_rate_limit_limit": (c_int64, []),
+    "ocireg_last_error_rate_limit_limit_window_s": (c_int64, []),
+    "ocireg_last_error_rate_limit_remaining": (c_int64, []),
+    "ocireg_last_error_rate_limit_remaining_window_s": (c_int64, []),
+    "ocireg_last_error_rate_limit_source": (c_char_p, []),
     "ocireg_last_error_clear": (None, []),
     # the log callback (process-wide)
     "ocireg_set_log_callback": (status_t, [c_uint32, log_cb, c_void_p]),
@@ -169,8 +181,12 @@ SIGNATURES = {
     "ocireg_options_set_credentials": (status_t, [OptionsP, c_char_p, c_char_p, c_char_p]),
     "ocireg_options_set_identity_token": (status_t, [OptionsP, c_char_p, c_char_p]),
     "ocireg_options_set_auth_file": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_registries_conf": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_use_system_registries_conf": (status_t, [OptionsP, c_int]),
+    "ocireg_options_set_token_cache": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_add_ca_file": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_proxy": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_set_ranged_download": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_user_agent": (status_t, [OptionsP, c_char_p]),
     "ocireg_options_set_client_cert": (status_t, [OptionsP, c_char_p, c_char_p]),
     "ocireg_options_add_header": (status_t, [OptionsP, c_char_p, c_char_p]),
@@ -186,6 +202,13 @@ SIGNATURES = {
     "ocireg_options_set_max_list_bytes": (status_t, [OptionsP, c_uint64]),
     "ocireg_options_set_upload_chunk_size": (status_t, [OptionsP, c_size_t]),
     "ocireg_options_set_concurrency": (status_t, [OptionsP, c_uint32]),
+    # options: certs.d and OAuth2
+    "ocireg_options_set_cert_dir": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_add_certs_d_root": (status_t, [OptionsP, c_char_p]),
+    "ocireg_options_use_system_certs_d": (status_t, [OptionsP]),
+    "ocireg_options_set_force_oauth2": (status_t, [OptionsP, c_int]),
+    "ocireg_options_set_offline_token": (status_t, [OptionsP, c_int]),
+    "ocireg_options_set_oauth2_client_id": (status_t, [OptionsP, c_char_p]),
     # client
     "ocireg_client_new": (status_t, [OptionsP, POINTER(ClientP)]),
     "ocireg_client_free": (None, [ClientP]),
@@ -214,6 +237,7 @@ SIGNATURES = {
     "ocireg_search_results_is_automated": (c_int, [SearchResultsP, c_size_t]),
     "ocireg_search_results_free": (None, [SearchResultsP]),
     "ocireg_client_digest": (status_t, [ClientP, c_char_p, CancelP, POINTER(owned_str)]),
+    "ocireg_client_pull_source": (status_t, [ClientP, c_char_p, CancelP, POINTER(owned_str)]),
     "ocireg_client_rate_limit": (status_t, [ClientP, c_char_p, CancelP, POINTER(RateLimitP)]),
     "ocireg_client_last_rate_limit": (status_t, [ClientP, c_char_p, POINTER(RateLimitP)]),
     "ocireg_rate_limit_limit": (c_int64, [RateLimitP]),
@@ -279,6 +303,27 @@ SIGNATURES = {
         status_t,
         [ClientP, c_char_p, c_char_p, CancelP, POINTER(DescriptorListP)],
     ),
+    "ocireg_client_signatures": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, CancelP, POINTER(SignatureListP)],
+    ),
+    "ocireg_client_signatures_put": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, SignatureListP, CancelP, POINTER(c_size_t)],
+    ),
+    "ocireg_signature_kind_str": (c_char_p, [c_uint32]),
+    "ocireg_signature_list_new": (SignatureListP, []),
+    "ocireg_signature_list_add": (status_t, [SignatureListP, c_uint32, c_char_p, bytes_p, c_size_t]),
+    "ocireg_signature_list_add_blob": (status_t, [SignatureListP, bytes_p, c_size_t]),
+    "ocireg_signature_list_annotate": (status_t, [SignatureListP, c_size_t, c_char_p, c_char_p]),
+    "ocireg_signature_list_len": (c_size_t, [SignatureListP]),
+    "ocireg_signature_list_kind": (c_uint32, [SignatureListP, c_size_t]),
+    "ocireg_signature_list_bytes": (bytes_p, [SignatureListP, c_size_t, POINTER(c_size_t)]),
+    "ocireg_signature_list_mime_type": (c_char_p, [SignatureListP, c_size_t]),
+    "ocireg_signature_list_annotations_len": (c_size_t, [SignatureListP, c_size_t]),
+    "ocireg_signature_list_annotation_key": (c_char_p, [SignatureListP, c_size_t, c_size_t]),
+    "ocireg_signature_list_annotation_value": (c_char_p, [SignatureListP, c_size_t, c_size_t]),
+    "ocireg_signature_list_free": (None, [SignatureListP]),
     "ocireg_client_blob_head": (status_t, [ClientP, c_char_p, c_char_p, CancelP, POINTER(c_uint64)]),
     "ocireg_client_blob_delete": (status_t, [ClientP, c_char_p, c_char_p, CancelP]),
     "ocireg_client_blob_push": (
@@ -317,6 +362,9 @@ SIGNATURES = {
     "ocireg_image_options_set_all_platforms": (status_t, [ImageOptionsP, c_int]),
     "ocireg_image_options_set_layout_name": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_add_mount_from": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_set_referrers": (status_t, [ImageOptionsP, c_uint32]),
+    "ocireg_image_options_add_referrer_artifact_type": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_set_resume_dir": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_set_progress": (status_t, [ImageOptionsP, image_progress_cb, c_void_p]),
     "ocireg_client_image_pull": (
         status_t,

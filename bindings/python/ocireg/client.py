@@ -28,8 +28,9 @@ from typing import (
 
 from . import _lib
 from . import raw_request as _raw_request
+from . import signatures as _signatures
 from ._lib import lib
-from .errors import raise_last_error
+from .errors import RateLimit, raise_last_error
 
 # A filesystem path, as open() takes it.
 StrPath = Union[str, bytes, "os.PathLike[str]"]
@@ -212,11 +213,15 @@ class _Callbacks:
         return f
 
     def image_progress(self, fn):
-        def cb(_userdata, digest, blob_done, blob_total, done, total):
+        def cb(_userdata, digest, blob_done, blob_total, done, total, blobs, skipped, mounted, sent):
             if self.error is not None:
                 return 1
             try:
-                fn(ImageProgress(_text(digest), blob_done, blob_total or None, done, total or None))
+                fn(
+                    ImageProgress(
+                        _text(digest), blob_done, blob_total or None, done, total or None, blobs, skipped, mounted, sent
+                    )
+                )
                 return 0
             except BaseException as e:  # noqa: B902
                 return self._fail(e)
@@ -484,19 +489,6 @@ class SearchResult:
     is_automated: bool
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    """A registry's rate limit (``ratelimit-limit``, ``ratelimit-remaining``
-    with their ``;w=`` windows in seconds, ``docker-ratelimit-source``).
-    ``None`` is unknown (the registry did not say), never zero."""
-
-    limit: Optional[int]
-    limit_window: Optional[int]
-    remaining: Optional[int]
-    remaining_window: Optional[int]
-    source: Optional[str]
-
-
 def _take_rate_limit(ptr) -> RateLimit:
     """Copies a rate-limit handle out and frees it."""
     try:
@@ -592,13 +584,24 @@ def _take_platform_list(ptr):
 class ImageProgress:
     """A progress report of a whole-image operation: blob ``digest`` is at
     ``blob_done`` of ``blob_total`` bytes, the operation at ``done`` of
-    ``total`` (totals None when unknown)."""
+    ``total`` (totals None when unknown).
+
+    ``blobs`` is the number of blobs of the operation; each finished blob
+    is counted once, in ``blobs_skipped`` (already in the destination
+    registry or layout), ``blobs_mounted`` (mounted by the registry from
+    another repository) or ``blobs_sent`` (its bytes moved: uploaded,
+    downloaded or written), so in the last report of a finished operation
+    the three add up to ``blobs``."""
 
     digest: Optional[str]
     blob_done: int
     blob_total: Optional[int]
     done: int
     total: Optional[int]
+    blobs: int = 0
+    blobs_skipped: int = 0
+    blobs_mounted: int = 0
+    blobs_sent: int = 0
 
 
 # Called with each ImageProgress report; an exception it raises stops the
@@ -606,8 +609,22 @@ class ImageProgress:
 ImageProgressFunc = Callable[[ImageProgress], object]
 
 
+# OCIREG_REFERRERS_ALL of ocireg_image_options_set_referrers.
+_REFERRERS_ALL = 1
+
+
 @contextmanager
-def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mount_from=None, progress=None):
+def _image_options(
+    cbs,
+    platform=None,
+    all_platforms=False,
+    layout_name=None,
+    mount_from=None,
+    progress=None,
+    referrers=False,
+    referrer_types=None,
+    resume_dir=None,
+):
     """An `ocireg_image_options *` for one call, freed afterwards."""
     opts = lib.ocireg_image_options_new()
     if not opts:
@@ -621,6 +638,12 @@ def _image_options(cbs, platform=None, all_platforms=False, layout_name=None, mo
             _check(lib.ocireg_image_options_set_layout_name(opts, _cstr(layout_name, "layout_name")))
         for repo in _as_list(mount_from):
             _check(lib.ocireg_image_options_add_mount_from(opts, _cstr(repo, "mount_from")))
+        if referrers:
+            _check(lib.ocireg_image_options_set_referrers(opts, _REFERRERS_ALL))
+        for artifact_type in _as_list(referrer_types):
+            _check(lib.ocireg_image_options_add_referrer_artifact_type(opts, _cstr(artifact_type, "referrer_types")))
+        if resume_dir is not None:
+            _check(lib.ocireg_image_options_set_resume_dir(opts, _cstr(resume_dir, "resume_dir")))
         if progress is not None:
             _check(lib.ocireg_image_options_set_progress(opts, cbs.image_progress(progress), None))
         yield opts
@@ -848,6 +871,22 @@ class Upload(io.RawIOBase):
 # --- Client --------------------------------------------------------------
 
 
+def _set_certs_oauth2(opts, cert_dir, certs_d_roots, system_certs_d, force_oauth2, offline_token, oauth2_client_id):
+    """Sets the certs.d and OAuth2 options of :class:`Client` on ``opts``."""
+    if cert_dir is not None:
+        _check(lib.ocireg_options_set_cert_dir(opts, _cstr(cert_dir, "cert_dir")))
+    for root in _as_list(certs_d_roots):
+        _check(lib.ocireg_options_add_certs_d_root(opts, _cstr(root, "certs_d_roots")))
+    if system_certs_d:
+        _check(lib.ocireg_options_use_system_certs_d(opts))
+    if force_oauth2:
+        _check(lib.ocireg_options_set_force_oauth2(opts, 1))
+    if offline_token:
+        _check(lib.ocireg_options_set_offline_token(opts, 1))
+    if oauth2_client_id is not None:
+        _check(lib.ocireg_options_set_oauth2_client_id(opts, _cstr(oauth2_client_id, "oauth2_client_id")))
+
+
 class Client(_Handle):
     """A registry client (``ocireg_client``): one connection pool and token
     cache. Thread-safe: share one client between all threads.
@@ -862,7 +901,28 @@ class Client(_Handle):
     credential helper's run (a :class:`ocireg.TimeoutError` after it);
     ``max_list_entries`` and ``max_list_bytes`` bound one tag, catalog or
     referrers listing over all its pages (defaults 1,000,000 entries and
-    64 MiB; beyond them a :class:`ocireg.SizeExceededError`).
+    64 MiB; beyond them a :class:`ocireg.SizeExceededError`). ``token_cache``
+    is a token cache file: bearer tokens are kept there too, so that the next
+    process skips the token server while a token is good (each with its scope
+    and refresh time, keyed by a one-way hash of the credential, never a
+    password; mode 0600 in a directory made 0700, replaced atomically under a
+    lock; a corrupt file is ignored); without it tokens live in the client.
+
+    certs.d (containers-certs.d(5)): ``cert_dir`` is one directory for every
+    registry, like skopeo's ``--cert-dir`` (its ``*.crt`` CAs trusted, its
+    ``*.cert`` + ``*.key`` pair the client certificate; a half pair or a
+    bad file is a :class:`ocireg.TlsError` naming the file);
+    ``certs_d_roots`` are roots searched per registry for
+    ``ROOT/HOST[:PORT]``, and ``system_certs_d=True`` adds the roots
+    podman, skopeo and docker read (``~/.config/containers/certs.d``,
+    ``/etc/containers/certs.d``, ``/etc/docker/certs.d``).
+
+    OAuth2: ``force_oauth2=True`` gets tokens with the password grant (a
+    POST with the credential in the form body; a 404 or 405 falls back to
+    the GET); ``offline_token=True`` asks for a refresh token, which, like
+    any the server returns, is kept in memory and used instead of the
+    password for later scopes; ``oauth2_client_id`` is the ``client_id``
+    sent (default ``ocireg``).
 
     A timeout of 0 means no limit (as in libcurl); timeouts are at most 30
     days. Numeric options out of their range raise ``ValueError`` when they
@@ -872,6 +932,21 @@ class Client(_Handle):
     at most 1000, ``page_size`` at most 1,000,000, ``max_list_entries`` 1 to
     100,000,000, ``max_list_bytes`` 1 to 4 GiB). ``proxy`` must be an
     ``http://`` or ``https://`` URL; any other scheme is refused.
+    ``ranged_download`` (``"auto"``, the default, ``"off"`` or ``"always"``)
+    says whether :meth:`pull` fetches one large blob over several
+    connections at once, as byte ranges written and hashed in order:
+    ``"auto"`` splits a blob of 64 MiB or more only when its first
+    connection runs under 64 MiB/s (a per-connection bandwidth cap, a long
+    round trip); another name is an :class:`ocireg.InvalidArgumentError`.
+
+    ``registries_conf`` is a registries.conf (containers-registries.conf(5))
+    to follow with the drop-ins of registries.conf.d, as skopeo's
+    ``--registries-conf``; ``use_system_registries_conf=True`` follows the
+    one containers/image would read. Pulls then try the mirrors first
+    (:meth:`pull_source` says which endpoint serves), blocked registries
+    raise :class:`ocireg.DeniedError` before any request, and a bad file
+    raises :class:`ocireg.InvalidArgumentError` naming it. By default no
+    registries.conf is read.
 
     Every network method takes ``cancel=`` (an :class:`ocireg.Cancel`) and
     raises a subclass of :class:`ocireg.OciregError` on failure.
@@ -885,6 +960,7 @@ class Client(_Handle):
         credentials: Optional[Mapping[str, Tuple[str, str]]] = None,
         identity_tokens: Optional[Mapping[str, str]] = None,
         auth_file: Optional[StrPath] = None,
+        token_cache: Optional[StrPath] = None,
         ca_files: Union[StrPath, Iterable[StrPath], None] = None,
         client_cert: Optional[Tuple[StrPath, StrPath]] = None,
         proxy: Optional[str] = None,
@@ -902,6 +978,15 @@ class Client(_Handle):
         concurrency: Optional[int] = None,
         max_list_entries: Optional[int] = None,
         max_list_bytes: Optional[int] = None,
+        registries_conf: Optional[StrPath] = None,
+        use_system_registries_conf: bool = False,
+        cert_dir: Optional[StrPath] = None,
+        certs_d_roots: Union[StrPath, Iterable[StrPath], None] = None,
+        system_certs_d: bool = False,
+        force_oauth2: bool = False,
+        offline_token: bool = False,
+        oauth2_client_id: Optional[str] = None,
+        ranged_download: Optional[str] = None,
     ) -> None:
         opts = lib.ocireg_options_new()
         if not opts:
@@ -930,6 +1015,12 @@ class Client(_Handle):
                 )
             if auth_file is not None:
                 _check(lib.ocireg_options_set_auth_file(opts, _cstr(auth_file, "auth_file")))
+            if use_system_registries_conf:
+                _check(lib.ocireg_options_use_system_registries_conf(opts, 1))
+            if registries_conf is not None:
+                _check(lib.ocireg_options_set_registries_conf(opts, _cstr(registries_conf, "registries_conf")))
+            if token_cache is not None:
+                _check(lib.ocireg_options_set_token_cache(opts, _cstr(token_cache, "token_cache")))
             for ca in _as_list(ca_files):
                 _check(lib.ocireg_options_add_ca_file(opts, _cstr(ca, "ca_files")))
             if client_cert is not None:
@@ -938,10 +1029,15 @@ class Client(_Handle):
                 except (TypeError, ValueError):
                     raise TypeError("client_cert must be a (cert_path, key_path) pair") from None
                 _check(lib.ocireg_options_set_client_cert(opts, _cstr(cert, "cert_path"), _cstr(key, "key_path")))
+            _set_certs_oauth2(
+                opts, cert_dir, certs_d_roots, system_certs_d, force_oauth2, offline_token, oauth2_client_id
+            )
             if proxy is not None:
                 _check(lib.ocireg_options_set_proxy(opts, _cstr(proxy, "proxy")))
             if user_agent is not None:
                 _check(lib.ocireg_options_set_user_agent(opts, _cstr(user_agent, "user_agent")))
+            if ranged_download is not None:
+                _check(lib.ocireg_options_set_ranged_download(opts, _cstr(ranged_download, "ranged_download")))
             header_items = headers.items() if hasattr(headers, "items") else (headers or [])
             for name, value in header_items:
                 _check(lib.ocireg_options_add_header(opts, _cstr(name, "header name"), _cstr(value, "header value")))
@@ -1080,6 +1176,17 @@ class Client(_Handle):
         out = _lib.owned_str()
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_digest(client, raw, c, byref(out)))
+        return _take_string(out)
+
+    def pull_source(self, reference: str, *, cancel: Optional[Cancel] = None) -> str:
+        """The endpoint that serves a pull of ``reference`` now: fetches the
+        manifest as a pull does (the mirrors first, when the client follows
+        a registries.conf) and returns the reference it was fetched as (a
+        mirror's, the rewritten location's, or ``reference`` normalized)."""
+        raw = _cstr(reference, "reference")
+        out = _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_pull_source(client, raw, c, byref(out)))
         return _take_string(out)
 
     def rate_limit(self, reference: str, *, cancel: Optional[Cancel] = None) -> RateLimit:
@@ -1323,6 +1430,55 @@ class Client(_Handle):
         finally:
             lib.ocireg_descriptor_list_free(out)
 
+    def signatures(
+        self,
+        reference: str,
+        *,
+        registries_d: Optional[Union[str, "os.PathLike[str]"]] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> List[_signatures.Signature]:
+        """The signatures of image ``reference`` (a tag is resolved to its
+        manifest digest): those in the lookaside registries.d configures
+        for it, then, with ``use-sigstore-attachments``, the layers of its
+        ``sha256-<hex>.sig`` manifest. ``registries_d`` is the registries.d
+        directory (default: ``~/.config/containers/registries.d`` when it
+        exists, else ``/etc/containers/registries.d``)."""
+        raw = _cstr(reference, "reference")
+        d = _opt_cstr(registries_d, "registries_d")
+        out = _lib.SignatureListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_signatures(client, raw, d, c, byref(out)))
+        try:
+            return _signatures.from_list(out)
+        finally:
+            lib.ocireg_signature_list_free(out)
+
+    def put_signatures(
+        self,
+        reference: str,
+        signatures: Iterable[_signatures.Signature],
+        *,
+        registries_d: Optional[Union[str, "os.PathLike[str]"]] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> int:
+        """Adds ``signatures`` to image ``reference`` and returns how many
+        were new: simple-signing ones to the ``file://`` lookaside
+        registries.d configures for writing (``lookaside-staging``, else
+        ``lookaside``), sigstore ones to the ``.sig`` attachment (which
+        needs ``use-sigstore-attachments: true``). Signatures already
+        stored are skipped; everything is checked before anything is
+        written."""
+        raw = _cstr(reference, "reference")
+        d = _opt_cstr(registries_d, "registries_d")
+        added = c_size_t(0)
+        handle = _signatures.to_list(signatures)
+        try:
+            with self._call(cancel) as (client, c):
+                _check(lib.ocireg_client_signatures_put(client, raw, d, handle, c, byref(added)))
+        finally:
+            lib.ocireg_signature_list_free(handle)
+        return added.value
+
     # blobs
 
     def head_blob(self, repository: str, digest: str, *, cancel: Optional[Cancel] = None) -> int:
@@ -1545,14 +1701,23 @@ class Client(_Handle):
         layout_name: Optional[str] = None,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
+        referrers: bool = False,
+        referrer_types: Union[str, Iterable[str], None] = None,
     ) -> str:
         """Pulls image ``reference`` into the OCI layout ``directory``
         (created if needed; blobs already there and verified are kept);
         returns the digest named in its ``index.json``. ``progress`` gets
-        :class:`ImageProgress` reports."""
+        :class:`ImageProgress` reports.
+
+        With ``referrers``, what is attached to the image comes along:
+        its referrers and cosign's ``sha256-<hex>.sig``/``.att``/``.sbom``
+        tags, recursively, stored where oras and regctl read them.
+        ``referrer_types`` carries only the attachments of those artifact
+        types (each with what is attached to it in turn)."""
         return self._image_call(
             lib.ocireg_client_image_pull, _cstr(reference, "reference"), _cstr(directory, "directory"), cancel,
             platform=platform, all_platforms=all_platforms, layout_name=layout_name, progress=progress,
+            referrers=referrers, referrer_types=referrer_types,
         )
 
     def push_image(
@@ -1566,15 +1731,28 @@ class Client(_Handle):
         all_platforms: bool = False,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
+        referrers: bool = False,
+        referrer_types: Union[str, Iterable[str], None] = None,
+        resume_dir: Optional[StrPath] = None,
     ) -> str:
         """Pushes the image of OCI layout ``directory`` (``layout_name``, or
         its only image) to ``reference``; returns the digest tagged.
         ``mount_from`` lists repositories of the destination registry to
-        mount blobs from."""
+        mount blobs from. ``resume_dir`` names a directory where each blob's
+        upload session is recorded, so that a push killed midway continues
+        the next time from what the registry kept (blobs then go up in
+        chunks; a registry that dropped a session makes that blob start
+        over).
+
+        With ``referrers``, what the layout holds attached to the image
+        comes along (its referrers and cosign tags, recursively), listed
+        through the registry's referrers API or the fallback tag.
+        ``referrer_types`` carries only the attachments of those artifact
+        types (each with what is attached to it in turn)."""
         return self._image_call(
             lib.ocireg_client_image_push, _cstr(directory, "directory"), _cstr(reference, "reference"), cancel,
             platform=platform, all_platforms=all_platforms, layout_name=layout_name, mount_from=mount_from,
-            progress=progress,
+            progress=progress, referrers=referrers, referrer_types=referrer_types, resume_dir=resume_dir,
         )
 
     def copy_image(
@@ -1587,6 +1765,8 @@ class Client(_Handle):
         mount_from: Union[str, Iterable[str], None] = None,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
+        referrers: bool = False,
+        referrer_types: Union[str, Iterable[str], None] = None,
     ) -> str:
         """Copies image ``source`` to ``target``, each named as skopeo
         names it: ``docker://HOST/REPO:TAG`` (or a bare reference),
@@ -1594,10 +1774,18 @@ class Client(_Handle):
         ``docker-archive:FILE[:REPO:TAG|:@N]`` or ``dir:DIR``. Blobs are
         verified on the way and mounted within one registry; digests stay
         (a docker-archive source gets skopeo's generated manifest). Returns
-        the digest of the manifest written."""
+        the digest of the manifest written.
+
+        From a registry to a registry, with ``referrers``, what is attached
+        to the image comes along (its referrers and cosign tags,
+        recursively, digests unchanged), listed through the target's
+        referrers API or the fallback tag, as it supports.
+        ``referrer_types`` carries only the attachments of those artifact
+        types (each with what is attached to it in turn)."""
         return self._image_call(
             lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
+            referrers=referrers, referrer_types=referrer_types,
         )
 
     def save_image(

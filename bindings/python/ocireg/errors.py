@@ -13,11 +13,25 @@ the same thread right after the call)::
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, NamedTuple, NoReturn, Optional, Tuple, Type
 
 from ._lib import lib
 
-__all__ = ["OciregError", "RegistryError", "STATUS_CODES", "error_class", "raise_last_error"]
+__all__ = ["OciregError", "RateLimit", "RegistryError", "STATUS_CODES", "error_class", "raise_last_error"]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A registry's rate limit (``ratelimit-limit``, ``ratelimit-remaining``
+    with their ``;w=`` windows in seconds, ``docker-ratelimit-source``).
+    ``None`` is unknown (the registry did not say), never zero."""
+
+    limit: Optional[int]
+    limit_window: Optional[int]
+    remaining: Optional[int]
+    remaining_window: Optional[int]
+    source: Optional[str]
 
 
 class RegistryError(NamedTuple):
@@ -40,7 +54,9 @@ class OciregError(Exception):
     ``"MANIFEST_UNKNOWN"``, or None), ``retry_after`` (seconds the
     registry asked to wait, as a float, or None) and ``errors`` (every entry
     of the registry's OCI error body as :class:`RegistryError`, in order; at
-    most 64; empty when it sent none).
+    most 64; empty when it sent none) and ``rate_limit`` (the
+    :class:`RateLimit` the failing response reported, typically with a 429
+    :class:`TooManyRequestsError`; None when it reported none).
     """
 
     status: Optional[int] = None
@@ -55,6 +71,7 @@ class OciregError(Exception):
         registry_code: Optional[str] = None,
         retry_after: Optional[float] = None,
         errors: Iterable[Tuple[str, str, str]] = (),
+        rate_limit: Optional[RateLimit] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -65,6 +82,7 @@ class OciregError(Exception):
         self.registry_code = registry_code
         self.retry_after = retry_after
         self.errors: List[RegistryError] = [RegistryError(*e) for e in errors]
+        self.rate_limit = rate_limit
 
     def __str__(self) -> str:
         return self.message
@@ -86,6 +104,7 @@ class OciregError(Exception):
             registry_code=self.registry_code,
             retry_after=self.retry_after,
             errors=[tuple(e) for e in self.errors],
+            rate_limit=self.rate_limit,
         )
         return (_rebuild, (type(self), self.message, kwargs))
 
@@ -180,9 +199,10 @@ def last_error(status: int) -> OciregError:
         )
         for i in range(lib.ocireg_last_error_registry_count())
     ]
+    rate_limit = _last_rate_limit()
     if recorded != status:
         # The detail belongs to another call: keep only what is certain.
-        message, code, http, retry_ms, entries = None, None, 0, 0, []
+        message, code, http, retry_ms, entries, rate_limit = None, None, 0, 0, [], None
     # The message is never NULL; it is empty when the library recorded none.
     text = message.decode("utf-8", "replace") if message else f"{_status_name(status)} (status {status})"
     return error_class(status)(
@@ -192,7 +212,27 @@ def last_error(status: int) -> OciregError:
         registry_code=code.decode("utf-8", "replace") if code else None,
         retry_after=(retry_ms / 1000.0) if retry_ms else None,
         errors=entries,
+        rate_limit=rate_limit,
     )
+
+
+def _last_rate_limit() -> Optional[RateLimit]:
+    """The rate limit of this thread's last error, or None when it has none."""
+
+    def known(v):
+        return None if v < 0 else v
+
+    source = lib.ocireg_last_error_rate_limit_source()
+    limit = RateLimit(
+        known(lib.ocireg_last_error_rate_limit_limit()),
+        known(lib.ocireg_last_error_rate_limit_limit_window_s()),
+        known(lib.ocireg_last_error_rate_limit_remaining()),
+        known(lib.ocireg_last_error_rate_limit_remaining_window_s()),
+        source.decode("utf-8", "replace") if source is not None else None,
+    )
+    if limit.limit is None and limit.remaining is None and limit.source is None:
+        return None
+    return limit
 
 
 def _text(raw):

@@ -36,7 +36,7 @@ impl Client {
                 let Ok(tagged) = reference.with_tag(&tag) else {
                     return Ok(None);
                 };
-                let manifest = match self.get_manifest(&tagged).await {
+                let manifest = match self.get_manifest_direct(&tagged).await {
                     Ok(m) => m,
                     Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(e.context(format!("the cosign attachment {tag}"))),

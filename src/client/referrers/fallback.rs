@@ -63,7 +63,7 @@ impl Client {
         );
         let mut attempt = 0;
         let manifest = loop {
-            match self.get_manifest(&tagged).await {
+            match self.get_manifest_direct(&tagged).await {
                 Ok(m) => break m,
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
                 // distribution answers 500 to a GET of a tag another
@@ -252,7 +252,10 @@ impl Client {
                 let Ok(digest) = Digest::parse(&text) else {
                     return Ok(Some(text));
                 };
-                match self.head_manifest(&reference.with_digest(digest)).await {
+                match self
+                    .head_manifest_direct(&reference.with_digest(digest))
+                    .await
+                {
                     Ok(_) => Ok(None),
                     Err(e) if e.kind() == ErrorKind::NotFound => Ok(Some(text)),
                     Err(e) => Err(e.context("checking an entry of the referrers fallback index")),
@@ -312,7 +315,7 @@ impl Client {
         }
         let tag = fallback_tag(subject);
         let tagged = reference.with_tag(&tag)?;
-        match self.head_manifest(&tagged).await {
+        match self.head_manifest_direct(&tagged).await {
             Ok(_) => self.delete_content(reference, "manifests", &tag).await,
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),

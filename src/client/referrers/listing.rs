@@ -33,7 +33,7 @@ impl Client {
     ) -> Result<Vec<Referrer>> {
         let subject = match reference.digest() {
             Some(d) => d.clone(),
-            None => self.head_manifest(reference).await?.digest,
+            None => self.head_manifest_direct(reference).await?.digest,
         };
         let (kind, listed) = match self.referrers_api(reference, &subject).await {
             Ok(listed) => (
@@ -119,7 +119,9 @@ impl Client {
                 }
                 let digest = Digest::parse(&d.digest)
                     .map_err(|e| e.context("an entry of the referrers listing"))?;
-                let manifest = self.get_manifest(&reference.with_digest(digest)).await?;
+                let manifest = self
+                    .get_manifest_direct(&reference.with_digest(digest))
+                    .await?;
                 d.artifact_type = listed_artifact_type(&manifest.fields()?);
                 Ok(d)
             })

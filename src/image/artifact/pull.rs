@@ -80,7 +80,9 @@ impl Client {
         let files = plan_files(&layers, dir, overwrite)?;
         std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
         let pulled: Vec<PulledFile> = files.iter().map(|(f, _)| f.clone()).collect();
-        let (client, source, dir) = (self.clone(), reference.clone(), dir.to_path_buf());
+        // The files come from the endpoint that served the manifest.
+        let source = manifest.source.clone().unwrap_or_else(|| reference.clone());
+        let (client, source, dir) = (self.clone(), source, dir.to_path_buf());
         run_all(
             files,
             self.options().concurrency,
@@ -164,7 +166,7 @@ async fn download(
     let mut temp = TempFile::create(dir, TEMP_STEM)?;
     let std_file = temp.file().try_clone().map_err(|e| io_error(dir, e))?;
     let mut out = tokio::fs::File::from_std(std_file);
-    let mut reader = client.get_blob(source, &file.digest).await?;
+    let mut reader = client.get_blob_direct(source, &file.digest).await?;
     reader.expect_size(file.size)?;
     // `chunk` returns the end only after the digest checked out.
     while let Some(bytes) = reader.chunk().await? {

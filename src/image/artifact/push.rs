@@ -107,7 +107,7 @@ impl Client {
         let manifest = artifact_manifest(artifact_type, &layers, subject.as_ref(), &annotations);
 
         let config = Digest::sha256_of(EMPTY_CONFIG);
-        if !self.blob_exists(reference, &config).await? {
+        if !self.blob_exists_direct(reference, &config).await? {
             self.push_blob(reference, Bytes::from_static(EMPTY_CONFIG))
                 .await?;
         }
@@ -162,7 +162,7 @@ impl Client {
                 reference.repository()
             )));
         }
-        let info = self.head_manifest(subject).await?;
+        let info = self.head_manifest_direct(subject).await?;
         Ok(Descriptor {
             media_type: info.media_type,
             digest: info.digest.to_string(),

@@ -18,7 +18,7 @@ use crate::digest::Hasher;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::layout_fs::io_error;
 use crate::image::plan::BlobRef;
-use crate::image::progress::Tracker;
+use crate::image::progress::{BlobOutcome, Tracker};
 use crate::image::tar;
 use crate::image::temp_file::{self, TempFile};
 
@@ -98,6 +98,7 @@ impl ArchiveWriter {
             .write_all(&[0u8; 512][..tar::padding(blob.size)])
             .await?;
         self.names.insert(name.to_string());
+        tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
         Ok(())
     }
 

@@ -26,7 +26,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::image::layout::read_limited;
 use crate::image::layout_fs::{self, io_error};
 use crate::image::plan::{BlobRef, Plan};
-use crate::image::progress::Tracker;
+use crate::image::progress::{BlobOutcome, Tracker};
 use crate::image::transport::tar_index::region_stream;
 use crate::media_type;
 
@@ -62,6 +62,7 @@ impl DirSource {
             digest: Digest::sha256_of(&bytes),
             media_type: guess_media_type(&bytes),
             bytes,
+            source: None,
         })
     }
 
@@ -76,6 +77,7 @@ impl DirSource {
             bytes,
             media_type,
             digest,
+            source: None,
         })
     }
 
@@ -219,7 +221,9 @@ impl DirDestination {
                 ),
             ));
         }
-        hasher.finish().expect_equal(&blob.digest)
+        hasher.finish().expect_equal(&blob.digest)?;
+        tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
+        Ok(())
     }
 
     /// Writes the manifests and `version`, then puts the directory in place.

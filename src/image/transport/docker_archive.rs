@@ -151,6 +151,7 @@ impl DockerArchiveSource {
             digest: Digest::sha256_of(&bytes),
             bytes: Bytes::from(bytes),
             media_type: DOCKER_MANIFEST.to_string(),
+            source: None,
         };
         Ok(DockerArchiveSource {
             tar,

@@ -67,10 +67,9 @@ impl Source {
     pub async fn open(client: &Client, name: &ImageName, options: &ImageOptions) -> Result<Source> {
         let or_option = |n: &Option<String>| n.clone().or_else(|| options.layout_name.clone());
         Ok(match name {
-            ImageName::Registry(reference) => Source::Registry(RegistrySource {
-                client: client.clone(),
-                reference: reference.clone(),
-            }),
+            ImageName::Registry(reference) => {
+                Source::Registry(RegistrySource::new(client.clone(), reference.clone()))
+            }
             ImageName::Layout { dir, name } => {
                 Source::Layout(LayoutSource::open(dir, or_option(name).as_deref()).await?)
             }

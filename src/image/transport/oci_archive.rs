@@ -71,6 +71,7 @@ impl OciArchiveSource {
             bytes,
             media_type,
             digest,
+            source: None,
         })
     }
 

@@ -13,7 +13,7 @@ use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::layout::OciLayout;
 use crate::image::plan::{BlobRef, Plan};
-use crate::image::progress::Tracker;
+use crate::image::progress::{BlobOutcome, Tracker};
 use crate::image::pull::descriptor_of;
 use crate::image::transport::tar_index::region_stream;
 
@@ -42,6 +42,7 @@ impl LayoutSource {
             bytes,
             media_type,
             digest,
+            source: None,
         })
     }
 
@@ -85,7 +86,7 @@ impl LayoutDestination {
             .has_verified_blob(&blob.digest, blob.size)
             .await?
         {
-            tracker.advance(&blob.digest, blob.size, blob.size, blob.size);
+            tracker.finish(&blob.digest, blob.size, blob.size, BlobOutcome::Skipped);
             return Ok(());
         }
         let mut sink = self.layout.blob_sink(&blob.digest, blob.size).await?;
@@ -111,7 +112,9 @@ impl LayoutDestination {
             sink.send(chunk).await?;
             tracker.advance(&blob.digest, n, done, blob.size);
         }
-        sink.finish().await
+        sink.finish().await?;
+        tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
+        Ok(())
     }
 
     /// Writes the manifests (verified), then names the top one.

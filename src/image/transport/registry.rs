@@ -1,6 +1,6 @@
 //! `docker://`: an image in a registry, read and written through the client.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::stream;
 
@@ -13,26 +13,51 @@ use crate::image::progress::Tracker;
 use crate::image::stream::{counted_body, send_blob};
 use crate::reference::Reference;
 
-/// Reads an image from a registry.
+/// Reads an image from a registry. Everything after the top manifest
+/// comes from the endpoint that served it (a mirror, with a
+/// registries.conf), as in containers/image.
 pub(crate) struct RegistrySource {
     pub client: Client,
     pub reference: Reference,
+    /// The endpoint that served the top manifest, once it has.
+    served_by: OnceLock<Reference>,
 }
 
 impl RegistrySource {
+    /// Reads `reference` through `client`.
+    pub fn new(client: Client, reference: Reference) -> RegistrySource {
+        RegistrySource {
+            client,
+            reference,
+            served_by: OnceLock::new(),
+        }
+    }
+
+    /// The endpoint manifests by digest and blobs are read from.
+    fn endpoint(&self) -> &Reference {
+        self.served_by.get().unwrap_or(&self.reference)
+    }
+
     pub async fn top(&self) -> Result<Manifest> {
-        self.client.get_manifest(&self.reference).await
+        let top = self.client.get_manifest(&self.reference).await?;
+        let served_by = top.source.clone().unwrap_or_else(|| self.reference.clone());
+        // A second call finds the same endpoint already recorded.
+        let _ = self.served_by.set(served_by);
+        Ok(top)
     }
 
     pub async fn manifest(&self, digest: Digest) -> Result<Manifest> {
         self.client
-            .get_manifest(&self.reference.with_digest(digest))
+            .get_manifest_direct(&self.endpoint().with_digest(digest))
             .await
     }
 
     /// The blob's bytes as they arrive (the destination verifies them).
     pub async fn blob(&self, blob: &BlobRef) -> Result<BlobStream> {
-        let mut reader = self.client.get_blob(&self.reference, &blob.digest).await?;
+        let mut reader = self
+            .client
+            .get_blob_direct(self.endpoint(), &blob.digest)
+            .await?;
         reader.expect_size(blob.size)?;
         reader.defer_verification();
         Ok(Box::pin(reader_stream(reader)))

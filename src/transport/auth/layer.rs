@@ -16,7 +16,7 @@ use crate::transport::error_map::error_from_response;
 use crate::transport::registry_state::{AuthMode, RegistryState};
 use crate::transport::request::{Body, Request, Target};
 use crate::transport::sender::Retries;
-use crate::transport::{Transport, header_values};
+use crate::transport::{Transport, header_values, is_transport_failure, registry_url};
 
 impl Transport {
     /// Whether `registry` asks for authentication (as last learned from a
@@ -25,11 +25,21 @@ impl Transport {
         self.state(api_host(registry)).auth_mode() != AuthMode::Anonymous
     }
 
-    /// Whether a credential is configured for `registry`; fails when the
-    /// lookup does (an unreadable auth file, a failing credential helper).
+    /// Whether a credential is configured for `registry` (its host key,
+    /// not a namespaced one); fails when the lookup does (an unreadable
+    /// auth file, a failing credential helper).
     pub async fn credential_configured(&self, registry: &str) -> Result<bool> {
+        Ok(self.credential(registry, &[]).await?.is_some())
+    }
+
+    /// The credential for a request to `registry` needing `scopes`: the
+    /// one filed for the repository of its first `repository:` scope (a
+    /// namespaced auth-file key) or for the registry.
+    async fn credential(&self, registry: &str, scopes: &[String]) -> Result<Option<Credential>> {
         let key = credential_key(api_host(registry));
-        Ok(self.credentials.lookup(key).await?.is_some())
+        self.credentials
+            .lookup_for(key, scope_repository(scopes))
+            .await
     }
 
     /// Sends `request` to `registry` and returns the response when its
@@ -41,6 +51,7 @@ impl Transport {
         request: Request,
         what: &str,
     ) -> Result<reqwest::Response> {
+        let request_scopes = request.scopes.clone();
         let (response, auth_retried) = self.send_with_auth(registry, request, what).await?;
         let status = response.status();
         if status.as_u16() < 400 {
@@ -49,7 +60,7 @@ impl Transport {
         if status == StatusCode::UNAUTHORIZED
             && auth_retried
             && insufficient_scope(&response)
-            && self.has_credential(registry).await
+            && self.has_credential(registry, &request_scopes).await
         {
             // Authenticated, and still not allowed: a missing permission.
             let error = error_from_response(what, response).await;
@@ -83,16 +94,26 @@ impl Transport {
         mut request: Request,
         what: &str,
     ) -> Result<(reqwest::Response, bool)> {
-        let base = self.base_url(registry).await?;
+        self.check_allowed(registry, &request.scopes)?;
         let state = self.state(registry);
-        let url = resolve(&base, &request.target, what)?;
-        let same_origin = url.origin() == base.origin();
         let replayable = request.body.is_replayable();
         let retries = if replayable && request.retry {
             Retries::ALL
         } else {
             Retries::NONE
         };
+        // On first contact a replayable request to a path is its own ping;
+        // anything else pings first.
+        let (base, mut first) = match state.base.get() {
+            Some(base) => (base.clone(), None),
+            None if replayable && matches!(request.target, Target::Path(_)) => {
+                self.first_contact(registry, &state, &request, retries, what)
+                    .await?
+            }
+            None => (self.base_url(registry).await?, None),
+        };
+        let url = resolve(&base, &request.target, what)?;
+        let same_origin = url.origin() == base.origin();
         let mut stream = match &mut request.body {
             Body::Stream(stream, len) => Some((
                 stream
@@ -102,26 +123,35 @@ impl Transport {
             )),
             _ => None,
         };
+        let senders = self.senders(registry, &state).await?;
         let mut auth_retried = false;
         loop {
-            let authorization = if same_origin {
-                self.authorization(registry, &state, &request.scopes)
-                    .await?
-            } else {
-                None
+            // The first contact's 401 is a ping's answer: it does not use
+            // up the one retry a refused authorization gets.
+            let from_first_contact = first.is_some();
+            let response = match first.take() {
+                Some(response) => response,
+                None => {
+                    let authorization = if same_origin {
+                        self.authorization(registry, &state, &request.scopes)
+                            .await?
+                    } else {
+                        None
+                    };
+                    senders
+                        .registry
+                        .send(what, retries, request.bounded, |http| {
+                            build(http, &request, &url, authorization.clone(), stream.take())
+                        })
+                        .await?
+                }
             };
-            let response = self
-                .registry
-                .send(what, retries, request.bounded, |http| {
-                    build(http, &request, &url, authorization.clone(), stream.take())
-                })
-                .await?;
             if response.status() == StatusCode::UNAUTHORIZED
                 && same_origin
-                && !auth_retried
+                && (from_first_contact || !auth_retried)
                 && replayable
             {
-                auth_retried = true;
+                auth_retried |= !from_first_contact;
                 if self
                     .learn_challenge(registry, &state, &response, &mut request.scopes)
                     .await
@@ -130,6 +160,74 @@ impl Transport {
                 }
             }
             return Ok((response, auth_retried));
+        }
+    }
+
+    /// The first request to `registry` this client sends, sent without
+    /// credentials (nothing is known yet): it finds the scheme as a ping
+    /// would (https, or for an insecure registry plain HTTP when TLS cannot
+    /// be spoken) and its answer (a 401 with a challenge, or success) tells
+    /// the auth layer what a ping would have, saving that round trip.
+    /// Returns the base URL and the request's response, or no response when
+    /// another task made first contact meanwhile (the caller sends then).
+    async fn first_contact(
+        &self,
+        registry: &str,
+        state: &RegistryState,
+        request: &Request,
+        retries: Retries,
+        what: &str,
+    ) -> Result<(Url, Option<reqwest::Response>)> {
+        let mut first = None;
+        let base = state
+            .base
+            .get_or_try_init(|| async {
+                let (base, response) = self
+                    .probe_scheme(registry, state, request, retries, what)
+                    .await?;
+                first = Some(response);
+                Ok::<_, Error>(base)
+            })
+            .await?
+            .clone();
+        Ok((base, first))
+    }
+
+    /// Sends `request` (replayable, without credentials) over https and,
+    /// for an insecure registry whose TLS fails, over plain HTTP.
+    async fn probe_scheme(
+        &self,
+        registry: &str,
+        state: &RegistryState,
+        request: &Request,
+        retries: Retries,
+        what: &str,
+    ) -> Result<(Url, reqwest::Response)> {
+        let https = registry_url("https", registry)?;
+        let insecure = self.options.is_insecure(registry);
+        let senders = self.senders(registry, state).await?;
+        let senders = &senders;
+        // For an insecure registry a failed TLS connection most likely
+        // means plain HTTP: try that at once rather than retrying https.
+        let https_retries = Retries {
+            connection_errors: retries.connection_errors && !insecure,
+            ..retries
+        };
+        let send = |base: Url, retries: Retries| async move {
+            let url = resolve(&base, &request.target, what)?;
+            let response = senders
+                .registry
+                .send(what, retries, request.bounded, |http| {
+                    build(http, request, &url, None, None)
+                })
+                .await?;
+            Ok::<_, Error>((base, response))
+        };
+        match send(https, https_retries).await {
+            Err(e) if insecure && is_transport_failure(&e) => {
+                send(registry_url("http", registry)?, retries).await
+            }
+            other => other,
         }
     }
 
@@ -157,8 +255,10 @@ impl Transport {
             return false;
         };
         let previous = state.auth_mode();
+        let mut refused_from_file = false;
         if let AuthMode::Bearer { realm, service } = &previous {
-            self.tokens
+            refused_from_file = self
+                .tokens
                 .invalidate(realm, service.as_deref(), scopes)
                 .await;
         }
@@ -175,13 +275,15 @@ impl Transport {
         state.set_auth_mode(mode);
         // A retry with the same mode and scopes still helps when the token
         // was refused (it was just invalidated and will be fetched anew),
-        // but only when there is a credential to show.
-        changed || self.has_credential(registry).await
+        // but only when there is a credential to show, or when the refused
+        // token came from the token cache file (another process's).
+        changed || refused_from_file || self.has_credential(registry, scopes).await
     }
 
-    /// Whether a credential is configured, a failed lookup counting as none.
-    async fn has_credential(&self, registry: &str) -> bool {
-        matches!(self.credential_configured(registry).await, Ok(true))
+    /// Whether a credential is configured for a request needing `scopes`,
+    /// a failed lookup counting as none.
+    async fn has_credential(&self, registry: &str, scopes: &[String]) -> bool {
+        matches!(self.credential(registry, scopes).await, Ok(Some(_)))
     }
 
     /// The `Authorization` header for `registry`'s auth mode: basic
@@ -195,7 +297,7 @@ impl Transport {
         // Every string holding a secret here is wiped when dropped.
         let value = match state.auth_mode() {
             AuthMode::Anonymous => return Ok(None),
-            AuthMode::Basic => match self.credentials.lookup(credential_key(registry)).await? {
+            AuthMode::Basic => match self.credential(registry, scopes).await? {
                 Some(Credential::Basic {
                     ref username,
                     ref password,
@@ -209,14 +311,15 @@ impl Transport {
                 _ => return Ok(None),
             },
             AuthMode::Bearer { realm, service } => {
-                let credential = self.credentials.lookup(credential_key(registry)).await?;
+                let credential = self.credential(registry, scopes).await?;
                 if credential.is_some() {
                     self.check_realm_is_safe(&realm)?;
                 }
+                let senders = self.senders(registry, state).await?;
                 let token = self
                     .tokens
                     .token(
-                        &self.token_server,
+                        &senders.token_server,
                         &realm,
                         service.as_deref(),
                         scopes,
@@ -273,6 +376,14 @@ impl Transport {
     }
 }
 
+/// The repository of the first `repository:NAME:ACTIONS` scope.
+fn scope_repository(scopes: &[String]) -> Option<&str> {
+    scopes.iter().find_map(|scope| {
+        let (name, _actions) = scope.strip_prefix("repository:")?.rsplit_once(':')?;
+        Some(name)
+    })
+}
+
 /// Whether a 401 says the token lacked a scope (rather than being absent or bad).
 fn insufficient_scope(response: &reqwest::Response) -> bool {
     let values = header_values(response.headers(), &WWW_AUTHENTICATE);
@@ -320,4 +431,28 @@ fn build(
             return Err(Error::new(ErrorKind::Internal, "stream body already used"));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_of_the_first_repository_scope() {
+        let scopes = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            scope_repository(&scopes(&[
+                "registry:catalog:*",
+                "repository:team/app:pull,push",
+                "repository:other/src:pull"
+            ])),
+            Some("team/app")
+        );
+        assert_eq!(
+            scope_repository(&scopes(&["repository:localhost:5000/x:pull"])),
+            Some("localhost:5000/x")
+        );
+        assert_eq!(scope_repository(&scopes(&["registry:catalog:*"])), None);
+        assert_eq!(scope_repository(&[]), None);
+    }
 }

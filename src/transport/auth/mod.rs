@@ -1,7 +1,10 @@
-//! Authentication: challenges, credentials, bearer tokens, and the layer
+//! Authentication: challenges, credentials, bearer tokens (with their
+//! `OAuth2` grants), and the layer
 //! that applies them to every registry request.
 
 pub mod challenge;
 pub mod credentials;
 mod layer;
+pub mod oauth2;
 pub mod token;
+pub mod token_cache;

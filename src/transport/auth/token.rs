@@ -3,9 +3,15 @@
 //!
 //! The token server (the challenge's `realm`) may live on another host than
 //! the registry. It is asked with a GET (anonymous or with HTTP basic
-//! credentials, as in Docker's token spec) or, for an identity token, with
-//! the `OAuth2` refresh-token POST form. Tokens are reused until less than a
-//! tenth of their lifetime (at least 5 s, at most 30 s) remains.
+//! credentials, as in Docker's token spec) or with an `OAuth2` form POST
+//! (`oauth2.rs`): the refresh-token grant for an identity token or a
+//! refresh token the server handed out earlier, the password grant when the
+//! client forces `OAuth2` (a 404 or 405 to it falls back to the GET, as
+//! docker does). Tokens are reused until less than a tenth of their
+//! lifetime (at least 5 s, at most 30 s) remains.
+//! With a token cache file (`token_cache.rs`) they are also kept across
+//! processes: a token missing here is looked up there before it is
+//! fetched, and a fetched one is stored there.
 //!
 //! Both go through the transport's sender (`sender.rs`), so they get its
 //! timeouts, retries, proxy, TLS and error mapping. Both carry a credential,
@@ -17,6 +23,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher as _;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,6 +33,8 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::credentials::Credential;
+use super::oauth2::{self, Grant, OAuth2Options, RefreshKey, RefreshTokens};
+use super::token_cache::{FileKey, TokenCacheFile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::body::read_bounded;
 use crate::transport::dates::parse_rfc3339;
@@ -42,8 +51,6 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 const MIN_MARGIN: Duration = Duration::from_secs(5);
 /// The most time before expiry at which a token is refreshed.
 const MAX_MARGIN: Duration = Duration::from_secs(30);
-/// The `OAuth2` `client_id` ocireg identifies itself with.
-const CLIENT_ID: &str = "ocireg";
 
 /// One cache entry, shared by every task asking for its key: the mutex is
 /// held across a fetch, which makes concurrent askers wait for it.
@@ -52,10 +59,16 @@ type Slot = Arc<tokio::sync::Mutex<Option<Cached>>>;
 /// A process-wide (per client) cache of bearer tokens.
 ///
 /// A cached token is reused only with the same credential it was fetched
-/// with (compared by a keyed hash; no credential is stored here).
+/// with (compared by a keyed hash; no credential is stored here). Refresh
+/// tokens servers hand out are kept beside it, per realm, service and
+/// credential, in memory only.
 pub struct TokenCache {
     slots: Mutex<HashMap<CacheKey, Slot>>,
     fingerprints: RandomState,
+    oauth2: OAuth2Options,
+    refresh_tokens: RefreshTokens,
+    /// Where tokens are also kept across processes, if the client has one.
+    file: Option<TokenCacheFile>,
 }
 
 /// What a token is cached by: realm, service and the sorted, deduplicated scopes.
@@ -85,20 +98,51 @@ struct Cached {
     token: Zeroizing<String>,
     refresh_at: Instant,
     credential: u64,
+    /// Whether it was read from the token cache file (fetched by another
+    /// client or process).
+    from_file: bool,
+}
+
+/// How one token request carries its credential.
+#[derive(Clone, Copy)]
+enum Asking<'a> {
+    /// A GET without credentials.
+    Anonymous,
+    /// A GET with HTTP basic credentials.
+    Basic {
+        username: &'a str,
+        password: &'a str,
+    },
+    /// An `OAuth2` form POST.
+    Form(Grant<'a>),
 }
 
 impl TokenCache {
-    /// An empty cache.
+    /// An empty cache with the default `OAuth2` options.
     pub fn new() -> TokenCache {
+        TokenCache::with_oauth2(OAuth2Options::default())
+    }
+
+    /// An empty cache asking token servers as `oauth2` says.
+    pub fn with_oauth2(oauth2: OAuth2Options) -> TokenCache {
         TokenCache {
             slots: Mutex::new(HashMap::new()),
             fingerprints: RandomState::new(),
+            oauth2,
+            refresh_tokens: RefreshTokens::default(),
+            file: None,
         }
     }
 
+    /// The same cache, also reading and writing the token cache file at
+    /// `path` (`token_cache.rs`), when there is one.
+    pub fn with_file(mut self, path: Option<PathBuf>) -> TokenCache {
+        self.file = path.map(TokenCacheFile::new);
+        self
+    }
+
     /// A valid token for `scopes` from the token server at `realm`, fetching one
-    /// (GET with basic credentials, or the `OAuth2` POST form for an identity
-    /// token) only when none is cached or the cached one nears expiry.
+    /// only when none is cached or the cached one nears expiry.
     ///
     /// Concurrent calls for the same key share one fetch, sent with
     /// `sender` (retried like any request). Errors: `Network`, `Timeout`,
@@ -122,18 +166,41 @@ impl TokenCache {
         if let Some(token) = usable(cached.as_ref(), fingerprint, Instant::now()) {
             return Ok(token.to_string());
         }
-        let fetched = fetch(sender, &key, credential).await?;
+        let file_key = self
+            .file
+            .as_ref()
+            .map(|_| FileKey::new(&key.realm, key.service.as_deref(), &key.scopes, credential));
+        if let (Some(file), Some(file_key)) = (&self.file, &file_key)
+            && let Some((token, usable_for)) = file.load(file_key).await
+        {
+            let shared = token.to_string();
+            *cached = Some(Cached {
+                token,
+                refresh_at: Instant::now() + usable_for,
+                credential: fingerprint,
+                from_file: true,
+            });
+            return Ok(shared);
+        }
+        let fetched = self.fetch(sender, &key, credential, fingerprint).await?;
+        if let (Some(file), Some(file_key)) = (&self.file, &file_key) {
+            file.store(file_key, &fetched.token, fetched.usable_for)
+                .await;
+        }
         let token = fetched.token.clone();
         *cached = Some(Cached {
             token: Zeroizing::new(fetched.token),
             refresh_at: Instant::now() + fetched.usable_for,
             credential: fingerprint,
+            from_file: false,
         });
         Ok(token)
     }
 
-    /// Forgets the cached token for this key (after the registry refused it).
-    pub async fn invalidate(&self, realm: &str, service: Option<&str>, scopes: &[String]) {
+    /// Forgets the cached token for this key (after the registry refused
+    /// it), here and in the token cache file. Returns whether the token
+    /// forgotten had come from the file.
+    pub async fn invalidate(&self, realm: &str, service: Option<&str>, scopes: &[String]) -> bool {
         let key = CacheKey::new(realm, service, scopes);
         let slot = self
             .slots
@@ -141,15 +208,125 @@ impl TokenCache {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
             .cloned();
+        let mut from_file = false;
         if let Some(slot) = slot {
-            *slot.lock().await = None;
+            from_file = slot.lock().await.take().is_some_and(|c| c.from_file);
         }
+        if let Some(file) = &self.file {
+            file.remove(&key.realm, key.service.as_deref(), &key.scopes)
+                .await;
+        }
+        from_file
     }
 
     /// The slot of `key`, created on first use.
     fn slot(&self, key: &CacheKey) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(slots.entry(key.clone()).or_default())
+    }
+
+    /// Fetches a token for `key` from its realm: with the refresh token
+    /// kept for this realm and credential when there is one (forgotten if
+    /// the server refuses it, 400 or 401), else as the credential and the
+    /// `OAuth2` options say. A refresh token in the answer is kept.
+    async fn fetch(
+        &self,
+        sender: &Sender,
+        key: &CacheKey,
+        credential: Option<&Credential>,
+        fingerprint: u64,
+    ) -> Result<Fetched> {
+        let realm = parse_realm(&key.realm)?;
+        let refresh_key: RefreshKey = (key.realm.clone(), key.service.clone(), fingerprint);
+        if credential.is_some()
+            && let Some(kept) = self.refresh_tokens.get(&refresh_key)
+        {
+            let asking = Asking::Form(Grant::RefreshToken(&kept));
+            match self.request(sender, &realm, key, asking).await {
+                Ok(fetched) => return Ok(self.keep_refresh_token(refresh_key, fetched)),
+                Err(e) if matches!(e.http_status(), Some(400 | 401)) => {
+                    self.refresh_tokens.forget(&refresh_key);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let asking = match credential {
+            None => Asking::Anonymous,
+            Some(Credential::IdentityToken { token }) => Asking::Form(Grant::RefreshToken(token)),
+            Some(Credential::Basic { username, password }) if self.oauth2.force => {
+                Asking::Form(Grant::Password { username, password })
+            }
+            Some(Credential::Basic { username, password }) => Asking::Basic { username, password },
+        };
+        let fetched = match self.request(sender, &realm, key, asking).await {
+            // A token server without the OAuth2 POST: the GET, as docker does.
+            Err(e)
+                if matches!(e.http_status(), Some(404 | 405))
+                    && let Asking::Form(Grant::Password { username, password }) = asking =>
+            {
+                let basic = Asking::Basic { username, password };
+                self.request(sender, &realm, key, basic).await?
+            }
+            other => other?,
+        };
+        Ok(match credential {
+            Some(_) => self.keep_refresh_token(refresh_key, fetched),
+            None => fetched,
+        })
+    }
+
+    /// Keeps the refresh token `fetched` carries, if any.
+    fn keep_refresh_token(&self, key: RefreshKey, mut fetched: Fetched) -> Fetched {
+        if let Some(token) = fetched.refresh_token.take() {
+            self.refresh_tokens.keep(key, token);
+        }
+        fetched
+    }
+
+    /// One token request for `key` at `realm`, asked as `asking`.
+    async fn request(
+        &self,
+        sender: &Sender,
+        realm: &Url,
+        key: &CacheKey,
+        asking: Asking<'_>,
+    ) -> Result<Fetched> {
+        let shown = display_url(realm);
+        let what = format!("token request to {shown}");
+        let form = match asking {
+            Asking::Form(grant) => Some(oauth2::form(
+                realm,
+                grant,
+                key.service.as_deref(),
+                &key.scopes,
+                &self.oauth2,
+            )),
+            _ => None,
+        };
+        let response = sender
+            .send(&what, Retries::ALL, true, |http| {
+                Ok(match (asking, &form) {
+                    (_, Some(form)) => http
+                        .post(realm.clone())
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .body(form.to_string()),
+                    (Asking::Basic { username, password }, None) => http
+                        .get(token_url(
+                            realm,
+                            key,
+                            Some(username),
+                            &self.oauth2.offline_query(),
+                        ))
+                        .basic_auth(username, Some(password)),
+                    _ => http.get(token_url(realm, key, None, &[])),
+                })
+            })
+            .await?;
+        if !response.status().is_success() {
+            return Err(refusal(response, &shown, &what, asking).await);
+        }
+        let body = read_bounded(response, MAX_BODY, &what).await?;
+        parse_token_response(&body, &shown, SystemTime::now())
     }
 }
 
@@ -181,41 +358,20 @@ fn usable(cached: Option<&Cached>, fingerprint: u64, now: Instant) -> Option<&st
 }
 
 /// A token fresh from the server.
-#[derive(Debug)]
 struct Fetched {
     token: String,
     /// How long from now it may be used before a new one is fetched.
     usable_for: Duration,
+    /// The refresh token the server handed out with it, if any.
+    refresh_token: Option<Zeroizing<String>>,
 }
 
-/// Fetches a token for `key` from its realm.
-async fn fetch(
-    sender: &Sender,
-    key: &CacheKey,
-    credential: Option<&Credential>,
-) -> Result<Fetched> {
-    let realm = parse_realm(&key.realm)?;
-    let shown = display_url(&realm);
-    let what = format!("token request to {shown}");
-    let response = sender
-        .send(&what, Retries::ALL, true, |http| {
-            Ok(match credential {
-                Some(Credential::IdentityToken { token }) => http
-                    .post(realm.clone())
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(refresh_form(&realm, key, token)),
-                Some(Credential::Basic { username, password }) => http
-                    .get(token_url(&realm, key, Some(username)))
-                    .basic_auth(username, Some(password)),
-                None => http.get(token_url(&realm, key, None)),
-            })
-        })
-        .await?;
-    if !response.status().is_success() {
-        return Err(refusal(response, &shown, &what, credential).await);
+impl fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fetched")
+            .field("usable_for", &self.usable_for)
+            .finish_non_exhaustive()
     }
-    let body = read_bounded(response, MAX_BODY, &what).await?;
-    parse_token_response(&body, &shown, SystemTime::now())
 }
 
 /// The realm as a URL; only http and https are accepted.
@@ -236,11 +392,11 @@ fn display_url(url: &Url) -> String {
     format!("{}{}", url.origin().ascii_serialization(), url.path())
 }
 
-/// The GET URL: the realm with `service`, each `scope` and, with basic
-/// credentials, `account` added to its query (as docker and skopeo send).
-fn token_url(realm: &Url, key: &CacheKey, account: Option<&str>) -> Url {
+/// The GET URL: the realm with `service`, each `scope`, with basic
+/// credentials `account` (as docker and skopeo send), then `extra`.
+fn token_url(realm: &Url, key: &CacheKey, account: Option<&str>, extra: &[(&str, &str)]) -> Url {
     let mut url = realm.clone();
-    if key.service.is_none() && key.scopes.is_empty() && account.is_none() {
+    if key.service.is_none() && key.scopes.is_empty() && account.is_none() && extra.is_empty() {
         return url;
     }
     let mut query = url.query_pairs_mut();
@@ -253,59 +409,41 @@ fn token_url(realm: &Url, key: &CacheKey, account: Option<&str>) -> Url {
     if let Some(account) = account {
         query.append_pair("account", account);
     }
+    for (name, value) in extra {
+        query.append_pair(name, value);
+    }
     drop(query);
     url
 }
 
-/// The `application/x-www-form-urlencoded` body of the `OAuth2` refresh-token
-/// grant. The url crate's query serializer is the form encoder, so the body
-/// is built as the query of a scratch copy of the realm.
-fn refresh_form(realm: &Url, key: &CacheKey, refresh_token: &str) -> String {
-    let mut scratch = realm.clone();
-    scratch.set_query(None);
-    let mut form = scratch.query_pairs_mut();
-    form.append_pair("grant_type", "refresh_token")
-        .append_pair("refresh_token", refresh_token)
-        .append_pair("client_id", CLIENT_ID);
-    if let Some(service) = &key.service {
-        form.append_pair("service", service);
-    }
-    if !key.scopes.is_empty() {
-        form.append_pair("scope", &key.scopes.join(" "));
-    }
-    drop(form);
-    scratch.query().unwrap_or_default().to_string()
-}
-
 /// The error for a token response with a failed status: the transport's
 /// (HTTP status, `Retry-After`), with what the status means at a token
-/// server. 401 is `Unauthorized`, as are 400, 404 and 405 to the `OAuth2` POST
-/// (the identity token cannot be used here; there is no fallback to an
-/// anonymous GET); 403, 429 and 5xx keep their kinds; anything else is
-/// `Protocol`, since a token server has no other answers.
-async fn refusal(
-    response: Response,
-    realm: &str,
-    what: &str,
-    credential: Option<&Credential>,
-) -> Error {
+/// server. 401 is `Unauthorized`, as are 400, 404 and 405 to an `OAuth2`
+/// POST (for an identity token there is no fallback to an anonymous GET;
+/// the password grant's caller falls back to the GET on 404 and 405);
+/// 403, 429 and 5xx keep their kinds; anything else is `Protocol`, since a
+/// token server has no other answers.
+async fn refusal(response: Response, realm: &str, what: &str, asking: Asking<'_>) -> Error {
     let status = response.status().as_u16();
     let error = error_from_response(what, response).await;
-    let oauth2 = matches!(credential, Some(Credential::IdentityToken { .. }));
-    let (kind, message) = match status {
-        400 | 401 if oauth2 => (
+    let (kind, message) = match (status, asking) {
+        (400 | 401, Asking::Form(Grant::RefreshToken(_))) => (
             ErrorKind::Unauthorized,
             format!("token server refused the identity token for {realm}"),
         ),
-        404 | 405 if oauth2 => (
+        (404 | 405, Asking::Form(Grant::RefreshToken(_))) => (
             ErrorKind::Unauthorized,
             format!("token server at {realm} does not accept OAuth2 refresh tokens"),
         ),
-        401 if credential.is_some() => (
+        (404 | 405, Asking::Form(Grant::Password { .. })) => (
+            ErrorKind::Unauthorized,
+            format!("token server at {realm} does not accept the OAuth2 password grant"),
+        ),
+        (400 | 401, Asking::Form(Grant::Password { .. })) | (401, Asking::Basic { .. }) => (
             ErrorKind::Unauthorized,
             format!("token server refused the credentials for {realm}"),
         ),
-        401 => (
+        (401, Asking::Anonymous) => (
             ErrorKind::Unauthorized,
             format!("token server at {realm} requires credentials"),
         ),
@@ -331,6 +469,7 @@ struct TokenResponse {
     access_token: Option<String>,
     expires_in: Option<Value>,
     issued_at: Option<Value>,
+    refresh_token: Option<String>,
 }
 
 /// Parses a token response received at `now`. Messages never quote the
@@ -361,6 +500,10 @@ fn parse_token_response(body: &[u8], realm: &str, now: SystemTime) -> Result<Fet
     Ok(Fetched {
         token,
         usable_for: usable_for(lifetime, issued_at, now),
+        refresh_token: response
+            .refresh_token
+            .filter(|t| !t.is_empty())
+            .map(Zeroizing::new),
     })
 }
 
@@ -576,7 +719,8 @@ mod tests {
     }
 
     fn sender(options: ClientOptions) -> Arc<Sender> {
-        let tls = crate::transport::tls::client_config(&options).unwrap();
+        let material = crate::transport::certs_d::TlsMaterial::for_client(&options).unwrap();
+        let tls = crate::transport::tls::client_config(&options, &material).unwrap();
         Arc::new(Sender::new(&options, tls, Redirects::WithinOrigin).unwrap())
     }
 
@@ -749,6 +893,212 @@ mod tests {
                 ("scope", "repository:a:pull repository:b:push"),
             ])
         );
+    }
+
+    fn oauth2_cache(force: bool, offline: bool) -> TokenCache {
+        TokenCache::with_oauth2(OAuth2Options {
+            force,
+            offline,
+            client_id: "test-client".into(),
+        })
+    }
+
+    #[tokio::test]
+    async fn forced_oauth2_sends_the_password_only_in_the_post_body() {
+        let server = TestServer::start(Duration::ZERO, numbered_tokens()).await;
+        let cred = basic("bob", "SECRET-PW");
+        let token = oauth2_cache(true, false)
+            .token(
+                &client(),
+                &server.realm(),
+                Some("svc"),
+                &scopes(&["repository:a:pull"]),
+                Some(&cred),
+            )
+            .await
+            .unwrap();
+        assert_eq!(token, "tok-0");
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1);
+        let request = &requests[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.target, "/token");
+        assert_eq!(request.header("authorization"), None);
+        assert_eq!(
+            request.form_pairs(),
+            pairs(&[
+                ("grant_type", "password"),
+                ("username", "bob"),
+                ("password", "SECRET-PW"),
+                ("client_id", "test-client"),
+                ("service", "svc"),
+                ("scope", "repository:a:pull"),
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_post_refused_with_404_or_405_falls_back_to_the_get() {
+        for status in [404, 405] {
+            let handler: Handler = Arc::new(move |r: &Recorded| match r.method.as_str() {
+                "POST" => (status, "{}".to_string()),
+                _ => (200, r#"{"token":"from-get"}"#.to_string()),
+            });
+            let server = TestServer::start(Duration::ZERO, handler).await;
+            let cred = basic("bob", "pw");
+            let token = oauth2_cache(true, false)
+                .token(&client(), &server.realm(), Some("svc"), &[], Some(&cred))
+                .await
+                .unwrap();
+            assert_eq!(token, "from-get", "{status}");
+            let requests = server.requests();
+            assert_eq!(requests.len(), 2, "{status}");
+            assert_eq!(requests[1].method, "GET");
+            let expected = format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode("bob:pw")
+            );
+            assert_eq!(requests[1].header("authorization"), Some(expected.as_str()));
+        }
+        // Any other refusal is an error, with no fallback.
+        let server = TestServer::start(Duration::ZERO, answer(401, "{}")).await;
+        let err = oauth2_cache(true, false)
+            .token(
+                &client(),
+                &server.realm(),
+                None,
+                &[],
+                Some(&basic("bob", "SECRET")),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthorized);
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        assert_eq!(server.count(), 1);
+    }
+
+    /// Answers a GET or password grant with a token and refresh token
+    /// `rt-N`, and a refresh grant with a token only.
+    fn refreshing_server() -> Handler {
+        let n = Arc::new(AtomicUsize::new(0));
+        Arc::new(move |r: &Recorded| {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            let refresh = r
+                .form_pairs()
+                .iter()
+                .any(|(k, v)| k == "grant_type" && v == "refresh_token");
+            if refresh {
+                (200, format!(r#"{{"token":"tok-{i}"}}"#))
+            } else {
+                (
+                    200,
+                    format!(r#"{{"token":"tok-{i}","refresh_token":"rt-{i}"}}"#),
+                )
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_replaces_the_password_for_later_scopes() {
+        let server = TestServer::start(Duration::ZERO, refreshing_server()).await;
+        let cache = oauth2_cache(false, true);
+        let (http, realm, cred) = (client(), server.realm(), basic("bob", "SECRET-PW"));
+        let get = |wanted: &'static str, cred| {
+            let (cache, http, realm) = (&cache, &http, realm.clone());
+            async move {
+                cache
+                    .token(http, &realm, Some("svc"), &scopes(&[wanted]), cred)
+                    .await
+            }
+        };
+        assert_eq!(
+            get("repository:a:pull", Some(&cred)).await.unwrap(),
+            "tok-0"
+        );
+        assert_eq!(
+            get("repository:b:pull", Some(&cred)).await.unwrap(),
+            "tok-1"
+        );
+        assert_eq!(
+            get("repository:c:pull", Some(&cred)).await.unwrap(),
+            "tok-2"
+        );
+        let requests = server.requests();
+        assert_eq!(requests.len(), 3);
+        // The first: a GET with the password, asking for a refresh token.
+        assert_eq!(requests[0].method, "GET");
+        let query = requests[0].query_pairs();
+        assert!(
+            query.contains(&("offline_token".into(), "true".into())),
+            "{query:?}"
+        );
+        assert!(
+            query.contains(&("client_id".into(), "test-client".into())),
+            "{query:?}"
+        );
+        // The later ones: the refresh grant, the password nowhere.
+        for later in &requests[1..] {
+            assert_eq!(later.method, "POST");
+            assert_eq!(later.header("authorization"), None);
+            assert!(!later.body.contains("SECRET"), "{}", later.body);
+            let form = later.form_pairs();
+            assert!(
+                form.contains(&("grant_type".into(), "refresh_token".into())),
+                "{form:?}"
+            );
+            assert!(
+                form.contains(&("refresh_token".into(), "rt-0".into())),
+                "{form:?}"
+            );
+        }
+        // Another credential never uses it.
+        let other = basic("eve", "other");
+        assert_eq!(
+            get("repository:d:pull", Some(&other)).await.unwrap(),
+            "tok-3"
+        );
+        assert_eq!(server.requests()[3].method, "GET");
+        // Anonymous requests neither.
+        assert_eq!(get("repository:e:pull", None).await.unwrap(), "tok-4");
+        assert_eq!(server.requests()[4].header("authorization"), None);
+        assert_eq!(server.requests()[4].method, "GET");
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_token_is_forgotten_for_the_password() {
+        let n = Arc::new(AtomicUsize::new(0));
+        let handler: Handler = Arc::new(move |r: &Recorded| {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            match r.method.as_str() {
+                "POST" => (401, "{}".to_string()),
+                _ => (
+                    200,
+                    format!(r#"{{"token":"tok-{i}","refresh_token":"rt-{i}"}}"#),
+                ),
+            }
+        });
+        let server = TestServer::start(Duration::ZERO, handler).await;
+        let cache = oauth2_cache(false, false);
+        let (http, realm, cred) = (client(), server.realm(), basic("bob", "pw"));
+        let a = scopes(&["repository:a:pull"]);
+        let b = scopes(&["repository:b:pull"]);
+        assert_eq!(
+            cache
+                .token(&http, &realm, None, &a, Some(&cred))
+                .await
+                .unwrap(),
+            "tok-0"
+        );
+        // The kept rt-0 is refused: the password GET follows.
+        assert_eq!(
+            cache
+                .token(&http, &realm, None, &b, Some(&cred))
+                .await
+                .unwrap(),
+            "tok-2"
+        );
+        let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
+        assert_eq!(methods, ["GET", "POST", "GET"]);
     }
 
     #[tokio::test]

@@ -49,16 +49,23 @@ pub(super) struct ConfigFile {
 
 impl ConfigFile {
     /// The credential this file gives for `key`: its `credHelpers` program
-    /// (authoritative for that registry), its `auths` entry, or its
-    /// `credsStore` program, run by `helpers`.
+    /// (authoritative for that registry), the `auths` entry of the longest
+    /// of `namespaces` (`host/ns/repo`, `host/ns`: exact keys) that holds
+    /// one, its own `auths` entry, or its `credsStore` program, run by
+    /// `helpers`. (docker writes host keys only; containers tools may write
+    /// namespaced ones, and containers/image reads them in either file.)
     pub(super) async fn credential(
         &self,
         key: &str,
+        namespaces: &[String],
         file: &Path,
         helpers: &HelperRunner,
     ) -> Result<Option<Credential>> {
         if let Some(helper) = self.helper_for(key) {
             return helpers.get(helper, key, file).await;
+        }
+        if let Some(credential) = self.namespaced_credential(namespaces, file)? {
+            return Ok(Some(credential));
         }
         if let Some(credential) = self.auths_credential(key, file)? {
             return Ok(Some(credential));
@@ -83,6 +90,26 @@ impl ConfigFile {
             .map(|(_, name)| name.as_str())
     }
 
+    /// The credential of the first of `namespaces` with an `auths` entry
+    /// holding one (entries without a credential are passed over).
+    fn namespaced_credential(
+        &self,
+        namespaces: &[String],
+        file: &Path,
+    ) -> Result<Option<Credential>> {
+        let Some(auths) = &self.auths else {
+            return Ok(None);
+        };
+        for key in namespaces {
+            if let Some(entry) = auths.get(key)
+                && let Some(credential) = entry_credential(key, entry, file)?
+            {
+                return Ok(Some(credential));
+            }
+        }
+        Ok(None)
+    }
+
     /// The credential of the `auths` entries for `key`: the key spelled
     /// exactly as `key` first, then every key naming the same host, in
     /// sorted order; entries without a credential are passed over.
@@ -95,21 +122,27 @@ impl ConfigFile {
             .iter()
             .filter(|(k, _)| k.as_str() != key && host_key(k).as_deref() == Some(key));
         for (entry_key, entry) in exact.into_iter().chain(same_host) {
-            let credential = entry.credential().map_err(|reason| {
-                Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!(
-                        "auth file {}: the entry for {entry_key:?} {reason}",
-                        file.display()
-                    ),
-                )
-            })?;
+            let credential = entry_credential(entry_key, entry, file)?;
             if credential.is_some() {
                 return Ok(credential);
             }
         }
         Ok(None)
     }
+}
+
+/// The credential of the `auths` entry `entry_key` of `file`; an error
+/// names the file and the key, never the entry's contents.
+fn entry_credential(entry_key: &str, entry: &AuthEntry, file: &Path) -> Result<Option<Credential>> {
+    entry.credential().map_err(|reason| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "auth file {}: the entry for {entry_key:?} {reason}",
+                file.display()
+            ),
+        )
+    })
 }
 /// One `auths` entry. (No `Debug`: it holds secrets, wiped when dropped.)
 #[derive(Deserialize)]

@@ -29,7 +29,29 @@ pub(super) async fn update_auth_file<F>(path: PathBuf, change: F) -> Result<bool
 where
     F: FnOnce(&mut Map<String, Value>) -> Result<bool> + Send + 'static,
 {
-    tokio::task::spawn_blocking(move || update_locked(&path, change))
+    update_json_file(path, Malformed::Refuse, change).await
+}
+
+/// What an update does with a file that is not a JSON object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::transport::auth) enum Malformed {
+    /// Fails, leaving the file as it was (an auth file holds credentials).
+    Refuse,
+    /// Starts from an empty object (a cache, which may be rebuilt).
+    StartOver,
+}
+
+/// [`update_auth_file`] for any JSON file kept the same way (the token
+/// cache too), with `malformed` saying what a malformed file means.
+pub(in crate::transport::auth) async fn update_json_file<F>(
+    path: PathBuf,
+    malformed: Malformed,
+    change: F,
+) -> Result<bool>
+where
+    F: FnOnce(&mut Map<String, Value>) -> Result<bool> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || update_locked(&path, malformed, change))
         .await
         .map_err(|e| {
             Error::new(
@@ -39,8 +61,8 @@ where
         })?
 }
 
-/// [`update_auth_file`] on the calling thread.
-fn update_locked<F>(path: &Path, change: F) -> Result<bool>
+/// [`update_json_file`] on the calling thread.
+fn update_locked<F>(path: &Path, malformed: Malformed, change: F) -> Result<bool>
 where
     F: FnOnce(&mut Map<String, Value>) -> Result<bool>,
 {
@@ -61,7 +83,10 @@ where
         .map_err(|e| io_error("create its directory", e))?;
     let lock = File::open(&dir).map_err(|e| io_error("open its directory", e))?;
     lock.lock().map_err(|e| io_error("lock its directory", e))?;
-    let mut contents = read_object(path)?;
+    let mut contents = match read_object(path) {
+        Err(e) if malformed == Malformed::StartOver && e.kind() != ErrorKind::Io => Map::new(),
+        other => other?,
+    };
     let changed = change(&mut contents)?;
     if changed {
         let bytes = Zeroizing::new(serde_json::to_vec_pretty(&Value::Object(contents)).map_err(
@@ -80,7 +105,9 @@ where
 }
 
 /// The top-level object of the file; empty when it does not exist.
-fn read_object(path: &Path) -> Result<Map<String, Value>> {
+/// Errors: `Io` (unreadable), `SizeExceeded` (over 4 MiB),
+/// `InvalidArgument` (not a JSON object).
+pub(in crate::transport::auth) fn read_object(path: &Path) -> Result<Map<String, Value>> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Map::new()),

@@ -18,8 +18,10 @@
 //! `host`, `host:port` or a URL (`https://host/`, `http://host/v1/`); Docker
 //! Hub may be keyed `https://index.docker.io/v1/`, `index.docker.io`,
 //! `registry-1.docker.io` or `docker.io`. containers' `auth.json` also allows
-//! keys with a repository path (`host/namespace`); lookups here are per host,
-//! so such keys are ignored and only the plain host key is used.
+//! keys with a repository path (`host/namespace`, `host/namespace/repo`):
+//! a request for a repository uses the longest such key that is a prefix of
+//! it (by path components, exact keys only), before the host's own key,
+//! as containers-auth.json(5) says.
 //!
 //! The parts, one per file: the [`Credential`] type (`credential`), the
 //! files and their `auths`, `credHelpers` and `credsStore` entries
@@ -29,12 +31,14 @@
 //! replace) and `login`/`logout` that persist (`login_store`).
 
 mod config_file;
-mod file_update;
+pub(in crate::transport::auth) mod file_update;
 mod helper;
 mod login_store;
 mod store;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+pub(in crate::transport::auth) use test_support::TempDir;
 
 pub use crate::credential::Credential;
 pub use login_store::{LoginDestination, LoginLocation};

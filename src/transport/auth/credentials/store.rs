@@ -75,20 +75,41 @@ impl CredentialStore {
     }
 
     /// The credential for `registry` (a `host[:port]` as in references, with
-    /// `docker.io` for Docker Hub), or `None` for anonymous access.
+    /// `docker.io` for Docker Hub), or `None` for anonymous access: the
+    /// same as [`CredentialStore::lookup_for`] without a repository.
+    #[cfg(test)]
+    pub async fn lookup(&self, registry: &str) -> Result<Option<Credential>> {
+        self.lookup_for(registry, None).await
+    }
+
+    /// The credential for `repository` (its path, `library/busybox`) on
+    /// `registry`, or `None` for anonymous access.
+    ///
+    /// Explicit credentials win. Then each auth file in order, the first
+    /// one holding a credential winning; within a file, the registry's
+    /// `credHelpers` program, then the `auths` keys naming the repository
+    /// or one of its namespaces, longest first (`host/ns/repo`, then
+    /// `host/ns`: exact matches only, as containers-auth.json(5) says),
+    /// then the registry's own keys, then `credsStore`.
     ///
     /// Errors: an auth file that exists but cannot be read (`Io`) or parsed
     /// (`InvalidArgument`), a credential helper that fails or prints no
     /// credential JSON (`Io`), prints more than 1 MiB (`SizeExceeded`) or
     /// hangs (`Timeout`). Messages name the file or helper and the helper's
     /// exit status, never the file's contents or the helper's output.
-    pub async fn lookup(&self, registry: &str) -> Result<Option<Credential>> {
+    pub async fn lookup_for(
+        &self,
+        registry: &str,
+        repository: Option<&str>,
+    ) -> Result<Option<Credential>> {
         let key = registry_key(registry);
         if let Some(credential) = self.explicit.get(&key) {
             return Ok(Some(credential.clone()));
         }
-        let cell = self.cache_cell(&key);
-        cell.get_or_try_init(|| self.lookup_files(&key))
+        let namespaces = namespace_keys(&key, repository.unwrap_or_default());
+        let cache_key = namespaces.first().cloned().unwrap_or_else(|| key.clone());
+        let cell = self.cache_cell(&cache_key);
+        cell.get_or_try_init(|| self.lookup_files(&key, &namespaces))
             .await
             .cloned()
     }
@@ -100,16 +121,38 @@ impl CredentialStore {
     }
 
     /// Searches the auth files in order; the first credential found wins.
-    async fn lookup_files(&self, key: &str) -> Result<Option<Credential>> {
+    async fn lookup_files(&self, key: &str, namespaces: &[String]) -> Result<Option<Credential>> {
         for file in &self.files {
             let Some(config) = read_config(file).await? else {
                 continue;
             };
-            if let Some(credential) = config.credential(key, file, &self.helpers).await? {
+            if let Some(credential) = config
+                .credential(key, namespaces, file, &self.helpers)
+                .await?
+            {
                 return Ok(Some(credential));
             }
         }
         Ok(None)
+    }
+}
+
+/// The namespaced auth-file keys of `repository` on the registry `key`,
+/// longest first: `key/a/b/c`, `key/a/b`, `key/a` (none without a
+/// repository).
+fn namespace_keys(key: &str, repository: &str) -> Vec<String> {
+    let repository = repository.trim_matches('/');
+    if repository.is_empty() {
+        return Vec::new();
+    }
+    let mut keys = Vec::new();
+    let mut prefix = repository;
+    loop {
+        keys.push(format!("{key}/{prefix}"));
+        match prefix.rsplit_once('/') {
+            Some((shorter, _)) => prefix = shorter,
+            None => return keys,
+        }
     }
 }
 
@@ -398,6 +441,90 @@ mod tests {
         assert_eq!(
             store.lookup("s.example").await.unwrap(),
             Some(basic("chosen", "2"))
+        );
+    }
+
+    #[test]
+    fn namespace_keys_longest_first() {
+        assert_eq!(
+            namespace_keys("r.example:5000", "team/sub/app"),
+            [
+                "r.example:5000/team/sub/app",
+                "r.example:5000/team/sub",
+                "r.example:5000/team"
+            ]
+        );
+        assert_eq!(
+            namespace_keys("docker.io", "library/x"),
+            ["docker.io/library/x", "docker.io/library"]
+        );
+        assert!(namespace_keys("r.example", "").is_empty());
+    }
+
+    #[tokio::test]
+    async fn namespaced_keys_longest_prefix_wins_then_the_host() {
+        let dir = TempDir::new();
+        let file = dir.write(
+            "auth.json",
+            &auths_file(&[
+                ("r.example/team", "team", "1"),
+                ("r.example/team/app", "app", "2"),
+                ("r.example", "host", "3"),
+                ("r.example/tea", "prefix-of-a-name", "4"),
+            ]),
+        );
+        let store = CredentialStore::with_environment(vec![], Some(file), empty_env());
+        let get = |repo: &'static str| store.lookup_for("r.example", Some(repo));
+        assert_eq!(get("team/app").await.unwrap(), Some(basic("app", "2")));
+        assert_eq!(get("team/app/sub").await.unwrap(), Some(basic("app", "2")));
+        assert_eq!(get("team/other").await.unwrap(), Some(basic("team", "1")));
+        assert_eq!(get("team").await.unwrap(), Some(basic("team", "1")));
+        // Path components, not string prefixes.
+        assert_eq!(get("teamwork/x").await.unwrap(), Some(basic("host", "3")));
+        assert_eq!(
+            get("tea/x").await.unwrap(),
+            Some(basic("prefix-of-a-name", "4"))
+        );
+        assert_eq!(
+            store.lookup("r.example").await.unwrap(),
+            Some(basic("host", "3"))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_earlier_file_with_the_host_wins_over_a_later_namespace() {
+        let dir = TempDir::new();
+        let first = dir.write("reg/auth.json", &auths_file(&[("r.example", "first", "1")]));
+        dir.write(
+            "xdg/containers/auth.json",
+            &auths_file(&[
+                ("r.example/team", "second", "2"),
+                ("s.example/ns", "ns", "3"),
+            ]),
+        );
+        let env = Environment {
+            registry_auth_file: Some(first),
+            xdg_runtime_dir: Some(dir.0.join("xdg")),
+            ..empty_env()
+        };
+        let store = CredentialStore::with_environment(vec![], None, env);
+        assert_eq!(
+            store
+                .lookup_for("r.example", Some("team/app"))
+                .await
+                .unwrap(),
+            Some(basic("first", "1"))
+        );
+        assert_eq!(
+            store.lookup_for("s.example", Some("ns/app")).await.unwrap(),
+            Some(basic("ns", "3"))
+        );
+        assert_eq!(
+            store
+                .lookup_for("s.example", Some("other/app"))
+                .await
+                .unwrap(),
+            None
         );
     }
 
