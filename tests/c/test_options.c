@@ -218,6 +218,8 @@ static void test_oauth2(void)
     /* An unknown repository: the token was granted (else UNAUTHORIZED). */
     CHECK_STATUS(ocireg_client_tags(c, repo, NULL, &tags), OCIREG_ERR_NOT_FOUND);
     ocireg_client_free(c);
+}
+
 /* The ranged download mode is one of three names; anything else is
  * refused naming the mode, and the accepted ones make a client. */
 static void test_ranged_download_modes(void)
