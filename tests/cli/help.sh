@@ -41,7 +41,7 @@ args() {
     case $1 in
         version) ;; ping | catalog | login | logout) echo "$dead" ;;
         search) echo "$dead term" ;; blob | blob-stat) echo "$dead/a@sha256:$(printf %064d 0)" ;;
-        push-blob | put-manifest | "artifact push") echo "$dead/a:v1 $tmp/config.json" ;;
+        push-blob | put-manifest | "artifact push" | "signatures put") echo "$dead/a:v1 $tmp/config.json" ;;
         tag) echo "$dead/a:v1 other" ;; untag) echo "$dead/a:v1" ;;
         pull | "artifact pull") echo "$dead/a:v1 $tmp/help-target" ;;
         push) echo "$tmp/help-target $dead/a:v1" ;; copy) echo "$dead/a:v1 $dead/b:v1" ;;
