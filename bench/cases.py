@@ -14,6 +14,9 @@ Cases
   6  one 1 GiB blob through the C write callback and the C reader handle
      (bench/c/blob_stream.c) against the Rust API (bench/rust/bench_blob.rs)
   7  peak RSS of every run, and of ocireg pulling a 4 GiB image
+  8  archives, both images: OCI layout -> oci-archive, that oci-archive ->
+     a fresh registry, and registry -> docker-archive (`ocireg copy`
+     against `skopeo copy`)
 """
 
 import hashlib
@@ -25,6 +28,8 @@ from harness import (BENCH_BLOB, BLOB_STREAM, BUILD, CRANE, GiB, HEADS, MiB, OCI
                      BenchError, Case, fmt_size, log, measure, run_quiet, settle)
 
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
+# The tools case 8 compares (crane has no archive transports of skopeo's kind).
+ARCHIVERS = ["ocireg", "skopeo"]
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 ACCEPT = ", ".join([
@@ -301,6 +306,42 @@ class Cases:
             }[tool]
         return self.into_fresh_registry(argv_for, lambda dst: check_pushed(dst, image))
 
+    def to_archive(self, tool, image, source, transport):
+        """A copy from `source` (a transport name) into a fresh tar file."""
+        def run():
+            out = self.suite.out_dir(f"{transport}-{tool}")
+            out.mkdir(parents=True)
+            target = f"{transport}:{out}/image.tar:{image.tag}"
+            if transport == "docker-archive":
+                target = f"{transport}:{out}/image.tar:{image.ref('example.com')}"
+            argv = {
+                "ocireg": [OCIREG, "--insecure-registry", self.src.host, "copy", source, target],
+                "skopeo": ["skopeo", "copy", "-q", "--insecure-policy", "--src-tls-verify=false",
+                           "--dest-oci-accept-uncompressed-layers", "--preserve-digests",
+                           source, target],
+            }[tool]
+            try:
+                m = measure(argv)
+                if not (out / "image.tar").stat().st_size >= image.size:
+                    raise BenchError(f"{tool} wrote a short {transport}")
+            finally:
+                settle(out)
+            return m
+        return run
+
+    def from_archive(self, tool, image, archive):
+        """A copy from an oci-archive into a fresh registry."""
+        def argv_for(dst):
+            source, ref = f"oci-archive:{archive}:{image.tag}", image.ref(dst.host)
+            return {
+                "ocireg": [OCIREG, "--insecure-registry", dst.host, "copy", source,
+                           f"docker://{ref}"],
+                "skopeo": ["skopeo", "copy", "-q", "--insecure-policy",
+                           "--dest-tls-verify=false", "--preserve-digests", source,
+                           f"docker://{ref}"],
+            }[tool]
+        return self.into_fresh_registry(argv_for, lambda dst: check_pushed(dst, image))
+
     def heads(self, tool, image, count):
         def run():
             outfile = self.suite.work / f"heads-{tool}.out"
@@ -377,6 +418,14 @@ class Cases:
             ocireg_cli(self.src.host, "pull", image.ref(self.src.host), f"{layout}:{image.tag}")
             check_layout(layout, image)
             self.layouts[image.name] = layout
+        # The oci-archives case 8 pushes from (made once, not measured).
+        self.archives = {}
+        if 8 in self.args.cases:
+            for image in (self.big, self.many):
+                archive = work / f"archive-{image.name}.tar"
+                ocireg_cli(self.src.host, "copy", f"oci:{self.layouts[image.name]}:{image.tag}",
+                           f"oci-archive:{archive}:{image.tag}")
+                self.archives[image.name] = archive
 
     def define(self):
         """The cases the arguments ask for, as harness.Case values."""
@@ -408,6 +457,19 @@ class Cases:
             big.size, [(t, self.copy(t, big)) for t in peers])
         add("copy-50x4m", 4, "copy 50 layers of 4 MiB registry to registry", many.size,
             [(t, self.copy(t, many)) for t in peers])
+        for image in (big, many):
+            layout = f"oci:{self.layouts[image.name]}:{image.tag}"
+            registry = f"docker://{image.ref(self.src.host)}"
+            add(f"oci-archive-{image.tag}", 8, f"copy {image.tag} from an OCI layout to an "
+                "oci-archive", image.size,
+                [(t, self.to_archive(t, image, layout, "oci-archive")) for t in ARCHIVERS])
+            add(f"oci-archive-push-{image.tag}", 8, f"copy {image.tag} from an oci-archive to "
+                "a fresh registry", image.size,
+                [(t, self.from_archive(t, image, self.archives.get(image.name)))
+                 for t in ARCHIVERS])
+            add(f"docker-archive-{image.tag}", 8, f"copy {image.tag} from a registry to a "
+                "docker-archive", image.size,
+                [(t, self.to_archive(t, image, registry, "docker-archive")) for t in ARCHIVERS])
         add("heads", 5, f"{self.args.heads} manifest HEADs from one client", 0,
             [(t, self.heads(t, many, self.args.heads)) for t in ["ocireg", "curl"]],
             rate="req/s", count=self.args.heads, notes=heads_notes)
@@ -503,6 +565,9 @@ def targets(summary, args):
         if "ocireg" in s and "skopeo" in s:
             add(7, f"{cid}: peak RSS ≤ skopeo's (skopeo ÷ ocireg)",
                 s["skopeo"]["rss_kib"] / s["ocireg"]["rss_kib"], 1.0)
+    for tag in ("1g", "50x4m"):
+        for cid in (f"oci-archive-{tag}", f"oci-archive-push-{tag}", f"docker-archive-{tag}"):
+            add(8, f"{cid}: ≥ 2x skopeo", speed(cid, "ocireg", "skopeo"), 2.0)
     huge = f"pull-{args.huge_gib:g}g"
     if huge in summary and "ocireg" in summary.get("pull-1g", {}):
         r1 = summary["pull-1g"]["ocireg"]["rss_kib_max"]

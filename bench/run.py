@@ -7,7 +7,7 @@ registry launcher (tests/harness/test_registry.rs --serve): Debian's
 docker-registry (distribution 2.8.2), plain HTTP on 127.0.0.1, one holding
 the content and a fresh empty one for every push or copy run.
 
-bench/cases.py says what is measured (cases 1-7 and their targets);
+bench/cases.py says what is measured (cases 1-8 and their targets);
 bench/harness.py how: one child process per measured run, timed with the
 wait4 rusage of the small wrapper bench/c/rusage.c, medians of --runs runs
 in bench/results/latest.md and latest.json. Python 3 standard library only.
@@ -30,7 +30,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3, help="runs per tool and case (default 3)")
-    ap.add_argument("--cases", default="1,2,3,4,5,6,7",
+    ap.add_argument("--cases", default="1,2,3,4,5,6,7,8",
                     help="comma-separated case numbers to run (default all)")
     ap.add_argument("--huge-gib", type=float, default=4,
                     help="size of case 7's single layer in GiB (default 4; 0 skips it)")

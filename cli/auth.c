@@ -94,6 +94,27 @@ static ocireg_status set_credentials_for_ref(const struct cli *cli, ocireg_optio
     return st;
 }
 
+/* Whether `arg` names a file or directory transport (copy's oci:, oci-archive:,
+ * docker-archive:, dir:), not a registry. */
+static int is_local_image(const char *arg)
+{
+    static const char *const prefixes[] = {"oci:", "oci-archive:", "docker-archive:", "dir:"};
+    size_t i;
+    for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strncmp(arg, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* Of a two-image command's arguments, the registry reference -u is for: the
+ * destination's, else the source's (copy from a registry into a file), without
+ * a docker:// prefix. */
+static const char *registry_arg(const char *source, const char *target)
+{
+    const char *chosen = is_local_image(target) ? source : target;
+    return strncmp(chosen, "docker://", 9) == 0 ? chosen + 9 : chosen;
+}
+
 /* Sets -u and its password, if given, for the registry of the command. */
 ocireg_status set_credentials(const struct cli *cli, ocireg_options *options)
 {
@@ -104,7 +125,7 @@ ocireg_status set_credentials(const struct cli *cli, ocireg_options *options)
     if (cli->command->target == TARGET_HOST2)
         return ocireg_options_set_credentials(options, cli->args[1], cli->user, cli->pass);
     if (cli->command->target == TARGET_REF2)
-        return set_credentials_for_ref(cli, options, cli->args[1]);
+        return set_credentials_for_ref(cli, options, registry_arg(cli->args[0], cli->args[1]));
     return set_credentials_for_ref(cli, options, cli->args[0]);
 }
 

@@ -218,18 +218,31 @@ static const struct help helps[] = {
      "                     hangs off them; repeatable)\n",
      "    ocireg push ./layout:alpine localhost:5000/alpine:3.20\n"},
 
-    {"copy", "copy image SRC to DST, registry to registry",
-     "    Copies SRC to DST, streaming blobs without touching the disk. Within\n"
-     "    one registry blobs are mounted from SRC's repository. Digests stay\n"
-     "    the same. Prints the digest; the progress display and JSON are\n"
+    {"copy", "copy image SRC to DST between registries, layouts and archives",
+     "    Copies SRC to DST, each named as skopeo names it:\n"
+     "      docker://REF (or a bare REF)     an image in a registry\n"
+     "      oci:DIR[:NAME]                   an OCI image layout\n"
+     "      oci-archive:FILE[:NAME]          a tar of an OCI image layout\n"
+     "      docker-archive:FILE[:REF|:@N]    a docker save tarball (reading:\n"
+     "                                       the image tagged REF, or the Nth)\n"
+     "      dir:DIR                          a directory of blobs, skopeo's dir:\n"
+     "    Blobs stream from the source into the destination, verified on the\n"
+     "    way; within one registry they are mounted from SRC's repository. The\n"
+     "    manifests move byte for byte, so digests stay the same; only a\n"
+     "    docker-archive source has no manifest, and gets the one skopeo\n"
+     "    generates for it. A destination file or directory appears only\n"
+     "    complete. -u is for DST's registry, or SRC's when DST is a file or\n"
+     "    directory. Prints the digest; the progress display and JSON are\n"
      "    pull's.\n",
      "    --all            a whole index, every platform\n"
      "    --referrers      also carry what is attached to the image (referrers,\n"
      "                     cosign .sig/.att/.sbom tags), recursively, digests\n"
-     "                     unchanged\n"
+     "                     unchanged (registry to registry)\n"
      "    --referrers-type T  only the attachments of artifact type T (and what\n"
      "                     hangs off them; repeatable)\n",
-     "    ocireg copy docker.io/library/alpine:3.20 localhost:5000/alpine:3.20\n"},
+     "    ocireg copy docker.io/library/alpine:3.20 localhost:5000/alpine:3.20\n"
+     "    ocireg copy localhost:5000/alpine:3.20 oci-archive:alpine.tar:3.20\n"
+     "    ocireg copy docker-archive:saved.tar dir:./alpine\n"},
 
     {"inspect", "the image's facts as JSON (skopeo inspect's fields)",
      "    Prints the facts of image REF as one line of JSON with skopeo\n"

@@ -2347,12 +2347,23 @@ ocireg_status ocireg_client_image_push(const ocireg_client *client,
                                        const ocireg_cancel *cancel,
                                        char **digest_out);
 
-// Copies an image from one reference to another: registry to registry,
-// mounting blobs within one registry.
+// Copies an image between any two transports, named as skopeo names them:
+// `docker://HOST/REPO[:TAG|@DIGEST]` (a registry; a name without a
+// transport prefix is a registry reference too), `oci:DIR[:REF]` (an OCI
+// layout, REF its `org.opencontainers.image.ref.name`), `oci-archive:FILE[:REF]`
+// (a layout in a tar file), `docker-archive:FILE[:REPO:TAG|:@N]` (`docker
+// save` tarballs; writing one takes a single image) and `dir:DIR`
+// (skopeo's directory format). Blobs stream from source to destination,
+// verified on the way, independent ones at once; within one registry they
+// are mounted. Manifests move byte for byte (digests stay), except out of
+// a docker-archive, which has none: its manifest is generated as skopeo
+// generates it (same digest as skopeo's from the same archive; skopeo
+// then gzips the layers for a registry, ocireg keeps them as they are).
+// A destination file or directory appears only when complete.
 //
 // @param client the client.
-// @param source the image or index to copy, by tag or digest.
-// @param target where to copy it, by tag or digest.
+// @param source the image or index to copy.
+// @param target where to copy it.
 // @param options the image options, or NULL for the defaults.
 // @param cancel NULL, or a signal that stops the call.
 // @param digest_out receives the digest of what was copied (free it with

@@ -22,7 +22,7 @@ use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fork_guard::Inherited;
 use crate::image::{
-    ArtifactFile, ArtifactOptions, ImageConfig, ImageInfo, ImageOptions, ImagePlatform,
+    ArtifactFile, ArtifactOptions, ImageConfig, ImageInfo, ImageName, ImageOptions, ImagePlatform,
     IndexOptions, IndexUpdate, Platform, Progress, PulledFile,
 };
 use crate::options::ClientOptions;
@@ -556,6 +556,19 @@ impl Client {
     ) -> Result<Digest> {
         self.run_image(options, progress, |o| async move {
             self.inner.copy(source, target, &o).await
+        })
+    }
+
+    /// See [`crate::Client::copy_image`]; `progress` as for [`Client::pull`].
+    pub fn copy_image(
+        &self,
+        source: &ImageName,
+        target: &ImageName,
+        options: &ImageOptions,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+    ) -> Result<Digest> {
+        self.run_image(options, progress, |o| async move {
+            self.inner.copy_image(source, target, &o).await
         })
     }
 

@@ -268,12 +268,17 @@ func (c *Client) Push(ctx context.Context, dir, ref string, opts *ImageOptions) 
 		})
 }
 
-// Copy copies image src to dst, registry to registry, and gives the digest
-// of what was tagged. Blobs stream through without touching the disk;
-// those dst already has are skipped, and within one registry they are
-// mounted from the source repository instead of copied. Digests stay
-// identical: with opts.AllPlatforms a multi-platform index is copied
-// whole, with its digest; without, only opts.Platform's image is.
+// Copy copies image src to dst and gives the digest of the manifest
+// written. Both are named as skopeo names them: "docker://HOST/REPO:TAG"
+// (or a bare reference: a registry), "oci:DIR[:REF]",
+// "oci-archive:FILE[:REF]", "docker-archive:FILE[:REPO:TAG|:@N]" or
+// "dir:DIR". Blobs stream from source to destination, verified on the way;
+// those a registry already has are skipped, and within one registry they
+// are mounted from the source repository instead of copied. Digests stay
+// identical (a docker-archive, which has no manifest, gets the one skopeo
+// generates): with opts.AllPlatforms a multi-platform index is copied
+// whole, with its digest; without, only opts.Platform's image is. A
+// destination file or directory appears only when complete.
 func (c *Client) Copy(ctx context.Context, src, dst string, opts *ImageOptions) (string, error) {
 	return c.imageDigest(ctx, "Copy", src, dst, opts,
 		func(cl *C.ocireg_client, s, d *C.char, o *C.ocireg_image_options, k *C.ocireg_cancel, out **C.char) C.ocireg_status {

@@ -14,7 +14,7 @@ use super::last_error::c_string;
 use super::lists::into_c_string;
 use super::status::ocireg_status;
 use crate::error::{Error, ErrorKind};
-use crate::image::{ImageOptions, Platform, Progress, ReferrersMode};
+use crate::image::{ImageName, ImageOptions, Platform, Progress, ReferrersMode};
 
 /// Reports the progress of an image operation.
 ///
@@ -411,12 +411,23 @@ pub unsafe extern "C" fn ocireg_client_image_push(
     })
 }
 
-/// Copies an image from one reference to another: registry to registry,
-/// mounting blobs within one registry.
+/// Copies an image between any two transports, named as skopeo names them:
+/// `docker://HOST/REPO[:TAG|@DIGEST]` (a registry; a name without a
+/// transport prefix is a registry reference too), `oci:DIR[:REF]` (an OCI
+/// layout, REF its `org.opencontainers.image.ref.name`), `oci-archive:FILE[:REF]`
+/// (a layout in a tar file), `docker-archive:FILE[:REPO:TAG|:@N]` (`docker
+/// save` tarballs; writing one takes a single image) and `dir:DIR`
+/// (skopeo's directory format). Blobs stream from source to destination,
+/// verified on the way, independent ones at once; within one registry they
+/// are mounted. Manifests move byte for byte (digests stay), except out of
+/// a docker-archive, which has none: its manifest is generated as skopeo
+/// generates it (same digest as skopeo's from the same archive; skopeo
+/// then gzips the layers for a registry, ocireg keeps them as they are).
+/// A destination file or directory appears only when complete.
 ///
 /// @param client the client.
-/// @param source the image or index to copy, by tag or digest.
-/// @param target where to copy it, by tag or digest.
+/// @param source the image or index to copy.
+/// @param target where to copy it.
 /// @param options the image options, or NULL for the defaults.
 /// @param cancel NULL, or a signal that stops the call.
 /// @param digest_out receives the digest of what was copied (free it with
@@ -437,13 +448,14 @@ pub unsafe extern "C" fn ocireg_client_image_copy(
         let (c, s, t, (options, mut report), out) = unsafe {
             (
                 client_for(client, cancel)?,
-                reference_arg(source, "source")?,
-                reference_arg(target, "target")?,
+                str_arg(source, "source")?,
+                str_arg(target, "target")?,
                 image_options(options),
                 opt_out_arg(digest_out),
             )
         };
-        let digest = c.copy(&s, &t, &options, &mut report)?;
+        let (s, t) = (ImageName::parse(s)?, ImageName::parse(t)?);
+        let digest = c.copy_image(&s, &t, &options, &mut report)?;
         if let Some(out) = out {
             out.write(into_c_string(digest.as_str()));
         }

@@ -33,9 +33,9 @@ use crate::media_type::OCI_INDEX;
 /// The annotation naming an image in `index.json`.
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// The content of `oci-layout`.
-const LAYOUT_FILE: &str = r#"{"imageLayoutVersion":"1.0.0"}"#;
+pub(crate) const LAYOUT_FILE: &str = r#"{"imageLayoutVersion":"1.0.0"}"#;
 /// The largest `index.json` read.
-const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
 /// The index of the layout.
 const INDEX: &str = "index.json";
 /// The file locked while `index.json` is changed.
@@ -64,6 +64,35 @@ pub struct LayoutIndex {
     /// Annotations of the index itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<BTreeMap<String, String>>,
+}
+
+impl LayoutIndex {
+    /// The image named `name`, or the only image when `name` is `None`;
+    /// `layout` names the layout in errors.
+    pub fn find(&self, name: Option<&str>, layout: &str) -> Result<Descriptor> {
+        let found: Vec<&Descriptor> = match name {
+            Some(name) => self
+                .manifests
+                .iter()
+                .filter(|d| ref_name(d) == Some(name))
+                .collect(),
+            None => self.manifests.iter().collect(),
+        };
+        match found.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::new(
+                ErrorKind::NotFound,
+                match name {
+                    Some(n) => format!("{layout} has no image named {n:?}"),
+                    None => format!("{layout} has no image"),
+                },
+            )),
+            _ => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{layout} has several images; name one"),
+            )),
+        }
+    }
 }
 
 impl OciLayout {
@@ -297,29 +326,8 @@ impl OciLayout {
     /// The image named `name` in `index.json`, or the only image when `name`
     /// is `None`.
     pub async fn find_image(&self, name: Option<&str>) -> Result<Descriptor> {
-        let index = self.read_index().await?;
-        let found: Vec<&Descriptor> = match name {
-            Some(name) => index
-                .manifests
-                .iter()
-                .filter(|d| ref_name(d) == Some(name))
-                .collect(),
-            None => index.manifests.iter().collect(),
-        };
-        match found.as_slice() {
-            [one] => Ok((*one).clone()),
-            [] => Err(Error::new(
-                ErrorKind::NotFound,
-                match name {
-                    Some(n) => format!("{} has no image named {n:?}", self.root.display()),
-                    None => format!("{} has no image", self.root.display()),
-                },
-            )),
-            _ => Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("{} has several images; name one", self.root.display()),
-            )),
-        }
+        let where_ = self.root.display().to_string();
+        self.read_index().await?.find(name, &where_)
     }
 
     /// Opens blob `digest` if it is a regular file inside the layout.
@@ -500,7 +508,7 @@ impl SinkJob {
 /// under a temporary name and renames it into place. Synchronous, so that a
 /// cancelled operation can never leave the temporary file behind; on a
 /// failure (a full disk) the temporary file is removed.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
     let mut temp = TempFile::create(dir, name)?;
     let path = temp.path().to_path_buf();
@@ -532,7 +540,12 @@ fn hash_prefix(mut temp: TempFile, algorithm: Algorithm) -> Result<(TempFile, Ha
 }
 
 /// Reads a file of `len` bytes whole, refusing more than `limit`.
-async fn read_limited(file: std::fs::File, len: u64, limit: u64, path: &Path) -> Result<Bytes> {
+pub(crate) async fn read_limited(
+    file: std::fs::File,
+    len: u64,
+    limit: u64,
+    path: &Path,
+) -> Result<Bytes> {
     let too_large = || {
         Error::new(
             ErrorKind::SizeExceeded,

@@ -1,6 +1,7 @@
 //! Whole images on top of the registry client: platform choice, OCI image
-//! layouts, pull, push, copy, inspect and save, and artifacts as oras
-//! makes them.
+//! layouts, pull, push, copy between any two transports (registries,
+//! layouts, oci-archives, docker-archives, `dir:`), inspect and save, and
+//! artifacts as oras makes them.
 
 pub mod artifact;
 mod concurrent;
@@ -24,6 +25,7 @@ mod save;
 mod stream;
 mod tar;
 mod temp_file;
+mod transport;
 
 pub use self::artifact::{ArtifactFile, ArtifactOptions, PulledFile};
 pub use self::config::ImageConfig;
@@ -34,3 +36,4 @@ pub use self::options::{ImageOptions, ReferrersMode};
 pub use self::platform::Platform;
 pub use self::platforms::ImagePlatform;
 pub use self::progress::{Progress, ProgressFn};
+pub use self::transport::ImageName;

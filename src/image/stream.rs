@@ -1,5 +1,5 @@
-//! Request bodies that stream from a file or from a blob download, counting
-//! progress as the bytes leave.
+//! Request bodies that stream from a file or from any image source,
+//! counting progress as the bytes leave.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +12,7 @@ use super::plan::BlobRef;
 use super::progress::{BlobOutcome, Tracker};
 use std::future::Future;
 
-use crate::client::{BlobReader, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::reference::Reference;
 
@@ -131,27 +131,19 @@ pub(crate) fn file_body(
     )
 }
 
-/// The bytes of a blob download, as they arrive. The upload verifies them
-/// (once, as they leave), so the reader does not hash them a second time.
-pub(crate) fn download_body(
-    mut reader: BlobReader,
+/// The bytes of `body` (the attempt's blob from any source), counted as
+/// they leave.
+pub(crate) fn counted_body<S>(
+    body: S,
     progress: AttemptProgress,
-) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-    reader.defer_verification();
-    stream::unfold(
-        (reader, progress, false),
-        |(mut reader, progress, ended)| async move {
-            if ended {
-                return None;
-            }
-            match reader.chunk().await {
-                Ok(Some(bytes)) => {
-                    progress.advance(bytes.len() as u64);
-                    Some((Ok(bytes), (reader, progress, false)))
-                }
-                Ok(None) => None,
-                Err(e) => Some((Err(e), (reader, progress, true))),
-            }
-        },
-    )
+) -> impl Stream<Item = Result<Bytes>> + Send + 'static
+where
+    S: Stream<Item = Result<Bytes>> + Send + Unpin + 'static,
+{
+    use futures_util::StreamExt;
+    body.inspect(move |item| {
+        if let Ok(bytes) = item {
+            progress.advance(bytes.len() as u64);
+        }
+    })
 }

@@ -1,5 +1,6 @@
-//! A minimal streaming tar (ustar) writer: regular files only, names under
-//! 100 bytes, sizes of any length (base-256 above the octal limit).
+//! A minimal streaming tar (ustar) writer: regular files and directories,
+//! names under 100 bytes, sizes of any length (base-256 above the octal
+//! limit).
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -9,6 +10,15 @@ const BLOCK: usize = 512;
 
 /// The 512-byte ustar header of a regular file.
 pub(crate) fn header(name: &str, size: u64) -> Result<[u8; BLOCK]> {
+    entry_header(name, size, b'0', 0o644)
+}
+
+/// The 512-byte ustar header of a directory (`name` ends with `/`).
+pub(crate) fn dir_header(name: &str) -> Result<[u8; BLOCK]> {
+    entry_header(name, 0, b'5', 0o755)
+}
+
+fn entry_header(name: &str, size: u64, kind: u8, mode: u64) -> Result<[u8; BLOCK]> {
     if name.len() >= 100 {
         return Err(Error::new(
             ErrorKind::Internal,
@@ -17,7 +27,7 @@ pub(crate) fn header(name: &str, size: u64) -> Result<[u8; BLOCK]> {
     }
     let mut h = [0u8; BLOCK];
     h[..name.len()].copy_from_slice(name.as_bytes());
-    octal(&mut h[100..108], 0o644);
+    octal(&mut h[100..108], mode);
     octal(&mut h[108..116], 0);
     octal(&mut h[116..124], 0);
     if size < 0o77_777_777_777 {
@@ -28,7 +38,7 @@ pub(crate) fn header(name: &str, size: u64) -> Result<[u8; BLOCK]> {
         h[128..136].copy_from_slice(&size.to_be_bytes());
     }
     octal(&mut h[136..148], 0);
-    h[156] = b'0';
+    h[156] = kind;
     h[257..263].copy_from_slice(b"ustar\0");
     h[263..265].copy_from_slice(b"00");
     // The checksum is computed with its own field as spaces.

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,6 +218,94 @@ static void test_images(void)
     ocireg_client_free(c);
 }
 
+/* Reads a whole small file into `out`; returns its length. */
+static size_t read_small_file(const char *path, uint8_t *out, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    CHECK(f != NULL);
+    if (f == NULL) return 0;
+    n = fread(out, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+/* copy between transports: oci-archive (digest kept), docker-archive (which
+ * has no manifest: it gets skopeo's generated one), dir: and back to the
+ * registry; bad names and missing archives fail cleanly. */
+static void transports_round_trip(ocireg_client *c, const struct reg *reg, const char *dir)
+{
+    uint8_t *layer = pattern(3000, 77), file[4096];
+    char repo[256], ref[512], back[600], name[700], name2[700], config[256];
+    char config_dg[72], layer_dg[72], generated[72], json[2048], mdg[72], *dg = NULL;
+    size_t config_len, json_len, file_len;
+    repo_ref(repo, sizeof repo, reg, "ctest/transports");
+    CHECK_OK(ocireg_client_blob_push(c, repo, layer, 3000, NULL, &dg));
+    strcpy(layer_dg, dg);
+    ocireg_string_free(dg);
+    config_len = (size_t)snprintf(config, sizeof config,
+                                  "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":"
+                                  "{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", layer_dg);
+    CHECK_OK(ocireg_client_blob_push(c, repo, (const uint8_t *)config, config_len, NULL, &dg));
+    strcpy(config_dg, dg);
+    ocireg_string_free(dg);
+    json_len = manifest_json(json, sizeof json, NULL, config_dg, config_len, layer_dg, 3000,
+                             NULL, 0);
+    sha256_digest((const uint8_t *)json, json_len, mdg);
+    snprintf(ref, sizeof ref, "%s:v1", repo);
+    CHECK_OK(ocireg_client_manifest_put(c, ref, (const uint8_t *)json, json_len, OCI_MANIFEST,
+                                        NULL, NULL));
+
+    /* registry -> oci-archive -> registry: the digest stays. */
+    snprintf(name, sizeof name, "oci-archive:%.500s/%s.tar:v1", dir, reg->name);
+    CHECK_OK(ocireg_client_image_copy(c, ref, name, NULL, NULL, &dg));
+    CHECK_STREQ(dg, mdg);
+    ocireg_string_free(dg);
+    snprintf(back, sizeof back, "docker://%s:from-oci-archive", repo);
+    CHECK_OK(ocireg_client_image_copy(c, name, back, NULL, NULL, &dg));
+    CHECK_STREQ(dg, mdg);
+    ocireg_string_free(dg);
+
+    /* registry -> docker-archive -> dir: -> registry: skopeo's manifest. */
+    snprintf(name, sizeof name, "docker-archive:%.500s/%s-d.tar", dir, reg->name);
+    CHECK_OK(ocireg_client_image_copy(c, ref, name, NULL, NULL, &dg));
+    CHECK_STREQ(dg, mdg);
+    ocireg_string_free(dg);
+    snprintf(name2, sizeof name2, "dir:%.500s/%s-dir", dir, reg->name);
+    CHECK_OK(ocireg_client_image_copy(c, name, name2, NULL, NULL, &dg));
+    strcpy(generated, dg);
+    ocireg_string_free(dg);
+    CHECK(strcmp(generated, mdg) != 0);
+    snprintf(back, sizeof back, "%.500s/%s-dir/manifest.json", dir, reg->name);
+    file_len = read_small_file(back, file, sizeof file - 1);
+    file[file_len] = 0;
+    CHECK(file_len > 0 && strstr((const char *)file, "rootfs.diff.tar.gzip") != NULL);
+    sha256_digest(file, file_len, mdg);
+    CHECK_STREQ(generated, mdg);
+    snprintf(back, sizeof back, "%s:from-docker-archive", repo);
+    CHECK_OK(ocireg_client_image_copy(c, name2, back, NULL, NULL, &dg));
+    CHECK_STREQ(dg, generated);
+    ocireg_string_free(dg);
+
+    /* Bad names and missing files. */
+    CHECK_STATUS(ocireg_client_image_copy(c, "oci-archive:", back, NULL, NULL, &dg),
+                 OCIREG_ERR_INVALID_ARGUMENT);
+    snprintf(name, sizeof name, "docker-archive:%.500s/missing.tar", dir);
+    CHECK_STATUS(ocireg_client_image_copy(c, name, back, NULL, NULL, &dg), OCIREG_ERR_IO);
+    free(layer);
+}
+
+static void test_image_transports(void)
+{
+    ocireg_client *c = make_client(NULL);
+    char dir[512];
+    int i;
+    temp_dir(dir, sizeof dir);
+    FOR_EACH_REG(i) transports_round_trip(c, &registries()[i], dir);
+    remove_tree(dir);
+    ocireg_client_free(c);
+}
+
 static void test_image_not_found(void)
 {
     ocireg_client *c = make_client(NULL);
@@ -237,5 +326,6 @@ const struct test images_tests[] = {
     {"image_null_args", test_image_null_args, 0},
     {"images", test_images, NEEDS_ANY},
     {"image_not_found", test_image_not_found, NEEDS_ANY},
+    {"image_transports", test_image_transports, NEEDS_ANY},
     {NULL, NULL, 0},
 };

@@ -29,7 +29,9 @@ value() {
         --retries) echo 0 ;; --max-list | --page-size | --limit) echo 10 ;;
         --platform) echo linux/amd64 ;; -H) echo 'X-Test: 1' ;; --annotation) echo k=v ;;
         --insecure-registry | --ca-file | --auth-file | --authfile | --artifact-type | \
-        --media-type | --subject | --data-file | --mount-from | --scope | -u | -p) echo x ;;
+        --media-type | --subject | --data-file | --mount-from | --scope | --referrers-type | \
+        -u | -p) echo x ;;
+        --resume-dir) echo "$tmp/help-resume" ;;
         *) echo "" ;;
     esac
 }

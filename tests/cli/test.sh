@@ -820,6 +820,28 @@ ok "copy --all between registries (-u/-p for DST)" "$idx"
 oc --ca-file "$CA" -u "$RUSER" -p "$RPASS" digest "$TLS/cli/copied:multi"; ok "copy: the other registry has it" "$idx"
 oc "${P[@]}" copy "$irepo:nope" "$PLAIN/cli/copy:nope"; bad "copy of an unknown tag" NOT_FOUND 6
 
+# copy between transports, with skopeo's names
+oc "${P[@]}" copy "docker://$irepo:v1" "oci-archive:$tmp/img-oa.tar:v1"; ok "copy to an oci-archive" "$amd"
+check "copy: skopeo reads our oci-archive, same digest" \
+    [ "$("${SK[@]}" inspect --raw "oci-archive:$tmp/img-oa.tar:v1" | raw_sha)" = "$amd" ]
+"${SK[@]}" copy -q --src-tls-verify=false "docker://$irepo:v1" "oci-archive:$tmp/sk-oa.tar:v1" >/dev/null 2>&1
+# (skopeo gzips the uncompressed layer on the way: its archive has its own digest)
+sk_oa=$("${SK[@]}" inspect --raw "oci-archive:$tmp/sk-oa.tar:v1" | raw_sha)
+oc "${P[@]}" copy "oci-archive:$tmp/sk-oa.tar:v1" "$PLAIN/cli/from-oa:v1"; ok "copy from skopeo's oci-archive keeps its digest" "$sk_oa"
+"${SK[@]}" copy -q --src-tls-verify=false "docker://$irepo:v1" "docker-archive:$tmp/sk-da.tar:example.com/cli:v1" >/dev/null 2>&1
+"${SK[@]}" copy -q "docker-archive:$tmp/sk-da.tar" "dir:$tmp/sk-da-dir" >/dev/null 2>&1
+generated=$(raw_sha <"$tmp/sk-da-dir/manifest.json")
+oc "${P[@]}" copy "docker-archive:$tmp/sk-da.tar:example.com/cli:v1" "$PLAIN/cli/from-da:v1"
+ok "copy from skopeo's docker-archive: skopeo's generated manifest" "$generated"
+oc "${P[@]}" copy "docker-archive:$tmp/sk-da.tar:@0" "dir:$tmp/our-da-dir"; ok "copy docker-archive:@0 to dir:" "$generated"
+check "copy to dir: the same files as skopeo's" diff -r "$tmp/sk-da-dir" "$tmp/our-da-dir"
+oc "${P[@]}" copy "$PLAIN/cli/from-da:v1" "docker-archive:$tmp/our-da.tar:example.com/again:v1"; ok "copy to a docker-archive" "$generated"
+check "copy: skopeo reads our docker-archive" \
+    [ "$("${SK[@]}" inspect --raw --config "docker-archive:$tmp/our-da.tar" | raw_sha)" = "$(sha "$img/config-amd64.json")" ]
+oc "${P[@]}" copy "docker-archive:$tmp/sk-da.tar:@1" "dir:$tmp/nothing"; bad "copy docker-archive:@N past the end" INVALID_ARGUMENT 3
+check "copy: a failed copy creates nothing" [ ! -e "$tmp/nothing" ]
+oc "${P[@]}" copy "oci-archive:$tmp/absent.tar" "dir:$tmp/nothing"; bad "copy from a missing archive" IO 17
+
 # inspect
 oc "${P[@]}" inspect "$irepo:v1"; ok "inspect"
 check "inspect: the output is JSON with the digest" [ "$(json_field Digest <"$out")" = "$amd" ]

@@ -1,6 +1,7 @@
 """Whole-image operations: pull into an OCI layout, push from it, copy,
 save as a docker archive, inspect."""
 
+import hashlib
 import io
 import json
 import os
@@ -124,6 +125,32 @@ def test_image_errors(plain, repo, tmp_path):
         plain.pull_image(repo + ":missing", tmp_path / "x", platform="not a platform")
     with pytest.raises(ocireg.OciregError):
         plain.push_image(tmp_path / "no-such-layout", repo + ":x")
+
+
+def test_copy_between_transports(plain, repo, image, tmp_path):
+    ref, digest = image
+    archive = tmp_path / "image.tar"
+    assert plain.copy_image(ref, f"oci-archive:{archive}:v1") == digest
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert names[0] == "oci-layout" and names[-1] == "index.json", names
+    assert plain.copy_image(f"oci-archive:{archive}:v1", f"docker://{repo}-from-oa:v1") == digest
+
+    saved = tmp_path / "docker.tar"
+    assert plain.copy_image(ref, f"docker-archive:{saved}:example.com/py:v1") == digest
+    directory = tmp_path / "dir"
+    generated = plain.copy_image(f"docker-archive:{saved}:example.com/py:v1", f"dir:{directory}")
+    raw = (directory / "manifest.json").read_bytes()
+    assert generated == "sha256:" + hashlib.sha256(raw).hexdigest() != digest
+    source = json.loads(plain.get_manifest(ref).data)
+    generated_manifest = json.loads(raw)
+    assert generated_manifest["config"]["digest"] == source["config"]["digest"]
+    assert [l["digest"] for l in generated_manifest["layers"]] == [l["digest"] for l in source["layers"]]
+    assert plain.copy_image(f"dir:{directory}", repo + "-from-da:v1") == generated
+
+    with pytest.raises(ocireg.InvalidArgumentError):
+        plain.copy_image(f"docker-archive:{saved}:@1", f"dir:{tmp_path / 'none'}")
+    assert not (tmp_path / "none").exists()
 
 
 def test_ranged_download_modes_are_checked():

@@ -1768,14 +1768,20 @@ class Client(_Handle):
         referrers: bool = False,
         referrer_types: Union[str, Iterable[str], None] = None,
     ) -> str:
-        """Copies image ``source`` to ``target`` (registry to registry,
-        mounting within one registry); returns the digest.
+        """Copies image ``source`` to ``target``, each named as skopeo
+        names it: ``docker://HOST/REPO:TAG`` (or a bare reference),
+        ``oci:DIR[:REF]``, ``oci-archive:FILE[:REF]``,
+        ``docker-archive:FILE[:REPO:TAG|:@N]`` or ``dir:DIR``. Blobs are
+        verified on the way and mounted within one registry; digests stay
+        (a docker-archive source gets skopeo's generated manifest). Returns
+        the digest of the manifest written.
 
-        With ``referrers``, what is attached to the image comes along (its
-        referrers and cosign tags, recursively, digests unchanged), listed
-        through the target's referrers API or the fallback tag, as it
-        supports. ``referrer_types`` carries only the attachments of those
-        artifact types (each with what is attached to it in turn)."""
+        From a registry to a registry, with ``referrers``, what is attached
+        to the image comes along (its referrers and cosign tags,
+        recursively, digests unchanged), listed through the target's
+        referrers API or the fallback tag, as it supports.
+        ``referrer_types`` carries only the attachments of those artifact
+        types (each with what is attached to it in turn)."""
         return self._image_call(
             lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,

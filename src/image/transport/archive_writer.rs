@@ -1,0 +1,143 @@
+//! Writing a tar archive (oci-archive, docker-archive) as a locked
+//! temporary file next to its destination, renamed over it only when
+//! complete: an error or a cancellation leaves the destination untouched
+//! (see `temp_file`). Entries come in the order written, all with mtime 0,
+//! uid/gid 0 and mode 0644 (directories 0755), so the same image gives the
+//! same bytes. Every blob is hashed as it is written and checked against
+//! its digest and size before the next entry starts.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use tokio::io::{AsyncWriteExt, BufWriter};
+
+use super::BlobStream;
+use crate::digest::Hasher;
+use crate::error::{Error, ErrorKind, Result};
+use crate::image::layout_fs::io_error;
+use crate::image::plan::BlobRef;
+use crate::image::progress::{BlobOutcome, Tracker};
+use crate::image::tar;
+use crate::image::temp_file::{self, TempFile};
+
+/// A tar file being written; see the module documentation.
+pub(crate) struct ArchiveWriter {
+    partial: TempFile,
+    out: BufWriter<tokio::fs::File>,
+    target: PathBuf,
+    names: HashSet<String>,
+}
+
+impl ArchiveWriter {
+    /// Starts the archive that will replace `target`; temporary files a
+    /// killed run left for it are removed.
+    pub fn create(target: &Path) -> Result<ArchiveWriter> {
+        let (dir, name) = split_target(target)?;
+        temp_file::remove_stale(dir, &format!("{name}-"));
+        let mut partial = TempFile::create(dir, name)?;
+        let out = partial
+            .file()
+            .try_clone()
+            .map_err(|e| io_error(partial.path(), e))?;
+        Ok(ArchiveWriter {
+            out: BufWriter::with_capacity(1024 * 1024, tokio::fs::File::from_std(out)),
+            partial,
+            target: target.to_path_buf(),
+            names: HashSet::new(),
+        })
+    }
+
+    /// Whether an entry `name` was written.
+    pub fn has(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    /// A directory entry (`name` ends with `/`).
+    pub async fn dir(&mut self, name: &str) -> Result<()> {
+        if self.names.insert(name.to_string()) {
+            self.out.write_all(&tar::dir_header(name)?).await?;
+        }
+        Ok(())
+    }
+
+    /// A small file held in memory.
+    pub async fn file(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.names.insert(name.to_string());
+        tar::write_file(&mut self.out, name, bytes).await
+    }
+
+    /// A blob streamed from its source, verified against its digest and
+    /// size as it is written; progress goes to `tracker`.
+    pub async fn blob(
+        &mut self,
+        name: &str,
+        blob: &BlobRef,
+        mut body: BlobStream,
+        tracker: &Arc<Tracker>,
+    ) -> Result<()> {
+        self.out.write_all(&tar::header(name, blob.size)?).await?;
+        let mut hasher = Hasher::new(blob.digest.algorithm());
+        let mut done = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            done += chunk.len() as u64;
+            if done > blob.size {
+                return Err(size_error(blob, done));
+            }
+            hasher.update(&chunk);
+            self.out.write_all(&chunk).await?;
+            tracker.advance(&blob.digest, chunk.len() as u64, done, blob.size);
+        }
+        if done != blob.size {
+            return Err(size_error(blob, done));
+        }
+        hasher.finish().expect_equal(&blob.digest)?;
+        self.out
+            .write_all(&[0u8; 512][..tar::padding(blob.size)])
+            .await?;
+        self.names.insert(name.to_string());
+        tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
+        Ok(())
+    }
+
+    /// Ends the archive, syncs it and renames it over the target.
+    pub async fn finish(mut self) -> Result<()> {
+        tar::finish(&mut self.out).await?;
+        self.out
+            .into_inner()
+            .sync_all()
+            .await
+            .map_err(|e| io_error(self.partial.path(), e))?;
+        self.partial.persist(&self.target)
+    }
+}
+
+fn size_error(blob: &BlobRef, got: u64) -> Error {
+    Error::new(
+        ErrorKind::SizeExceeded,
+        format!(
+            "blob {} gave {}{got} bytes, the manifest says {}",
+            blob.digest,
+            if got > blob.size { "at least " } else { "" },
+            blob.size
+        ),
+    )
+}
+
+/// The directory and file name of `file`: the temporary file goes next to
+/// it, so that the final rename stays within one file system.
+pub(crate) fn split_target(file: &Path) -> Result<(&Path, &str)> {
+    let name = file.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{}: not a file name", file.display()),
+        )
+    })?;
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    Ok((dir, name))
+}

@@ -1,0 +1,889 @@
+//! Copying between transports (`docker://`, `oci:`, `oci-archive:`,
+//! `docker-archive:`, `dir:`), checked against skopeo 1.9.3 and umoci, and
+//! against hostile archives and directories.
+
+mod fixtures;
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use fixtures::plain_client;
+use ocireg::image::{ImageName, ImageOptions, ReferrersMode};
+use ocireg::{Client, Digest, ErrorKind, media_type};
+use serde_json::{Value, json};
+use support::tempdir::TempDir;
+use support::{Mode, Registry};
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn skopeo(args: &[&str]) -> String {
+    run(Command::new("skopeo")
+        .args(["--insecure-policy"])
+        .args(args))
+}
+
+/// The digest of the raw manifest skopeo reads at `location`.
+fn skopeo_digest(location: &str) -> String {
+    let mut args = vec!["inspect", "--raw"];
+    if location.starts_with("docker://") {
+        args.push("--tls-verify=false");
+    }
+    args.push(location);
+    Digest::sha256_of(skopeo(&args).as_bytes()).to_string()
+}
+
+fn name(text: &str) -> ImageName {
+    ImageName::parse(text).expect("image name")
+}
+
+async fn copy(
+    client: &Client,
+    from: &str,
+    to: &str,
+    options: &ImageOptions,
+) -> ocireg::Result<Digest> {
+    client.copy_image(&name(from), &name(to), options).await
+}
+
+fn all() -> ImageOptions {
+    ImageOptions {
+        all_platforms: true,
+        ..Default::default()
+    }
+}
+
+/// One tar entry of a test archive: name, type flag, contents, link target.
+struct Entry<'a> {
+    name: &'a str,
+    kind: u8,
+    data: &'a [u8],
+    link: &'a str,
+}
+
+fn file<'a>(name: &'a str, data: &'a [u8]) -> Entry<'a> {
+    Entry {
+        name,
+        kind: b'0',
+        data,
+        link: "",
+    }
+}
+
+/// A ustar archive of `entries` (names under 100 bytes), as a hostile
+/// writer could make it: no checks at all.
+fn tar_of(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entries {
+        let mut h = [0u8; 512];
+        h[..e.name.len()].copy_from_slice(e.name.as_bytes());
+        h[100..108].copy_from_slice(b"0000644\0");
+        h[108..116].copy_from_slice(b"0000000\0");
+        h[116..124].copy_from_slice(b"0000000\0");
+        h[124..136].copy_from_slice(format!("{:011o}\0", e.data.len()).as_bytes());
+        h[136..148].copy_from_slice(b"00000000000\0");
+        h[156] = e.kind;
+        h[157..157 + e.link.len()].copy_from_slice(e.link.as_bytes());
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(e.data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    out
+}
+
+/// A plain tar layer with one file (umoci and docker can unpack it).
+fn layer(seed: u64, len: usize) -> Vec<u8> {
+    let data = support::content::bytes(seed, len);
+    tar_of(&[file(&format!("file-{seed}.bin"), &data)])
+}
+
+/// An image's blobs: config and plain tar layers.
+struct TestImage {
+    config: Vec<u8>,
+    layers: Vec<Vec<u8>>,
+}
+
+fn test_image(seed: u64, architecture: &str) -> TestImage {
+    let layers: Vec<Vec<u8>> = (0..2)
+        .map(|i| layer(seed * 10 + i, 40_000 + i as usize * 13))
+        .collect();
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|l| Digest::sha256_of(l).to_string())
+        .collect();
+    let config = serde_json::to_vec(&json!({
+        "created": "2026-12-01T00:00:00Z",
+        "architecture": architecture, "os": "linux",
+        "config": {"Env": [format!("SEED={seed}")]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .unwrap();
+    TestImage { config, layers }
+}
+
+fn put(dir: &Path, data: &[u8]) -> Value {
+    let digest = Digest::sha256_of(data);
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    std::fs::write(dir.join("blobs/sha256").join(digest.hex()), data).unwrap();
+    json!({"digest": digest.to_string(), "size": data.len()})
+}
+
+/// Writes an OCI layout holding one image per architecture (an index when
+/// more than one) named `ref_name`; returns the top manifest's digest.
+fn write_layout(dir: &Path, ref_name: &str, architectures: &[(&str, u64)]) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let mut entries = Vec::new();
+    for (arch, seed) in architectures {
+        let image = test_image(*seed, arch);
+        let mut config = put(dir, &image.config);
+        config["mediaType"] = json!(media_type::OCI_CONFIG);
+        let layers: Vec<Value> = image
+            .layers
+            .iter()
+            .map(|l| {
+                let mut d = put(dir, l);
+                d["mediaType"] = json!("application/vnd.oci.image.layer.v1.tar");
+                d
+            })
+            .collect();
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
+            "config": config, "layers": layers,
+        }))
+        .unwrap();
+        let mut d = put(dir, &manifest);
+        d["mediaType"] = json!(media_type::OCI_MANIFEST);
+        d["platform"] = json!({"architecture": arch, "os": "linux"});
+        entries.push(d);
+    }
+    let mut top = if entries.len() == 1 {
+        let mut e = entries.remove(0);
+        e.as_object_mut().unwrap().remove("platform");
+        e
+    } else {
+        let index = serde_json::to_vec(
+            &json!({"schemaVersion": 2, "mediaType": media_type::OCI_INDEX, "manifests": entries}),
+        )
+        .unwrap();
+        let mut d = put(dir, &index);
+        d["mediaType"] = json!(media_type::OCI_INDEX);
+        d
+    };
+    let digest = top["digest"].as_str().unwrap().to_string();
+    top["annotations"] = json!({"org.opencontainers.image.ref.name": ref_name});
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [top]})).unwrap(),
+    )
+    .unwrap();
+    digest
+}
+
+/// Pushes a test image (or index) to `reg` as REPO:v1 with skopeo;
+/// returns `docker://HOST/REPO:v1` and the digest the registry holds.
+fn seed_registry(reg: &Registry, repo: &str, architectures: &[(&str, u64)]) -> (String, String) {
+    let src = TempDir::new("transports-seed");
+    write_layout(src.path(), "v1", architectures);
+    let dest = format!("docker://{}/{repo}:v1", reg.host());
+    let mut args = vec!["copy", "--dest-tls-verify=false"];
+    if architectures.len() > 1 {
+        args.push("--all");
+    }
+    let from = format!("oci:{}:v1", src.path().display());
+    args.extend([from.as_str(), dest.as_str()]);
+    skopeo(&args);
+    let digest = skopeo_digest(&dest);
+    (dest, digest)
+}
+
+/// The names and contents of the regular files of `dir`, sorted.
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whatever the temporary files of a failed write were, none are left.
+fn assert_no_temporaries(dir: &Path) {
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+#[tokio::test]
+async fn oci_archive_round_trips_with_skopeo_keeping_the_digest() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let (src, digest) = seed_registry(&reg, "oa/src", &[("amd64", 1)]);
+    let work = TempDir::new("transports-oa");
+
+    // skopeo writes the archive, ocireg reads it and pushes it back.
+    let theirs = work.path().join("skopeo.tar");
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &src,
+        &format!("oci-archive:{}:v1", theirs.display()),
+    ]);
+    let back = format!("docker://{}/oa/from-skopeo:v1", reg.host());
+    let pushed = copy(
+        &client,
+        &format!("oci-archive:{}:v1", theirs.display()),
+        &back,
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("oci-archive to registry");
+    assert_eq!(pushed.to_string(), digest);
+    assert_eq!(skopeo_digest(&back), digest);
+
+    // ocireg writes the archive, skopeo reads it and pushes it.
+    let ours = work.path().join("ocireg.tar");
+    let written = copy(
+        &client,
+        &src,
+        &format!("oci-archive:{}:v1", ours.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("registry to oci-archive");
+    assert_eq!(written.to_string(), digest);
+    assert_eq!(
+        skopeo_digest(&format!("oci-archive:{}:v1", ours.display())),
+        digest
+    );
+    let again = format!("docker://{}/oa/from-ocireg:v1", reg.host());
+    skopeo(&[
+        "copy",
+        "--dest-tls-verify=false",
+        &format!("oci-archive:{}:v1", ours.display()),
+        &again,
+    ]);
+    assert_eq!(skopeo_digest(&again), digest);
+
+    // The same image gives the same bytes: entry order and mtimes are fixed.
+    let twice = work.path().join("twice.tar");
+    copy(
+        &client,
+        &src,
+        &format!("oci-archive:{}:v1", twice.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("second archive");
+    assert_eq!(
+        std::fs::read(&ours).unwrap(),
+        std::fs::read(&twice).unwrap()
+    );
+    let listing = run(Command::new("tar").arg("tvf").arg(&ours));
+    assert!(
+        listing.lines().all(|l| l.contains("1970-01-01")),
+        "{listing}"
+    );
+    assert!(
+        listing.lines().next().unwrap().ends_with("oci-layout"),
+        "{listing}"
+    );
+    assert!(
+        listing.lines().last().unwrap().ends_with("index.json"),
+        "{listing}"
+    );
+    assert_no_temporaries(work.path());
+}
+
+#[tokio::test]
+async fn a_whole_index_moves_through_an_oci_archive_and_a_layout_umoci_unpacks() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let (src, digest) = seed_registry(&reg, "idx/src", &[("amd64", 2), ("arm64", 3)]);
+    let work = TempDir::new("transports-idx");
+    let archive = format!(
+        "oci-archive:{}:multi",
+        work.path().join("all.tar").display()
+    );
+    let written = copy(&client, &src, &archive, &all())
+        .await
+        .expect("to archive");
+    assert_eq!(written.to_string(), digest);
+    assert_eq!(skopeo_digest(&archive), digest);
+
+    // Into a layout holding another image already: both stay, by name.
+    let layout = work.path().join("layout");
+    write_layout(&layout, "other", &[("amd64", 9)]);
+    let to_layout = format!("oci:{}:multi", layout.display());
+    assert_eq!(
+        copy(&client, &archive, &to_layout, &all())
+            .await
+            .expect("to layout"),
+        written
+    );
+    assert_eq!(skopeo_digest(&to_layout), digest);
+    assert!(skopeo_digest(&format!("oci:{}:other", layout.display())).starts_with("sha256:"));
+
+    // One platform out of the layout, unpacked by umoci.
+    let arm = ImageOptions {
+        platform: Some(ocireg::image::Platform::parse("linux/arm64").unwrap()),
+        ..Default::default()
+    };
+    let single = work.path().join("single");
+    let one = copy(
+        &client,
+        &to_layout,
+        &format!("oci:{}:arm", single.display()),
+        &arm,
+    )
+    .await
+    .expect("one platform");
+    let config: Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--config",
+        &format!("oci:{}:arm", single.display()),
+    ]))
+    .unwrap();
+    assert_eq!(config["architecture"], "arm64");
+    assert_ne!(one, written);
+    let bundle = work.path().join("bundle");
+    run(Command::new("umoci").args([
+        "unpack",
+        "--rootless",
+        "--image",
+        &format!("{}:arm", single.display()),
+        &bundle.display().to_string(),
+    ]));
+    assert_eq!(
+        std::fs::read(bundle.join("rootfs/file-30.bin")).unwrap(),
+        support::content::bytes(30, 40_000)
+    );
+}
+
+#[tokio::test]
+async fn dir_round_trips_with_skopeo_file_for_file() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let (src, digest) = seed_registry(&reg, "dir/src", &[("amd64", 4)]);
+    let work = TempDir::new("transports-dir");
+    let theirs = work.path().join("skopeo");
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &src,
+        &format!("dir:{}", theirs.display()),
+    ]);
+    let ours = work.path().join("ocireg");
+    let written = copy(
+        &client,
+        &src,
+        &format!("dir:{}", ours.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("registry to dir");
+    assert_eq!(written.to_string(), digest);
+    assert_eq!(files_of(&ours), files_of(&theirs));
+
+    let back = format!("docker://{}/dir/from-skopeo:v1", reg.host());
+    let pushed = copy(
+        &client,
+        &format!("dir:{}", theirs.display()),
+        &back,
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("dir to registry");
+    assert_eq!(pushed.to_string(), digest);
+    let again = format!("docker://{}/dir/from-ocireg:v1", reg.host());
+    skopeo(&[
+        "copy",
+        "--dest-tls-verify=false",
+        &format!("dir:{}", ours.display()),
+        &again,
+    ]);
+    assert_eq!(skopeo_digest(&again), digest);
+
+    // A whole index: children as <hex>.manifest.json, as skopeo writes them.
+    let (isrc, idigest) = seed_registry(&reg, "dir/index", &[("amd64", 5), ("arm64", 6)]);
+    let theirs = work.path().join("skopeo-all");
+    skopeo(&[
+        "copy",
+        "--all",
+        "--src-tls-verify=false",
+        &isrc,
+        &format!("dir:{}", theirs.display()),
+    ]);
+    let ours = work.path().join("ocireg-all");
+    let written = copy(&client, &isrc, &format!("dir:{}", ours.display()), &all())
+        .await
+        .expect("index to dir");
+    assert_eq!(written.to_string(), idigest);
+    assert_eq!(files_of(&ours), files_of(&theirs));
+
+    // Replacing a dir: image is allowed; a directory of other files is not.
+    copy(
+        &client,
+        &src,
+        &format!("dir:{}", ours.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("replace a dir: image");
+    assert_eq!(skopeo_digest(&format!("dir:{}", ours.display())), digest);
+    let precious = work.path().join("precious");
+    std::fs::create_dir(&precious).unwrap();
+    std::fs::write(precious.join("notes.txt"), b"keep").unwrap();
+    let err = copy(
+        &client,
+        &src,
+        &format!("dir:{}", precious.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert_eq!(
+        files_of(&precious),
+        vec![("notes.txt".into(), b"keep".to_vec())]
+    );
+    assert_no_temporaries(work.path());
+}
+
+/// Config digest, diff IDs, layer count and media types of what skopeo
+/// sees at `location`.
+fn image_summary(location: &str) -> (String, Vec<String>, Vec<String>) {
+    let mut args = vec!["inspect", "--raw"];
+    let mut cargs = vec!["inspect", "--config"];
+    if location.starts_with("docker://") {
+        args.push("--tls-verify=false");
+        cargs.push("--tls-verify=false");
+    }
+    args.push(location);
+    cargs.push(location);
+    let manifest: Value = serde_json::from_str(&skopeo(&args)).unwrap();
+    let config = skopeo(&cargs);
+    let diff_ids = serde_json::from_str::<Value>(&config).unwrap()["rootfs"]["diff_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect();
+    let types = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["mediaType"].as_str().unwrap().to_string())
+        .collect();
+    (
+        manifest["config"]["digest"].as_str().unwrap().to_string(),
+        diff_ids,
+        types,
+    )
+}
+
+#[tokio::test]
+async fn docker_archive_converts_as_skopeo_does() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let (src, _) = seed_registry(&reg, "da/src", &[("amd64", 7)]);
+    let work = TempDir::new("transports-da");
+    let archive = work.path().join("skopeo.tar");
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &src,
+        &format!("docker-archive:{}:example.com/app:v1", archive.display()),
+    ]);
+    let from = format!("docker-archive:{}", archive.display());
+
+    // Same input, same manifest, same files: skopeo keeps it unchanged in dir:.
+    let theirs = work.path().join("skopeo-dir");
+    skopeo(&["copy", &from, &format!("dir:{}", theirs.display())]);
+    let ours = work.path().join("ocireg-dir");
+    let digest = copy(
+        &client,
+        &from,
+        &format!("dir:{}", ours.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("docker-archive to dir");
+    assert_eq!(files_of(&ours), files_of(&theirs));
+    assert_eq!(
+        digest,
+        Digest::sha256_of(&std::fs::read(theirs.join("manifest.json")).unwrap())
+    );
+
+    // To a registry skopeo gzips the layers (Go's bytes, not reproducible);
+    // what is comparable is equal.
+    let skopeo_dest = format!("docker://{}/da/skopeo:v1", reg.host());
+    skopeo(&["copy", "--dest-tls-verify=false", &from, &skopeo_dest]);
+    let our_dest = format!("docker://{}/da/ocireg:v1", reg.host());
+    let pushed = copy(&client, &from, &our_dest, &ImageOptions::default())
+        .await
+        .expect("to registry");
+    assert_eq!(pushed, digest);
+    let (their_config, their_diffs, their_types) = image_summary(&skopeo_dest);
+    let (our_config, our_diffs, our_types) = image_summary(&our_dest);
+    assert_eq!(our_config, their_config);
+    assert_eq!(our_diffs, their_diffs);
+    assert_eq!(our_types, their_types);
+
+    // Written back as a docker-archive, skopeo reads the same image.
+    let again = work.path().join("again.tar");
+    copy(
+        &client,
+        &our_dest,
+        &format!("docker-archive:{}", again.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("registry to docker-archive");
+    let (config, diffs, _) = image_summary(&format!("docker-archive:{}", again.display()));
+    assert_eq!((config, diffs), (their_config, their_diffs));
+    let listing: Value = serde_json::from_str(&run(Command::new("tar")
+        .arg("xOf")
+        .arg(&again)
+        .arg("manifest.json")))
+    .unwrap();
+    assert_eq!(
+        listing[0]["RepoTags"],
+        json!([format!("{}/da/ocireg:v1", reg.host())])
+    );
+}
+
+/// A `docker save` archive with two images, in docker's legacy layout
+/// (`<id>/layer.tar`, `<id>/json`, `repositories`) or in the OCI layout
+/// docker 25 writes beside `manifest.json`.
+fn multi_image_archive(path: &Path, oci: bool) {
+    let images = [test_image(11, "amd64"), test_image(12, "arm64")];
+    let owned: Vec<(String, Vec<u8>)> = {
+        let mut files = Vec::new();
+        let mut listing = Vec::new();
+        for (i, image) in images.iter().enumerate() {
+            let config_digest = Digest::sha256_of(&image.config);
+            let config_name = if oci {
+                format!("blobs/sha256/{}", config_digest.hex())
+            } else {
+                format!("{}.json", config_digest.hex())
+            };
+            files.push((config_name.clone(), image.config.clone()));
+            let mut layer_names = Vec::new();
+            for layer in &image.layers {
+                let d = Digest::sha256_of(layer);
+                let name = if oci {
+                    format!("blobs/sha256/{}", d.hex())
+                } else {
+                    format!("{}/layer.tar", &d.hex()[..32])
+                };
+                if !oci {
+                    files.push((format!("{}/json", &d.hex()[..32]), b"{}".to_vec()));
+                    files.push((format!("{}/VERSION", &d.hex()[..32]), b"1.0".to_vec()));
+                }
+                files.push((name.clone(), layer.clone()));
+                layer_names.push(name);
+            }
+            listing.push(json!({
+                "Config": config_name,
+                "RepoTags": [format!("example.com/multi:{i}"), format!("example.com/alias:{i}")],
+                "Layers": layer_names,
+            }));
+        }
+        files.push((
+            "manifest.json".into(),
+            serde_json::to_vec(&listing).unwrap(),
+        ));
+        if oci {
+            files.push((
+                "oci-layout".into(),
+                br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+            ));
+            files.push((
+                "index.json".into(),
+                br#"{"schemaVersion":2,"manifests":[]}"#.to_vec(),
+            ));
+        } else {
+            files.push(("repositories".into(), b"{}".to_vec()));
+        }
+        files
+    };
+    let entries: Vec<Entry> = owned.iter().map(|(n, d)| file(n, d)).collect();
+    std::fs::write(path, tar_of(&entries)).unwrap();
+}
+
+#[tokio::test]
+async fn multi_image_docker_archives_are_read_by_tag_and_index_in_both_layouts() {
+    let client = Client::new(Default::default()).unwrap();
+    let work = TempDir::new("transports-multi");
+    for oci in [false, true] {
+        let archive = work.path().join(format!("multi-{oci}.tar"));
+        multi_image_archive(&archive, oci);
+        for (selector, same_as) in [("example.com/multi:1", "@1"), ("example.com/alias:0", "@0")] {
+            let from = format!("docker-archive:{}:{selector}", archive.display());
+            let theirs = work.path().join(format!("skopeo-{oci}-{}", &same_as[1..]));
+            let _ = std::fs::remove_dir_all(&theirs);
+            skopeo(&["copy", &from, &format!("dir:{}", theirs.display())]);
+            let ours = work.path().join(format!("ocireg-{oci}-{}", &same_as[1..]));
+            copy(
+                &client,
+                &from,
+                &format!("dir:{}", ours.display()),
+                &ImageOptions::default(),
+            )
+            .await
+            .expect("by tag");
+            assert_eq!(files_of(&ours), files_of(&theirs), "{from}");
+            let by_index = work.path().join(format!("index-{oci}-{}", &same_as[1..]));
+            copy(
+                &client,
+                &format!("docker-archive:{}:{same_as}", archive.display()),
+                &format!("dir:{}", by_index.display()),
+                &ImageOptions::default(),
+            )
+            .await
+            .expect("by index");
+            assert_eq!(files_of(&by_index), files_of(&theirs), "{same_as}");
+        }
+        let bare = format!("docker-archive:{}", archive.display());
+        let err = copy(
+            &client,
+            &bare,
+            &format!("dir:{}", work.path().join("x").display()),
+            &ImageOptions::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.message().contains("2 images"), "{err}");
+        let err = copy(
+            &client,
+            &format!("{bare}:@2"),
+            &format!("dir:{}", work.path().join("x").display()),
+            &ImageOptions::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.message().contains("no image @2"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn referrers_are_refused_unless_registry_to_registry() {
+    let client = Client::new(Default::default()).unwrap();
+    let work = TempDir::new("transports-referrers");
+    let layout = work.path().join("layout");
+    let options = ImageOptions {
+        referrers: ReferrersMode::All,
+        ..Default::default()
+    };
+    // Refused before anything is contacted or created: no registry listens
+    // on port 1.
+    let target = format!("oci:{}", layout.display());
+    let err = copy(&client, "127.0.0.1:1/none:v1", &target, &options)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.to_string().contains("registry to a registry"), "{err}");
+    assert!(!layout.exists());
+}
+
+#[tokio::test]
+async fn hostile_archives_are_refused_and_leave_the_destination_untouched() {
+    let client = Client::new(Default::default()).unwrap();
+    let work = TempDir::new("transports-hostile");
+    let image = test_image(21, "amd64");
+    let config_name = format!("{}.json", Digest::sha256_of(&image.config).hex());
+    let l0 = format!("{}.tar", Digest::sha256_of(&image.layers[0]).hex());
+    let l1 = format!("{}.tar", Digest::sha256_of(&image.layers[1]).hex());
+    let listing = serde_json::to_vec(&json!([{
+        "Config": config_name, "RepoTags": ["example.com/h:1"], "Layers": [l0, l1],
+    }]))
+    .unwrap();
+    let good = |except: &str| -> Vec<Entry<'_>> {
+        [
+            file(&config_name, &image.config),
+            file(&l0, &image.layers[0]),
+            file(&l1, &image.layers[1]),
+            file("manifest.json", &listing),
+        ]
+        .into_iter()
+        .filter(|e| e.name != except)
+        .collect()
+    };
+    let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
+    let mut dotdot = good("");
+    dotdot.push(file("../escape", b"x"));
+    cases.push(("dotdot", tar_of(&dotdot), "climbs out"));
+    let mut absolute = good("");
+    absolute.push(file("/etc/escape", b"x"));
+    cases.push(("absolute", tar_of(&absolute), "absolute path"));
+    let mut symlink = good(&l1);
+    symlink.push(Entry {
+        name: &l1,
+        kind: b'2',
+        data: b"",
+        link: "/etc/passwd",
+    });
+    cases.push(("symlink", tar_of(&symlink), "symlink or hard link"));
+    let mut hardlink = good(&l1);
+    hardlink.push(Entry {
+        name: &l1,
+        kind: b'1',
+        data: b"",
+        link: "manifest.json",
+    });
+    cases.push(("hardlink", tar_of(&hardlink), "symlink or hard link"));
+    cases.push(("missing", tar_of(&good(&l1)), "has no member"));
+    let mut truncated = tar_of(&good(""));
+    truncated.truncate(truncated.len() - 1024 - 512 * 30);
+    cases.push(("truncated", truncated, "past the end of the file"));
+    let mut corrupt_entries = good(&l1);
+    let mut flipped = image.layers[1].clone();
+    flipped[600] ^= 1;
+    corrupt_entries.push(file(&l1, &flipped));
+    cases.push(("corrupt", tar_of(&corrupt_entries), "hashes to"));
+
+    let precious = b"an older archive, to be kept".to_vec();
+    for (label, bytes, expected) in cases {
+        let archive = work.path().join(format!("{label}.tar"));
+        std::fs::write(&archive, bytes).unwrap();
+        for target in [
+            work.path().join("out.tar"),
+            work.path().join("out-oci.tar"),
+            work.path().join("out-dir"),
+        ] {
+            let to = match target.extension() {
+                Some(_) if target.to_string_lossy().contains("oci") => {
+                    format!("oci-archive:{}", target.display())
+                }
+                Some(_) => format!("docker-archive:{}", target.display()),
+                None => format!("dir:{}", target.display()),
+            };
+            if target.extension().is_some() {
+                std::fs::write(&target, &precious).unwrap();
+            }
+            let err = copy(
+                &client,
+                &format!("docker-archive:{}", archive.display()),
+                &to,
+                &ImageOptions::default(),
+            )
+            .await
+            .expect_err(label);
+            assert!(err.message().contains(expected), "{label} to {to}: {err}");
+            if target.extension().is_some() {
+                assert_eq!(std::fs::read(&target).unwrap(), precious, "{label}");
+            } else {
+                assert!(
+                    !target.exists(),
+                    "{label}: {} was created",
+                    target.display()
+                );
+            }
+        }
+        assert!(!work.path().parent().unwrap().join("escape").exists());
+    }
+    assert_no_temporaries(work.path());
+}
+
+#[tokio::test]
+async fn hostile_oci_archives_and_dirs_are_refused() {
+    let client = Client::new(Default::default()).unwrap();
+    let work = TempDir::new("transports-hostile-oci");
+    let layout = work.path().join("layout");
+    write_layout(&layout, "v1", &[("amd64", 31)]);
+    // An oci-archive whose layer blob is a symlink out of it.
+    let index = std::fs::read(layout.join("index.json")).unwrap();
+    let mut owned = vec![
+        (
+            "oci-layout".to_string(),
+            std::fs::read(layout.join("oci-layout")).unwrap(),
+        ),
+        ("index.json".into(), index),
+    ];
+    let mut link_name = String::new();
+    for e in std::fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+        let e = e.unwrap();
+        let data = std::fs::read(e.path()).unwrap();
+        let name = format!("blobs/sha256/{}", e.file_name().to_string_lossy());
+        if data.len() > 30_000 && link_name.is_empty() {
+            link_name = name;
+        } else {
+            owned.push((name, data));
+        }
+    }
+    let mut entries: Vec<Entry> = owned.iter().map(|(n, d)| file(n, d)).collect();
+    entries.push(Entry {
+        name: &link_name,
+        kind: b'2',
+        data: b"",
+        link: "/etc/passwd",
+    });
+    let archive = work.path().join("link.tar");
+    std::fs::write(&archive, tar_of(&entries)).unwrap();
+    let out = work.path().join("out");
+    let err = copy(
+        &client,
+        &format!("oci-archive:{}:v1", archive.display()),
+        &format!("oci:{}:v1", out.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.message().contains("symlink"), "{err}");
+
+    // A dir: image whose blob is a symlink to a file outside.
+    let dir = work.path().join("dir");
+    copy(
+        &client,
+        &format!("oci:{}:v1", layout.display()),
+        &format!("dir:{}", dir.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("layout to dir");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let hex = manifest["layers"][0]["digest"].as_str().unwrap()[7..].to_string();
+    let outside = work.path().join("outside");
+    std::fs::copy(dir.join(&hex), &outside).unwrap();
+    std::fs::remove_file(dir.join(&hex)).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join(&hex)).unwrap();
+    let err = copy(
+        &client,
+        &format!("dir:{}", dir.display()),
+        &format!("oci-archive:{}", work.path().join("o.tar").display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.message().contains("symlink"), "{err}");
+    assert!(!work.path().join("o.tar").exists());
+    assert_no_temporaries(work.path());
+}
