@@ -11,9 +11,8 @@
 mod fixtures;
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,36 +199,14 @@ fn a_record_of_a_dropped_session_starts_over_and_a_wrong_file_is_never_completed
 /// Runs a push of `layout` to `target` with resume directory `state` in a
 /// child process and kills it (SIGKILL) once it reported `at` bytes.
 fn kill_push_after(layout: &Path, target: &Reference, state: &Path, at: u64) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_process",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("OCIREG_PUSH_CHILD", layout)
-        .env("OCIREG_CHILD_REF", target.to_string())
-        .env("OCIREG_CHILD_STATE", state)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting the child");
-    let stderr = child.stderr.take().unwrap();
-    let mut killed = false;
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        let done = line
-            .strip_prefix("progress ")
-            .and_then(|p| p.parse::<u64>().ok());
-        if done.is_some_and(|d| d >= at) {
-            child.kill().expect("SIGKILL");
-            killed = true;
-            break;
-        }
-    }
-    let status = child.wait().unwrap();
-    assert!(
-        killed && !status.success(),
-        "the child was killed: {status}"
+    let target = target.to_string();
+    support::child::kill_child_at(
+        &[
+            ("OCIREG_PUSH_CHILD", layout.as_os_str()),
+            ("OCIREG_CHILD_REF", OsStr::new(&target)),
+            ("OCIREG_CHILD_STATE", state.as_os_str()),
+        ],
+        at,
     );
 }
 

@@ -10,10 +10,10 @@
 mod fixtures;
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -369,36 +369,14 @@ fn pulls_killed_at_random_points_leave_a_verified_prefix_that_the_rerun_continue
 /// Runs a pull of `r` into `dir` in a child process with `mode` and kills
 /// it (SIGKILL) once it reported `at` bytes of the layer.
 fn kill_pull_at(r: &Reference, dir: &Path, at: u64, mode: &str) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_process",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("OCIREG_RANGED_CHILD", mode)
-        .env("OCIREG_CHILD_REF", r.to_string())
-        .env("OCIREG_CHILD_PATH", dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting the child");
-    let stderr = child.stderr.take().unwrap();
-    let mut killed = false;
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        let done = line
-            .strip_prefix("progress ")
-            .and_then(|p| p.parse::<u64>().ok());
-        if done.is_some_and(|d| d >= at) {
-            child.kill().expect("SIGKILL");
-            killed = true;
-            break;
-        }
-    }
-    let status = child.wait().unwrap();
-    assert!(
-        killed && !status.success(),
-        "the child was killed: {status}"
+    let r = r.to_string();
+    support::child::kill_child_at(
+        &[
+            ("OCIREG_RANGED_CHILD", OsStr::new(mode)),
+            ("OCIREG_CHILD_REF", OsStr::new(&r)),
+            ("OCIREG_CHILD_PATH", dir.as_os_str()),
+        ],
+        at,
     );
 }
 

@@ -15,6 +15,7 @@
 #![allow(dead_code)]
 
 pub mod certs;
+pub mod child;
 pub mod content;
 pub mod fault_proxy;
 pub mod http1;
