@@ -37,6 +37,8 @@ pub struct ClientOptions {
     /// HTTP or HTTPS without certificate verification. For each, HTTPS is
     /// tried first and plain HTTP when TLS cannot be spoken; the scheme found
     /// is remembered. Certificate checks are skipped for the host part.
+    /// `*.example.com` marks every subdomain of example.com, on any port
+    /// (as a registries.conf wildcard prefix does).
     pub insecure_registries: Vec<String>,
     /// Explicit credentials per registry (`host[:port]`, `docker.io` for
     /// Docker Hub); they win over any auth file.
@@ -304,13 +306,30 @@ impl ClientOptions {
     }
 
     /// Whether `registry` (`host[:port]`) was marked insecure, by exact
-    /// `host:port` or by host alone.
+    /// `host:port`, by host alone or by a `*.domain` pattern.
     #[must_use]
     pub fn is_insecure(&self, registry: &str) -> bool {
         let host = host_part(registry);
         self.insecure_registries
             .iter()
-            .any(|r| r == registry || r == host)
+            .any(|r| r == registry || insecure_host_matches(r, host))
+    }
+}
+
+/// Whether the insecure-registry entry `entry` (`host` or `*.domain`)
+/// covers `host` (no port): the same host, ASCII case ignored, or for
+/// `*.domain` any host ending in `.domain`. The one insecure-matching rule:
+/// [`ClientOptions::is_insecure`] and the TLS verifier both use it.
+#[must_use]
+pub fn insecure_host_matches(entry: &str, host: &str) -> bool {
+    match entry.strip_prefix('*') {
+        Some(domain) if domain.starts_with('.') => {
+            host.len() > domain.len()
+                && host
+                    .get(host.len() - domain.len()..)
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(domain))
+        }
+        _ => entry.eq_ignore_ascii_case(host),
     }
 }
 
@@ -427,6 +446,21 @@ mod tests {
         assert!(o.is_insecure("10.0.0.1:5000"));
         assert!(!o.is_insecure("10.0.0.1:5001"));
         assert!(!o.is_insecure("example.com"));
+    }
+
+    #[test]
+    fn insecure_wildcards_match_subdomains_on_any_port() {
+        let o = ClientOptions {
+            insecure_registries: vec!["*.example.com".into()],
+            ..ClientOptions::default()
+        };
+        assert!(o.is_insecure("a.example.com"));
+        assert!(o.is_insecure("A.b.Example.com:5000"));
+        assert!(!o.is_insecure("example.com"));
+        assert!(!o.is_insecure("a.example.community"));
+        assert!(!o.is_insecure("aexample.com"));
+        assert!(insecure_host_matches("Localhost", "localhost"));
+        assert!(!insecure_host_matches("*", "localhost"));
         assert_eq!(host_part("[::1]:5000"), "[::1]");
     }
 

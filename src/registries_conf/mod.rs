@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub use self::matching::PullSource;
 pub use self::merge::{ConfPaths, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_DIR};
 pub use self::parse::MAX_CONF_FILE_SIZE;
-pub use self::short_names::{Rationale, ShortNameCandidates, alias_cache_path};
+pub use self::short_names::{Rationale, ShortNameCandidates, alias_cache_path, is_qualified};
 
 /// Which mirrors serve which references (`pull-from-mirror`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,8 +156,9 @@ impl RegistriesConf {
     }
 
     /// The `host[:port]` of every endpoint marked `insecure` (locations,
-    /// plain prefixes and mirrors); wildcard prefixes are not hosts and are
-    /// left out.
+    /// prefixes and mirrors); a wildcard prefix gives its `*.domain`
+    /// pattern, which [`crate::ClientOptions::insecure_registries`] matches
+    /// against every subdomain.
     #[must_use]
     pub fn insecure_hosts(&self) -> Vec<String> {
         let host = |location: &str| location.split('/').next().unwrap_or_default().to_string();
@@ -165,9 +166,7 @@ impl RegistriesConf {
         for entry in &self.registries {
             if entry.insecure {
                 hosts.push(host(&entry.location));
-                if !entry.prefix.starts_with("*.") {
-                    hosts.push(host(&entry.prefix));
-                }
+                hosts.push(host(&entry.prefix));
             }
             hosts.extend(
                 entry

@@ -16,7 +16,7 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use super::certs_d::TlsMaterial;
 use crate::error::{Error, ErrorKind, Result};
-use crate::options::{ClientOptions, host_part};
+use crate::options::{ClientOptions, host_part, insecure_host_matches};
 
 /// Builds the rustls client configuration for `options` with `material`.
 /// A file that cannot be read or holds no PEM certificate (or key) fails
@@ -40,7 +40,7 @@ pub fn client_config(
         insecure_hosts: options
             .insecure_registries
             .iter()
-            .map(|r| unbracket(host_part(r)).to_ascii_lowercase())
+            .map(|r| unbracket(host_part(r)).to_string())
             .collect(),
         provider: provider.clone(),
     });
@@ -120,11 +120,13 @@ struct SelectiveVerifier {
 impl SelectiveVerifier {
     fn is_insecure(&self, name: &ServerName<'_>) -> bool {
         let host = match name {
-            ServerName::DnsName(d) => d.as_ref().to_ascii_lowercase(),
+            ServerName::DnsName(d) => d.as_ref().to_string(),
             ServerName::IpAddress(ip) => IpAddr::from(*ip).to_string(),
             _ => return false,
         };
-        self.insecure_hosts.contains(&host)
+        self.insecure_hosts
+            .iter()
+            .any(|entry| insecure_host_matches(entry, &host))
     }
 }
 
