@@ -2652,6 +2652,45 @@ const char *ocireg_platform_list_media_type(const ocireg_platform_list *list, si
 // @param list the list, or NULL (a no-op).
 void ocireg_platform_list_free(ocireg_platform_list *list);
 
+// Resolves `name` (`busybox`, `team/app:1`, or a fully qualified
+// reference) to the reference to use. Without a registries.conf (see
+// `ocireg_options_set_registries_conf`) that is docker's rule: `busybox`
+// is `docker.io/library/busybox:latest`. With one, as podman: a fully
+// qualified name is itself; a short name's alias (the alias cache
+// `short-name-aliases.conf`, then `[aliases]`) is its only candidate;
+// otherwise each `unqualified-search-registries` entry in order. Several
+// candidates under `short-name-mode = "enforcing"` fail with
+// `OCIREG_ERR_INVALID_REFERENCE` ("ambiguous": the library cannot ask the
+// user). Under `permissive` or `disabled`, with `pull` non-zero each
+// candidate's manifest is checked (HEAD, through its mirrors) and the first
+// that exists wins, a failing or blocked one being skipped; with `pull`
+// zero (a push, a listing, a delete) several candidates are an
+// `OCIREG_ERR_INVALID_REFERENCE` rather than a guess. The choice is in the
+// debug log.
+//
+// @param client the client.
+// @param name the name.
+// @param pull non-zero to resolve for a pull (try the candidates), zero
+//        for any other use (one candidate only).
+// @param cancel NULL, or a signal that stops the call.
+// @param reference_out receives the reference, normalized (free it with
+//        `ocireg_string_free`).
+// @param details_json_out receives, unless NULL, a JSON object (free it with
+//        `ocireg_string_free`): `{"name", "reference", "rationale":
+//        "none"|"alias"|"search-registries"|"docker-default", "origin": the
+//        deciding file or null, "skipped": [{"reference", "error"}]}` (the
+//        candidates that failed before it).
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` for a bad or
+//         ambiguous name (naming the configuration file); when no
+//         candidate exists, the last candidate's error, its message listing
+//         every candidate's failure.
+ocireg_status ocireg_client_resolve_name(const ocireg_client *client,
+                                         const char *name,
+                                         int pull,
+                                         const ocireg_cancel *cancel,
+                                         char **reference_out,
+                                         char **details_json_out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -225,6 +225,15 @@ impl Client {
         self.run(self.inner.pull_source(reference))
     }
 
+    /// See [`crate::Client::resolve_name`].
+    pub fn resolve_name(
+        &self,
+        name: &str,
+        name_use: crate::NameUse,
+    ) -> Result<crate::ResolvedName> {
+        self.run(self.inner.resolve_name(name, name_use))
+    }
+
     /// See [`crate::Client::head_manifest`].
     pub fn head_manifest(&self, reference: &Reference) -> Result<ManifestInfo> {
         self.run(self.inner.head_manifest(reference))

@@ -45,6 +45,7 @@ pub use client::{
     BlobInfo, BlobReader, BlobWriter, Client, Manifest, ManifestInfo, MountResult, RawBody,
     RawRequest, RawResponse, Referrer, ReferrerKind, SearchResult, UntagFallback, Untagged,
 };
+pub use client::{NameUse, ResolvedName};
 pub use credential::Credential;
 pub use descriptor::Descriptor;
 pub use digest::Digest;

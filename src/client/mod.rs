@@ -14,6 +14,7 @@ mod ranged_download;
 mod rate_limit;
 mod raw_request;
 mod referrers;
+mod resolve_name;
 mod search;
 mod subject_locks;
 mod tags;
@@ -34,6 +35,7 @@ pub use self::raw_request::{
 };
 pub use self::referrers::{Referrer, ReferrerKind};
 pub(crate) use self::referrers::{fallback_tag, listed_artifact_type};
+pub use self::resolve_name::{NameUse, ResolvedName};
 pub use self::search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchResult};
 pub(crate) use self::untag::EMPTY_CONFIG;
 pub use self::untag::{UntagFallback, Untagged};

@@ -113,6 +113,32 @@ pub enum Rationale {
     Alias,
     /// The unqualified-search registries, in order.
     SearchRegistries,
+    /// No registries.conf was in use: docker's rule (`docker.io`, and
+    /// `library/` for a one-component name).
+    DockerDefault,
+}
+
+impl Rationale {
+    /// Its name in JSON (`none`, `alias`, `search-registries`,
+    /// `docker-default`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rationale::None => "none",
+            Rationale::Alias => "alias",
+            Rationale::SearchRegistries => "search-registries",
+            Rationale::DockerDefault => "docker-default",
+        }
+    }
+}
+
+/// Whether `name` (a reference, possibly with tag or digest) names its
+/// registry: its first component holds a `.` or `:`, or is `localhost`.
+#[must_use]
+pub fn is_qualified(name: &str) -> bool {
+    let (repo, _) = split_tag_or_digest(name);
+    repo.split_once('/')
+        .is_some_and(|(first, _)| first.contains(['.', ':']) || first == "localhost")
 }
 
 /// The references a name stands for, in the order to try them.
@@ -146,10 +172,7 @@ impl RegistriesConf {
     ) -> Result<ShortNameCandidates> {
         let invalid = |why: String| Error::new(ErrorKind::InvalidReference, why);
         let (repo, suffix) = split_tag_or_digest(name);
-        let qualified = repo
-            .split_once('/')
-            .is_some_and(|(first, _)| first.contains(['.', ':']) || first == "localhost");
-        if qualified {
+        if is_qualified(name) {
             return Ok(ShortNameCandidates {
                 candidates: vec![Reference::parse(name)?],
                 rationale: Rationale::None,
