@@ -243,4 +243,9 @@ const struct command *cli_commands(size_t *count);
 int verbose_start(void);
 int cmd_request(struct cli *cli);
 
+/* resolve_name.c: short names (registries.conf), and `resolve NAME` */
+int resolve_names(struct cli *cli);
+void resolve_names_free(void);
+int cmd_resolve(struct cli *cli);
+
 #endif

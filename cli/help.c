@@ -309,6 +309,26 @@ static const struct help helps[] = {
      "    --data-file F    the request body from F (- for stdin)\n"
      "    -i, --include    the status and headers on stderr\n",
      "    ocireg request GET harbor.example.com /api/v2.0/projects\n"},
+
+    {"resolve", "the image a short NAME (busybox) stands for",
+     "    Every command resolves a short image name (no registry: busybox,\n"
+     "    team/app:1) before it runs. With a registries.conf (the system's by\n"
+     "    default, or --registries-conf FILE) it is resolved as podman does:\n"
+     "    an alias ([aliases], short-name-aliases.conf) first, else each\n"
+     "    unqualified-search registry in order. Commands that read an image\n"
+     "    (pull, copy's SRC, inspect, manifest, digest, ...) take the first\n"
+     "    candidate that has it; the others (push, tags, delete, blob, ...)\n"
+     "    need a single candidate. short-name-mode = \"enforcing\" with several\n"
+     "    candidates is an error (ocireg never prompts). With\n"
+     "    --no-registries-conf a short name is docker's: docker.io/library/NAME.\n"
+     "    copy resolves only names without a transport: docker://NAME is\n"
+     "    always docker's, as in skopeo. resolve prints the reference a pull of\n"
+     "    NAME uses; --verbose logs each command's choice.\n"
+     "    JSON: {\"name\", \"reference\", \"rationale\": \"none\"|\"alias\"|\n"
+     "    \"search-registries\"|\"docker-default\", \"origin\": FILE|null,\n"
+     "    \"skipped\": [{\"reference\", \"error\"}]}.\n",
+     NULL, "    ocireg resolve busybox\n"
+           "    ocireg --registries-conf ./registries.conf --format json resolve app:1\n"},
 };
 
 static const char global_options[] =

@@ -90,6 +90,7 @@ static const struct command commands[] = {
     {"request", 3, TARGET_HOST2, cmd_request,
      "request METHOD HOST PATH [-H 'Name: value']... [--scope S]... [--data-file F] [-i]"},
     {"blob-stat", 1, TARGET_REF, cmd_blob_stat, "blob-stat REPO@DIGEST"},
+    {"resolve", 1, TARGET_REF, cmd_resolve, "resolve NAME"},
 };
 
 /* The dispatch table, for help.c. */
@@ -508,7 +509,10 @@ static int run_with_client(struct cli *cli, struct signals *signals)
     } else if (start_signal_thread(signals, cli->cancel) != 0) {
         rc = fail_local(OCIREG_ERR_INTERNAL, "starting the signal thread", errno);
     } else {
-        rc = cli->command->run(cli);
+        rc = resolve_names(cli);
+        if (rc == 0)
+            rc = cli->command->run(cli);
+        resolve_names_free();
         stop_signal_thread(signals);
     }
     ocireg_cancel_free(cli->cancel);

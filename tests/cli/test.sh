@@ -1152,6 +1152,9 @@ fi
 . "$here/certs_oauth2.sh"
 # Signatures (issue 12).
 . "$here/signatures.sh"
+# Short names and mutual TLS (issue 14).
+. "$here/short_names.sh"
+. "$here/mutual_tls.sh"
 
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
