@@ -37,6 +37,7 @@ from .errors import OciregError, RegistryError, error_class
 from .log import LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, set_log_callback
 from .raw_request import Response
 from .reference import Reference, normalize_registry, parse_reference
+from .resolve_name import ResolvedName
 from .signatures import COSIGN_PAYLOAD_MEDIA_TYPE, SIGSTORE, SIMPLE_SIGNING, Signature
 
 # One exception class per status: NotFoundError, UnauthorizedError, ...
@@ -62,6 +63,7 @@ __all__ = [
     "RateLimit",
     "Reference",
     "RegistryError",
+    "ResolvedName",
     "Response",
     "SearchResult",
     "Signature",

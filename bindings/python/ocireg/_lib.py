@@ -238,6 +238,10 @@ SIGNATURES = {
     "ocireg_search_results_free": (None, [SearchResultsP]),
     "ocireg_client_digest": (status_t, [ClientP, c_char_p, CancelP, POINTER(owned_str)]),
     "ocireg_client_pull_source": (status_t, [ClientP, c_char_p, CancelP, POINTER(owned_str)]),
+    "ocireg_client_resolve_name": (
+        status_t,
+        [ClientP, c_char_p, c_int, CancelP, POINTER(owned_str), POINTER(owned_str)],
+    ),
     "ocireg_client_rate_limit": (status_t, [ClientP, c_char_p, CancelP, POINTER(RateLimitP)]),
     "ocireg_client_last_rate_limit": (status_t, [ClientP, c_char_p, POINTER(RateLimitP)]),
     "ocireg_rate_limit_limit": (c_int64, [RateLimitP]),

@@ -28,6 +28,7 @@ from typing import (
 
 from . import _lib
 from . import raw_request as _raw_request
+from . import resolve_name as _resolve_name
 from . import signatures as _signatures
 from ._lib import lib
 from .errors import RateLimit, raise_last_error
@@ -1188,6 +1189,28 @@ class Client(_Handle):
         with self._call(cancel) as (client, c):
             _check(lib.ocireg_client_pull_source(client, raw, c, byref(out)))
         return _take_string(out)
+
+    def resolve_name(
+        self, name: str, *, pull: bool = True, cancel: Optional[Cancel] = None
+    ) -> _resolve_name.ResolvedName:
+        """What ``name`` (``busybox``, ``team/app:1``) stands for. With a
+        registries.conf, as podman: a fully qualified name is itself, a
+        short name's alias its only candidate, else each
+        unqualified-search registry in order; with ``pull`` the first
+        candidate whose manifest exists wins, without it several candidates
+        raise :class:`ocireg.InvalidReferenceError`, as does an ambiguous
+        name under ``short-name-mode = "enforcing"``. Without a
+        registries.conf it is docker's rule (``docker.io/library/...``)."""
+        raw = _cstr(name, "name")
+        ref, details = _lib.owned_str(), _lib.owned_str()
+        with self._call(cancel) as (client, c):
+            _check(
+                lib.ocireg_client_resolve_name(
+                    client, raw, 1 if pull else 0, c, byref(ref), byref(details)
+                )
+            )
+        _take_string(ref)
+        return _resolve_name.ResolvedName._from_json(_take_string(details))
 
     def rate_limit(self, reference: str, *, cancel: Optional[Cancel] = None) -> RateLimit:
         """The rate limit of ``reference``'s registry, from a manifest HEAD
