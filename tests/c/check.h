@@ -162,6 +162,7 @@ extern const struct test request_tests[];
 extern const struct test referrers_tests[];
 extern const struct test login_search_tests[];
 extern const struct test registries_conf_tests[];
+extern const struct test conf_names_tests[];
 extern const struct test signatures_tests[];
 
 #endif

@@ -23,6 +23,10 @@
 //!   a manifest by tag, which 2.8.2 refuses).
 //! - `OCIREG_TEST_REFERRERS`: plain HTTP go-containerregistry registry with
 //!   the OCI 1.1 referrers API (2.8.2 has none: clients use the fallback tag).
+//! - `OCIREG_TEST_MTLS`: the HTTPS registry (CA `OCIREG_TEST_CA`, no auth)
+//!   that requires a client certificate signed by the CA;
+//!   `OCIREG_TEST_CLIENT_CERT`, `OCIREG_TEST_CLIENT_KEY`: the PEM files of
+//!   that client pair.
 //!
 //! `test_registry --serve [--bench]` starts one plain-HTTP registry (with
 //! `--bench`, tuned for measuring: see `Tuning::Bench`), prints
@@ -90,6 +94,8 @@ struct Registries {
     /// Distribution v3 and go-containerregistry with referrers (plain HTTP).
     others: Option<(Registry, Registry)>,
     stall: Option<std::net::TcpListener>,
+    /// The mutual-TLS registry.
+    mtls: Option<Registry>,
 }
 
 impl Registries {
@@ -99,6 +105,7 @@ impl Registries {
             secure: None,
             others: None,
             stall: None,
+            mtls: None,
         }
     }
 
@@ -124,6 +131,7 @@ impl Registries {
             secure,
             others,
             stall: Some(stall),
+            mtls: Some(Registry::start(Mode::MutualTls)),
         }
     }
 
@@ -151,6 +159,20 @@ impl Registries {
             env.extend([
                 ("OCIREG_TEST_DIST3", dist3.host().to_string()),
                 ("OCIREG_TEST_REFERRERS", referrers.host().to_string()),
+            ]);
+        }
+        if let Some(mtls) = &self.mtls {
+            let pki = support::certs::pki();
+            env.extend([
+                ("OCIREG_TEST_MTLS", mtls.host().to_string()),
+                (
+                    "OCIREG_TEST_CLIENT_CERT",
+                    pki.client_cert.display().to_string(),
+                ),
+                (
+                    "OCIREG_TEST_CLIENT_KEY",
+                    pki.client_key.display().to_string(),
+                ),
             ]);
         }
         if let Some(addr) = self.stall.as_ref().and_then(|l| l.local_addr().ok()) {
