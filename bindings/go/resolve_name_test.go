@@ -41,7 +41,7 @@ func TestResolveNameLikePodman(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(c.Close)
+		t.Cleanup(func() { c.Close() })
 		return c
 	}
 
