@@ -36,13 +36,26 @@ static int has_transport(const char *arg)
     return 0;
 }
 
+/* Resolves argument `index`; it is replaced only when resolution changed
+ * the name (so a command that echoes its argument, such as tags, shows
+ * what was typed for a name that needed none). */
 static int resolve_arg(struct cli *cli, int index, int pull)
 {
     char *reference = NULL;
+    ocireg_reference *parsed = NULL;
+    int same = 0;
     ocireg_status st = ocireg_client_resolve_name(cli->client, cli->args[index], pull,
                                                   cli->cancel, &reference, NULL);
     if (st != OCIREG_OK)
         return fail(st);
+    if (ocireg_reference_parse(cli->args[index], &parsed) == OCIREG_OK) {
+        same = strcmp(ocireg_reference_canonical(parsed), reference) == 0;
+        ocireg_reference_free(parsed);
+    }
+    if (same) {
+        ocireg_string_free(reference);
+        return 0;
+    }
     resolved[index] = reference;
     cli->args[index] = reference;
     return 0;
