@@ -661,7 +661,9 @@ void ocireg_options_free(ocireg_options *options);
 // registry. May be called many times.
 //
 // @param options the options.
-// @param host the registry, `host` or `host:port`.
+// @param host the registry, `host` or `host:port`, or `*.domain` for every
+//        subdomain of domain on any port (as a registries.conf wildcard
+//        prefix).
 // @return `OCIREG_OK`, or the argument error.
 ocireg_status ocireg_options_add_insecure_registry(ocireg_options *options, const char *host);
 

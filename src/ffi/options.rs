@@ -75,7 +75,9 @@ fn timeout_ms(name: &str, value: u64) -> Result<Duration> {
 /// registry. May be called many times.
 ///
 /// @param options the options.
-/// @param host the registry, `host` or `host:port`.
+/// @param host the registry, `host` or `host:port`, or `*.domain` for every
+///        subdomain of domain on any port (as a registries.conf wildcard
+///        prefix).
 /// @return `OCIREG_OK`, or the argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_options_add_insecure_registry(
