@@ -73,7 +73,9 @@ async fn short_names_resolve_like_podman() {
         "[aliases]\n\"tool\" = \"SECOND/team/app\"\n",
     );
     let c = client(&permissive);
-    let before = bed.first.count_requests("HEAD", "/v2/team/app/manifests/v1");
+    let before = bed
+        .first
+        .count_requests("HEAD", "/v2/team/app/manifests/v1");
     let got = c.resolve_name("team/app:v1", NameUse::Pull).await.unwrap();
     assert_eq!(got.reference.to_string(), want);
     assert_eq!(got.rationale, Rationale::SearchRegistries);
@@ -81,7 +83,8 @@ async fn short_names_resolve_like_podman() {
     assert_eq!(got.skipped.len(), 1, "{:?}", got.skipped);
     assert_eq!(got.skipped[0].0.to_string(), skipped);
     assert_eq!(
-        bed.first.count_requests("HEAD", "/v2/team/app/manifests/v1"),
+        bed.first
+            .count_requests("HEAD", "/v2/team/app/manifests/v1"),
         before + 1,
         "the first candidate was tried"
     );
@@ -190,8 +193,7 @@ fn the_blocking_client_resolves_too() {
     let dir = TempDir::new("short-names-blocking");
     let path = dir.path().join("alias.conf");
     std::fs::write(&path, "[aliases]\n\"tool\" = \"quay.io/tools/tool\"\n").unwrap();
-    let c =
-        ocireg::blocking::Client::new(ClientOptions::default().registries_conf(&path)).unwrap();
+    let c = ocireg::blocking::Client::new(ClientOptions::default().registries_conf(&path)).unwrap();
     let got = c.resolve_name("tool:2", NameUse::Single).unwrap();
     assert_eq!(got.reference.to_string(), "quay.io/tools/tool:2");
     assert_eq!(got.rationale, Rationale::Alias);
