@@ -152,9 +152,7 @@ async fn fetch_one(
         ));
     }
     hasher.finish().expect_equal(&blob.digest)?;
-    out.sync_all()
-        .await
-        .map_err(|e| io_error(temp.path(), e))?;
+    out.sync_all().await.map_err(|e| io_error(temp.path(), e))?;
     drop(out);
     place(temp, target, overwrite)?;
     tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);

@@ -128,7 +128,10 @@ pub(crate) async fn read_config(source: &Source, manifest: &Manifest) -> Result<
         if (bytes.len() + chunk.len()) as u64 > blob.size {
             return Err(Error::new(
                 ErrorKind::SizeExceeded,
-                format!("config {} is larger than its {} bytes", blob.digest, blob.size),
+                format!(
+                    "config {} is larger than its {} bytes",
+                    blob.digest, blob.size
+                ),
             ));
         }
         bytes.extend_from_slice(&chunk);
