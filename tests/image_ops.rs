@@ -624,3 +624,47 @@ async fn hostile_sources_are_refused_with_nothing_written() {
         "the refused layer or a temporary file was left"
     );
 }
+
+#[test]
+fn the_blocking_facade_reads_any_transport_with_progress() {
+    let client = ocireg::blocking::Client::new(Default::default()).unwrap();
+    let work = TempDir::new("image-ops-blocking");
+    let layout = work.path().join("layout");
+    let index = write_layout(&layout);
+    let location = name(&format!("oci:{}:v1", layout.display()));
+    let top = client
+        .source_manifest(&location, &ImageOptions::default())
+        .unwrap();
+    assert_eq!(top.digest.as_str(), index);
+    let info = client.inspect_image(&location, &amd64(), true).unwrap();
+    assert_eq!(info.digest, index);
+    assert_eq!(info.architecture, "amd64");
+    assert!(info.repo_tags.is_empty() && info.name.is_empty());
+    let mut reports = 0u32;
+    let mut last_done = 0u64;
+    let out = work.path().join("out");
+    let files = client
+        .fetch_layers(&location, &out, &amd64(), false, &mut |p| {
+            reports += 1;
+            last_done = p.done;
+            true
+        })
+        .unwrap();
+    assert_eq!(files.len(), 3);
+    assert!(reports > 0);
+    assert_eq!(last_done, files.iter().map(|f| f.size).sum::<u64>());
+    // A progress callback that says stop cancels, leaving no temporary file.
+    let stopped = work.path().join("stopped");
+    let err = client
+        .fetch_layers(&location, &stopped, &amd64(), false, &mut |_| false)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Aborted, "{err}");
+    if stopped.exists() {
+        for entry in std::fs::read_dir(&stopped).unwrap() {
+            let n = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!n.starts_with(".tmp-"), "{n} left");
+        }
+    }
+    let err = client.repository_tags(&location).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
