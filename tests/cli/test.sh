@@ -1152,6 +1152,8 @@ fi
 . "$here/certs_oauth2.sh"
 # Signatures (issue 12).
 . "$here/signatures.sh"
+# inspect, manifest, tags on any transport, and layers (issue 13).
+. "$here/image_source.sh"
 
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
