@@ -2,7 +2,7 @@
 //! ([`ImageName`]: `docker://`, `oci:`, `oci-archive:`, `docker-archive:`,
 //! `dir:`): the raw manifest, the docker reference a name intends, and the
 //! tags of a repository. Inspect (`inspect.rs`) and layer fetching
-//! (`layers.rs`) build on the same [`Source`].
+//! (`layers.rs`) build on the same `Source`.
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
