@@ -94,18 +94,6 @@ static ocireg_status set_credentials_for_ref(const struct cli *cli, ocireg_optio
     return st;
 }
 
-/* Whether `arg` names a file or directory transport (copy's oci:, oci-archive:,
- * docker-archive:, dir:), not a registry. */
-static int is_local_image(const char *arg)
-{
-    static const char *const prefixes[] = {"oci:", "oci-archive:", "docker-archive:", "dir:"};
-    size_t i;
-    for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-        if (strncmp(arg, prefixes[i], strlen(prefixes[i])) == 0)
-            return 1;
-    return 0;
-}
-
 /* Of a two-image command's arguments, the registry reference -u is for: the
  * destination's, else the source's (copy from a registry into a file), without
  * a docker:// prefix. */
@@ -126,7 +114,10 @@ ocireg_status set_credentials(const struct cli *cli, ocireg_options *options)
         return ocireg_options_set_credentials(options, cli->args[1], cli->user, cli->pass);
     if (cli->command->target == TARGET_REF2)
         return set_credentials_for_ref(cli, options, registry_arg(cli->args[0], cli->args[1]));
-    return set_credentials_for_ref(cli, options, cli->args[0]);
+    /* inspect, manifest, tags and layers of a file or directory: no registry. */
+    if (is_local_image(cli->args[0]))
+        return OCIREG_OK;
+    return set_credentials_for_ref(cli, options, registry_arg(cli->args[0], cli->args[0]));
 }
 
 /* Where login and logout keep the credential: --authfile F (or the global

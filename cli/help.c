@@ -89,8 +89,11 @@ static const struct help helps[] = {
     {"tags", "list the tags of REPO",
      "    Lists every tag of repository REPO (all pages), one per line.\n"
      "    --max-list bounds how many are collected, --page-size asks for pages.\n"
-     "    JSON: {\"name\": REPO (as given), \"tags\": [...]}, the registry's shape.\n",
-     NULL, "    ocireg tags docker.io/library/alpine\n"},
+     "    JSON: {\"name\": REPO (as given), \"tags\": [...]}, the registry's shape.\n"
+     "    As skopeo list-tags, REPO may be docker://HOST/REPO or\n"
+     "    docker-archive:FILE (every RepoTags entry, @N for an untagged image).\n",
+     NULL, "    ocireg tags docker.io/library/alpine\n"
+           "    ocireg tags docker-archive:saved.tar\n"},
 
     {"digest", "print the digest of manifest REF (HEAD only)",
      "    Prints the digest of manifest REF from a HEAD alone (not a pull on\n"
@@ -101,7 +104,10 @@ static const struct help helps[] = {
     {"manifest", "write manifest REF, byte for byte, to stdout",
      "    Writes manifest REF to stdout exactly as the registry sent it,\n"
      "    verified against its digest. With --platform, an index is resolved to\n"
-     "    that platform's image manifest.\n"
+     "    that platform's image manifest. REF may name a transport as\n"
+     "    skopeo does (docker://, oci:DIR[:REF], oci-archive:FILE[:REF],\n"
+     "    docker-archive:FILE[:REPO:TAG], dir:DIR): the manifest stored there,\n"
+     "    or the one skopeo generates for a docker-archive.\n"
      "    JSON: {\"digest\", \"media_type\", \"size\", \"content\"}: the bytes as one\n"
      "    string (bytes that are not UTF-8 become U+FFFD there).\n",
      NULL, "    ocireg manifest --platform linux/arm64 docker.io/library/alpine\n"},
@@ -245,11 +251,18 @@ static const struct help helps[] = {
      "    ocireg copy docker-archive:saved.tar dir:./alpine\n"},
 
     {"inspect", "the image's facts as JSON (skopeo inspect's fields)",
-     "    Prints the facts of image REF as one line of JSON with skopeo\n"
-     "    inspect's field names (Digest, Architecture, Os, Layers, ...). Its\n"
-     "    text output is that JSON, so --format changes nothing.\n",
-     "    --tags           add the repository's tags (RepoTags)\n",
-     "    ocireg inspect docker.io/library/alpine:3.20 --tags\n"},
+     "    Prints the facts of image REF as JSON with skopeo inspect's field\n"
+     "    names (Name, Digest, Architecture, Os, Layers, ...). REF may name any\n"
+     "    transport as skopeo does: docker://HOST/REPO:TAG (or a bare\n"
+     "    reference), oci:DIR[:REF], oci-archive:FILE[:REF],\n"
+     "    docker-archive:FILE[:REPO:TAG|:@N], dir:DIR. Name is the repository\n"
+     "    the name intends (a registry's, a docker-archive's chosen tag's) and\n"
+     "    is left out without one. Its text output is that JSON, so --format\n"
+     "    changes nothing.\n",
+     "    --tags           add the repository's tags (RepoTags; docker:// only)\n",
+     "    ocireg inspect docker.io/library/alpine:3.20 --tags\n"
+     "    ocireg inspect oci:./layout:v1\n"
+     "    ocireg inspect docker-archive:saved.tar:example.com/app:v1\n"},
 
     {"save", "write image REF as a docker-archive tarball",
      "    Writes image REF (through an index: the --platform image) into FILE\n"
@@ -321,14 +334,27 @@ static const struct help helps[] = {
      "    need a single candidate. short-name-mode = \"enforcing\" with several\n"
      "    candidates is an error (ocireg never prompts). With\n"
      "    --no-registries-conf a short name is docker's: docker.io/library/NAME.\n"
-     "    copy resolves only names without a transport: docker://NAME is\n"
-     "    always docker's, as in skopeo. resolve prints the reference a pull of\n"
+     "    Names with a transport (docker://NAME, oci:DIR, ...) are not\n"
+     "    resolved: docker://NAME is always docker's, as in skopeo. resolve\n"
+     "    prints the reference a pull of\n"
      "    NAME uses; --verbose logs each command's choice.\n"
      "    JSON: {\"name\", \"reference\", \"rationale\": \"none\"|\"alias\"|\n"
      "    \"search-registries\"|\"docker-default\", \"origin\": FILE|null,\n"
      "    \"skipped\": [{\"reference\", \"error\"}]}.\n",
      NULL, "    ocireg resolve busybox\n"
            "    ocireg --registries-conf ./registries.conf --format json resolve app:1\n"},
+    {"layers", "write the config and layers of IMAGE into DIR",
+     "    Writes the config and the layers of IMAGE (any transport, as for\n"
+     "    inspect; through an index the --platform image) into DIR, created\n"
+     "    when missing, each as the file named by its digest's hex (as\n"
+     "    skopeo's layers and dir: name blobs). Each blob is streamed,\n"
+     "    verified and only then appears. Existing files are refused before\n"
+     "    anything is written unless --overwrite (symlinks and directories\n"
+     "    always). Prints, text and JSON alike, a JSON array, config first:\n"
+     "    [{\"file\", \"digest\", \"size\", \"mediaType\"}].\n",
+     "    --overwrite      replace existing files\n",
+     "    ocireg layers oci:./layout:v1 ./blobs\n"
+     "    ocireg layers docker://localhost:5000/app:v1 ./blobs --platform linux/arm64\n"},
 };
 
 static const char global_options[] =

@@ -15,8 +15,8 @@
  * --referrers, --referrers-type, --resume-dir, the layout name (NULL for the
  * default) and --progress into `progress`.
  */
-static int image_options(struct cli *cli, const char *layout_name,
-                         struct image_progress *progress, ocireg_image_options **out)
+int image_options(struct cli *cli, const char *layout_name, struct image_progress *progress,
+                  ocireg_image_options **out)
 {
     ocireg_image_options *o = ocireg_image_options_new();
     ocireg_status st = OCIREG_OK;
@@ -137,8 +137,8 @@ int cmd_inspect(struct cli *cli)
     int rc = image_options(cli, NULL, NULL, &options);
     if (rc != 0)
         return rc;
-    st = ocireg_client_image_inspect(cli->client, cli->args[0], options, cli->tags,
-                                     cli->cancel, &json);
+    st = ocireg_client_source_inspect(cli->client, cli->args[0], options, cli->tags,
+                                      cli->cancel, &json);
     ocireg_image_options_free(options);
     /* Its text is JSON already (skopeo inspect's fields), one line. */
     if (st != OCIREG_OK)

@@ -10,7 +10,7 @@
  *
  * This file parses the command line, makes the client and runs the
  * command; the commands are in registry.c, manifests.c, blobs.c,
- * images.c, artifact.c, reference.c, platforms.c and signatures.c, the
+ * images.c, image_source.c (transport names, layers), artifact.c, reference.c, platforms.c and signatures.c, the
  * credentials in auth.c,
  * --progress in progress.c, --verbose in verbose.c, --help in help.c,
  * --format json's writer in json.c, and the shared helpers and the client
@@ -91,6 +91,7 @@ static const struct command commands[] = {
      "request METHOD HOST PATH [-H 'Name: value']... [--scope S]... [--data-file F] [-i]"},
     {"blob-stat", 1, TARGET_REF, cmd_blob_stat, "blob-stat REPO@DIGEST"},
     {"resolve", 1, TARGET_REF, cmd_resolve, "resolve NAME"},
+    {"layers", 2, TARGET_REF, cmd_layers, "layers IMAGE DIR [--overwrite]"},
 };
 
 /* The dispatch table, for help.c. */
@@ -378,8 +379,8 @@ static int check_options(const struct cli *cli)
         return usage_error("--media-type only goes with", "put-manifest and artifact push");
     if ((cli->annotation_count > 0 || cli->subject != NULL) && run != cmd_artifact_push)
         return usage_error("--annotation and --subject only go with", "artifact push");
-    if (cli->overwrite && run != cmd_artifact_pull)
-        return usage_error("--overwrite only goes with", "artifact pull");
+    if (cli->overwrite && run != cmd_artifact_pull && run != cmd_layers)
+        return usage_error("--overwrite only goes with", "artifact pull and layers");
     if (cli->via_throwaway && run != cmd_untag)
         return usage_error("--via-throwaway-manifest only goes with", "untag");
     if (cli->all && run != cmd_pull && run != cmd_push && run != cmd_copy && run != cmd_logout)

@@ -23,7 +23,10 @@ int cmd_digest(struct cli *cli)
 int cmd_manifest(struct cli *cli)
 {
     ocireg_content *manifest = NULL;
-    ocireg_status st =
+    ocireg_status st;
+    if (is_transport_name(cli->args[0]))
+        return cmd_source_manifest(cli);
+    st =
         cli->platform != NULL
             ? ocireg_client_manifest_get_platform(cli->client, cli->args[0], cli->platform,
                                                   cli->cancel, &manifest)

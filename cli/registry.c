@@ -39,7 +39,10 @@ int cmd_tags(struct cli *cli)
     ocireg_string_list *list = NULL;
     size_t i, n;
     struct json j;
-    ocireg_status st = ocireg_client_tags(cli->client, cli->args[0], cli->cancel, &list);
+    ocireg_status st;
+    if (is_transport_name(cli->args[0]))
+        return cmd_source_tags(cli);
+    st = ocireg_client_tags(cli->client, cli->args[0], cli->cancel, &list);
     if (st != OCIREG_OK || !cli->json)
         return print_list(cli, st, list, "tags");
     n = ocireg_string_list_len(list);

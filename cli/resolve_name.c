@@ -4,8 +4,8 @@
  * unqualified-search registries); with --no-registries-conf it is
  * docker.io/library/busybox, as docker and skopeo's docker:// name it.
  * Commands that read an image try the candidates in order; the others
- * (writes, listings, blobs) need one candidate. copy resolves only names
- * given without a transport (docker://NAME stays docker's, as in skopeo).
+ * (writes, listings, blobs) need one candidate. Only names given without a
+ * transport are resolved (docker://NAME stays docker's, as in skopeo).
  * `resolve NAME` shows the choice. */
 #include "cli.h"
 
@@ -21,19 +21,7 @@ static int reads_image(command_fn run)
     return run == cmd_digest || run == cmd_manifest || run == cmd_config ||
            run == cmd_inspect || run == cmd_pull || run == cmd_save || run == cmd_platforms ||
            run == cmd_artifact_pull || run == cmd_referrers || run == cmd_signatures ||
-           run == cmd_ratelimit;
-}
-
-/* Whether a copy argument names a transport (`docker://`, `oci:`, ...). */
-static int has_transport(const char *arg)
-{
-    static const char *const transports[] = {"docker://", "oci:", "oci-archive:",
-                                             "docker-archive:", "dir:"};
-    size_t i;
-    for (i = 0; i < sizeof transports / sizeof transports[0]; i++)
-        if (strncmp(arg, transports[i], strlen(transports[i])) == 0)
-            return 1;
-    return 0;
+           run == cmd_ratelimit || run == cmd_layers;
 }
 
 /* Resolves argument `index`; it is replaced only when resolution changed
@@ -66,13 +54,14 @@ int resolve_names(struct cli *cli)
     command_fn run = cli->command->run;
     int rc = 0;
     if (run == cmd_copy) {
-        if (!has_transport(cli->args[0]))
+        if (!is_transport_name(cli->args[0]))
             rc = resolve_arg(cli, 0, 1);
-        if (rc == 0 && !has_transport(cli->args[1]))
+        if (rc == 0 && !is_transport_name(cli->args[1]))
             rc = resolve_arg(cli, 1, 0);
     } else if (run == cmd_push) {
         rc = resolve_arg(cli, 1, 0);
-    } else if (cli->command->target == TARGET_REF && run != cmd_resolve) {
+    } else if (cli->command->target == TARGET_REF && run != cmd_resolve &&
+               !is_transport_name(cli->args[0])) {
         rc = resolve_arg(cli, 0, reads_image(run));
     }
     return rc;

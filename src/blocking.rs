@@ -30,6 +30,8 @@ use crate::reference::Reference;
 use crate::transport::auth::credentials::{LoginDestination, LoginLocation};
 use crate::transport::rate_limit::RateLimit;
 
+mod image_source;
+
 /// The runtime of the first process that used the facade, with its pid.
 static FIRST: OnceLock<(u32, std::result::Result<Runtime, String>)> = OnceLock::new();
 /// The runtimes of processes forked from it that used the facade too. The

@@ -299,7 +299,9 @@ func (c *Client) Save(ctx context.Context, ref, file string, opts *ImageOptions)
 
 // Inspect gives the facts of image ref as `skopeo inspect` does: from a
 // multi-platform index, those of opts.Platform's image (Digest stays the
-// index's). With withTags, RepoTags lists the tags of the repository. Only
+// index's). ref may name any transport as SourceManifest's name does; Name
+// is then the repository of its IntendedDockerReference ("" without one).
+// With withTags, RepoTags lists the tags of a docker:// repository. Only
 // opts.Platform matters here.
 func (c *Client) Inspect(ctx context.Context, ref string, opts *ImageOptions, withTags bool) (*ImageInfo, error) {
 	r := cstr(ref)
@@ -310,7 +312,7 @@ func (c *Client) Inspect(ctx context.Context, ref string, opts *ImageOptions, wi
 	}
 	var out *C.char
 	err := c.image(ctx, "Inspect", opts, func(cl *C.ocireg_client, o *C.ocireg_image_options, k *C.ocireg_cancel) C.ocireg_status {
-		return C.ocireg_client_image_inspect(cl, r, o, tags, k, &out)
+		return C.ocireg_client_source_inspect(cl, r, o, tags, k, &out)
 	})
 	data := goStringFree(out)
 	if err != nil {

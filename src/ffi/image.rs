@@ -299,7 +299,7 @@ pub unsafe extern "C" fn ocireg_image_options_set_progress(
 /// # Safety
 /// `options` is NULL or live, and its callback is safe to call with its
 /// userdata for as long as the function lives.
-unsafe fn image_options(
+pub(crate) unsafe fn image_options(
     options: *const ocireg_image_options,
 ) -> (ImageOptions, impl FnMut(&Progress) -> bool) {
     // SAFETY: forwarded from the caller's promise.

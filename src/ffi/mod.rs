@@ -73,6 +73,7 @@ pub mod request;
 pub mod image;
 
 pub mod artifact;
+pub mod image_source;
 pub mod platforms;
 
 pub mod resolve_name;

@@ -12,7 +12,7 @@ use crate::media_type;
 use crate::reference::Reference;
 
 /// The largest config accepted.
-const MAX_CONFIG_SIZE: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_CONFIG_SIZE: u64 = 16 * 1024 * 1024;
 
 /// An image config as stored: raw bytes, media type, digest.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,9 @@
 //! Whole images on top of the registry client: platform choice, OCI image
 //! layouts, pull, push, copy between any two transports (registries,
 //! layouts, oci-archives, docker-archives, `dir:`), inspect and save, and
-//! artifacts as oras makes them.
+//! artifacts as oras makes them; containers/image's image-source operations
+//! (raw manifest, inspect, layers, intended reference, tags) on any
+//! transport.
 
 pub mod artifact;
 mod concurrent;
@@ -10,9 +12,11 @@ mod copy;
 mod go_json;
 mod index_author;
 mod inspect;
+mod layers;
 mod layout;
 mod layout_fs;
 mod options;
+mod place_file;
 mod plan;
 mod platform;
 mod platforms;
@@ -22,6 +26,7 @@ mod push;
 mod referrer_graph;
 mod resume;
 mod save;
+mod source_ops;
 mod stream;
 mod tar;
 mod temp_file;
@@ -31,6 +36,7 @@ pub use self::artifact::{ArtifactFile, ArtifactOptions, PulledFile};
 pub use self::config::ImageConfig;
 pub use self::index_author::{IndexOptions, IndexUpdate, MAX_INDEX_ENTRIES};
 pub use self::inspect::{ImageInfo, LayerData};
+pub use self::layers::LayerFile;
 pub use self::layout::{LayoutIndex, OciLayout, REF_NAME};
 pub use self::options::{ImageOptions, ReferrersMode};
 pub use self::platform::Platform;

@@ -43,7 +43,7 @@ args() {
         search) echo "$dead term" ;; blob | blob-stat) echo "$dead/a@sha256:$(printf %064d 0)" ;;
         push-blob | put-manifest | "artifact push" | "signatures put") echo "$dead/a:v1 $tmp/config.json" ;;
         tag) echo "$dead/a:v1 other" ;; untag) echo "$dead/a:v1" ;;
-        pull | "artifact pull") echo "$dead/a:v1 $tmp/help-target" ;;
+        pull | "artifact pull" | layers) echo "$dead/a:v1 $tmp/help-target" ;;
         push) echo "$tmp/help-target $dead/a:v1" ;; copy) echo "$dead/a:v1 $dead/b:v1" ;;
         save) echo "$dead/a:v1 $tmp/help-target.tar" ;; request) echo "GET $dead /v2/" ;;
         *) echo "$dead/a:v1" ;;

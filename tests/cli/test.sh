@@ -1155,6 +1155,8 @@ fi
 # Short names and mutual TLS (issue 14).
 . "$here/short_names.sh"
 . "$here/mutual_tls.sh"
+# inspect, manifest, tags on any transport, and layers (issue 13).
+. "$here/image_source.sh"
 
 echo "# $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"

@@ -31,6 +31,7 @@ from .client import (
     RateLimit,
     SearchResult,
     Upload,
+    intended_docker_reference,
     version,
 )
 from .errors import OciregError, RegistryError, error_class
@@ -59,6 +60,7 @@ __all__ = [
     "LOG_INFO",
     "LOG_WARN",
     "OciregError",
+    "intended_docker_reference",
     "Platform",
     "RateLimit",
     "Reference",

@@ -466,6 +466,21 @@ SIGNATURES = {
     "ocireg_platform_list_size": (c_uint64, [PlatformListP, c_size_t]),
     "ocireg_platform_list_media_type": (c_char_p, [PlatformListP, c_size_t]),
     "ocireg_platform_list_free": (None, [PlatformListP]),
+    # image-source operations on any transport (src/ffi/image_source.rs)
+    "ocireg_client_source_manifest": (
+        status_t,
+        [ClientP, c_char_p, ImageOptionsP, CancelP, POINTER(ContentP)],
+    ),
+    "ocireg_client_source_inspect": (
+        status_t,
+        [ClientP, c_char_p, ImageOptionsP, c_int, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_client_source_layers": (
+        status_t,
+        [ClientP, c_char_p, c_char_p, ImageOptionsP, c_int, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_image_name_intended_reference": (status_t, [c_char_p, POINTER(owned_str)]),
+    "ocireg_client_source_tags": (status_t, [ClientP, c_char_p, CancelP, POINTER(StringListP)]),
 }
 
 

@@ -1832,12 +1832,16 @@ class Client(_Handle):
         self, reference: str, *, platform: Optional[str] = None, with_tags: bool = False, cancel: Optional[Cancel] = None
     ) -> Dict[str, Any]:
         """The facts of image ``reference`` (skopeo inspect's field names),
-        parsed from JSON; ``with_tags`` fills ``RepoTags``."""
+        parsed from JSON. ``reference`` may name any transport as skopeo
+        does (``docker://``, ``oci:DIR[:REF]``, ``oci-archive:FILE[:REF]``,
+        ``docker-archive:FILE[:REPO:TAG]``, ``dir:DIR``); ``Name`` is then
+        the repository of its intended docker reference (absent without
+        one). ``with_tags`` fills ``RepoTags`` for a ``docker://`` image."""
         raw = _cstr(reference, "reference")
         cbs = _Callbacks()
         out = _lib.owned_str()
         with _image_options(cbs, platform=platform) as opts, self._call(cancel) as (client, c):
-            status = lib.ocireg_client_image_inspect(client, raw, opts, 1 if with_tags else 0, c, byref(out))
+            status = lib.ocireg_client_source_inspect(client, raw, opts, 1 if with_tags else 0, c, byref(out))
         text = _take_string(out) if status == 0 else None
         cbs.check(status)
         return json.loads(text)
@@ -1883,6 +1887,74 @@ class Client(_Handle):
         if not return_upload:
             return bool(mounted.value)
         return bool(mounted.value), (Upload(upload, self, cancel) if upload else None)
+
+
+    # image-source operations on any transport (skopeo's names)
+
+    def source_manifest(
+        self, name: str, *, platform: Optional[str] = None, cancel: Optional[Cancel] = None
+    ) -> Content:
+        """The manifest image ``name`` names on any transport, byte for
+        byte (``skopeo inspect --raw``): the index of a multi-platform
+        image, or with ``platform`` the image manifest it selects. A
+        docker-archive gets the manifest skopeo generates for it."""
+        raw = _cstr(name, "name")
+        cbs = _Callbacks()
+        out = _lib.ContentP()
+        with _image_options(cbs, platform=platform) as opts, self._call(cancel) as (client, c):
+            status = lib.ocireg_client_source_manifest(client, raw, opts, c, byref(out))
+        cbs.check(status)
+        return _take_content(out)
+
+    def fetch_layers(
+        self,
+        name: str,
+        directory: StrPath,
+        *,
+        platform: Optional[str] = None,
+        overwrite: bool = False,
+        progress: Optional[ImageProgressFunc] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> List[Dict[str, Any]]:
+        """Writes the config and the layers of image ``name`` (any
+        transport; through an index, ``platform``'s image) into
+        ``directory`` (created when missing), each as the file named by its
+        digest's hex, config first; returns ``[{"file", "digest", "size",
+        "mediaType"}]``. Each blob is streamed and verified before it
+        appears. Existing files are refused before anything is written
+        unless ``overwrite`` (symlinks and directories always)."""
+        raw, d = _cstr(name, "name"), _cstr(directory, "directory")
+        cbs = _Callbacks()
+        out = _lib.owned_str()
+        with _image_options(cbs, platform=platform, progress=progress) as opts, self._call(cancel) as (client, c):
+            status = lib.ocireg_client_source_layers(client, raw, d, opts, 1 if overwrite else 0, c, byref(out))
+        text = _take_string(out) if status == 0 else None
+        cbs.check(status)
+        return json.loads(text)
+
+    def repository_tags(self, name: str, *, cancel: Optional[Cancel] = None) -> List[str]:
+        """The tags of a repository, as ``skopeo list-tags``: a
+        ``docker://`` name's repository, or every ``RepoTags`` entry of a
+        ``docker-archive:`` file (``@N`` for an untagged image). Other
+        transports raise :class:`UnsupportedError`."""
+        raw = _cstr(name, "name")
+        out = _lib.StringListP()
+        with self._call(cancel) as (client, c):
+            _check(lib.ocireg_client_source_tags(client, raw, c, byref(out)))
+        return _take_string_list(out)
+
+
+def intended_docker_reference(name: str) -> Optional[str]:
+    """The docker reference image ``name`` intends (containers/image's
+    ``DockerReference``): a ``docker://`` name's reference, a
+    docker-archive's ``RepoTags`` entry when the name selects one (in full:
+    ``busybox:1`` gives ``docker.io/library/busybox:1``); None for ``@N``,
+    a docker-archive named by file alone, ``oci:``, ``oci-archive:`` and
+    ``dir:``. No I/O."""
+    raw = _cstr(name, "name")
+    out = _lib.owned_str()
+    _check(lib.ocireg_image_name_intended_reference(raw, byref(out)))
+    return _take_string(out)
 
 
 def _media_type_of(data, media_type):

@@ -3,11 +3,7 @@
 //! Every name is checked before a byte is written ([`check_title`]), and
 //! every file is written to a temporary file in the directory and put in
 //! place only after its digest checked out: a failed pull leaves each file
-//! complete or absent. Without `overwrite`, a file is linked into place
-//! (which fails when the name exists, even as a symlink or when another
-//! process made it meanwhile); with it, renamed over a regular file, never
-//! over a symlink or directory (and a rename replaces a symlink, never
-//! writing through it).
+//! complete or absent, put in place as `place_file` says.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,6 +18,7 @@ use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::concurrent::run_all;
 use crate::image::layout_fs::io_error;
+use crate::image::place_file::{check_target, place};
 use crate::image::temp_file::TempFile;
 use crate::media_type::{self, OCI_ARTIFACT_MANIFEST};
 use crate::reference::Reference;
@@ -131,28 +128,6 @@ fn plan_files(
     Ok(files)
 }
 
-/// Refuses a target that exists (unless `overwrite` and a regular file).
-fn check_target(target: &Path, overwrite: bool) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(target) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_error(target, e)),
-    };
-    let why = if meta.file_type().is_symlink() {
-        "is a symlink"
-    } else if !meta.is_file() {
-        "exists and is not a regular file"
-    } else if !overwrite {
-        "exists (pass overwrite to replace it)"
-    } else {
-        return Ok(());
-    };
-    Err(Error::new(
-        ErrorKind::InvalidArgument,
-        format!("refusing to write {}: it {why}", target.display()),
-    ))
-}
-
 /// Downloads one file into a temporary file and puts it in place once
 /// its digest checked out.
 async fn download(
@@ -176,23 +151,5 @@ async fn download(
     }
     out.sync_all().await.map_err(|e| io_error(temp.path(), e))?;
     drop(out);
-    if overwrite {
-        check_target(target, true)?;
-        temp.persist(target)
-    } else {
-        std::fs::hard_link(temp.path(), target).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!(
-                        "refusing to write {}: it appeared during the pull",
-                        target.display()
-                    ),
-                )
-            } else {
-                io_error(target, e)
-            }
-        })
-        // `temp` is dropped here, removing its name; the file stays linked.
-    }
+    place(temp, target, overwrite)
 }

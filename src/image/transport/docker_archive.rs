@@ -86,18 +86,8 @@ impl DockerArchiveSource {
     /// `@N`; without one, the archive must hold one image).
     pub async fn open(file: &Path, name: Option<&str>) -> Result<DockerArchiveSource> {
         let tar = TarIndex::open(file).await?;
-        let bad = |why: String| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                format!("{}: {why}", file.display()),
-            )
-        };
-        let listing = tar.read("manifest.json", MAX_MANIFEST).await?;
-        let entries: Vec<ArchiveEntry> =
-            serde_json::from_slice(&listing).map_err(|e| bad(format!("manifest.json: {e}")))?;
-        if entries.len() > MAX_ENTRIES {
-            return Err(bad(format!("more than {MAX_ENTRIES} images")));
-        }
+        let bad = |why: String| bad_archive(file, why);
+        let entries = read_listing(&tar, file).await?;
         let (entry, repo_tag) = choose(&entries, name).map_err(&bad)?;
         let config_bytes = tar.read(&entry.config, MAX_CONFIG).await?;
         let config_digest = Digest::sha256_of(&config_bytes);
@@ -185,6 +175,40 @@ impl DockerArchiveSource {
         })?;
         Ok(Box::pin(self.tar.stream(offset, size).await?))
     }
+}
+
+/// The names the images of the archive at `file` can be chosen by, as
+/// `skopeo list-tags docker-archive:FILE` lists them: every `RepoTags`
+/// entry as written, and `@N` for an image without one.
+pub(crate) async fn list_tags(file: &Path) -> Result<Vec<String>> {
+    let tar = TarIndex::open(file).await?;
+    let entries = read_listing(&tar, file).await?;
+    let mut tags = Vec::new();
+    for (n, entry) in entries.iter().enumerate() {
+        match entry.repo_tags.as_deref() {
+            Some(repo_tags) if !repo_tags.is_empty() => tags.extend_from_slice(repo_tags),
+            _ => tags.push(format!("@{n}")),
+        }
+    }
+    Ok(tags)
+}
+
+/// The entries of the archive's `manifest.json`, bounded.
+async fn read_listing(tar: &TarIndex, file: &Path) -> Result<Vec<ArchiveEntry>> {
+    let listing = tar.read("manifest.json", MAX_MANIFEST).await?;
+    let entries: Vec<ArchiveEntry> = serde_json::from_slice(&listing)
+        .map_err(|e| bad_archive(file, format!("manifest.json: {e}")))?;
+    if entries.len() > MAX_ENTRIES {
+        return Err(bad_archive(file, format!("more than {MAX_ENTRIES} images")));
+    }
+    Ok(entries)
+}
+
+fn bad_archive(file: &Path, why: String) -> Error {
+    Error::new(
+        ErrorKind::InvalidArgument,
+        format!("{}: {why}", file.display()),
+    )
 }
 
 /// The entry `name` selects, with the tag it was chosen by.

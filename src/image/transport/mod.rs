@@ -32,6 +32,7 @@ use futures_util::Stream;
 
 use self::dir::{DirDestination, DirSource};
 use self::docker_archive::DockerArchiveSource;
+pub(crate) use self::docker_archive::list_tags as docker_archive_tags;
 use self::docker_archive_writer::DockerArchiveDestination;
 pub use self::name::ImageName;
 use self::oci_archive::{OciArchiveDestination, OciArchiveSource};
