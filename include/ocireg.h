@@ -263,6 +263,17 @@ typedef struct ocireg_descriptor_list ocireg_descriptor_list;
 // freed by `ocireg_image_options_free`. One thread at a time.
 typedef struct ocireg_image_options ocireg_image_options;
 
+// Options of a new index: its `artifactType` and annotations. Made by
+// `ocireg_index_options_new`, freed by `ocireg_index_options_free`. One
+// thread at a time.
+typedef struct ocireg_index_options ocireg_index_options;
+
+// Changes to an index, applied in this order: entries removed (by digest
+// and by platform), entries added, annotations set, annotations removed.
+// Made by `ocireg_index_update_new`, freed by `ocireg_index_update_free`.
+// One thread at a time.
+typedef struct ocireg_index_update ocireg_index_update;
+
 // Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
 // by the setters, freed by `ocireg_options_free`. One thread at a time; a
 // client copies what it needs, so the options can be freed or reused
@@ -2651,6 +2662,148 @@ const char *ocireg_platform_list_media_type(const ocireg_platform_list *list, si
 //
 // @param list the list, or NULL (a no-op).
 void ocireg_platform_list_free(ocireg_platform_list *list);
+
+// Makes index options: no `artifactType`, no annotations.
+//
+// @return the options (free them with `ocireg_index_options_free`); NULL
+//         only if the library panicked.
+ocireg_index_options *ocireg_index_options_new(void);
+
+// Frees index options.
+//
+// @param options the options, or NULL (a no-op).
+void ocireg_index_options_free(ocireg_index_options *options);
+
+// Sets the index's `artifactType`.
+//
+// @param options the options.
+// @param artifact_type a media type, such as `application/vnd.example+json`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty type, or
+//         an argument error.
+ocireg_status ocireg_index_options_set_artifact_type(ocireg_index_options *options,
+                                                     const char *artifact_type);
+
+// Adds (or replaces) an annotation of the index.
+//
+// @param options the options.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_index_options_add_annotation(ocireg_index_options *options,
+                                                  const char *key,
+                                                  const char *value);
+
+// Makes an index of images and pushes it, as `oras manifest index create`
+// does (the same images and options give the same digest): one entry per
+// source, in the order given, each with the platform its config names
+// (os, architecture, variant, os.version, os.features). Every source is
+// read before anything is pushed.
+//
+// @param client the client.
+// @param target where to push the index, by tag.
+// @param sources an array of `count` references of image manifests in the
+//        repository of `target`, by tag or digest.
+// @param count the number of sources, 0 to 1000.
+// @param options NULL for the defaults, or the options.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the index's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_REFERENCE`,
+//         `OCIREG_ERR_INVALID_ARGUMENT` (more than 1000 sources, a source
+//         that is an index or in another repository, one manifest given
+//         twice), `OCIREG_ERR_NOT_FOUND` (a missing source), or the
+//         registry's error. Nothing is pushed on an error.
+ocireg_status ocireg_client_index_create(const ocireg_client *client,
+                                         const char *target,
+                                         const char *const *sources,
+                                         size_t count,
+                                         const ocireg_index_options *options,
+                                         const ocireg_cancel *cancel,
+                                         char **digest_out);
+
+// Makes an empty index change.
+//
+// @return the change (free it with `ocireg_index_update_free`); NULL only
+//         if the library panicked.
+ocireg_index_update *ocireg_index_update_new(void);
+
+// Frees an index change.
+//
+// @param update the change, or NULL (a no-op).
+void ocireg_index_update_free(ocireg_index_update *update);
+
+// Adds an image to add to the index, with the platform its config names
+// (one already in the index is not added twice).
+//
+// @param update the change.
+// @param source an image manifest in the index's repository, by tag or
+//        digest.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_REFERENCE`, or an argument
+//         error.
+ocireg_status ocireg_index_update_add(ocireg_index_update *update, const char *source);
+
+// Adds an entry to remove, by digest; the update fails with
+// `OCIREG_ERR_NOT_FOUND` when the index has no such entry.
+//
+// @param update the change.
+// @param digest the entry's digest, such as `sha256:...`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_DIGEST`, or an argument error.
+ocireg_status ocireg_index_update_remove_digest(ocireg_index_update *update, const char *digest);
+
+// Adds a platform whose entries to remove: every entry of that os and
+// architecture, and of that variant when one is given (`arm64` without a
+// variant counts as `v8`). The update fails with `OCIREG_ERR_NOT_FOUND`
+// when no entry matches.
+//
+// @param update the change.
+// @param platform `os/arch[/variant]`, such as `linux/arm64`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for a malformed
+//         platform, or an argument error.
+ocireg_status ocireg_index_update_remove_platform(ocireg_index_update *update,
+                                                  const char *platform);
+
+// Adds an annotation to set on the index (replacing a value of that key).
+//
+// @param update the change.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_index_update_set_annotation(ocireg_index_update *update,
+                                                 const char *key,
+                                                 const char *value);
+
+// Adds an annotation key to remove from the index (a key that is not
+// there is no change).
+//
+// @param update the change.
+// @param key the annotation's key (not empty).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_index_update_remove_annotation(ocireg_index_update *update, const char *key);
+
+// Changes the index at `target` and pushes the result there: the entries
+// and annotations of `update` (see `ocireg_index_update`); the entries
+// and fields it does not name are kept byte for byte. Every source is
+// read and every removal checked before anything is pushed.
+//
+// @param client the client.
+// @param target the index, by tag.
+// @param update the change.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the new index's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (`target` is not an
+//         index, a source that is an index or in another repository, more
+//         than 1000 entries), `OCIREG_ERR_NOT_FOUND` (a digest or platform
+//         to remove that is not there, a missing source or index), or the
+//         registry's error. Nothing is pushed on an error.
+ocireg_status ocireg_client_index_update(const ocireg_client *client,
+                                         const char *target,
+                                         const ocireg_index_update *update,
+                                         const ocireg_cancel *cancel,
+                                         char **digest_out);
 
 #ifdef __cplusplus
 }  // extern "C"
