@@ -163,5 +163,6 @@ extern const struct test referrers_tests[];
 extern const struct test login_search_tests[];
 extern const struct test registries_conf_tests[];
 extern const struct test signatures_tests[];
+extern const struct test index_tests[];
 
 #endif

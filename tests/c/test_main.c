@@ -233,6 +233,7 @@ int main(int argc, char **argv)
     run_group(login_search_tests, filter);
     run_group(registries_conf_tests, filter);
     run_group(signatures_tests, filter);
+    run_group(index_tests, filter);
     printf("%u passed, 0 failed\n", check_count());
     return 0;
 }
