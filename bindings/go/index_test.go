@@ -59,7 +59,7 @@ func TestIndexCreateAddRemoveAnnotate(t *testing.T) {
 	ctx := context.Background()
 	repo := newRepo(host, "index")
 	entry := func(tag, arch string) idxEntry {
-		data, d := pushImage(t, c, repo, tag, arch)
+		data, d := pushImage(t, c, repo, tag, arch, pattern(100, byte(len(arch))))
 		return idxEntry{ocireg.MediaTypeOCIManifest, d, len(data), idxPlatform{arch, "linux"}}
 	}
 	amd, arm, s390 := entry("amd64", "amd64"), entry("arm64", "arm64"), entry("s390x", "s390x")
@@ -101,7 +101,7 @@ func TestIndexBadInputPushesNothing(t *testing.T) {
 	c, host := plainClient(t, ocireg.Options{})
 	ctx := context.Background()
 	repo := newRepo(host, "index-bad")
-	pushImage(t, c, repo, "amd64", "amd64")
+	pushImage(t, c, repo, "amd64", "amd64", pattern(100, 1))
 	if _, err := c.CreateIndex(ctx, repo+":idx", []string{repo + ":amd64"}, ocireg.IndexOptions{}); err != nil {
 		t.Fatal(err)
 	}
