@@ -63,10 +63,11 @@ oc "${X[@]}" index remove "$xrepo:ours" "$(sha "$tmp/manifest.json")"; ok "index
 xis "index remove DIGEST" '{"k":"v"}' "$e_s390"
 oc "${X[@]}" --format json index annotate "$xrepo:ours" added=yes k-
 ok "index annotate --format json"
+cp "$out" "$tmp/annotate.json"
 xis "index annotate" '{"added":"yes"}' "$e_s390"
 check "index annotate: ... prints {\"digest\"}" python3 -c '
 import json, sys
-assert json.load(open(sys.argv[1])) == {"digest": sys.argv[2]}' "$out" "$(sha "$tmp/index-want.json")"
+assert json.load(open(sys.argv[1])) == {"digest": sys.argv[2]}' "$tmp/annotate.json" "$(sha "$tmp/index-want.json")"
 oc "${X[@]}" index create "$xrepo:typed" "$xrepo:amd64" --artifact-type application/x-cli-index
 ok "index create --artifact-type"
 oc "${X[@]}" manifest "$xrepo:typed"
