@@ -235,6 +235,12 @@ int cmd_artifact_pull(struct cli *cli);
 int cmd_ref_parse(struct cli *cli);
 int cmd_platforms(struct cli *cli);
 
+/* index.c */
+int cmd_index_create(struct cli *cli);
+int cmd_index_add(struct cli *cli);
+int cmd_index_remove(struct cli *cli);
+int cmd_index_annotate(struct cli *cli);
+
 /* help.c: --help and `help CMD`; main.c's dispatch table */
 int help_main(int argc, char **argv);
 const struct command *cli_commands(size_t *count);

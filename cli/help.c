@@ -355,6 +355,40 @@ static const struct help helps[] = {
      "    --overwrite      replace existing files\n",
      "    ocireg layers oci:./layout:v1 ./blobs\n"
      "    ocireg layers docker://localhost:5000/app:v1 ./blobs --platform linux/arm64\n"},
+    {"index create", "push an index of images SRC... as TARGET, as oras does",
+     "    Makes an OCI image index with one entry per SRC (image manifests of\n"
+     "    TARGET's repository, full references by tag or digest), each with the\n"
+     "    platform its config names, pushes it as TARGET and prints its digest:\n"
+     "    the same as `oras manifest index create` from the same images. An\n"
+     "    index as SRC, one manifest twice or more than 1000 are refused, and\n"
+     "    nothing is pushed. JSON: {\"digest\"}.\n",
+     "    --artifact-type T    the index's artifactType\n"
+     "    --annotation K=V     an index annotation (repeatable)\n",
+     "    ocireg index create localhost:5000/app:v1 localhost:5000/app:v1-amd64 \\\n"
+     "        localhost:5000/app:v1-arm64 --annotation org.example.k=v\n"},
+
+    {"index add", "add images SRC... to index TARGET",
+     "    Adds an entry for each SRC (image manifests of TARGET's repository),\n"
+     "    with the platform its config names, to the index TARGET, pushes it\n"
+     "    there and prints its new digest. A manifest already in the index is\n"
+     "    not added twice. JSON: {\"digest\"}.\n",
+     NULL, "    ocireg index add localhost:5000/app:v1 localhost:5000/app:v1-s390x\n"},
+
+    {"index remove", "remove entries of index TARGET by digest or platform",
+     "    Removes from the index TARGET the entries with digest DIGEST and the\n"
+     "    entries of platform P (os/arch[/variant]; without a variant every\n"
+     "    variant goes), pushes it there and prints its new digest. A DIGEST or\n"
+     "    P that is in no entry is NOT_FOUND, and nothing is pushed.\n"
+     "    JSON: {\"digest\"}.\n",
+     "    --platform P[,P...]  remove the entries of these platforms\n",
+     "    ocireg index remove localhost:5000/app:v1 --platform linux/arm64\n"
+     "    ocireg index remove localhost:5000/app:v1 sha256:...\n"},
+
+    {"index annotate", "set or remove annotations of index TARGET",
+     "    Sets annotation KEY to VALUE (KEY=VALUE) or removes it (KEY-) on the\n"
+     "    index TARGET, pushes it there and prints its new digest. The entries\n"
+     "    stay as they are. JSON: {\"digest\"}.\n",
+     NULL, "    ocireg index annotate localhost:5000/app:v1 org.example.k=v old.key-\n"},
 };
 
 static const char global_options[] =

@@ -10,7 +10,8 @@
  *
  * This file parses the command line, makes the client and runs the
  * command; the commands are in registry.c, manifests.c, blobs.c,
- * images.c, image_source.c (transport names, layers), artifact.c, reference.c, platforms.c and signatures.c, the
+ * images.c, image_source.c (transport names, layers), artifact.c, reference.c,
+ * platforms.c, signatures.c, index.c and resolve_name.c, the
  * credentials in auth.c,
  * --progress in progress.c, --verbose in verbose.c, --help in help.c,
  * --format json's writer in json.c, and the shared helpers and the client
@@ -92,6 +93,13 @@ static const struct command commands[] = {
     {"blob-stat", 1, TARGET_REF, cmd_blob_stat, "blob-stat REPO@DIGEST"},
     {"resolve", 1, TARGET_REF, cmd_resolve, "resolve NAME"},
     {"layers", 2, TARGET_REF, cmd_layers, "layers IMAGE DIR [--overwrite]"},
+    {"index create", -1, TARGET_REF, cmd_index_create,
+     "index create TARGET SRC... [--artifact-type T] [--annotation K=V]..."},
+    {"index add", -2, TARGET_REF, cmd_index_add, "index add TARGET SRC..."},
+    {"index remove", -1, TARGET_REF, cmd_index_remove,
+     "index remove TARGET [DIGEST...] [--platform P[,P...]]"},
+    {"index annotate", -2, TARGET_REF, cmd_index_annotate,
+     "index annotate TARGET KEY=VALUE|KEY-..."},
 };
 
 /* The dispatch table, for help.c. */
@@ -343,6 +351,12 @@ static int find_command(struct cli *cli, const char *const *positional, int npos
         snprintf(group, sizeof group, "%s %s", positional[0], positional[1]);
         positional++;
         npos--;
+    } else if (strcmp(positional[0], "index") == 0) {
+        if (npos < 2)
+            return usage_error("index wants", "create, add, remove or annotate");
+        snprintf(group, sizeof group, "%s %s", positional[0], positional[1]);
+        positional++;
+        npos--;
     } else {
         snprintf(group, sizeof group, "%s", positional[0]);
     }
@@ -373,12 +387,19 @@ static int find_command(struct cli *cli, const char *const *positional, int npos
 static int check_options(const struct cli *cli)
 {
     command_fn run = cli->command->run;
-    if (cli->artifact_type != NULL && run != cmd_referrers && run != cmd_artifact_push)
-        return usage_error("--artifact-type only goes with", "referrers and artifact push");
+    if (cli->artifact_type != NULL && run != cmd_referrers && run != cmd_artifact_push &&
+        run != cmd_index_create)
+        return usage_error("--artifact-type only goes with",
+                           "referrers, artifact push and index create");
     if (cli->media_type != NULL && run != cmd_put_manifest && run != cmd_artifact_push)
         return usage_error("--media-type only goes with", "put-manifest and artifact push");
-    if ((cli->annotation_count > 0 || cli->subject != NULL) && run != cmd_artifact_push)
-        return usage_error("--annotation and --subject only go with", "artifact push");
+    if (cli->annotation_count > 0 && run != cmd_artifact_push && run != cmd_index_create)
+        return usage_error("--annotation only goes with", "artifact push and index create");
+    if (cli->subject != NULL && run != cmd_artifact_push)
+        return usage_error("--subject only goes with", "artifact push");
+    if (cli->platform != NULL &&
+        (run == cmd_index_create || run == cmd_index_add || run == cmd_index_annotate))
+        return usage_error("--platform does not go with", cli->command->name);
     if (cli->overwrite && run != cmd_artifact_pull && run != cmd_layers)
         return usage_error("--overwrite only goes with", "artifact pull and layers");
     if (cli->via_throwaway && run != cmd_untag)

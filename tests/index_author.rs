@@ -212,3 +212,142 @@ fn the_blocking_facade_creates_and_updates_indexes() {
         serde_json::from_slice(&client.get_manifest(&target).unwrap().bytes).unwrap();
     assert_eq!(index["manifests"], json!([]));
 }
+
+#[tokio::test]
+async fn entries_go_by_platform_and_annotations_by_key() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let repo = reference(reg.host(), "idx/platforms:x");
+    let amd = push_platform_image(
+        &client,
+        &repo,
+        "amd64",
+        json!({"architecture": "amd64", "os": "linux"}),
+    )
+    .await;
+    push_platform_image(
+        &client,
+        &repo,
+        "arm64",
+        json!({"architecture": "arm64", "os": "linux", "variant": "v8"}),
+    )
+    .await;
+    push_platform_image(
+        &client,
+        &repo,
+        "armv7",
+        json!({"architecture": "arm", "os": "linux", "variant": "v7"}),
+    )
+    .await;
+    let target = repo.with_tag("idx").unwrap();
+    let sources: Vec<Reference> = ["amd64", "arm64", "armv7"]
+        .iter()
+        .map(|t| repo.with_tag(t).unwrap())
+        .collect();
+    let options = IndexOptions {
+        annotations: BTreeMap::from([("k".to_string(), "v".to_string())]),
+        ..Default::default()
+    };
+    client
+        .create_index(&target, &sources, &options)
+        .await
+        .unwrap();
+    // `linux/arm64` names arm64/v8; `linux/arm/v6` names no entry.
+    let update = IndexUpdate {
+        remove_platforms: vec![ocireg::image::Platform::parse("linux/arm/v6").unwrap()],
+        ..Default::default()
+    };
+    let e = client.update_index(&target, &update).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let update = IndexUpdate {
+        remove_platforms: vec![
+            ocireg::image::Platform::parse("linux/arm64/v8").unwrap(),
+            ocireg::image::Platform::parse("linux/arm").unwrap(),
+        ],
+        annotations: BTreeMap::from([("new".to_string(), "1".to_string())]),
+        remove_annotations: vec!["k".to_string(), "absent".to_string()],
+        ..Default::default()
+    };
+    let digest = client.update_index(&target, &update).await.unwrap();
+    let got = client.get_manifest(&target).await.unwrap();
+    assert_eq!(got.digest, digest);
+    let index: Value = serde_json::from_slice(&got.bytes).unwrap();
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 1);
+    assert_eq!(index["manifests"][0]["digest"], amd.as_str());
+    assert_eq!(index["annotations"], json!({"new": "1"}));
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_nothing_is_pushed() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let repo = reference(reg.host(), "idx/bad:x");
+    push_platform_image(
+        &client,
+        &repo,
+        "amd64",
+        json!({"architecture": "amd64", "os": "linux"}),
+    )
+    .await;
+    let amd = repo.with_tag("amd64").unwrap();
+    let idx = repo.with_tag("idx").unwrap();
+    client
+        .create_index(&idx, std::slice::from_ref(&amd), &IndexOptions::default())
+        .await
+        .unwrap();
+    let bad = repo.with_tag("bad").unwrap();
+    let empty_key = IndexOptions {
+        annotations: BTreeMap::from([(String::new(), "v".to_string())]),
+        ..Default::default()
+    };
+    let cases: Vec<(Vec<Reference>, IndexOptions, ErrorKind, &str)> = vec![
+        (
+            vec![idx.clone()],
+            IndexOptions::default(),
+            ErrorKind::InvalidArgument,
+            "is an index",
+        ),
+        (
+            vec![repo.with_tag("missing").unwrap()],
+            IndexOptions::default(),
+            ErrorKind::NotFound,
+            "",
+        ),
+        (
+            vec![amd.clone(), amd.clone()],
+            IndexOptions::default(),
+            ErrorKind::InvalidArgument,
+            "twice",
+        ),
+        (
+            vec![amd.clone(); 1001],
+            IndexOptions::default(),
+            ErrorKind::InvalidArgument,
+            "at most 1000",
+        ),
+        (
+            vec![amd.clone()],
+            empty_key,
+            ErrorKind::InvalidArgument,
+            "empty annotation key",
+        ),
+    ];
+    for (sources, options, kind, message) in cases {
+        let e = client
+            .create_index(&bad, &sources, &options)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), kind, "{e}");
+        assert!(e.to_string().contains(message), "{e}");
+        let e = client.get_manifest(&bad).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    }
+    let before = client.get_manifest(&idx).await.unwrap().digest;
+    let add_index = IndexUpdate {
+        add: vec![idx.clone()],
+        ..Default::default()
+    };
+    let e = client.update_index(&idx, &add_index).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert_eq!(client.get_manifest(&idx).await.unwrap().digest, before);
+}

@@ -77,6 +77,7 @@ pub mod image_source;
 pub mod platforms;
 
 pub mod resolve_name;
+pub mod index_author;
 
 use std::ffi::c_char;
 

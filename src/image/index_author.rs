@@ -2,7 +2,7 @@
 //! repository, each with the platform its config names, written byte for
 //! byte as `oras manifest index create` writes it (Go's `encoding/json` of
 //! image-spec's `Index`); and updated: entries added or removed,
-//! annotations set.
+//! annotations set or removed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -11,6 +11,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::go_json::{push_map, push_str};
+use super::platform::Platform;
 use crate::client::{Client, Manifest};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -29,16 +30,23 @@ pub struct IndexOptions {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// Changes to an index: entries removed (by digest), entries added (by
-/// reference, with their platforms), annotations set.
+/// Changes to an index: entries removed (by digest or by platform),
+/// entries added (by reference, with their platforms), annotations set or
+/// removed. They apply in that order.
 #[derive(Debug, Clone, Default)]
 pub struct IndexUpdate {
     /// Manifests to add, in the index's repository.
     pub add: Vec<Reference>,
     /// Digests of entries to remove; each must be in the index.
     pub remove: Vec<Digest>,
+    /// Platforms whose entries to remove (every entry of that os and
+    /// architecture, and of that variant when one is given, `arm64`
+    /// without a variant being `v8`); each must match an entry.
+    pub remove_platforms: Vec<Platform>,
     /// Annotations to set (replacing a value of the same key).
     pub annotations: BTreeMap<String, String>,
+    /// Annotation keys to remove (a key that is not there is no change).
+    pub remove_annotations: Vec<String>,
 }
 
 /// A platform as image-spec writes it.
@@ -89,11 +97,16 @@ struct IndexFields {
 }
 
 impl Client {
-    /// Makes an index of `sources` (manifests or indexes of the repository
-    /// of `target`, by tag or digest), each image with the platform its
-    /// config names, pushes it to `target` (its tag) and returns its
-    /// digest. The same sources and options give the same digest as
+    /// Makes an index of `sources` (image manifests of the repository of
+    /// `target`, by tag or digest), each with the platform its config
+    /// names, pushes it to `target` (its tag) and returns its digest. The
+    /// same sources and options give the same digest as
     /// `oras manifest index create`.
+    ///
+    /// `INVALID_ARGUMENT`, with nothing pushed, for more than
+    /// [`MAX_INDEX_ENTRIES`] sources, a source that is an index or in
+    /// another repository, one manifest given twice, or an empty
+    /// annotation key; `NOT_FOUND` for a source that is not there.
     pub async fn create_index(
         &self,
         target: &Reference,
@@ -105,9 +118,17 @@ impl Client {
                 "an index holds at most {MAX_INDEX_ENTRIES} manifests"
             )));
         }
-        let mut entries = Vec::with_capacity(sources.len());
+        check_keys(options.annotations.keys())?;
+        let mut entries: Vec<Entry> = Vec::with_capacity(sources.len());
         for source in sources {
-            entries.push(self.entry_of(target, source).await?);
+            let entry = self.entry_of(target, source).await?;
+            if entries.iter().any(|e| e.digest == entry.digest) {
+                return Err(invalid(format!(
+                    "{source} ({}) is listed twice",
+                    entry.digest
+                )));
+            }
+            entries.push(entry);
         }
         let bytes = index_json(
             options.artifact_type.as_deref(),
@@ -119,11 +140,15 @@ impl Client {
     }
 
     /// Changes the index at `target`: removes the entries of
-    /// `update.remove` (`NOT_FOUND` when one is not there), adds those of
-    /// `update.add` (a manifest already in the index is not added twice),
-    /// sets `update.annotations`, pushes the result to `target` and returns
-    /// its digest.
+    /// `update.remove` and `update.remove_platforms` (`NOT_FOUND` when one
+    /// is not there), adds those of `update.add` (image manifests, as for
+    /// [`Client::create_index`]; one already in the index is not added
+    /// twice), sets `update.annotations` and removes
+    /// `update.remove_annotations`, pushes the result to `target` and
+    /// returns its digest. On any error nothing is pushed.
     pub async fn update_index(&self, target: &Reference, update: &IndexUpdate) -> Result<Digest> {
+        check_keys(update.annotations.keys())?;
+        check_keys(update.remove_annotations.iter())?;
         let manifest = self.get_manifest_direct(target).await?;
         if !media_type::is_index(&manifest.media_type) {
             return Err(invalid(format!("{target} is not an index")));
@@ -140,6 +165,20 @@ impl Client {
                 ));
             }
         }
+        for platform in &update.remove_platforms {
+            let before = index.manifests.len();
+            index.manifests.retain(|e| {
+                !e.platform.as_ref().is_some_and(|p| {
+                    platform.matches_parts(&p.os, &p.architecture, p.variant.as_deref())
+                })
+            });
+            if index.manifests.len() == before {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!("{target} has no entry for platform {platform}"),
+                ));
+            }
+        }
         for source in &update.add {
             let entry = self.entry_of(target, source).await?;
             if !index.manifests.iter().any(|e| e.digest == entry.digest) {
@@ -153,6 +192,9 @@ impl Client {
         }
         let mut annotations = index.annotations.unwrap_or_default();
         annotations.extend(update.annotations.clone());
+        for key in &update.remove_annotations {
+            annotations.remove(key);
+        }
         let bytes = index_json(
             index.artifact_type.as_deref(),
             &index.manifests,
@@ -171,11 +213,12 @@ impl Client {
             )));
         }
         let manifest = self.get_manifest_direct(source).await?;
-        let platform = if media_type::is_index(&manifest.media_type) {
-            None
-        } else {
-            self.platform_of(source, &manifest).await?
-        };
+        if media_type::is_index(&manifest.media_type) {
+            return Err(invalid(format!(
+                "{source} is an index, not an image manifest"
+            )));
+        }
+        let platform = self.platform_of(source, &manifest).await?;
         Ok(Entry {
             media_type: manifest.media_type.clone(),
             digest: manifest.digest.to_string(),
@@ -203,6 +246,14 @@ impl Client {
 
 fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidArgument, message)
+}
+
+/// Refuses an empty annotation key.
+fn check_keys<'a>(mut keys: impl Iterator<Item = &'a String>) -> Result<()> {
+    if keys.any(String::is_empty) {
+        return Err(invalid("an empty annotation key".to_string()));
+    }
+    Ok(())
 }
 
 /// The index bytes, as Go writes image-spec's `Index`.

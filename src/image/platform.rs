@@ -79,7 +79,19 @@ impl Platform {
         let Ok(p) = serde_json::from_value::<PlatformJson>(platform.clone()) else {
             return false;
         };
-        if p.os != self.os || p.architecture != self.architecture {
+        self.matches_parts(&p.os, &p.architecture, p.variant.as_deref())
+    }
+
+    /// Whether a platform of `os`, `architecture` and `variant` is this
+    /// one: os and architecture equal, and a wanted variant equal too,
+    /// except that `arm64` without a variant is `v8`.
+    pub(crate) fn matches_parts(
+        &self,
+        os: &str,
+        architecture: &str,
+        variant: Option<&str>,
+    ) -> bool {
+        if os != self.os || architecture != self.architecture {
             return false;
         }
         let normalize = |v: Option<&str>| match (self.architecture.as_str(), v) {
@@ -88,7 +100,7 @@ impl Platform {
         };
         match &self.variant {
             None => true,
-            Some(want) => normalize(p.variant.as_deref()).as_deref() == Some(want.as_str()),
+            Some(want) => normalize(variant).as_deref() == Some(want.as_str()),
         }
     }
 

@@ -165,5 +165,6 @@ extern const struct test registries_conf_tests[];
 extern const struct test conf_names_tests[];
 extern const struct test signatures_tests[];
 extern const struct test image_source_tests[];
+extern const struct test index_tests[];
 
 #endif

@@ -235,6 +235,7 @@ int main(int argc, char **argv)
     run_group(signatures_tests, filter);
     run_group(conf_names_tests, filter);
     run_group(image_source_tests, filter);
+    run_group(index_tests, filter);
     printf("%u passed, 0 failed\n", check_count());
     return 0;
 }

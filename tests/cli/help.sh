@@ -46,6 +46,8 @@ args() {
         pull | "artifact pull" | layers) echo "$dead/a:v1 $tmp/help-target" ;;
         push) echo "$tmp/help-target $dead/a:v1" ;; copy) echo "$dead/a:v1 $dead/b:v1" ;;
         save) echo "$dead/a:v1 $tmp/help-target.tar" ;; request) echo "GET $dead /v2/" ;;
+        "index add") echo "$dead/a:v1 $dead/a:amd64" ;; "index annotate") echo "$dead/a:v1 k=v" ;;
+        "index remove") echo "$dead/a:v1 sha256:$(printf %064d 0)" ;;
         *) echo "$dead/a:v1" ;;
     esac
 }

@@ -1145,6 +1145,8 @@ fi
 
 # Untag and artifacts (issue 13).
 . "$here/artifacts.sh"
+# Indexes authored (issue 13).
+. "$here/index.sh"
 
 # registries.conf (issue 14).
 . "$here/registries_conf.sh"

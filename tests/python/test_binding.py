@@ -60,6 +60,8 @@ HANDLES = {
     "ocireg_signature_list": _lib.ocireg_signature_list,
     "ocireg_string_list": _lib.ocireg_string_list,
     "ocireg_upload": _lib.ocireg_upload,
+    "ocireg_index_options": _lib.ocireg_index_options,
+    "ocireg_index_update": _lib.ocireg_index_update,
 }
 
 

@@ -113,7 +113,17 @@ class ocireg_upload(Structure):
     pass
 
 
+class ocireg_index_options(Structure):
+    pass
+
+
+class ocireg_index_update(Structure):
+    pass
+
+
 ArtifactOptionsP = POINTER(ocireg_artifact_options)
+IndexOptionsP = POINTER(ocireg_index_options)
+IndexUpdateP = POINTER(ocireg_index_update)
 ReaderP = POINTER(ocireg_blob_reader)
 CancelP = POINTER(ocireg_cancel)
 ClientP = POINTER(ocireg_client)
@@ -302,6 +312,26 @@ SIGNATURES = {
     "ocireg_client_artifact_pull": (
         status_t,
         [ClientP, c_char_p, c_char_p, c_int, CancelP, POINTER(StringListP)],
+    ),
+    # indexes authored
+    "ocireg_index_options_new": (IndexOptionsP, []),
+    "ocireg_index_options_free": (None, [IndexOptionsP]),
+    "ocireg_index_options_set_artifact_type": (status_t, [IndexOptionsP, c_char_p]),
+    "ocireg_index_options_add_annotation": (status_t, [IndexOptionsP, c_char_p, c_char_p]),
+    "ocireg_client_index_create": (
+        status_t,
+        [ClientP, c_char_p, POINTER(c_char_p), c_size_t, IndexOptionsP, CancelP, POINTER(owned_str)],
+    ),
+    "ocireg_index_update_new": (IndexUpdateP, []),
+    "ocireg_index_update_free": (None, [IndexUpdateP]),
+    "ocireg_index_update_add": (status_t, [IndexUpdateP, c_char_p]),
+    "ocireg_index_update_remove_digest": (status_t, [IndexUpdateP, c_char_p]),
+    "ocireg_index_update_remove_platform": (status_t, [IndexUpdateP, c_char_p]),
+    "ocireg_index_update_set_annotation": (status_t, [IndexUpdateP, c_char_p, c_char_p]),
+    "ocireg_index_update_remove_annotation": (status_t, [IndexUpdateP, c_char_p]),
+    "ocireg_client_index_update": (
+        status_t,
+        [ClientP, c_char_p, IndexUpdateP, CancelP, POINTER(owned_str)],
     ),
     "ocireg_client_referrers": (
         status_t,

@@ -1423,6 +1423,81 @@ class Client(_Handle):
             _check(lib.ocireg_client_artifact_pull(client, raw, d, 1 if overwrite else 0, c, byref(out)))
         return _take_string_list(out)
 
+    # indexes authored
+
+    def create_index(
+        self,
+        target: str,
+        sources: Iterable[str],
+        *,
+        artifact_type: Optional[str] = None,
+        annotations: Optional[Mapping[str, str]] = None,
+        cancel: Optional[Cancel] = None,
+    ) -> str:
+        """Makes an index of the image manifests ``sources`` (references in
+        the repository of ``target``, by tag or digest), each with the
+        platform its config names, pushes it to ``target`` and returns its
+        digest: the same index as ``oras manifest index create`` from the
+        same images. A source that is an index or in another repository,
+        one manifest given twice or more than 1000 sources raise
+        InvalidArgumentError, and nothing is pushed."""
+        raw = _cstr(target, "target")
+        refs = [_cstr(s, "sources") for s in _as_list(sources)]
+        ref_array = (c_char_p * max(len(refs), 1))(*refs)
+        out = _lib.owned_str()
+        opts = lib.ocireg_index_options_new()
+        if not opts:
+            raise MemoryError("ocireg_index_options_new failed")
+        try:
+            if artifact_type is not None:
+                _check(lib.ocireg_index_options_set_artifact_type(opts, _cstr(artifact_type, "artifact_type")))
+            for key, value in (annotations or {}).items():
+                _check(lib.ocireg_index_options_add_annotation(opts, _cstr(key, "key"), _cstr(value, "value")))
+            with self._call(cancel) as (client, c):
+                _check(lib.ocireg_client_index_create(client, raw, ref_array, len(refs), opts, c, byref(out)))
+        finally:
+            lib.ocireg_index_options_free(opts)
+        return _take_string(out)
+
+    def update_index(
+        self,
+        target: str,
+        *,
+        add: Iterable[str] = (),
+        remove_digests: Iterable[str] = (),
+        remove_platforms: Iterable[str] = (),
+        annotations: Optional[Mapping[str, str]] = None,
+        remove_annotations: Iterable[str] = (),
+        cancel: Optional[Cancel] = None,
+    ) -> str:
+        """Changes the index at ``target`` and returns its new digest: the
+        entries of ``remove_digests`` and of ``remove_platforms``
+        (``os/arch[/variant]``) go (NotFoundError when one is in no entry),
+        the image manifests ``add`` are added with their platforms (one
+        already there is not added twice), ``annotations`` are set and
+        ``remove_annotations`` removed. On any error nothing is pushed."""
+        raw = _cstr(target, "target")
+        out = _lib.owned_str()
+        update = lib.ocireg_index_update_new()
+        if not update:
+            raise MemoryError("ocireg_index_update_new failed")
+        try:
+            for s in _as_list(add):
+                _check(lib.ocireg_index_update_add(update, _cstr(s, "add")))
+            for d in _as_list(remove_digests):
+                _check(lib.ocireg_index_update_remove_digest(update, _cstr(d, "remove_digests")))
+            for p in _as_list(remove_platforms):
+                _check(lib.ocireg_index_update_remove_platform(update, _cstr(p, "remove_platforms")))
+            for key, value in (annotations or {}).items():
+                _check(lib.ocireg_index_update_set_annotation(update, _cstr(key, "key"), _cstr(value, "value")))
+            for key in _as_list(remove_annotations):
+                _check(lib.ocireg_index_update_remove_annotation(update, _cstr(key, "remove_annotations")))
+            with self._call(cancel) as (client, c):
+                _check(lib.ocireg_client_index_update(client, raw, update, c, byref(out)))
+        finally:
+            lib.ocireg_index_update_free(update)
+        return _take_string(out)
+
     def referrers(self, reference: str, artifact_type: Optional[str] = None, *, cancel: Optional[Cancel] = None) -> List[Descriptor]:
         """What refers to ``reference``: the manifests whose ``subject`` it
         is (referrers API, or the fallback tag) and cosign's tag
