@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -26,17 +26,9 @@ pub fn client_config(
     material: &TlsMaterial,
 ) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = Arc::new(root_store(material)?);
-    let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-        .build()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Tls,
-                format!("building the certificate verifier: {e}"),
-            )
-        })?;
     let verifier = Arc::new(SelectiveVerifier {
-        inner: webpki,
+        caller_roots: caller_roots(material)?,
+        inner: OnceLock::new(),
         insecure_hosts: options
             .insecure_registries
             .iter()
@@ -68,11 +60,11 @@ pub fn client_config(
     Ok(config)
 }
 
-fn root_store(material: &TlsMaterial) -> Result<RootCertStore> {
+/// The CA certificates of `material`'s files, read now so that a bad file
+/// fails the client. The system's roots join them on the first certificate
+/// check ([`SelectiveVerifier::webpki`]).
+fn caller_roots(material: &TlsMaterial) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
-    // Unreadable system certificates are skipped, as every TLS stack does.
-    let system = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(system.certs);
     for file in &material.ca_files {
         for cert in load_certs(file)? {
             roots.add(cert).map_err(|e| {
@@ -109,10 +101,17 @@ fn unbracket(host: &str) -> &str {
         .unwrap_or(host)
 }
 
-/// Verifies certificates with webpki, except for the insecure hosts.
+/// Verifies certificates with webpki, except for the insecure hosts. The
+/// webpki verifier is built on the first certificate check, when the
+/// system's roots are read (some 300 files on a Debian system): a client
+/// that only speaks plain HTTP, or only to insecure hosts, never reads them.
 #[derive(Debug)]
 struct SelectiveVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    /// The caller's CA certificates.
+    caller_roots: RootCertStore,
+    /// The webpki verifier over the caller's and the system's roots, once
+    /// built (or why it could not be).
+    inner: OnceLock<std::result::Result<Arc<WebPkiServerVerifier>, String>>,
     insecure_hosts: Vec<String>,
     provider: Arc<CryptoProvider>,
 }
@@ -125,6 +124,21 @@ impl SelectiveVerifier {
             _ => return false,
         };
         self.insecure_hosts.contains(&host)
+    }
+
+    /// The webpki verifier, built on first use. Unreadable system
+    /// certificates are skipped, as every TLS stack does.
+    fn webpki(&self) -> std::result::Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        self.inner
+            .get_or_init(|| {
+                let mut roots = self.caller_roots.clone();
+                roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone())
+                    .build()
+                    .map_err(|e| format!("building the certificate verifier: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| rustls::Error::General(e.clone()))
     }
 }
 
@@ -140,8 +154,13 @@ impl ServerCertVerifier for SelectiveVerifier {
         if self.is_insecure(server_name) {
             return Ok(ServerCertVerified::assertion());
         }
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        self.webpki()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
     }
 
     fn verify_tls12_signature(
@@ -173,6 +192,9 @@ impl ServerCertVerifier for SelectiveVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        // What webpki's verifier answers, without building it.
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
