@@ -393,13 +393,18 @@ pub fn ref_name(d: &Descriptor) -> Option<&str> {
 /// How many full buffers may wait for the writing thread.
 const SINK_DEPTH: usize = 2;
 /// The size of a sink's buffers. [`BlobSink::send`] copies the received
-/// bytes into one and hands it to the writing thread when full, which hands
-/// it back once written: the HTTP layer gets its receive buffer back at
-/// once and reuses it, no memory is allocated or returned to the kernel
-/// per chunk (page faults on fresh memory cost more CPU than the copy), and
-/// the thread wakes once per buffer, not per chunk (issue 16). A blob
-/// being written holds at most `SINK_DEPTH + 2` buffers.
+/// bytes into one and hands it to the writing thread when it is full, or
+/// holds at least [`SINK_HANDOFF`] bytes while the thread has nothing
+/// queued; the thread hands it back once written. So the HTTP layer gets
+/// its receive buffer back at once and reuses it: no memory is allocated
+/// or returned to the kernel per chunk (page faults on fresh memory cost
+/// more CPU than the copy), and a thread that lags behind wakes once per
+/// buffer, not per chunk (issue 16). A blob being written holds at most
+/// `SINK_DEPTH + 2` buffers.
 const SINK_BUFFER: usize = 1024 * 1024;
+/// The fewest bytes handed to an idle writing thread: what a killed run
+/// has on disk lags what it received by little more than this.
+const SINK_HANDOFF: usize = 128 * 1024;
 /// The most bytes one `write` gives the kernel: the bytes were just hashed
 /// and are still in the CPU's cache when they are copied to the page cache.
 const WRITE_SIZE: usize = 256 * 1024;
@@ -435,6 +440,13 @@ impl BlobSink {
             if self.buffer.len() == SINK_BUFFER {
                 self.flush().await?;
             }
+        }
+        let writer_idle = self
+            .chunks
+            .as_ref()
+            .is_some_and(|c| c.capacity() == SINK_DEPTH);
+        if self.buffer.len() >= SINK_HANDOFF && writer_idle {
+            self.flush().await?;
         }
         Ok(())
     }
