@@ -26,8 +26,26 @@ pub fn client_config(
     material: &TlsMaterial,
 ) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let caller_roots = caller_roots(material)?;
+    let caller = if caller_roots.is_empty() {
+        None
+    } else {
+        let verifier = WebPkiServerVerifier::builder_with_provider(
+            Arc::new(caller_roots.clone()),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Tls,
+                format!("building the certificate verifier: {e}"),
+            )
+        })?;
+        Some(verifier)
+    };
     let verifier = Arc::new(SelectiveVerifier {
-        caller_roots: caller_roots(material)?,
+        caller_roots,
+        caller,
         inner: OnceLock::new(),
         insecure_hosts: options
             .insecure_registries
@@ -102,13 +120,19 @@ fn unbracket(host: &str) -> &str {
 }
 
 /// Verifies certificates with webpki, except for the insecure hosts. The
-/// webpki verifier is built on the first certificate check, when the
-/// system's roots are read (some 300 files on a Debian system): a client
-/// that only speaks plain HTTP, or only to insecure hosts, never reads them.
+/// webpki verifier over all roots is built on the first certificate check
+/// that the caller's CA files alone do not pass, when the system's roots
+/// are read (some 300 files on a Debian system): a client that only speaks
+/// plain HTTP, only to insecure hosts, or only to servers of its own CAs,
+/// never reads them. A chain that reaches one of the caller's roots
+/// reaches one of all roots, so trying those first changes no outcome.
 #[derive(Debug)]
 struct SelectiveVerifier {
     /// The caller's CA certificates.
     caller_roots: RootCertStore,
+    /// The webpki verifier over the caller's CA certificates alone, when
+    /// there are any.
+    caller: Option<Arc<WebPkiServerVerifier>>,
     /// The webpki verifier over the caller's and the system's roots, once
     /// built (or why it could not be).
     inner: OnceLock<std::result::Result<Arc<WebPkiServerVerifier>, String>>,
@@ -153,6 +177,17 @@ impl ServerCertVerifier for SelectiveVerifier {
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         if self.is_insecure(server_name) {
             return Ok(ServerCertVerified::assertion());
+        }
+        if let Some(caller) = &self.caller
+            && let Ok(verified) = caller.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            )
+        {
+            return Ok(verified);
         }
         self.webpki()?.verify_server_cert(
             end_entity,
