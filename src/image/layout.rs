@@ -225,7 +225,8 @@ impl OciLayout {
                 0,
             ),
         };
-        let (chunks, receiver) = tokio::sync::mpsc::channel::<Bytes>(SINK_DEPTH);
+        let (chunks, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(SINK_DEPTH);
+        let (spare_tx, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         let (outcome_tx, outcome) = tokio::sync::oneshot::channel();
         let (done_tx, done) = std::sync::mpsc::channel::<()>();
         let job = SinkJob {
@@ -237,12 +238,14 @@ impl OciLayout {
             written: offset,
         };
         tokio::task::spawn_blocking(move || {
-            let result = job.run(receiver);
+            let result = job.run(receiver, &spare_tx);
             let _ = outcome_tx.send(result);
             drop(done_tx);
         });
         Ok(BlobSink {
             chunks: Some(chunks),
+            spare,
+            buffer: Vec::with_capacity(SINK_BUFFER),
             outcome: Some(outcome),
             done,
             offset,
@@ -387,14 +390,34 @@ pub fn ref_name(d: &Descriptor) -> Option<&str> {
         .map(String::as_str)
 }
 
-/// How many chunks may wait for the writing thread.
-const SINK_DEPTH: usize = 4;
+/// How many full buffers may wait for the writing thread.
+const SINK_DEPTH: usize = 2;
+/// The size of a sink's buffers. [`BlobSink::send`] copies the received
+/// bytes into one and hands it to the writing thread when it is full, or
+/// holds at least [`SINK_HANDOFF`] bytes while the thread has nothing
+/// queued; the thread hands it back once written. So the HTTP layer gets
+/// its receive buffer back at once and reuses it: no memory is allocated
+/// or returned to the kernel per chunk (page faults on fresh memory cost
+/// more CPU than the copy), and a thread that lags behind wakes once per
+/// buffer, not per chunk (issue 16). A blob being written holds at most
+/// `SINK_DEPTH + 2` buffers.
+const SINK_BUFFER: usize = 1024 * 1024;
+/// The fewest bytes handed to an idle writing thread: what a killed run
+/// has on disk lags what it received by little more than this.
+const SINK_HANDOFF: usize = 128 * 1024;
+/// The most bytes one `write` gives the kernel: the bytes were just hashed
+/// and are still in the CPU's cache when they are copied to the page cache.
+const WRITE_SIZE: usize = 256 * 1024;
 
 /// A blob being written by its own thread; see [`OciLayout::blob_sink`].
 /// Dropped before [`BlobSink::finish`], it waits for the thread to remove
 /// the temporary file, so that nothing is left behind.
 pub(crate) struct BlobSink {
-    chunks: Option<tokio::sync::mpsc::Sender<Bytes>>,
+    chunks: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    /// Buffers the thread wrote, for reuse.
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+    /// The buffer being filled.
+    buffer: Vec<u8>,
     outcome: Option<tokio::sync::oneshot::Receiver<Result<()>>>,
     done: std::sync::mpsc::Receiver<()>,
     offset: u64,
@@ -407,13 +430,42 @@ impl BlobSink {
         self.offset
     }
 
-    /// Hands over the next bytes (waits while the writer is behind).
-    pub async fn send(&mut self, bytes: Bytes) -> Result<()> {
+    /// Takes the next bytes (a copy: the caller's buffer is free again at
+    /// once); waits while the writer is behind.
+    pub async fn send(&mut self, mut bytes: &[u8]) -> Result<()> {
+        while !bytes.is_empty() {
+            let n = bytes.len().min(SINK_BUFFER - self.buffer.len());
+            self.buffer.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.buffer.len() == SINK_BUFFER {
+                self.flush().await?;
+            }
+        }
+        let writer_idle = self
+            .chunks
+            .as_ref()
+            .is_some_and(|c| c.capacity() == SINK_DEPTH);
+        if self.buffer.len() >= SINK_HANDOFF && writer_idle {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Hands the buffer to the writing thread and takes a spare one.
+    async fn flush(&mut self) -> Result<()> {
         let chunks = self
             .chunks
             .as_ref()
             .ok_or_else(|| Error::new(ErrorKind::Internal, "blob sink already finished"))?;
-        if chunks.send(bytes).await.is_err() {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let spare = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(SINK_BUFFER));
+        let full = std::mem::replace(&mut self.buffer, spare);
+        if chunks.send(full).await.is_err() {
             // The thread stopped early: its outcome says why.
             return self
                 .outcome()
@@ -425,6 +477,7 @@ impl BlobSink {
 
     /// Ends the blob: the thread checks size and digest, syncs and renames.
     pub async fn finish(mut self) -> Result<()> {
+        self.flush().await?;
         self.chunks = None;
         self.outcome().await
     }
@@ -470,26 +523,38 @@ struct SinkJob {
 impl SinkJob {
     /// Writes, checks and renames; on any failure the temporary file is
     /// removed (when `temp` is dropped).
-    fn run(mut self, mut chunks: tokio::sync::mpsc::Receiver<Bytes>) -> Result<()> {
-        self.write_all(&mut chunks)?;
+    fn run(
+        mut self,
+        mut buffers: tokio::sync::mpsc::Receiver<Vec<u8>>,
+        spare: &std::sync::mpsc::Sender<Vec<u8>>,
+    ) -> Result<()> {
+        self.write_all(&mut buffers, spare)?;
         // No fsync: a blob in a layout is hashed again before it is reused
         // (`has_verified_blob`), so one torn by a crash is fetched again;
         // syncing every blob would cost more than the transfer itself.
         self.temp.persist(&self.target)
     }
 
-    fn write_all(&mut self, chunks: &mut tokio::sync::mpsc::Receiver<Bytes>) -> Result<()> {
+    fn write_all(
+        &mut self,
+        buffers: &mut tokio::sync::mpsc::Receiver<Vec<u8>>,
+        spare: &std::sync::mpsc::Sender<Vec<u8>>,
+    ) -> Result<()> {
         use std::io::Write as _;
         let mut hasher = self.hasher.clone();
         let mut written = self.written;
-        while let Some(bytes) = chunks.blocking_recv() {
-            hasher.update(&bytes);
-            let path = self.temp.path().to_path_buf();
-            self.temp
-                .file()
-                .write_all(&bytes)
-                .map_err(|e| io_error(&path, e))?;
-            written += bytes.len() as u64;
+        while let Some(mut buffer) = buffers.blocking_recv() {
+            for piece in buffer.chunks(WRITE_SIZE) {
+                hasher.update(piece);
+                self.temp
+                    .file()
+                    .write_all(piece)
+                    .map_err(|e| io_error(self.temp.path(), e))?;
+            }
+            written += buffer.len() as u64;
+            buffer.clear();
+            // The sink may be gone already: the buffer is freed then.
+            let _ = spare.send(buffer);
         }
         if written != self.size {
             return Err(Error::new(

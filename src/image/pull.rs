@@ -130,7 +130,7 @@ async fn download(
         while let Some(chunk) = reader.chunk().await? {
             done += chunk.len() as u64;
             let n = chunk.len() as u64;
-            sink.send(chunk).await?;
+            sink.send(&chunk).await?;
             tracker.advance(&blob.digest, n, done, blob.size);
         }
         sink.finish().await

@@ -44,7 +44,7 @@ impl Client {
         let mut signatures = match &lookaside {
             Some(lookaside) => {
                 lookaside
-                    .read(self.transport().lookaside_sender(), &digest)
+                    .read(self.transport().lookaside_sender()?, &digest)
                     .await?
             }
             None => Vec::new(),

@@ -108,9 +108,9 @@ impl Transport {
 
     /// The sender for lookaside signature servers: the client's TLS, proxy,
     /// timeouts and retries, but no authentication and no redirect off the
-    /// first URL's origin.
-    pub fn lookaside_sender(&self) -> &Sender {
-        self.pools.lookaside()
+    /// first URL's origin. Built on the first call.
+    pub fn lookaside_sender(&self) -> Result<&Sender> {
+        self.pools.lookaside(&self.options)
     }
 
     /// The options this transport was built with.

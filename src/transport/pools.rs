@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::certs_d::{TlsMaterial, host_dir};
 use super::sender::{Redirects, Sender};
@@ -42,8 +42,9 @@ pub struct Pools {
     by_material: Mutex<HashMap<TlsMaterial, Arc<Senders>>>,
     /// Reads lookaside signatures with the client-wide TLS: no
     /// credentials, redirects kept on the first URL's origin
-    /// ([`Redirects::LookasideWithinOrigin`]).
-    lookaside: Sender,
+    /// ([`Redirects::LookasideWithinOrigin`]). Built on first use: most
+    /// clients never read a lookaside signature.
+    lookaside: OnceLock<Sender>,
 }
 
 impl Pools {
@@ -52,11 +53,6 @@ impl Pools {
     pub fn new(options: &ClientOptions) -> Result<Pools> {
         let base_material = TlsMaterial::for_client(options)?;
         let base = Arc::new(Senders::new(options, &base_material)?);
-        let lookaside = Sender::new(
-            options,
-            tls::client_config(options, &base_material)?,
-            Redirects::LookasideWithinOrigin,
-        )?;
         let roots = if options.cert_dir.is_some() {
             Vec::new()
         } else {
@@ -67,13 +63,23 @@ impl Pools {
             base,
             roots,
             by_material: Mutex::new(HashMap::new()),
-            lookaside,
+            lookaside: OnceLock::new(),
         })
     }
 
-    /// The sender for lookaside signature servers.
-    pub fn lookaside(&self) -> &Sender {
-        &self.lookaside
+    /// The sender for lookaside signature servers, built on the first call
+    /// (from the material [`Pools::new`] already checked).
+    pub fn lookaside(&self, options: &ClientOptions) -> Result<&Sender> {
+        if let Some(sender) = self.lookaside.get() {
+            return Ok(sender);
+        }
+        let sender = Sender::new(
+            options,
+            tls::client_config(options, &self.base_material)?,
+            Redirects::LookasideWithinOrigin,
+        )?;
+        // Two first calls at once build two; the one kept is as good.
+        Ok(self.lookaside.get_or_init(|| sender))
     }
 
     /// The senders for `registry`: those of its `certs.d` directory, or the

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -26,8 +26,14 @@ pub fn client_config(
     material: &TlsMaterial,
 ) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = Arc::new(root_store(material)?);
-    let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+    let caller_roots = caller_roots(material)?;
+    let caller = if caller_roots.is_empty() {
+        None
+    } else {
+        let verifier = WebPkiServerVerifier::builder_with_provider(
+            Arc::new(caller_roots.clone()),
+            provider.clone(),
+        )
         .build()
         .map_err(|e| {
             Error::new(
@@ -35,8 +41,12 @@ pub fn client_config(
                 format!("building the certificate verifier: {e}"),
             )
         })?;
+        Some(verifier)
+    };
     let verifier = Arc::new(SelectiveVerifier {
-        inner: webpki,
+        caller_roots,
+        caller,
+        inner: OnceLock::new(),
         insecure_hosts: options
             .insecure_registries
             .iter()
@@ -68,11 +78,11 @@ pub fn client_config(
     Ok(config)
 }
 
-fn root_store(material: &TlsMaterial) -> Result<RootCertStore> {
+/// The CA certificates of `material`'s files, read now so that a bad file
+/// fails the client. The system's roots join them on the first certificate
+/// check ([`SelectiveVerifier::webpki`]).
+fn caller_roots(material: &TlsMaterial) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
-    // Unreadable system certificates are skipped, as every TLS stack does.
-    let system = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(system.certs);
     for file in &material.ca_files {
         for cert in load_certs(file)? {
             roots.add(cert).map_err(|e| {
@@ -109,10 +119,23 @@ fn unbracket(host: &str) -> &str {
         .unwrap_or(host)
 }
 
-/// Verifies certificates with webpki, except for the insecure hosts.
+/// Verifies certificates with webpki, except for the insecure hosts. The
+/// webpki verifier over all roots is built on the first certificate check
+/// that the caller's CA files alone do not pass, when the system's roots
+/// are read (some 300 files on a Debian system): a client that only speaks
+/// plain HTTP, only to insecure hosts, or only to servers of its own CAs,
+/// never reads them. A chain that reaches one of the caller's roots
+/// reaches one of all roots, so trying those first changes no outcome.
 #[derive(Debug)]
 struct SelectiveVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    /// The caller's CA certificates.
+    caller_roots: RootCertStore,
+    /// The webpki verifier over the caller's CA certificates alone, when
+    /// there are any.
+    caller: Option<Arc<WebPkiServerVerifier>>,
+    /// The webpki verifier over the caller's and the system's roots, once
+    /// built (or why it could not be).
+    inner: OnceLock<std::result::Result<Arc<WebPkiServerVerifier>, String>>,
     insecure_hosts: Vec<String>,
     provider: Arc<CryptoProvider>,
 }
@@ -128,6 +151,21 @@ impl SelectiveVerifier {
             .iter()
             .any(|entry| insecure_host_matches(entry, &host))
     }
+
+    /// The webpki verifier, built on first use. Unreadable system
+    /// certificates are skipped, as every TLS stack does.
+    fn webpki(&self) -> std::result::Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        self.inner
+            .get_or_init(|| {
+                let mut roots = self.caller_roots.clone();
+                roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone())
+                    .build()
+                    .map_err(|e| format!("building the certificate verifier: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| rustls::Error::General(e.clone()))
+    }
 }
 
 impl ServerCertVerifier for SelectiveVerifier {
@@ -142,8 +180,24 @@ impl ServerCertVerifier for SelectiveVerifier {
         if self.is_insecure(server_name) {
             return Ok(ServerCertVerified::assertion());
         }
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        if let Some(caller) = &self.caller
+            && let Ok(verified) = caller.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            )
+        {
+            return Ok(verified);
+        }
+        self.webpki()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
     }
 
     fn verify_tls12_signature(
@@ -175,6 +229,9 @@ impl ServerCertVerifier for SelectiveVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        // What webpki's verifier answers, without building it.
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

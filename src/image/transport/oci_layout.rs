@@ -109,7 +109,7 @@ impl LayoutDestination {
             }
             let n = chunk.len() as u64;
             done += n;
-            sink.send(chunk).await?;
+            sink.send(&chunk).await?;
             tracker.advance(&blob.digest, n, done, blob.size);
         }
         sink.finish().await?;
