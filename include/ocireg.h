@@ -672,7 +672,9 @@ void ocireg_options_free(ocireg_options *options);
 // registry. May be called many times.
 //
 // @param options the options.
-// @param host the registry, `host` or `host:port`.
+// @param host the registry, `host` or `host:port`, or `*.domain` for every
+//        subdomain of domain on any port (as a registries.conf wildcard
+//        prefix).
 // @return `OCIREG_OK`, or the argument error.
 ocireg_status ocireg_options_add_insecure_registry(ocireg_options *options, const char *host);
 
@@ -2523,6 +2525,111 @@ ocireg_status ocireg_client_artifact_pull(const ocireg_client *client,
                                           const ocireg_cancel *cancel,
                                           ocireg_string_list **names_out);
 
+// Fetches the manifest an image name names, byte for byte (`skopeo
+// inspect --raw`): the index of a multi-platform image, or, when
+// `options` sets a platform, the image manifest that platform selects
+// from it. A docker-archive holds no manifest: it gets the one skopeo
+// generates for it (same bytes, same digest).
+//
+// @param client the client.
+// @param name the image, with its transport (`oci:DIR:REF`,
+//        `docker-archive:FILE`, `docker://HOST/REPO:TAG`, ...).
+// @param options the image options (the platform), or NULL for the top
+//        manifest.
+// @param cancel NULL, or a signal that stops the call.
+// @param manifest_out receives the manifest; free it with
+//        `ocireg_content_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_INVALID_ARGUMENT` for a
+//         bad name or a malformed archive, `OCIREG_ERR_NOT_FOUND`, ...).
+ocireg_status ocireg_client_source_manifest(const ocireg_client *client,
+                                            const char *name,
+                                            const ocireg_image_options *options,
+                                            const ocireg_cancel *cancel,
+                                            ocireg_content **manifest_out);
+
+// Describes an image on any transport as JSON, with skopeo inspect's
+// field names (`Name`, `Digest`, `RepoTags`, `Created`, `DockerVersion`,
+// `Labels`, `Architecture`, `Os`, `Layers`, `LayersData`, `Env`). `Name`
+// is the repository of the name's intended docker reference (see
+// `ocireg_image_name_intended_reference`) and is left out without one;
+// `RepoTags` lists the repository's tags for a `docker://` name with
+// `with_tags`, and is empty otherwise.
+//
+// @param client the client.
+// @param name the image, with its transport.
+// @param options the image options (the platform), or NULL for the
+//        defaults.
+// @param with_tags non-zero: `RepoTags` lists a registry repository's tags.
+// @param cancel NULL, or a signal that stops the call.
+// @param json_out receives the JSON text; free it with `ocireg_string_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_source_inspect(const ocireg_client *client,
+                                           const char *name,
+                                           const ocireg_image_options *options,
+                                           int with_tags,
+                                           const ocireg_cancel *cancel,
+                                           char **json_out);
+
+// Writes the config and the layers of an image on any transport into a
+// directory (created when missing), each as the file named by its
+// digest's hex, as skopeo's `layers` and the `dir:` transport name them.
+// Through an index, the image of the options' platform is taken. Each
+// blob streams into a temporary file, is verified against its digest
+// and size, and only then appears. Without `overwrite`, a file of one of
+// those names already there is an `OCIREG_ERR_INVALID_ARGUMENT` error
+// before anything is written; with it, regular files are replaced
+// (symlinks and directories never). Progress goes to the options'
+// callback.
+//
+// @param client the client.
+// @param name the image, with its transport.
+// @param dir the directory.
+// @param options the image options, or NULL for the defaults.
+// @param overwrite non-zero: replace existing files.
+// @param cancel NULL, or a signal that stops the call.
+// @param json_out receives a JSON array, config first, of objects
+//        `{"file", "digest", "size", "mediaType"}`; free it with
+//        `ocireg_string_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_source_layers(const ocireg_client *client,
+                                          const char *name,
+                                          const char *dir,
+                                          const ocireg_image_options *options,
+                                          int overwrite,
+                                          const ocireg_cancel *cancel,
+                                          char **json_out);
+
+// The docker reference an image name intends (containers/image's
+// `DockerReference`): a `docker://` name's reference; a docker-archive's
+// `RepoTags` entry when the name selects one (`docker-archive:FILE:REPO:TAG`,
+// written out in full: `busybox:1` gives `docker.io/library/busybox:1`);
+// none for `@N`, a docker-archive named by its file alone, `oci:`,
+// `oci-archive:` and `dir:`. No I/O.
+//
+// @param name the image, with its transport.
+// @param reference_out receives the reference (free it with
+//        `ocireg_string_free`), or NULL when the name intends none.
+// @return `OCIREG_OK`, or `OCIREG_ERR_INVALID_ARGUMENT` /
+//         `OCIREG_ERR_INVALID_REFERENCE` for a bad name.
+ocireg_status ocireg_image_name_intended_reference(const char *name, char **reference_out);
+
+// Lists the tags of a repository by image name: a `docker://` name's
+// repository (its tag or digest ignored; a bare reference works too),
+// or every `RepoTags` entry of a docker-archive (as written, and `@N`
+// for an image without one), as `skopeo list-tags` does.
+//
+// @param client the client.
+// @param name `docker://HOST/REPO` or `docker-archive:FILE`.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the tags; free the list with
+//        `ocireg_string_list_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_UNSUPPORTED` for the
+//         transports without tags: `oci:`, `oci-archive:`, `dir:`).
+ocireg_status ocireg_client_source_tags(const ocireg_client *client,
+                                        const char *name,
+                                        const ocireg_cancel *cancel,
+                                        ocireg_string_list **list_out);
+
 // Lists the platforms image `reference` offers. For an index (or Docker
 // manifest list) these are its entries and those of the indexes it nests
 // (at most 4 deep and 10,000 entries), in order; an entry without a
@@ -2662,6 +2769,45 @@ const char *ocireg_platform_list_media_type(const ocireg_platform_list *list, si
 //
 // @param list the list, or NULL (a no-op).
 void ocireg_platform_list_free(ocireg_platform_list *list);
+
+// Resolves `name` (`busybox`, `team/app:1`, or a fully qualified
+// reference) to the reference to use. Without a registries.conf (see
+// `ocireg_options_set_registries_conf`) that is docker's rule: `busybox`
+// is `docker.io/library/busybox:latest`. With one, as podman: a fully
+// qualified name is itself; a short name's alias (the alias cache
+// `short-name-aliases.conf`, then `[aliases]`) is its only candidate;
+// otherwise each `unqualified-search-registries` entry in order. Several
+// candidates under `short-name-mode = "enforcing"` fail with
+// `OCIREG_ERR_INVALID_REFERENCE` ("ambiguous": the library cannot ask the
+// user). Under `permissive` or `disabled`, with `pull` non-zero each
+// candidate's manifest is checked (HEAD, through its mirrors) and the first
+// that exists wins, a failing or blocked one being skipped; with `pull`
+// zero (a push, a listing, a delete) several candidates are an
+// `OCIREG_ERR_INVALID_REFERENCE` rather than a guess. The choice is in the
+// debug log.
+//
+// @param client the client.
+// @param name the name.
+// @param pull non-zero to resolve for a pull (try the candidates), zero
+//        for any other use (one candidate only).
+// @param cancel NULL, or a signal that stops the call.
+// @param reference_out receives the reference, normalized (free it with
+//        `ocireg_string_free`).
+// @param details_json_out receives, unless NULL, a JSON object (free it with
+//        `ocireg_string_free`): `{"name", "reference", "rationale":
+//        "none"|"alias"|"search-registries"|"docker-default", "origin": the
+//        deciding file or null, "skipped": [{"reference", "error"}]}` (the
+//        candidates that failed before it).
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` for a bad or
+//         ambiguous name (naming the configuration file); when no
+//         candidate exists, the last candidate's error, its message listing
+//         every candidate's failure.
+ocireg_status ocireg_client_resolve_name(const ocireg_client *client,
+                                         const char *name,
+                                         int pull,
+                                         const ocireg_cancel *cancel,
+                                         char **reference_out,
+                                         char **details_json_out);
 
 // Makes index options: no `artifactType`, no annotations.
 //
