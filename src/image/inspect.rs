@@ -97,7 +97,7 @@ impl Client {
             let index = self
                 .get_manifest_direct(&source.with_digest(top.digest.clone()))
                 .await?;
-            self.image_manifest_of(reference, index, &options.platform())
+            self.image_manifest_of(reference, index, &options.platform()?)
                 .await?
         } else {
             top.clone()

@@ -15,6 +15,7 @@ mod layout_fs;
 mod options;
 mod plan;
 mod platform;
+mod platform_subset;
 mod platforms;
 mod progress;
 mod pull;
