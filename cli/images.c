@@ -114,6 +114,11 @@ static int run_image_op(struct cli *cli, image_call call, int layout, const char
     }
     st = call(cli->client, args[0], args[1], options, cli->cancel, &digest);
     image_progress_end(&progress, st == OCIREG_OK);
+    if (st == OCIREG_OK && !cli->quiet && !cli->all && cli->platform != NULL &&
+        strchr(cli->platform, ',') != NULL)
+        fprintf(stderr, "note: --platform %s: the destination holds an index of these "
+                        "platforms alone (its digest differs from the source's unless "
+                        "they are all of them)\n", cli->platform);
     ocireg_image_options_free(options);
     free(dir);
     if (st == OCIREG_OK && cli->json) {

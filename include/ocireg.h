@@ -2235,12 +2235,22 @@ ocireg_image_options *ocireg_image_options_new(void);
 // @param options the options, or NULL (a no-op).
 void ocireg_image_options_free(ocireg_image_options *options);
 
-// Chooses the platform taken from an index.
+// Chooses the platforms taken from an index: one, or a subset.
+//
+// One platform: its image manifest alone moves (pull, push, copy, save,
+// inspect). Several, comma-separated (`linux/amd64,linux/arm64`; pull,
+// push and copy only, as inspect and save take one): their image
+// manifests move under a new index naming only them, so the digest
+// returned differs from the source index's (a registry refuses an index
+// naming manifests it lacks); when they are every entry of the index, the
+// index moves unchanged. A platform the index lacks fails the operation
+// with `OCIREG_ERR_NOT_FOUND` before anything is written.
 //
 // @param options the options.
-// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`.
+// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`, or a
+//        comma-separated list of them.
 // @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for a malformed
-//         platform; or an argument error.
+//         platform or one listed twice; or an argument error.
 ocireg_status ocireg_image_options_set_platform(ocireg_image_options *options,
                                                 const char *platform);
 

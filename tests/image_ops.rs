@@ -185,7 +185,7 @@ fn everywhere() -> Everywhere {
 
 fn amd64() -> ImageOptions {
     ImageOptions {
-        platform: Some(Platform::parse("linux/amd64").unwrap()),
+        platforms: vec![Platform::parse("linux/amd64").unwrap()],
         ..Default::default()
     }
 }
@@ -247,7 +247,7 @@ async fn inspect_matches_skopeo_field_by_field_on_every_transport() {
 
     // Another platform: the arm64 image's facts, the index's digest.
     let arm = ImageOptions {
-        platform: Some(Platform::parse("linux/arm64").unwrap()),
+        platforms: vec![Platform::parse("linux/arm64").unwrap()],
         ..Default::default()
     };
     let theirs: Value = serde_json::from_slice(&skopeo(&[

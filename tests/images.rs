@@ -254,7 +254,7 @@ async fn pulls_docker_v2s2_and_multi_platform_indexes() {
     // One platform: the chosen child.
     let arm = TempDir::new("out-arm");
     let options = ImageOptions {
-        platform: Some(Platform::parse("linux/arm64/v8").unwrap()),
+        platforms: vec![Platform::parse("linux/arm64/v8").unwrap()],
         ..Default::default()
     };
     let desc = client

@@ -170,7 +170,7 @@ async fn a_platform_is_resolved_through_a_nested_index() {
         let dir = TempDir::new("nested-platform");
         let layout = dir.path().join("layout");
         let options = ImageOptions {
-            platform: Some(Platform::parse("linux/arm64").unwrap()),
+            platforms: vec![Platform::parse("linux/arm64").unwrap()],
             ..Default::default()
         };
         let descriptor = client

@@ -352,7 +352,7 @@ async fn a_whole_index_moves_through_an_oci_archive_and_a_layout_umoci_unpacks()
 
     // One platform out of the layout, unpacked by umoci.
     let arm = ImageOptions {
-        platform: Some(ocireg::image::Platform::parse("linux/arm64").unwrap()),
+        platforms: vec![ocireg::image::Platform::parse("linux/arm64").unwrap()],
         ..Default::default()
     };
     let single = work.path().join("single");

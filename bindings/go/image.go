@@ -54,6 +54,11 @@ type ImageProgress struct {
 type ImageOptions struct {
 	// Platform is the platform taken from a multi-platform index,
 	// "os/arch[/variant]" such as "linux/arm64/v8" ("": this machine's).
+	// Pull, Push and Copy also take a comma-separated subset
+	// ("linux/amd64,linux/arm64"): the destination then gets an index
+	// naming only those platforms' images, with a new digest unless they
+	// are all of the index's; a platform the index lacks is ErrNotFound
+	// before anything is written.
 	Platform string
 	// AllPlatforms keeps the whole index and every platform's image
 	// (Pull, Push, Copy), with the index's digest unchanged.

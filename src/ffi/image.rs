@@ -90,12 +90,22 @@ pub unsafe extern "C" fn ocireg_image_options_free(options: *mut ocireg_image_op
     });
 }
 
-/// Chooses the platform taken from an index.
+/// Chooses the platforms taken from an index: one, or a subset.
+///
+/// One platform: its image manifest alone moves (pull, push, copy, save,
+/// inspect). Several, comma-separated (`linux/amd64,linux/arm64`; pull,
+/// push and copy only, as inspect and save take one): their image
+/// manifests move under a new index naming only them, so the digest
+/// returned differs from the source index's (a registry refuses an index
+/// naming manifests it lacks); when they are every entry of the index, the
+/// index moves unchanged. A platform the index lacks fails the operation
+/// with `OCIREG_ERR_NOT_FOUND` before anything is written.
 ///
 /// @param options the options.
-/// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`.
+/// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`, or a
+///        comma-separated list of them.
 /// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for a malformed
-///         platform; or an argument error.
+///         platform or one listed twice; or an argument error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ocireg_image_options_set_platform(
     options: *mut ocireg_image_options,
@@ -104,7 +114,7 @@ pub unsafe extern "C" fn ocireg_image_options_set_platform(
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
         let (o, p) = unsafe { (mut_arg(options, "options")?, str_arg(platform, "platform")?) };
-        o.inner.platform = Some(Platform::parse(p)?);
+        o.inner.platforms = Platform::parse_list(p)?;
         Ok(())
     })
 }

@@ -76,8 +76,8 @@ pub mod artifact;
 pub mod image_source;
 pub mod platforms;
 
-pub mod resolve_name;
 pub mod index_author;
+pub mod resolve_name;
 
 use std::ffi::c_char;
 

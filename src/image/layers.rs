@@ -51,7 +51,8 @@ pub struct LayerFile {
 
 impl Client {
     /// Writes the config and the layers of the image `name` names (on any
-    /// transport; through an index, the image of `options.platform`, else
+    /// transport; through an index, the image of the one platform of
+    /// `options.platforms`, else
     /// this machine's) into `dir`, created when missing, each as the file
     /// named by its digest's hex; returns them, config first, then the
     /// layers in order (a layer listed twice is written once). Each blob

@@ -19,6 +19,7 @@ mod options;
 mod place_file;
 mod plan;
 mod platform;
+mod platform_subset;
 mod platforms;
 mod progress;
 mod pull;

@@ -6,15 +6,23 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use crate::cancel::CancelToken;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 
 /// Options of pull, push, copy, inspect and save. Concurrency is the
 /// client's (`ClientOptions::concurrency`).
 #[derive(Clone, Default)]
 pub struct ImageOptions {
-    /// The platform chosen from an index (default: this machine's).
-    pub platform: Option<Platform>,
-    /// Keep the whole index and every platform's image (pull, push, copy).
+    /// The platforms taken from an index (default, when empty: this
+    /// machine's). One platform: its image manifest alone moves, with its
+    /// own digest. Several (pull, push, copy): an index naming only their
+    /// image manifests is written in place of the source's, so its digest
+    /// differs from the source index's (a registry refuses an index that
+    /// names manifests it lacks); a platform the index lacks is a
+    /// `NOT_FOUND` error before anything is written. Ignored for an image
+    /// that is not an index.
+    pub platforms: Vec<Platform>,
+    /// Keep the whole index and every platform's image (pull, push, copy),
+    /// byte for byte: the source index's digest. Overrides `platforms`.
     pub all_platforms: bool,
     /// The name of the image in an OCI layout (`org.opencontainers.image.ref.name`):
     /// what a pull writes (default: the reference's tag) and what a push reads
@@ -73,8 +81,17 @@ impl ImageOptions {
         }
     }
 
-    /// The platform to choose: the option's or this machine's.
-    pub fn platform(&self) -> Platform {
-        self.platform.clone().unwrap_or_else(Platform::host)
+    /// The one platform to choose (inspect, save, and pull, push or copy
+    /// of one platform): the option's or this machine's. More than one
+    /// platform is an `INVALID_ARGUMENT` error here.
+    pub fn platform(&self) -> Result<Platform> {
+        match self.platforms.as_slice() {
+            [] => Ok(Platform::host()),
+            [one] => Ok(one.clone()),
+            _ => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "this operation takes one platform, not a list",
+            )),
+        }
     }
 }

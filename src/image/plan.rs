@@ -5,6 +5,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::options::ImageOptions;
 use super::platform::Platform;
+use super::platform_subset::subset;
 use crate::client::{Client, Manifest};
 use crate::descriptor::{Descriptor, ManifestFields};
 use crate::digest::Digest;
@@ -57,8 +58,11 @@ impl Plan {
                 blobs,
             });
         }
+        if !options.all_platforms && options.platforms.len() > 1 {
+            return subset(&top, &options.platforms, &fetch).await;
+        }
         if !options.all_platforms {
-            let image = choose_image(&top, &options.platform(), &fetch).await?;
+            let image = choose_image(&top, &options.platform()?, &fetch).await?;
             let blobs = blobs_of(&image)?;
             return Ok(Plan {
                 top: image,
@@ -67,6 +71,12 @@ impl Plan {
             });
         }
         let children = walk_index(&top, &fetch).await?;
+        Plan::with_children(top, children)
+    }
+
+    /// The plan of `top` and the manifests under it: every blob of the image
+    /// manifests among `children`, each once.
+    pub(super) fn with_children(top: Manifest, children: Vec<Manifest>) -> Result<Plan> {
         let mut blobs = Vec::new();
         let mut seen = HashSet::new();
         for child in children
@@ -104,6 +114,27 @@ where
     F: Fn(Digest, String) -> Fut,
     Fut: std::future::Future<Output = Result<Manifest>>,
 {
+    Ok(choose_entry(index, platform, fetch).await?.image)
+}
+
+/// An image manifest chosen from an index, and where it was found.
+pub(super) struct Chosen {
+    /// The index (the top one or a nested one) whose entry names it.
+    pub parent: Manifest,
+    /// The image manifest.
+    pub image: Manifest,
+}
+
+/// [`choose_image`], also telling which index named the image.
+pub(super) async fn choose_entry<F, Fut>(
+    index: &Manifest,
+    platform: &Platform,
+    fetch: &F,
+) -> Result<Chosen>
+where
+    F: Fn(Digest, String) -> Fut,
+    Fut: std::future::Future<Output = Result<Manifest>>,
+{
     let mut queue = VecDeque::from([(index.clone(), 0usize)]);
     let mut visited = 0usize;
     while let Some((index, depth)) = queue.pop_front() {
@@ -112,7 +143,10 @@ where
         if let Some(entry) = platform.choose(&entries) {
             let child = fetch(parse_digest(&entry.digest)?, entry.media_type.clone()).await?;
             if !media_type::is_index(&child.media_type) {
-                return Ok(child);
+                return Ok(Chosen {
+                    parent: index,
+                    image: child,
+                });
             }
             check_depth(depth + 1)?;
             queue.push_front((child, depth + 1));
@@ -227,7 +261,7 @@ fn too_many() -> Error {
 }
 
 /// The entries of an index, validated.
-fn index_entries(index: &Manifest) -> Result<Vec<Descriptor>> {
+pub(super) fn index_entries(index: &Manifest) -> Result<Vec<Descriptor>> {
     Ok(parse(index)?.manifests.unwrap_or_default())
 }
 

@@ -7,6 +7,9 @@ use serde::Deserialize;
 use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
 
+/// The most platforms one list names.
+pub(crate) const MAX_PLATFORMS: usize = 256;
+
 /// An image platform such as `linux/arm64/v8`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
@@ -46,6 +49,30 @@ impl Platform {
             architecture: parts[1].to_string(),
             variant: parts.get(2).map(std::string::ToString::to_string),
         })
+    }
+
+    /// A comma-separated list of `os/arch[/variant]`
+    /// (`linux/amd64,linux/arm64`), as `--platform` takes it; each at most
+    /// once, at most 256 of them.
+    pub fn parse_list(s: &str) -> Result<Vec<Platform>> {
+        let mut out: Vec<Platform> = Vec::new();
+        for item in s.split(',') {
+            let platform = Platform::parse(item.trim())?;
+            if out.contains(&platform) {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("platform {platform} is listed twice"),
+                ));
+            }
+            out.push(platform);
+        }
+        if out.len() > MAX_PLATFORMS {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("more than {MAX_PLATFORMS} platforms"),
+            ));
+        }
+        Ok(out)
     }
 
     /// `os/arch[/variant]` parsed, or this process's platform when `None`
@@ -160,6 +187,27 @@ mod tests {
             assert_eq!(
                 Platform::parse(bad).unwrap_err().kind(),
                 ErrorKind::InvalidArgument
+            );
+        }
+    }
+
+    #[test]
+    fn parses_lists() {
+        let list = Platform::parse_list("linux/amd64, linux/arm64/v8").unwrap();
+        let names: Vec<String> = list.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["linux/amd64", "linux/arm64/v8"]);
+        assert_eq!(Platform::parse_list("linux/amd64").unwrap().len(), 1);
+        for bad in [
+            "",
+            "linux/amd64,",
+            ",linux/amd64",
+            "linux/amd64,linux/amd64",
+            "linux",
+        ] {
+            assert_eq!(
+                Platform::parse_list(bad).unwrap_err().kind(),
+                ErrorKind::InvalidArgument,
+                "{bad:?}"
             );
         }
     }

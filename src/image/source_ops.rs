@@ -19,7 +19,7 @@ use crate::reference::Reference;
 impl Client {
     /// The manifest `name` names, byte for byte with its media type and
     /// digest (`skopeo inspect --raw`): the index of a multi-platform
-    /// image, or with `options.platform` set the image manifest that
+    /// image, or with `options.platforms` set the image manifest that
     /// platform selects from it (an image manifest is returned as it is).
     /// A docker-archive holds no manifest: it gets the one skopeo
     /// generates for it.
@@ -30,7 +30,7 @@ impl Client {
     ) -> Result<Manifest> {
         let source = options.step(Source::open(self, name, options)).await?;
         let top = options.step(source.top()).await?;
-        if options.platform.is_none() {
+        if options.platforms.is_empty() {
             return Ok(top);
         }
         let plan = options.step(single_image(&source, top, options)).await?;
@@ -75,7 +75,8 @@ impl ImageName {
     }
 }
 
-/// The image of one platform (`options.platform`, else this machine's)
+/// The image of one platform (`options.platforms`' one, else this
+/// machine's; a list is `INVALID_ARGUMENT`)
 /// under `top`, the manifest `source` names: `top` itself when it is an
 /// image manifest, else the entry the index selects; with the blobs it
 /// names.
@@ -86,6 +87,7 @@ pub(crate) async fn single_image(
 ) -> Result<Plan> {
     let one = ImageOptions {
         all_platforms: false,
+        platforms: vec![options.platform()?],
         ..options.clone()
     };
     Plan::build(top, &one, |digest, media_type| {

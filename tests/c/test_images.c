@@ -72,6 +72,10 @@ static void test_image_options(void)
     CHECK_OK(ocireg_image_options_set_platform(o, "linux/arm64/v8"));
     CHECK_OK(ocireg_image_options_set_platform(o, "linux/amd64"));
     CHECK_STATUS(ocireg_image_options_set_platform(o, "linux"), OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK_OK(ocireg_image_options_set_platform(o, "linux/amd64,linux/arm64/v8"));
+    CHECK_STATUS(ocireg_image_options_set_platform(o, "linux/amd64,linux/amd64"),
+                 OCIREG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ocireg_image_options_set_platform(o, "linux/amd64,"), OCIREG_ERR_INVALID_ARGUMENT);
     CHECK_OK(ocireg_image_options_set_all_platforms(o, 1));
     CHECK_OK(ocireg_image_options_set_all_platforms(o, 0));
     CHECK_OK(ocireg_image_options_set_layout_name(o, "app:v1"));

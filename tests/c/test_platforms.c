@@ -1,9 +1,11 @@
 /* test_platforms.c: platforms as data (the platforms of an index and of a
  * single image, the manifest of one platform) and the whole registry error
  * body after a failed call (ocireg_last_error_registry_*). */
+#define _GNU_SOURCE /* memmem */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -179,9 +181,59 @@ static void test_registry_error_entries(void)
     ocireg_client_free(c);
 }
 
+/* copy with a platform subset: an index naming only the chosen images (a
+ * new digest), the registry holding each; an unknown platform fails with
+ * NOT_FOUND and writes nothing. */
+static void test_platform_subset_copy(void)
+{
+    ocireg_client *c = make_client(NULL);
+    ocireg_image_options *o = ocireg_image_options_new();
+    ocireg_content *m = NULL;
+    struct image a, b;
+    char repo[512], ref[600], dst[700], index[72], *dg = NULL;
+    const char *text;
+    size_t len = 0;
+    int i;
+    FOR_EACH_REG(i) {
+        repo_ref(repo, sizeof repo, &registries()[i], "c/subset");
+        push_image(c, repo, NULL, 33, &a);
+        push_image(c, repo, NULL, 34, &b);
+        push_index(c, repo, &a, &b, index);
+        snprintf(ref, sizeof ref, "%s:multi", repo);
+        snprintf(dst, sizeof dst, "%s-two:v1", repo);
+        CHECK_OK(ocireg_image_options_set_platform(o, "linux/arm64,linux/amd64"));
+        CHECK_OK(ocireg_client_image_copy(c, ref, dst, o, NULL, &dg));
+        CHECK(dg != NULL && strcmp(dg, index) != 0);
+        CHECK_OK(ocireg_client_manifest_get(c, dst, NULL, &m));
+        text = (const char *)ocireg_content_bytes(m, &len);
+        CHECK_STREQ(ocireg_content_digest(m), dg);
+        CHECK(text != NULL && memmem(text, len, a.manifest, strlen(a.manifest)) != NULL);
+        CHECK(text != NULL && memmem(text, len, b.manifest, strlen(b.manifest)) != NULL);
+        CHECK(text != NULL && memmem(text, len, "windows", 7) == NULL);
+        ocireg_content_free(m);
+        ocireg_string_free(dg);
+        snprintf(dst, sizeof dst, "%s@%s", repo, b.manifest);
+        CHECK_OK(ocireg_client_manifest_head(c, dst, NULL, NULL, NULL, NULL));
+
+        /* An unknown platform: NOT_FOUND, naming it; nothing tagged. */
+        dg = (char *)&len;
+        snprintf(dst, sizeof dst, "%s-none:v1", repo);
+        CHECK_OK(ocireg_image_options_set_platform(o, "linux/amd64,linux/s390x"));
+        CHECK_STATUS(ocireg_client_image_copy(c, ref, dst, o, NULL, &dg), OCIREG_ERR_NOT_FOUND);
+        CHECK(dg == (char *)&len);
+        CHECK(strstr(ocireg_last_error_message(), "linux/s390x") != NULL);
+        CHECK_STATUS(ocireg_client_manifest_head(c, dst, NULL, NULL, NULL, NULL),
+                     OCIREG_ERR_NOT_FOUND);
+        dg = NULL;
+    }
+    ocireg_image_options_free(o);
+    ocireg_client_free(c);
+}
+
 const struct test platforms_tests[] = {
     {"platforms_of_an_index", test_platforms_of_an_index, NEEDS_ANY},
     {"platforms_arguments", test_platforms_arguments, 0},
     {"registry_error_entries", test_registry_error_entries, NEEDS_ANY},
+    {"platform_subset_copy", test_platform_subset_copy, NEEDS_ANY},
     {NULL, NULL, 0},
 };

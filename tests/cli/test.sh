@@ -750,6 +750,9 @@ oc "${P[@]}" --tags pull "$irepo:v1" "$lay"; usage "--tags only with inspect"
 oc "${P[@]}" --mount-from x/y pull "$irepo:v1" "$lay"; usage "--mount-from only with push"
 oc "${P[@]}" pull "$irepo:v1"; usage "pull without DIR is a usage error"
 
+# Platform subsets (issue 13).
+. "$here/platform_subset.sh"
+
 # push: layouts written by skopeo
 sk=$tmp/skopeo-layout
 "${SK[@]}" copy -q --src-tls-verify=false "docker://$irepo:v1" "oci:$sk:v1" >/dev/null 2>&1

@@ -632,7 +632,7 @@ def _image_options(
         raise MemoryError("ocireg_image_options_new failed")
     try:
         if platform is not None:
-            _check(lib.ocireg_image_options_set_platform(opts, _cstr(platform, "platform")))
+            _check(lib.ocireg_image_options_set_platform(opts, _cstr(",".join(_as_list(platform)), "platform")))
         if all_platforms:
             _check(lib.ocireg_image_options_set_all_platforms(opts, 1))
         if layout_name is not None:
@@ -1794,7 +1794,7 @@ class Client(_Handle):
         reference: str,
         directory: StrPath,
         *,
-        platform: Optional[str] = None,
+        platform: Union[str, Iterable[str], None] = None,
         all_platforms: bool = False,
         layout_name: Optional[str] = None,
         progress: Optional[ImageProgressFunc] = None,
@@ -1825,7 +1825,7 @@ class Client(_Handle):
         *,
         layout_name: Optional[str] = None,
         mount_from: Union[str, Iterable[str], None] = None,
-        platform: Optional[str] = None,
+        platform: Union[str, Iterable[str], None] = None,
         all_platforms: bool = False,
         progress: Optional[ImageProgressFunc] = None,
         cancel: Optional[Cancel] = None,
@@ -1858,7 +1858,7 @@ class Client(_Handle):
         source: str,
         target: str,
         *,
-        platform: Optional[str] = None,
+        platform: Union[str, Iterable[str], None] = None,
         all_platforms: bool = False,
         mount_from: Union[str, Iterable[str], None] = None,
         progress: Optional[ImageProgressFunc] = None,
@@ -1873,6 +1873,14 @@ class Client(_Handle):
         verified on the way and mounted within one registry; digests stay
         (a docker-archive source gets skopeo's generated manifest). Returns
         the digest of the manifest written.
+
+        ``platform`` takes one platform (``"linux/arm64"``: its image
+        alone) or several (a list, or ``"linux/amd64,linux/arm64"``; also
+        for pull and push): the target then gets an index naming only
+        those platforms' images, with a new digest unless they are all of
+        the source's (a registry refuses an index naming images it lacks).
+        A platform the source lacks raises ``NotFoundError`` before
+        anything is written.
 
         From a registry to a registry, with ``referrers``, what is attached
         to the image comes along (its referrers and cosign tags,

@@ -140,7 +140,7 @@ impl Attachment {
 /// progress: attachments are small, and each would start its own count.
 fn attachment_options(options: &ImageOptions, layout_name: Option<String>) -> ImageOptions {
     ImageOptions {
-        platform: None,
+        platforms: Vec::new(),
         all_platforms: true,
         layout_name,
         mount_from: options.mount_from.clone(),

@@ -5,6 +5,13 @@
 //! uid/gid 0 and mode 0644 (directories 0755), so the same image gives the
 //! same bytes. Every blob is hashed as it is written and checked against
 //! its digest and size before the next entry starts.
+//!
+//! The file is synced before the rename, so that a crash never leaves a
+//! renamed but empty archive. Syncing a GiB at the end alone would stall
+//! the copy while the disk catches up (skopeo does not sync at all); so
+//! every [`SYNC_EVERY`] bytes the data written so far is handed to the disk
+//! by a background `fdatasync`, while the copy goes on, and the final sync
+//! has only the tail left.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,12 +29,19 @@ use crate::image::progress::{BlobOutcome, Tracker};
 use crate::image::tar;
 use crate::image::temp_file::{self, TempFile};
 
+/// How many bytes are written between background syncs.
+const SYNC_EVERY: u64 = 128 * 1024 * 1024;
+
 /// A tar file being written; see the module documentation.
 pub(crate) struct ArchiveWriter {
     partial: TempFile,
     out: BufWriter<tokio::fs::File>,
     target: PathBuf,
     names: HashSet<String>,
+    /// Bytes written since the last background sync started.
+    unsynced: u64,
+    /// The background sync running, if any.
+    syncing: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl ArchiveWriter {
@@ -46,7 +60,39 @@ impl ArchiveWriter {
             partial,
             target: target.to_path_buf(),
             names: HashSet::new(),
+            unsynced: 0,
+            syncing: None,
         })
+    }
+
+    /// Counts `n` bytes written; past [`SYNC_EVERY`], hands what was
+    /// written to the disk in the background (after the previous
+    /// background sync ends, so at most one runs).
+    async fn written(&mut self, n: u64) -> Result<()> {
+        self.unsynced += n;
+        if self.unsynced < SYNC_EVERY {
+            return Ok(());
+        }
+        self.unsynced = 0;
+        self.wait_sync().await?;
+        self.out.flush().await?;
+        let file = self
+            .partial
+            .file()
+            .try_clone()
+            .map_err(|e| io_error(self.partial.path(), e))?;
+        self.syncing = Some(tokio::task::spawn_blocking(move || file.sync_data()));
+        Ok(())
+    }
+
+    /// Waits for the background sync, if one runs.
+    async fn wait_sync(&mut self) -> Result<()> {
+        if let Some(task) = self.syncing.take() {
+            task.await
+                .map_err(|e| Error::new(ErrorKind::Internal, format!("syncing: {e}")))?
+                .map_err(|e| io_error(self.partial.path(), e))?;
+        }
+        Ok(())
     }
 
     /// Whether an entry `name` was written.
@@ -88,6 +134,7 @@ impl ArchiveWriter {
             }
             hasher.update(&chunk);
             self.out.write_all(&chunk).await?;
+            self.written(chunk.len() as u64).await?;
             tracker.advance(&blob.digest, chunk.len() as u64, done, blob.size);
         }
         if done != blob.size {
@@ -105,6 +152,7 @@ impl ArchiveWriter {
     /// Ends the archive, syncs it and renames it over the target.
     pub async fn finish(mut self) -> Result<()> {
         tar::finish(&mut self.out).await?;
+        self.wait_sync().await?;
         self.out
             .into_inner()
             .sync_all()
