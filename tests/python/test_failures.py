@@ -156,7 +156,7 @@ def test_cancel_a_stalled_ping_from_another_thread(env):
             client.ping(env.stall, cancel=cancel)
         elapsed = time.monotonic() - start
         timer.join()
-    assert 0.25 <= elapsed < 5, elapsed
+    assert 0.25 <= elapsed < 60, elapsed  # 60: a bound for a hang, not a speed test
     assert e.value.status_name == "CANCELLED"
     assert cancel.cancelled
 
@@ -212,7 +212,7 @@ def test_a_stalled_registry_times_out(env):
         start = time.monotonic()
         with pytest.raises(ocireg.TimeoutError) as e:
             client.ping(env.stall)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 60  # a bound for a hang, not a speed test
     assert isinstance(e.value, TimeoutError)  # the built-in one too
 
 
