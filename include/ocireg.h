@@ -817,9 +817,10 @@ ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uin
 ocireg_status ocireg_options_set_credential_helper_timeout_ms(ocireg_options *options,
                                                               uint64_t value);
 
-// Sets how many times a failed request is retried (429, 502-504,
-// connection errors; 500 too for HEAD), the ping included. Waits have
-// random jitter.
+// Sets how many times a failed request is retried (429 and connection
+// errors; 500 and 502-504 for GET, HEAD, manifest PUT and token requests,
+// not for upload requests the registry may have acted on), the ping
+// included. Waits have random jitter.
 //
 // @param options the options.
 // @param value the number of retries, at most 100.

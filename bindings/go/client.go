@@ -109,9 +109,11 @@ type Options struct {
 	// still running then is killed and the lookup fails with ErrTimeout
 	// (0: the default, 30 s; NoTimeout: none; at most 30 days).
 	CredentialHelperTimeout time.Duration
-	// MaxRetries is how many times a failed request is retried (429,
-	// 502-504, connection errors; 500 too for HEAD), the ping included;
-	// 0 keeps the default, negative means none; at most 100.
+	// MaxRetries is how many times a failed request is retried (429 and
+	// connection errors; 500 and 502-504 for GET, HEAD, manifest PUT and
+	// token requests, not for upload requests the registry may have acted
+	// on), the ping included; 0 keeps the default, negative means none; at
+	// most 100.
 	MaxRetries int
 	// MaxRetryAfter is the longest Retry-After waited out; longer ones
 	// fail at once (0: the default, 60 s; at most 30 days).

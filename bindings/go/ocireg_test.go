@@ -133,7 +133,7 @@ func TestCredentialHelperTimeout(t *testing.T) {
 	if !errors.Is(err, ocireg.ErrTimeout) {
 		t.Fatalf("CheckCredentials = %v, want ErrTimeout", err)
 	}
-	if elapsed := time.Since(started); elapsed > 10*time.Second {
+	if elapsed := time.Since(started); elapsed > time.Minute { // a bound for a hang, not a speed test
 		t.Fatalf("took %v", elapsed)
 	}
 }
@@ -603,7 +603,7 @@ func TestCancelBlobReadInProgress(t *testing.T) {
 		if !errors.Is(err, ocireg.ErrClosed) {
 			t.Fatalf("copy after Close: %v", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute): // a bound for a hang, not a speed test
 		t.Fatal("Close did not stop the reader")
 	}
 }
@@ -630,7 +630,7 @@ func TestCancelStalledCalls(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, ocireg.ErrCancelled) {
 		t.Fatalf("Ping cancelled: %v", err)
 	}
-	if el := time.Since(start); el > 5*time.Second {
+	if el := time.Since(start); el > time.Minute { // a bound for a hang, not a speed test
 		t.Fatalf("cancel took %v", el)
 	}
 

@@ -319,7 +319,9 @@ impl Client {
                 vec![push_scope(repo)],
             )
             .header(CONTENT_TYPE, content_type.clone())
-            .body(Body::Bytes(bytes.clone()));
+            .body(Body::Bytes(bytes.clone()))
+            // Storing the same bytes under the same name twice is harmless.
+            .repeatable();
             let response = self
                 .transport
                 .send(reference.api_host(), request, &what)

@@ -271,6 +271,7 @@ impl Client {
         .unbounded();
         inner.headers = request.headers.clone();
         inner.retry = idempotent;
+        inner.repeatable = idempotent;
         let response = self
             .transport
             .send_any_status(registry, inner, &what)

@@ -78,6 +78,7 @@ pub mod platforms;
 
 pub mod index_author;
 pub mod resolve_name;
+pub mod annotated;
 
 use std::ffi::c_char;
 

@@ -5,6 +5,7 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
+use super::annotated::{self, AnnotatedList, Annotations};
 use super::args::{opt_str_arg, reference_arg};
 use super::cancel::ocireg_cancel;
 use super::client::{client_for, ocireg_client};
@@ -125,8 +126,7 @@ struct DescriptorC {
     digest: CString,
     size: u64,
     artifact_type: Option<CString>,
-    /// (key, value), sorted by key.
-    annotations: Vec<(CString, CString)>,
+    annotations: Annotations,
 }
 
 impl ocireg_descriptor_list {
@@ -145,14 +145,19 @@ impl ocireg_descriptor_list {
                         artifact_type: d.artifact_type.as_deref().map(c_string),
                         annotations: d
                             .annotations
-                            .iter()
-                            .flatten()
-                            .map(|(k, v)| (c_string(k), c_string(v)))
-                            .collect(),
+                            .as_ref()
+                            .map(Annotations::new)
+                            .unwrap_or_default(),
                     }
                 })
                 .collect(),
         })
+    }
+}
+
+impl AnnotatedList for ocireg_descriptor_list {
+    fn annotations(&self, index: usize) -> Option<&Annotations> {
+        self.items.get(index).map(|d| &d.annotations)
     }
 }
 
@@ -276,11 +281,8 @@ pub unsafe extern "C" fn ocireg_descriptor_list_annotations_len(
     list: *const ocireg_descriptor_list,
     index: usize,
 ) -> usize {
-    guard_value(0, || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index).map_or(0, |d| d.annotations.len())
-    })
+    // SAFETY: the header's conventions: NULL or a live list.
+    unsafe { annotated::annotations_len(list, index) }
 }
 
 /// The key of one annotation of one descriptor of a list (annotations are
@@ -296,13 +298,8 @@ pub unsafe extern "C" fn ocireg_descriptor_list_annotation_key(
     index: usize,
     annotation: usize,
 ) -> *const c_char {
-    guard_value(ptr::null(), || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index)
-            .and_then(|d| d.annotations.get(annotation))
-            .map_or(ptr::null(), |(k, _)| k.as_ptr())
-    })
+    // SAFETY: the header's conventions: NULL or a live list.
+    unsafe { annotated::annotation_key(list, index, annotation) }
 }
 
 /// The value of one annotation of one descriptor of a list.
@@ -317,13 +314,8 @@ pub unsafe extern "C" fn ocireg_descriptor_list_annotation_value(
     index: usize,
     annotation: usize,
 ) -> *const c_char {
-    guard_value(ptr::null(), || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index)
-            .and_then(|d| d.annotations.get(annotation))
-            .map_or(ptr::null(), |(_, v)| v.as_ptr())
-    })
+    // SAFETY: the header's conventions: NULL or a live list.
+    unsafe { annotated::annotation_value(list, index, annotation) }
 }
 
 /// Frees a descriptor list and its strings.

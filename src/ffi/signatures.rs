@@ -8,6 +8,7 @@ use std::ffi::{CString, c_char};
 use std::path::PathBuf;
 use std::ptr;
 
+use super::annotated::{self, AnnotatedList, Annotations};
 use super::args::{bytes_arg, opt_str_arg, reference_arg, str_arg};
 use super::cancel::ocireg_cancel;
 use super::client::{client_for, ocireg_client};
@@ -69,25 +70,18 @@ pub struct ocireg_signature_list {
 struct SignatureC {
     signature: Signature,
     mime_type: Option<CString>,
-    /// (key, value), sorted by key.
-    annotations: Vec<(CString, CString)>,
+    annotations: Annotations,
 }
 
 impl SignatureC {
     fn new(signature: Signature) -> SignatureC {
         let (mime_type, annotations) = match &signature {
-            Signature::SimpleSigning(_) => (None, Vec::new()),
+            Signature::SimpleSigning(_) => (None, Annotations::default()),
             Signature::Sigstore {
                 mime_type,
                 annotations,
                 ..
-            } => (
-                Some(c_string(mime_type)),
-                annotations
-                    .iter()
-                    .map(|(k, v)| (c_string(k), c_string(v)))
-                    .collect(),
-            ),
+            } => (Some(c_string(mime_type)), Annotations::new(annotations)),
         };
         SignatureC {
             signature,
@@ -101,6 +95,12 @@ impl SignatureC {
             Signature::SimpleSigning(_) => ocireg_signature_kind::OCIREG_SIGNATURE_SIMPLE_SIGNING,
             Signature::Sigstore { .. } => ocireg_signature_kind::OCIREG_SIGNATURE_SIGSTORE,
         }
+    }
+}
+
+impl AnnotatedList for ocireg_signature_list {
+    fn annotations(&self, index: usize) -> Option<&Annotations> {
+        self.items.get(index).map(|s| &s.annotations)
     }
 }
 
@@ -461,11 +461,8 @@ pub unsafe extern "C" fn ocireg_signature_list_annotations_len(
     list: *const ocireg_signature_list,
     index: usize,
 ) -> usize {
-    guard_value(0, || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index).map_or(0, |s| s.annotations.len())
-    })
+    // SAFETY: the header's conventions: NULL or a live list.
+    unsafe { annotated::annotations_len(list, index) }
 }
 
 /// The key of one annotation of one signature of a list (annotations are
@@ -481,13 +478,8 @@ pub unsafe extern "C" fn ocireg_signature_list_annotation_key(
     index: usize,
     annotation: usize,
 ) -> *const c_char {
-    guard_value(ptr::null(), || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index)
-            .and_then(|s| s.annotations.get(annotation))
-            .map_or(ptr::null(), |(k, _)| k.as_ptr())
-    })
+    // SAFETY: the header's conventions: NULL or a live list.
+    unsafe { annotated::annotation_key(list, index, annotation) }
 }
 
 /// The value of one annotation of one signature of a list.
@@ -502,13 +494,8 @@ pub unsafe extern "C" fn ocireg_signature_list_annotation_value(
     index: usize,
     annotation: usize,
 ) -> *const c_char {
-    guard_value(ptr::null(), || {
-        // SAFETY: the header's conventions: NULL or a live list.
-        let list = unsafe { get(list) };
-        entry(list, index)
-            .and_then(|s| s.annotations.get(annotation))
-            .map_or(ptr::null(), |(_, v)| v.as_ptr())
-    })
+    // SAFETY: the header's conventions: NULL or a live list.
+    unsafe { annotated::annotation_value(list, index, annotation) }
 }
 
 /// Frees a signature list and its bytes and strings.

@@ -208,6 +208,7 @@ impl Transport {
         let retries = Retries {
             statuses: true,
             connection_errors: retry_connection,
+            repeatable: false,
         };
         let senders = self.senders(registry, state).await?;
         let response = senders

@@ -51,6 +51,11 @@ pub struct Request {
     /// Whether transient failures may be retried by resending the request
     /// (off where the caller recovers another way, such as upload chunks).
     pub retry: bool,
+    /// Whether a server error (500, 502, 503, 504) may be retried although
+    /// the method is not GET or HEAD: set where the protocol makes sending
+    /// the request twice harmless (a manifest PUT stores the same bytes
+    /// again). Off, a write the server may have acted on is not repeated.
+    pub repeatable: bool,
 }
 
 impl Request {
@@ -64,7 +69,15 @@ impl Request {
             scopes,
             bounded: true,
             retry: true,
+            repeatable: false,
         }
+    }
+
+    /// Marks a write as safe to repeat after a server error
+    /// ([`Request::repeatable`]).
+    pub fn repeatable(mut self) -> Request {
+        self.repeatable = true;
+        self
     }
 
     /// Adds a header (static name, value already validated).

@@ -25,14 +25,21 @@ const MIN_AFTER_SPREAD: Duration = Duration::from_millis(100);
 /// The most extra wait added to a `Retry-After`.
 const MAX_AFTER_SPREAD: Duration = Duration::from_secs(5);
 
-/// Whether a response status is worth retrying: 429, 502, 503, 504 for
-/// every method, and 500 for `HEAD` too. A HEAD is cheap and idempotent,
-/// and distribution answers blob HEADs with a transient 500 when
-/// concurrent pushes race on its storage.
-pub fn is_retryable(method: &Method, status: StatusCode) -> bool {
+/// Whether a response status is worth retrying, as go-containerregistry's
+/// retry transport does, but only where repeating the request is safe:
+///
+/// - 429 for every method: the server refused the request without acting
+///   on it;
+/// - 500, 502, 503 and 504 for GET and HEAD, which change nothing (a proxy
+///   in front of a restarting registry, and distribution's transient 500
+///   on blob HEADs when concurrent pushes race on its storage), and for
+///   another method only when `repeatable` (the protocol makes sending it
+///   twice harmless). A POST, PATCH or PUT of an upload may have been acted
+///   on before the error: its caller recovers from the upload's state.
+pub fn is_retryable(method: &Method, status: StatusCode, repeatable: bool) -> bool {
     match status.as_u16() {
-        429 | 502 | 503 | 504 => true,
-        500 => *method == Method::HEAD,
+        429 => true,
+        500 | 502 | 503 | 504 => repeatable || *method == Method::GET || *method == Method::HEAD,
         _ => false,
     }
 }
@@ -161,25 +168,24 @@ mod tests {
 
     #[test]
     fn retryable_statuses() {
-        for m in [Method::GET, Method::HEAD, Method::PUT] {
-            for s in [429, 502, 503, 504] {
-                assert!(is_retryable(&m, StatusCode::from_u16(s).unwrap()));
-            }
-            for s in [400, 401, 404, 501] {
-                assert!(!is_retryable(&m, StatusCode::from_u16(s).unwrap()));
+        let status = |s| StatusCode::from_u16(s).unwrap();
+        let writes = [Method::POST, Method::PATCH, Method::PUT, Method::DELETE];
+        for m in [Method::GET, Method::HEAD].iter().chain(&writes) {
+            for repeatable in [false, true] {
+                assert!(is_retryable(m, status(429), repeatable), "{m} 429");
+                for s in [400, 401, 404, 409, 416, 501] {
+                    assert!(!is_retryable(m, status(s), repeatable), "{m} {s}");
+                }
             }
         }
-        assert!(is_retryable(
-            &Method::HEAD,
-            StatusCode::INTERNAL_SERVER_ERROR
-        ));
-        assert!(!is_retryable(
-            &Method::GET,
-            StatusCode::INTERNAL_SERVER_ERROR
-        ));
-        assert!(!is_retryable(
-            &Method::PUT,
-            StatusCode::INTERNAL_SERVER_ERROR
-        ));
+        for s in [500, 502, 503, 504] {
+            for m in [Method::GET, Method::HEAD] {
+                assert!(is_retryable(&m, status(s), false), "{m} {s}");
+            }
+            for m in &writes {
+                assert!(!is_retryable(m, status(s), false), "{m} {s}");
+                assert!(is_retryable(m, status(s), true), "repeatable {m} {s}");
+            }
+        }
     }
 }

@@ -39,10 +39,13 @@ pub enum Redirects {
 /// Which failures a request is retried after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retries {
-    /// After 429, 502, 503 and 504, and 500 for a `HEAD`.
+    /// After the statuses [`retry::is_retryable`] names: 429, and 500, 502,
+    /// 503 and 504 for GET and HEAD (and for any method when `repeatable`).
     pub statuses: bool,
     /// After a failed connection (`NETWORK`).
     pub connection_errors: bool,
+    /// The request is safe to send twice whatever its method.
+    pub repeatable: bool,
 }
 
 impl Retries {
@@ -50,12 +53,23 @@ impl Retries {
     pub const ALL: Retries = Retries {
         statuses: true,
         connection_errors: true,
+        repeatable: false,
     };
     /// Never retry (a one-shot body, or the caller recovers another way).
     pub const NONE: Retries = Retries {
         statuses: false,
         connection_errors: false,
+        repeatable: false,
     };
+
+    /// These retries, also after a server error for a method other than GET
+    /// and HEAD (the protocol makes repeating the request harmless).
+    pub const fn repeatable(self) -> Retries {
+        Retries {
+            repeatable: true,
+            ..self
+        }
+    }
 }
 
 /// Sends requests with one reqwest client, retrying as the client's options say.
@@ -137,7 +151,11 @@ impl Sender {
                     return Err(error);
                 }
             };
-            if !(retries.statuses && may_retry && retry::is_retryable(&method, response.status())) {
+            let status = response.status();
+            if !(retries.statuses
+                && may_retry
+                && retry::is_retryable(&method, status, retries.repeatable))
+            {
                 return Ok(response);
             }
             let asked = retry_after(response.headers());

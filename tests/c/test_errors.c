@@ -616,7 +616,7 @@ static void test_network_errors(void)
     CHECK_STATUS(ocireg_client_ping(c, "127.0.0.1:1", NULL), OCIREG_ERR_NETWORK);
     start = now_ms();
     CHECK_STATUS(ocireg_client_ping(c, env_req("OCIREG_TEST_STALL"), NULL), OCIREG_ERR_TIMEOUT);
-    CHECK(now_ms() - start < 10000);
+    CHECK(now_ms() - start < 60000); /* a bound for a hang, not a speed test */
     ocireg_client_free(c);
 }
 
@@ -650,7 +650,7 @@ static void test_cancel_from_thread(void)
     CHECK_STATUS(ocireg_client_ping(c, env_req("OCIREG_TEST_STALL"), cancel), OCIREG_ERR_CANCELLED);
     took = now_ms() - start;
     CHECK(pthread_join(t, NULL) == 0);
-    CHECK(took >= 150 && took < 20000);
+    CHECK(took >= 150 && took < 60000); /* the upper bound is for a hang */
     CHECK(ocireg_last_error_status() == OCIREG_ERR_CANCELLED);
     /* It stays cancelled. */
     CHECK_STATUS(ocireg_client_ping(c, env_req("OCIREG_TEST_STALL"), cancel), OCIREG_ERR_CANCELLED);

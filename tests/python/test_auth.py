@@ -109,7 +109,7 @@ def test_a_hanging_credential_helper_times_out(env, tmp_path, monkeypatch):
         started = time.monotonic()
         with pytest.raises(ocireg.TimeoutError):
             client.check_credentials(env.tls)
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 60  # a bound for a hang, not a speed test
 
 
 # A second process: fetches a blob from the token registry and prints how

@@ -156,7 +156,7 @@ def test_cancel_a_stalled_ping_from_another_thread(env):
             client.ping(env.stall, cancel=cancel)
         elapsed = time.monotonic() - start
         timer.join()
-    assert 0.25 <= elapsed < 5, elapsed
+    assert 0.25 <= elapsed < 60, elapsed  # 60: a bound for a hang, not a speed test
     assert e.value.status_name == "CANCELLED"
     assert cancel.cancelled
 
@@ -212,7 +212,7 @@ def test_a_stalled_registry_times_out(env):
         start = time.monotonic()
         with pytest.raises(ocireg.TimeoutError) as e:
             client.ping(env.stall)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 60  # a bound for a hang, not a speed test
     assert isinstance(e.value, TimeoutError)  # the built-in one too
 
 
@@ -229,13 +229,17 @@ def test_closing_a_client_during_a_call_waits_for_it(env):
 
     t = threading.Thread(target=run)
     t.start()
-    time.sleep(0.2)
+    # Close once the ping runs (a fixed sleep may come first on a loaded machine).
+    deadline = time.monotonic() + 60
+    while client._users == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert client._users == 1, "the ping never started"
     client.close()  # returns at once; the handle is freed when ping returns
     assert client.closed
     with pytest.raises(ValueError, match="closed"):
         client.ping(env.stall)
     cancel.cancel()
-    t.join(10)
+    t.join(60)
     assert not t.is_alive()
     assert len(caught) == 1 and isinstance(caught[0], ocireg.CancelledError)
     assert client._ptr is None

@@ -30,8 +30,9 @@ pub const PASSWORD: &str = "testpass";
 /// The User-Agent of the readiness probe (`GET /v2/` at start), which
 /// [`Registry::access_log`] leaves out.
 pub const PROBE_USER_AGENT: &str = "ocireg-support-readiness-probe";
-/// How long to wait for the registry to answer.
-const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long to wait for the registry to answer (ends as soon as it does;
+/// long, for a loaded machine).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How the registry is exposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

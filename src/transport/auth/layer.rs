@@ -97,10 +97,10 @@ impl Transport {
         self.check_allowed(registry, &request.scopes)?;
         let state = self.state(registry);
         let replayable = request.body.is_replayable();
-        let retries = if replayable && request.retry {
-            Retries::ALL
-        } else {
-            Retries::NONE
+        let retries = match (replayable && request.retry, request.repeatable) {
+            (true, true) => Retries::ALL.repeatable(),
+            (true, false) => Retries::ALL,
+            (false, _) => Retries::NONE,
         };
         // On first contact a replayable request to a path is its own ping;
         // anything else pings first.

@@ -304,7 +304,9 @@ impl TokenCache {
             _ => None,
         };
         let response = sender
-            .send(&what, Retries::ALL, true, |http| {
+            // Asking for a token changes nothing on the server: the POST of
+            // an OAuth2 grant is as safe to repeat as the GET.
+            .send(&what, Retries::ALL.repeatable(), true, |http| {
                 Ok(match (asking, &form) {
                     (_, Some(form)) => http
                         .post(realm.clone())

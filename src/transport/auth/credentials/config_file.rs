@@ -447,7 +447,6 @@ mod tests {
     #[cfg(unix)]
     mod helpers {
         use super::*;
-        use std::time::Duration;
 
         #[tokio::test]
         async fn cred_helpers_per_registry_take_precedence() {
@@ -462,7 +461,7 @@ mod tests {
                     "plain.example": { "auth": encode_auth("file", "3") },
                 },
             });
-            let store = helper_store(&dir, config, Duration::from_secs(10));
+            let store = helper_store(&dir, config, ANSWERS_WITHIN);
             assert_eq!(
                 store.lookup("tok.example").await.unwrap(),
                 Some(Credential::IdentityToken {
@@ -487,7 +486,7 @@ mod tests {
                 "credsStore": "test",
                 "auths": { "docker.io": { "auth": encode_auth("inline", "1") } },
             });
-            let store = helper_store(&dir, config, Duration::from_secs(10));
+            let store = helper_store(&dir, config, ANSWERS_WITHIN);
             assert_eq!(
                 store.lookup("docker.io").await.unwrap(),
                 Some(basic("inline", "1"))

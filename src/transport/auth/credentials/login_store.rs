@@ -268,8 +268,8 @@ mod tests {
     use crate::transport::auth::credentials::test_support::*;
 
     /// A credential helper of the tests' own: store, get, erase and list
-    /// over a JSON file next to it; `hang.example` hangs, `garbage.example`
-    /// prints garbage.
+    /// over a JSON file next to it; `hang.example` writes its pid to
+    /// `hang.pid` and hangs, `garbage.example` prints garbage.
     const FILE_HELPER: &str = r#"#!/usr/bin/python3
 import json, os, sys, time
 db_path = os.path.join(os.path.dirname(__file__), "helper-db.json")
@@ -281,7 +281,8 @@ def save():
 if action == "store":
     entry = json.loads(data)
     if entry["ServerURL"] == "hang.example":
-        time.sleep(100)
+        open(os.path.join(os.path.dirname(__file__), "hang.pid"), "w").write(str(os.getpid()))
+        time.sleep(1000)
     if entry["ServerURL"] == "garbage.example":
         print("SECRET-GARBAGE " + entry["Secret"]); sys.exit(5)
     db[entry["ServerURL"]] = {"Username": entry["Username"], "Secret": entry["Secret"]}
@@ -309,7 +310,7 @@ elif action == "list":
             xdg_runtime_dir: Some(dir.0.join("xdg")),
             docker_config: Some(dir.0.join("docker")),
             path: Some(std::env::join_paths(dirs).unwrap()),
-            helper_timeout: Duration::from_secs(3),
+            helper_timeout: ANSWERS_WITHIN,
             ..empty_env()
         }
     }
@@ -489,18 +490,18 @@ elif action == "list":
         let _guard = SCRIPTS.lock().await;
         let dir = TempDir::new();
         install(&dir, "filestore", FILE_HELPER);
-        let env = Environment {
-            helper_timeout: Duration::from_millis(1500),
-            ..env_in(&dir)
-        };
+        let env = env_in(&dir);
         let file = dir.write("auth.json", r#"{"credsStore":"filestore"}"#);
         let to_file = LoginDestination::AuthFile(file.clone());
-        let started = std::time::Instant::now();
-        let err = store_login_in("hang.example", "u", "HANGSECRET", &to_file, &env)
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-        assert!(started.elapsed() < Duration::from_secs(20));
+        let (at, to) = (&dir, &to_file);
+        let err = assert_killed_at_timeout(at, |timeout| async move {
+            let env = Environment {
+                helper_timeout: timeout,
+                ..env_in(at)
+            };
+            store_login_in("hang.example", "u", "HANGSECRET", to, &env).await
+        })
+        .await;
         assert!(
             err.message().contains("docker-credential-filestore"),
             "{err}"

@@ -540,7 +540,7 @@ mod tests {
             let store = helper_store(
                 &dir,
                 serde_json::json!({ "credsStore": "test", "auths": { "https://index.docker.io/v1/": {} } }),
-                Duration::from_secs(10),
+                ANSWERS_WITHIN,
             );
             assert_eq!(
                 store.lookup("docker.io").await.unwrap(),
@@ -574,7 +574,7 @@ mod tests {
         async fn concurrent_lookups_run_the_helper_once() {
             let _guard = SCRIPTS.lock().await;
             let dir = TempDir::new();
-            let store = store_with_helper(&dir, "test", HELPER, Duration::from_secs(10));
+            let store = store_with_helper(&dir, "test", HELPER, ANSWERS_WITHIN);
             let lookups = (0..8).map(|_| store.lookup("docker.io"));
             for result in futures_util::future::join_all(lookups).await {
                 assert_eq!(result.unwrap(), Some(basic("hubuser", "hubpass")));

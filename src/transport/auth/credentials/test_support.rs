@@ -100,6 +100,7 @@ pub(crate) async fn lookup_in(contents: &str, registry: &str) -> Result<Option<C
 #[cfg(unix)]
 mod helpers {
     use super::*;
+    use crate::error::{Error, ErrorKind};
     use std::os::unix::fs::PermissionsExt as _;
 
     /// Serializes the tests that write and run scripts, so that no test
@@ -126,6 +127,55 @@ case "$url" in
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
 "#;
+
+    /// The helper timeout of tests whose helpers answer: long, so that a
+    /// loaded machine (slow to start a shell or Python) never reaches it;
+    /// only a runaway helper would.
+    pub(crate) const ANSWERS_WITHIN: Duration = Duration::from_secs(300);
+
+    /// The pid a hanging fake helper of `dir` wrote (`hang.pid` in `bin`)
+    /// before it hung, once it wrote all of it.
+    pub(crate) fn hang_pid(dir: &TempDir) -> Option<u32> {
+        std::fs::read_to_string(dir.0.join("bin/hang.pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Asserts that process `pid` is gone: killed and reaped, not even a
+    /// zombie.
+    pub(crate) fn assert_gone(pid: u32) {
+        let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+        assert!(!proc_dir.exists(), "helper {pid} still exists");
+    }
+
+    /// Runs `call` (it runs a helper of `dir` that writes its pid, then
+    /// hangs) with a helper timeout of 250 ms, doubled until the helper got
+    /// to write its pid before the kill: on a loaded machine it may not
+    /// even start within the first timeouts. Asserts that every run failed
+    /// with `Timeout`, and that the helper is gone; returns the last error.
+    pub(crate) async fn assert_killed_at_timeout<T, F, Fut>(dir: &TempDir, mut call: F) -> Error
+    where
+        T: std::fmt::Debug,
+        F: FnMut(Duration) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut timeout = Duration::from_millis(250);
+        loop {
+            let _ = std::fs::remove_file(dir.0.join("bin/hang.pid"));
+            let err = call(timeout)
+                .await
+                .expect_err("the hanging helper answered");
+            assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+            if let Some(pid) = hang_pid(dir) {
+                assert_gone(pid);
+                return err;
+            }
+            assert!(timeout < ANSWERS_WITHIN, "the helper never started");
+            timeout *= 2;
+        }
+    }
 
     /// Installs `script` as helper `name` in the directory's `bin`.
     pub(crate) fn install(dir: &TempDir, name: &str, script: &str) {
