@@ -75,6 +75,8 @@ pub mod image;
 pub mod artifact;
 pub mod platforms;
 
+pub mod image_signatures;
+
 use std::ffi::c_char;
 
 /// The library's version, the crate version, such as `"0.1.0"`.
