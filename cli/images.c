@@ -12,7 +12,8 @@
 
 /*
  * Image options from the command line: --platform, --all, --mount-from,
- * --referrers, --referrers-type, --resume-dir, the layout name (NULL for the
+ * --referrers, --referrers-type, --resume-dir, --signatures (with
+ * --registries.d), the layout name (NULL for the
  * default) and --progress into `progress`.
  */
 static int image_options(struct cli *cli, const char *layout_name,
@@ -37,6 +38,8 @@ static int image_options(struct cli *cli, const char *layout_name,
         st = ocireg_image_options_add_referrer_artifact_type(o, cli->referrer_types[i]);
     if (st == OCIREG_OK && cli->resume_dir != NULL)
         st = ocireg_image_options_set_resume_dir(o, cli->resume_dir);
+    if (st == OCIREG_OK && cli->signatures)
+        st = ocireg_image_options_set_signatures(o, 1, cli->registries_d);
     if (st == OCIREG_OK && progress != NULL)
         st = ocireg_image_options_set_progress(o, on_image_progress, progress);
     if (st != OCIREG_OK) {

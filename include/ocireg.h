@@ -2652,6 +2652,30 @@ const char *ocireg_platform_list_media_type(const ocireg_platform_list *list, si
 // @param list the list, or NULL (a no-op).
 void ocireg_platform_list_free(ocireg_platform_list *list);
 
+// Chooses whether copy carries the image's signatures (default: no).
+// When it does, the signatures of every manifest the copy moves are read
+// where containers' registries.d says the source registry keeps them (its
+// lookaside, and its sigstore `.sig` attachments when
+// `use-sigstore-attachments` is set), and put where it says the
+// destination keeps them (its `file://` `lookaside-staging`, or its
+// `.sig` attachments), byte for byte. They are all read, and the
+// destination's configuration checked, before anything is written, and
+// written once the image is in place. Only registries have signatures
+// beside them: a copy, pull or push with an OCI layout or archive at
+// either end fails with `OCIREG_ERR_INVALID_ARGUMENT` while this is set
+// (sigstore attachments travel into layouts with
+// `ocireg_image_options_set_referrers`).
+//
+// @param options the options.
+// @param carry non-zero: carry the signatures; zero: do not (the default).
+// @param registries_d the registries.d directory, or NULL for
+//        `$HOME/.config/containers/registries.d` when it exists, else
+//        `/etc/containers/registries.d`; ignored when `carry` is zero.
+// @return `OCIREG_OK`, or an argument error.
+ocireg_status ocireg_image_options_set_signatures(ocireg_image_options *options,
+                                                  int carry,
+                                                  const char *registries_d);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
