@@ -101,6 +101,7 @@ struct cli {
     size_t scope_count;
     const char *data_file; /* request --data-file */
     int include;           /* request -i */
+    int signatures;        /* --signatures (copy) */
     /* the command */
     const struct command *command;
     const char *args[3];

@@ -248,12 +248,25 @@ static const struct help helps[] = {
      "                     fails before anything is written\n"
      "    --referrers      also carry what is attached to the image (referrers,\n"
      "                     cosign .sig/.att/.sbom tags), recursively, digests\n"
-     "                     unchanged (registry to registry)\n"
+     "                     unchanged, between registries, oci: layouts and\n"
+     "                     oci-archives (docker-archive: and dir: cannot hold\n"
+     "                     them: an error)\n"
      "    --referrers-type T  only the attachments of artifact type T (and what\n"
-     "                     hangs off them; repeatable)\n",
+     "                     hangs off them; repeatable)\n"
+     "    --signatures     also carry the signatures of every manifest copied,\n"
+     "                     registry to registry: read where registries.d says\n"
+     "                     SRC keeps them (lookaside, sigstore attachments),\n"
+     "                     written where it says DST keeps them (a file://\n"
+     "                     lookaside-staging, or sigstore attachments); all\n"
+     "                     checked before anything is written. A layout or\n"
+     "                     archive holds no signatures: an error there\n"
+     "    --registries.d DIR  with --signatures, read registries.d YAML files\n"
+     "                     from DIR (default as for signatures)\n",
      "    ocireg copy docker.io/library/alpine:3.20 localhost:5000/alpine:3.20\n"
      "    ocireg copy localhost:5000/alpine:3.20 oci-archive:alpine.tar:3.20\n"
-     "    ocireg copy docker-archive:saved.tar dir:./alpine\n"},
+     "    ocireg copy docker-archive:saved.tar dir:./alpine\n"
+     "    ocireg copy --signatures --registries.d ./registries.d a.example/app:v1 \\\n"
+     "        b.example/app:v1\n"},
 
     {"inspect", "the image's facts as JSON (skopeo inspect's fields)",
      "    Prints the facts of image REF as JSON with skopeo inspect's field\n"

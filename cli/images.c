@@ -12,7 +12,8 @@
 
 /*
  * Image options from the command line: --platform, --all, --mount-from,
- * --referrers, --referrers-type, --resume-dir, the layout name (NULL for the
+ * --referrers, --referrers-type, --resume-dir, --signatures (with
+ * --registries.d), the layout name (NULL for the
  * default) and --progress into `progress`.
  */
 int image_options(struct cli *cli, const char *layout_name, struct image_progress *progress,
@@ -37,6 +38,8 @@ int image_options(struct cli *cli, const char *layout_name, struct image_progres
         st = ocireg_image_options_add_referrer_artifact_type(o, cli->referrer_types[i]);
     if (st == OCIREG_OK && cli->resume_dir != NULL)
         st = ocireg_image_options_set_resume_dir(o, cli->resume_dir);
+    if (st == OCIREG_OK && cli->signatures)
+        st = ocireg_image_options_set_signatures(o, 1, cli->registries_d);
     if (st == OCIREG_OK && progress != NULL)
         st = ocireg_image_options_set_progress(o, on_image_progress, progress);
     if (st != OCIREG_OK) {

@@ -79,7 +79,8 @@ static const struct command commands[] = {
      "push DIR[:NAME] REF [--all] [--mount-from REPO]... [--resume-dir STATE] [--referrers] "
      "[--referrers-type T]..."},
     {"copy", 2, TARGET_REF2, cmd_copy,
-     "copy SRC DST [--all] [--referrers] [--referrers-type T]..."},
+     "copy SRC DST [--all] [--referrers] [--referrers-type T]... [--signatures "
+     "[--registries.d DIR]]"},
     {"inspect", 1, TARGET_REF, cmd_inspect, "inspect REF [--tags]"},
     {"save", 2, TARGET_REF, cmd_save, "save REF FILE"},
     {"ref-parse", 1, TARGET_NONE, cmd_ref_parse, "ref-parse REF"},
@@ -287,6 +288,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli->mount_from[cli->mount_from_count++] = v;
     } else if (strcmp(arg, "--referrers") == 0) {
         cli->referrers = 1;
+    } else if (strcmp(arg, "--signatures") == 0) {
+        cli->signatures = 1;
     } else if ((r = option_value(argc, argv, i, "--referrers-type", &v)) != 0) {
         if (r < 0)
             return usage_error("missing value for", arg);
@@ -422,8 +425,13 @@ static int check_options(const struct cli *cli)
         return usage_error("--limit only goes with", "search");
     if (cli->all && cli->platform != NULL)
         return usage_error("--all and --platform exclude each other", NULL);
-    if (cli->registries_d != NULL && run != cmd_signatures && run != cmd_signatures_put)
-        return usage_error("--registries.d only goes with", "signatures");
+    if (cli->registries_d != NULL && run != cmd_signatures && run != cmd_signatures_put &&
+        run != cmd_copy)
+        return usage_error("--registries.d only goes with", "signatures and copy");
+    if (cli->signatures && run != cmd_copy)
+        return usage_error("--signatures only goes with", "copy");
+    if (cli->registries_d != NULL && run == cmd_copy && !cli->signatures)
+        return usage_error("--registries.d with copy is for --signatures; add it", NULL);
     if (cli->format != NULL && strcmp(cli->format, "text") != 0 && strcmp(cli->format, "json") != 0)
         return usage_error("--format wants text or json, got", cli->format);
     if (cli->format != NULL && strcmp(cli->format, "json") == 0 && run == cmd_blob)

@@ -7,7 +7,8 @@
 //! and `regctl artifact tree` show the source's tree; through an OCI layout
 //! too. A filter by artifact type carries only that subtree, and a source
 //! whose fallback index is broken fails before the destination sees
-//! anything.
+//! anything. The graph also travels registry → oci-archive → registry
+//! and between layouts; a docker-archive or `dir:` refuses it.
 
 mod fixtures;
 mod support;
@@ -20,7 +21,7 @@ use std::process::Command;
 
 use bytes::Bytes;
 use fixtures::{push_image, reference};
-use ocireg::image::{ImageOptions, ReferrersMode};
+use ocireg::image::{ImageName, ImageOptions, ReferrersMode};
 use ocireg::{Client, ClientOptions, Digest, ErrorKind, Reference, ReferrerKind, media_type};
 use serde_json::{Value, json};
 use support::http1::read_head;
@@ -600,4 +601,169 @@ async fn without_the_option_nothing_but_the_image_moves() {
         tags(&client, reg.host(), "graph/plain-copy").await,
         vec!["v1"]
     );
+}
+
+// ---- across transports ----
+
+fn docker(host: &str, repo: &str) -> ImageName {
+    ImageName::Registry(reference(host, repo))
+}
+
+/// The names of what a directory holds.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Registry → oci-archive → registry, with oci-archive → layout and
+/// layout → layout on the way: the tree arrives whole at each step (oras
+/// reads it from the layouts, cosign verifies and oras discovers it at the
+/// final registry), and nothing but the outputs is left beside them.
+async fn an_archive_carries_the_graph(from: Implementation, to: Implementation) {
+    let src = Registry::start_implementation(from, Mode::Plain);
+    let dst = Registry::start_implementation(to, Mode::Plain);
+    let source = signed_source(src.host(), "graph/src").await;
+    let client = client_for(&[src.host(), dst.host()]);
+    let all = options(ReferrersMode::All);
+    let dir = TempDir::new("graph-archive");
+    let archive = ImageName::OciArchive {
+        file: dir.path().join("graph.tar"),
+        name: Some("v1".into()),
+    };
+    let into_archive = client
+        .copy_image(&docker(src.host(), "graph/src:v1"), &archive, &all)
+        .await
+        .expect("registry to oci-archive with referrers");
+    assert_eq!(into_archive, source.image);
+    assert_eq!(entries(dir.path()), ["graph.tar"], "no staging left behind");
+
+    let keys = source.keys.path();
+    let want = expected_tree(&source);
+    let layout = ImageName::Layout {
+        dir: dir.path().join("oci"),
+        name: Some("v1".into()),
+    };
+    client
+        .copy_image(&archive, &layout, &all)
+        .await
+        .expect("oci-archive to layout with referrers");
+    let in_layout = format!("{}:v1", dir.path().join("oci").display());
+    assert_eq!(
+        oras_tree(keys, &["--oci-layout", &in_layout]),
+        want,
+        "oras reads the tree from the layout the archive was copied to"
+    );
+    let second = ImageName::Layout {
+        dir: dir.path().join("oci2"),
+        name: Some("v1".into()),
+    };
+    client
+        .copy_image(&layout, &second, &all)
+        .await
+        .expect("layout to layout with referrers");
+    let in_second = format!("{}:v1", dir.path().join("oci2").display());
+    assert_eq!(
+        oras_tree(keys, &["--oci-layout", &in_second]),
+        want,
+        "oras reads the tree from a layout copied from a layout"
+    );
+
+    let pushed = client
+        .copy_image(&archive, &docker(dst.host(), "from-archive/app:v1"), &all)
+        .await
+        .expect("oci-archive to registry with referrers");
+    assert_eq!(pushed, source.image);
+    let dst_ref = format!("{}/from-archive/app@{}", dst.host(), source.image);
+    assert!(
+        cosign_verifies(keys, &dst_ref),
+        "cosign verifies the image after registry → oci-archive → registry"
+    );
+    assert!(
+        cosign_verifies(
+            keys,
+            &format!("{}/from-archive/app@{}", dst.host(), source.sbom)
+        ),
+        "cosign verifies the SBOM's signature too"
+    );
+    assert_eq!(
+        oras_tree(keys, &["--plain-http", &dst_ref]),
+        want,
+        "oras discovers the source's tree at the end"
+    );
+    assert_eq!(entries(dir.path()), ["graph.tar", "oci", "oci2"]);
+}
+
+#[tokio::test]
+async fn an_archive_carries_the_graph_from_distribution2_to_the_native_registry() {
+    an_archive_carries_the_graph(Implementation::Distribution2, Implementation::GgcrReferrers)
+        .await;
+}
+
+#[tokio::test]
+async fn an_archive_carries_the_graph_from_the_native_registry_to_distribution2() {
+    an_archive_carries_the_graph(Implementation::GgcrReferrers, Implementation::Distribution2)
+        .await;
+}
+
+/// A docker-archive or a `dir:` holds one image and nothing attached to
+/// it: asking to carry attachments there fails, naming the transport,
+/// before anything is written; without the option the copy works.
+#[tokio::test]
+async fn transports_that_cannot_hold_attachments_refuse_them() {
+    let reg = Registry::start(Mode::Plain);
+    let client = client_for(&[reg.host()]);
+    let r = reference(reg.host(), "graph/plain:v1");
+    push_image(&client, &r, media_type::OCI_MANIFEST, &[(43, 300)], &["v1"]).await;
+    let dir = TempDir::new("graph-refused");
+    let targets = [
+        (
+            ImageName::DockerArchive {
+                file: dir.path().join("saved.tar"),
+                name: None,
+            },
+            "docker-archive",
+        ),
+        (
+            ImageName::Dir {
+                dir: dir.path().join("plain"),
+            },
+            "\"dir\"",
+        ),
+    ];
+    for (target, says) in &targets {
+        let err = client
+            .copy_image(
+                &ImageName::Registry(r.clone()),
+                target,
+                &options(ReferrersMode::All),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+        assert!(entries(dir.path()).is_empty(), "nothing written: {err}");
+        let err = client
+            .copy_image(
+                target,
+                &ImageName::Registry(r.clone()),
+                &options(ReferrersMode::All),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    }
+    for (target, _) in &targets {
+        client
+            .copy_image(
+                &ImageName::Registry(r.clone()),
+                target,
+                &options(ReferrersMode::None),
+            )
+            .await
+            .expect("without referrers the copy works");
+    }
 }

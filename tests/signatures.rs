@@ -2,7 +2,9 @@
 //! read over file:// and http:// and written to file:// staging, sigstore
 //! `.sig` attachments read and appended, bad input refused with nothing
 //! written, and interop both ways with skopeo 1.9.3 (simple signing with a
-//! throwaway GPG key, sigstore with a cosign key) and cosign v2.6.5.
+//! throwaway GPG key, sigstore with a cosign key) and cosign v2.6.5;
+//! signatures carried by copy to another registry's staging lookaside,
+//! and concurrent sigstore appends that lose nothing.
 
 mod fixtures;
 mod support;
@@ -16,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use fixtures::{plain_client, push_image, reference};
+use ocireg::image::{ImageName, ImageOptions};
 use ocireg::signatures::{SIGSTORE_PAYLOAD_MEDIA_TYPE, SIGSTORE_SIGNATURE_ANNOTATION};
 use ocireg::{Client, ErrorKind, Reference, Signature, SignatureOptions, media_type};
 use serde_json::json;
@@ -667,4 +670,214 @@ async fn cosign_and_skopeo_sigstore_attachments_both_ways() {
     assert!(blob.starts_with(b"\0sigstore-json\n"));
     assert_eq!(Signature::from_lookaside_blob(&blob).unwrap(), got[0]);
     assert!(!out.join("signature-2").exists());
+}
+
+// ---- carried by copy ----
+
+/// skopeo signs an image into registry A's lookaside; `copy` with
+/// `signatures` carries it to registry B's lookaside-staging byte for
+/// byte; skopeo with a signedBy policy accepts the image from B. A copy
+/// whose destination cannot store the signatures fails before B holds
+/// anything, and a layout at either end refuses the option.
+#[tokio::test]
+async fn copy_carries_skopeo_lookaside_signatures() {
+    let a = Registry::start(Mode::Plain);
+    let b = Registry::start(Mode::Plain);
+    let client = Client::new(ocireg::ClientOptions {
+        insecure_registries: vec![a.host().to_string(), b.host().to_string()],
+        ..Default::default()
+    })
+    .expect("client");
+    let (source, _) = image(&client, &a, "unsigned", 10).await;
+    let gnupg = TempDir::new("gnupg");
+    let fingerprint = gpg_key(gnupg.path());
+    let (a_lookaside, b_staging) = (TempDir::new("a-lookaside"), TempDir::new("b-staging"));
+    let (d, options) = registries_d(&format!(
+        "docker:\n  {}:\n    lookaside: file://{}\n  {}:\n    lookaside-staging: file://{}\n",
+        a.host(),
+        a_lookaside.path().display(),
+        b.host(),
+        b_staging.path().display()
+    ));
+    let signed = reference(a.host(), "app:v1");
+    run(Command::new("skopeo")
+        .env("GNUPGHOME", gnupg.path())
+        .arg("--registries.d")
+        .arg(d.path())
+        .args(["--insecure-policy", "copy", "--src-tls-verify=false"])
+        .args(["--dest-tls-verify=false", "--sign-by", &fingerprint])
+        .arg(format!("docker://{source}"))
+        .arg(format!("docker://{signed}")));
+    let digest = client.digest(&signed).await.unwrap();
+    let file = format!("app@sha256={}/signature-1", digest.hex());
+    let by_skopeo = std::fs::read(a_lookaside.path().join(&file)).expect("skopeo signed");
+
+    // Nothing to carry to: B has no staging in this registries.d.
+    let (_d2, no_staging) = registries_d(&format!(
+        "docker:\n  {}:\n    lookaside: file://{}\n",
+        a.host(),
+        a_lookaside.path().display()
+    ));
+    let mirror = reference(b.host(), "app:v1");
+    let err = client
+        .copy(
+            &signed,
+            &mirror,
+            &ImageOptions {
+                signatures: Some(no_staging),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.to_string().contains("lookaside"), "{err}");
+    let missing = client.digest(&mirror).await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound, "B holds nothing");
+
+    let copied = client
+        .copy(
+            &signed,
+            &mirror,
+            &ImageOptions {
+                signatures: Some(options.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("copy with signatures");
+    assert_eq!(copied, digest);
+    assert_eq!(
+        std::fs::read(b_staging.path().join(&file)).expect("carried to B's staging"),
+        by_skopeo,
+        "the signature is byte-equal"
+    );
+    assert!(
+        !b_staging
+            .path()
+            .join(format!("app@sha256={}/signature-2", digest.hex()))
+            .exists()
+    );
+    // Copying again adds nothing.
+    client
+        .copy(
+            &signed,
+            &mirror,
+            &ImageOptions {
+                signatures: Some(options.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        !b_staging
+            .path()
+            .join(format!("app@sha256={}/signature-2", digest.hex()))
+            .exists()
+    );
+
+    // skopeo, reading B's signatures where they were published, accepts
+    // the mirror under a signedBy policy (the identity remapped from A).
+    let work = TempDir::new("skopeo-verify");
+    let (b_read, _) = registries_d(&format!(
+        "docker:\n  {}:\n    lookaside: file://{}\n",
+        b.host(),
+        b_staging.path().display()
+    ));
+    let key_file = work.path().join("key.gpg");
+    run(Command::new("gpg")
+        .env("GNUPGHOME", gnupg.path())
+        .args(["--batch", "--export", "--output"])
+        .arg(&key_file)
+        .arg(&fingerprint));
+    let policy = work.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        serde_json::to_vec(&json!({
+            "default": [{"type": "reject"}],
+            "transports": {"docker": {format!("{}/app", b.host()): [{
+                "type": "signedBy", "keyType": "GPGKeys", "keyPath": key_file,
+                "signedIdentity": {"type": "remapIdentity",
+                    "prefix": format!("{}/app", b.host()),
+                    "signedPrefix": format!("{}/app", a.host())}
+            }]}}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    run(Command::new("skopeo")
+        .env("GNUPGHOME", gnupg.path())
+        .arg("--registries.d")
+        .arg(b_read.path())
+        .arg("--policy")
+        .arg(&policy)
+        .args(["copy", "--src-tls-verify=false"])
+        .arg(format!("docker://{mirror}"))
+        .arg(format!("dir:{}", out.display())));
+    assert_eq!(std::fs::read(out.join("signature-1")).unwrap(), by_skopeo);
+
+    // A layout holds no lookaside signatures: refused, nothing written.
+    let dir = TempDir::new("no-layout-signatures");
+    let layout = dir.path().join("oci");
+    let with = ImageOptions {
+        signatures: Some(options.clone()),
+        ..Default::default()
+    };
+    let err = client
+        .copy_image(
+            &ImageName::Registry(signed.clone()),
+            &ImageName::Layout {
+                dir: layout.clone(),
+                name: None,
+            },
+            &with,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    let err = client.pull(&signed, &layout, &with).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(!layout.exists(), "nothing written");
+}
+
+/// Eight sigstore signatures put at once through one client, then eight
+/// more through two clients at once: none is lost.
+#[tokio::test]
+async fn concurrent_sigstore_appends_keep_every_signature() {
+    let reg = Registry::start(Mode::Plain);
+    let client = plain_client(reg.host());
+    let other = plain_client(reg.host());
+    let (r, _) = image(&client, &reg, "busy", 11).await;
+    let (_d, options) = registries_d("default-docker:\n  use-sigstore-attachments: true\n");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (client, r, options) = (client.clone(), r.clone(), options.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .put_signatures(&r, &[sigstore(&format!("one-{i}"))], &options)
+                .await
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap().expect("put through one client"), 1);
+    }
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let c = if i % 2 == 0 { &client } else { &other };
+        let (c, r, options) = (c.clone(), r.clone(), options.clone());
+        tasks.push(tokio::spawn(async move {
+            c.put_signatures(&r, &[sigstore(&format!("two-{i}"))], &options)
+                .await
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap().expect("put through two clients"), 1);
+    }
+    let got = client.signatures(&r, &options).await.unwrap();
+    for seed in (0..8).flat_map(|i| [format!("one-{i}"), format!("two-{i}")]) {
+        assert!(got.contains(&sigstore(&seed)), "{seed} is missing: {got:?}");
+    }
+    assert_eq!(got.len(), 16);
 }

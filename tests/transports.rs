@@ -694,23 +694,28 @@ async fn multi_image_docker_archives_are_read_by_tag_and_index_in_both_layouts()
 }
 
 #[tokio::test]
-async fn referrers_are_refused_unless_registry_to_registry() {
+async fn referrers_are_refused_where_they_cannot_be_held() {
     let client = Client::new(Default::default()).unwrap();
     let work = TempDir::new("transports-referrers");
-    let layout = work.path().join("layout");
     let options = ImageOptions {
         referrers: ReferrersMode::All,
         ..Default::default()
     };
-    // Refused before anything is contacted or created: no registry listens
-    // on port 1.
-    let target = format!("oci:{}", layout.display());
-    let err = copy(&client, "127.0.0.1:1/none:v1", &target, &options)
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
-    assert!(err.to_string().contains("registry to a registry"), "{err}");
-    assert!(!layout.exists());
+    // A docker-archive or dir: holds no attachments: refused before
+    // anything is contacted or created (no registry listens on port 1).
+    for (target, transport) in [
+        (work.path().join("plain"), "dir"),
+        (work.path().join("saved.tar"), "docker-archive"),
+    ] {
+        let name = format!("{transport}:{}", target.display());
+        let err = copy(&client, "127.0.0.1:1/none:v1", &name, &options)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.to_string().contains("cannot hold"), "{err}");
+        assert!(err.to_string().contains(&format!("{transport:?}")), "{err}");
+        assert!(!target.exists());
+    }
 }
 
 #[tokio::test]

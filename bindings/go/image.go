@@ -90,6 +90,19 @@ type ImageOptions struct {
 	// registry kept; blobs then go up in chunks. A registry that dropped a
 	// session makes that blob start over.
 	ResumeDir string
+	// Signatures makes Copy carry the signatures of every manifest it
+	// copies, registry to registry: read where containers' registries.d
+	// says the source keeps them (its lookaside, and sigstore .sig
+	// attachments when use-sigstore-attachments is set), written where it
+	// says the destination keeps them (a file:// lookaside-staging, or
+	// .sig attachments), byte for byte; all checked before anything is
+	// written. An OCI layout or archive holds no signatures: with one at
+	// either end (and in Pull and Push) it is an ErrInvalidArgument error.
+	Signatures bool
+	// RegistriesD is the registries.d directory Signatures reads ("": the
+	// user's ~/.config/containers/registries.d when it exists, else
+	// /etc/containers/registries.d).
+	RegistriesD string
 	// Progress, when set, is called as blobs move, on the goroutine making
 	// the call (one call at a time; keep it quick: transfers continue
 	// meanwhile and reports queue up). Returning false stops the operation
@@ -187,6 +200,18 @@ func imageOptions(op string, opts *ImageOptions, h cgo.Handle) (*C.ocireg_image_
 		if opts.ResumeDir != "" {
 			if err := str("ResumeDir", opts.ResumeDir, func(s *C.char) C.ocireg_status {
 				return C.ocireg_image_options_set_resume_dir(o, s)
+			}); err != nil {
+				return err
+			}
+		}
+		if opts.Signatures {
+			dir := (*C.char)(nil)
+			if opts.RegistriesD != "" {
+				dir = cstr(opts.RegistriesD)
+				defer cfree(dir)
+			}
+			if err := call(op+": Signatures", nil, func() C.ocireg_status {
+				return C.ocireg_image_options_set_signatures(o, 1, dir)
 			}); err != nil {
 				return err
 			}

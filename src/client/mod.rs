@@ -33,6 +33,7 @@ pub use self::raw_request::{
     MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
     RawBody, RawRequest, RawResponse,
 };
+pub(crate) use self::referrers::{MAX_MERGE_ROUNDS, settle};
 pub use self::referrers::{Referrer, ReferrerKind};
 pub(crate) use self::referrers::{fallback_tag, listed_artifact_type};
 pub use self::resolve_name::{NameUse, ResolvedName};

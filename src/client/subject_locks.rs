@@ -1,11 +1,14 @@
 //! Per-subject async locks: within one client, updates of one subject's
-//! referrers fallback index run one at a time, so concurrent referrer
-//! pushes through one client never overwrite each other's entries.
+//! referrers fallback index (or of its `.sig` manifest) run one at a time,
+//! so concurrent pushes through one client never overwrite each other's
+//! entries.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+use super::Client;
 
 /// The locks, by key (registry, repository and subject digest). An entry
 /// lives while someone holds or waits for its lock; dead entries are
@@ -49,6 +52,15 @@ impl SubjectLocks {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         locks.retain(|_, weak| weak.strong_count() > 0);
         locks.len()
+    }
+}
+
+impl Client {
+    /// Waits for the client's lock of `key` (a registry, repository and
+    /// what is updated there), for read-modify-write updates outside
+    /// `client/` such as appends to a `.sig` manifest.
+    pub(crate) async fn lock_key(&self, key: &str) -> OwnedMutexGuard<()> {
+        self.subject_locks.lock(key).await
     }
 }
 

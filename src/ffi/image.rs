@@ -59,7 +59,7 @@ pub type ocireg_image_progress_cb = Option<
 /// Options of the image operations. Made by `ocireg_image_options_new`,
 /// freed by `ocireg_image_options_free`. One thread at a time.
 pub struct ocireg_image_options {
-    inner: ImageOptions,
+    pub(super) inner: ImageOptions,
     progress: ocireg_image_progress_cb,
     progress_userdata: *mut c_void,
 }

@@ -76,9 +76,10 @@ pub mod artifact;
 pub mod image_source;
 pub mod platforms;
 
+pub mod annotated;
+pub mod image_signatures;
 pub mod index_author;
 pub mod resolve_name;
-pub mod annotated;
 
 use std::ffi::c_char;
 

@@ -7,23 +7,37 @@
 
 use std::sync::Arc;
 
+use super::layout::OciLayout;
 use super::options::{ImageOptions, ReferrersMode};
+use super::plan::Plan;
 use super::progress::Tracker;
-use super::referrer_graph::GraphSource;
+use super::referrer_graph::{
+    GraphSource, LayoutFiles, ReferrerGraph, cannot_hold, check_signature_end,
+};
+use super::transport::tar_index::TarIndex;
 use super::transport::{Destination, ImageName, Source};
 use crate::client::Client;
 use crate::digest::Digest;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::reference::Reference;
+
+/// The source of a copy: a name, or an image already opened.
+pub(crate) enum ImageSource {
+    Name(ImageName),
+    Opened(Box<Source>),
+}
 
 impl Client {
     /// Copies the image `source` names to where `target` names: one
     /// platform's image, or with `options.all_platforms` the whole index.
     /// Between repositories of one registry, blobs are mounted instead of
-    /// uploaded. From a registry to a registry, with `options.referrers`,
-    /// what is attached to the image follows it (see
-    /// [`ImageOptions::referrers`]); between other transports asking for it
-    /// is an `INVALID_ARGUMENT` error. A destination file or directory
+    /// uploaded. With `options.referrers`, what is attached to the image
+    /// follows it between registries, OCI layouts and oci-archives (see
+    /// [`ImageOptions::referrers`]); a docker-archive or `dir:` at either
+    /// end cannot hold attachments, and asking for them there is an
+    /// `INVALID_ARGUMENT` error. With `options.signatures`, the image's
+    /// signatures follow it from a registry to a registry (see
+    /// [`ImageOptions::signatures`]). A destination file or directory
     /// appears only complete. Returns the digest of the manifest written at
     /// the destination.
     pub async fn copy_image(
@@ -32,36 +46,58 @@ impl Client {
         target: &ImageName,
         options: &ImageOptions,
     ) -> Result<Digest> {
-        let registries = matches!(
-            (source, target),
-            (ImageName::Registry(_), ImageName::Registry(_))
-        );
-        if !registries && options.referrers != ReferrersMode::None {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "referrers are carried from a registry to a registry only \
-                 (pull and push carry them into and out of a layout)",
-            ));
+        check_signature_end(options, source)?;
+        check_signature_end(options, target)?;
+        if options.referrers != ReferrersMode::None {
+            for end in [source, target] {
+                if matches!(end, ImageName::DockerArchive { .. } | ImageName::Dir { .. }) {
+                    return Err(cannot_hold(end));
+                }
+            }
+            if let ImageName::OciArchive { file, name } = target {
+                return self.copy_into_archive(source, file, name, options).await;
+            }
         }
-        let source = Arc::new(options.step(Source::open(self, source, options)).await?);
-        let plan = options.step(source.plan(options)).await?;
-        let graph = match (source.as_ref(), target) {
-            (Source::Registry(from), ImageName::Registry(to)) => Some((
-                self.referrer_graph(&GraphSource::Registry(&from.reference), &plan, options)
-                    .await?,
-                &from.reference,
-                to,
-            )),
+        self.copy_source(ImageSource::Name(source.clone()), target, options)
+            .await
+    }
+
+    /// [`Client::copy_image`] from a source named or already opened (an
+    /// attachment in a layout, which has no name to open it by).
+    pub(crate) async fn copy_source(
+        &self,
+        source: ImageSource,
+        target: &ImageName,
+        options: &ImageOptions,
+    ) -> Result<Digest> {
+        let (opened, name) = match source {
+            ImageSource::Name(name) => (
+                options.step(Source::open(self, &name, options)).await?,
+                Some(name),
+            ),
+            ImageSource::Opened(opened) => (*opened, None),
+        };
+        let opened = Arc::new(opened);
+        let plan = options.step(opened.plan(options)).await?;
+        let graph = match &name {
+            Some(name) => self.graph_of(name, &plan, options).await?,
+            None => ReferrerGraph::default(),
+        };
+        let signatures = match (&name, target) {
+            (Some(ImageName::Registry(from)), ImageName::Registry(to)) => {
+                self.read_copied_signatures(from, to, &plan, options)
+                    .await?
+            }
             _ => None,
         };
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_blobs(plan.blobs.len() as u64, plan.blob_bytes());
         let mut destination = options
-            .step(Destination::open(self, target, &source, &plan, options))
+            .step(Destination::open(self, target, &opened, &plan, options))
             .await?;
         destination
             .put_blobs(
-                &source,
+                &opened,
                 &plan,
                 &tracker,
                 self.options().concurrency,
@@ -69,16 +105,54 @@ impl Client {
             )
             .await?;
         let digest = options.step(destination.finish(&plan)).await?;
-        if let Some((graph, from, to)) = graph {
-            self.copy_graph(&graph, from, to, options).await?;
+        if let Some(name) = &name {
+            self.carry_graph(&graph, name, target, options).await?;
+        }
+        if let (Some(signatures), ImageName::Registry(to)) = (&signatures, target) {
+            self.put_copied_signatures(signatures, to, options).await?;
         }
         Ok(digest)
+    }
+
+    /// What is attached to the manifests `plan` moves out of `source`
+    /// (nothing unless `options.referrers` asks for it).
+    async fn graph_of(
+        &self,
+        source: &ImageName,
+        plan: &Plan,
+        options: &ImageOptions,
+    ) -> Result<ReferrerGraph> {
+        match source {
+            _ if options.referrers == ReferrersMode::None => Ok(ReferrerGraph::default()),
+            ImageName::Registry(reference) => {
+                self.referrer_graph(&GraphSource::Registry(reference), plan, options)
+                    .await
+            }
+            ImageName::Layout { dir, .. } => {
+                let layout = options.step(OciLayout::open(dir)).await?;
+                let files = LayoutFiles::Dir(&layout);
+                let found = options
+                    .step(GraphSource::layout(files, &options.referrers))
+                    .await?;
+                self.referrer_graph(&found, plan, options).await
+            }
+            ImageName::OciArchive { file, .. } => {
+                let tar = options.step(TarIndex::open(file)).await?;
+                let files = LayoutFiles::Archive(&tar);
+                let found = options
+                    .step(GraphSource::layout(files, &options.referrers))
+                    .await?;
+                self.referrer_graph(&found, plan, options).await
+            }
+            other => Err(cannot_hold(other)),
+        }
     }
 
     /// Copies `source` to `target` between registries (or repositories):
     /// [`Client::copy_image`] with two `docker://` names. With
     /// `options.referrers`, what is attached to the image follows it (see
-    /// [`ImageOptions::referrers`]).
+    /// [`ImageOptions::referrers`]); with `options.signatures`, its
+    /// signatures (see [`ImageOptions::signatures`]).
     pub async fn copy(
         &self,
         source: &Reference,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::cancel::CancelToken;
 use crate::error::{Error, ErrorKind, Result};
+use crate::signatures::SignatureOptions;
 
 /// Options of pull, push, copy, inspect and save. Concurrency is the
 /// client's (`ClientOptions::concurrency`).
@@ -46,6 +47,19 @@ pub struct ImageOptions {
     /// (`ClientOptions::upload_chunk_size`). `None` (the default): nothing
     /// is recorded. Pulls into a layout continue partial blobs without it.
     pub resume_dir: Option<PathBuf>,
+    /// Whether copy carries the image's signatures, and where registries.d
+    /// says they live (default `None`: no signatures are read or written).
+    /// With `Some`, copy reads the signatures of every manifest it moves
+    /// from the source registry's lookaside (and its sigstore `.sig`
+    /// attachments when registries.d enables them), checks that the
+    /// destination can store them (a `file://` `lookaside-staging`, or
+    /// `use-sigstore-attachments`) before anything is written, and adds
+    /// them there once the image is in place. Signatures live beside
+    /// registries only: an OCI layout holds none (as in containers/image),
+    /// so with a layout or archive at either end (and in pull and push) it
+    /// is an `INVALID_ARGUMENT` error; sigstore attachments travel into
+    /// layouts as `.sig` tags with [`ImageOptions::referrers`].
+    pub signatures: Option<SignatureOptions>,
 }
 
 /// Which of the manifests attached to an image (its referrers, and cosign's

@@ -9,7 +9,8 @@ use super::layout::{BlobSink, OciLayout};
 use super::options::ImageOptions;
 use super::plan::BlobRef;
 use super::progress::{BlobOutcome, Tracker};
-use super::referrer_graph::GraphSource;
+use super::referrer_graph::{GraphSource, check_signature_end};
+use super::transport::ImageName;
 use crate::client::{Client, Manifest};
 use crate::descriptor::Descriptor;
 use crate::error::{ErrorKind, Result};
@@ -29,6 +30,11 @@ impl Client {
         dir: &Path,
         options: &ImageOptions,
     ) -> Result<Descriptor> {
+        let into = ImageName::Layout {
+            dir: dir.to_path_buf(),
+            name: None,
+        };
+        check_signature_end(options, &into)?;
         let layout = options.step(OciLayout::create(dir)).await?;
         let plan = options.step(self.plan(reference, options)).await?;
         let graph = self
@@ -65,7 +71,8 @@ impl Client {
             .step(layout.set_image(descriptor.clone(), name))
             .await?;
         layout.remove_abandoned_blobs();
-        self.pull_graph(&graph, reference, dir, options).await?;
+        let from = ImageName::Registry(reference.clone());
+        self.carry_graph(&graph, &from, &into, options).await?;
         Ok(descriptor)
     }
 }

@@ -8,9 +8,10 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::{BlobOutcome, Tracker};
-use super::referrer_graph::GraphSource;
+use super::referrer_graph::{GraphSource, LayoutFiles, check_signature_end};
 use super::resume::{UploadRecords, push_blob_resumable};
 use super::stream::{file_body, send_blob};
+use super::transport::ImageName;
 use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -32,6 +33,13 @@ impl Client {
         reference: &Reference,
         options: &ImageOptions,
     ) -> Result<Digest> {
+        check_signature_end(
+            options,
+            &ImageName::Layout {
+                dir: dir.to_path_buf(),
+                name: None,
+            },
+        )?;
         let layout = options.step(OciLayout::open(dir)).await?;
         let top_desc = options
             .step(layout.find_image(options.layout_name.as_deref()))
@@ -49,8 +57,8 @@ impl Client {
 
     /// Pushes `top` (a manifest of the layout) and everything it names
     /// from `layout` to `reference`: the body of [`Client::push`] once the
-    /// image is found, also used for the attachments a push carries.
-    pub(super) async fn push_from_layout(
+    /// image is found.
+    async fn push_from_layout(
         &self,
         layout: &OciLayout,
         top: Manifest,
@@ -70,7 +78,7 @@ impl Client {
             }
         })
         .await?;
-        let source = GraphSource::layout(layout, &options.referrers).await?;
+        let source = GraphSource::layout(LayoutFiles::Dir(layout), &options.referrers).await?;
         let graph = self.referrer_graph(&source, &plan, options).await?;
         let tracker = Tracker::new(options.progress.clone());
         tracker.add_blobs(plan.blobs.len() as u64, plan.blob_bytes());
@@ -101,7 +109,12 @@ impl Client {
         )
         .await?;
         let digest = options.step(self.push_manifests(reference, &plan)).await?;
-        self.push_graph(&graph, layout, reference, options).await?;
+        let from = ImageName::Layout {
+            dir: layout.root().to_path_buf(),
+            name: None,
+        };
+        let to = ImageName::Registry(reference.clone());
+        self.carry_graph(&graph, &from, &to, options).await?;
         Ok(digest)
     }
 

@@ -11,16 +11,19 @@
 //! existing `.sig` manifest (its config's `rootfs.diff_ids` growing with
 //! its layers) and skips a signature identical to one already there (same
 //! media type, size, digest and annotations); a new manifest gets the
-//! config containers/image writes. Reads are bounded: at most
+//! config containers/image writes. Appends are serialized per `.sig` tag
+//! within a client and read back to catch other writers (see [`append`]).
+//! Reads are bounded: at most
 //! [`MAX_SIGNATURES`] layers of at most [`MAX_SIGNATURE_SIZE`] bytes.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use super::signature::{MAX_SIGNATURE_SIZE, MAX_SIGNATURES, Signature};
-use crate::client::{Client, fallback_tag};
+use crate::client::{Client, MAX_MERGE_ROUNDS, fallback_tag, settle};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -179,6 +182,13 @@ fn layer_matches(
 
 /// Appends the sigstore `signatures` to the `.sig` manifest of `digest`
 /// (creating it when there is none). Returns how many were added.
+///
+/// Registries offer no conditional PUT, so the append is a read, change
+/// and write: within one client it runs under the lock of the `.sig` tag,
+/// and against other clients (other processes, other tools) the manifest
+/// is read back after a settling pause and the append made again while
+/// one of ours is missing, up to [`MAX_MERGE_ROUNDS`] times, then
+/// reported as a `REJECTED` error: a lost signature is never silent.
 pub(crate) async fn append(
     client: &Client,
     reference: &Reference,
@@ -191,6 +201,68 @@ pub(crate) async fn append(
             format!("{digest} has no valid .sig tag (a tag is at most 128 characters)"),
         ));
     };
+    let key = format!(
+        "{}/{}@{}",
+        reference.api_host(),
+        reference.repository(),
+        tagged.tag().unwrap_or_default()
+    );
+    let _guard = client.lock_key(&key).await;
+    let mut first_round = None;
+    for round in 0..MAX_MERGE_ROUNDS {
+        if round > 0 {
+            settle(Duration::ZERO).await;
+        }
+        let started = Instant::now();
+        let now = append_once(client, reference, digest, &tagged, signatures).await?;
+        let added = *first_round.get_or_insert(now);
+        if now == 0 && round == 0 {
+            return Ok(0);
+        }
+        settle(started.elapsed()).await;
+        if let Some((_, back)) = get_sig_manifest(client, reference, digest).await?
+            && signatures.iter().all(|s| holds(&back, s))
+        {
+            return Ok(added);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Rejected,
+        format!(
+            "other writers replaced {tagged} {MAX_MERGE_ROUNDS} times without the signatures \
+             written; they are not stored there"
+        ),
+    ))
+}
+
+/// Whether the `.sig` manifest holds `signature` (a simple signing one is
+/// never there).
+fn holds(manifest: &SigManifest, signature: &Signature) -> bool {
+    let Signature::Sigstore {
+        mime_type,
+        payload,
+        annotations,
+    } = signature
+    else {
+        return false;
+    };
+    let digest = Digest::sha256_of(payload);
+    manifest
+        .layers
+        .iter()
+        .any(|l| layer_matches(l, mime_type, payload, &digest, annotations))
+}
+
+/// One read-modify-write of the `.sig` manifest `tagged`: the signatures
+/// it lacks are appended (the manifest created when there is none).
+/// Returns how many were added.
+async fn append_once(
+    client: &Client,
+    reference: &Reference,
+    digest: &Digest,
+    tagged: &Reference,
+    signatures: &[&Signature],
+) -> Result<usize> {
     let (mut manifest, mut config) = match get_sig_manifest(client, reference, digest).await? {
         Some((_, manifest)) => {
             if manifest
@@ -243,14 +315,10 @@ pub(crate) async fn append(
         else {
             continue;
         };
-        let payload_digest = Digest::sha256_of(payload);
-        let present = manifest
-            .layers
-            .iter()
-            .any(|l| layer_matches(l, mime_type, payload, &payload_digest, annotations));
-        if present {
+        if holds(&manifest, signature) {
             continue;
         }
+        let payload_digest = Digest::sha256_of(payload);
         if manifest.layers.len() >= MAX_SIGNATURES {
             return Err(Error::new(
                 ErrorKind::SizeExceeded,
@@ -270,7 +338,7 @@ pub(crate) async fn append(
     if added.is_empty() {
         return Ok(0);
     }
-    let diff_ids = diff_ids_of(&mut config, &tagged)?;
+    let diff_ids = diff_ids_of(&mut config, tagged)?;
     for (payload_digest, _) in &added {
         diff_ids.push(serde_json::Value::String(payload_digest.to_string()));
     }
@@ -300,7 +368,7 @@ pub(crate) async fn append(
     let manifest_bytes = serde_json::to_vec(&manifest)
         .map_err(|e| Error::new(ErrorKind::Internal, format!("encoding {tagged}: {e}")))?;
     client
-        .put_manifest(&tagged, Bytes::from(manifest_bytes), OCI_MANIFEST)
+        .put_manifest(tagged, Bytes::from(manifest_bytes), OCI_MANIFEST)
         .await?;
     Ok(added.len())
 }

@@ -36,21 +36,32 @@ impl Client {
         options: &SignatureOptions,
     ) -> Result<Vec<Signature>> {
         let config = RegistriesD::load(options.registries_d.as_deref())?;
+        let digest = self.manifest_digest(reference).await?;
+        self.signatures_of(&config, reference, &digest).await
+    }
+
+    /// The signatures of the manifest `digest` in `reference`'s repository,
+    /// where `config` says they live (see [`Client::signatures`]).
+    pub(crate) async fn signatures_of(
+        &self,
+        config: &RegistriesD,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<Vec<Signature>> {
         let lookaside = config
             .lookaside_url(reference, false)
             .map(|url| Lookaside::new(url, reference))
             .transpose()?;
-        let digest = self.manifest_digest(reference).await?;
         let mut signatures = match &lookaside {
             Some(lookaside) => {
                 lookaside
-                    .read(self.transport().lookaside_sender()?, &digest)
+                    .read(self.transport().lookaside_sender()?, digest)
                     .await?
             }
             None => Vec::new(),
         };
         if config.use_sigstore_attachments(reference) {
-            signatures.extend(attachments::read(self, reference, &digest).await?);
+            signatures.extend(attachments::read(self, reference, digest).await?);
         }
         Ok(signatures)
     }
@@ -72,6 +83,39 @@ impl Client {
         signatures: &[Signature],
         options: &SignatureOptions,
     ) -> Result<usize> {
+        let config = RegistriesD::load(options.registries_d.as_deref())?;
+        let put = PreparedPut::new(&config, reference, signatures)?;
+        let digest = self.manifest_digest(reference).await?;
+        put.write(self, reference, &digest).await
+    }
+
+    /// The manifest digest of `reference`: its own digest, else the tag's
+    /// (from a `HEAD`, or a `GET` when the registry's `HEAD` says nothing).
+    async fn manifest_digest(&self, reference: &Reference) -> Result<Digest> {
+        match reference.digest() {
+            Some(digest) => Ok(digest.clone()),
+            None => Ok(self.head_manifest(reference).await?.digest),
+        }
+    }
+}
+
+/// Signatures checked and ready to be put on one image: the sigstore ones
+/// for its `.sig` manifest, the simple signing ones as lookaside blobs.
+pub(crate) struct PreparedPut<'a> {
+    sigstore: Vec<&'a Signature>,
+    lookaside: Option<(Lookaside, Vec<Vec<u8>>)>,
+}
+
+impl<'a> PreparedPut<'a> {
+    /// Checks `signatures` for the image `reference` names against
+    /// `config` without writing anything: sizes and count, sigstore
+    /// attachments enabled when there are sigstore signatures, a `file://`
+    /// lookaside to write when there are simple signing ones.
+    pub(crate) fn new(
+        config: &RegistriesD,
+        reference: &Reference,
+        signatures: &'a [Signature],
+    ) -> Result<PreparedPut<'a>> {
         if signatures.len() > MAX_SIGNATURES {
             return Err(Error::new(
                 ErrorKind::SizeExceeded,
@@ -87,7 +131,6 @@ impl Client {
         let (sigstore, simple): (Vec<&Signature>, Vec<&Signature>) = signatures
             .iter()
             .partition(|s| matches!(s, Signature::Sigstore { .. }));
-        let config = RegistriesD::load(options.registries_d.as_deref())?;
         if !sigstore.is_empty() && !config.use_sigstore_attachments(reference) {
             return Err(Error::new(
                 ErrorKind::Unsupported,
@@ -116,29 +159,33 @@ impl Client {
                     ),
                 ));
             }
-            Some(lookaside)
+            let blobs = simple
+                .iter()
+                .map(|s| s.to_lookaside_blob())
+                .collect::<Result<Vec<_>>>()?;
+            Some((lookaside, blobs))
         };
-        let blobs = simple
-            .iter()
-            .map(|s| s.to_lookaside_blob())
-            .collect::<Result<Vec<_>>>()?;
-        let digest = self.manifest_digest(reference).await?;
-        let mut added = 0;
-        if !sigstore.is_empty() {
-            added += attachments::append(self, reference, &digest, &sigstore).await?;
-        }
-        if let Some(lookaside) = lookaside {
-            added += lookaside.append(&digest, &blobs)?;
-        }
-        Ok(added)
+        Ok(PreparedPut {
+            sigstore,
+            lookaside,
+        })
     }
 
-    /// The manifest digest of `reference`: its own digest, else the tag's
-    /// (from a `HEAD`, or a `GET` when the registry's `HEAD` says nothing).
-    async fn manifest_digest(&self, reference: &Reference) -> Result<Digest> {
-        match reference.digest() {
-            Some(digest) => Ok(digest.clone()),
-            None => Ok(self.head_manifest(reference).await?.digest),
+    /// Writes the signatures of the manifest `digest` in `reference`'s
+    /// repository; how many were new.
+    pub(crate) async fn write(
+        self,
+        client: &Client,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<usize> {
+        let mut added = 0;
+        if !self.sigstore.is_empty() {
+            added += attachments::append(client, reference, digest, &self.sigstore).await?;
         }
+        if let Some((lookaside, blobs)) = self.lookaside {
+            added += lookaside.append(digest, &blobs)?;
+        }
+        Ok(added)
     }
 }

@@ -10,6 +10,7 @@ mod lookaside;
 mod registries_d;
 mod signature;
 
+pub(crate) use self::get_put::PreparedPut;
 pub use self::get_put::SignatureOptions;
 pub use self::registries_d::{
     MAX_CONFIG_FILE_SIZE, MAX_CONFIG_FILES, NamespaceConfig, RegistriesD, SYSTEM_REGISTRIES_D,

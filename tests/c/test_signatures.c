@@ -2,7 +2,8 @@
  * list (built for a put, read back after a get: kind, bytes with length,
  * MIME type, annotations), and a put then get on distribution 2.8.2 with a
  * registries.d that puts simple-signing signatures in a file:// lookaside
- * and sigstore ones in the image's .sig attachment. */
+ * and sigstore ones in the image's .sig attachment, then a copy that
+ * carries them (ocireg_image_options_set_signatures). */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <stdio.h>
@@ -182,6 +183,32 @@ static void test_put_then_get(void)
     CHECK(strstr(ocireg_last_error_message(), "line 3") != NULL);
     CHECK_STATUS(ocireg_client_signatures_put(c, ref, conf, NULL, NULL, NULL),
                  OCIREG_ERR_NULL_ARGUMENT);
+    CHECK(remove(path) == 0);
+
+    /* Copy with the signatures: the copy has the same two; into a layout
+     * the option is refused before anything is written. */
+    {
+        ocireg_image_options *io = ocireg_image_options_new();
+        char target[600], layout[1100], *digest = NULL;
+        struct stat st;
+        CHECK(io != NULL);
+        CHECK_STATUS(ocireg_image_options_set_signatures(NULL, 1, conf),
+                     OCIREG_ERR_NULL_ARGUMENT);
+        CHECK_OK(ocireg_image_options_set_signatures(io, 1, conf));
+        snprintf(target, sizeof target, "%s-copy:v1", repo);
+        CHECK_OK(ocireg_client_image_copy(c, ref, target, io, NULL, &digest));
+        ocireg_string_free(digest);
+        CHECK_OK(ocireg_client_signatures(c, target, conf, NULL, &got));
+        CHECK(ocireg_signature_list_len(got) == 2);
+        bytes = ocireg_signature_list_bytes(got, 0, &len);
+        CHECK(len == sizeof simple && memcmp(bytes, simple, len) == 0);
+        ocireg_signature_list_free(got);
+        snprintf(layout, sizeof layout, "oci:%s/layout", tmp);
+        CHECK_STATUS(ocireg_client_image_copy(c, ref, layout, io, NULL, &digest),
+                     OCIREG_ERR_INVALID_ARGUMENT);
+        CHECK(stat(layout + 4, &st) != 0);
+        ocireg_image_options_free(io);
+    }
 
     ocireg_signature_list_free(put);
     ocireg_client_free(c);

@@ -64,3 +64,24 @@ bad "signatures: malformed registries.d" INVALID_ARGUMENT 3
 check "signatures: ... the error names the file and line" grep -q 'broken.yaml.*line 3' "$err"
 oc --insecure-registry "$PLAIN" signatures put "$srepo:v1"; usage "signatures put without files"
 oc --registries.d "$sd" tags "$srepo"; usage "--registries.d only with signatures"
+
+# copy --signatures carries them to another repository (the one
+# registries.d: the copy's lookaside signature and .sig layer arrive).
+oc --insecure-registry "$PLAIN" copy "$srepo:v1" "$PLAIN/cli/sigs-copy:v1" --signatures \
+    --registries.d "$sd"
+ok "copy --signatures"
+oc --insecure-registry "$PLAIN" signatures "$PLAIN/cli/sigs-copy:v1" --registries.d "$sd"
+cp "$out" "$tmp/sigs-copied"
+oc --insecure-registry "$PLAIN" signatures "$srepo:v1" --registries.d "$sd"
+check "copy --signatures: the copy has the source's signatures" cmp -s "$out" "$tmp/sigs-copied"
+check "copy --signatures: ... the lookaside file is byte-equal" cmp -s \
+    "$tmp/sigstaging/cli/sigs@$(sha "$tmp/manifest.json" | tr : =)/signature-1" \
+    "$tmp/sigstaging/cli/sigs-copy@$(sha "$tmp/manifest.json" | tr : =)/signature-1"
+oc --insecure-registry "$PLAIN" copy "$srepo:v1" "oci:$tmp/sigs-layout" --signatures \
+    --registries.d "$sd"
+bad "copy --signatures into a layout" INVALID_ARGUMENT 3
+check "copy --signatures into a layout: nothing written" test ! -e "$tmp/sigs-layout"
+oc --insecure-registry "$PLAIN" pull "$srepo:v1" "$tmp/sigs-layout" --signatures
+usage "--signatures only with copy"
+oc --insecure-registry "$PLAIN" copy "$srepo:v1" "$PLAIN/cli/sigs-copy:v2" --registries.d "$sd"
+usage "copy --registries.d without --signatures"

@@ -415,7 +415,8 @@ graph referrers-api "$OCIREG_TEST_REFERRERS" referrers-api
 # graph_copy LABEL SRC DST KIND: the graph `graph` left on SRC (two
 # referrers and a cosign .sig tag) copied to DST with --referrers (KIND:
 # how DST lists referrers), only the referrers of one type, none without
-# the option, and through an OCI layout (pull and push --referrers).
+# the option, through an OCI layout (pull and push --referrers) and an
+# oci-archive (copy --referrers both ways); a docker-archive refuses them.
 graph_copy() {
     local label=$1 src=$2/cli/graph dst=$3/cli/graph-copy kind=$4 a2 a3 sig all
     local opts=(--insecure-registry "$2" --insecure-registry "$3")
@@ -439,6 +440,15 @@ graph_copy() {
     oc "${opts[@]}" push "$tmp/graph-$label:v1" "$dst-pushed:v1" --referrers; ok "$label: push --referrers"
     oc "${opts[@]}" referrers "$dst-pushed:v1"; ok "$label: referrers of the pushed image"
     check "$label: ... both referrers and the cosign signature" [ "$(sort "$out")" = "$all" ]
+    oc "${opts[@]}" copy "$src:v1" "oci-archive:$tmp/graph-$label.tar:v1" --referrers
+    ok "$label: copy --referrers into an oci-archive" "$(sha "$tmp/manifest.json")"
+    oc "${opts[@]}" copy "oci-archive:$tmp/graph-$label.tar:v1" "$dst-archived:v1" --referrers
+    ok "$label: copy --referrers out of the oci-archive" "$(sha "$tmp/manifest.json")"
+    oc "${opts[@]}" referrers "$dst-archived:v1"; ok "$label: referrers after registry, oci-archive, registry"
+    check "$label: ... both referrers and the cosign signature" [ "$(sort "$out")" = "$all" ]
+    oc "${opts[@]}" copy "$src:v1" "docker-archive:$tmp/graph-$label-saved.tar" --referrers
+    bad "$label: copy --referrers into a docker-archive" INVALID_ARGUMENT 3
+    check "$label: ... nothing written" test ! -e "$tmp/graph-$label-saved.tar"
 }
 graph_copy to-referrers-api "$PLAIN" "$OCIREG_TEST_REFERRERS" referrers-api
 graph_copy to-fallback "$OCIREG_TEST_REFERRERS" "$PLAIN" fallback

@@ -61,3 +61,18 @@ def test_bad_input_writes_nothing(signed):
     (conf / "test.yaml").unlink()
     with pytest.raises(ocireg.UnsupportedError):
         client.signatures(ref, registries_d=conf)
+
+
+def test_copy_carries_signatures(signed, tmp_path):
+    client, ref, digest, conf, _sig_dir = signed
+    simple = ocireg.Signature(ocireg.SIMPLE_SIGNING, b"\xa3\x01copied")
+    sigstore = ocireg.Signature(ocireg.SIGSTORE, b'{"critical":{"copied":1}}', annotations={COSIGN_SIG: "MEUCcp"})
+    assert client.put_signatures(ref, [simple, sigstore], registries_d=conf) == 2
+    target = ref.rsplit("/", 1)[0] + f"/copy-{uuid.uuid4().hex[:8]}:v1"
+    assert client.copy_image(ref, target, signatures=True, registries_d=conf) == digest
+    sigstore.mime_type = ocireg.COSIGN_PAYLOAD_MEDIA_TYPE
+    assert client.signatures(target, registries_d=conf) == [simple, sigstore]
+    layout = tmp_path / "layout"
+    with pytest.raises(ocireg.InvalidArgumentError):
+        client.copy_image(ref, f"oci:{layout}", signatures=True, registries_d=conf)
+    assert not layout.exists()

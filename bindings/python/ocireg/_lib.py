@@ -398,6 +398,7 @@ SIGNATURES = {
     "ocireg_image_options_add_mount_from": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_set_referrers": (status_t, [ImageOptionsP, c_uint32]),
     "ocireg_image_options_add_referrer_artifact_type": (status_t, [ImageOptionsP, c_char_p]),
+    "ocireg_image_options_set_signatures": (status_t, [ImageOptionsP, c_int, c_char_p]),
     "ocireg_image_options_set_resume_dir": (status_t, [ImageOptionsP, c_char_p]),
     "ocireg_image_options_set_progress": (status_t, [ImageOptionsP, image_progress_cb, c_void_p]),
     "ocireg_client_image_pull": (

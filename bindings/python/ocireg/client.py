@@ -625,6 +625,8 @@ def _image_options(
     referrers=False,
     referrer_types=None,
     resume_dir=None,
+    signatures=False,
+    registries_d=None,
 ):
     """An `ocireg_image_options *` for one call, freed afterwards."""
     opts = lib.ocireg_image_options_new()
@@ -645,6 +647,9 @@ def _image_options(
             _check(lib.ocireg_image_options_add_referrer_artifact_type(opts, _cstr(artifact_type, "referrer_types")))
         if resume_dir is not None:
             _check(lib.ocireg_image_options_set_resume_dir(opts, _cstr(resume_dir, "resume_dir")))
+        if signatures:
+            d = None if registries_d is None else _cstr(os.fspath(registries_d), "registries_d")
+            _check(lib.ocireg_image_options_set_signatures(opts, 1, d))
         if progress is not None:
             _check(lib.ocireg_image_options_set_progress(opts, cbs.image_progress(progress), None))
         yield opts
@@ -1865,6 +1870,8 @@ class Client(_Handle):
         cancel: Optional[Cancel] = None,
         referrers: bool = False,
         referrer_types: Union[str, Iterable[str], None] = None,
+        signatures: bool = False,
+        registries_d: Optional[StrPath] = None,
     ) -> str:
         """Copies image ``source`` to ``target``, each named as skopeo
         names it: ``docker://HOST/REPO:TAG`` (or a bare reference),
@@ -1882,16 +1889,26 @@ class Client(_Handle):
         A platform the source lacks raises ``NotFoundError`` before
         anything is written.
 
-        From a registry to a registry, with ``referrers``, what is attached
-        to the image comes along (its referrers and cosign tags,
-        recursively, digests unchanged), listed through the target's
-        referrers API or the fallback tag, as it supports.
+        With ``referrers``, what is attached to the image comes along (its
+        referrers and cosign tags, recursively, digests unchanged) between
+        registries, ``oci:`` layouts and oci-archives: to a registry listed
+        through its referrers API or the fallback tag, as it supports.
         ``referrer_types`` carries only the attachments of those artifact
-        types (each with what is attached to it in turn)."""
+        types (each with what is attached to it in turn). A docker-archive
+        or ``dir:`` cannot hold attachments (``InvalidArgumentError``).
+
+        With ``signatures``, from a registry to a registry, the signatures
+        of every manifest copied come along: read where registries.d (the
+        directory ``registries_d``, or the default ones) says the source
+        keeps them, written where it says the target keeps them (a
+        ``file://`` lookaside-staging, or sigstore attachments), all
+        checked before anything is written. A layout or archive holds no
+        signatures (``InvalidArgumentError``)."""
         return self._image_call(
             lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
-            referrers=referrers, referrer_types=referrer_types,
+            referrers=referrers, referrer_types=referrer_types, signatures=signatures,
+            registries_d=registries_d,
         )
 
     def save_image(

@@ -27,7 +27,7 @@ use crate::reference::Reference;
 use crate::transport::retry::{backoff, jitter};
 
 /// The most write-and-read-back rounds of one fallback index update.
-const MAX_MERGE_ROUNDS: u32 = 5;
+pub(crate) const MAX_MERGE_ROUNDS: u32 = 5;
 
 /// How many times a fallback index GET answered with a server error (the
 /// registry racing with another writer) is tried again.
@@ -331,7 +331,7 @@ const MAX_SETTLE: Duration = Duration::from_secs(2);
 /// writer's read-modify-write that started before our write (and would
 /// replace it with an index without our entry) has landed by the time we
 /// look, even on a loaded machine. At most [`MAX_SETTLE`].
-async fn settle(window: Duration) {
+pub(crate) async fn settle(window: Duration) {
     let base = Duration::from_secs_f64((50.0 + 100.0 * jitter()) / 1000.0);
     tokio::time::sleep((base + window * 4).min(MAX_SETTLE)).await;
 }

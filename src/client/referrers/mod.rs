@@ -12,6 +12,8 @@ mod attachments;
 mod fallback;
 mod listing;
 
+pub(crate) use self::fallback::{MAX_MERGE_ROUNDS, settle};
+
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 

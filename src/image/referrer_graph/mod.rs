@@ -13,32 +13,43 @@
 //! subjects first, so that a registry that checks `subject` accepts each.
 //!
 //! Each attachment is then moved as an image of its own (every platform,
-//! blobs streamed and verified, digests unchanged): to a registry by digest,
-//! where the manifest push lists it for its subject through the referrers
-//! API or the fallback tag by what the registry supports, or under its
-//! cosign tag; into an OCI layout as an entry of `index.json` without a name
-//! (what oras-go's `content/oci` reads referrers from) or under its cosign
-//! tag, plus the subject's `sha256-<hex>` fallback index named in
-//! `index.json` (what regclient's `ocidir` reads referrers from). A push
-//! from a layout finds attachments in all three forms.
+//! blobs streamed and verified, digests unchanged) through the ordinary
+//! copy: to a registry by digest, where the manifest push lists it for its
+//! subject through the referrers API or the fallback tag by what the
+//! registry supports, or under its cosign tag; into an OCI layout as an
+//! entry of `index.json` without a name (what oras-go's `content/oci` reads
+//! referrers from) or under its cosign tag, plus the subject's
+//! `sha256-<hex>` fallback index named in `index.json` (what regclient's
+//! `ocidir` reads referrers from). A layout or an oci-archive read as a
+//! source gives its attachments in all three forms. An oci-archive is
+//! written from a staging layout beside it (`archive_stage.rs`). A
+//! docker-archive or `dir:` directory holds one image and nothing attached
+//! to it: asking to carry attachments there is an `INVALID_ARGUMENT` error
+//! rather than a silent loss.
 //!
 //! Signatures kept outside the registry (containers' lookaside storage,
 //! `BASE/REPO@sha256=HEX/signature-N`) are not attachments a registry
-//! lists: they are keyed by the digests of the manifests an operation
-//! moves, and belong beside the attachments in `copy_graph`, `pull_graph`
-//! and `push_graph`, with an option of their own next to
-//! [`ImageOptions::referrers`].
+//! lists: they are keyed by the digests of the manifests a copy moves, and
+//! carried with an option of their own, [`ImageOptions::signatures`]
+//! (`signatures.rs`). They live beside registries only; an OCI layout
+//! holds none, as in containers/image.
 //!
 //! - `source.rs`: where attachments are listed (a registry, or a layout's
 //!   `index.json`) and read;
-//! - `transfer.rs`: how they are copied, pulled and pushed.
+//! - `transfer.rs`: how they are moved;
+//! - `archive_stage.rs`: an oci-archive written with them;
+//! - `signatures.rs`: the lookaside signatures a copy carries.
 
+mod archive_stage;
+mod signatures;
 mod source;
 mod transfer;
 
 use std::collections::{HashSet, VecDeque};
 
-pub(crate) use self::source::GraphSource;
+pub(crate) use self::signatures::check_signature_end;
+pub(crate) use self::source::{GraphSource, LayoutFiles};
+pub(crate) use self::transfer::cannot_hold;
 use super::options::{ImageOptions, ReferrersMode};
 use super::plan::Plan;
 use crate::client::{Client, Manifest, listed_artifact_type};

@@ -1,7 +1,8 @@
 //! Where the attachments of a manifest are found: the merged referrers
-//! listing of a registry, or, in an OCI layout, the manifests `index.json`
-//! lists whose `subject` names it, the `<alg>-<hex>` fallback indexes
-//! regclient writes and the manifests named with cosign's tags.
+//! listing of a registry, or, in an OCI layout (a directory or an
+//! oci-archive), the manifests `index.json` lists whose `subject` names
+//! it, the `<alg>-<hex>` fallback indexes regclient writes and the
+//! manifests named with cosign's tags.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,8 +11,10 @@ use crate::client::{Client, Manifest, ReferrerKind, fallback_tag};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
-use crate::image::layout::{OciLayout, ref_name};
+use crate::image::layout::{LayoutIndex, MAX_INDEX_SIZE, OciLayout, ref_name};
 use crate::image::options::ReferrersMode;
+use crate::image::transport::blob_member;
+use crate::image::transport::tar_index::TarIndex;
 use crate::media_type;
 use crate::reference::Reference;
 
@@ -36,7 +39,52 @@ pub(crate) enum GraphSource<'a> {
     /// A registry repository: the merged referrers listing.
     Registry(&'a Reference),
     /// An OCI layout, its attachments found once in `index.json`.
-    Layout(&'a OciLayout, HashMap<Digest, Vec<Listed>>),
+    Layout(LayoutFiles<'a>, HashMap<Digest, Vec<Listed>>),
+}
+
+/// The files of an OCI layout: a directory, or an oci-archive's members.
+#[derive(Clone, Copy)]
+pub(crate) enum LayoutFiles<'a> {
+    Dir(&'a OciLayout),
+    Archive(&'a TarIndex),
+}
+
+impl LayoutFiles<'_> {
+    /// The layout's path, for messages.
+    fn shown(&self) -> String {
+        match self {
+            LayoutFiles::Dir(layout) => layout.root().display().to_string(),
+            LayoutFiles::Archive(tar) => tar.path().display().to_string(),
+        }
+    }
+
+    /// Its `index.json`.
+    async fn read_index(&self) -> Result<LayoutIndex> {
+        match self {
+            LayoutFiles::Dir(layout) => layout.read_index().await,
+            LayoutFiles::Archive(tar) => {
+                let bytes = tar.read("index.json", MAX_INDEX_SIZE).await?;
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidArgument,
+                        format!("{}: index.json: {e}", self.shown()),
+                    )
+                })
+            }
+        }
+    }
+
+    /// The blob `digest`, verified, at most `limit` bytes.
+    async fn read_blob(&self, digest: &Digest, limit: u64) -> Result<bytes::Bytes> {
+        match self {
+            LayoutFiles::Dir(layout) => layout.read_blob(digest, limit).await,
+            LayoutFiles::Archive(tar) => {
+                let bytes = tar.read(&blob_member(digest), limit).await?;
+                digest.verify(&bytes).map_err(|e| e.context(self.shown()))?;
+                Ok(bytes)
+            }
+        }
+    }
 }
 
 impl<'a> GraphSource<'a> {
@@ -45,7 +93,7 @@ impl<'a> GraphSource<'a> {
     /// fallback indexes named `<alg>-<hex>`, and the manifests named with
     /// cosign's tags. Nothing is read when `mode` carries nothing.
     pub(crate) async fn layout(
-        layout: &'a OciLayout,
+        layout: LayoutFiles<'a>,
         mode: &ReferrersMode,
     ) -> Result<GraphSource<'a>> {
         let mut found: HashMap<Digest, Vec<Listed>> = HashMap::new();
@@ -57,9 +105,9 @@ impl<'a> GraphSource<'a> {
             return Err(Error::new(
                 ErrorKind::SizeExceeded,
                 format!(
-                    "{}/index.json has {} entries, more than the {MAX_LAYOUT_ENTRIES} \
+                    "{}: index.json has {} entries, more than the {MAX_LAYOUT_ENTRIES} \
                      searched for attachments",
-                    layout.root().display(),
+                    layout.shown(),
                     index.manifests.len()
                 ),
             ));
@@ -77,7 +125,7 @@ impl<'a> GraphSource<'a> {
                 });
                 continue;
             }
-            let manifest = layout_manifest(layout, &entry.digest, &entry.media_type).await?;
+            let manifest = layout_manifest(&layout, &entry.digest, &entry.media_type).await?;
             if let Some(subject) = name.and_then(fallback_subject) {
                 for listed in fallback_entries(&manifest)? {
                     found.entry(subject.clone()).or_default().push(Listed {
@@ -179,12 +227,12 @@ fn cosign_tag_subject(tag: &str) -> Option<(Digest, &str)> {
 
 /// A manifest of the layout, verified and bounded like one from a registry.
 pub(super) async fn layout_manifest(
-    layout: &OciLayout,
+    layout: &LayoutFiles<'_>,
     digest: &str,
     media_type: &str,
 ) -> Result<Manifest> {
-    let digest = Digest::parse(digest)
-        .map_err(|e| e.context(format!("{}/index.json", layout.root().display())))?;
+    let digest =
+        Digest::parse(digest).map_err(|e| e.context(format!("{}: index.json", layout.shown())))?;
     let bytes = layout.read_blob(&digest, MAX_MANIFEST_BYTES).await?;
     Ok(Manifest {
         bytes,

@@ -1,105 +1,132 @@
 //! Moving the attachments: each as an image of its own through the
-//! ordinary copy, pull and push, subjects first; into a layout, also the
-//! subjects' fallback indexes.
-
-use std::path::Path;
+//! ordinary copy, subjects first, between registries, OCI layouts and
+//! (as a source) oci-archives; into a layout, also the subjects' fallback
+//! indexes.
 
 use bytes::Bytes;
 
-use super::source::{fallback_entries, layout_manifest};
+use super::source::{LayoutFiles, fallback_entries, layout_manifest};
 use super::{Attachment, ReferrerGraph};
 use crate::client::{Client, fallback_tag, listed_artifact_type};
 use crate::descriptor::{Descriptor, Index};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
+use crate::image::copy::ImageSource;
 use crate::image::layout::{OciLayout, ref_name};
 use crate::image::options::{ImageOptions, ReferrersMode};
+use crate::image::pull::descriptor_of;
+use crate::image::transport::tar_index::TarIndex;
+use crate::image::transport::{ImageName, Source};
 use crate::media_type::OCI_INDEX;
 use crate::reference::Reference;
 
 impl Client {
-    /// Copies the attachments from `source`'s repository to `target`'s.
-    pub(crate) async fn copy_graph(
+    /// Moves the attachments of `graph` from `source` (a registry, an OCI
+    /// layout or an oci-archive) to `target` (a registry or an OCI layout),
+    /// each as an image of its own, subjects first; into a layout, then
+    /// names each subject's fallback index there.
+    pub(crate) async fn carry_graph(
         &self,
         graph: &ReferrerGraph,
-        source: &Reference,
-        target: &Reference,
+        source: &ImageName,
+        target: &ImageName,
         options: &ImageOptions,
     ) -> Result<()> {
+        if graph.attachments.is_empty() {
+            return Ok(());
+        }
+        let from = GraphEnd::open(source).await?;
         for attachment in &graph.attachments {
             let digest = &attachment.manifest.digest;
-            let to = attachment.target(target)?;
-            let copied = Box::pin(self.copy(
-                &source.with_digest(digest.clone()),
-                &to,
-                &attachment_options(options, None),
-            ))
-            .await?;
-            attachment.check_moved(&copied)?;
+            let image = match &from {
+                GraphEnd::Registry(reference) => {
+                    ImageSource::Name(ImageName::Registry(reference.with_digest(digest.clone())))
+                }
+                GraphEnd::Layout(layout) => ImageSource::Opened(Box::new(Source::layout_image(
+                    layout.clone(),
+                    descriptor_of(&attachment.manifest),
+                ))),
+                GraphEnd::Archive(tar) => ImageSource::Opened(Box::new(Source::archive_image(
+                    tar.clone(),
+                    descriptor_of(&attachment.manifest),
+                ))),
+            };
+            let to = match target {
+                ImageName::Registry(reference) => {
+                    ImageName::Registry(attachment.target(reference)?)
+                }
+                ImageName::Layout { dir, .. } => ImageName::Layout {
+                    dir: dir.clone(),
+                    name: attachment.tag.clone(),
+                },
+                other => return Err(cannot_hold(other)),
+            };
+            let moved =
+                Box::pin(self.copy_source(image, &to, &attachment_options(options))).await?;
+            attachment.check_moved(&moved)?;
+        }
+        if let ImageName::Layout { dir, .. } = target {
+            name_layout_fallbacks(graph, &OciLayout::at(dir), options).await?;
         }
         Ok(())
     }
+}
 
-    /// Pushes the attachments from `layout` to `target`'s repository.
-    pub(crate) async fn push_graph(
-        &self,
-        graph: &ReferrerGraph,
-        layout: &OciLayout,
-        target: &Reference,
-        options: &ImageOptions,
-    ) -> Result<()> {
-        for attachment in &graph.attachments {
-            let to = attachment.target(target)?;
-            let pushed = Box::pin(self.push_from_layout(
-                layout,
-                attachment.manifest.clone(),
-                &to,
-                &attachment_options(options, None),
-            ))
-            .await?;
-            attachment.check_moved(&pushed)?;
-        }
-        Ok(())
-    }
+/// Where attachments are read from, opened once.
+enum GraphEnd {
+    Registry(Reference),
+    Layout(OciLayout),
+    Archive(TarIndex),
+}
 
-    /// Pulls the attachments from `source`'s repository into the layout at
-    /// `dir`, then names each subject's fallback index there.
-    pub(crate) async fn pull_graph(
-        &self,
-        graph: &ReferrerGraph,
-        source: &Reference,
-        dir: &Path,
-        options: &ImageOptions,
-    ) -> Result<()> {
-        for attachment in &graph.attachments {
-            let digest = &attachment.manifest.digest;
-            let pulled = Box::pin(self.pull(
-                &source.with_digest(digest.clone()),
-                dir,
-                &attachment_options(options, attachment.tag.clone()),
-            ))
-            .await?;
-            attachment.check_moved(&Digest::parse(&pulled.digest)?)?;
-        }
-        let layout = OciLayout::at(dir);
-        let mut by_subject: Vec<(&Digest, Vec<Descriptor>)> = Vec::new();
-        for attachment in graph.attachments.iter().filter(|a| a.tag.is_none()) {
-            let entry = attachment.fallback_entry()?;
-            match by_subject
-                .iter_mut()
-                .find(|(s, _)| *s == &attachment.subject)
-            {
-                Some((_, entries)) => entries.push(entry),
-                None => by_subject.push((&attachment.subject, vec![entry])),
-            }
-        }
-        for (subject, entries) in by_subject {
-            options
-                .step(add_to_layout_fallback(&layout, subject, entries))
-                .await?;
-        }
-        Ok(())
+impl GraphEnd {
+    async fn open(name: &ImageName) -> Result<GraphEnd> {
+        Ok(match name {
+            ImageName::Registry(reference) => GraphEnd::Registry(reference.clone()),
+            ImageName::Layout { dir, .. } => GraphEnd::Layout(OciLayout::open(dir).await?),
+            ImageName::OciArchive { file, .. } => GraphEnd::Archive(TarIndex::open(file).await?),
+            other => return Err(cannot_hold(other)),
+        })
     }
+}
+
+/// The `INVALID_ARGUMENT` error for a transport that cannot hold
+/// attachments (a docker-archive or a `dir:` directory holds one image).
+pub(crate) fn cannot_hold(name: &ImageName) -> Error {
+    Error::new(
+        ErrorKind::InvalidArgument,
+        format!(
+            "{name}: transport {:?} cannot hold what is attached to an image; referrers \
+             travel between registries, OCI layouts (oci:) and oci-archives",
+            name.transport()
+        ),
+    )
+}
+
+/// Names, in `layout`, the fallback index of each subject with the
+/// referrers among the attachments (regclient's `ocidir` reads them there).
+async fn name_layout_fallbacks(
+    graph: &ReferrerGraph,
+    layout: &OciLayout,
+    options: &ImageOptions,
+) -> Result<()> {
+    let mut by_subject: Vec<(&Digest, Vec<Descriptor>)> = Vec::new();
+    for attachment in graph.attachments.iter().filter(|a| a.tag.is_none()) {
+        let entry = attachment.fallback_entry()?;
+        match by_subject
+            .iter_mut()
+            .find(|(s, _)| *s == &attachment.subject)
+        {
+            Some((_, entries)) => entries.push(entry),
+            None => by_subject.push((&attachment.subject, vec![entry])),
+        }
+    }
+    for (subject, entries) in by_subject {
+        options
+            .step(add_to_layout_fallback(layout, subject, entries))
+            .await?;
+    }
+    Ok(())
 }
 
 impl Attachment {
@@ -135,19 +162,21 @@ impl Attachment {
     }
 }
 
-/// The options an attachment moves with: every platform, no attachments of
-/// its own (the graph has them), the caller's mounts and cancel token. No
-/// progress: attachments are small, and each would start its own count.
-fn attachment_options(options: &ImageOptions, layout_name: Option<String>) -> ImageOptions {
+/// The options an attachment moves with: every platform, no attachments or
+/// signatures of its own (the graph has them), the caller's mounts and
+/// cancel token. No progress: attachments are small, and each would start
+/// its own count.
+fn attachment_options(options: &ImageOptions) -> ImageOptions {
     ImageOptions {
         platforms: Vec::new(),
         all_platforms: true,
-        layout_name,
+        layout_name: None,
         mount_from: options.mount_from.clone(),
         progress: None,
         cancel: options.cancel.clone(),
         referrers: ReferrersMode::None,
         resume_dir: None,
+        signatures: None,
     }
 }
 
@@ -166,7 +195,9 @@ async fn add_to_layout_fallback(
         .iter()
         .find(|d| ref_name(d) == Some(tag.as_str()))
     {
-        Some(d) => fallback_entries(&layout_manifest(layout, &d.digest, &d.media_type).await?)?,
+        Some(d) => fallback_entries(
+            &layout_manifest(&LayoutFiles::Dir(layout), &d.digest, &d.media_type).await?,
+        )?,
         None => Vec::new(),
     };
     for entry in entries {

@@ -30,20 +30,24 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::Stream;
 
+pub(crate) use self::archive_writer::{ArchiveWriter, split_target};
 use self::dir::{DirDestination, DirSource};
 use self::docker_archive::DockerArchiveSource;
 pub(crate) use self::docker_archive::list_tags as docker_archive_tags;
 use self::docker_archive_writer::DockerArchiveDestination;
 pub use self::name::ImageName;
+pub(crate) use self::oci_archive::blob_member;
 use self::oci_archive::{OciArchiveDestination, OciArchiveSource};
 use self::oci_layout::{LayoutDestination, LayoutSource};
 use self::registry::{RegistryDestination, RegistrySource};
+use self::tar_index::TarIndex;
 use super::concurrent::run_all;
 use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
 use crate::client::{Client, Manifest};
+use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::error::Result;
 
@@ -82,6 +86,18 @@ impl Source {
             }
             ImageName::Dir { dir } => Source::Dir(DirSource::open(dir)),
         })
+    }
+
+    /// The image `top` of an opened layout directory (an attachment, which
+    /// may have no name to open it by).
+    pub fn layout_image(layout: OciLayout, top: Descriptor) -> Source {
+        Source::Layout(LayoutSource { layout, top })
+    }
+
+    /// The image `top` of an indexed oci-archive (as
+    /// [`Source::layout_image`]).
+    pub fn archive_image(tar: TarIndex, top: Descriptor) -> Source {
+        Source::OciArchive(OciArchiveSource { tar, top })
     }
 
     /// The manifest the name points at.

@@ -29,8 +29,8 @@ pub(crate) fn blob_member(digest: &Digest) -> String {
 
 /// Reads an image from an oci-archive.
 pub(crate) struct OciArchiveSource {
-    tar: TarIndex,
-    top: Descriptor,
+    pub(super) tar: TarIndex,
+    pub(super) top: Descriptor,
 }
 
 impl OciArchiveSource {

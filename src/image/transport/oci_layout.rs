@@ -19,8 +19,8 @@ use crate::image::transport::tar_index::region_stream;
 
 /// Reads an image from a layout.
 pub(crate) struct LayoutSource {
-    layout: OciLayout,
-    top: Descriptor,
+    pub(super) layout: OciLayout,
+    pub(super) top: Descriptor,
 }
 
 impl LayoutSource {
