@@ -263,6 +263,17 @@ typedef struct ocireg_descriptor_list ocireg_descriptor_list;
 // freed by `ocireg_image_options_free`. One thread at a time.
 typedef struct ocireg_image_options ocireg_image_options;
 
+// Options of a new index: its `artifactType` and annotations. Made by
+// `ocireg_index_options_new`, freed by `ocireg_index_options_free`. One
+// thread at a time.
+typedef struct ocireg_index_options ocireg_index_options;
+
+// Changes to an index, applied in this order: entries removed (by digest
+// and by platform), entries added, annotations set, annotations removed.
+// Made by `ocireg_index_update_new`, freed by `ocireg_index_update_free`.
+// One thread at a time.
+typedef struct ocireg_index_update ocireg_index_update;
+
 // Options for `ocireg_client_new`. Made by `ocireg_options_new`, changed
 // by the setters, freed by `ocireg_options_free`. One thread at a time; a
 // client copies what it needs, so the options can be freed or reused
@@ -661,7 +672,9 @@ void ocireg_options_free(ocireg_options *options);
 // registry. May be called many times.
 //
 // @param options the options.
-// @param host the registry, `host` or `host:port`.
+// @param host the registry, `host` or `host:port`, or `*.domain` for every
+//        subdomain of domain on any port (as a registries.conf wildcard
+//        prefix).
 // @return `OCIREG_OK`, or the argument error.
 ocireg_status ocireg_options_add_insecure_registry(ocireg_options *options, const char *host);
 
@@ -804,9 +817,10 @@ ocireg_status ocireg_options_set_request_timeout_ms(ocireg_options *options, uin
 ocireg_status ocireg_options_set_credential_helper_timeout_ms(ocireg_options *options,
                                                               uint64_t value);
 
-// Sets how many times a failed request is retried (429, 502-504,
-// connection errors; 500 too for HEAD), the ping included. Waits have
-// random jitter.
+// Sets how many times a failed request is retried (429 and connection
+// errors; 500 and 502-504 for GET, HEAD, manifest PUT and token requests,
+// not for upload requests the registry may have acted on), the ping
+// included. Waits have random jitter.
 //
 // @param options the options.
 // @param value the number of retries, at most 100.
@@ -2222,12 +2236,22 @@ ocireg_image_options *ocireg_image_options_new(void);
 // @param options the options, or NULL (a no-op).
 void ocireg_image_options_free(ocireg_image_options *options);
 
-// Chooses the platform taken from an index.
+// Chooses the platforms taken from an index: one, or a subset.
+//
+// One platform: its image manifest alone moves (pull, push, copy, save,
+// inspect). Several, comma-separated (`linux/amd64,linux/arm64`; pull,
+// push and copy only, as inspect and save take one): their image
+// manifests move under a new index naming only them, so the digest
+// returned differs from the source index's (a registry refuses an index
+// naming manifests it lacks); when they are every entry of the index, the
+// index moves unchanged. A platform the index lacks fails the operation
+// with `OCIREG_ERR_NOT_FOUND` before anything is written.
 //
 // @param options the options.
-// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`.
+// @param platform `os/arch[/variant]`, such as `linux/arm64/v8`, or a
+//        comma-separated list of them.
 // @return `OCIREG_OK`; `OCIREG_ERR_INVALID_ARGUMENT` for a malformed
-//         platform; or an argument error.
+//         platform or one listed twice; or an argument error.
 ocireg_status ocireg_image_options_set_platform(ocireg_image_options *options,
                                                 const char *platform);
 
@@ -2512,6 +2536,111 @@ ocireg_status ocireg_client_artifact_pull(const ocireg_client *client,
                                           const ocireg_cancel *cancel,
                                           ocireg_string_list **names_out);
 
+// Fetches the manifest an image name names, byte for byte (`skopeo
+// inspect --raw`): the index of a multi-platform image, or, when
+// `options` sets a platform, the image manifest that platform selects
+// from it. A docker-archive holds no manifest: it gets the one skopeo
+// generates for it (same bytes, same digest).
+//
+// @param client the client.
+// @param name the image, with its transport (`oci:DIR:REF`,
+//        `docker-archive:FILE`, `docker://HOST/REPO:TAG`, ...).
+// @param options the image options (the platform), or NULL for the top
+//        manifest.
+// @param cancel NULL, or a signal that stops the call.
+// @param manifest_out receives the manifest; free it with
+//        `ocireg_content_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_INVALID_ARGUMENT` for a
+//         bad name or a malformed archive, `OCIREG_ERR_NOT_FOUND`, ...).
+ocireg_status ocireg_client_source_manifest(const ocireg_client *client,
+                                            const char *name,
+                                            const ocireg_image_options *options,
+                                            const ocireg_cancel *cancel,
+                                            ocireg_content **manifest_out);
+
+// Describes an image on any transport as JSON, with skopeo inspect's
+// field names (`Name`, `Digest`, `RepoTags`, `Created`, `DockerVersion`,
+// `Labels`, `Architecture`, `Os`, `Layers`, `LayersData`, `Env`). `Name`
+// is the repository of the name's intended docker reference (see
+// `ocireg_image_name_intended_reference`) and is left out without one;
+// `RepoTags` lists the repository's tags for a `docker://` name with
+// `with_tags`, and is empty otherwise.
+//
+// @param client the client.
+// @param name the image, with its transport.
+// @param options the image options (the platform), or NULL for the
+//        defaults.
+// @param with_tags non-zero: `RepoTags` lists a registry repository's tags.
+// @param cancel NULL, or a signal that stops the call.
+// @param json_out receives the JSON text; free it with `ocireg_string_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_source_inspect(const ocireg_client *client,
+                                           const char *name,
+                                           const ocireg_image_options *options,
+                                           int with_tags,
+                                           const ocireg_cancel *cancel,
+                                           char **json_out);
+
+// Writes the config and the layers of an image on any transport into a
+// directory (created when missing), each as the file named by its
+// digest's hex, as skopeo's `layers` and the `dir:` transport name them.
+// Through an index, the image of the options' platform is taken. Each
+// blob streams into a temporary file, is verified against its digest
+// and size, and only then appears. Without `overwrite`, a file of one of
+// those names already there is an `OCIREG_ERR_INVALID_ARGUMENT` error
+// before anything is written; with it, regular files are replaced
+// (symlinks and directories never). Progress goes to the options'
+// callback.
+//
+// @param client the client.
+// @param name the image, with its transport.
+// @param dir the directory.
+// @param options the image options, or NULL for the defaults.
+// @param overwrite non-zero: replace existing files.
+// @param cancel NULL, or a signal that stops the call.
+// @param json_out receives a JSON array, config first, of objects
+//        `{"file", "digest", "size", "mediaType"}`; free it with
+//        `ocireg_string_free`.
+// @return `OCIREG_OK`, or the error.
+ocireg_status ocireg_client_source_layers(const ocireg_client *client,
+                                          const char *name,
+                                          const char *dir,
+                                          const ocireg_image_options *options,
+                                          int overwrite,
+                                          const ocireg_cancel *cancel,
+                                          char **json_out);
+
+// The docker reference an image name intends (containers/image's
+// `DockerReference`): a `docker://` name's reference; a docker-archive's
+// `RepoTags` entry when the name selects one (`docker-archive:FILE:REPO:TAG`,
+// written out in full: `busybox:1` gives `docker.io/library/busybox:1`);
+// none for `@N`, a docker-archive named by its file alone, `oci:`,
+// `oci-archive:` and `dir:`. No I/O.
+//
+// @param name the image, with its transport.
+// @param reference_out receives the reference (free it with
+//        `ocireg_string_free`), or NULL when the name intends none.
+// @return `OCIREG_OK`, or `OCIREG_ERR_INVALID_ARGUMENT` /
+//         `OCIREG_ERR_INVALID_REFERENCE` for a bad name.
+ocireg_status ocireg_image_name_intended_reference(const char *name, char **reference_out);
+
+// Lists the tags of a repository by image name: a `docker://` name's
+// repository (its tag or digest ignored; a bare reference works too),
+// or every `RepoTags` entry of a docker-archive (as written, and `@N`
+// for an image without one), as `skopeo list-tags` does.
+//
+// @param client the client.
+// @param name `docker://HOST/REPO` or `docker-archive:FILE`.
+// @param cancel NULL, or a signal that stops the call.
+// @param list_out receives the tags; free the list with
+//        `ocireg_string_list_free`.
+// @return `OCIREG_OK`, or the error (`OCIREG_ERR_UNSUPPORTED` for the
+//         transports without tags: `oci:`, `oci-archive:`, `dir:`).
+ocireg_status ocireg_client_source_tags(const ocireg_client *client,
+                                        const char *name,
+                                        const ocireg_cancel *cancel,
+                                        ocireg_string_list **list_out);
+
 // Lists the platforms image `reference` offers. For an index (or Docker
 // manifest list) these are its entries and those of the indexes it nests
 // (at most 4 deep and 10,000 entries), in order; an entry without a
@@ -2675,6 +2804,187 @@ void ocireg_platform_list_free(ocireg_platform_list *list);
 ocireg_status ocireg_image_options_set_signatures(ocireg_image_options *options,
                                                   int carry,
                                                   const char *registries_d);
+
+// Makes index options: no `artifactType`, no annotations.
+//
+// @return the options (free them with `ocireg_index_options_free`); NULL
+//         only if the library panicked.
+ocireg_index_options *ocireg_index_options_new(void);
+
+// Frees index options.
+//
+// @param options the options, or NULL (a no-op).
+void ocireg_index_options_free(ocireg_index_options *options);
+
+// Sets the index's `artifactType`.
+//
+// @param options the options.
+// @param artifact_type a media type, such as `application/vnd.example+json`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty type, or
+//         an argument error.
+ocireg_status ocireg_index_options_set_artifact_type(ocireg_index_options *options,
+                                                     const char *artifact_type);
+
+// Adds (or replaces) an annotation of the index.
+//
+// @param options the options.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_index_options_add_annotation(ocireg_index_options *options,
+                                                  const char *key,
+                                                  const char *value);
+
+// Makes an index of images and pushes it, as `oras manifest index create`
+// does (the same images and options give the same digest): one entry per
+// source, in the order given, each with the platform its config names
+// (os, architecture, variant, os.version, os.features). Every source is
+// read before anything is pushed.
+//
+// @param client the client.
+// @param target where to push the index, by tag.
+// @param sources an array of `count` references of image manifests in the
+//        repository of `target`, by tag or digest.
+// @param count the number of sources, 0 to 1000.
+// @param options NULL for the defaults, or the options.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the index's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_REFERENCE`,
+//         `OCIREG_ERR_INVALID_ARGUMENT` (more than 1000 sources, a source
+//         that is an index or in another repository, one manifest given
+//         twice), `OCIREG_ERR_NOT_FOUND` (a missing source), or the
+//         registry's error. Nothing is pushed on an error.
+ocireg_status ocireg_client_index_create(const ocireg_client *client,
+                                         const char *target,
+                                         const char *const *sources,
+                                         size_t count,
+                                         const ocireg_index_options *options,
+                                         const ocireg_cancel *cancel,
+                                         char **digest_out);
+
+// Makes an empty index change.
+//
+// @return the change (free it with `ocireg_index_update_free`); NULL only
+//         if the library panicked.
+ocireg_index_update *ocireg_index_update_new(void);
+
+// Frees an index change.
+//
+// @param update the change, or NULL (a no-op).
+void ocireg_index_update_free(ocireg_index_update *update);
+
+// Adds an image to add to the index, with the platform its config names
+// (one already in the index is not added twice).
+//
+// @param update the change.
+// @param source an image manifest in the index's repository, by tag or
+//        digest.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_REFERENCE`, or an argument
+//         error.
+ocireg_status ocireg_index_update_add(ocireg_index_update *update, const char *source);
+
+// Adds an entry to remove, by digest; the update fails with
+// `OCIREG_ERR_NOT_FOUND` when the index has no such entry.
+//
+// @param update the change.
+// @param digest the entry's digest, such as `sha256:...`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_DIGEST`, or an argument error.
+ocireg_status ocireg_index_update_remove_digest(ocireg_index_update *update, const char *digest);
+
+// Adds a platform whose entries to remove: every entry of that os and
+// architecture, and of that variant when one is given (`arm64` without a
+// variant counts as `v8`). The update fails with `OCIREG_ERR_NOT_FOUND`
+// when no entry matches.
+//
+// @param update the change.
+// @param platform `os/arch[/variant]`, such as `linux/arm64`.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for a malformed
+//         platform, or an argument error.
+ocireg_status ocireg_index_update_remove_platform(ocireg_index_update *update,
+                                                  const char *platform);
+
+// Adds an annotation to set on the index (replacing a value of that key).
+//
+// @param update the change.
+// @param key the annotation's key (not empty).
+// @param value its value.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_index_update_set_annotation(ocireg_index_update *update,
+                                                 const char *key,
+                                                 const char *value);
+
+// Adds an annotation key to remove from the index (a key that is not
+// there is no change).
+//
+// @param update the change.
+// @param key the annotation's key (not empty).
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` for an empty key, or
+//         an argument error.
+ocireg_status ocireg_index_update_remove_annotation(ocireg_index_update *update, const char *key);
+
+// Changes the index at `target` and pushes the result there: the entries
+// and annotations of `update` (see `ocireg_index_update`); the entries
+// and fields it does not name are kept byte for byte. Every source is
+// read and every removal checked before anything is pushed.
+//
+// @param client the client.
+// @param target the index, by tag.
+// @param update the change.
+// @param cancel NULL, or a signal that stops the call.
+// @param digest_out receives the new index's digest (free it with
+//        `ocireg_string_free`), or NULL when not wanted.
+// @return `OCIREG_OK`, `OCIREG_ERR_INVALID_ARGUMENT` (`target` is not an
+//         index, a source that is an index or in another repository, more
+//         than 1000 entries), `OCIREG_ERR_NOT_FOUND` (a digest or platform
+//         to remove that is not there, a missing source or index), or the
+//         registry's error. Nothing is pushed on an error.
+ocireg_status ocireg_client_index_update(const ocireg_client *client,
+                                         const char *target,
+                                         const ocireg_index_update *update,
+                                         const ocireg_cancel *cancel,
+                                         char **digest_out);
+
+// Resolves `name` (`busybox`, `team/app:1`, or a fully qualified
+// reference) to the reference to use. Without a registries.conf (see
+// `ocireg_options_set_registries_conf`) that is docker's rule: `busybox`
+// is `docker.io/library/busybox:latest`. With one, as podman: a fully
+// qualified name is itself; a short name's alias (the alias cache
+// `short-name-aliases.conf`, then `[aliases]`) is its only candidate;
+// otherwise each `unqualified-search-registries` entry in order. Several
+// candidates under `short-name-mode = "enforcing"` fail with
+// `OCIREG_ERR_INVALID_REFERENCE` ("ambiguous": the library cannot ask the
+// user). Under `permissive` or `disabled`, with `pull` non-zero each
+// candidate's manifest is checked (HEAD, through its mirrors) and the first
+// that exists wins, a failing or blocked one being skipped; with `pull`
+// zero (a push, a listing, a delete) several candidates are an
+// `OCIREG_ERR_INVALID_REFERENCE` rather than a guess. The choice is in the
+// debug log.
+//
+// @param client the client.
+// @param name the name.
+// @param pull non-zero to resolve for a pull (try the candidates), zero
+//        for any other use (one candidate only).
+// @param cancel NULL, or a signal that stops the call.
+// @param reference_out receives the reference, normalized (free it with
+//        `ocireg_string_free`).
+// @param details_json_out receives, unless NULL, a JSON object (free it with
+//        `ocireg_string_free`): `{"name", "reference", "rationale":
+//        "none"|"alias"|"search-registries"|"docker-default", "origin": the
+//        deciding file or null, "skipped": [{"reference", "error"}]}` (the
+//        candidates that failed before it).
+// @return `OCIREG_OK`; `OCIREG_ERR_INVALID_REFERENCE` for a bad or
+//         ambiguous name (naming the configuration file); when no
+//         candidate exists, the last candidate's error, its message listing
+//         every candidate's failure.
+ocireg_status ocireg_client_resolve_name(const ocireg_client *client,
+                                         const char *name,
+                                         int pull,
+                                         const ocireg_cancel *cancel,
+                                         char **reference_out,
+                                         char **details_json_out);
 
 #ifdef __cplusplus
 }  // extern "C"
