@@ -239,7 +239,11 @@ static const struct help helps[] = {
      "                     cosign .sig/.att/.sbom tags), recursively, digests\n"
      "                     unchanged (registry to registry)\n"
      "    --referrers-type T  only the attachments of artifact type T (and what\n"
-     "                     hangs off them; repeatable)\n",
+     "                     hangs off them; repeatable)\n"
+     "    --resume-dir STATE  into a registry: record each blob's upload session\n"
+     "                     in STATE, and continue from what the registry kept\n"
+     "                     when run again after a kill (the source is read\n"
+     "                     again, only the rest is sent)\n",
      "    ocireg copy docker.io/library/alpine:3.20 localhost:5000/alpine:3.20\n"
      "    ocireg copy localhost:5000/alpine:3.20 oci-archive:alpine.tar:3.20\n"
      "    ocireg copy docker-archive:saved.tar dir:./alpine\n"},

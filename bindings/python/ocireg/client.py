@@ -1767,6 +1767,7 @@ class Client(_Handle):
         cancel: Optional[Cancel] = None,
         referrers: bool = False,
         referrer_types: Union[str, Iterable[str], None] = None,
+        resume_dir: Optional[StrPath] = None,
     ) -> str:
         """Copies image ``source`` to ``target``, each named as skopeo
         names it: ``docker://HOST/REPO:TAG`` (or a bare reference),
@@ -1781,11 +1782,16 @@ class Client(_Handle):
         recursively, digests unchanged), listed through the target's
         referrers API or the fallback tag, as it supports.
         ``referrer_types`` carries only the attachments of those artifact
-        types (each with what is attached to it in turn)."""
+        types (each with what is attached to it in turn).
+
+        ``resume_dir`` (into a registry) names a directory where each blob's
+        upload session is recorded, so that a copy killed midway continues
+        the next time from what the target registry kept: the source is
+        read again, only the rest is sent."""
         return self._image_call(
             lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
-            referrers=referrers, referrer_types=referrer_types,
+            referrers=referrers, referrer_types=referrer_types, resume_dir=resume_dir,
         )
 
     def save_image(

@@ -42,6 +42,7 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
+use super::resume::UploadRecords;
 use crate::client::{Client, Manifest};
 use crate::digest::Digest;
 use crate::error::Result;
@@ -175,10 +176,15 @@ impl Destination {
                 {
                     mounts.insert(0, from.reference.repository().to_string());
                 }
+                let records = match &options.resume_dir {
+                    Some(dir) => Some(UploadRecords::open(dir)?),
+                    None => None,
+                };
                 Destination::Registry(RegistryDestination {
                     client: client.clone(),
                     reference: reference.clone(),
                     mounts,
+                    records,
                 })
             }
             ImageName::Layout { dir, name } => Destination::Layout(LayoutDestination {
