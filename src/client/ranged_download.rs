@@ -100,10 +100,13 @@ pub(crate) struct BlobDownload {
     split: bool,
 }
 
-/// The head's throughput so far.
+/// The head's throughput so far: bytes over the time spent waiting for
+/// them, not the time the caller took to take them (a copy whose upload is
+/// slower than its source reads its head slowly, yet a split would not help).
 struct Probe {
     started: Instant,
     bytes: u64,
+    waited: Duration,
 }
 
 impl Client {
@@ -145,6 +148,7 @@ impl Client {
                 download.probe = Some(Probe {
                     started: Instant::now(),
                     bytes: 0,
+                    waited: Duration::ZERO,
                 });
             }
         }
@@ -212,6 +216,7 @@ impl BlobDownload {
         let Some(head) = self.head.as_mut() else {
             return Ok(None);
         };
+        let asked = Instant::now();
         let Some(mut bytes) = head.chunk().await? else {
             self.head = None;
             return Ok(None);
@@ -223,20 +228,20 @@ impl BlobDownload {
             self.head = None;
         }
         self.position += bytes.len() as u64;
-        self.measure(bytes.len() as u64);
+        self.measure(bytes.len() as u64, asked.elapsed());
         Ok((!bytes.is_empty()).then_some(bytes))
     }
 
-    /// Counts `n` more bytes of the head; once the probe is over, splits
-    /// the rest when the head was slow.
-    fn measure(&mut self, n: u64) {
+    /// Counts `n` more bytes of the head, which took `waited` to arrive;
+    /// once the probe is over, splits the rest when the head was slow.
+    fn measure(&mut self, n: u64, waited: Duration) {
         if let Some(probe) = self.probe.as_mut() {
             probe.bytes += n;
-            let elapsed = probe.started.elapsed();
-            if probe.bytes < PROBE_BYTES && elapsed < PROBE_TIME {
+            probe.waited += waited;
+            if probe.bytes < PROBE_BYTES && probe.started.elapsed() < PROBE_TIME {
                 return;
             }
-            let rate = probe.bytes as f64 / elapsed.as_secs_f64().max(1e-6);
+            let rate = probe.bytes as f64 / probe.waited.as_secs_f64().max(1e-6);
             self.probe = None;
             let rest = self.size - self.position;
             let part = part_size(rest);
