@@ -47,7 +47,10 @@ def section(path, heading):
     if not path.exists():
         return f"## {heading}\n\n(not measured in this run: {path.name} is missing)"
     out = [f"## {heading}", ""]
-    for line in path.read_text().splitlines():
+    lines = path.read_text().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]  # the file's own title: `heading` replaces it
+    for line in lines:
         out.append("#" + line if line.startswith("#") else line)
     return "\n".join(out).rstrip()
 
