@@ -8,8 +8,10 @@ is HTTPS with the test CA and a token server):
 
     target/debug/examples/test_registry python3 bench/cold_start.py [--runs N]
 
-Prints a Markdown table: median wall time and median CPU (user + sys from
-wait4) per tool, and each tool's wall time as a ratio of crane's."""
+Prints Markdown tables (median wall time and median CPU, user + sys from
+wait4, per tool, and each tool's wall time as a ratio of the reference
+peer's) and writes them to --results/cold_start.md (`make bench` runs it
+so, and bench/assemble.py puts them into latest.md)."""
 
 import argparse
 import base64
@@ -45,6 +47,8 @@ def timed(argv, env):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--results", type=Path, default=None,
+                    help="also write the tables to RESULTS/cold_start.md")
     args = ap.parse_args()
     host, ca = os.environ["OCIREG_TEST_TOKEN"], os.environ["OCIREG_TEST_CA"]
     user, password = os.environ["OCIREG_TEST_USER"], os.environ["OCIREG_TEST_PASS"]
@@ -114,15 +118,24 @@ def main():
                 for name, argv in tools.items():
                     results[name].append(timed(argv, env))
             tables.append((title, results, base))
+    lines = ["# Cold start: one `digest`, process start to exit", "",
+             "Produced by bench/cold_start.py under the harness's registries on "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the tools run "
+             "interleaved, each once before to warm the page cache (and ocireg's token "
+             "cache file)."]
     for title, results, base in tables:
         ref_wall = statistics.median(w for w, _ in results[base])
-        print(f"\nCold `digest`, {title}, {args.runs} interleaved runs, medians\n")
-        print(f"| tool | wall | CPU (user+sys) | wall / {base}'s |")
-        print("|---|---:|---:|---:|")
+        lines += ["", f"Cold `digest`, {title}, {args.runs} interleaved runs, medians", "",
+                  f"| tool | wall | CPU (user+sys) | wall / {base}'s |", "|---|---:|---:|---:|"]
         for name, runs in results.items():
             wall = statistics.median(w for w, _ in runs)
             cpu = statistics.median(c for _, c in runs)
-            print(f"| {name} | {wall * 1000:.1f} ms | {cpu * 1000:.1f} ms | {wall / ref_wall:.2f} |")
+            lines.append(f"| {name} | {wall * 1000:.1f} ms | {cpu * 1000:.1f} ms "
+                         f"| {wall / ref_wall:.2f} |")
+    print("\n".join(lines))
+    if args.results is not None:
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / "cold_start.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

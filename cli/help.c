@@ -261,7 +261,11 @@ static const struct help helps[] = {
      "                     checked before anything is written. A layout or\n"
      "                     archive holds no signatures: an error there\n"
      "    --registries.d DIR  with --signatures, read registries.d YAML files\n"
-     "                     from DIR (default as for signatures)\n",
+     "                     from DIR (default as for signatures)\n"
+     "    --resume-dir STATE  into a registry: record each blob's upload session\n"
+     "                     in STATE, and continue from what the registry kept\n"
+     "                     when run again after a kill (the source is read\n"
+     "                     again, only the rest is sent)\n",
      "    ocireg copy docker.io/library/alpine:3.20 localhost:5000/alpine:3.20\n"
      "    ocireg copy localhost:5000/alpine:3.20 oci-archive:alpine.tar:3.20\n"
      "    ocireg copy docker-archive:saved.tar dir:./alpine\n"

@@ -446,8 +446,8 @@ static int check_options(const struct cli *cli)
     if ((cli->referrers || cli->referrer_type_count > 0) && run != cmd_pull && run != cmd_push &&
         run != cmd_copy)
         return usage_error("--referrers and --referrers-type only go with", "pull, push and copy");
-    if (cli->resume_dir != NULL && run != cmd_push)
-        return usage_error("--resume-dir only goes with", "push");
+    if (cli->resume_dir != NULL && run != cmd_push && run != cmd_copy)
+        return usage_error("--resume-dir only goes with", "push and copy");
     if ((cli->header_count > 0 || cli->scope_count > 0 || cli->data_file != NULL ||
          cli->include) && run != cmd_request)
         return usage_error("-H, --scope, --data-file and -i only go with", "request");

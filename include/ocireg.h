@@ -2271,11 +2271,12 @@ ocireg_status ocireg_image_options_set_all_platforms(ocireg_image_options *optio
 // @return `OCIREG_OK`, or an argument error.
 ocireg_status ocireg_image_options_set_layout_name(ocireg_image_options *options, const char *name);
 
-// Sets a directory where a push records each blob's upload session, so
-// that a push killed or failed midway continues the next time from what
-// the registry kept (distribution keeps sessions; a registry that dropped
-// one, or cannot report it, makes that blob start over). Blobs then go up
-// in chunks of the client's upload chunk size. The directory is created
+// Sets a directory where a push (or a copy into a registry) records each
+// blob's upload session, so that a push or copy killed or failed midway
+// continues the next time from what the registry kept (distribution keeps
+// sessions; a registry that dropped one, or cannot report it, makes that
+// blob start over; a resumed copy reads the source again and sends the
+// rest). Blobs then go up in chunks of the client's upload chunk size. The directory is created
 // (mode 0700) when missing; its records (0600) hold session URLs, never a
 // credential, and are removed once their blobs are in place. Pulls into a
 // layout continue partial blobs without it.

@@ -9,6 +9,9 @@
 #   make bench-wan WAN_ARGS="--runs 1"  the tools through Toxiproxy's latency
 #                                       and bandwidth caps (bench/wan.py; also
 #                                       run by `make bench`): results/wan.*
+#   make bench COLD_ARGS="--runs 5"     bench/cold_start.py's options; `make
+#                                       bench` ends with bench/assemble.py, which
+#                                       puts every table into latest.md
 # Not part of `make test`. Uses LIBDIR, the flags, HARNESS_BIN and the
 # `lib`/`cli`/`harness` targets.
 
@@ -16,6 +19,7 @@ BENCH_BIN    := build/bench/bin
 BENCH_CFLAGS ?= $(C99_FLAGS) -O2
 BENCH_ARGS   ?=
 WAN_ARGS     ?=
+COLD_ARGS    ?=
 RUSTC        ?= rustc
 
 .PHONY: bench bench-progs bench-requests bench-wan
@@ -24,6 +28,8 @@ bench: lib cli bench-progs harness peers
 	python3 bench/run.py --harness $(HARNESS_BIN) $(BENCH_ARGS)
 	python3 bench/request_counts.py --harness $(HARNESS_BIN)
 	python3 bench/wan.py --harness $(HARNESS_BIN) $(WAN_ARGS)
+	$(HARNESS_BIN) python3 bench/cold_start.py --results bench/results $(COLD_ARGS)
+	python3 bench/assemble.py
 
 bench-requests: lib cli bench-progs harness peers
 	python3 bench/request_counts.py --harness $(HARNESS_BIN)

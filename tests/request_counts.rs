@@ -202,15 +202,15 @@ async fn a_token_cache_file_spares_the_next_process_the_token_server() {
             .unwrap();
     }
     assert_eq!(tokens.requests() - before, 1);
-    // Each client: the first contact's 401 says where tokens come from, and
-    // the HEAD is sent again with the token.
-    let got = summary(&entries_after(&reg, seen, 4));
+    // The first client: the first contact's 401 says where tokens come
+    // from, and the HEAD is sent again with the token. The second one finds
+    // the registry's scheme, challenge and token in the file: one request.
+    let got = summary(&entries_after(&reg, seen, 3));
     assert_eq!(
         got,
         [
             "HEAD manifest 401",
             "HEAD manifest 200",
-            "HEAD manifest 401",
             "HEAD manifest 200"
         ]
     );
@@ -228,6 +228,8 @@ async fn a_token_cache_file_spares_the_next_process_the_token_server() {
     assert!(!text.contains(password), "{text}");
     assert!(!text.contains(&format!("\"{user}\"")), "{text}");
     let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(file["registries"][reg.host()]["scheme"], "https", "{text}");
+    assert_eq!(file["registries"][reg.host()]["auth"], "bearer", "{text}");
     let entries = file["tokens"].as_object().expect("tokens");
     assert_eq!(entries.len(), 1, "{text}");
     let entry = entries.values().next().unwrap();
@@ -290,4 +292,92 @@ async fn a_token_cache_file_spares_the_next_process_the_token_server() {
     let repaired: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
     assert_eq!(repaired["tokens"].as_object().map(|t| t.len()), Some(1));
+}
+
+/// The token cache file's memory of `host`, rewritten by `change`.
+fn edit_remembered(cache: &Path, host: &str, change: impl FnOnce(&mut serde_json::Value)) {
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cache).unwrap()).unwrap();
+    change(&mut file["registries"][host]);
+    std::fs::write(cache, file.to_string()).unwrap();
+}
+
+#[tokio::test]
+async fn a_cold_process_with_a_warm_cache_file_skips_the_ping_and_stale_memories_fall_back() {
+    let reg = Registry::start(Mode::Token);
+    let tokens = reg.token_server().expect("token server");
+    let r = reference(reg.host(), "cold/app:v1");
+    let setup = Client::new(token_options(&reg, None)).unwrap();
+    push_image(&setup, &r, media_type::OCI_MANIFEST, &[(5, 100)], &["v1"]).await;
+    let dir = TempDir::new("cold-cache");
+    let cache = dir.path().join("tokens.json");
+    let cold = || Client::new(token_options(&reg, Some(cache.clone()))).unwrap();
+    cold().digest(&r).await.unwrap();
+
+    // Warm file: one request, no token request.
+    let seen = reg.access_log().len();
+    let before = tokens.requests();
+    cold().digest(&r).await.unwrap();
+    assert_eq!(
+        summary(&entries_after(&reg, seen, 1)),
+        ["HEAD manifest 200"]
+    );
+    assert_eq!(tokens.requests(), before);
+
+    // A stale realm (no token kept for it): the first request goes without
+    // a token, its 401 names the right realm, and the file learns it.
+    edit_remembered(&cache, reg.host(), |entry| {
+        entry["realm"] = serde_json::json!("https://127.0.0.1:9/token");
+    });
+    let seen = reg.access_log().len();
+    cold().digest(&r).await.unwrap();
+    assert_eq!(
+        summary(&entries_after(&reg, seen, 2)),
+        ["HEAD manifest 401", "HEAD manifest 200"]
+    );
+    let text = std::fs::read_to_string(&cache).unwrap();
+    assert!(!text.contains("127.0.0.1:9"), "{text}");
+
+    // Plain HTTP remembered for a registry not marked insecure is ignored:
+    // nothing is sent over plain HTTP, and the file is corrected.
+    edit_remembered(&cache, reg.host(), |entry| {
+        entry["scheme"] = serde_json::json!("http");
+    });
+    cold().digest(&r).await.unwrap();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    assert_eq!(file["registries"][reg.host()]["scheme"], "https");
+
+    // A plain registry remembered as https (it changed scheme): the TLS
+    // attempt fails, the client probes, and the file says http after.
+    let plain = Registry::start(Mode::Plain);
+    let pr = reference(plain.host(), "cold/plain:v1");
+    let options = || ClientOptions {
+        insecure_registries: vec![plain.host().to_string()],
+        token_cache: Some(cache.clone()),
+        ..Default::default()
+    };
+    push_image(
+        &plain_client(plain.host()),
+        &pr,
+        media_type::OCI_MANIFEST,
+        &[(6, 10)],
+        &["v1"],
+    )
+    .await;
+    Client::new(options()).unwrap().digest(&pr).await.unwrap();
+    edit_remembered(&cache, plain.host(), |entry| {
+        entry["scheme"] = serde_json::json!("https");
+    });
+    Client::new(options()).unwrap().digest(&pr).await.unwrap();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    assert_eq!(file["registries"][plain.host()]["scheme"], "http");
+    assert_eq!(file["registries"][plain.host()]["auth"], "anonymous");
+    let seen = plain.access_log().len();
+    Client::new(options()).unwrap().digest(&pr).await.unwrap();
+    assert_eq!(
+        summary(&entries_after(&plain, seen, 1)),
+        ["HEAD manifest 200"]
+    );
 }

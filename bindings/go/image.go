@@ -84,11 +84,12 @@ type ImageOptions struct {
 	// of the image whose artifact type is one of these (each with what is
 	// attached to it in turn); it implies Referrers.
 	ReferrerArtifactTypes []string
-	// ResumeDir, when set, is a directory where Push records each blob's
-	// upload session (created with mode 0700 when missing), so that a
-	// push killed or failed midway continues the next time from what the
-	// registry kept; blobs then go up in chunks. A registry that dropped a
-	// session makes that blob start over.
+	// ResumeDir, when set, is a directory where Push (and Copy into a
+	// registry) records each blob's upload session (created with mode 0700
+	// when missing), so that a push or copy killed or failed midway
+	// continues the next time from what the registry kept; blobs then go
+	// up in chunks. A registry that dropped a session makes that blob
+	// start over. A resumed Copy reads the source again and sends the rest.
 	ResumeDir string
 	// Signatures makes Copy carry the signatures of every manifest it
 	// copies, registry to registry: read where containers' registries.d

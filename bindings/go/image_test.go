@@ -780,3 +780,27 @@ func TestPushWithResumeDir(t *testing.T) {
 		t.Fatalf("records left: %v %v", entries, err)
 	}
 }
+
+// A copy into a registry with ResumeDir records each blob's session while
+// it is open (the directory is made 0700) and leaves it empty once the
+// image is in place.
+func TestCopyWithResumeDir(t *testing.T) {
+	ctx := context.Background()
+	c, host := plainClient(t, ocireg.Options{UploadChunkSize: 1 << 20})
+	repo := newRepo(host, "copy-resumable")
+	img := bigImage(t, c, repo, 1, 3)
+	state := filepath.Join(t.TempDir(), "state")
+	target := newRepo(host, "copy-resumed") + ":v1"
+	got, err := c.Copy(ctx, repo+":big", target, &ocireg.ImageOptions{ResumeDir: state})
+	if err != nil || got != img.digest {
+		t.Fatalf("Copy: %s %v", got, err)
+	}
+	info, err := os.Stat(state)
+	if err != nil || info.Mode().Perm() != 0o700 {
+		t.Fatalf("state dir: %v %v", info, err)
+	}
+	entries, err := os.ReadDir(state)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("records left: %v %v", entries, err)
+	}
+}

@@ -29,6 +29,7 @@ pub use self::blob_writer::{BlobWriter, MAX_CHUNK_SIZE};
 pub use self::blobs::BlobInfo;
 pub(crate) use self::body::parse_json;
 pub use self::manifests::{Manifest, ManifestInfo};
+pub(crate) use self::ranged_download::BlobDownload;
 pub use self::raw_request::{
     MAX_HEADER_BYTES, MAX_PATH_LENGTH, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS, MAX_SCOPES,
     RawBody, RawRequest, RawResponse,
@@ -59,6 +60,8 @@ use crate::transport::request::{Request, Target, delete_scope};
 pub struct Client {
     transport: Arc<Transport>,
     subject_locks: Arc<SubjectLocks>,
+    /// Permits for ranged download parts, shared by every download.
+    ranged_parts: Arc<tokio::sync::Semaphore>,
 }
 
 impl Client {
@@ -67,7 +70,13 @@ impl Client {
         Ok(Client {
             transport: Arc::new(Transport::new(options)?),
             subject_locks: Arc::new(SubjectLocks::default()),
+            ranged_parts: ranged_download::ranged_parts(),
         })
+    }
+
+    /// The permits for ranged download parts (`ranged_download.rs`).
+    pub(crate) fn ranged_parts(&self) -> Arc<tokio::sync::Semaphore> {
+        self.ranged_parts.clone()
     }
 
     /// The options the client was built with.

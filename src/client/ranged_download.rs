@@ -13,6 +13,17 @@
 //! a plain prefix on disk that the next one continues (`image/pull.rs`).
 //! Memory is bounded by the window (`WINDOW * MAX_PART`, 48 MiB).
 //!
+//! Every part holds one of the client's [`RANGED_PARTS`] permits (one
+//! semaphore per client, shared by all its downloads) from before its
+//! request until it is handed out, so that however many blobs move at
+//! once, a client opens at most that many range connections (besides each
+//! blob's one head) and buffers at most that many parts. Permits are taken
+//! in order by the download's consumer: a part is requested only with a
+//! permit in hand, and a download waits for one only when it has no part
+//! left in flight, so the oldest part of every download always holds one
+//! and the downloads cannot starve each other. A head that turns out slow
+//! is split only when a permit is free; otherwise it goes on alone.
+//!
 //! A part must come back as `206` with exactly the asked `Content-Range`
 //! (see `BlobReader::open_part`). When one does not (the registry ignores
 //! `Range`, answers another range, or a part fails for good), the parts are
@@ -21,9 +32,11 @@
 //! which the caller checks over the whole blob before it takes its place.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::Client;
@@ -46,8 +59,20 @@ pub const SLOW_RATE: f64 = 64.0 * 1024.0 * 1024.0;
 pub const MAX_PART: u64 = 8 * 1024 * 1024;
 /// The smallest part (small blobs under `Always`).
 pub const MIN_PART: u64 = 1024 * 1024;
-/// How many parts are in flight or waiting to be handed out at once.
+/// How many parts of one blob are in flight or waiting to be handed out
+/// at once.
 pub const WINDOW: usize = 6;
+/// How many parts one client has in flight or waiting to be handed out at
+/// once, over all its downloads: its range connections are capped at this.
+pub const RANGED_PARTS: usize = 16;
+
+/// The client's permits for ranged parts (see the module documentation).
+pub(crate) fn ranged_parts() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(RANGED_PARTS))
+}
+
+/// A part's bytes, with the permit it holds until it is handed out.
+type Part = (Vec<Bytes>, OwnedSemaphorePermit);
 
 /// A download of bytes `offset..size` of one blob, over one connection or
 /// several; see the module documentation. Chunks come in order; the bytes
@@ -66,7 +91,7 @@ pub(crate) struct BlobDownload {
     /// The head's measurement, until the decision is taken.
     probe: Option<Probe>,
     /// The parts in flight, in order, and where the next one starts.
-    parts: VecDeque<JoinHandle<Result<Vec<Bytes>>>>,
+    parts: VecDeque<JoinHandle<Result<Part>>>,
     next_part: u64,
     part_size: u64,
     /// The chunks of the part being handed out.
@@ -75,10 +100,13 @@ pub(crate) struct BlobDownload {
     split: bool,
 }
 
-/// The head's throughput so far.
+/// The head's throughput so far: bytes over the time spent waiting for
+/// them, not the time the caller took to take them (a copy whose upload is
+/// slower than its source reads its head slowly, yet a split would not help).
 struct Probe {
     started: Instant,
     bytes: u64,
+    waited: Duration,
 }
 
 impl Client {
@@ -112,13 +140,15 @@ impl Client {
             return Ok(download);
         }
         if mode == RangedDownload::Always && size - offset > download.part_size {
-            download.start_parts(offset);
+            let permit = download.permit().await?;
+            download.start_parts(offset, permit);
         } else {
             download.open_head(offset).await?;
             if mode == RangedDownload::Auto && size - offset >= AUTO_MIN_SIZE {
                 download.probe = Some(Probe {
                     started: Instant::now(),
                     bytes: 0,
+                    waited: Duration::ZERO,
                 });
             }
         }
@@ -149,6 +179,11 @@ impl BlobDownload {
                 // The head ended (or was cut right at a chunk's end).
                 continue;
             }
+            if self.parts.is_empty() && self.split && self.next_part < self.size {
+                // Every permit is out: wait for one, in turn.
+                let permit = self.permit().await?;
+                self.launch_next(permit);
+            }
             let Some(part) = self.parts.pop_front() else {
                 // Every part was handed out: the sizes did not add up.
                 return Err(Error::new(
@@ -160,9 +195,11 @@ impl BlobDownload {
                 ));
             };
             match part.await {
-                Ok(Ok(chunks)) => {
+                Ok(Ok((chunks, permit))) => {
                     self.current = chunks.into();
-                    self.launch_next();
+                    // Handed out: the part's permit may serve the next.
+                    drop(permit);
+                    self.top_up();
                 }
                 Ok(Err(e)) => self.fall_back(&e).await?,
                 Err(e) => {
@@ -179,6 +216,7 @@ impl BlobDownload {
         let Some(head) = self.head.as_mut() else {
             return Ok(None);
         };
+        let asked = Instant::now();
         let Some(mut bytes) = head.chunk().await? else {
             self.head = None;
             return Ok(None);
@@ -190,24 +228,28 @@ impl BlobDownload {
             self.head = None;
         }
         self.position += bytes.len() as u64;
-        self.measure(bytes.len() as u64);
+        self.measure(bytes.len() as u64, asked.elapsed());
         Ok((!bytes.is_empty()).then_some(bytes))
     }
 
-    /// Counts `n` more bytes of the head; once the probe is over, splits
-    /// the rest when the head was slow.
-    fn measure(&mut self, n: u64) {
+    /// Counts `n` more bytes of the head, which took `waited` to arrive;
+    /// once the probe is over, splits the rest when the head was slow.
+    fn measure(&mut self, n: u64, waited: Duration) {
         if let Some(probe) = self.probe.as_mut() {
             probe.bytes += n;
-            let elapsed = probe.started.elapsed();
-            if probe.bytes < PROBE_BYTES && elapsed < PROBE_TIME {
+            probe.waited += waited;
+            if probe.bytes < PROBE_BYTES && probe.started.elapsed() < PROBE_TIME {
                 return;
             }
-            let rate = probe.bytes as f64 / elapsed.as_secs_f64().max(1e-6);
+            let rate = probe.bytes as f64 / probe.waited.as_secs_f64().max(1e-6);
             self.probe = None;
             let rest = self.size - self.position;
             let part = part_size(rest);
             if rate < SLOW_RATE && rest > 2 * part && self.head.is_some() {
+                let Ok(permit) = self.client.ranged_parts().try_acquire_owned() else {
+                    // The client's range connections are all in use.
+                    return;
+                };
                 let digest = &self.digest;
                 log(LogLevel::Debug, || {
                     format!(
@@ -218,7 +260,7 @@ impl BlobDownload {
                 });
                 self.part_size = part;
                 self.head_end = self.position + part;
-                self.start_parts(self.head_end);
+                self.start_parts(self.head_end, permit);
             }
         }
     }
@@ -242,17 +284,36 @@ impl BlobDownload {
         Ok(())
     }
 
-    /// Requests the parts from `from` on, up to the window.
-    fn start_parts(&mut self, from: u64) {
+    /// Waits for one of the client's permits for a part.
+    async fn permit(&self) -> Result<OwnedSemaphorePermit> {
+        self.client
+            .ranged_parts()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("ranged parts: {e}")))
+    }
+
+    /// Requests the parts from `from` on: the first with `permit`, more up
+    /// to the window while permits are free.
+    fn start_parts(&mut self, from: u64, permit: OwnedSemaphorePermit) {
         self.split = true;
         self.next_part = from;
-        while self.parts.len() < WINDOW && self.next_part < self.size {
-            self.launch_next();
+        self.launch_next(permit);
+        self.top_up();
+    }
+
+    /// Requests more parts, up to the window, while permits are free.
+    fn top_up(&mut self) {
+        while self.split && self.parts.len() < WINDOW && self.next_part < self.size {
+            let Ok(permit) = self.client.ranged_parts().try_acquire_owned() else {
+                return;
+            };
+            self.launch_next(permit);
         }
     }
 
-    /// Requests the next part, if any is left.
-    fn launch_next(&mut self) {
+    /// Requests the next part with `permit`, if any is left.
+    fn launch_next(&mut self, permit: OwnedSemaphorePermit) {
         if self.next_part >= self.size || !self.split {
             return;
         }
@@ -287,7 +348,7 @@ impl BlobDownload {
                     format!("blob {digest}: range at {start} gave {got} of {len} bytes"),
                 ));
             }
-            Ok(chunks)
+            Ok((chunks, permit))
         }));
     }
 

@@ -40,12 +40,14 @@ pub struct ImageOptions {
     /// What copy, pull and push carry besides the image: its referrers and
     /// cosign tag attachments, recursively (default: nothing).
     pub referrers: ReferrersMode,
-    /// A directory (created, mode 0700, when missing) where push records
-    /// each blob's upload session (its location and the bytes the registry
-    /// holds), so that a push killed or failed midway continues the next
-    /// time from what the registry kept; blobs then go up in chunks
-    /// (`ClientOptions::upload_chunk_size`). `None` (the default): nothing
-    /// is recorded. Pulls into a layout continue partial blobs without it.
+    /// A directory (created, mode 0700, when missing) where push, and copy
+    /// into a registry, record each blob's upload session (its location
+    /// and the bytes the registry holds), so that a push or copy killed or
+    /// failed midway continues the next time from what the registry kept;
+    /// blobs then go up in chunks (`ClientOptions::upload_chunk_size`). A
+    /// resumed copy reads each blob from its source again (hashing it
+    /// whole) and sends only the rest. `None` (the default): nothing is
+    /// recorded. Pulls into a layout continue partial blobs without it.
     pub resume_dir: Option<PathBuf>,
     /// Whether copy carries the image's signatures, and where registries.d
     /// says they live (default `None`: no signatures are read or written).

@@ -9,9 +9,9 @@ use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::{BlobOutcome, Tracker};
 use super::referrer_graph::{GraphSource, LayoutFiles, check_signature_end};
-use super::resume::{UploadRecords, push_blob_resumable};
-use super::stream::{file_body, send_blob};
-use super::transport::ImageName;
+use super::resume::{UploadRecords, put_blob_resumable};
+use super::stream::{file_body, file_chunks, send_blob};
+use super::transport::{BlobStream, ImageName};
 use crate::client::{Client, Manifest, MountResult};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -99,8 +99,11 @@ impl Client {
                     match records {
                         Some(records) => {
                             let to = (&target, mounts.as_slice());
-                            push_blob_resumable(&client, &layout, to, &blob, &records, &tracker)
-                                .await
+                            let open = || async {
+                                let file = layout_blob(&layout, &blob).await?;
+                                Ok(Box::pin(file_chunks(file)) as BlobStream)
+                            };
+                            put_blob_resumable(&client, to, &blob, &records, &tracker, open).await
                         }
                         None => push_blob(&client, &layout, &target, &blob, &mounts, tracker).await,
                     }
@@ -186,21 +189,24 @@ async fn push_blob(
         blob,
         mounts,
         &tracker,
-        |progress| async move {
-            let (file, len) = layout.open_blob(&blob.digest).await?;
-            if len != blob.size {
-                return Err(Error::new(
-                    ErrorKind::SizeExceeded,
-                    format!(
-                        "blob {} is {len} bytes in the layout, the manifest says {}",
-                        blob.digest, blob.size
-                    ),
-                ));
-            }
-            Ok(file_body(file, progress))
-        },
+        |progress| async move { Ok(file_body(layout_blob(layout, blob).await?, progress)) },
     )
     .await
+}
+
+/// The layout's file of `blob`, opened, once its size is the manifest's.
+pub(crate) async fn layout_blob(layout: &OciLayout, blob: &BlobRef) -> Result<tokio::fs::File> {
+    let (file, len) = layout.open_blob(&blob.digest).await?;
+    if len != blob.size {
+        return Err(Error::new(
+            ErrorKind::SizeExceeded,
+            format!(
+                "blob {} is {len} bytes in the layout, the manifest says {}",
+                blob.digest, blob.size
+            ),
+        ));
+    }
+    Ok(file)
 }
 
 async fn read_manifest(layout: &OciLayout, digest: &str, media_type: &str) -> Result<Manifest> {

@@ -1,14 +1,16 @@
-//! Pushes that survive a restart (issue 16): each blob goes up in chunks
-//! (`PATCH`) whose upload session (its location and the bytes the registry
-//! holds) is recorded in a state directory the caller names
-//! (`ImageOptions::resume_dir`), so that the next push of the same blob to
-//! the same repository asks the registry where the session stands
+//! Pushes and copies that survive a restart (issue 16): each blob goes up
+//! in chunks (`PATCH`) whose upload session (its location and the bytes the
+//! registry holds) is recorded in a state directory the caller names
+//! (`ImageOptions::resume_dir`), so that the next push or copy of the same
+//! blob to the same repository asks the registry where the session stands
 //! (`GET <location>`: `204` and `Range: 0-N`) and sends only the rest.
 //!
-//! The bytes the registry holds came from the same layout file in the
-//! earlier run; this run hashes that prefix from the file and every byte it
-//! sends, and completes the upload only when the whole file matches the
-//! digest. A registry that dropped the session (distribution 2.8 after a
+//! The bytes the registry holds came from the same source (a layout file,
+//! or the source registry's blob) in the earlier run; this run reads that
+//! prefix from the source again and hashes it with every byte it sends, and
+//! completes the upload only when the whole blob matches the digest. A
+//! copy thus reads the whole blob from its source again (over ranged
+//! connections where they help) but sends the destination only the rest. A registry that dropped the session (distribution 2.8 after a
 //! cut request: `404 BLOB_UPLOAD_UNKNOWN`), or that cannot report one
 //! (go-containerregistry's: `400`), makes the upload start over cleanly.
 //!
@@ -18,20 +20,21 @@
 //! location is the registry's URL for the session (distribution signs its
 //! state into it).
 
+use std::future::Future;
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncReadExt;
 
-use super::layout::OciLayout;
 use super::layout_fs::io_error;
 use super::plan::BlobRef;
 use super::progress::{BlobOutcome, Tracker};
 use super::stream::AttemptProgress;
-use crate::client::{BlobWriter, Client, READ_SIZE};
+use super::transport::BlobStream;
+use crate::client::{BlobWriter, Client};
 use crate::digest::{Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{LogLevel, log};
@@ -137,25 +140,31 @@ impl UploadRecords {
     }
 }
 
-/// Puts layout blob `blob` into `target`: nothing moves when the registry
-/// has it or mounts it from one of `mounts`; otherwise it is uploaded in
-/// recorded chunks, continuing the session an earlier run recorded when the
-/// registry still has it. A failure a fresh start may pass (a cut
-/// connection, a lost session) continues again from the record.
-pub(crate) async fn push_blob_resumable(
+/// Puts `blob` into `target`: nothing moves when the registry has it or
+/// mounts it from one of `mounts`; otherwise it is uploaded in recorded
+/// chunks from the bytes `open` gives (the whole blob, from its first
+/// byte), continuing the session an earlier run recorded when the registry
+/// still has it. A failure a fresh start may pass (a cut connection, a
+/// lost session) continues again from the record.
+pub(crate) async fn put_blob_resumable<F, Fut>(
     client: &Client,
-    layout: &OciLayout,
     (target, mounts): (&Reference, &[String]),
     blob: &BlobRef,
     records: &UploadRecords,
     tracker: &Arc<Tracker>,
-) -> Result<()> {
+    open: F,
+) -> Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<BlobStream>>,
+{
     if let Some(outcome) = client.blob_present_or_mounted(target, blob, mounts).await? {
         tracker.finish(&blob.digest, blob.size, blob.size, outcome);
         records.remove(target, &blob.digest);
         return Ok(());
     }
     let mut last: Option<AttemptProgress> = None;
+    let open = &open;
     client
         .push_restarting(target, &blob.digest, || {
             // What an earlier attempt reported is counted again from the
@@ -165,7 +174,7 @@ pub(crate) async fn push_blob_resumable(
             }
             let progress = AttemptProgress::new(tracker, blob);
             last = Some(progress.clone());
-            upload_once(client, layout, (target, blob), records, progress)
+            upload_once(client, open, (target, blob), records, progress)
         })
         .await?;
     tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
@@ -174,13 +183,17 @@ pub(crate) async fn push_blob_resumable(
 
 /// One attempt: continue the recorded session or start one, send what the
 /// registry lacks, verify, complete, forget the record.
-async fn upload_once(
+async fn upload_once<F, Fut>(
     client: &Client,
-    layout: &OciLayout,
+    open: &F,
     (target, blob): (&Reference, &BlobRef),
     records: &UploadRecords,
     progress: AttemptProgress,
-) -> Result<Digest> {
+) -> Result<Digest>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<BlobStream>>,
+{
     let mut writer = match records.load(target, &blob.digest) {
         Some(record) => continue_session(client, target, blob, &record).await,
         None => None,
@@ -190,12 +203,18 @@ async fn upload_once(
         None => client.start_upload(target).await?,
     };
     records.save(target, &blob.digest, &writer)?;
-    let result = send_rest(layout, (target, blob), &mut writer, records, &progress).await;
+    let result = match open().await {
+        Ok(body) => send_rest(body, (target, blob), &mut writer, records, &progress).await,
+        Err(e) => Err(e),
+    };
     if let Err(e) = &result
-        && e.kind() == ErrorKind::DigestMismatch
+        && matches!(
+            e.kind(),
+            ErrorKind::DigestMismatch | ErrorKind::SizeExceeded
+        )
     {
-        // The file is not the blob: neither this session nor a later one
-        // can be completed from it.
+        // The source is not the blob: neither this session nor a later
+        // one can be completed from it.
         let _ = writer.cancel().await;
         records.remove(target, &blob.digest);
     }
@@ -240,46 +259,37 @@ async fn continue_session(
     }
 }
 
-/// Hashes what the registry holds from the layout file, sends the rest in
-/// the writer's chunks (recording each), and checks the digest over the
-/// whole before the caller completes the upload.
+/// Hashes what the registry holds as `body` gives it again, sends the
+/// rest in the writer's chunks (recording each), and checks the digest over
+/// the whole before the caller completes the upload.
 async fn send_rest(
-    layout: &OciLayout,
+    mut body: BlobStream,
     (target, blob): (&Reference, &BlobRef),
     writer: &mut BlobWriter,
     records: &UploadRecords,
     progress: &AttemptProgress,
 ) -> Result<()> {
-    let (mut file, len) = layout.open_blob(&blob.digest).await?;
-    if len != blob.size {
-        return Err(Error::new(
-            ErrorKind::SizeExceeded,
-            format!(
-                "blob {} is {len} bytes in the layout, the manifest says {}",
-                blob.digest, blob.size
-            ),
-        ));
-    }
-    let path = layout.blob_path(&blob.digest);
     let held = writer.offset();
     let mut hasher = Hasher::new(blob.digest.algorithm());
-    let mut buffer = vec![0u8; READ_SIZE];
     let mut position = 0u64;
     let mut recorded = held;
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .await
-            .map_err(|e| io_error(&path, e))?;
-        if n == 0 {
-            break;
-        }
-        let bytes = &buffer[..n];
-        hasher.update(bytes);
+    while let Some(bytes) = body.next().await {
+        let bytes = bytes?;
+        let n = bytes.len() as u64;
         let start = position;
-        position += n as u64;
+        position += n;
+        if position > blob.size {
+            return Err(Error::new(
+                ErrorKind::SizeExceeded,
+                format!(
+                    "blob {}: the source has more than {} bytes",
+                    blob.digest, blob.size
+                ),
+            ));
+        }
+        hasher.update(&bytes);
         if position <= held {
-            progress.advance(n as u64);
+            progress.advance(n);
             continue;
         }
         let fresh = &bytes[held.saturating_sub(start) as usize..];
@@ -288,12 +298,15 @@ async fn send_rest(
             recorded = writer.offset();
             records.save(target, &blob.digest, writer)?;
         }
-        progress.advance(n as u64);
+        progress.advance(n);
     }
     if position != blob.size {
         return Err(Error::new(
             ErrorKind::Io,
-            format!("blob {}: the layout file changed while read", blob.digest),
+            format!(
+                "blob {}: the source ended at {position} of {} bytes",
+                blob.digest, blob.size
+            ),
         ));
     }
     hasher.finish().expect_equal(&blob.digest).map_err(|e| {

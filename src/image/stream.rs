@@ -112,23 +112,24 @@ pub(crate) fn file_body(
     file: tokio::fs::File,
     progress: AttemptProgress,
 ) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-    stream::unfold(
-        (file, progress, false),
-        |(mut file, progress, ended)| async move {
-            if ended {
-                return None;
-            }
-            let mut buffer = BytesMut::with_capacity(FILE_CHUNK);
-            match file.read_buf(&mut buffer).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    progress.advance(n as u64);
-                    Some((Ok(buffer.freeze()), (file, progress, false)))
-                }
-                Err(e) => Some((Err(Error::from(e)), (file, progress, true))),
-            }
-        },
-    )
+    counted_body(Box::pin(file_chunks(file)), progress)
+}
+
+/// The bytes of `file`, as they are read.
+pub(crate) fn file_chunks(
+    file: tokio::fs::File,
+) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
+    stream::unfold((file, false), |(mut file, ended)| async move {
+        if ended {
+            return None;
+        }
+        let mut buffer = BytesMut::with_capacity(FILE_CHUNK);
+        match file.read_buf(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => Some((Ok(buffer.split_to(n).freeze()), (file, false))),
+            Err(e) => Some((Err(Error::from(e)), (file, true))),
+        }
+    })
 }
 
 /// The bytes of `body` (the attempt's blob from any source), counted as

@@ -1033,7 +1033,19 @@ oc --insecure-registry "$SLOW" push --resume-dir "$big/state" "$big/ranged:big" 
 ok "SIGKILL during a push with --resume-dir: pushing again succeeds" "$(sha "$big/manifest.json")"
 check "push --resume-dir: no record left" [ -z "$(ls -A "$big/state")" ]
 oc "${P[@]}" pull --resume-dir "$big/state" "$PLAIN/cli/big:v1" "$big/never"
-usage "--resume-dir only goes with push"
+usage "--resume-dir only goes with push and copy"
+
+# copy --resume-dir: the same for a copy into a registry (the rerun reads
+# the source again and sends the rest).
+start_slow "${S[@]}" "${P[@]}" copy --resume-dir "$big/copy-state" "$PLAIN/cli/big:v1" \
+    "$SLOW/cli/big-copied:v1"
+stop_slow KILL
+check "SIGKILL during a copy with --resume-dir: sessions recorded" \
+    [ "$rc" -eq 137 -a -n "$(ls -A "$big/copy-state" 2>/dev/null)" ]
+oc --insecure-registry "$SLOW" "${P[@]}" copy --resume-dir "$big/copy-state" \
+    "$PLAIN/cli/big:v1" "$SLOW/cli/big-copied:v1"
+ok "SIGKILL during a copy with --resume-dir: copying again succeeds" "$(sha "$big/manifest.json")"
+check "copy --resume-dir: no record left" [ -z "$(ls -A "$big/copy-state")" ]
 
 start_slow "${S[@]}" save "$SLOW/cli/big:v1" "$big/term.tar"
 stop_slow TERM

@@ -178,6 +178,16 @@ def test_ranged_pull_continues_a_killed_runs_partial_blob(env, plain, repo, tmp_
     assert [p.name for p in blobs.iterdir() if p.name.startswith(".tmp-")] == []
 
 
+def test_copy_with_a_resume_dir_records_sessions_only_while_they_are_open(plain, image, tmp_path):
+    ref, digest = image
+    state = tmp_path / "copy-state"
+    target = ref.rsplit(":", 1)[0] + "-copied-resumable:v1"
+    assert plain.copy_image(ref, target, resume_dir=state) == digest
+    assert plain.head_manifest(target).digest == digest
+    assert state.is_dir() and list(state.iterdir()) == []
+    assert (state.stat().st_mode & 0o777) == 0o700
+
+
 def test_push_with_a_resume_dir_records_sessions_only_while_they_are_open(plain, image, tmp_path):
     ref, digest = image
     layout = tmp_path / "layout"

@@ -60,6 +60,8 @@ struct State {
     requests: Mutex<Vec<RecordedRequest>>,
     rules: Mutex<Vec<Rule>>,
     basic: Mutex<Option<String>>,
+    /// Requests with a `Range` header being served now, and the most ever.
+    ranged: Mutex<(usize, usize)>,
 }
 
 /// A running fault-injecting proxy. Stops on drop.
@@ -117,6 +119,12 @@ impl FaultProxy {
                 method_matches(method, &r.method) && r.path_and_query.contains(path_contains)
             })
             .count()
+    }
+
+    /// The most requests with a `Range` header served at once so far (from
+    /// their head's arrival until their response was sent).
+    pub fn max_ranged_in_flight(&self) -> usize {
+        lock(&self.state.ranged).1
     }
 
     /// Forgets the recorded requests.
@@ -255,10 +263,17 @@ fn serve_connection(state: &State, tcp: TcpStream) {
             path_and_query: target.clone(),
             headers: head.headers.clone(),
         });
-        let after = match handle(state, &mut client, &mut out, &head, &method, &target) {
-            Ok(a) => a,
-            Err(_) => After::Close,
-        };
+        let ranged = head.header("range").is_some();
+        if ranged {
+            let mut r = lock(&state.ranged);
+            r.0 += 1;
+            r.1 = r.1.max(r.0);
+        }
+        let handled = handle(state, &mut client, &mut out, &head, &method, &target);
+        if ranged {
+            lock(&state.ranged).0 -= 1;
+        }
+        let after = handled.unwrap_or(After::Close);
         if matches!(after, After::Close) || head.wants_close() {
             let _ = out.flush();
             let _ = out.shutdown(Shutdown::Both);

@@ -1872,6 +1872,7 @@ class Client(_Handle):
         referrer_types: Union[str, Iterable[str], None] = None,
         signatures: bool = False,
         registries_d: Optional[StrPath] = None,
+        resume_dir: Optional[StrPath] = None,
     ) -> str:
         """Copies image ``source`` to ``target``, each named as skopeo
         names it: ``docker://HOST/REPO:TAG`` (or a bare reference),
@@ -1903,12 +1904,17 @@ class Client(_Handle):
         keeps them, written where it says the target keeps them (a
         ``file://`` lookaside-staging, or sigstore attachments), all
         checked before anything is written. A layout or archive holds no
-        signatures (``InvalidArgumentError``)."""
+        signatures (``InvalidArgumentError``).
+
+        ``resume_dir`` (into a registry) names a directory where each blob's
+        upload session is recorded, so that a copy killed midway continues
+        the next time from what the target registry kept: the source is
+        read again, only the rest is sent."""
         return self._image_call(
             lib.ocireg_client_image_copy, _cstr(source, "source"), _cstr(target, "target"), cancel,
             platform=platform, all_platforms=all_platforms, mount_from=mount_from, progress=progress,
             referrers=referrers, referrer_types=referrer_types, signatures=signatures,
-            registries_d=registries_d,
+            registries_d=registries_d, resume_dir=resume_dir,
         )
 
     def save_image(

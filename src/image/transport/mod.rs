@@ -46,6 +46,7 @@ use super::layout::OciLayout;
 use super::options::ImageOptions;
 use super::plan::{BlobRef, Plan};
 use super::progress::Tracker;
+use super::resume::UploadRecords;
 use crate::client::{Client, Manifest};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -192,10 +193,15 @@ impl Destination {
                 {
                     mounts.insert(0, from.reference.repository().to_string());
                 }
+                let records = match &options.resume_dir {
+                    Some(dir) => Some(UploadRecords::open(dir)?),
+                    None => None,
+                };
                 Destination::Registry(RegistryDestination {
                     client: client.clone(),
                     reference: reference.clone(),
                     mounts,
+                    records,
                 })
             }
             ImageName::Layout { dir, name } => Destination::Layout(LayoutDestination {

@@ -2,14 +2,16 @@
 
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
 use futures_util::stream;
 
 use super::{BlobStream, Source};
-use crate::client::{BlobReader, Client, Manifest};
+use crate::client::{BlobDownload, Client, Manifest};
 use crate::digest::Digest;
 use crate::error::Result;
 use crate::image::plan::{BlobRef, Plan};
 use crate::image::progress::Tracker;
+use crate::image::resume::{UploadRecords, put_blob_resumable};
 use crate::image::stream::{counted_body, send_blob};
 use crate::reference::Reference;
 
@@ -52,38 +54,41 @@ impl RegistrySource {
             .await
     }
 
-    /// The blob's bytes as they arrive (the destination verifies them).
+    /// The blob's bytes as they arrive, in order (the destination verifies
+    /// them): a large blob over several connections at once where that
+    /// helps, as the client's `ranged_download` says.
     pub async fn blob(&self, blob: &BlobRef) -> Result<BlobStream> {
-        let mut reader = self
+        let mode = self.client.options().ranged_download;
+        let download = self
             .client
-            .get_blob_direct(self.endpoint(), &blob.digest)
+            .download_blob(self.endpoint(), &blob.digest, (0, blob.size), mode)
             .await?;
-        reader.expect_size(blob.size)?;
-        reader.defer_verification();
-        Ok(Box::pin(reader_stream(reader)))
+        Ok(Box::pin(download_stream(download)))
     }
 }
 
-fn reader_stream(reader: BlobReader) -> impl futures_util::Stream<Item = Result<bytes::Bytes>> {
-    stream::unfold((reader, false), |(mut reader, ended)| async move {
+fn download_stream(download: BlobDownload) -> impl futures_util::Stream<Item = Result<Bytes>> {
+    stream::unfold((download, false), |(mut download, ended)| async move {
         if ended {
             return None;
         }
-        match reader.chunk().await {
-            Ok(Some(bytes)) => Some((Ok(bytes), (reader, false))),
+        match download.chunk().await {
+            Ok(Some(bytes)) => Some((Ok(bytes), (download, false))),
             Ok(None) => None,
-            Err(e) => Some((Err(e), (reader, true))),
+            Err(e) => Some((Err(e), (download, true))),
         }
     })
 }
 
 /// Writes an image to a registry: blobs it has are skipped, blobs in the
-/// `mounts` repositories mounted, the rest uploaded (verified as they leave).
+/// `mounts` repositories mounted, the rest uploaded (verified as they leave),
+/// in recorded sessions that a later copy continues when `records` is set.
 #[derive(Clone)]
 pub(crate) struct RegistryDestination {
     pub client: Client,
     pub reference: Reference,
     pub mounts: Vec<String>,
+    pub records: Option<UploadRecords>,
 }
 
 impl RegistryDestination {
@@ -93,15 +98,24 @@ impl RegistryDestination {
         blob: &BlobRef,
         tracker: &Arc<Tracker>,
     ) -> Result<()> {
-        send_blob(
-            &self.client,
-            &self.reference,
-            blob,
-            &self.mounts,
-            tracker,
-            |progress| async move { Ok(counted_body(source.blob(blob).await?, progress)) },
-        )
-        .await
+        match &self.records {
+            Some(records) => {
+                let to = (&self.reference, self.mounts.as_slice());
+                let open = || source.blob(blob);
+                put_blob_resumable(&self.client, to, blob, records, tracker, open).await
+            }
+            None => {
+                send_blob(
+                    &self.client,
+                    &self.reference,
+                    blob,
+                    &self.mounts,
+                    tracker,
+                    |progress| async move { Ok(counted_body(source.blob(blob).await?, progress)) },
+                )
+                .await
+            }
+        }
     }
 
     /// Pushes the manifests, children first; the digest of the top one.

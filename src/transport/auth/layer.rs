@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use super::challenge::parse_challenges;
 use super::credentials::Credential;
+use super::token_cache::RegistryHint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::{api_host, credential_key};
 use crate::transport::error_map::error_from_response;
@@ -35,7 +36,11 @@ impl Transport {
     /// The credential for a request to `registry` needing `scopes`: the
     /// one filed for the repository of its first `repository:` scope (a
     /// namespaced auth-file key) or for the registry.
-    async fn credential(&self, registry: &str, scopes: &[String]) -> Result<Option<Credential>> {
+    pub(super) async fn credential(
+        &self,
+        registry: &str,
+        scopes: &[String],
+    ) -> Result<Option<Credential>> {
         let key = credential_key(api_host(registry));
         self.credentials
             .lookup_for(key, scope_repository(scopes))
@@ -104,13 +109,13 @@ impl Transport {
         };
         // On first contact a replayable request to a path is its own ping;
         // anything else pings first.
-        let (base, mut first) = match state.base.get() {
-            Some(base) => (base.clone(), None),
+        let (base, mut first, mut contact) = match state.base.get() {
+            Some(base) => (base.clone(), None, None),
             None if replayable && matches!(request.target, Target::Path(_)) => {
                 self.first_contact(registry, &state, &request, retries, what)
                     .await?
             }
-            None => (self.base_url(registry).await?, None),
+            None => (self.base_url(registry).await?, None, None),
         };
         let url = resolve(&base, &request.target, what)?;
         let same_origin = url.origin() == base.origin();
@@ -159,6 +164,11 @@ impl Transport {
                     continue;
                 }
             }
+            if let Some(hint) = contact.take()
+                && response.status().as_u16() < 400
+            {
+                self.remember(registry, &state, &base, hint.as_ref()).await;
+            }
             return Ok((response, auth_retried));
         }
     }
@@ -168,8 +178,12 @@ impl Transport {
     /// would (https, or for an insecure registry plain HTTP when TLS cannot
     /// be spoken) and its answer (a 401 with a challenge, or success) tells
     /// the auth layer what a ping would have, saving that round trip.
+    /// With a token cache file, what it remembers of the registry is tried
+    /// first (`remembered.rs`).
     /// Returns the base URL and the request's response, or no response when
-    /// another task made first contact meanwhile (the caller sends then).
+    /// another task made first contact meanwhile (the caller sends then),
+    /// and when this call made it, what the file remembered (to be updated
+    /// once the request succeeds).
     async fn first_contact(
         &self,
         registry: &str,
@@ -177,20 +191,34 @@ impl Transport {
         request: &Request,
         retries: Retries,
         what: &str,
-    ) -> Result<(Url, Option<reqwest::Response>)> {
+    ) -> Result<(Url, Option<reqwest::Response>, Option<Option<RegistryHint>>)> {
         let mut first = None;
+        let mut contact = None;
         let base = state
             .base
             .get_or_try_init(|| async {
-                let (base, response) = self
-                    .probe_scheme(registry, state, request, retries, what)
-                    .await?;
+                let hint = self.remembered(registry).await;
+                let remembered = match &hint {
+                    Some(hint) => {
+                        self.contact_as_remembered(registry, state, request, (retries, what), hint)
+                            .await
+                    }
+                    None => None,
+                };
+                let (base, response) = match remembered {
+                    Some(found) => found,
+                    None => {
+                        self.probe_scheme(registry, state, request, retries, what)
+                            .await?
+                    }
+                };
                 first = Some(response);
+                contact = Some(hint);
                 Ok::<_, Error>(base)
             })
             .await?
             .clone();
-        Ok((base, first))
+        Ok((base, first, contact))
     }
 
     /// Sends `request` (replayable, without credentials) over https and,
@@ -288,7 +316,7 @@ impl Transport {
 
     /// The `Authorization` header for `registry`'s auth mode: basic
     /// credentials, a bearer token for `scopes`, or none.
-    async fn authorization(
+    pub(super) async fn authorization(
         &self,
         registry: &str,
         state: &RegistryState,
@@ -393,7 +421,7 @@ fn insufficient_scope(response: &reqwest::Response) -> bool {
 }
 
 /// The URL a request target names, relative to the registry's base.
-fn resolve(base: &Url, target: &Target, what: &str) -> Result<Url> {
+pub(super) fn resolve(base: &Url, target: &Target, what: &str) -> Result<Url> {
     match target {
         Target::Path(path) => base
             .join(path)
@@ -404,7 +432,7 @@ fn resolve(base: &Url, target: &Target, what: &str) -> Result<Url> {
 
 /// The reqwest request for one try of `request` at `url`; a stream body is
 /// `stream`, taken out of the request beforehand since it is sent only once.
-fn build(
+pub(super) fn build(
     http: &reqwest::Client,
     request: &Request,
     url: &Url,

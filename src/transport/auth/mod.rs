@@ -6,5 +6,6 @@ pub mod challenge;
 pub mod credentials;
 mod layer;
 pub mod oauth2;
+mod remembered;
 pub mod token;
 pub mod token_cache;

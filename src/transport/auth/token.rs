@@ -34,7 +34,7 @@ use zeroize::Zeroizing;
 
 use super::credentials::Credential;
 use super::oauth2::{self, Grant, OAuth2Options, RefreshKey, RefreshTokens};
-use super::token_cache::{FileKey, TokenCacheFile};
+use super::token_cache::{FileKey, RegistryHint, TokenCacheFile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::body::read_bounded;
 use crate::transport::dates::parse_rfc3339;
@@ -163,24 +163,12 @@ impl TokenCache {
         let fingerprint = self.fingerprints.hash_one(credential);
         let slot = self.slot(&key);
         let mut cached = slot.lock().await;
-        if let Some(token) = usable(cached.as_ref(), fingerprint, Instant::now()) {
-            return Ok(token.to_string());
-        }
         let file_key = self
             .file
             .as_ref()
             .map(|_| FileKey::new(&key.realm, key.service.as_deref(), &key.scopes, credential));
-        if let (Some(file), Some(file_key)) = (&self.file, &file_key)
-            && let Some((token, usable_for)) = file.load(file_key).await
-        {
-            let shared = token.to_string();
-            *cached = Some(Cached {
-                token,
-                refresh_at: Instant::now() + usable_for,
-                credential: fingerprint,
-                from_file: true,
-            });
-            return Ok(shared);
+        if let Some(token) = self.kept(&mut cached, fingerprint, file_key.as_ref()).await {
+            return Ok(token);
         }
         let fetched = self.fetch(sender, &key, credential, fingerprint).await?;
         if let (Some(file), Some(file_key)) = (&self.file, &file_key) {
@@ -195,6 +183,61 @@ impl TokenCache {
             from_file: false,
         });
         Ok(token)
+    }
+
+    /// A valid token for `scopes` from `realm` that this client or the
+    /// token cache file already holds; `None` rather than fetching one.
+    pub async fn cached(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scopes: &[String],
+        credential: Option<&Credential>,
+    ) -> Option<String> {
+        let key = CacheKey::new(realm, service, scopes);
+        let fingerprint = self.fingerprints.hash_one(credential);
+        let slot = self.slot(&key);
+        let mut cached = slot.lock().await;
+        let file_key = self
+            .file
+            .as_ref()
+            .map(|_| FileKey::new(&key.realm, key.service.as_deref(), &key.scopes, credential));
+        self.kept(&mut cached, fingerprint, file_key.as_ref()).await
+    }
+
+    /// The token of a slot (locked by the caller) while it is good, else
+    /// the file's for `file_key`, kept in the slot.
+    async fn kept(
+        &self,
+        cached: &mut Option<Cached>,
+        fingerprint: u64,
+        file_key: Option<&FileKey>,
+    ) -> Option<String> {
+        if let Some(token) = usable(cached.as_ref(), fingerprint, Instant::now()) {
+            return Some(token.to_string());
+        }
+        let (token, usable_for) = self.file.as_ref()?.load(file_key?).await?;
+        let shared = token.to_string();
+        *cached = Some(Cached {
+            token,
+            refresh_at: Instant::now() + usable_for,
+            credential: fingerprint,
+            from_file: true,
+        });
+        Some(shared)
+    }
+
+    /// What the token cache file remembers of `registry`, if the client
+    /// has one.
+    pub async fn registry_hint(&self, registry: &str) -> Option<RegistryHint> {
+        self.file.as_ref()?.load_registry(registry).await
+    }
+
+    /// Remembers `hint` for `registry` in the token cache file, if any.
+    pub async fn remember_registry(&self, registry: &str, hint: &RegistryHint) {
+        if let Some(file) = &self.file {
+            file.store_registry(registry, hint).await;
+        }
     }
 
     /// Forgets the cached token for this key (after the registry refused

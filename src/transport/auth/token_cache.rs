@@ -20,6 +20,13 @@
 //! tokens are kept too. `refresh_at` (seconds since the Unix epoch) is when
 //! ocireg stops using the token: its expiry less the refresh margin.
 //!
+//! Beside the tokens, `"registries"` keeps what each registry was found to
+//! speak: `{ "<host>": { "scheme": "https", "auth": "bearer", "realm":
+//! "...", "service": "...", "seen_at": 1796200000 } }` (`auth` is also
+//! `"basic"` or `"anonymous"`), so that the next process skips the scheme
+//! probe and the first 401 (see `auth/remembered.rs`). At most
+//! [`MAX_REGISTRIES`] are kept, the least recently seen dropped first.
+//!
 //! Reads take no lock (writers replace the file atomically); writes go
 //! through the same locked, atomic update as the auth files
 //! (`credentials/file_update.rs`) and drop expired entries. A file that is
@@ -36,6 +43,20 @@ use super::credentials::Credential;
 use super::credentials::file_update::{Malformed, read_object, update_json_file};
 use crate::digest::Digest;
 use crate::log::{self, LogLevel};
+use crate::transport::registry_state::AuthMode;
+
+/// The most registries the file remembers.
+pub const MAX_REGISTRIES: usize = 64;
+
+/// What the file remembers of one registry: the scheme it spoke and how it
+/// asked to be authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryHint {
+    /// `https`, or `http` (an insecure registry without TLS).
+    pub scheme: String,
+    /// How it asked to be authenticated.
+    pub auth: AuthMode,
+}
 
 /// The token cache file of a client.
 #[derive(Debug, Clone)]
@@ -166,6 +187,84 @@ impl TokenCacheFile {
         .await;
     }
 
+    /// What the file remembers of `registry`, if anything well formed.
+    pub async fn load_registry(&self, registry: &str) -> Option<RegistryHint> {
+        let path = self.path.clone();
+        let registry = registry.to_string();
+        let found = tokio::task::spawn_blocking(move || {
+            let mut file = read_object(&path).ok()?;
+            match file.remove("registries")? {
+                Value::Object(mut registries) => registries.remove(&registry),
+                _ => None,
+            }
+        })
+        .await
+        .ok()
+        .flatten()?;
+        let text = |field: &str| found.get(field).and_then(Value::as_str);
+        let scheme = text("scheme").filter(|s| ["https", "http"].contains(s))?;
+        let auth = match text("auth")? {
+            "anonymous" => AuthMode::Anonymous,
+            "basic" => AuthMode::Basic,
+            "bearer" => AuthMode::Bearer {
+                realm: text("realm")?.to_string(),
+                service: text("service").map(str::to_string),
+            },
+            _ => return None,
+        };
+        Some(RegistryHint {
+            scheme: scheme.to_string(),
+            auth,
+        })
+    }
+
+    /// Remembers `hint` for `registry`, dropping the least recently seen
+    /// registries beyond [`MAX_REGISTRIES`]. Failures are logged (debug)
+    /// and otherwise ignored.
+    pub async fn store_registry(&self, registry: &str, hint: &RegistryHint) {
+        let mut entry = json!({
+            "scheme": hint.scheme,
+            "seen_at": unix_seconds(SystemTime::now()),
+        });
+        match &hint.auth {
+            AuthMode::Anonymous => entry["auth"] = json!("anonymous"),
+            AuthMode::Basic => entry["auth"] = json!("basic"),
+            AuthMode::Bearer { realm, service } => {
+                entry["auth"] = json!("bearer");
+                entry["realm"] = json!(realm);
+                entry["service"] = json!(service);
+            }
+        }
+        let registry = registry.to_string();
+        let result = update_json_file(self.path.clone(), Malformed::StartOver, move |file| {
+            let mut registries = match file.remove("registries") {
+                Some(Value::Object(registries)) => registries,
+                _ => Map::new(),
+            };
+            registries.insert(registry.clone(), entry);
+            while registries.len() > MAX_REGISTRIES {
+                let seen = |e: &Value| e.get("seen_at").and_then(Value::as_u64).unwrap_or(0);
+                let oldest = registries
+                    .iter()
+                    .filter(|(k, _)| **k != registry)
+                    .min_by_key(|(_, e)| seen(e))
+                    .map(|(k, _)| k.clone());
+                match oldest {
+                    Some(k) => registries.remove(&k),
+                    None => break,
+                };
+            }
+            file.insert("registries".to_string(), Value::Object(registries));
+            Ok(true)
+        })
+        .await;
+        if let Err(e) = result {
+            log::log(LogLevel::Debug, || {
+                format!("token cache {} not updated: {e}", self.path.display())
+            });
+        }
+    }
+
     /// Applies `change` to the `tokens` object under the file's lock,
     /// dropping entries due for refresh (and any that are not objects).
     async fn update(&self, change: impl FnOnce(&mut Map<String, Value>) + Send + 'static) {
@@ -221,6 +320,45 @@ mod tests {
             &["repository:a/b:pull".to_string()],
             credential,
         )
+    }
+
+    #[tokio::test]
+    async fn remembers_registries_beside_the_tokens_and_bounds_them() {
+        let dir = TempDir::new();
+        let path = dir.0.join("cache/ocireg/tokens.json");
+        let cache = TokenCacheFile::new(path.clone());
+        assert!(cache.load_registry("r.example").await.is_none());
+        let bearer = RegistryHint {
+            scheme: "https".into(),
+            auth: AuthMode::Bearer {
+                realm: "https://auth.example/token".into(),
+                service: Some("r.example".into()),
+            },
+        };
+        cache.store_registry("r.example", &bearer).await;
+        cache
+            .store(&key(None), "tok-anon", Duration::from_secs(300))
+            .await;
+        assert_eq!(cache.load_registry("r.example").await, Some(bearer));
+        assert!(cache.load(&key(None)).await.is_some(), "tokens kept beside");
+        for i in 0..MAX_REGISTRIES + 3 {
+            let plain = RegistryHint {
+                scheme: "http".into(),
+                auth: AuthMode::Anonymous,
+            };
+            cache.store_registry(&format!("h{i}:5000"), &plain).await;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            file["registries"].as_object().unwrap().len(),
+            MAX_REGISTRIES
+        );
+        // A malformed entry is ignored.
+        let mut bad = file.clone();
+        bad["registries"]["h70:5000"] = json!({"scheme": "gopher", "auth": "anonymous"});
+        std::fs::write(&path, bad.to_string()).unwrap();
+        assert!(cache.load_registry("h70:5000").await.is_none());
     }
 
     #[tokio::test]
