@@ -15,7 +15,6 @@ mod support;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use fixtures::{PushedImage, push_image, reference};
 use ocireg::image::ImageOptions;
@@ -282,8 +281,7 @@ fn child_process() {
         resume_dir: Some(state),
         progress: Some(Arc::new(move |p| {
             eprintln!("progress {}", p.done);
-            // Slow enough for the parent to kill it midway.
-            std::thread::sleep(Duration::from_millis(20));
+            support::child::park_at_stop(p.done, p.total);
         })),
         ..Default::default()
     };
