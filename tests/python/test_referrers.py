@@ -140,3 +140,23 @@ def test_pull_and_push_carry_the_referrers(graph, tmp_path):
     assert a in [m["digest"] for m in index["manifests"]], "the referrer is an entry of index.json (oras reads it there)"
     client.push_image(layout, repo + "-pushed:v1", layout_name="v1", referrers=True)
     assert [d.digest for d in client.referrers(repo + "-pushed:v1")] == [a]
+
+
+def test_copy_carries_the_referrers_through_an_oci_archive(graph, tmp_path):
+    client, repo, kind = graph
+    subject = push_subject(client, repo)
+    a = push_referrer(client, repo, subject, 1)
+    archive = tmp_path / "graph.tar"
+    assert client.copy_image(repo + ":v1", f"oci-archive:{archive}:v1", referrers=True) == subject["digest"]
+    target = repo + "-from-archive:v1"
+    assert client.copy_image(f"oci-archive:{archive}:v1", target, referrers=True) == subject["digest"]
+    found = client.referrers(target)
+    assert [(d.digest, d.kind) for d in found] == [(a, kind)]
+
+
+def test_copy_refuses_referrers_where_they_cannot_be_held(plain, repo, tmp_path):
+    push_subject(plain, repo)
+    archive = tmp_path / "docker.tar"
+    with pytest.raises(ocireg.InvalidArgumentError, match="docker-archive"):
+        plain.copy_image(repo + ":v1", f"docker-archive:{archive}", referrers=True)
+    assert not archive.exists(), "nothing is written"
