@@ -415,7 +415,8 @@ static const struct help helps[] = {
 
 static const char global_options[] =
     "    --insecure-registry HOST[:PORT]  allow plain HTTP and unverified TLS for\n"
-    "                     HOST (repeatable)\n"
+    "                     HOST (repeatable; *.example.com covers every subdomain,\n"
+    "                     on any port)\n"
     "    --ca-file PATH   trust the CA certificates in PATH too\n"
     "    --cert-dir DIR   *.crt CAs and a *.cert + *.key client pair for every\n"
     "                     registry (else each HOST[:PORT] directory of\n"
