@@ -255,11 +255,10 @@ int resolve_names(struct cli *cli);
 void resolve_names_free(void);
 int cmd_resolve(struct cli *cli);
 /* image_source.c: image names with transports (docker://, oci:, oci-archive:,
- * docker-archive:, dir:) for inspect, manifest and tags; layers */
+ * docker-archive:, dir:) for inspect and manifest (tags: registry.c); layers */
 int is_local_image(const char *arg);
 int is_transport_name(const char *arg);
 int cmd_source_manifest(struct cli *cli);
-int cmd_source_tags(struct cli *cli);
 int cmd_layers(struct cli *cli);
 /* images.c: the image options of the command line (--platform, ...) */
 int image_options(struct cli *cli, const char *layout_name, struct image_progress *progress,

@@ -1,6 +1,6 @@
 /*
  * Image names with skopeo's transport prefixes (docker://, oci:,
- * oci-archive:, docker-archive:, dir:) for inspect, manifest and tags, and
+ * oci-archive:, docker-archive:, dir:) for inspect and manifest (tags: registry.c), and
  * the layers command: containers/image's image-source operations on any
  * transport.
  */
@@ -38,31 +38,6 @@ int cmd_source_manifest(struct cli *cli)
                                        &manifest);
     ocireg_image_options_free(options);
     return print_content(cli, st, manifest);
-}
-
-/* tags IMAGE with a transport: docker:// or docker-archive: (skopeo's
- * list-tags). JSON: {"name": IMAGE (as given), "tags": [...]}. */
-int cmd_source_tags(struct cli *cli)
-{
-    ocireg_string_list *list = NULL;
-    size_t i, n;
-    struct json j;
-    ocireg_status st = ocireg_client_source_tags(cli->client, cli->args[0], cli->cancel, &list);
-    if (st != OCIREG_OK || !cli->json)
-        return print_list(cli, st, list, "tags");
-    n = ocireg_string_list_len(list);
-    json_start(&j);
-    json_object(&j);
-    json_member_string(&j, "name", cli->args[0]);
-    json_key(&j, "tags");
-    json_inline_array(&j);
-    for (i = 0; i < n; i++)
-        json_string(&j, ocireg_string_list_get(list, i));
-    json_array_end(&j);
-    json_object_end(&j);
-    json_end(&j);
-    ocireg_string_list_free(list);
-    return finish_stdout();
 }
 
 /* layers IMAGE DIR: the config and layers into DIR, named by digest hex;

@@ -33,7 +33,8 @@ int cmd_catalog(struct cli *cli)
 }
 
 /* JSON: `{"name": REPO, "tags": [...]}`, the registry's own shape (REPO
- * as given). */
+ * as given). A name with a transport (docker:// or docker-archive:, as
+ * skopeo's list-tags) goes through the image-source call. */
 int cmd_tags(struct cli *cli)
 {
     ocireg_string_list *list = NULL;
@@ -41,8 +42,9 @@ int cmd_tags(struct cli *cli)
     struct json j;
     ocireg_status st;
     if (is_transport_name(cli->args[0]))
-        return cmd_source_tags(cli);
-    st = ocireg_client_tags(cli->client, cli->args[0], cli->cancel, &list);
+        st = ocireg_client_source_tags(cli->client, cli->args[0], cli->cancel, &list);
+    else
+        st = ocireg_client_tags(cli->client, cli->args[0], cli->cancel, &list);
     if (st != OCIREG_OK || !cli->json)
         return print_list(cli, st, list, "tags");
     n = ocireg_string_list_len(list);
