@@ -11,8 +11,8 @@ use super::client::{client_for, ocireg_client};
 use super::guard::{guard, guard_value};
 use super::handle::{free_handle, get, into_handle, mut_arg, opt_out_arg};
 use super::lists::{into_c_string, ocireg_string_list};
+use super::option_fields::{put_annotation, set_artifact_type};
 use super::status::ocireg_status;
-use crate::error::{Error, ErrorKind};
 use crate::image::{ArtifactFile, ArtifactOptions};
 
 /// Options of an artifact push. Made by `ocireg_artifact_options_new`,
@@ -60,17 +60,11 @@ pub unsafe extern "C" fn ocireg_artifact_options_set_artifact_type(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
-        let (o, t) = unsafe {
-            (
-                mut_arg(options, "options")?,
-                str_arg(artifact_type, "artifact_type")?,
-            )
-        };
-        if t.is_empty() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "an empty artifact type").into());
+        unsafe {
+            set_artifact_type(options, "options", artifact_type, |o| {
+                &mut o.inner.artifact_type
+            })
         }
-        o.inner.artifact_type = Some(t.to_string());
-        Ok(())
     })
 }
 
@@ -90,18 +84,7 @@ pub unsafe extern "C" fn ocireg_artifact_options_add_annotation(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
-        let (o, k, v) = unsafe {
-            (
-                mut_arg(options, "options")?,
-                str_arg(key, "key")?,
-                str_arg(value, "value")?,
-            )
-        };
-        if k.is_empty() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "an empty annotation key").into());
-        }
-        o.inner.annotations.insert(k.to_string(), v.to_string());
-        Ok(())
+        unsafe { put_annotation(options, "options", key, value, |o| &mut o.inner.annotations) }
     })
 }
 

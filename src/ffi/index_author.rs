@@ -12,8 +12,8 @@ use super::client::{client_for, ocireg_client};
 use super::guard::{guard, guard_value};
 use super::handle::{free_handle, get, into_handle, mut_arg, opt_out_arg, ref_arg};
 use super::lists::into_c_string;
+use super::option_fields::{push_annotation_key, put_annotation, set_artifact_type};
 use super::status::ocireg_status;
-use crate::error::{Error, ErrorKind};
 use crate::image::{IndexOptions, IndexUpdate, Platform};
 use crate::reference::Reference;
 
@@ -30,10 +30,6 @@ pub struct ocireg_index_options {
 /// One thread at a time.
 pub struct ocireg_index_update {
     inner: IndexUpdate,
-}
-
-fn empty_key() -> Error {
-    Error::new(ErrorKind::InvalidArgument, "an empty annotation key")
 }
 
 /// Makes index options: no `artifactType`, no annotations.
@@ -73,17 +69,11 @@ pub unsafe extern "C" fn ocireg_index_options_set_artifact_type(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
-        let (o, t) = unsafe {
-            (
-                mut_arg(options, "options")?,
-                str_arg(artifact_type, "artifact_type")?,
-            )
-        };
-        if t.is_empty() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "an empty artifact type").into());
+        unsafe {
+            set_artifact_type(options, "options", artifact_type, |o| {
+                &mut o.inner.artifact_type
+            })
         }
-        o.inner.artifact_type = Some(t.to_string());
-        Ok(())
     })
 }
 
@@ -102,18 +92,7 @@ pub unsafe extern "C" fn ocireg_index_options_add_annotation(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: the header's conventions: live options, C strings.
-        let (o, k, v) = unsafe {
-            (
-                mut_arg(options, "options")?,
-                str_arg(key, "key")?,
-                str_arg(value, "value")?,
-            )
-        };
-        if k.is_empty() {
-            return Err(empty_key().into());
-        }
-        o.inner.annotations.insert(k.to_string(), v.to_string());
-        Ok(())
+        unsafe { put_annotation(options, "options", key, value, |o| &mut o.inner.annotations) }
     })
 }
 
@@ -274,18 +253,7 @@ pub unsafe extern "C" fn ocireg_index_update_set_annotation(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: the header's conventions: live handle, C strings.
-        let (u, k, v) = unsafe {
-            (
-                mut_arg(update, "update")?,
-                str_arg(key, "key")?,
-                str_arg(value, "value")?,
-            )
-        };
-        if k.is_empty() {
-            return Err(empty_key().into());
-        }
-        u.inner.annotations.insert(k.to_string(), v.to_string());
-        Ok(())
+        unsafe { put_annotation(update, "update", key, value, |u| &mut u.inner.annotations) }
     })
 }
 
@@ -303,12 +271,7 @@ pub unsafe extern "C" fn ocireg_index_update_remove_annotation(
 ) -> ocireg_status {
     guard(|| {
         // SAFETY: the header's conventions: live handle, C strings.
-        let (u, k) = unsafe { (mut_arg(update, "update")?, str_arg(key, "key")?) };
-        if k.is_empty() {
-            return Err(empty_key().into());
-        }
-        u.inner.remove_annotations.push(k.to_string());
-        Ok(())
+        unsafe { push_annotation_key(update, "update", key, |u| &mut u.inner.remove_annotations) }
     })
 }
 

@@ -80,6 +80,8 @@ pub mod annotated;
 pub mod image_signatures;
 pub mod index_author;
 pub mod resolve_name;
+// The setters option handles share (exports nothing).
+pub mod option_fields;
 
 use std::ffi::c_char;
 
