@@ -103,6 +103,17 @@ struct Cached {
     from_file: bool,
 }
 
+/// One key's slot, locked by [`TokenCache::hold`], and what finds its token
+/// here and in the token cache file.
+struct Held {
+    key: CacheKey,
+    /// The keyed hash of the credential asking.
+    fingerprint: u64,
+    /// The token cache file's key, when the client has a file.
+    file_key: Option<FileKey>,
+    cached: tokio::sync::OwnedMutexGuard<Option<Cached>>,
+}
+
 /// How one token request carries its credential.
 #[derive(Clone, Copy)]
 enum Asking<'a> {
@@ -159,27 +170,22 @@ impl TokenCache {
         scopes: &[String],
         credential: Option<&Credential>,
     ) -> Result<String> {
-        let key = CacheKey::new(realm, service, scopes);
-        let fingerprint = self.fingerprints.hash_one(credential);
-        let slot = self.slot(&key);
-        let mut cached = slot.lock().await;
-        let file_key = self
-            .file
-            .as_ref()
-            .map(|_| FileKey::new(&key.realm, key.service.as_deref(), &key.scopes, credential));
-        if let Some(token) = self.kept(&mut cached, fingerprint, file_key.as_ref()).await {
+        let mut held = self.hold(realm, service, scopes, credential).await;
+        if let Some(token) = self.kept(&mut held).await {
             return Ok(token);
         }
-        let fetched = self.fetch(sender, &key, credential, fingerprint).await?;
-        if let (Some(file), Some(file_key)) = (&self.file, &file_key) {
+        let fetched = self
+            .fetch(sender, &held.key, credential, held.fingerprint)
+            .await?;
+        if let (Some(file), Some(file_key)) = (&self.file, &held.file_key) {
             file.store(file_key, &fetched.token, fetched.usable_for)
                 .await;
         }
         let token = fetched.token.clone();
-        *cached = Some(Cached {
+        *held.cached = Some(Cached {
             token: Zeroizing::new(fetched.token),
             refresh_at: Instant::now() + fetched.usable_for,
-            credential: fingerprint,
+            credential: held.fingerprint,
             from_file: false,
         });
         Ok(token)
@@ -194,34 +200,47 @@ impl TokenCache {
         scopes: &[String],
         credential: Option<&Credential>,
     ) -> Option<String> {
+        let mut held = self.hold(realm, service, scopes, credential).await;
+        self.kept(&mut held).await
+    }
+
+    /// The slot of this key, locked (concurrent askers wait until it is
+    /// dropped), with the credential's fingerprint and the key the token
+    /// cache file knows it by, if the client has one.
+    async fn hold(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scopes: &[String],
+        credential: Option<&Credential>,
+    ) -> Held {
         let key = CacheKey::new(realm, service, scopes);
         let fingerprint = self.fingerprints.hash_one(credential);
-        let slot = self.slot(&key);
-        let mut cached = slot.lock().await;
+        let cached = self.slot(&key).lock_owned().await;
         let file_key = self
             .file
             .as_ref()
             .map(|_| FileKey::new(&key.realm, key.service.as_deref(), &key.scopes, credential));
-        self.kept(&mut cached, fingerprint, file_key.as_ref()).await
+        Held {
+            key,
+            fingerprint,
+            file_key,
+            cached,
+        }
     }
 
-    /// The token of a slot (locked by the caller) while it is good, else
-    /// the file's for `file_key`, kept in the slot.
-    async fn kept(
-        &self,
-        cached: &mut Option<Cached>,
-        fingerprint: u64,
-        file_key: Option<&FileKey>,
-    ) -> Option<String> {
-        if let Some(token) = usable(cached.as_ref(), fingerprint, Instant::now()) {
+    /// The token of a held slot while it is good, else the file's for its
+    /// file key, kept in the slot.
+    async fn kept(&self, held: &mut Held) -> Option<String> {
+        if let Some(token) = usable(held.cached.as_ref(), held.fingerprint, Instant::now()) {
             return Some(token.to_string());
         }
-        let (token, usable_for) = self.file.as_ref()?.load(file_key?).await?;
+        let (token, usable_for) = self.file.as_ref()?.load(held.file_key.as_ref()?).await?;
         let shared = token.to_string();
-        *cached = Some(Cached {
+        *held.cached = Some(Cached {
             token,
             refresh_at: Instant::now() + usable_for,
-            credential: fingerprint,
+            credential: held.fingerprint,
             from_file: true,
         });
         Some(shared)
