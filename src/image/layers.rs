@@ -17,9 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
-
+use super::blob_file::write_verified;
 use super::concurrent::run_all;
 use super::layout_fs::io_error;
 use super::options::ImageOptions;
@@ -30,8 +28,8 @@ use super::source_ops::single_image;
 use super::temp_file::{self, TempFile};
 use super::transport::{ImageName, Source};
 use crate::client::Client;
-use crate::digest::{Digest, Hasher};
-use crate::error::{Error, ErrorKind, Result};
+use crate::digest::Digest;
+use crate::error::Result;
 
 /// The stem of the temporary files a fetch writes.
 const TEMP_STEM: &str = "ocireg-layer";
@@ -128,31 +126,7 @@ async fn fetch_one(
     let mut temp = TempFile::create(dir, TEMP_STEM)?;
     let std_file = temp.file().try_clone().map_err(|e| io_error(dir, e))?;
     let mut out = tokio::fs::File::from_std(std_file);
-    let mut body = source.blob(blob).await?;
-    let mut hasher = Hasher::new(blob.digest.algorithm());
-    let mut done = 0u64;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk?;
-        done += chunk.len() as u64;
-        if done > blob.size {
-            break;
-        }
-        hasher.update(&chunk);
-        out.write_all(&chunk)
-            .await
-            .map_err(|e| io_error(temp.path(), e))?;
-        tracker.advance(&blob.digest, chunk.len() as u64, done, blob.size);
-    }
-    if done != blob.size {
-        return Err(Error::new(
-            ErrorKind::SizeExceeded,
-            format!(
-                "blob {} gave {done} bytes or more, the manifest says {}",
-                blob.digest, blob.size
-            ),
-        ));
-    }
-    hasher.finish().expect_equal(&blob.digest)?;
+    write_verified(source, blob, &mut out, temp.path(), tracker).await?;
     out.sync_all().await.map_err(|e| io_error(temp.path(), e))?;
     drop(out);
     place(temp, target, overwrite)?;

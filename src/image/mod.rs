@@ -6,6 +6,7 @@
 //! transport.
 
 pub mod artifact;
+mod blob_file;
 mod concurrent;
 mod config;
 mod copy;

@@ -16,13 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
-
 use super::{BlobStream, MAX_MANIFEST, Source};
 use crate::client::Manifest;
-use crate::digest::{Digest, Hasher};
+use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
+use crate::image::blob_file::write_verified;
 use crate::image::layout::read_limited;
 use crate::image::layout_fs::{self, io_error};
 use crate::image::plan::{BlobRef, Plan};
@@ -197,31 +195,7 @@ impl DirDestination {
             .open(&path)
             .await
             .map_err(|e| io_error(&path, e))?;
-        let mut body = source.blob(blob).await?;
-        let mut hasher = Hasher::new(blob.digest.algorithm());
-        let mut done = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
-            done += chunk.len() as u64;
-            if done > blob.size {
-                break;
-            }
-            hasher.update(&chunk);
-            out.write_all(&chunk)
-                .await
-                .map_err(|e| io_error(&path, e))?;
-            tracker.advance(&blob.digest, chunk.len() as u64, done, blob.size);
-        }
-        if done != blob.size {
-            return Err(Error::new(
-                ErrorKind::SizeExceeded,
-                format!(
-                    "blob {} gave {done} bytes or more, the manifest says {}",
-                    blob.digest, blob.size
-                ),
-            ));
-        }
-        hasher.finish().expect_equal(&blob.digest)?;
+        write_verified(source, blob, &mut out, &path, tracker).await?;
         tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
         Ok(())
     }
