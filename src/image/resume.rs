@@ -31,8 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use super::layout_fs::io_error;
 use super::plan::BlobRef;
-use super::progress::{BlobOutcome, Tracker};
-use super::stream::AttemptProgress;
+use super::progress::Tracker;
+use super::stream::{AttemptProgress, send_restarting};
 use super::transport::BlobStream;
 use crate::client::{BlobWriter, Client};
 use crate::digest::{Digest, Hasher};
@@ -163,22 +163,13 @@ where
         records.remove(target, &blob.digest);
         return Ok(());
     }
-    let mut last: Option<AttemptProgress> = None;
     let open = &open;
-    client
-        .push_restarting(target, &blob.digest, || {
-            // What an earlier attempt reported is counted again from the
-            // registry's offset.
-            if let Some(previous) = last.take() {
-                previous.rewind();
-            }
-            let progress = AttemptProgress::new(tracker, blob);
-            last = Some(progress.clone());
-            upload_once(client, open, (target, blob), records, progress)
-        })
-        .await?;
-    tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
-    Ok(())
+    // What an earlier attempt reported is counted again from the
+    // registry's offset.
+    send_restarting(client, (target, blob), tracker, |progress| {
+        upload_once(client, open, (target, blob), records, progress)
+    })
+    .await
 }
 
 /// One attempt: continue the recorded session or start one, send what the

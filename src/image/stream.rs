@@ -13,6 +13,7 @@ use super::progress::{BlobOutcome, Tracker};
 use std::future::Future;
 
 use crate::client::Client;
+use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::reference::Reference;
 
@@ -83,8 +84,33 @@ where
         tracker.finish(&blob.digest, blob.size, blob.size, outcome);
         return Ok(());
     }
-    let mut last: Option<AttemptProgress> = None;
     let open = &open;
+    send_restarting(client, (target, blob), tracker, |progress| async move {
+        let body = open(progress).await?;
+        client
+            .push_blob_stream(target, &blob.digest, blob.size, body)
+            .await
+    })
+    .await
+}
+
+/// Runs `attempt` (one whole upload of `blob` into `target`, reporting to
+/// the progress it is given) until it passes or fails in a way a fresh
+/// start would not (see [`Client::push_restarting`]). What a failed attempt
+/// reported is taken back before the next; the rest of the blob is
+/// reported when the registry turned out to have it.
+pub(crate) async fn send_restarting<F, Fut>(
+    client: &Client,
+    (target, blob): (&Reference, &BlobRef),
+    tracker: &Arc<Tracker>,
+    attempt: F,
+) -> Result<()>
+where
+    F: Fn(AttemptProgress) -> Fut,
+    Fut: Future<Output = Result<Digest>>,
+{
+    let mut last: Option<AttemptProgress> = None;
+    let attempt = &attempt;
     client
         .push_restarting(target, &blob.digest, || {
             if let Some(previous) = last.take() {
@@ -92,12 +118,7 @@ where
             }
             let progress = AttemptProgress::new(tracker, blob);
             last = Some(progress.clone());
-            async move {
-                let body = open(progress).await?;
-                client
-                    .push_blob_stream(target, &blob.digest, blob.size, body)
-                    .await
-            }
+            attempt(progress)
         })
         .await?;
     if let Some(progress) = last {
