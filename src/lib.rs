@@ -38,6 +38,8 @@ pub mod reference;
 pub mod registries_conf;
 pub mod registry;
 pub mod signatures;
+#[cfg(test)]
+mod test_inputs;
 mod transport;
 
 pub use cancel::CancelToken;

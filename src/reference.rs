@@ -317,6 +317,7 @@ fn check_tag(tag: &str) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_inputs::Inputs;
 
     const D: &str = "sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa";
 
@@ -639,53 +640,26 @@ mod tests {
         assert_eq!(Reference::parse(&digested.to_string()).unwrap(), digested);
     }
 
-    /// A small deterministic xorshift64* generator.
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-    }
-
     #[test]
     fn never_panics_on_random_input() {
         // Bytes biased towards the grammar's delimiters so that the deeper
         // paths are reached, plus arbitrary bytes (lossily made UTF-8).
         const ALPHABET: &[u8] = b"aZ09.:/@_-[]%+ \t\xc3\xa9\xff";
-        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-        let mut seeds: Vec<String> = VALID.iter().map(|v| v.0.to_string()).collect();
-        seeds.extend(INVALID.iter().map(|v| v.0.to_string()));
+        let mut inputs = Inputs::new(0x9e37_79b9_7f4a_7c15, ALPHABET);
+        let seeds: Vec<&str> = VALID
+            .iter()
+            .map(|v| v.0)
+            .chain(INVALID.iter().map(|v| v.0))
+            .collect();
         let mut parsed = 0;
         for i in 0..5_000 {
-            let len = (rng.next() % 80) as usize;
-            let mut bytes = Vec::with_capacity(len + 80);
-            if i % 2 == 0 {
+            let len = inputs.below(80);
+            let bytes = if i % 2 == 0 {
                 // Mutate a known case.
-                let seed = &seeds[(rng.next() % seeds.len() as u64) as usize];
-                bytes.extend_from_slice(seed.as_bytes());
-                for _ in 0..1 + rng.next() % 4 {
-                    let at = (rng.next() % (bytes.len() as u64 + 1)) as usize;
-                    let b = ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize];
-                    if rng.next().is_multiple_of(2) && at < bytes.len() {
-                        bytes[at] = b;
-                    } else {
-                        bytes.insert(at, b);
-                    }
-                }
+                inputs.mutated(&seeds)
             } else {
-                for _ in 0..len {
-                    let r = rng.next();
-                    bytes.push(if r.is_multiple_of(3) {
-                        (r >> 8) as u8
-                    } else {
-                        ALPHABET[((r >> 8) % ALPHABET.len() as u64) as usize]
-                    });
-                }
-            }
+                inputs.random(len)
+            };
             let input = String::from_utf8_lossy(&bytes);
             if let Ok(r) = Reference::parse(&input) {
                 // Whatever parses displays as something that parses back.

@@ -178,6 +178,7 @@ mod tests {
     use super::*;
     use std::time::SystemTime;
 
+    use crate::test_inputs::Inputs;
     use crate::transport::dates::{MAX_RETRY_AFTER, parse_retry_after};
 
     fn base() -> Url {
@@ -325,18 +326,6 @@ mod tests {
         }
     }
 
-    /// A small deterministic xorshift64* generator.
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-    }
-
     #[test]
     fn never_panics_on_random_input() {
         const ALPHABET: &[u8] = b"<>;,=\" \t\\/?:rel=next0123456789 GMTSunNov,-:\xc3\xa9\xff";
@@ -348,34 +337,16 @@ mod tests {
             "Sun Nov  6 08:49:37 1994",
             "18446744073709551616",
         ];
-        let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+        let mut inputs = Inputs::new(0x2545_f491_4f6c_dd1d, ALPHABET);
         let now = SystemTime::now();
         let (mut links, mut delays) = (0, 0);
         for i in 0..5_000 {
-            let mut bytes = Vec::new();
-            if i % 2 == 0 {
-                bytes.extend_from_slice(
-                    SEEDS[(rng.next() % SEEDS.len() as u64) as usize].as_bytes(),
-                );
-                for _ in 0..1 + rng.next() % 4 {
-                    let at = (rng.next() % (bytes.len() as u64 + 1)) as usize;
-                    let b = ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize];
-                    if rng.next().is_multiple_of(2) && at < bytes.len() {
-                        bytes[at] = b;
-                    } else {
-                        bytes.insert(at, b);
-                    }
-                }
+            let bytes = if i % 2 == 0 {
+                inputs.mutated(SEEDS)
             } else {
-                for _ in 0..rng.next() % 64 {
-                    let r = rng.next();
-                    bytes.push(if r.is_multiple_of(3) {
-                        (r >> 8) as u8
-                    } else {
-                        ALPHABET[((r >> 8) % ALPHABET.len() as u64) as usize]
-                    });
-                }
-            }
+                let len = inputs.below(64);
+                inputs.random(len)
+            };
             let input = String::from_utf8_lossy(&bytes);
             if let Ok(Some(url)) = next_link(&[&input], &base()) {
                 assert!(matches!(url.scheme(), "http" | "https"), "{input:?}");
