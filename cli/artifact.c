@@ -11,18 +11,12 @@
 /* Splits "K=V" into the options; 0, or EXIT_USAGE. */
 static int add_annotation(ocireg_artifact_options *options, const char *kv, ocireg_status *st)
 {
-    const char *eq = strchr(kv, '=');
     char *key;
-    if (eq == NULL || eq == kv)
-        return usage_error("--annotation wants KEY=VALUE, got", kv);
-    key = malloc((size_t)(eq - kv) + 1);
-    if (key == NULL) {
-        *st = OCIREG_ERR_IO;
-        return fail_local(OCIREG_ERR_IO, "out of memory", 0);
-    }
-    memcpy(key, kv, (size_t)(eq - kv));
-    key[eq - kv] = '\0';
-    *st = ocireg_artifact_options_add_annotation(options, key, eq + 1);
+    const char *value;
+    int rc = split_key_value(kv, "--annotation wants KEY=VALUE, got", &key, &value);
+    if (rc != 0)
+        return rc;
+    *st = ocireg_artifact_options_add_annotation(options, key, value);
     free(key);
     return 0;
 }

@@ -263,5 +263,9 @@ int cmd_layers(struct cli *cli);
 /* images.c: the image options of the command line (--platform, ...) */
 int image_options(struct cli *cli, const char *layout_name, struct image_progress *progress,
                   ocireg_image_options **out);
+/* key_value.c: `KEY=VALUE` (KEY not empty) split into a malloc'd KEY and
+ * the VALUE inside `arg`; 0, or the exit status (a usage error `want`
+ * followed by `arg`, or out of memory). */
+int split_key_value(const char *arg, const char *want, char **key, const char **value);
 
 #endif

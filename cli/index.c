@@ -10,29 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A copy of the `len` bytes at `text`, NUL-terminated; NULL when out of
- * memory. */
-static char *copy_n(const char *text, size_t len)
-{
-    char *out = malloc(len + 1);
-    if (out != NULL) {
-        memcpy(out, text, len);
-        out[len] = '\0';
-    }
-    return out;
-}
-
 /* `KEY=VALUE` into the index options; 0, or the exit status. */
 static int option_annotation(ocireg_index_options *options, const char *kv, ocireg_status *st)
 {
-    const char *eq = strchr(kv, '=');
     char *key;
-    if (eq == NULL || eq == kv)
-        return usage_error("--annotation wants KEY=VALUE, got", kv);
-    key = copy_n(kv, (size_t)(eq - kv));
-    if (key == NULL)
-        return fail_local(OCIREG_ERR_IO, "out of memory", 0);
-    *st = ocireg_index_options_add_annotation(options, key, eq + 1);
+    const char *value;
+    int rc = split_key_value(kv, "--annotation wants KEY=VALUE, got", &key, &value);
+    if (rc != 0)
+        return rc;
+    *st = ocireg_index_options_add_annotation(options, key, value);
     free(key);
     return 0;
 }
@@ -88,7 +74,7 @@ static int remove_platforms(ocireg_index_update *update, const char *list, ocire
     while (*st == OCIREG_OK) {
         const char *comma = strchr(p, ',');
         size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-        char *one = copy_n(p, len);
+        char *one = strndup(p, len);
         if (one == NULL)
             return fail_local(OCIREG_ERR_IO, "out of memory", 0);
         *st = ocireg_index_update_remove_platform(update, one);
@@ -126,23 +112,22 @@ int cmd_index_remove(struct cli *cli)
  * status. */
 static int update_annotation(ocireg_index_update *update, const char *arg, ocireg_status *st)
 {
-    const char *eq = strchr(arg, '=');
     size_t len = strlen(arg);
     char *key;
-    if (eq == NULL && len > 1 && arg[len - 1] == '-') {
-        key = copy_n(arg, len - 1);
+    const char *value;
+    int rc;
+    if (strchr(arg, '=') == NULL && len > 1 && arg[len - 1] == '-') {
+        key = strndup(arg, len - 1);
         if (key == NULL)
             return fail_local(OCIREG_ERR_IO, "out of memory", 0);
         *st = ocireg_index_update_remove_annotation(update, key);
         free(key);
         return 0;
     }
-    if (eq == NULL || eq == arg)
-        return usage_error("index annotate wants KEY=VALUE or KEY-, got", arg);
-    key = copy_n(arg, (size_t)(eq - arg));
-    if (key == NULL)
-        return fail_local(OCIREG_ERR_IO, "out of memory", 0);
-    *st = ocireg_index_update_set_annotation(update, key, eq + 1);
+    rc = split_key_value(arg, "index annotate wants KEY=VALUE or KEY-, got", &key, &value);
+    if (rc != 0)
+        return rc;
+    *st = ocireg_index_update_set_annotation(update, key, value);
     free(key);
     return 0;
 }
