@@ -15,7 +15,7 @@ use super::referrer_graph::{
     GraphSource, LayoutFiles, ReferrerGraph, cannot_hold, check_signature_end,
 };
 use super::transport::tar_index::TarIndex;
-use super::transport::{Destination, ImageName, Source};
+use super::transport::{ConvertedSource, Destination, ImageName, Source};
 use crate::client::Client;
 use crate::digest::Digest;
 use crate::error::Result;
@@ -76,6 +76,18 @@ impl Client {
                 Some(name),
             ),
             ImageSource::Opened(opened) => (*opened, None),
+        };
+        // An OCI layout holds OCI images: skopeo converts Docker ones. Not
+        // with attachments, which name the image by its digest.
+        let opened = match target {
+            ImageName::Layout { .. } | ImageName::OciArchive { .. }
+                if options.referrers == ReferrersMode::None =>
+            {
+                options
+                    .step(ConvertedSource::for_oci(opened, options))
+                    .await?
+            }
+            _ => opened,
         };
         let opened = Arc::new(opened);
         let plan = options.step(opened.plan(options)).await?;
