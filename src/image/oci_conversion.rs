@@ -9,7 +9,7 @@
 //! an unconverted Docker manifest there is an image skopeo and umoci
 //! cannot find.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use bytes::Bytes;
@@ -77,6 +77,114 @@ pub(crate) fn docker_to_oci(
         config,
         config_digest,
     })
+}
+
+/// The OCI index of the Docker manifest list `list`, its instances
+/// replaced by `converted` (old digest to the new manifest), as skopeo
+/// writes it (containers/image `Schema2List.ToOCI1Index`): every entry
+/// gets a platform, Docker's `features` are dropped.
+pub(crate) fn docker_list_to_oci(
+    list: &Manifest,
+    converted: &HashMap<Digest, Manifest>,
+) -> Result<Manifest> {
+    let docker: DockerList = serde_json::from_slice(&list.bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("manifest list {}: {e}", list.digest),
+        )
+    })?;
+    let mut out = String::new();
+    out.push_str(r#"{"schemaVersion":2,"mediaType":"#);
+    push_str(&mut out, media_type::OCI_INDEX);
+    out.push_str(r#","manifests":["#);
+    for (i, entry) in docker.manifests.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let old = Digest::parse(&entry.digest)?;
+        let (media, digest, size) = match converted.get(&old) {
+            Some(m) => (
+                m.media_type.as_str(),
+                m.digest.as_str(),
+                m.bytes.len() as u64,
+            ),
+            None => (entry.media_type.as_str(), entry.digest.as_str(), entry.size),
+        };
+        out.push_str(r#"{"mediaType":"#);
+        push_str(&mut out, media);
+        out.push_str(r#","digest":"#);
+        push_str(&mut out, digest);
+        let _ = write!(out, r#","size":{size}"#);
+        if !entry.urls.is_empty() {
+            out.push_str(r#","urls":"#);
+            push_strings(&mut out, &entry.urls);
+        }
+        let p = entry.platform.as_ref();
+        let text = |f: fn(&DockerPlatform) -> &Option<String>| {
+            p.and_then(|p| f(p).clone()).unwrap_or_default()
+        };
+        out.push_str(r#","platform":{"architecture":"#);
+        push_str(&mut out, &text(|p| &p.architecture));
+        out.push_str(r#","os":"#);
+        push_str(&mut out, &text(|p| &p.os));
+        let mut platform_tail = String::from("{");
+        optional_str(
+            &mut platform_tail,
+            "os.version",
+            &p.and_then(|p| p.os_version.clone()),
+        );
+        optional_strings(
+            &mut platform_tail,
+            "os.features",
+            &p.and_then(|p| p.os_features.clone()),
+        );
+        optional_str(
+            &mut platform_tail,
+            "variant",
+            &p.and_then(|p| p.variant.clone()),
+        );
+        if platform_tail.len() > 1 {
+            out.push(',');
+            out.push_str(&platform_tail[1..]);
+        }
+        out.push_str("}}");
+    }
+    out.push_str("]}");
+    let bytes = Bytes::from(out);
+    Ok(Manifest {
+        digest: Digest::sha256_of(&bytes),
+        bytes,
+        media_type: media_type::OCI_INDEX.to_string(),
+        source: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct DockerList {
+    #[serde(default)]
+    manifests: Vec<DockerListEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DockerListEntry {
+    media_type: String,
+    size: u64,
+    digest: String,
+    #[serde(default)]
+    urls: Vec<String>,
+    platform: Option<DockerPlatform>,
+}
+
+#[derive(Deserialize)]
+struct DockerPlatform {
+    architecture: Option<String>,
+    os: Option<String>,
+    #[serde(rename = "os.version")]
+    os_version: Option<String>,
+    #[serde(rename = "os.features")]
+    os_features: Option<Vec<String>>,
+    variant: Option<String>,
 }
 
 /// The OCI media type of a Docker schema 2 layer, as skopeo maps it.
