@@ -77,20 +77,20 @@ impl Client {
             ),
             ImageSource::Opened(opened) => (*opened, None),
         };
+        let plan = options.step(opened.plan(options)).await?;
         // An OCI layout holds OCI images: skopeo converts Docker ones. Not
         // with attachments, which name the image by its digest.
-        let opened = match target {
+        let (opened, plan) = match target {
             ImageName::Layout { .. } | ImageName::OciArchive { .. }
                 if options.referrers == ReferrersMode::None =>
             {
                 options
-                    .step(ConvertedSource::for_oci(opened, options))
+                    .step(ConvertedSource::for_oci(opened, plan, options))
                     .await?
             }
-            _ => opened,
+            _ => (opened, plan),
         };
         let opened = Arc::new(opened);
-        let plan = options.step(opened.plan(options)).await?;
         let graph = match &name {
             Some(name) => self.graph_of(name, &plan, options).await?,
             None => ReferrerGraph::default(),

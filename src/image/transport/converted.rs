@@ -15,7 +15,7 @@ use crate::digest::Digest;
 use crate::error::Result;
 use crate::image::oci_conversion::{docker_list_to_oci, docker_to_oci};
 use crate::image::options::ImageOptions;
-use crate::image::plan::BlobRef;
+use crate::image::plan::{BlobRef, Plan};
 use crate::image::source_ops::read_config;
 use crate::media_type;
 
@@ -30,11 +30,15 @@ pub(crate) struct ConvertedSource {
 }
 
 impl ConvertedSource {
-    /// `source` as an OCI layout holds it: converted when what `options`
-    /// select is a Docker schema 2 image or a Docker manifest list of them,
-    /// else unchanged.
-    pub async fn for_oci(source: Source, options: &ImageOptions) -> Result<Source> {
-        let plan = source.plan(options).await?;
+    /// `source`, planned as `plan` with `options`, as an OCI layout holds
+    /// it: converted (and planned again, from memory) when the plan moves a
+    /// Docker schema 2 image or a Docker manifest list of them, else
+    /// unchanged.
+    pub async fn for_oci(
+        source: Source,
+        plan: Plan,
+        options: &ImageOptions,
+    ) -> Result<(Source, Plan)> {
         // A docker-archive serves plain tars under its generated manifest's
         // gzip media type.
         let plain_layers = matches!(source, Source::DockerArchive(_));
@@ -63,14 +67,16 @@ impl ConvertedSource {
                 }
                 docker_list_to_oci(&plan.top, &by_old_digest)?
             }
-            _ => return Ok(source),
+            _ => return Ok((source, plan)),
         };
-        Ok(Source::Converted(ConvertedSource {
+        let converted = Source::Converted(ConvertedSource {
             inner: Arc::new(source),
             top,
             manifests,
             configs,
-        }))
+        });
+        let plan = Box::pin(converted.plan(options)).await?;
+        Ok((converted, plan))
     }
 
     pub fn top(&self) -> Manifest {
