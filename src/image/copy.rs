@@ -37,9 +37,12 @@ impl Client {
     /// end cannot hold attachments, and asking for them there is an
     /// `INVALID_ARGUMENT` error. With `options.signatures`, the image's
     /// signatures follow it from a registry to a registry (see
-    /// [`ImageOptions::signatures`]). A destination file or directory
-    /// appears only complete. Returns the digest of the manifest written at
-    /// the destination.
+    /// [`ImageOptions::signatures`]). Into an OCI layout or an
+    /// oci-archive, a Docker schema 2 image or manifest list is converted to
+    /// OCI as skopeo converts it (so its digest changes; not with
+    /// `options.referrers`). A destination file or directory appears only
+    /// complete. Returns the digest of the manifest written at the
+    /// destination.
     pub async fn copy_image(
         &self,
         source: &ImageName,

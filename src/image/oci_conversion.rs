@@ -516,4 +516,48 @@ mod tests {
             skopeo
         );
     }
+
+    /// What skopeo 1.9.3 wrote for this Docker manifest list (`skopeo copy
+    /// --all dir:D oci:L`, then `skopeo inspect --raw oci:L`), its two
+    /// instances converted to the digests given.
+    #[test]
+    fn a_docker_list_becomes_skopeos_oci_index() {
+        let list = Bytes::from_static(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":577,"digest":"sha256:0a44a42ac2a78b8e3d124cc6f33cf99106e88cd5ed024218afc39c7c33a3b6a5","platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":577,"digest":"sha256:f70bad059e80126e3de0f53141266b34a58b686ff0c523ede95ccac702d090bc","platform":{"architecture":"arm64","os":"linux","os.version":"10.1","os.features":["win32k"],"variant":"v8","features":["sse4"]}}]}"#,
+        );
+        let list = Manifest {
+            digest: Digest::sha256_of(&list),
+            bytes: list,
+            media_type: media_type::DOCKER_MANIFEST_LIST.to_string(),
+            source: None,
+        };
+        let instance = |digest: &str| Manifest {
+            digest: Digest::parse(digest).unwrap(),
+            bytes: Bytes::from(vec![b' '; 559]),
+            media_type: media_type::OCI_MANIFEST.to_string(),
+            source: None,
+        };
+        let converted = HashMap::from([
+            (
+                Digest::parse(
+                    "sha256:0a44a42ac2a78b8e3d124cc6f33cf99106e88cd5ed024218afc39c7c33a3b6a5",
+                )
+                .unwrap(),
+                instance("sha256:c4ddf850764787e5dac480dd255ea856d5f00848de5b3400b62a35576184c08f"),
+            ),
+            (
+                Digest::parse(
+                    "sha256:f70bad059e80126e3de0f53141266b34a58b686ff0c523ede95ccac702d090bc",
+                )
+                .unwrap(),
+                instance("sha256:99182a8e9f8fb0384f3f0802a9033abd99dc1570e225687002745f100ad2d1be"),
+            ),
+        ]);
+        let index = docker_list_to_oci(&list, &converted).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&index.bytes).unwrap(),
+            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:c4ddf850764787e5dac480dd255ea856d5f00848de5b3400b62a35576184c08f","size":559,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:99182a8e9f8fb0384f3f0802a9033abd99dc1570e225687002745f100ad2d1be","size":559,"platform":{"architecture":"arm64","os":"linux","os.version":"10.1","os.features":["win32k"],"variant":"v8"}}]}"#
+        );
+        assert_eq!(index.media_type, media_type::OCI_INDEX);
+    }
 }
