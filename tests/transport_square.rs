@@ -4,8 +4,12 @@
 //! results agree (the raw manifest's digest and the files, or for the
 //! [`KNOWN_DIFFERENCES`] the config and diff IDs), each tool reads what the
 //! other wrote, and umoci unpacks the layouts and oci-archives ocireg
-//! wrote. Three inputs per source: a single image, a two-platform index
-//! copied whole (`--all`) and the same index copied for one platform.
+//! wrote. Five inputs, each where the source can hold it: a single image,
+//! a two-platform index copied whole (`--all`), one platform of that index,
+//! and the single image and the index as Docker schema 2 (which skopeo
+//! converts to OCI for a layout or an oci-archive); layers gzipped, as in
+//! registries (skopeo gzips plain layers for docker://, oci: and
+//! oci-archive:, with bytes of its own).
 
 mod fixtures;
 mod support;
