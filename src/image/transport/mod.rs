@@ -3,7 +3,9 @@
 //! (`oci_layout.rs`), `oci-archive:` (`oci_archive.rs`), `docker-archive:`
 //! (`docker_archive.rs` reads, `docker_archive_writer.rs` writes) and
 //! `dir:` (`dir.rs`); tar files are read through `tar_index.rs` and written
-//! through `archive_writer.rs`.
+//! through `archive_writer.rs`. Into a layout or an oci-archive, a Docker
+//! image is read through `converted.rs`, converted to OCI as skopeo
+//! converts it.
 //!
 //! A source gives the top manifest, a manifest by digest and a blob as a
 //! stream; a destination takes blobs, then the manifests, and puts the
