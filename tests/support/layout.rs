@@ -10,6 +10,8 @@ use super::tar::layer;
 
 /// The layer media type of the test images (plain tars).
 pub const LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+/// The layer media type of [`write_gzip_layout`]'s images.
+pub const LAYER_TAR_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /// An image's blobs: config and plain tar layers.
 pub struct TestImage {
@@ -48,9 +50,39 @@ pub fn put(dir: &Path, data: &[u8], media: &str) -> Value {
 }
 
 /// Writes an OCI layout holding one image per `(architecture, seed)` (an
-/// index when more than one) named `ref_name`; returns the top manifest's
-/// digest. An existing layout is replaced.
+/// index when more than one) named `ref_name`, with plain tar layers;
+/// returns the top manifest's digest. An existing layout is replaced.
 pub fn write_layout(dir: &Path, ref_name: &str, architectures: &[(&str, u64)]) -> String {
+    layout_of(dir, ref_name, architectures, false)
+}
+
+/// [`write_layout`] with the layers gzipped (by `gzip -n`, so the same
+/// bytes every time), as images in registries have them: what skopeo
+/// copies without recompressing.
+pub fn write_gzip_layout(dir: &Path, ref_name: &str, architectures: &[(&str, u64)]) -> String {
+    layout_of(dir, ref_name, architectures, true)
+}
+
+/// `data` gzipped by `gzip -n` (no name, no time: reproducible).
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("gzip")
+        .args(["-n", "-c"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run gzip");
+    let mut stdin = child.stdin.take().expect("gzip's stdin");
+    let input = data.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input).expect("feed gzip"));
+    let out = child.wait_with_output().expect("gzip's output");
+    writer.join().expect("the gzip feeder");
+    assert!(out.status.success(), "gzip failed");
+    out.stdout
+}
+
+fn layout_of(dir: &Path, ref_name: &str, architectures: &[(&str, u64)], gzipped: bool) -> String {
     std::fs::create_dir_all(dir).expect("create the layout");
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)
         .expect("write oci-layout");
@@ -60,7 +92,10 @@ pub fn write_layout(dir: &Path, ref_name: &str, architectures: &[(&str, u64)]) -
         let layers: Vec<Value> = image
             .layers
             .iter()
-            .map(|l| put(dir, l, LAYER_TAR))
+            .map(|l| match gzipped {
+                true => put(dir, &gzip(l), LAYER_TAR_GZIP),
+                false => put(dir, l, LAYER_TAR),
+            })
             .collect();
         let manifest = serde_json::to_vec(&json!({
             "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
