@@ -236,10 +236,12 @@ static const struct help helps[] = {
      "    way; within one registry they are mounted from SRC's repository. The\n"
      "    manifests move byte for byte, so digests stay the same; only a\n"
      "    docker-archive source has no manifest, and gets the one skopeo\n"
-     "    generates for it. A destination file or directory appears only\n"
-     "    complete. -u is for DST's registry, or SRC's when DST is a file or\n"
-     "    directory. Prints the digest; the progress display and JSON are\n"
-     "    pull's.\n",
+     "    generates for it, and a Docker schema 2 image or manifest list\n"
+     "    going into oci: or oci-archive: is converted to OCI as skopeo\n"
+     "    converts it (not with --referrers). A destination file or\n"
+     "    directory appears only complete. -u is for DST's registry, or SRC's\n"
+     "    when DST is a file or directory. Prints the digest; the progress\n"
+     "    display and JSON are pull's.\n",
      "    --all            a whole index, every platform\n"
      "    --platform P1,P2 a subset: DST gets an index naming only those\n"
      "                     platforms' images (a registry refuses an index naming\n"

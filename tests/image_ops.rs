@@ -15,124 +15,14 @@ use fixtures::plain_client;
 use ocireg::image::{ImageName, ImageOptions, Platform};
 use ocireg::{Client, Digest, ErrorKind, media_type};
 use serde_json::{Value, json};
+use support::layout::write_layout;
+use support::skopeo::{reading, skopeo};
+use support::tar::{file, header, layer, tar_of};
 use support::tempdir::TempDir;
 use support::{Mode, Registry};
 
-fn skopeo(args: &[&str]) -> Vec<u8> {
-    let mut cmd = Command::new("skopeo");
-    cmd.arg("--insecure-policy").args(args);
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-/// skopeo's arguments for reading `location` (plain HTTP for the registry).
-fn reading(location: &str) -> Vec<&str> {
-    if location.starts_with("docker://") {
-        vec!["--tls-verify=false", location]
-    } else {
-        vec![location]
-    }
-}
-
 fn name(text: &str) -> ImageName {
     ImageName::parse(text).expect("image name")
-}
-
-/// A one-file ustar archive (a plain tar layer).
-fn tar_layer(seed: u64) -> Vec<u8> {
-    let data = support::content::bytes(seed, 30_000 + seed as usize);
-    tar_of(&[(&format!("file-{seed}.bin"), &data)])
-}
-
-/// A ustar header, as a hostile writer could make it: no checks at all.
-fn tar_header(name: &str, kind: u8, len: usize, link: &str) -> [u8; 512] {
-    let mut h = [0u8; 512];
-    h[..name.len()].copy_from_slice(name.as_bytes());
-    h[100..108].copy_from_slice(b"0000644\0");
-    h[108..116].copy_from_slice(b"0000000\0");
-    h[116..124].copy_from_slice(b"0000000\0");
-    h[124..136].copy_from_slice(format!("{len:011o}\0").as_bytes());
-    h[136..148].copy_from_slice(b"00000000000\0");
-    h[156] = kind;
-    h[157..157 + link.len()].copy_from_slice(link.as_bytes());
-    h[257..263].copy_from_slice(b"ustar\0");
-    h[263..265].copy_from_slice(b"00");
-    h[148..156].copy_from_slice(b"        ");
-    let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
-    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    h
-}
-
-/// A tar of regular files (`name`, bytes), in order.
-fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, data) in files {
-        out.extend_from_slice(&tar_header(name, b'0', data.len(), ""));
-        out.extend_from_slice(data);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-    }
-    out.extend_from_slice(&[0u8; 1024]);
-    out
-}
-
-fn put(dir: &Path, data: &[u8], media: &str) -> Value {
-    let digest = Digest::sha256_of(data);
-    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-    std::fs::write(dir.join("blobs/sha256").join(digest.hex()), data).unwrap();
-    json!({"mediaType": media, "digest": digest.to_string(), "size": data.len()})
-}
-
-/// An OCI layout with an index of an amd64 and an arm64 image (two plain
-/// tar layers each, labels, env) named `v1`; returns the index's digest.
-fn write_layout(dir: &Path) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    let mut entries = Vec::new();
-    for (arch, seed) in [("amd64", 1u64), ("arm64", 2)] {
-        let layers: Vec<Vec<u8>> = (0..2).map(|i| tar_layer(seed * 10 + i)).collect();
-        let diff_ids: Vec<String> = layers
-            .iter()
-            .map(|l| Digest::sha256_of(l).to_string())
-            .collect();
-        let config = serde_json::to_vec(&json!({
-            "created": "2026-12-01T10:20:30Z", "architecture": arch, "os": "linux",
-            "config": {"Env": [format!("ARCH={arch}"), "PATH=/bin"],
-                       "Labels": {"org.example.seed": seed.to_string()}},
-            "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        }))
-        .unwrap();
-        let layer_descs: Vec<Value> = layers
-            .iter()
-            .map(|l| put(dir, l, "application/vnd.oci.image.layer.v1.tar"))
-            .collect();
-        let manifest = serde_json::to_vec(&json!({
-            "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
-            "config": put(dir, &config, media_type::OCI_CONFIG), "layers": layer_descs,
-        }))
-        .unwrap();
-        let mut d = put(dir, &manifest, media_type::OCI_MANIFEST);
-        d["platform"] = json!({"architecture": arch, "os": "linux"});
-        entries.push(d);
-    }
-    let index = serde_json::to_vec(
-        &json!({"schemaVersion": 2, "mediaType": media_type::OCI_INDEX, "manifests": entries}),
-    )
-    .unwrap();
-    let mut top = put(dir, &index, media_type::OCI_INDEX);
-    top["annotations"] = json!({"org.opencontainers.image.ref.name": "v1"});
-    std::fs::write(
-        dir.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [top.clone()]})).unwrap(),
-    )
-    .unwrap();
-    top["digest"].as_str().unwrap().to_string()
 }
 
 /// The same image on every transport, written by skopeo from one layout:
@@ -152,7 +42,7 @@ fn everywhere() -> Everywhere {
     let client = plain_client(reg.host());
     let work = TempDir::new("image-ops");
     let layout = work.path().join("layout");
-    write_layout(&layout);
+    write_layout(&layout, "v1", &[("amd64", 1), ("arm64", 2)]);
     let from = format!("oci:{}:v1", layout.display());
     let registry = format!("docker://{}/ops/app:v1", reg.host());
     let archive = format!("oci-archive:{}", work.path().join("a.tar").display());
@@ -202,7 +92,7 @@ async fn inspect_matches_skopeo_field_by_field_on_every_transport() {
             "linux",
         ];
         args.extend(reading(location));
-        let theirs: Value = serde_json::from_slice(&skopeo(&args)).unwrap();
+        let theirs: Value = serde_json::from_str(&skopeo(&args)).unwrap();
         let ours = e
             .client
             .inspect_image(&name(location), &amd64(), true)
@@ -250,7 +140,7 @@ async fn inspect_matches_skopeo_field_by_field_on_every_transport() {
         platforms: vec![Platform::parse("linux/arm64").unwrap()],
         ..Default::default()
     };
-    let theirs: Value = serde_json::from_slice(&skopeo(&[
+    let theirs: Value = serde_json::from_str(&skopeo(&[
         "inspect",
         "--override-arch",
         "arm64",
@@ -275,7 +165,7 @@ async fn the_raw_manifest_is_skopeos_byte_for_byte_and_a_platform_picks_its_inst
     for location in &e.names {
         let mut args = vec!["inspect", "--raw"];
         args.extend(reading(location));
-        let theirs = skopeo(&args);
+        let theirs = skopeo(&args).into_bytes();
         let ours = e
             .client
             .source_manifest(&name(location), &ImageOptions::default())
@@ -426,7 +316,7 @@ async fn intended_references_and_tags_are_skopeos() {
     // docker://: the repository's tags, as skopeo list-tags.
     let repository = format!("docker://{}/ops/app", e.host);
     let theirs: Value =
-        serde_json::from_slice(&skopeo(&["list-tags", "--tls-verify=false", &repository])).unwrap();
+        serde_json::from_str(&skopeo(&["list-tags", "--tls-verify=false", &repository])).unwrap();
     let mut ours = e.client.repository_tags(&name(&e.names[1])).await.unwrap();
     ours.sort();
     assert_eq!(json!(ours), theirs["Tags"]);
@@ -448,7 +338,7 @@ async fn intended_references_and_tags_are_skopeos() {
     let multi = e.work.join("multi.tar");
     rewrite_listing(&single, &multi, &json!(three));
     let location = format!("docker-archive:{}", multi.display());
-    let theirs: Value = serde_json::from_slice(&skopeo(&["list-tags", &location])).unwrap();
+    let theirs: Value = serde_json::from_str(&skopeo(&["list-tags", &location])).unwrap();
     let ours = e.client.repository_tags(&name(&location)).await.unwrap();
     assert_eq!(json!(ours), theirs["Tags"]);
     assert_eq!(
@@ -457,7 +347,7 @@ async fn intended_references_and_tags_are_skopeos() {
     );
     // Selected by a tag, inspect names its repository, as skopeo.
     let chosen = format!("{location}:busybox:latest");
-    let theirs: Value = serde_json::from_slice(&skopeo(&["inspect", &chosen])).unwrap();
+    let theirs: Value = serde_json::from_str(&skopeo(&["inspect", &chosen])).unwrap();
     let info = e
         .client
         .inspect_image(&name(&chosen), &ImageOptions::default(), false)
@@ -518,7 +408,7 @@ fn rewrite_listing(from: &Path, to: &Path, listing: &Value) {
 async fn hostile_sources_are_refused_with_nothing_written() {
     let client = Client::new(Default::default()).unwrap();
     let work = TempDir::new("image-ops-hostile");
-    let layer = tar_layer(5);
+    let layer = layer(5, 30_005);
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux",
         "rootfs": {"type": "layers", "diff_ids": [Digest::sha256_of(&layer).to_string()]},
@@ -534,29 +424,29 @@ async fn hostile_sources_are_refused_with_nothing_written() {
     // manifest.json names a layer that is not in the archive.
     cases.push((
         "missing",
-        tar_of(&[(&config_name, &config), ("manifest.json", &listing)]),
+        tar_of(&[file(&config_name, &config), file("manifest.json", &listing)]),
     ));
     // A member climbing out of the archive.
     cases.push((
         "dotdot",
         tar_of(&[
-            (&config_name, &config),
-            (layer_name, &layer),
-            ("../escape", b"x"),
-            ("manifest.json", &listing),
+            file(&config_name, &config),
+            file(layer_name, &layer),
+            file("../escape", b"x"),
+            file("manifest.json", &listing),
         ]),
     ));
     // The layer as a symlink to a file outside.
-    let mut symlink = tar_of(&[(&config_name, &config), ("manifest.json", &listing)]);
+    let mut symlink = tar_of(&[file(&config_name, &config), file("manifest.json", &listing)]);
     symlink.truncate(symlink.len() - 1024);
-    symlink.extend_from_slice(&tar_header(layer_name, b'2', 0, "/etc/passwd"));
+    symlink.extend_from_slice(&header(layer_name, b'2', 0, "/etc/passwd"));
     symlink.extend_from_slice(&[0u8; 1024]);
     cases.push(("symlink", symlink));
     // A member claiming more bytes than the file holds.
     let mut truncated = tar_of(&[
-        (&config_name, &config),
-        ("manifest.json", &listing),
-        (layer_name, &layer),
+        file(&config_name, &config),
+        file("manifest.json", &listing),
+        file(layer_name, &layer),
     ]);
     truncated.truncate(truncated.len() - 1024 - 512 * 20);
     cases.push(("truncated", truncated));
@@ -586,7 +476,7 @@ async fn hostile_sources_are_refused_with_nothing_written() {
 
     // A layout whose layer blob is a symlink to a file outside it.
     let layout = work.path().join("layout");
-    write_layout(&layout);
+    write_layout(&layout, "v1", &[("amd64", 1), ("arm64", 2)]);
     let index: Value =
         serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
     let top = Digest::parse(index["manifests"][0]["digest"].as_str().unwrap()).unwrap();
@@ -630,7 +520,7 @@ fn the_blocking_facade_reads_any_transport_with_progress() {
     let client = ocireg::blocking::Client::new(Default::default()).unwrap();
     let work = TempDir::new("image-ops-blocking");
     let layout = work.path().join("layout");
-    let index = write_layout(&layout);
+    let index = write_layout(&layout, "v1", &[("amd64", 1), ("arm64", 2)]);
     let location = name(&format!("oci:{}:v1", layout.display()));
     let top = client
         .source_manifest(&location, &ImageOptions::default())

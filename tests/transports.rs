@@ -10,39 +10,13 @@ use std::process::Command;
 
 use fixtures::plain_client;
 use ocireg::image::{ImageName, ImageOptions, ReferrersMode};
-use ocireg::{Client, Digest, ErrorKind, media_type};
+use ocireg::{Client, Digest, ErrorKind};
 use serde_json::{Value, json};
+use support::layout::{test_image, write_layout};
+use support::skopeo::{assert_no_temporaries, files_of, image_summary, run, skopeo, skopeo_digest};
+use support::tar::{Entry, file, tar_of};
 use support::tempdir::TempDir;
 use support::{Mode, Registry};
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn skopeo(args: &[&str]) -> String {
-    run(Command::new("skopeo")
-        .args(["--insecure-policy"])
-        .args(args))
-}
-
-/// The digest of the raw manifest skopeo reads at `location`.
-fn skopeo_digest(location: &str) -> String {
-    let mut args = vec!["inspect", "--raw"];
-    if location.starts_with("docker://") {
-        args.push("--tls-verify=false");
-    }
-    args.push(location);
-    Digest::sha256_of(skopeo(&args).as_bytes()).to_string()
-}
 
 fn name(text: &str) -> ImageName {
     ImageName::parse(text).expect("image name")
@@ -64,139 +38,6 @@ fn all() -> ImageOptions {
     }
 }
 
-/// One tar entry of a test archive: name, type flag, contents, link target.
-struct Entry<'a> {
-    name: &'a str,
-    kind: u8,
-    data: &'a [u8],
-    link: &'a str,
-}
-
-fn file<'a>(name: &'a str, data: &'a [u8]) -> Entry<'a> {
-    Entry {
-        name,
-        kind: b'0',
-        data,
-        link: "",
-    }
-}
-
-/// A ustar archive of `entries` (names under 100 bytes), as a hostile
-/// writer could make it: no checks at all.
-fn tar_of(entries: &[Entry]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for e in entries {
-        let mut h = [0u8; 512];
-        h[..e.name.len()].copy_from_slice(e.name.as_bytes());
-        h[100..108].copy_from_slice(b"0000644\0");
-        h[108..116].copy_from_slice(b"0000000\0");
-        h[116..124].copy_from_slice(b"0000000\0");
-        h[124..136].copy_from_slice(format!("{:011o}\0", e.data.len()).as_bytes());
-        h[136..148].copy_from_slice(b"00000000000\0");
-        h[156] = e.kind;
-        h[157..157 + e.link.len()].copy_from_slice(e.link.as_bytes());
-        h[257..263].copy_from_slice(b"ustar\0");
-        h[263..265].copy_from_slice(b"00");
-        h[148..156].copy_from_slice(b"        ");
-        let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
-        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        out.extend_from_slice(&h);
-        out.extend_from_slice(e.data);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-    }
-    out.extend_from_slice(&[0u8; 1024]);
-    out
-}
-
-/// A plain tar layer with one file (umoci and docker can unpack it).
-fn layer(seed: u64, len: usize) -> Vec<u8> {
-    let data = support::content::bytes(seed, len);
-    tar_of(&[file(&format!("file-{seed}.bin"), &data)])
-}
-
-/// An image's blobs: config and plain tar layers.
-struct TestImage {
-    config: Vec<u8>,
-    layers: Vec<Vec<u8>>,
-}
-
-fn test_image(seed: u64, architecture: &str) -> TestImage {
-    let layers: Vec<Vec<u8>> = (0..2)
-        .map(|i| layer(seed * 10 + i, 40_000 + i as usize * 13))
-        .collect();
-    let diff_ids: Vec<String> = layers
-        .iter()
-        .map(|l| Digest::sha256_of(l).to_string())
-        .collect();
-    let config = serde_json::to_vec(&json!({
-        "created": "2026-12-01T00:00:00Z",
-        "architecture": architecture, "os": "linux",
-        "config": {"Env": [format!("SEED={seed}")]},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-    }))
-    .unwrap();
-    TestImage { config, layers }
-}
-
-fn put(dir: &Path, data: &[u8]) -> Value {
-    let digest = Digest::sha256_of(data);
-    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-    std::fs::write(dir.join("blobs/sha256").join(digest.hex()), data).unwrap();
-    json!({"digest": digest.to_string(), "size": data.len()})
-}
-
-/// Writes an OCI layout holding one image per architecture (an index when
-/// more than one) named `ref_name`; returns the top manifest's digest.
-fn write_layout(dir: &Path, ref_name: &str, architectures: &[(&str, u64)]) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    let mut entries = Vec::new();
-    for (arch, seed) in architectures {
-        let image = test_image(*seed, arch);
-        let mut config = put(dir, &image.config);
-        config["mediaType"] = json!(media_type::OCI_CONFIG);
-        let layers: Vec<Value> = image
-            .layers
-            .iter()
-            .map(|l| {
-                let mut d = put(dir, l);
-                d["mediaType"] = json!("application/vnd.oci.image.layer.v1.tar");
-                d
-            })
-            .collect();
-        let manifest = serde_json::to_vec(&json!({
-            "schemaVersion": 2, "mediaType": media_type::OCI_MANIFEST,
-            "config": config, "layers": layers,
-        }))
-        .unwrap();
-        let mut d = put(dir, &manifest);
-        d["mediaType"] = json!(media_type::OCI_MANIFEST);
-        d["platform"] = json!({"architecture": arch, "os": "linux"});
-        entries.push(d);
-    }
-    let mut top = if entries.len() == 1 {
-        let mut e = entries.remove(0);
-        e.as_object_mut().unwrap().remove("platform");
-        e
-    } else {
-        let index = serde_json::to_vec(
-            &json!({"schemaVersion": 2, "mediaType": media_type::OCI_INDEX, "manifests": entries}),
-        )
-        .unwrap();
-        let mut d = put(dir, &index);
-        d["mediaType"] = json!(media_type::OCI_INDEX);
-        d
-    };
-    let digest = top["digest"].as_str().unwrap().to_string();
-    top["annotations"] = json!({"org.opencontainers.image.ref.name": ref_name});
-    std::fs::write(
-        dir.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [top]})).unwrap(),
-    )
-    .unwrap();
-    digest
-}
-
 /// Pushes a test image (or index) to `reg` as REPO:v1 with skopeo;
 /// returns `docker://HOST/REPO:v1` and the digest the registry holds.
 fn seed_registry(reg: &Registry, repo: &str, architectures: &[(&str, u64)]) -> (String, String) {
@@ -212,32 +53,6 @@ fn seed_registry(reg: &Registry, repo: &str, architectures: &[(&str, u64)]) -> (
     skopeo(&args);
     let digest = skopeo_digest(&dest);
     (dest, digest)
-}
-
-/// The names and contents of the regular files of `dir`, sorted.
-fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-/// Whatever the temporary files of a failed write were, none are left.
-fn assert_no_temporaries(dir: &Path) {
-    let left: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".tmp-"))
-        .collect();
-    assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
 #[tokio::test]
@@ -474,38 +289,6 @@ async fn dir_round_trips_with_skopeo_file_for_file() {
         vec![("notes.txt".into(), b"keep".to_vec())]
     );
     assert_no_temporaries(work.path());
-}
-
-/// Config digest, diff IDs, layer count and media types of what skopeo
-/// sees at `location`.
-fn image_summary(location: &str) -> (String, Vec<String>, Vec<String>) {
-    let mut args = vec!["inspect", "--raw"];
-    let mut cargs = vec!["inspect", "--config"];
-    if location.starts_with("docker://") {
-        args.push("--tls-verify=false");
-        cargs.push("--tls-verify=false");
-    }
-    args.push(location);
-    cargs.push(location);
-    let manifest: Value = serde_json::from_str(&skopeo(&args)).unwrap();
-    let config = skopeo(&cargs);
-    let diff_ids = serde_json::from_str::<Value>(&config).unwrap()["rootfs"]["diff_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_str().unwrap().to_string())
-        .collect();
-    let types = manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["mediaType"].as_str().unwrap().to_string())
-        .collect();
-    (
-        manifest["config"]["digest"].as_str().unwrap().to_string(),
-        diff_ids,
-        types,
-    )
 }
 
 #[tokio::test]

@@ -433,7 +433,10 @@ pub unsafe extern "C" fn ocireg_client_image_push(
 /// are mounted. Manifests move byte for byte (digests stay), except out of
 /// a docker-archive, which has none: its manifest is generated as skopeo
 /// generates it (same digest as skopeo's from the same archive; skopeo
-/// then gzips the layers for a registry, ocireg keeps them as they are).
+/// then gzips the layers for a registry, ocireg keeps them as they are),
+/// and a Docker schema 2 image or manifest list into `oci:` or
+/// `oci-archive:`, converted to OCI as skopeo converts it (not when
+/// referrers are carried).
 /// A destination file or directory appears only when complete.
 ///
 /// @param client the client.

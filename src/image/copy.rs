@@ -15,7 +15,7 @@ use super::referrer_graph::{
     GraphSource, LayoutFiles, ReferrerGraph, cannot_hold, check_signature_end,
 };
 use super::transport::tar_index::TarIndex;
-use super::transport::{Destination, ImageName, Source};
+use super::transport::{ConvertedSource, Destination, ImageName, Source};
 use crate::client::Client;
 use crate::digest::Digest;
 use crate::error::Result;
@@ -37,9 +37,12 @@ impl Client {
     /// end cannot hold attachments, and asking for them there is an
     /// `INVALID_ARGUMENT` error. With `options.signatures`, the image's
     /// signatures follow it from a registry to a registry (see
-    /// [`ImageOptions::signatures`]). A destination file or directory
-    /// appears only complete. Returns the digest of the manifest written at
-    /// the destination.
+    /// [`ImageOptions::signatures`]). Into an OCI layout or an
+    /// oci-archive, a Docker schema 2 image or manifest list is converted to
+    /// OCI as skopeo converts it (so its digest changes; not with
+    /// `options.referrers`). A destination file or directory appears only
+    /// complete. Returns the digest of the manifest written at the
+    /// destination.
     pub async fn copy_image(
         &self,
         source: &ImageName,
@@ -77,8 +80,20 @@ impl Client {
             ),
             ImageSource::Opened(opened) => (*opened, None),
         };
-        let opened = Arc::new(opened);
         let plan = options.step(opened.plan(options)).await?;
+        // An OCI layout holds OCI images: skopeo converts Docker ones. Not
+        // with attachments, which name the image by its digest.
+        let (opened, plan) = match target {
+            ImageName::Layout { .. } | ImageName::OciArchive { .. }
+                if options.referrers == ReferrersMode::None =>
+            {
+                options
+                    .step(ConvertedSource::for_oci(opened, plan, options))
+                    .await?
+            }
+            _ => (opened, plan),
+        };
+        let opened = Arc::new(opened);
         let graph = match &name {
             Some(name) => self.graph_of(name, &plan, options).await?,
             None => ReferrerGraph::default(),

@@ -16,6 +16,7 @@ mod inspect;
 mod layers;
 mod layout;
 mod layout_fs;
+mod oci_conversion;
 mod options;
 mod place_file;
 mod plan;

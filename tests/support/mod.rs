@@ -35,3 +35,6 @@ pub use permissive_registry::PermissiveRegistry;
 pub use registry::{AccessLogEntry, Implementation, Mode, Registry, Tuning};
 #[allow(unused_imports)]
 pub use token_server::TokenServer;
+pub mod layout;
+pub mod skopeo;
+pub mod tar;

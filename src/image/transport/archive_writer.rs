@@ -14,14 +14,16 @@
 //! has only the tail left.
 
 use std::collections::HashSet;
+use std::io::{SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use flate2::write::MultiGzDecoder;
 use futures_util::StreamExt;
-use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use super::BlobStream;
-use crate::digest::Hasher;
+use crate::digest::{Algorithm, Digest, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::layout_fs::io_error;
 use crate::image::plan::BlobRef;
@@ -150,6 +152,63 @@ impl ArchiveWriter {
     }
 
     /// Ends the archive, syncs it and renames it over the target.
+    /// Writes the gzip-compressed `blob` decompressed, as member
+    /// `<diff ID hex>.tar` (skopeo's and `docker save`'s naming): the
+    /// compressed bytes are verified against the blob's digest, and the
+    /// diff ID (the digest of the plain tar) is returned. The member's
+    /// header is written last, once its size is known.
+    pub async fn gunzipped_blob(
+        &mut self,
+        blob: &BlobRef,
+        mut body: BlobStream,
+        tracker: &Arc<Tracker>,
+    ) -> Result<Digest> {
+        let start = self.out.stream_position().await?;
+        self.out.write_all(&[0u8; 512]).await?;
+        let mut compressed = Hasher::new(blob.digest.algorithm());
+        let mut plain = Hasher::new(Algorithm::Sha256);
+        let mut decoder = MultiGzDecoder::new(Vec::new());
+        let (mut done, mut size) = (0u64, 0u64);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            done += chunk.len() as u64;
+            if done > blob.size {
+                return Err(size_error(blob, done));
+            }
+            compressed.update(&chunk);
+            // Small pieces bound what one write can inflate to in memory.
+            for piece in chunk.chunks(GUNZIP_PIECE) {
+                decoder.write_all(piece).map_err(|e| gzip_error(blob, &e))?;
+                let out = std::mem::take(decoder.get_mut());
+                plain.update(&out);
+                size += out.len() as u64;
+                self.out.write_all(&out).await?;
+                self.written(out.len() as u64).await?;
+            }
+            tracker.advance(&blob.digest, chunk.len() as u64, done, blob.size);
+        }
+        if done != blob.size {
+            return Err(size_error(blob, done));
+        }
+        compressed.finish().expect_equal(&blob.digest)?;
+        let rest = decoder.finish().map_err(|e| gzip_error(blob, &e))?;
+        plain.update(&rest);
+        size += rest.len() as u64;
+        self.out.write_all(&rest).await?;
+        self.out
+            .write_all(&[0u8; 512][..tar::padding(size)])
+            .await?;
+        let diff_id = plain.finish();
+        let name = format!("{}.tar", diff_id.hex());
+        let end = self.out.stream_position().await?;
+        self.out.seek(SeekFrom::Start(start)).await?;
+        self.out.write_all(&tar::header(&name, size)?).await?;
+        self.out.seek(SeekFrom::Start(end)).await?;
+        self.names.insert(name);
+        tracker.finish(&blob.digest, 0, blob.size, BlobOutcome::Sent);
+        Ok(diff_id)
+    }
+
     pub async fn finish(mut self) -> Result<()> {
         tar::finish(&mut self.out).await?;
         self.wait_sync().await?;
@@ -160,6 +219,17 @@ impl ArchiveWriter {
             .map_err(|e| io_error(self.partial.path(), e))?;
         self.partial.persist(&self.target)
     }
+}
+
+/// The most compressed bytes inflated at once (their output stays in
+/// memory until written; deflate inflates at most about 1032 to 1).
+const GUNZIP_PIECE: usize = 4096;
+
+fn gzip_error(blob: &BlobRef, e: &std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::InvalidArgument,
+        format!("layer {} is not valid gzip: {e}", blob.digest),
+    )
 }
 
 fn size_error(blob: &BlobRef, got: u64) -> Error {

@@ -3,7 +3,9 @@
 //! (`oci_layout.rs`), `oci-archive:` (`oci_archive.rs`), `docker-archive:`
 //! (`docker_archive.rs` reads, `docker_archive_writer.rs` writes) and
 //! `dir:` (`dir.rs`); tar files are read through `tar_index.rs` and written
-//! through `archive_writer.rs`.
+//! through `archive_writer.rs`. Into a layout or an oci-archive, a Docker
+//! image is read through `converted.rs`, converted to OCI as skopeo
+//! converts it.
 //!
 //! A source gives the top manifest, a manifest by digest and a blob as a
 //! stream; a destination takes blobs, then the manifests, and puts the
@@ -15,6 +17,7 @@
 //! destination counts it as complete.
 
 mod archive_writer;
+mod converted;
 mod dir;
 mod docker_archive;
 mod docker_archive_writer;
@@ -31,6 +34,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 pub(crate) use self::archive_writer::{ArchiveWriter, split_target};
+pub(crate) use self::converted::ConvertedSource;
 use self::dir::{DirDestination, DirSource};
 use self::docker_archive::DockerArchiveSource;
 pub(crate) use self::docker_archive::list_tags as docker_archive_tags;
@@ -65,6 +69,7 @@ pub(crate) enum Source {
     OciArchive(OciArchiveSource),
     DockerArchive(DockerArchiveSource),
     Dir(DirSource),
+    Converted(ConvertedSource),
 }
 
 impl Source {
@@ -109,6 +114,7 @@ impl Source {
             Source::OciArchive(s) => s.top().await,
             Source::DockerArchive(s) => Ok(s.top()),
             Source::Dir(s) => s.top().await,
+            Source::Converted(s) => Ok(s.top()),
         }
     }
 
@@ -123,6 +129,7 @@ impl Source {
                 format!("a docker-archive holds no manifest {digest}"),
             )),
             Source::Dir(s) => s.manifest(digest, media_type).await,
+            Source::Converted(s) => Box::pin(s.manifest(digest, media_type)).await,
         }
     }
 
@@ -134,6 +141,7 @@ impl Source {
             Source::OciArchive(s) => s.blob(blob).await,
             Source::DockerArchive(s) => s.blob(blob).await,
             Source::Dir(s) => s.blob(blob).await,
+            Source::Converted(s) => Box::pin(s.blob(blob)).await,
         }
     }
 
@@ -159,6 +167,7 @@ impl Source {
                 )
             }),
             Source::DockerArchive(s) => s.repo_tag().map(str::to_string),
+            Source::Converted(s) => s.inner().repo_tag(),
             _ => None,
         }
     }
