@@ -11,6 +11,11 @@
 //! writes skopeo's (layer media type `…rootfs.diff.tar.gzip`, although the
 //! layers are plain tars: skopeo's quirk, kept so that both tools give one
 //! digest). Compressed layers are refused (skopeo would decompress them).
+//! For a destination that wants compressed layers (a registry, an OCI
+//! layout or oci-archive) [`DockerArchiveSource::gzip_layers`] makes the
+//! conversion skopeo makes there: each layer gzipped as skopeo gzips it
+//! (`gzip_layer.rs`), the manifest naming the gzipped blobs, and for an OCI
+//! destination an OCI manifest, so both tools write the same digests.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,17 +23,21 @@ use std::path::Path;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use super::gzip_layer::{self, PlainLayer};
+use super::oci_config::oci_config;
 use super::tar_index::TarIndex;
 use super::{BlobStream, MAX_MANIFEST};
 use crate::client::Manifest;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::plan::BlobRef;
-use crate::media_type::{DOCKER_CONFIG, DOCKER_MANIFEST};
+use crate::media_type::{DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST};
 use crate::reference::Reference;
 
 /// The layer media type skopeo writes into the generated manifest.
 const LAYER_MEDIA_TYPE: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+/// The layer media type of the OCI manifest skopeo converts to.
+const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// The largest config read.
 const MAX_CONFIG: u64 = 16 * 1024 * 1024;
 /// The most images (entries of `manifest.json`) and layers per image.
@@ -50,6 +59,11 @@ pub(crate) struct DockerArchiveSource {
     manifest: Manifest,
     config: (Digest, Bytes),
     layers: HashMap<Digest, (u64, u64)>,
+    /// The layers' diff IDs, in order.
+    diff_ids: Vec<Digest>,
+    /// After [`DockerArchiveSource::gzip_layers`]: the plain layer behind
+    /// each gzipped digest.
+    gzipped: HashMap<Digest, PlainLayer>,
     repo_tag: Option<String>,
 }
 
@@ -68,6 +82,25 @@ struct GeneratedDescriptor<'a> {
     media_type: &'a str,
     size: u64,
     digest: String,
+}
+
+/// An OCI manifest as Go's `json.Marshal` writes containers/image's
+/// (`imgspecv1.Manifest`): descriptors list the digest before the size.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OciManifest<'a> {
+    schema_version: u32,
+    media_type: &'a str,
+    config: OciDescriptor<'a>,
+    layers: Vec<OciDescriptor<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OciDescriptor<'a> {
+    media_type: &'a str,
+    digest: String,
+    size: u64,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +139,7 @@ impl DockerArchiveSource {
         }
         let mut layers = HashMap::new();
         let mut descriptors = Vec::new();
+        let mut digests = Vec::new();
         for (path, diff_id) in entry.layers.iter().zip(&diff_ids) {
             let digest = Digest::parse(diff_id).map_err(|e| e.context("rootfs.diff_ids"))?;
             let (offset, size) = tar.require(path)?;
@@ -119,6 +153,7 @@ impl DockerArchiveSource {
                 ));
             }
             layers.insert(digest.clone(), (offset, size));
+            digests.push(digest.clone());
             descriptors.push(GeneratedDescriptor {
                 media_type: LAYER_MEDIA_TYPE,
                 size,
@@ -135,21 +170,86 @@ impl DockerArchiveSource {
             },
             layers: descriptors,
         };
-        let bytes = serde_json::to_vec(&generated)
-            .map_err(|e| Error::new(ErrorKind::Internal, format!("manifest: {e}")))?;
-        let manifest = Manifest {
-            digest: Digest::sha256_of(&bytes),
-            bytes: Bytes::from(bytes),
-            media_type: DOCKER_MANIFEST.to_string(),
-            source: None,
-        };
         Ok(DockerArchiveSource {
             tar,
-            manifest,
+            manifest: manifest_of(&generated, DOCKER_MANIFEST)?,
             config: (config_digest, config_bytes),
             layers,
+            diff_ids: digests,
+            gzipped: HashMap::new(),
             repo_tag,
         })
+    }
+
+    /// Converts the image as skopeo converts it for a destination that
+    /// wants compressed layers: every layer gzipped (checked against its
+    /// diff ID on the way), the manifest naming the gzipped blobs — a
+    /// Docker schema 2 manifest, or with `oci` the OCI manifest and OCI
+    /// config skopeo writes into OCI layouts and oci-archives.
+    /// Each layer is read and compressed once here to learn its digest,
+    /// and again when its blob is read.
+    pub async fn gzip_layers(&mut self, oci: bool) -> Result<()> {
+        let mut gzipped = Vec::with_capacity(self.diff_ids.len());
+        for diff_id in &self.diff_ids {
+            let (offset, size) =
+                self.layers.get(diff_id).copied().ok_or_else(|| {
+                    Error::new(ErrorKind::Internal, format!("no layer {diff_id}"))
+                })?;
+            let plain = PlainLayer {
+                file: self.tar.path().to_path_buf(),
+                offset,
+                size,
+                diff_id: diff_id.clone(),
+            };
+            let (digest, size) = gzip_layer::measure(&plain).await?;
+            self.gzipped.insert(digest.clone(), plain);
+            gzipped.push((digest.to_string(), size));
+        }
+        if oci {
+            let bytes = Bytes::from(oci_config(&self.config.1)?);
+            self.config = (Digest::sha256_of(&bytes), bytes);
+        }
+        let (config_digest, config_size) = (self.config.0.to_string(), self.config.1.len() as u64);
+        self.manifest = if oci {
+            let manifest = OciManifest {
+                schema_version: 2,
+                media_type: OCI_MANIFEST,
+                config: OciDescriptor {
+                    media_type: OCI_CONFIG,
+                    digest: config_digest,
+                    size: config_size,
+                },
+                layers: gzipped
+                    .into_iter()
+                    .map(|(digest, size)| OciDescriptor {
+                        media_type: OCI_LAYER_GZIP,
+                        digest,
+                        size,
+                    })
+                    .collect(),
+            };
+            manifest_of(&manifest, OCI_MANIFEST)?
+        } else {
+            let manifest = GeneratedManifest {
+                schema_version: 2,
+                media_type: DOCKER_MANIFEST,
+                config: GeneratedDescriptor {
+                    media_type: DOCKER_CONFIG,
+                    size: config_size,
+                    digest: config_digest,
+                },
+                layers: gzipped
+                    .into_iter()
+                    .map(|(digest, size)| GeneratedDescriptor {
+                        media_type: LAYER_MEDIA_TYPE,
+                        size,
+                        digest,
+                    })
+                    .collect(),
+            };
+            manifest_of(&manifest, DOCKER_MANIFEST)?
+        };
+        Ok(())
     }
 
     /// The generated manifest.
@@ -167,6 +267,9 @@ impl DockerArchiveSource {
             let bytes = self.config.1.clone();
             return Ok(Box::pin(futures_util::stream::iter([Ok(bytes)])));
         }
+        if let Some(plain) = self.gzipped.get(&blob.digest) {
+            return Ok(gzip_layer::stream(plain));
+        }
         let (offset, size) = *self.layers.get(&blob.digest).ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
@@ -175,6 +278,18 @@ impl DockerArchiveSource {
         })?;
         Ok(Box::pin(self.tar.stream(offset, size).await?))
     }
+}
+
+/// A generated manifest's bytes, as Go's `json.Marshal` writes them.
+fn manifest_of(manifest: &impl Serialize, media_type: &str) -> Result<Manifest> {
+    let bytes = serde_json::to_vec(manifest)
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("manifest: {e}")))?;
+    Ok(Manifest {
+        digest: Digest::sha256_of(&bytes),
+        bytes: Bytes::from(bytes),
+        media_type: media_type.to_string(),
+        source: None,
+    })
 }
 
 /// The names the images of the archive at `file` can be chosen by, as
