@@ -199,3 +199,52 @@ fn output_does_not_depend_on_threads_or_write_sizes() {
     assert_eq!(ours(&input, 4, 1), one, "byte-at-a-time writes");
     assert_eq!(ours(&input, 2, 65536), one);
 }
+
+#[test]
+fn skopeo_itself_writes_these_bytes() {
+    // A docker-archive of one multi-piece layer, copied by skopeo into an
+    // OCI layout: its layer blob is ours, byte for byte.
+    let work = support::tempdir::TempDir::new("gzip-skopeo");
+    let mut rng = Rng(2026);
+    let layer = mixture(&mut rng, 3 * (1 << 20) + 777);
+    let diff_id = ocireg::digest::Digest::sha256_of(&layer);
+    let hex = &diff_id.as_str()["sha256:".len()..];
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{}},"rootfs":{{"type":"layers","diff_ids":["{diff_id}"]}}}}"#
+    );
+    let config_hex = ocireg::digest::Digest::sha256_of(config.as_bytes()).as_str()[7..].to_string();
+    let root = work.path().join("archive");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    std::fs::write(root.join(format!("{hex}.tar")), &layer).expect("layer");
+    std::fs::write(root.join(format!("{config_hex}.json")), &config).expect("config");
+    std::fs::write(
+        root.join("manifest.json"),
+        format!(r#"[{{"Config":"{config_hex}.json","RepoTags":["example.com/gz:v1"],"Layers":["{hex}.tar"]}}]"#),
+    )
+    .expect("manifest.json");
+    let archive = work.path().join("archive.tar");
+    let status = Command::new("tar")
+        .arg("cf")
+        .arg(&archive)
+        .args(["-C", root.to_str().expect("utf-8 path"), "."])
+        .status()
+        .expect("run tar");
+    assert!(status.success());
+    let layout = work.path().join("layout");
+    let out = Command::new("skopeo")
+        .args(["--insecure-policy", "copy", "-q"])
+        .arg(format!("docker-archive:{}", archive.display()))
+        .arg(format!("oci:{}:v1", layout.display()))
+        .output()
+        .expect("run skopeo");
+    assert!(
+        out.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = ours(&layer, 2, 1 << 16);
+    let digest = ocireg::digest::Digest::sha256_of(&expected);
+    let blob = layout.join("blobs/sha256").join(&digest.as_str()[7..]);
+    assert!(blob.is_file(), "skopeo wrote no blob {digest}");
+    assert_eq!(std::fs::read(blob).expect("read blob"), expected);
+}
