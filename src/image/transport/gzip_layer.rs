@@ -10,6 +10,8 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 
@@ -35,19 +37,33 @@ pub(crate) struct PlainLayer {
     pub diff_id: Digest,
 }
 
-/// The digest and size of the layer gzipped.
+/// The digest and size of the layer gzipped. Dropping the future (a
+/// cancelled copy) stops the work at the next piece.
 pub(crate) async fn measure(layer: &PlainLayer) -> Result<(Digest, u64)> {
     let layer = layer.clone();
+    let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
+    let stopped = stop.0.clone();
     let joined = tokio::task::spawn_blocking(move || {
         let mut sink = Measure {
             hasher: Hasher::new(Algorithm::Sha256),
             size: 0,
+            stopped,
         };
         compress(&layer, &mut sink)?;
         Ok((sink.hasher.finish(), sink.size))
     })
     .await;
+    drop(stop);
     joined.map_err(|e| Error::new(ErrorKind::Internal, format!("gzip: {e}")))?
+}
+
+/// Raises its flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The layer gzipped, as a stream of chunks.
@@ -105,14 +121,18 @@ fn write_error(path: &Path, e: std::io::Error) -> Error {
     )
 }
 
-/// Counts and hashes what it is given.
+/// Counts and hashes what it is given; fails once `stopped` is raised.
 struct Measure {
     hasher: Hasher,
     size: u64,
+    stopped: Arc<AtomicBool>,
 }
 
 impl Write for Measure {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.stopped.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("cancelled"));
+        }
         self.hasher.update(buf);
         self.size += buf.len() as u64;
         Ok(buf.len())
