@@ -23,6 +23,7 @@
 pub mod blocking;
 pub mod cancel;
 pub mod client;
+pub mod compress;
 pub mod credential;
 pub mod descriptor;
 pub mod digest;

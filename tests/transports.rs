@@ -324,20 +324,61 @@ async fn docker_archive_converts_as_skopeo_does() {
         Digest::sha256_of(&std::fs::read(theirs.join("manifest.json")).unwrap())
     );
 
-    // To a registry skopeo gzips the layers (Go's bytes, not reproducible);
-    // what is comparable is equal.
+    // To a registry skopeo gzips the layers (pgzip's bytes, which
+    // src/compress reproduces) and names them in the manifest: the same
+    // manifest, so the same digest.
     let skopeo_dest = format!("docker://{}/da/skopeo:v1", reg.host());
     skopeo(&["copy", "--dest-tls-verify=false", &from, &skopeo_dest]);
     let our_dest = format!("docker://{}/da/ocireg:v1", reg.host());
     let pushed = copy(&client, &from, &our_dest, &ImageOptions::default())
         .await
         .expect("to registry");
-    assert_eq!(pushed, digest);
+    assert_ne!(pushed, digest, "the layers are gzipped");
+    assert_eq!(pushed.to_string(), skopeo_digest(&skopeo_dest));
+    assert_eq!(skopeo_digest(&our_dest), skopeo_digest(&skopeo_dest));
     let (their_config, their_diffs, their_types) = image_summary(&skopeo_dest);
     let (our_config, our_diffs, our_types) = image_summary(&our_dest);
     assert_eq!(our_config, their_config);
     assert_eq!(our_diffs, their_diffs);
     assert_eq!(our_types, their_types);
+
+    // Into an OCI layout and an oci-archive skopeo also converts the
+    // manifest to OCI's: the same files, the same digest.
+    let their_layout = work.path().join("skopeo-oci");
+    skopeo(&["copy", &from, &format!("oci:{}:v1", their_layout.display())]);
+    let our_layout = work.path().join("ocireg-oci");
+    let in_layout = copy(
+        &client,
+        &from,
+        &format!("oci:{}:v1", our_layout.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("to a layout");
+    // Blobs are named by their digests: equal names, equal files.
+    let names = |dir: &Path| -> Vec<String> {
+        files_of(&dir.join("blobs/sha256"))
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    assert_eq!(names(&our_layout), names(&their_layout));
+    let their_digest = skopeo_digest(&format!("oci:{}:v1", their_layout.display()));
+    assert_eq!(in_layout.to_string(), their_digest);
+    let our_archive = work.path().join("ocireg-oci.tar");
+    let in_archive = copy(
+        &client,
+        &from,
+        &format!("oci-archive:{}:v1", our_archive.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("to an oci-archive");
+    assert_eq!(in_archive.to_string(), their_digest);
+    assert_eq!(
+        skopeo_digest(&format!("oci-archive:{}:v1", our_archive.display())),
+        their_digest
+    );
 
     // Written back as a docker-archive, skopeo reads the same image.
     let again = work.path().join("again.tar");

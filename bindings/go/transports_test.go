@@ -1,6 +1,7 @@
 package ocireg_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +17,8 @@ import (
 
 // Copy between transports: an oci-archive keeps the digest both ways; a
 // docker-archive has no manifest and gets skopeo's generated one, kept
-// through dir: and back into the registry.
+// through dir: and back into the registry; straight into a registry its
+// layers are gzipped as skopeo gzips them.
 func TestCopyBetweenTransports(t *testing.T) {
 	ctx := context.Background()
 	c, host := plainClient(t, ocireg.Options{})
@@ -66,6 +68,27 @@ func TestCopyBetweenTransports(t *testing.T) {
 	}
 	if got, err := c.Copy(ctx, "dir:"+plainDir, repo+"-da:v1", nil); err != nil || got != generated {
 		t.Fatalf("Copy dir to registry: %s %v (want %s)", got, err, generated)
+	}
+	// Into a registry the layers are gzipped as skopeo gzips them: a new
+	// digest, the same on every copy, naming gzip blobs.
+	gzipped, err := c.Copy(ctx, docker, repo+"-gz:v1", nil)
+	if err != nil || gzipped == generated {
+		t.Fatalf("Copy docker-archive to registry: %s %v (plain layers give %s)", gzipped, err, generated)
+	}
+	if again, err := c.Copy(ctx, docker, repo+"-gz2:v1", nil); err != nil || again != gzipped {
+		t.Fatalf("Copy docker-archive to registry again: %s %v (want %s)", again, err, gzipped)
+	}
+	pushed, err := c.GetManifest(ctx, repo+"-gz:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz struct{ Layers []struct{ Digest string } }
+	if err := json.Unmarshal(pushed.Data, &gz); err != nil || len(gz.Layers) != len(img.layers) {
+		t.Fatalf("pushed manifest %s: %v", pushed.Data, err)
+	}
+	var blob bytes.Buffer
+	if err := c.GetBlob(ctx, repo+"-gz", gz.Layers[0].Digest, &blob, nil); err != nil || !bytes.HasPrefix(blob.Bytes(), []byte{0x1f, 0x8b}) {
+		t.Fatalf("gzipped layer %s: %v", gz.Layers[0].Digest, err)
 	}
 
 	missing := filepath.Join(dir, "missing")

@@ -3,7 +3,9 @@
 //! directories), streaming each blob from the source into the destination,
 //! verified on the way, independent blobs at once. The manifests move
 //! byte for byte, so digests stay identical; only a docker-archive source
-//! has no manifest, and gets the one skopeo generates for it.
+//! has no manifest, and gets the one skopeo generates for it (with its
+//! layers gzipped as skopeo gzips them where the destination wants
+//! compressed layers: [`Source::convert_for`]).
 
 use std::sync::Arc;
 
@@ -73,13 +75,14 @@ impl Client {
         target: &ImageName,
         options: &ImageOptions,
     ) -> Result<Digest> {
-        let (opened, name) = match source {
+        let (mut opened, name) = match source {
             ImageSource::Name(name) => (
                 options.step(Source::open(self, &name, options)).await?,
                 Some(name),
             ),
             ImageSource::Opened(opened) => (*opened, None),
         };
+        options.step(opened.convert_for(target)).await?;
         let plan = options.step(opened.plan(options)).await?;
         // An OCI layout holds OCI images: skopeo converts Docker ones. Not
         // with attachments, which name the image by its digest.

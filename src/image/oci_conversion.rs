@@ -30,14 +30,8 @@ pub(crate) struct Converted {
 }
 
 /// Converts the Docker schema 2 image `manifest` whose config is
-/// `config`. `plain_layers` says the source serves its layers as plain
-/// tars whatever their media type says (a docker-archive's generated
-/// manifest): they become OCI `tar` layers, not `tar+gzip`.
-pub(crate) fn docker_to_oci(
-    manifest: &Manifest,
-    config: &[u8],
-    plain_layers: bool,
-) -> Result<Converted> {
+/// `config`.
+pub(crate) fn docker_to_oci(manifest: &Manifest, config: &[u8]) -> Result<Converted> {
     let docker: DockerManifest = serde_json::from_slice(&manifest.bytes).map_err(|e| {
         Error::new(
             ErrorKind::Protocol,
@@ -62,7 +56,7 @@ pub(crate) fn docker_to_oci(
         if i > 0 {
             out.push(',');
         }
-        let oci_type = oci_layer_type(&layer.media_type, plain_layers)?;
+        let oci_type = oci_layer_type(&layer.media_type)?;
         push_descriptor(&mut out, oci_type, &layer.digest, layer.size, &layer.urls);
     }
     out.push_str("]}");
@@ -188,11 +182,8 @@ struct DockerPlatform {
 }
 
 /// The OCI media type of a Docker schema 2 layer, as skopeo maps it.
-fn oci_layer_type(docker: &str, plain_layers: bool) -> Result<&'static str> {
+fn oci_layer_type(docker: &str) -> Result<&'static str> {
     Ok(match docker {
-        "application/vnd.docker.image.rootfs.diff.tar.gzip" if plain_layers => {
-            "application/vnd.oci.image.layer.v1.tar"
-        }
         "application/vnd.docker.image.rootfs.diff.tar.gzip" => {
             "application/vnd.oci.image.layer.v1.tar+gzip"
         }

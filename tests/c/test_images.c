@@ -235,8 +235,9 @@ static size_t read_small_file(const char *path, uint8_t *out, size_t cap)
 }
 
 /* copy between transports: oci-archive (digest kept), docker-archive (which
- * has no manifest: it gets skopeo's generated one), dir: and back to the
- * registry; bad names and missing archives fail cleanly. */
+ * has no manifest: it gets skopeo's generated one, with gzipped layers
+ * into a registry), dir: and back to the registry; bad names and missing
+ * archives fail cleanly. */
 static void transports_round_trip(ocireg_client *c, const struct reg *reg, const char *dir)
 {
     uint8_t *layer = pattern(3000, 77), file[4096];
@@ -289,6 +290,18 @@ static void transports_round_trip(ocireg_client *c, const struct reg *reg, const
     snprintf(back, sizeof back, "%s:from-docker-archive", repo);
     CHECK_OK(ocireg_client_image_copy(c, name2, back, NULL, NULL, &dg));
     CHECK_STREQ(dg, generated);
+    ocireg_string_free(dg);
+
+    /* docker-archive -> registry: layers gzipped as skopeo gzips them, a
+     * new digest, the same on every copy. */
+    snprintf(back, sizeof back, "%s:gzipped", repo);
+    CHECK_OK(ocireg_client_image_copy(c, name, back, NULL, NULL, &dg));
+    CHECK(strcmp(dg, generated) != 0);
+    strcpy(mdg, dg);
+    ocireg_string_free(dg);
+    snprintf(back, sizeof back, "%s:gzipped-again", repo);
+    CHECK_OK(ocireg_client_image_copy(c, name, back, NULL, NULL, &dg));
+    CHECK_STREQ(dg, mdg);
     ocireg_string_free(dg);
 
     /* Bad names and missing files. */

@@ -1,6 +1,7 @@
 """Whole-image operations: pull into an OCI layout, push from it, copy,
 save as a docker archive, inspect."""
 
+import gzip
 import hashlib
 import io
 import json
@@ -147,6 +148,17 @@ def test_copy_between_transports(plain, repo, image, tmp_path):
     assert generated_manifest["config"]["digest"] == source["config"]["digest"]
     assert [l["digest"] for l in generated_manifest["layers"]] == [l["digest"] for l in source["layers"]]
     assert plain.copy_image(f"dir:{directory}", repo + "-from-da:v1") == generated
+    # Into a registry the layers are gzipped as skopeo gzips them: a new,
+    # stable digest, gzip blobs that unpack to the archive's layers.
+    gzipped = plain.copy_image(f"docker-archive:{saved}", repo + "-gz:v1")
+    assert gzipped != generated
+    assert plain.copy_image(f"docker-archive:{saved}", repo + "-gz2:v1") == gzipped
+    pushed = json.loads(plain.get_manifest(repo + "-gz:v1").data)
+    assert [l["mediaType"] for l in pushed["layers"]] == [l["mediaType"] for l in generated_manifest["layers"]]
+    for layer, plain_layer in zip(pushed["layers"], generated_manifest["layers"]):
+        blob = plain.get_blob(repo + "-gz", layer["digest"])
+        assert blob[:2] == b"\x1f\x8b"
+        assert "sha256:" + hashlib.sha256(gzip.decompress(blob)).hexdigest() == plain_layer["digest"]
 
     with pytest.raises(ocireg.InvalidArgumentError):
         plain.copy_image(f"docker-archive:{saved}:@1", f"dir:{tmp_path / 'none'}")

@@ -2,7 +2,8 @@
 //! regctl, distribution v3's `registry`, toxiproxy, cosign, installed in
 //! `$(go env GOPATH)/bin` by `make peers` (scripts/install-peers.sh), and
 //! go-containerregistry's registry with the referrers API, built here from
-//! tests/support/ggcr_registry when missing or older than its source.
+//! tests/support/ggcr_registry when missing or older than its source, and
+//! the pgzip oracle (tests/support/pgzip_oracle), built the same way.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +63,24 @@ pub fn ggcr_registry() -> PathBuf {
         .clone()
 }
 
+/// The gzip oracle (tests/support/pgzip_oracle): standard input gzipped
+/// to standard output as skopeo 1.9.3 compresses a layer (pgzip v1.2.5
+/// over klauspost/compress v1.15.12), built into the Go bin directory as
+/// `ocireg-pgzip-oracle` when missing or older than its source.
+pub fn pgzip_oracle() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pgzip_oracle");
+            let binary = go_bin_dir().join("ocireg-pgzip-oracle");
+            if !is_newer_than_sources(&binary, &source) {
+                build_go_main(&source, &binary);
+            }
+            binary
+        })
+        .clone()
+}
+
 fn is_newer_than_sources(binary: &Path, source: &Path) -> bool {
     let Ok(built) = binary.metadata().and_then(|m| m.modified()) else {
         return false;
@@ -94,5 +113,5 @@ fn build_go_main(source: &Path, binary: &Path) {
         source.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    std::fs::rename(&temp, binary).expect("rename the built registry into place");
+    std::fs::rename(&temp, binary).expect("rename the built program into place");
 }

@@ -39,15 +39,12 @@ impl ConvertedSource {
         plan: Plan,
         options: &ImageOptions,
     ) -> Result<(Source, Plan)> {
-        // A docker-archive serves plain tars under its generated manifest's
-        // gzip media type.
-        let plain_layers = matches!(source, Source::DockerArchive(_));
         let mut configs = HashMap::new();
         let mut manifests = HashMap::new();
         let top = match plan.top.media_type.as_str() {
             media_type::DOCKER_MANIFEST if plan.children.is_empty() => {
                 let config = read_config(&source, &plan.top).await?;
-                let image = docker_to_oci(&plan.top, &config, plain_layers)?;
+                let image = docker_to_oci(&plan.top, &config)?;
                 configs.insert(image.config_digest, image.config);
                 image.manifest
             }
@@ -60,7 +57,7 @@ impl ConvertedSource {
                 let mut by_old_digest = HashMap::new();
                 for child in &plan.children {
                     let config = read_config(&source, child).await?;
-                    let image = docker_to_oci(child, &config, plain_layers)?;
+                    let image = docker_to_oci(child, &config)?;
                     configs.insert(image.config_digest, image.config);
                     manifests.insert(image.manifest.digest.clone(), image.manifest.clone());
                     by_old_digest.insert(child.digest.clone(), image.manifest);

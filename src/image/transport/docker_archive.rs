@@ -11,6 +11,12 @@
 //! writes skopeo's (layer media type `…rootfs.diff.tar.gzip`, although the
 //! layers are plain tars: skopeo's quirk, kept so that both tools give one
 //! digest). Compressed layers are refused (skopeo would decompress them).
+//! For a destination that wants compressed layers (a registry, an OCI
+//! layout or oci-archive) [`DockerArchiveSource::gzip_layers`] makes the
+//! conversion skopeo makes there: each layer gzipped as skopeo gzips it
+//! (`gzip_layer.rs`) and the manifest naming the gzipped blobs; an OCI
+//! destination then gets the OCI conversion every Docker image gets
+//! (`converted.rs`), so both tools write the same digests.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +24,7 @@ use std::path::Path;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use super::gzip_layer::{self, PlainLayer};
 use super::tar_index::TarIndex;
 use super::{BlobStream, MAX_MANIFEST};
 use crate::client::Manifest;
@@ -50,6 +57,11 @@ pub(crate) struct DockerArchiveSource {
     manifest: Manifest,
     config: (Digest, Bytes),
     layers: HashMap<Digest, (u64, u64)>,
+    /// The layers' diff IDs, in order.
+    diff_ids: Vec<Digest>,
+    /// After [`DockerArchiveSource::gzip_layers`]: the plain layer behind
+    /// each gzipped digest.
+    gzipped: HashMap<Digest, PlainLayer>,
     repo_tag: Option<String>,
 }
 
@@ -106,6 +118,7 @@ impl DockerArchiveSource {
         }
         let mut layers = HashMap::new();
         let mut descriptors = Vec::new();
+        let mut digests = Vec::new();
         for (path, diff_id) in entry.layers.iter().zip(&diff_ids) {
             let digest = Digest::parse(diff_id).map_err(|e| e.context("rootfs.diff_ids"))?;
             let (offset, size) = tar.require(path)?;
@@ -119,37 +132,47 @@ impl DockerArchiveSource {
                 ));
             }
             layers.insert(digest.clone(), (offset, size));
-            descriptors.push(GeneratedDescriptor {
-                media_type: LAYER_MEDIA_TYPE,
-                size,
-                digest: digest.to_string(),
-            });
+            digests.push(digest.clone());
+            descriptors.push((digest.to_string(), size));
         }
-        let generated = GeneratedManifest {
-            schema_version: 2,
-            media_type: DOCKER_MANIFEST,
-            config: GeneratedDescriptor {
-                media_type: DOCKER_CONFIG,
-                size: config_bytes.len() as u64,
-                digest: config_digest.to_string(),
-            },
-            layers: descriptors,
-        };
-        let bytes = serde_json::to_vec(&generated)
-            .map_err(|e| Error::new(ErrorKind::Internal, format!("manifest: {e}")))?;
-        let manifest = Manifest {
-            digest: Digest::sha256_of(&bytes),
-            bytes: Bytes::from(bytes),
-            media_type: DOCKER_MANIFEST.to_string(),
-            source: None,
-        };
         Ok(DockerArchiveSource {
             tar,
-            manifest,
+            manifest: generated_manifest(&config_digest, &config_bytes, descriptors)?,
             config: (config_digest, config_bytes),
             layers,
+            diff_ids: digests,
+            gzipped: HashMap::new(),
             repo_tag,
         })
+    }
+
+    /// Converts the image as skopeo converts it for a destination that
+    /// wants compressed layers: every layer gzipped (checked against its
+    /// diff ID on the way), the Docker schema 2 manifest naming the
+    /// gzipped blobs. For an OCI layout or oci-archive the copy then
+    /// converts that image to OCI as it converts any Docker image
+    /// (`transport/converted.rs`).
+    /// Each layer is read and compressed once here to learn its digest,
+    /// and again when its blob is read.
+    pub async fn gzip_layers(&mut self) -> Result<()> {
+        let mut gzipped = Vec::with_capacity(self.diff_ids.len());
+        for diff_id in &self.diff_ids {
+            let (offset, size) =
+                self.layers.get(diff_id).copied().ok_or_else(|| {
+                    Error::new(ErrorKind::Internal, format!("no layer {diff_id}"))
+                })?;
+            let plain = PlainLayer {
+                file: self.tar.path().to_path_buf(),
+                offset,
+                size,
+                diff_id: diff_id.clone(),
+            };
+            let (digest, size) = gzip_layer::measure(&plain).await?;
+            self.gzipped.insert(digest.clone(), plain);
+            gzipped.push((digest.to_string(), size));
+        }
+        self.manifest = generated_manifest(&self.config.0, &self.config.1, gzipped)?;
+        Ok(())
     }
 
     /// The generated manifest.
@@ -167,6 +190,9 @@ impl DockerArchiveSource {
             let bytes = self.config.1.clone();
             return Ok(Box::pin(futures_util::stream::iter([Ok(bytes)])));
         }
+        if let Some(plain) = self.gzipped.get(&blob.digest) {
+            return Ok(gzip_layer::stream(plain));
+        }
         let (offset, size) = *self.layers.get(&blob.digest).ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
@@ -175,6 +201,41 @@ impl DockerArchiveSource {
         })?;
         Ok(Box::pin(self.tar.stream(offset, size).await?))
     }
+}
+
+/// A generated manifest's bytes, as Go's `json.Marshal` writes them.
+/// The Docker schema 2 manifest skopeo generates for an image whose
+/// config is `config` and whose layers are `layers` (digest, size).
+fn generated_manifest(
+    config_digest: &Digest,
+    config: &[u8],
+    layers: Vec<(String, u64)>,
+) -> Result<Manifest> {
+    let generated = GeneratedManifest {
+        schema_version: 2,
+        media_type: DOCKER_MANIFEST,
+        config: GeneratedDescriptor {
+            media_type: DOCKER_CONFIG,
+            size: config.len() as u64,
+            digest: config_digest.to_string(),
+        },
+        layers: layers
+            .into_iter()
+            .map(|(digest, size)| GeneratedDescriptor {
+                media_type: LAYER_MEDIA_TYPE,
+                size,
+                digest,
+            })
+            .collect(),
+    };
+    let bytes = serde_json::to_vec(&generated)
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("manifest: {e}")))?;
+    Ok(Manifest {
+        digest: Digest::sha256_of(&bytes),
+        bytes: Bytes::from(bytes),
+        media_type: DOCKER_MANIFEST.to_string(),
+        source: None,
+    })
 }
 
 /// The names the images of the archive at `file` can be chosen by, as

@@ -21,6 +21,7 @@ mod converted;
 mod dir;
 mod docker_archive;
 mod docker_archive_writer;
+mod gzip_layer;
 mod name;
 mod oci_archive;
 mod oci_layout;
@@ -67,7 +68,7 @@ pub(crate) enum Source {
     Registry(RegistrySource),
     Layout(LayoutSource),
     OciArchive(OciArchiveSource),
-    DockerArchive(DockerArchiveSource),
+    DockerArchive(Box<DockerArchiveSource>),
     Dir(DirSource),
     Converted(ConvertedSource),
 }
@@ -87,9 +88,9 @@ impl Source {
             ImageName::OciArchive { file, name } => {
                 Source::OciArchive(OciArchiveSource::open(file, or_option(name).as_deref()).await?)
             }
-            ImageName::DockerArchive { file, name } => {
-                Source::DockerArchive(DockerArchiveSource::open(file, name.as_deref()).await?)
-            }
+            ImageName::DockerArchive { file, name } => Source::DockerArchive(Box::new(
+                DockerArchiveSource::open(file, name.as_deref()).await?,
+            )),
             ImageName::Dir { dir } => Source::Dir(DirSource::open(dir)),
         })
     }
@@ -153,6 +154,23 @@ impl Source {
             self.manifest(digest, media_type)
         })
         .await
+    }
+
+    /// Converts the source as skopeo does for `target` where the source's
+    /// manifest cannot go unchanged: a docker-archive's plain layers are
+    /// gzipped for a registry (Docker schema 2) and for an OCI layout or
+    /// oci-archive (an OCI manifest); `dir:` and docker-archive
+    /// destinations keep them plain, as skopeo keeps them.
+    pub async fn convert_for(&mut self, target: &ImageName) -> Result<()> {
+        let Source::DockerArchive(s) = self else {
+            return Ok(());
+        };
+        match target {
+            ImageName::Registry(_) | ImageName::Layout { .. } | ImageName::OciArchive { .. } => {
+                s.gzip_layers().await
+            }
+            ImageName::DockerArchive { .. } | ImageName::Dir { .. } => Ok(()),
+        }
     }
 
     /// The name a docker-archive written from this source is tagged with:
