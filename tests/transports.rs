@@ -892,3 +892,70 @@ async fn hostile_oci_archives_and_dirs_are_refused() {
     assert!(!work.path().join("o.tar").exists());
     assert_no_temporaries(work.path());
 }
+
+/// The pid of a process that has exited.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+/// A copy into an oci-archive that was killed midway leaves its hidden
+/// staging directory beside the file (with attachments) or its temporary
+/// file: the next copy to that file removes both, and nothing else.
+#[tokio::test]
+async fn the_next_copy_to_an_archive_removes_what_a_killed_copy_left() {
+    let work = TempDir::new("transports-stale-stage");
+    let layout = work.path().join("layout");
+    write_layout(&layout, "v1", &[("amd64", 61)]);
+    let client = plain_client();
+    let dead = dead_pid();
+    for (referrers, file) in [
+        (ReferrersMode::None, "a.tar"),
+        (ReferrersMode::All, "b.tar"),
+    ] {
+        let stale = work.path().join(format!(".{file}.ocireg-stage-{dead}-0"));
+        std::fs::create_dir_all(stale.join("blobs/sha256")).unwrap();
+        std::fs::write(stale.join("blobs/sha256/partial"), b"half a blob").unwrap();
+        // Names that are not exactly a stage of this file stay.
+        let decoys = [
+            work.path().join(format!(".{file}.ocireg-stage-{dead}-0-x")),
+            work.path().join(format!(".{file}.ocireg-stage-{dead}")),
+            work.path()
+                .join(format!(".other.tar.ocireg-stage-{dead}-0")),
+            work.path().join(format!("{file}.ocireg-stage-{dead}-0")),
+        ];
+        for decoy in &decoys {
+            std::fs::create_dir_all(decoy).unwrap();
+            std::fs::write(decoy.join("kept"), b"kept").unwrap();
+        }
+        let options = ImageOptions {
+            referrers: referrers.clone(),
+            ..Default::default()
+        };
+        copy(
+            &client,
+            &format!("oci:{}:v1", layout.display()),
+            &format!("oci-archive:{}", work.path().join(file).display()),
+            &options,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("layout to {file} ({referrers:?}): {e}"));
+        assert!(work.path().join(file).is_file());
+        assert!(!stale.exists(), "the stale stage of {file} is removed");
+        for decoy in &decoys {
+            assert!(decoy.join("kept").exists(), "{} stays", decoy.display());
+        }
+        let stages: Vec<String> = std::fs::read_dir(work.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!(".{file}.ocireg-stage-{}-", std::process::id())))
+            .collect();
+        assert!(
+            stages.is_empty(),
+            "the copy's own stage is gone: {stages:?}"
+        );
+    }
+    assert_no_temporaries(work.path());
+}

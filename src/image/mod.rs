@@ -28,6 +28,7 @@ mod referrer_graph;
 mod resume;
 mod save;
 mod source_ops;
+mod stage_dir;
 mod stream;
 mod tar;
 mod temp_file;

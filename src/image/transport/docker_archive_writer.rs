@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::Source;
+use super::BlobStream;
 use super::archive_writer::ArchiveWriter;
 use super::docker_archive::ArchiveEntry;
 use crate::digest::Digest;
@@ -58,10 +58,11 @@ impl DockerArchiveDestination {
         })
     }
 
+    /// Writes `blob`, whose bytes `body` gives.
     pub async fn put_blob(
         &mut self,
-        source: &Arc<Source>,
         blob: &BlobRef,
+        body: BlobStream,
         tracker: &Arc<Tracker>,
     ) -> Result<()> {
         let name = if blob.digest == self.config {
@@ -69,7 +70,6 @@ impl DockerArchiveDestination {
         } else {
             format!("{}.tar", blob.digest.hex())
         };
-        let body = source.blob(blob).await?;
         self.writer.blob(&name, blob, body, tracker).await
     }
 
