@@ -909,7 +909,7 @@ async fn the_next_copy_to_an_archive_removes_what_a_killed_copy_left() {
     let work = TempDir::new("transports-stale-stage");
     let layout = work.path().join("layout");
     write_layout(&layout, "v1", &[("amd64", 61)]);
-    let client = plain_client();
+    let client = Client::new(Default::default()).unwrap();
     let dead = dead_pid();
     for (referrers, file) in [
         (ReferrersMode::None, "a.tar"),

@@ -86,9 +86,9 @@ struct Out {
 impl Out {
     /// Writes `bytes` at `offset`: directly when both are aligned.
     fn write_at(&self, bytes: &[u8], offset: u64) -> std::io::Result<()> {
-        let aligned = bytes.len() % ALIGN == 0
-            && offset % ALIGN as u64 == 0
-            && (bytes.as_ptr() as usize) % ALIGN == 0;
+        let aligned = bytes.len().is_multiple_of(ALIGN)
+            && offset.is_multiple_of(ALIGN as u64)
+            && bytes.as_ptr().addr().is_multiple_of(ALIGN);
         if let Some(direct) = &self.direct
             && aligned
             && self.direct_ok.load(Ordering::Relaxed)

@@ -1,11 +1,12 @@
 //! The blobs of a copy into a tar file, read ahead. An archive is written
 //! in order, one blob after the other, but nothing makes the source wait:
-//! each of the next [`WINDOW`] blobs is fetched by a task of its own into
-//! at most [`HELD`] bytes in memory (its connection waits when they are
-//! full). So the writer never waits for a request's round trip or for the
-//! next bytes to arrive while it hashes and writes, and a small blob is
-//! usually whole in memory when its turn comes. Memory stays bounded by
-//! `WINDOW × HELD` whatever the size of the image.
+//! each of the next [`WINDOW`] blobs of a registry is fetched by a task of
+//! its own into at most [`HELD`] bytes in memory (its connection waits
+//! when they are full). So the writer never waits for a request's round trip or for the
+//! next bytes to arrive while it hashes and writes. Memory stays bounded
+//! by `WINDOW × HELD` whatever the size of the image (4 blobs of 4 MiB
+//! ahead raised the peak RSS of the 50 x 4 MiB docker-archive copy from 15
+//! to 41 MiB; 3 of 2 MiB keep it at 29 MiB).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -18,10 +19,15 @@ use super::{BlobStream, Source};
 use crate::error::Result;
 use crate::image::plan::BlobRef;
 
-/// How many blobs are fetched at once (the one being written included).
-const WINDOW: usize = 4;
+/// How many blobs are fetched at once from a registry (the one being
+/// written included). From files (a layout, an archive, a directory) only
+/// the blob being written is read ahead: the disk or the page cache answers
+/// without a round trip, and more blobs would only hold memory (three
+/// raised the peak RSS of the 50 x 4 MiB layout → oci-archive copy from 17
+/// to 43 MiB).
+const WINDOW: usize = 3;
 /// The most bytes of one blob held in memory ahead of the writer.
-const HELD: usize = 4 * 1024 * 1024;
+const HELD: usize = 2 * 1024 * 1024;
 
 /// The blobs of a copy, each fetched ahead; see the module documentation.
 pub(crate) struct ReadAhead {
@@ -30,6 +36,8 @@ pub(crate) struct ReadAhead {
     waiting: VecDeque<BlobRef>,
     /// The blobs being fetched, in order.
     fetching: VecDeque<(BlobRef, BlobStream)>,
+    /// How many blobs are fetched at once.
+    window: usize,
 }
 
 impl ReadAhead {
@@ -39,6 +47,10 @@ impl ReadAhead {
             source: Arc::clone(source),
             waiting: blobs.iter().cloned().collect(),
             fetching: VecDeque::new(),
+            window: match **source {
+                Source::Registry(_) => WINDOW,
+                _ => 1,
+            },
         };
         ahead.fill();
         ahead
@@ -53,7 +65,7 @@ impl ReadAhead {
     }
 
     fn fill(&mut self) {
-        while self.fetching.len() < WINDOW {
+        while self.fetching.len() < self.window {
             let Some(blob) = self.waiting.pop_front() else {
                 return;
             };
