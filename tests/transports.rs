@@ -716,3 +716,157 @@ async fn hostile_oci_archives_and_dirs_are_refused() {
     assert!(!work.path().join("o.tar").exists());
     assert_no_temporaries(work.path());
 }
+
+/// The pid of a process that has exited.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+/// A copy into an oci-archive that was killed midway leaves its hidden
+/// staging directory beside the file (with attachments) or its temporary
+/// file: the next copy to that file removes both, and nothing else.
+#[tokio::test]
+async fn the_next_copy_to_an_archive_removes_what_a_killed_copy_left() {
+    let work = TempDir::new("transports-stale-stage");
+    let layout = work.path().join("layout");
+    write_layout(&layout, "v1", &[("amd64", 61)]);
+    let client = Client::new(Default::default()).unwrap();
+    let dead = dead_pid();
+    for (referrers, file) in [
+        (ReferrersMode::None, "a.tar"),
+        (ReferrersMode::All, "b.tar"),
+    ] {
+        let stale = work.path().join(format!(".{file}.ocireg-stage-{dead}-0"));
+        std::fs::create_dir_all(stale.join("blobs/sha256")).unwrap();
+        std::fs::write(stale.join("blobs/sha256/partial"), b"half a blob").unwrap();
+        // Names that are not exactly a stage of this file stay.
+        let decoys = [
+            work.path().join(format!(".{file}.ocireg-stage-{dead}-0-x")),
+            work.path().join(format!(".{file}.ocireg-stage-{dead}")),
+            work.path()
+                .join(format!(".other.tar.ocireg-stage-{dead}-0")),
+            work.path().join(format!("{file}.ocireg-stage-{dead}-0")),
+        ];
+        for decoy in &decoys {
+            std::fs::create_dir_all(decoy).unwrap();
+            std::fs::write(decoy.join("kept"), b"kept").unwrap();
+        }
+        let options = ImageOptions {
+            referrers: referrers.clone(),
+            ..Default::default()
+        };
+        copy(
+            &client,
+            &format!("oci:{}:v1", layout.display()),
+            &format!("oci-archive:{}", work.path().join(file).display()),
+            &options,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("layout to {file} ({referrers:?}): {e}"));
+        assert!(work.path().join(file).is_file());
+        assert!(!stale.exists(), "the stale stage of {file} is removed");
+        for decoy in &decoys {
+            assert!(decoy.join("kept").exists(), "{} stays", decoy.display());
+        }
+        let stages: Vec<String> = std::fs::read_dir(work.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!(".{file}.ocireg-stage-{}-", std::process::id())))
+            .collect();
+        assert!(
+            stages.is_empty(),
+            "the copy's own stage is gone: {stages:?}"
+        );
+    }
+    assert_no_temporaries(work.path());
+}
+
+/// Gzipped layers bigger than the archive writer's buffers go into a
+/// docker-archive decompressed: each member's header, known only once its
+/// layer is inflated, is written back over bytes already on disk.
+#[tokio::test]
+async fn large_gzipped_layers_are_written_decompressed_into_a_docker_archive() {
+    use support::layout::{gzip, put};
+    use support::tar::layer;
+    const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    let work = TempDir::new("transports-gunzip");
+    let dir = work.path().join("layout");
+    let plain = [
+        layer(81, 3 * 1024 * 1024 + 7),
+        layer(82, 9_000),
+        layer(83, 2 * 1024 * 1024),
+    ];
+    let diff_ids: Vec<String> = plain
+        .iter()
+        .map(|l| Digest::sha256_of(l).to_string())
+        .collect();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .unwrap();
+    let layers: Vec<Value> = plain
+        .iter()
+        .map(|l| {
+            put(
+                &dir,
+                &gzip(l),
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            )
+        })
+        .collect();
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": put(&dir, &config, "application/vnd.oci.image.config.v1+json"),
+        "layers": layers,
+    }))
+    .unwrap();
+    let mut top = put(&dir, &manifest, OCI_MANIFEST);
+    top["annotations"] = json!({"org.opencontainers.image.ref.name": "v1"});
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [top]})).unwrap(),
+    )
+    .unwrap();
+
+    let archive = work.path().join("out.tar");
+    let client = Client::new(ocireg::ClientOptions::default()).unwrap();
+    copy(
+        &client,
+        &format!("oci:{}:v1", dir.display()),
+        &format!("docker-archive:{}", archive.display()),
+        &ImageOptions::default(),
+    )
+    .await
+    .expect("layout to docker-archive");
+
+    // tar finds each member whole under its diff ID; skopeo, which checks
+    // every layer it reads against its diff ID, copies the archive out.
+    let unpacked = work.path().join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    run(Command::new("tar")
+        .arg("xf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&unpacked));
+    for (bytes, diff_id) in plain.iter().zip(&diff_ids) {
+        let member = format!("{}.tar", diff_id.trim_start_matches("sha256:"));
+        assert!(
+            std::fs::read(unpacked.join(&member)).unwrap() == *bytes,
+            "{member}"
+        );
+    }
+    let out = work.path().join("skopeo-dir");
+    skopeo(&[
+        "copy",
+        &format!("docker-archive:{}", archive.display()),
+        &format!("dir:{}", out.display()),
+    ]);
+    for diff_id in &diff_ids {
+        assert!(out.join(diff_id.trim_start_matches("sha256:")).is_file());
+    }
+}

@@ -30,6 +30,7 @@ mod referrer_graph;
 mod resume;
 mod save;
 mod source_ops;
+mod stage_dir;
 mod stream;
 mod tar;
 mod temp_file;

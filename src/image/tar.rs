@@ -2,11 +2,9 @@
 //! names under 100 bytes, sizes of any length (base-256 above the octal
 //! limit).
 
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-
 use crate::error::{Error, ErrorKind, Result};
 
-const BLOCK: usize = 512;
+pub(crate) const BLOCK: usize = 512;
 
 /// The 512-byte ustar header of a regular file.
 pub(crate) fn header(name: &str, size: u64) -> Result<[u8; BLOCK]> {
@@ -55,25 +53,9 @@ pub(crate) fn padding(size: u64) -> usize {
     if rest == 0 { 0 } else { BLOCK - rest }
 }
 
-/// Writes a whole small file.
-pub(crate) async fn write_file<W: AsyncWrite + Unpin>(
-    out: &mut W,
-    name: &str,
-    data: &[u8],
-) -> Result<()> {
-    out.write_all(&header(name, data.len() as u64)?).await?;
-    out.write_all(data).await?;
-    out.write_all(&[0u8; BLOCK][..padding(data.len() as u64)])
-        .await?;
-    Ok(())
-}
-
-/// Ends the archive (two zero blocks).
-pub(crate) async fn finish<W: AsyncWrite + Unpin>(out: &mut W) -> Result<()> {
-    out.write_all(&[0u8; BLOCK * 2]).await?;
-    out.flush().await?;
-    Ok(())
-}
+/// The end of an archive: two zero blocks. Its first [`padding`] bytes
+/// pad a file to a whole block.
+pub(crate) const END: [u8; BLOCK * 2] = [0; BLOCK * 2];
 
 fn octal(field: &mut [u8], value: u64) {
     let width = field.len() - 1;

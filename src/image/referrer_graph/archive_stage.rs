@@ -2,54 +2,23 @@
 //! written in one pass, in order, so the image and its attachments are
 //! first copied into a staging OCI layout beside the archive (a hidden
 //! directory in the archive's own directory, removed however the copy
-//! ends), which is then written out as the archive: `oci-layout`, the
+//! ends; see `stage_dir`), which is then written out as the archive: `oci-layout`, the
 //! blobs, `index.json`, the layout's files as they are. The archive takes
 //! the place of the file only once complete, as every archive ocireg
 //! writes.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use super::super::layout::{LAYOUT_FILE, OciLayout};
 use super::super::options::ImageOptions;
 use super::super::plan::BlobRef;
 use super::super::progress::Tracker;
+use super::super::stage_dir::{self, StageDir};
 use super::super::transport::tar_index::region_stream;
 use super::super::transport::{ArchiveWriter, ImageName, blob_member, split_target};
 use crate::client::Client;
 use crate::digest::{Algorithm, Digest};
 use crate::error::{Error, ErrorKind, Result};
-
-/// Tells apart the staging directories of one process.
-static STAGES: AtomicU64 = AtomicU64::new(0);
-
-/// The staging layout, removed when dropped.
-struct Stage(PathBuf);
-
-impl Stage {
-    /// A new, empty, private directory beside `file`.
-    fn beside(file: &Path) -> Result<Stage> {
-        let (dir, name) = split_target(file)?;
-        let n = STAGES.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(".{name}.ocireg-stage-{}-{n}", std::process::id()));
-        let mut builder = std::fs::DirBuilder::new();
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&path).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("creating the staging directory {}: {e}", path.display()),
-            )
-        })?;
-        Ok(Stage(path))
-    }
-}
-
-impl Drop for Stage {
-    fn drop(&mut self) {
-        // Best effort: a staging directory left behind is only disk space.
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 impl Client {
     /// Copies `source`, with what is attached to it, into the oci-archive
@@ -61,13 +30,15 @@ impl Client {
         name: &Option<String>,
         options: &ImageOptions,
     ) -> Result<Digest> {
-        let stage = Stage::beside(file)?;
+        let (dir, file_name) = split_target(file)?;
+        stage_dir::remove_stale(dir, file_name);
+        let stage = StageDir::create(dir, file_name)?;
         let staged = ImageName::Layout {
-            dir: stage.0.clone(),
+            dir: stage.path().to_path_buf(),
             name: name.clone(),
         };
         let digest = Box::pin(self.copy_image(source, &staged, options)).await?;
-        options.step(write_archive(&stage.0, file)).await?;
+        options.step(write_archive(stage.path(), file)).await?;
         Ok(digest)
     }
 }

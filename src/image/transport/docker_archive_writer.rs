@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 
+use super::BlobStream;
 use super::archive_writer::ArchiveWriter;
 use super::docker_archive::ArchiveEntry;
-use super::{BlobStream, Source};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::plan::{BlobRef, Plan};
@@ -66,13 +66,13 @@ impl DockerArchiveDestination {
         })
     }
 
+    /// Writes `blob`, whose bytes `body` gives.
     pub async fn put_blob(
         &mut self,
-        source: &Arc<Source>,
         blob: &BlobRef,
+        body: BlobStream,
         tracker: &Arc<Tracker>,
     ) -> Result<()> {
-        let body = source.blob(blob).await?;
         if blob.digest == self.config {
             let name = format!("{}.json", blob.digest.hex());
             return self.writer.blob(&name, blob, body, tracker).await;

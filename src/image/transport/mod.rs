@@ -3,9 +3,9 @@
 //! (`oci_layout.rs`), `oci-archive:` (`oci_archive.rs`), `docker-archive:`
 //! (`docker_archive.rs` reads, `docker_archive_writer.rs` writes) and
 //! `dir:` (`dir.rs`); tar files are read through `tar_index.rs` and written
-//! through `archive_writer.rs`. Into a layout or an oci-archive, a Docker
-//! image is read through `converted.rs`, converted to OCI as skopeo
-//! converts it.
+//! through `archive_writer.rs`, their blobs read ahead (`read_ahead.rs`).
+//! Into a layout or an oci-archive, a Docker image is read through
+//! `converted.rs`, converted to OCI as skopeo converts it.
 //!
 //! A source gives the top manifest, a manifest by digest and a blob as a
 //! stream; a destination takes blobs, then the manifests, and puts the
@@ -25,6 +25,7 @@ mod gzip_layer;
 mod name;
 mod oci_archive;
 mod oci_layout;
+mod read_ahead;
 mod registry;
 pub(crate) mod tar_index;
 
@@ -44,6 +45,7 @@ pub use self::name::ImageName;
 pub(crate) use self::oci_archive::blob_member;
 use self::oci_archive::{OciArchiveDestination, OciArchiveSource};
 use self::oci_layout::{LayoutDestination, LayoutSource};
+use self::read_ahead::ReadAhead;
 use self::registry::{RegistryDestination, RegistrySource};
 use self::tar_index::TarIndex;
 use super::concurrent::run_all;
@@ -251,7 +253,8 @@ impl Destination {
     }
 
     /// Moves every blob of `plan`: at the client's concurrency into a
-    /// registry, a layout or a directory; one after the other into a tar.
+    /// registry, a layout or a directory; one after the other into a tar,
+    /// the next ones read ahead meanwhile (`read_ahead.rs`).
     pub async fn put_blobs(
         &mut self,
         source: &Arc<Source>,
@@ -277,14 +280,16 @@ impl Destination {
             Destination::Layout(d) => concurrently!(d),
             Destination::Dir(d) => concurrently!(d),
             Destination::OciArchive(d) => {
-                for blob in &blobs {
-                    options.step(d.put_blob(source, blob, tracker)).await?;
+                let mut ahead = ReadAhead::start(source, &blobs);
+                while let Some((blob, body)) = ahead.next() {
+                    options.step(d.put_blob(&blob, body, tracker)).await?;
                 }
                 Ok(())
             }
             Destination::DockerArchive(d) => {
-                for blob in &blobs {
-                    options.step(d.put_blob(source, blob, tracker)).await?;
+                let mut ahead = ReadAhead::start(source, &blobs);
+                while let Some((blob, body)) = ahead.next() {
+                    options.step(d.put_blob(&blob, body, tracker)).await?;
                 }
                 Ok(())
             }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::archive_writer::ArchiveWriter;
 use super::tar_index::TarIndex;
-use super::{BlobStream, MAX_MANIFEST, Source};
+use super::{BlobStream, MAX_MANIFEST};
 use crate::client::Manifest;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -113,14 +113,14 @@ impl OciArchiveDestination {
         Ok(blob_member(digest))
     }
 
+    /// Writes `blob`, whose bytes `body` gives.
     pub async fn put_blob(
         &mut self,
-        source: &Arc<Source>,
         blob: &BlobRef,
+        body: BlobStream,
         tracker: &Arc<Tracker>,
     ) -> Result<()> {
         let member = self.dirs_for(&blob.digest).await?;
-        let body = source.blob(blob).await?;
         self.writer.blob(&member, blob, body, tracker).await
     }
 
