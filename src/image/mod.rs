@@ -27,6 +27,7 @@ mod push;
 mod referrer_graph;
 mod resume;
 mod save;
+mod sink_buffers;
 mod source_ops;
 mod stream;
 mod tar;
