@@ -17,6 +17,11 @@ Cases
   W7  ocireg only: the W4 pull killed (SIGKILL) once 90% of the layer is
       on disk, then run again: the bytes the registry sent the rerun (its
       access log), as a fraction of the layer
+
+W1 and W2 carry a reference row, "floor": curl fetching the manifest and
+then every blob it names at once (`curl -Z`) into files, nothing verified
+or placed: the two dependent round trips a pull cannot avoid, and the
+transfer, with no client logic.
 Python 3 standard library only.
 """
 
@@ -45,6 +50,7 @@ MANY_LAYERS = [(f"layer-4m-{i:02d}.bin", 4 * MiB) for i in range(50)]
 BIG_LAYERS = [("layer-1g.bin", GiB)]
 TAG_COUNT = 2000
 CAP_KBPS = 25_000  # 200 Mbit/s in toxiproxy's KB/s
+FLOOR = "floor"
 
 
 def free_port():
@@ -169,6 +175,31 @@ def kill_and_resume(args, work, toxi, content, big, fraction=0.9):
         reg.stop()
 
 
+def floor_pull(image, host, out):
+    """The floor row's command: curl GETs the manifest of `image` on the
+    plain-HTTP `host`, then every digest it names (the config and the
+    layers) at once with `curl -Z`, into files in `out`."""
+    base = f"http://{host}/v2/{image.repo}"
+    accept = ("application/vnd.oci.image.manifest.v1+json, "
+              "application/vnd.docker.distribution.manifest.v2+json")
+    script = (
+        f"set -e; mkdir -p '{out}'; "
+        f"m=$(curl -sf -H 'Accept: {accept}' '{base}/manifests/{image.tag}'); "
+        f"printf '%s' \"$m\" > '{out}/manifest'; "
+        "for d in $(printf '%s' \"$m\" | grep -o 'sha256:[0-9a-f]\\{64\\}' | sort -u); do "
+        f"printf 'url = \"{base}/blobs/%s\"\\noutput = \"{out}/%s\"\\n' \"$d\" \"${{d#sha256:}}\"; "
+        "done | curl -sf -Z --parallel-immediate --parallel-max 16 -K -"
+    )
+    return ["bash", "-c", script]
+
+
+def check_floor(out, image):
+    for digest, size in image.layers:
+        blob = out / digest.split(":", 1)[1]
+        if not blob.exists() or blob.stat().st_size != size:
+            raise BenchError(f"floor: {out}: blob {digest} missing or of the wrong size")
+
+
 def measured(argv, env, check=None):
     m = measure([str(a) for a in argv], env=env)
     if check:
@@ -225,6 +256,14 @@ def run_cases(args, work):
         for r in range(args.runs):
             for cid in sorted(wanted - {"W7"}):
                 order = TOOLS[r % len(TOOLS):] + TOOLS[:r % len(TOOLS)]
+                if cid in ("W1", "W2"):
+                    image = titles[cid][1]
+                    out = work / f"out-{cid}-floor"
+                    m = measured(floor_pull(image, via[cid], out), env,
+                                 lambda: check_floor(out, image))
+                    shutil.rmtree(out, ignore_errors=True)
+                    results.setdefault(cid, {}).setdefault(FLOOR, []).append(m)
+                    log(f"[run {r + 1}/{args.runs}] {cid} {FLOOR:<7} {m['wall']:7.2f} s")
                 for tool in order:
                     if cid in titles:
                         image = titles[cid][1]
@@ -263,7 +302,9 @@ def render(results, titles, versions, runs):
              f"{runs} run(s) per tool, medians; Toxiproxy in front of loopback "
              "docker-registry (distribution 2.8.2), plain HTTP. \"vs ocireg\" is the tool's "
              "wall time divided by ocireg's (2.0: ocireg took half the time); CPU is user + "
-             "sys seconds.")
+             "sys seconds. \"floor\" (W1, W2) is curl fetching the manifest, then every "
+             "blob at once (`curl -Z`), nothing verified: the round trips and transfer no "
+             "client avoids.")
     L.append("")
     L.append("Tools: " + "; ".join(f"{k}: `{v}`" for k, v in versions.items()) + ".")
     L.append("")
@@ -273,7 +314,7 @@ def render(results, titles, versions, runs):
     for cid in sorted(results):
         by_tool = results[cid]
         base = statistics.median(m["wall"] for m in by_tool["ocireg"])
-        for tool in TOOLS:
+        for tool in TOOLS + [FLOOR]:
             ms = by_tool.get(tool)
             if not ms:
                 continue

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fs::TryLockError;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
 use super::layout_fs::{self, io_error};
+use super::sink_buffers::{SINK_BUFFER, SinkBuffers};
 use super::temp_file::{self, TempFile};
 use crate::descriptor::Descriptor;
 use crate::digest::{Algorithm, Digest, Hasher};
@@ -47,6 +49,8 @@ const MAX_LOCK_POLL: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone)]
 pub struct OciLayout {
     root: PathBuf,
+    /// The buffers of its blob sinks, shared by its clones.
+    buffers: Arc<SinkBuffers>,
 }
 
 /// `index.json`.
@@ -98,7 +102,7 @@ impl LayoutIndex {
 impl OciLayout {
     /// Opens an existing layout (it must have `oci-layout` and `index.json`).
     pub async fn open(root: impl Into<PathBuf>) -> Result<OciLayout> {
-        let layout = OciLayout { root: root.into() };
+        let layout = OciLayout::at(root);
         if layout_fs::open_regular(&layout.root, &["oci-layout"])?.is_none() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -115,7 +119,7 @@ impl OciLayout {
     /// `index.json` when missing. Temporary files that killed runs left
     /// next to `index.json` (their writers' locks are gone) are removed.
     pub async fn create(root: impl Into<PathBuf>) -> Result<OciLayout> {
-        let layout = OciLayout { root: root.into() };
+        let layout = OciLayout::at(root);
         tokio::fs::create_dir_all(&layout.root)
             .await
             .map_err(|e| io_error(&layout.root, e))?;
@@ -150,7 +154,10 @@ impl OciLayout {
 
     /// A layout at `root`, without touching the disk (for computing paths).
     pub fn at(root: impl Into<PathBuf>) -> OciLayout {
-        OciLayout { root: root.into() }
+        OciLayout {
+            root: root.into(),
+            buffers: Arc::default(),
+        }
     }
 
     /// The directory.
@@ -226,7 +233,6 @@ impl OciLayout {
             ),
         };
         let (chunks, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(SINK_DEPTH);
-        let (spare_tx, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         let (outcome_tx, outcome) = tokio::sync::oneshot::channel();
         let (done_tx, done) = std::sync::mpsc::channel::<()>();
         let job = SinkJob {
@@ -237,15 +243,16 @@ impl OciLayout {
             hasher,
             written: offset,
         };
+        let buffers = self.buffers.clone();
         tokio::task::spawn_blocking(move || {
-            let result = job.run(receiver, &spare_tx);
+            let result = job.run(receiver, &buffers);
             let _ = outcome_tx.send(result);
             drop(done_tx);
         });
         Ok(BlobSink {
             chunks: Some(chunks),
-            spare,
-            buffer: Vec::with_capacity(SINK_BUFFER),
+            buffer: self.buffers.take(),
+            buffers: self.buffers.clone(),
             outcome: Some(outcome),
             done,
             offset,
@@ -391,33 +398,29 @@ pub fn ref_name(d: &Descriptor) -> Option<&str> {
 }
 
 /// How many full buffers may wait for the writing thread.
+/// [`BlobSink::send`] copies the received bytes into a buffer of the
+/// layout's pool (`sink_buffers.rs`) and hands it to the writing thread
+/// when it is full, or holds at least [`SINK_HANDOFF`] bytes while the
+/// thread has nothing queued; the thread gives it back to the pool once
+/// written. So the HTTP layer gets its receive buffer back at once and
+/// reuses it, no memory is allocated or returned to the kernel per chunk
+/// or per blob (page faults on fresh memory cost more CPU than the copy),
+/// and a thread that lags behind wakes once per buffer, not per chunk
+/// (issue 16). A blob being written holds at most `SINK_DEPTH + 2` buffers.
 const SINK_DEPTH: usize = 2;
-/// The size of a sink's buffers. [`BlobSink::send`] copies the received
-/// bytes into one and hands it to the writing thread when it is full, or
-/// holds at least [`SINK_HANDOFF`] bytes while the thread has nothing
-/// queued; the thread hands it back once written. So the HTTP layer gets
-/// its receive buffer back at once and reuses it: no memory is allocated
-/// or returned to the kernel per chunk (page faults on fresh memory cost
-/// more CPU than the copy), and a thread that lags behind wakes once per
-/// buffer, not per chunk (issue 16). A blob being written holds at most
-/// `SINK_DEPTH + 2` buffers.
-const SINK_BUFFER: usize = 1024 * 1024;
 /// The fewest bytes handed to an idle writing thread: what a killed run
 /// has on disk lags what it received by little more than this.
 const SINK_HANDOFF: usize = 128 * 1024;
-/// The most bytes one `write` gives the kernel: the bytes were just hashed
-/// and are still in the CPU's cache when they are copied to the page cache.
-const WRITE_SIZE: usize = 256 * 1024;
 
 /// A blob being written by its own thread; see [`OciLayout::blob_sink`].
 /// Dropped before [`BlobSink::finish`], it waits for the thread to remove
 /// the temporary file, so that nothing is left behind.
 pub(crate) struct BlobSink {
     chunks: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
-    /// Buffers the thread wrote, for reuse.
-    spare: std::sync::mpsc::Receiver<Vec<u8>>,
     /// The buffer being filled.
     buffer: Vec<u8>,
+    /// Where buffers come from and go back to.
+    buffers: Arc<SinkBuffers>,
     outcome: Option<tokio::sync::oneshot::Receiver<Result<()>>>,
     done: std::sync::mpsc::Receiver<()>,
     offset: u64,
@@ -460,11 +463,7 @@ impl BlobSink {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let spare = self
-            .spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(SINK_BUFFER));
-        let full = std::mem::replace(&mut self.buffer, spare);
+        let full = std::mem::replace(&mut self.buffer, self.buffers.take());
         if chunks.send(full).await.is_err() {
             // The thread stopped early: its outcome says why.
             return self
@@ -505,6 +504,7 @@ impl Drop for BlobSink {
         // removed (or, for a complete and verified blob, placed) the file.
         self.chunks = None;
         let _ = self.done.recv();
+        self.buffers.give(std::mem::take(&mut self.buffer));
     }
 }
 
@@ -525,10 +525,10 @@ impl SinkJob {
     /// removed (when `temp` is dropped).
     fn run(
         mut self,
-        mut buffers: tokio::sync::mpsc::Receiver<Vec<u8>>,
-        spare: &std::sync::mpsc::Sender<Vec<u8>>,
+        mut chunks: tokio::sync::mpsc::Receiver<Vec<u8>>,
+        buffers: &SinkBuffers,
     ) -> Result<()> {
-        self.write_all(&mut buffers, spare)?;
+        self.write_all(&mut chunks, buffers)?;
         // No fsync: a blob in a layout is hashed again before it is reused
         // (`has_verified_blob`), so one torn by a crash is fetched again;
         // syncing every blob would cost more than the transfer itself.
@@ -537,24 +537,21 @@ impl SinkJob {
 
     fn write_all(
         &mut self,
-        buffers: &mut tokio::sync::mpsc::Receiver<Vec<u8>>,
-        spare: &std::sync::mpsc::Sender<Vec<u8>>,
+        chunks: &mut tokio::sync::mpsc::Receiver<Vec<u8>>,
+        buffers: &SinkBuffers,
     ) -> Result<()> {
         use std::io::Write as _;
         let mut hasher = self.hasher.clone();
         let mut written = self.written;
-        while let Some(mut buffer) = buffers.blocking_recv() {
-            for piece in buffer.chunks(WRITE_SIZE) {
-                hasher.update(piece);
-                self.temp
-                    .file()
-                    .write_all(piece)
-                    .map_err(|e| io_error(self.temp.path(), e))?;
-            }
+        while let Some(buffer) = chunks.blocking_recv() {
+            // Hashed, then written while still in the CPU's cache.
+            hasher.update(&buffer);
+            self.temp
+                .file()
+                .write_all(&buffer)
+                .map_err(|e| io_error(self.temp.path(), e))?;
             written += buffer.len() as u64;
-            buffer.clear();
-            // The sink may be gone already: the buffer is freed then.
-            let _ = spare.send(buffer);
+            buffers.give(buffer);
         }
         if written != self.size {
             return Err(Error::new(
@@ -635,4 +632,40 @@ pub(crate) async fn read_limited(
 /// A missing file of the layout.
 fn missing(path: &Path) -> Error {
     Error::new(ErrorKind::Io, format!("{}: no such file", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blobs of one layout handle share its buffers: once a blob is
+    /// written its buffers are back in the pool, and the next blob takes
+    /// one of them instead of fresh memory.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn consecutive_blobs_reuse_the_sink_buffers() {
+        let dir = std::env::temp_dir().join(format!("ocireg-sink-{}", std::process::id()));
+        let layout = OciLayout::create(&dir).await.unwrap();
+        let mut idle = 0;
+        for fill in [1u8, 2] {
+            let bytes = vec![fill; SINK_BUFFER * 3 + 5];
+            let digest = Digest::sha256_of(&bytes);
+            let mut sink = layout.blob_sink(&digest, bytes.len() as u64).await.unwrap();
+            if fill == 2 {
+                assert_eq!(layout.buffers.idle_count(), idle - 1, "taken from the pool");
+            }
+            for piece in bytes.chunks(64 * 1024) {
+                sink.send(piece).await.unwrap();
+            }
+            sink.finish().await.unwrap();
+            assert!(
+                layout
+                    .has_verified_blob(&digest, bytes.len() as u64)
+                    .await
+                    .unwrap()
+            );
+            idle = layout.buffers.idle_count();
+            assert!(idle >= 1, "every buffer went back to the pool");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

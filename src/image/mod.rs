@@ -29,6 +29,7 @@ mod push;
 mod referrer_graph;
 mod resume;
 mod save;
+mod sink_buffers;
 mod source_ops;
 mod stage_dir;
 mod stream;

@@ -5,11 +5,12 @@
 
 use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderValue, WWW_AUTHENTICATE};
-use reqwest::{StatusCode, Url};
+use reqwest::{Method, StatusCode, Url};
 use zeroize::Zeroizing;
 
 use super::challenge::parse_challenges;
 use super::credentials::Credential;
+use super::scheme_race::prefer_https;
 use super::token_cache::RegistryHint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::{api_host, credential_key};
@@ -222,7 +223,8 @@ impl Transport {
     }
 
     /// Sends `request` (replayable, without credentials) over https and,
-    /// for an insecure registry whose TLS fails, over plain HTTP.
+    /// for an insecure registry whose TLS fails, over plain HTTP; a read
+    /// to an insecure registry goes over both at once (`scheme_race.rs`).
     async fn probe_scheme(
         &self,
         registry: &str,
@@ -251,10 +253,16 @@ impl Transport {
                 .await?;
             Ok::<_, Error>((base, response))
         };
+        if !insecure {
+            return send(https, https_retries).await;
+        }
+        let http = registry_url("http", registry)?;
+        if matches!(request.method, Method::GET | Method::HEAD) {
+            return prefer_https(send(https, https_retries), send(http, retries)).await;
+        }
+        // Anything else is sent once: over plain HTTP only once TLS failed.
         match send(https, https_retries).await {
-            Err(e) if insecure && is_transport_failure(&e) => {
-                send(registry_url("http", registry)?, retries).await
-            }
+            Err(e) if is_transport_failure(&e) => send(http, retries).await,
             other => other,
         }
     }

@@ -7,5 +7,6 @@ pub mod credentials;
 mod layer;
 pub mod oauth2;
 mod remembered;
+mod scheme_race;
 pub mod token;
 pub mod token_cache;
