@@ -3,82 +3,18 @@
 mod fixtures;
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use fixtures::plain_client;
 use ocireg::image::{ImageOptions, OciLayout, Platform};
 use ocireg::{CancelToken, Client, Digest, ErrorKind, Reference, media_type};
 use serde_json::{Value, json};
+use support::skopeo::{run, skopeo};
+use support::tar::layer as tar_layer;
+use support::tempdir::TempDir;
 use support::{Mode, Registry};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("ocireg-images-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-    fn join(&self, p: &str) -> PathBuf {
-        self.0.join(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn skopeo(args: &[&str]) -> String {
-    run(Command::new("skopeo")
-        .args(["--insecure-policy"])
-        .args(args))
-}
-
-/// A real tar layer with one file, so that umoci can unpack it.
-fn tar_layer(seed: u64, len: usize) -> Vec<u8> {
-    let data = fixtures::bytes(seed, len);
-    let name = format!("file-{seed}.bin");
-    let mut h = [0u8; 512];
-    h[..name.len()].copy_from_slice(name.as_bytes());
-    h[100..108].copy_from_slice(b"0000644\0");
-    h[108..116].copy_from_slice(b"0000000\0");
-    h[116..124].copy_from_slice(b"0000000\0");
-    h[124..136].copy_from_slice(format!("{len:011o}\0").as_bytes());
-    h[136..148].copy_from_slice(b"00000000000\0");
-    h[156] = b'0';
-    h[257..263].copy_from_slice(b"ustar\0");
-    h[263..265].copy_from_slice(b"00");
-    h[148..156].copy_from_slice(b"        ");
-    let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
-    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    let mut out = h.to_vec();
-    out.extend_from_slice(&data);
-    out.resize(out.len().div_ceil(512) * 512 + 1024, 0);
-    out
-}
 
 fn put_blob(dir: &Path, data: &[u8]) -> (String, usize) {
     let digest = Digest::sha256_of(data);
@@ -177,12 +113,12 @@ async fn pulls_what_skopeo_pushed_and_umoci_unpacks_it() {
     let reg = Registry::start(Mode::Plain);
     let client = plain_client(reg.host());
     let src = TempDir::new("src");
-    write_layout(&src.0, "v1", &[("linux/amd64", 1)]);
+    write_layout(src.path(), "v1", &[("linux/amd64", 1)]);
     let dest = format!("docker://{}/pull/single:v1", reg.host());
     skopeo(&[
         "copy",
         "--dest-tls-verify=false",
-        &format!("oci:{}:v1", src.0.display()),
+        &format!("oci:{}:v1", src.path().display()),
         &dest,
     ]);
     // skopeo compresses the layers on the way in: the registry's digest is the truth.
@@ -191,20 +127,20 @@ async fn pulls_what_skopeo_pushed_and_umoci_unpacks_it() {
     let out = TempDir::new("out");
     let r = reference(reg.host(), "pull/single:v1");
     let desc = client
-        .pull(&r, &out.0, &ImageOptions::default())
+        .pull(&r, out.path(), &ImageOptions::default())
         .await
         .expect("pull");
     assert_eq!(desc.digest, top);
     let inspected: Value = serde_json::from_str(&skopeo(&[
         "inspect",
-        &format!("oci:{}:v1", out.0.display()),
+        &format!("oci:{}:v1", out.path().display()),
     ]))
     .unwrap();
     assert_eq!(inspected["Digest"], json!(top));
-    let bundle = out.join("bundle");
+    let bundle = out.path().join("bundle");
     run(Command::new("umoci")
         .args(["unpack", "--rootless", "--image"])
-        .arg(format!("{}:v1", out.0.display()))
+        .arg(format!("{}:v1", out.path().display()))
         .arg(&bundle));
     let unpacked =
         std::fs::read(bundle.join("rootfs/file-10.bin")).expect("a file of the first layer");
@@ -216,38 +152,42 @@ async fn pulls_docker_v2s2_and_multi_platform_indexes() {
     let reg = Registry::start(Mode::Plain);
     let client = plain_client(reg.host());
     let src = TempDir::new("multi");
-    write_layout(&src.0, "v1", &[("linux/amd64", 2), ("linux/arm64/v8", 3)]);
+    write_layout(
+        src.path(),
+        "v1",
+        &[("linux/amd64", 2), ("linux/arm64/v8", 3)],
+    );
     let multi = format!("docker://{}/pull/multi:v1", reg.host());
     skopeo(&[
         "copy",
         "--all",
         "--dest-tls-verify=false",
-        &format!("oci:{}:v1", src.0.display()),
+        &format!("oci:{}:v1", src.path().display()),
         &multi,
     ]);
     let index = skopeo_digest(&multi, &["--tls-verify=false"]);
     let docker = format!("docker://{}/pull/docker:v1", reg.host());
     let one = TempDir::new("one");
-    write_layout(&one.0, "v1", &[("linux/amd64", 4)]);
+    write_layout(one.path(), "v1", &[("linux/amd64", 4)]);
     skopeo(&[
         "copy",
         "--format",
         "v2s2",
         "--dest-tls-verify=false",
-        &format!("oci:{}:v1", one.0.display()),
+        &format!("oci:{}:v1", one.path().display()),
         &docker,
     ]);
 
     // --all keeps the index and its digest.
     let out = TempDir::new("out-all");
     let desc = client
-        .pull(&reference(reg.host(), "pull/multi:v1"), &out.0, &all())
+        .pull(&reference(reg.host(), "pull/multi:v1"), out.path(), &all())
         .await
         .expect("pull --all");
     assert_eq!(desc.digest, index);
     assert_eq!(desc.media_type, media_type::OCI_INDEX);
     assert_eq!(
-        skopeo_digest(&format!("oci:{}:v1", out.0.display()), &[]),
+        skopeo_digest(&format!("oci:{}:v1", out.path().display()), &[]),
         index
     );
 
@@ -258,13 +198,17 @@ async fn pulls_docker_v2s2_and_multi_platform_indexes() {
         ..Default::default()
     };
     let desc = client
-        .pull(&reference(reg.host(), "pull/multi:v1"), &arm.0, &options)
+        .pull(
+            &reference(reg.host(), "pull/multi:v1"),
+            arm.path(),
+            &options,
+        )
         .await
         .expect("pull arm64");
     assert_eq!(desc.media_type, media_type::OCI_MANIFEST);
     let inspected: Value = serde_json::from_str(&skopeo(&[
         "inspect",
-        &format!("oci:{}:v1", arm.0.display()),
+        &format!("oci:{}:v1", arm.path().display()),
     ]))
     .unwrap();
     assert_eq!(inspected["Architecture"], json!("arm64"));
@@ -275,7 +219,7 @@ async fn pulls_docker_v2s2_and_multi_platform_indexes() {
     let desc = client
         .pull(
             &reference(reg.host(), "pull/docker:v1"),
-            &d.0,
+            d.path(),
             &ImageOptions::default(),
         )
         .await
@@ -325,14 +269,14 @@ async fn pushes_a_skopeo_layout_that_skopeo_reads_back_identically() {
     let reg = Registry::start(Mode::Plain);
     let client = plain_client(reg.host());
     let src = TempDir::new("push-src");
-    write_layout(&src.0, "v1", &[("linux/amd64", 5), ("linux/arm/v7", 6)]);
+    write_layout(src.path(), "v1", &[("linux/amd64", 5), ("linux/arm/v7", 6)]);
     // A layout written by skopeo itself.
     let staging = format!("docker://{}/stage/x:v1", reg.host());
     skopeo(&[
         "copy",
         "--all",
         "--dest-tls-verify=false",
-        &format!("oci:{}:v1", src.0.display()),
+        &format!("oci:{}:v1", src.path().display()),
         &staging,
     ]);
     let index = skopeo_digest(&staging, &["--tls-verify=false"]);
@@ -342,12 +286,12 @@ async fn pushes_a_skopeo_layout_that_skopeo_reads_back_identically() {
         "--all",
         "--src-tls-verify=false",
         &staging,
-        &format!("oci:{}:v1", by_skopeo.0.display()),
+        &format!("oci:{}:v1", by_skopeo.path().display()),
     ]);
 
     let target = reference(reg.host(), "pushed/app:v2");
     let digest = client
-        .push(&by_skopeo.0, &target, &all())
+        .push(by_skopeo.path(), &target, &all())
         .await
         .expect("push");
     assert_eq!(digest.as_str(), index);
@@ -360,18 +304,21 @@ async fn pushes_a_skopeo_layout_that_skopeo_reads_back_identically() {
         "--all",
         "--src-tls-verify=false",
         &location,
-        &format!("oci:{}:v1", back.0.display()),
+        &format!("oci:{}:v1", back.path().display()),
     ]);
-    for entry in std::fs::read_dir(by_skopeo.join("blobs/sha256")).unwrap() {
+    for entry in std::fs::read_dir(by_skopeo.path().join("blobs/sha256")).unwrap() {
         let entry = entry.unwrap();
-        let theirs = std::fs::read(back.join("blobs/sha256").join(entry.file_name()))
+        let theirs = std::fs::read(back.path().join("blobs/sha256").join(entry.file_name()))
             .expect("same blob back");
         assert_eq!(theirs, std::fs::read(entry.path()).unwrap());
     }
 
     // A second push uploads nothing: every blob is already there.
     let before = reg.count_requests("PUT", "/blobs/uploads/");
-    client.push(&by_skopeo.0, &target, &all()).await.unwrap();
+    client
+        .push(by_skopeo.path(), &target, &all())
+        .await
+        .unwrap();
     assert_eq!(reg.count_requests("PUT", "/blobs/uploads/"), before);
 }
 
@@ -385,13 +332,17 @@ async fn copy_keeps_digests_and_mounts_within_a_registry() {
     })
     .unwrap();
     let src = TempDir::new("copy-src");
-    write_layout(&src.0, "v1", &[("linux/amd64", 7), ("linux/arm64/v8", 8)]);
+    write_layout(
+        src.path(),
+        "v1",
+        &[("linux/amd64", 7), ("linux/arm64/v8", 8)],
+    );
     let pushed = format!("docker://{}/copy/src:v1", reg.host());
     skopeo(&[
         "copy",
         "--all",
         "--dest-tls-verify=false",
-        &format!("oci:{}:v1", src.0.display()),
+        &format!("oci:{}:v1", src.path().display()),
         &pushed,
     ]);
     let index = skopeo_digest(&pushed, &["--tls-verify=false"]);
@@ -454,9 +405,9 @@ async fn an_interrupted_pull_finishes_on_the_next_run_fetching_only_the_rest() {
         })),
         ..Default::default()
     };
-    let err = client.pull(&r, &out.0, &options).await.unwrap_err();
+    let err = client.pull(&r, out.path(), &options).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
-    let blob_dir = out.join("blobs/sha256");
+    let blob_dir = out.path().join("blobs/sha256");
     let names: Vec<String> = std::fs::read_dir(&blob_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -473,7 +424,7 @@ async fn an_interrupted_pull_finishes_on_the_next_run_fetching_only_the_rest() {
 
     let gets_before = reg.count_requests("GET", "/blobs/sha256:");
     let desc = client
-        .pull(&r, &out.0, &ImageOptions::default())
+        .pull(&r, out.path(), &ImageOptions::default())
         .await
         .expect("second pull");
     assert_eq!(desc.digest, image.digest.as_str());
@@ -483,7 +434,7 @@ async fn an_interrupted_pull_finishes_on_the_next_run_fetching_only_the_rest() {
         7 - fetched_first,
         "only what was missing (6 layers + config)"
     );
-    let layout = OciLayout::open(&out.0).await.unwrap();
+    let layout = OciLayout::open(out.path()).await.unwrap();
     for (digest, data) in &image.layers {
         assert!(
             layout
@@ -508,7 +459,7 @@ async fn save_writes_a_docker_archive_skopeo_reads() {
     )
     .await;
     let out = TempDir::new("save");
-    let file = out.join("app.tar");
+    let file = out.path().join("app.tar");
     client
         .save(&r, &file, &ImageOptions::default())
         .await
@@ -518,7 +469,7 @@ async fn save_writes_a_docker_archive_skopeo_reads() {
     let listing = run(Command::new("tar").arg("-tf").arg(&file));
     let names: Vec<&str> = listing.lines().collect();
     assert!(names.contains(&"manifest.json"), "{names:?}");
-    let extracted = out.join("x");
+    let extracted = out.path().join("x");
     std::fs::create_dir_all(&extracted).unwrap();
     run(Command::new("tar")
         .arg("-xf")
@@ -547,7 +498,7 @@ async fn save_writes_a_docker_archive_skopeo_reads() {
     ]))
     .unwrap();
     assert_eq!(inspected["Layers"].as_array().map(|l| l.len()), Some(2));
-    assert!(!out.join("app.tar.partial").exists());
+    assert!(!out.path().join("app.tar.partial").exists());
 }
 
 /// The last progress report of an operation, after checking that the blob
@@ -605,20 +556,31 @@ async fn progress_counts_blobs_skipped_mounted_and_sent() {
     let out = TempDir::new("counts");
 
     // The config and two layers: downloaded, then already in the layout.
-    client.pull(&r, &out.0, &options).await.expect("pull");
+    client.pull(&r, out.path(), &options).await.expect("pull");
     assert_eq!(last_counts(&seen), (3, 0, 0, 3));
-    client.pull(&r, &out.0, &options).await.expect("pull again");
+    client
+        .pull(&r, out.path(), &options)
+        .await
+        .expect("pull again");
     assert_eq!(last_counts(&seen), (3, 3, 0, 0));
 
     // Pushed back where they are: skipped; to a new repository: sent.
     client
-        .push(&out.0, &reference(reg.host(), "counts/app:again"), &options)
+        .push(
+            out.path(),
+            &reference(reg.host(), "counts/app:again"),
+            &options,
+        )
         .await
         .expect("push back");
     assert_eq!(last_counts(&seen), (3, 3, 0, 0));
     let uploads = reg.count_requests("PUT", "/blobs/uploads/");
     client
-        .push(&out.0, &reference(reg.host(), "counts/new:v1"), &options)
+        .push(
+            out.path(),
+            &reference(reg.host(), "counts/new:v1"),
+            &options,
+        )
         .await
         .expect("push to a new repository");
     assert_eq!(last_counts(&seen), (3, 0, 0, 3));
@@ -636,7 +598,7 @@ async fn progress_counts_blobs_skipped_mounted_and_sent() {
     // Saved: each blob written once.
     let saved = TempDir::new("counts-saved");
     client
-        .save(&r, &saved.join("saved.tar"), &options)
+        .save(&r, &saved.path().join("saved.tar"), &options)
         .await
         .expect("save");
     assert_eq!(last_counts(&seen), (3, 0, 0, 3));
