@@ -474,7 +474,8 @@ class Cases:
             add(f"oci-archive-push-{image.tag}", 8, f"copy {image.tag} from an oci-archive to "
                 "a fresh registry", image.size,
                 [(t, self.from_archive(t, image, self.archives.get(image.name)))
-                 for t in ARCHIVERS] + floor, notes=archive_push_notes)
+                 for t in ARCHIVERS] + floor,
+                **({"notes": archive_push_notes} if floor else {}))
             add(f"docker-archive-{image.tag}", 8, f"copy {image.tag} from a registry to a "
                 "docker-archive", image.size,
                 [(t, self.to_archive(t, image, registry, "docker-archive")) for t in ARCHIVERS])
